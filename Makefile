@@ -1,0 +1,49 @@
+# touchpoint — the two commands a new user needs:
+#   make run    install missing Debian packages, build, create demo data, start the server
+#   make test   the same set-up, then every test (release build and an ASan+UBSan build)
+SHELL := /bin/bash
+BUILD_DIR  ?= build/release
+ASAN_DIR   ?= build/asan
+DB         ?= sqlite:var/touchpoint.db
+LISTEN     ?= 127.0.0.1:8080
+JOBS       ?= $(shell nproc)
+CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+
+.PHONY: all deps build build-asan run test test-release test-asan bench clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+$(BUILD_DIR)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+$(ASAN_DIR)/build.ninja: CMakeLists.txt | deps
+	cmake -S . -B $(ASAN_DIR) $(CMAKE_COMMON) -DCMAKE_BUILD_TYPE=Debug -DTP_SANITIZE=ON -DTP_BUILD_BENCH=OFF
+
+build: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+build-asan: deps $(ASAN_DIR)/build.ninja
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+
+run: build
+	@mkdir -p var
+	@./$(BUILD_DIR)/touchpoint demo-data --db $(DB) --if-empty
+	exec ./$(BUILD_DIR)/touchpoint serve --db $(DB) --listen $(LISTEN)
+
+test: test-release test-asan
+
+test-release: build
+	./scripts/run-tests.sh $(BUILD_DIR)
+
+test-asan: build-asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ./scripts/run-tests.sh $(ASAN_DIR)
+
+bench: build
+	./bench/run.sh $(BUILD_DIR)
+
+clean:
+	rm -rf build

@@ -1,0 +1,99 @@
+#include "common/crypto.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <sodium.h>
+
+#include <cctype>
+#include <stdexcept>
+#include <vector>
+
+namespace tp {
+namespace {
+std::string ToHex(const unsigned char* data, size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex(size * 2, '0');
+  for (size_t byte_idx = 0; byte_idx < size; ++byte_idx) {
+    hex[2 * byte_idx] = kDigits[data[byte_idx] >> 4];
+    hex[2 * byte_idx + 1] = kDigits[data[byte_idx] & 15];
+  }
+  return hex;
+}
+
+std::string Hmac(const EVP_MD* digest, std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int out_size = 0;
+  HMAC(digest, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out, &out_size);
+  return std::string(reinterpret_cast<char*>(out), out_size);
+}
+constexpr std::string_view kBase32Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+}  // namespace
+
+void InitCrypto() {
+  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
+}
+
+std::string RandomToken(size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
+  randombytes_buf(raw.data(), raw.size());
+  std::string encoded(sodium_base64_ENCODED_LEN(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(encoded.data(), encoded.size(), raw.data(), raw.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  encoded.resize(encoded.find('\0'));
+  return encoded;
+}
+
+std::string Sha256Hex(std::string_view data) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  return ToHex(digest, sizeof digest);
+}
+
+std::string HmacSha256Hex(std::string_view key, std::string_view data) {
+  std::string mac = Hmac(EVP_sha256(), key, data);
+  return ToHex(reinterpret_cast<const unsigned char*>(mac.data()), mac.size());
+}
+
+std::string HmacSha1(std::string_view key, std::string_view data) { return Hmac(EVP_sha1(), key, data); }
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string Base32Encode(std::span<const std::uint8_t> bytes) {
+  std::string out;
+  unsigned buffer = 0;
+  int bits = 0;
+  for (std::uint8_t byte : bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += kBase32Alphabet[(buffer >> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += kBase32Alphabet[(buffer << (5 - bits)) & 31];
+  return out;
+}
+
+bool Base32Decode(std::string_view text, std::string& out) {
+  out.clear();
+  unsigned buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    if (c == ' ' || c == '=' || c == '-') continue;
+    const auto pos = kBase32Alphabet.find(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    if (pos == std::string_view::npos) return false;
+    buffer = (buffer << 5) | static_cast<unsigned>(pos);
+    bits += 5;
+    if (bits >= 8) {
+      out += static_cast<char>((buffer >> (bits - 8)) & 0xFF);
+      bits -= 8;
+    }
+  }
+  return true;
+}
+
+}  // namespace tp

@@ -1,0 +1,27 @@
+// Small cryptographic helpers over libsodium and OpenSSL. Secrets that must be looked up (session
+// tokens, API keys, CSRF tokens) are stored as SHA-256 digests: they carry 256 bits of randomness, so a
+// fast hash is enough. Passwords use argon2id (identity/passwords.h), never these.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace tp {
+
+// Must be called once before any other function here (initialises libsodium); safe to call twice.
+void InitCrypto();
+
+// `bytes` random bytes from the OS CSPRNG, base64url-encoded without padding.
+std::string RandomToken(size_t bytes = 32);
+std::string Sha256Hex(std::string_view data);
+std::string HmacSha256Hex(std::string_view key, std::string_view data);
+std::string HmacSha1(std::string_view key, std::string_view data);  // raw bytes (for TOTP)
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+std::string Base32Encode(std::span<const std::uint8_t> bytes);  // RFC 4648, no padding
+// Returns false on characters outside the RFC 4648 alphabet (spaces and '=' are ignored).
+bool Base32Decode(std::string_view text, std::string& out);
+
+}  // namespace tp

@@ -1,0 +1,51 @@
+#include "common/ids.h"
+
+#include <sodium.h>
+
+#include <array>
+#include <cstdint>
+
+#include "common/clock.h"
+
+namespace tp {
+namespace {
+constexpr std::string_view kCrockford = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+constexpr size_t kBodyLength = 26;
+}  // namespace
+
+std::string NewId(std::string_view prefix) {
+  std::array<std::uint8_t, 16> bytes{};
+  const std::uint64_t millis = static_cast<std::uint64_t>(NowMicros() / 1000);
+  for (int byte_idx = 0; byte_idx < 6; ++byte_idx) {
+    bytes[byte_idx] = static_cast<std::uint8_t>(millis >> (8 * (5 - byte_idx)));
+  }
+  randombytes_buf(bytes.data() + 6, bytes.size() - 6);
+  // 128 bits as 26 base32 digits: the first digit carries the top 3 bits.
+  std::string id(prefix);
+  id.reserve(prefix.size() + kBodyLength);
+  char body[kBodyLength];
+  for (size_t digit_idx = 0; digit_idx < kBodyLength; ++digit_idx) {
+    // Digit k holds bits [128 - 5(26-k), ...); the leading digit has only the top 3 bits.
+    const int low_bit = static_cast<int>(5 * (kBodyLength - 1 - digit_idx));
+    unsigned digit = 0;
+    for (int bit = 4; bit >= 0; --bit) {
+      const int bit_idx = low_bit + bit;  // counted from the least significant bit of the 128
+      if (bit_idx >= 128) continue;
+      const int byte_idx = 15 - bit_idx / 8;
+      digit = (digit << 1) | ((bytes[static_cast<size_t>(byte_idx)] >> (bit_idx % 8)) & 1u);
+    }
+    body[digit_idx] = kCrockford[digit];
+  }
+  id.append(body, kBodyLength);
+  return id;
+}
+
+bool LooksLikeId(std::string_view id, std::string_view prefix) {
+  if (id.size() != prefix.size() + kBodyLength || id.substr(0, prefix.size()) != prefix) return false;
+  for (char c : id.substr(prefix.size())) {
+    if (kCrockford.find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+}  // namespace tp

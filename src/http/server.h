@@ -1,0 +1,60 @@
+// An asynchronous HTTP/1.1 server. Connections are read and written on a small pool of I/O threads;
+// each complete request is handed to `dispatch` on a separate worker pool, so handlers may block on
+// the store without stalling other connections.
+//
+// Protection built in: request bodies over `body_limit` get 413 without being read; a client that
+// does not finish its headers within `header_timeout` or its body within `read_timeout` is
+// disconnected (no slowloris); idle keep-alive connections close after `idle_timeout`.
+//
+// Shutdown: Stop() stops accepting, lets in-flight requests finish and answer (up to
+// `drain_timeout`), closes idle connections, then Run() returns.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "http/metrics.h"
+#include "http/request.h"
+
+namespace tp::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0 picks a free port; see Server::port()
+  std::size_t body_limit = 1 << 20;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds read_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds drain_timeout{20'000};
+  int io_threads = 2;
+  int worker_threads = 8;
+  bool access_log = true;
+};
+
+class Server {
+ public:
+  using Dispatch = std::function<Response(Request&)>;
+
+  Server(ServerOptions options, Dispatch dispatch, Metrics& metrics);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listening socket; fails with kUnavailable when the address is taken.
+  Status Listen();
+  std::uint16_t port() const;
+  // Serves until Stop(); returns after in-flight requests have been answered.
+  void Run();
+  // Thread-safe and async-signal-safe to call from a signal-handling thread.
+  void Stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tp::http

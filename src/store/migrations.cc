@@ -1,0 +1,161 @@
+#include "store/migrations.h"
+
+#include <array>
+
+namespace tp::store {
+namespace {
+
+constexpr std::string_view kIdentity = R"sql(
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY,
+  slug TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  settings TEXT NOT NULL DEFAULT '{}',
+  created_at BIGINT NOT NULL
+);
+CREATE TABLE users (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  id TEXT NOT NULL,
+  email TEXT NOT NULL,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  totp_secret TEXT,
+  totp_enabled INTEGER NOT NULL DEFAULT 0,
+  totp_last_step BIGINT NOT NULL DEFAULT 0,
+  contact_data_granted INTEGER NOT NULL DEFAULT 0,
+  failed_logins INTEGER NOT NULL DEFAULT 0,
+  locked_until BIGINT,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id),
+  UNIQUE (tenant_id, email)
+);
+CREATE TABLE teams (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id),
+  UNIQUE (tenant_id, name)
+);
+CREATE TABLE team_members (
+  tenant_id TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, team_id, user_id)
+);
+CREATE INDEX team_members_by_user ON team_members (tenant_id, user_id);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  csrf_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_seen_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  ip TEXT NOT NULL DEFAULT '',
+  user_agent TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_by_user ON sessions (tenant_id, user_id);
+CREATE TABLE api_keys (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT,
+  revoked_at BIGINT,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE UNIQUE INDEX api_keys_by_id ON api_keys (id);
+CREATE TABLE audit_log (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  actor_type TEXT NOT NULL,
+  actor_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target_type TEXT NOT NULL,
+  target_id TEXT NOT NULL,
+  before_json TEXT,
+  after_json TEXT,
+  request_id TEXT NOT NULL DEFAULT '',
+  ip TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE TABLE idempotency_keys (
+  tenant_id TEXT NOT NULL,
+  principal_id TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  response_body TEXT,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, principal_id, idempotency_key)
+);
+)sql";
+
+// The first shape of the CX data that the demo data fills and later issues extend (profiles,
+// cases, feedback each grow their own migrations).
+constexpr std::string_view kCxData = R"sql(
+CREATE TABLE customers (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  id TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  email TEXT,
+  phone TEXT,
+  traits TEXT NOT NULL DEFAULT '{}',
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX customers_by_email ON customers (tenant_id, email);
+CREATE TABLE cases (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  status TEXT NOT NULL,
+  priority TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  team_id TEXT,
+  assignee_id TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX cases_by_team ON cases (tenant_id, team_id, id);
+CREATE INDEX cases_by_customer ON cases (tenant_id, customer_id);
+CREATE TABLE feedback_responses (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  id TEXT NOT NULL,
+  customer_id TEXT,
+  survey TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  score INTEGER NOT NULL,
+  comment TEXT NOT NULL DEFAULT '',
+  touchpoint TEXT NOT NULL DEFAULT '',
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX feedback_by_customer ON feedback_responses (tenant_id, customer_id);
+)sql";
+
+constexpr std::array kMigrations = {
+    Migration{1, "identity and access", kIdentity},
+    Migration{2, "customers, cases, feedback", kCxData},
+};
+
+}  // namespace
+
+std::span<const Migration> AllMigrations() { return kMigrations; }
+
+}  // namespace tp::store

@@ -1,0 +1,179 @@
+#include "store/store.h"
+
+#include <charconv>
+
+#include "common/clock.h"
+#include "store/migrations.h"
+
+namespace tp::store {
+
+std::string Row::Text(size_t column) const {
+  const Value& cell = cells_.at(column);
+  if (const auto* text = std::get_if<std::string>(&cell)) return *text;
+  if (const auto* integer = std::get_if<std::int64_t>(&cell)) return std::to_string(*integer);
+  if (const auto* real = std::get_if<double>(&cell)) return std::to_string(*real);
+  return {};
+}
+
+std::optional<std::string> Row::OptionalText(size_t column) const {
+  if (IsNull(column)) return std::nullopt;
+  return Text(column);
+}
+
+std::int64_t Row::Int(size_t column) const {
+  const Value& cell = cells_.at(column);
+  if (const auto* integer = std::get_if<std::int64_t>(&cell)) return *integer;
+  if (const auto* real = std::get_if<double>(&cell)) return static_cast<std::int64_t>(*real);
+  if (const auto* text = std::get_if<std::string>(&cell)) {
+    std::int64_t parsed = 0;
+    std::from_chars(text->data(), text->data() + text->size(), parsed);
+    return parsed;
+  }
+  return 0;
+}
+
+std::optional<std::int64_t> Row::OptionalInt(size_t column) const {
+  if (IsNull(column)) return std::nullopt;
+  return Int(column);
+}
+
+double Row::Real(size_t column) const {
+  const Value& cell = cells_.at(column);
+  if (const auto* real = std::get_if<double>(&cell)) return *real;
+  if (const auto* integer = std::get_if<std::int64_t>(&cell)) return static_cast<double>(*integer);
+  if (const auto* text = std::get_if<std::string>(&cell)) return std::strtod(text->c_str(), nullptr);
+  return 0;
+}
+
+namespace {
+// True when the statement references parameter $1 (and not just $10, $11...).
+bool ReferencesFirstParameter(std::string_view sql) {
+  for (size_t pos = sql.find("$1"); pos != std::string_view::npos; pos = sql.find("$1", pos + 2)) {
+    const size_t next = pos + 2;
+    if (next >= sql.size() || sql[next] < '0' || sql[next] > '9') return true;
+  }
+  return false;
+}
+
+Result<std::optional<Row>> FirstRow(Result<Rows> rows) {
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return std::optional<Row>();
+  return std::optional<Row>(std::move(rows->front()));
+}
+}  // namespace
+
+Status TenantTx::CheckScoped(std::string_view sql) const {
+  if (tenant_id_.empty()) return Internal("tenant-scoped statement without a tenant");
+  if (!ReferencesFirstParameter(sql)) {
+    return Internal("tenant-scoped statement does not bind the tenant as $1: " + std::string(sql.substr(0, 80)));
+  }
+  return Status::Ok();
+}
+
+std::vector<Value> TenantTx::WithTenant(const std::vector<Value>& params) const {
+  std::vector<Value> all;
+  all.reserve(params.size() + 1);
+  all.emplace_back(tenant_id_);
+  all.insert(all.end(), params.begin(), params.end());
+  return all;
+}
+
+Result<Rows> TenantTx::Query(std::string_view sql, std::initializer_list<Value> params) {
+  return Query(sql, std::vector<Value>(params));
+}
+
+Result<Rows> TenantTx::Query(std::string_view sql, const std::vector<Value>& params) {
+  TP_RETURN_IF_ERROR(CheckScoped(sql));
+  return connection_.Query(sql, WithTenant(params));
+}
+
+Result<std::optional<Row>> TenantTx::QueryOne(std::string_view sql, std::initializer_list<Value> params) {
+  return FirstRow(Query(sql, params));
+}
+
+Result<std::int64_t> TenantTx::Execute(std::string_view sql, std::initializer_list<Value> params) {
+  return Execute(sql, std::vector<Value>(params));
+}
+
+Result<std::int64_t> TenantTx::Execute(std::string_view sql, const std::vector<Value>& params) {
+  TP_RETURN_IF_ERROR(CheckScoped(sql));
+  return connection_.Execute(sql, WithTenant(params));
+}
+
+Result<Rows> SystemTx::Query(std::string_view sql, std::initializer_list<Value> params) {
+  return connection_.Query(sql, std::vector<Value>(params));
+}
+
+Result<std::optional<Row>> SystemTx::QueryOne(std::string_view sql, std::initializer_list<Value> params) {
+  return FirstRow(Query(sql, params));
+}
+
+Result<std::int64_t> SystemTx::Execute(std::string_view sql, std::initializer_list<Value> params) {
+  return connection_.Execute(sql, std::vector<Value>(params));
+}
+
+Status Store::Write(const std::string& tenant_id, const std::function<Status(TenantTx&)>& fn) {
+  return RunWrite([&](Connection& connection) {
+    TenantTx tx(connection, tenant_id);
+    return fn(tx);
+  });
+}
+
+Status Store::Read(const std::string& tenant_id, const std::function<Status(TenantTx&)>& fn) {
+  return RunRead([&](Connection& connection) {
+    TenantTx tx(connection, tenant_id);
+    return fn(tx);
+  });
+}
+
+Status Store::WriteSystem(const std::function<Status(SystemTx&)>& fn) {
+  return RunWrite([&](Connection& connection) {
+    SystemTx tx(connection);
+    return fn(tx);
+  });
+}
+
+Status Store::ReadSystem(const std::function<Status(SystemTx&)>& fn) {
+  return RunRead([&](Connection& connection) {
+    SystemTx tx(connection);
+    return fn(tx);
+  });
+}
+
+namespace {
+constexpr std::string_view kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+    "applied_at BIGINT NOT NULL)";
+constexpr std::string_view kCurrentVersion = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+constexpr std::string_view kRecordMigration =
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)";
+}  // namespace
+
+Status Store::Migrate() {
+  return RunMigrationLocked([](Connection& connection) -> Status {
+    TP_RETURN_IF_ERROR(connection.ExecuteScript(kCreateMigrationsTable));
+    TP_ASSIGN_OR_RETURN(Rows rows, connection.Query(kCurrentVersion, {}));
+    const std::int64_t current = rows.empty() ? 0 : rows.front().Int(0);
+    for (const Migration& migration : AllMigrations()) {
+      if (migration.version <= current) continue;
+      TP_RETURN_IF_ERROR(connection.ExecuteScript(migration.sql));
+      TP_RETURN_IF_ERROR(connection.Execute(
+          kRecordMigration,
+          {Value(std::int64_t{migration.version}), Value(std::string(migration.name)), Value(NowMicros())}));
+    }
+    return Status::Ok();
+  });
+}
+
+Result<int> Store::SchemaVersion() {
+  int version = 0;
+  TP_RETURN_IF_ERROR(RunWrite([&](Connection& connection) -> Status {
+    TP_RETURN_IF_ERROR(connection.ExecuteScript(kCreateMigrationsTable));
+    TP_ASSIGN_OR_RETURN(Rows rows, connection.Query(kCurrentVersion, {}));
+    version = rows.empty() ? 0 : static_cast<int>(rows.front().Int(0));
+    return Status::Ok();
+  }));
+  return version;
+}
+
+}  // namespace tp::store

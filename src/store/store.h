@@ -1,0 +1,158 @@
+// The storage interface. Domain code never sees a backend: it asks a Store to run a function inside one
+// transaction and issues portable SQL through the transaction handle it is given.
+//
+//   Status status = store.Write(tenant_id, [&](TenantTx& tx) -> Status {
+//     TP_ASSIGN_OR_RETURN(auto rows, tx.Query(kFindUserByEmail, {email}));
+//     ...
+//     return Status::Ok();   // commits; any non-OK status rolls the whole transaction back
+//   });
+//
+// SQL dialect: the common subset of SQLite ≥ 3.35 and PostgreSQL 15. Parameters are $1..$n; text is
+// TEXT, integers BIGINT, timestamps BIGINT microseconds since the epoch (common/clock.h), booleans
+// INTEGER 0/1, JSON documents TEXT. INSERT … ON CONFLICT and RETURNING work on both.
+//
+// Thread safety: a Store is safe for concurrent use from many threads. A transaction handle belongs to
+// the thread running the function and must not escape it. Write functions may be retried by the
+// backend after a serialization failure, so they must not have side effects outside the transaction.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/status.h"
+
+namespace tp::store {
+
+// One SQL value. std::monostate is NULL.
+using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
+inline const Value kNull{};
+
+// Converts an optional into a Value, NULL when empty.
+template <typename T>
+Value Nullable(const std::optional<T>& value) {
+  return value ? Value(*value) : kNull;
+}
+
+class Row {
+ public:
+  explicit Row(std::vector<Value> cells) : cells_(std::move(cells)) {}
+  size_t size() const { return cells_.size(); }
+  bool IsNull(size_t column) const { return std::holds_alternative<std::monostate>(cells_.at(column)); }
+  // Text of a TEXT column ("" for NULL); integers are formatted.
+  std::string Text(size_t column) const;
+  std::optional<std::string> OptionalText(size_t column) const;
+  // Integer of an integer column (0 for NULL); numeric text is parsed.
+  std::int64_t Int(size_t column) const;
+  std::optional<std::int64_t> OptionalInt(size_t column) const;
+  double Real(size_t column) const;
+  const Value& Raw(size_t column) const { return cells_.at(column); }
+
+ private:
+  std::vector<Value> cells_;
+};
+
+using Rows = std::vector<Row>;
+
+// A connection inside an open transaction. Implemented by each backend; domain code uses it only
+// through TenantTx or SystemTx.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual Result<Rows> Query(std::string_view sql, const std::vector<Value>& params) = 0;
+  // Returns the number of rows changed.
+  virtual Result<std::int64_t> Execute(std::string_view sql, const std::vector<Value>& params) = 0;
+  // Runs several statements without parameters (migrations).
+  virtual Status ExecuteScript(std::string_view sql) = 0;
+};
+
+// A transaction scoped to one tenant. Every statement must reference $1, which is bound to the tenant
+// id; the caller's parameters become $2, $3, ... A statement without $1 fails with kInternal before it
+// reaches the database, so forgetting `WHERE tenant_id = $1` is caught by the first test that runs it.
+class TenantTx {
+ public:
+  TenantTx(Connection& connection, std::string tenant_id)
+      : connection_(connection), tenant_id_(std::move(tenant_id)) {}
+  TenantTx(const TenantTx&) = delete;
+  TenantTx& operator=(const TenantTx&) = delete;
+
+  const std::string& tenant_id() const { return tenant_id_; }
+  Result<Rows> Query(std::string_view sql, std::initializer_list<Value> params = {});
+  Result<Rows> Query(std::string_view sql, const std::vector<Value>& params);
+  // The first row, or std::nullopt when there is none.
+  Result<std::optional<Row>> QueryOne(std::string_view sql, std::initializer_list<Value> params = {});
+  Result<std::int64_t> Execute(std::string_view sql, std::initializer_list<Value> params = {});
+  Result<std::int64_t> Execute(std::string_view sql, const std::vector<Value>& params);
+
+ private:
+  Status CheckScoped(std::string_view sql) const;
+  std::vector<Value> WithTenant(const std::vector<Value>& params) const;
+
+  Connection& connection_;
+  std::string tenant_id_;
+};
+
+// A transaction that may touch every tenant. Used only where no tenant is known yet (resolving a
+// session token or API key, creating a tenant, migrations); grep for SystemTx to audit every use.
+class SystemTx {
+ public:
+  explicit SystemTx(Connection& connection) : connection_(connection) {}
+  SystemTx(const SystemTx&) = delete;
+  SystemTx& operator=(const SystemTx&) = delete;
+
+  Result<Rows> Query(std::string_view sql, std::initializer_list<Value> params = {});
+  Result<std::optional<Row>> QueryOne(std::string_view sql, std::initializer_list<Value> params = {});
+  Result<std::int64_t> Execute(std::string_view sql, std::initializer_list<Value> params = {});
+  Status ExecuteScript(std::string_view sql) { return connection_.ExecuteScript(sql); }
+  // Opens a tenant-scoped view on the same transaction.
+  TenantTx InTenant(std::string tenant_id) { return TenantTx(connection_, std::move(tenant_id)); }
+
+ private:
+  Connection& connection_;
+};
+
+enum class Backend { kSqlite, kPostgres };
+
+class Store {
+ public:
+  using ConnectionFn = std::function<Status(Connection&)>;
+
+  virtual ~Store() = default;
+
+  virtual Backend backend() const = 0;
+  // Fails with kUnavailable when the database cannot be reached.
+  virtual Status Ping() = 0;
+  // Finishes queued writes and closes every connection; later calls fail with kUnavailable.
+  virtual void Close() = 0;
+
+  // Applies every migration newer than the database's schema version, in order, in one transaction
+  // (both backends have transactional DDL). Safe to call from several processes at once.
+  Status Migrate();
+  Result<int> SchemaVersion();
+
+  // Run `fn` in one read-write transaction: committed when it returns OK, rolled back otherwise.
+  // Returns only after the commit is durable.
+  Status Write(const std::string& tenant_id, const std::function<Status(TenantTx&)>& fn);
+  Status Read(const std::string& tenant_id, const std::function<Status(TenantTx&)>& fn);
+  Status WriteSystem(const std::function<Status(SystemTx&)>& fn);
+  Status ReadSystem(const std::function<Status(SystemTx&)>& fn);
+
+ protected:
+  // Backends implement transactions; `fn`'s status decides commit or rollback.
+  virtual Status RunWrite(const ConnectionFn& fn) = 0;
+  virtual Status RunRead(const ConnectionFn& fn) = 0;
+  // Serialises concurrent Migrate() calls across processes (an advisory lock on PostgreSQL).
+  virtual Status RunMigrationLocked(const ConnectionFn& fn) { return RunWrite(fn); }
+};
+
+// Opens a store from a URL: "sqlite:PATH" (the file is created) or "postgresql://..." / "postgres://...".
+// Does not migrate.
+Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
+
+}  // namespace tp::store
