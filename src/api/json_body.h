@@ -1,0 +1,55 @@
+// Strict parsing of JSON request bodies. Every write endpoint reads its body through a FieldReader, so
+// the same rules hold everywhere: the body must be a JSON object; malformed JSON is 400
+// malformed_json naming the byte position; a wrong type, a missing required field or a field the
+// endpoint does not know is 400 invalid_argument naming the field; strings have length limits.
+//
+//   TP_ASSIGN_OR_RETURN(auto body, ParseJsonObject(request));
+//   FieldReader fields(body);
+//   TP_ASSIGN_OR_RETURN(std::string email, fields.RequiredString("email", 254));
+//   TP_ASSIGN_OR_RETURN(auto name, fields.OptionalString("name", 200));
+//   TP_RETURN_IF_ERROR(fields.RejectUnknown());
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "http/request.h"
+
+namespace tp::api {
+
+using Json = nlohmann::json;
+
+inline constexpr int kMaxJsonDepth = 32;
+
+// Parses text as JSON (depth-limited); errors are kMalformedJson with the byte position.
+Result<Json> ParseJson(std::string_view text);
+// Checks Content-Type (application/json, else 415) and parses the body, which must be an object.
+Result<Json> ParseJsonObject(const http::Request& request);
+
+class FieldReader {
+ public:
+  explicit FieldReader(const Json& object) : object_(object) {}
+
+  Result<std::string> RequiredString(std::string_view name, size_t max_length);
+  Result<std::optional<std::string>> OptionalString(std::string_view name, size_t max_length);
+  Result<std::optional<bool>> OptionalBool(std::string_view name);
+  Result<std::optional<std::int64_t>> OptionalInt(std::string_view name, std::int64_t min, std::int64_t max);
+  Result<std::int64_t> RequiredInt(std::string_view name, std::int64_t min, std::int64_t max);
+  // An object-valued field, returned as compact JSON text (for settings documents).
+  Result<std::optional<std::string>> OptionalObjectText(std::string_view name, size_t max_bytes);
+  // kInvalidArgument naming the first field that no getter asked for.
+  Status RejectUnknown() const;
+
+ private:
+  const Json* Find(std::string_view name);
+
+  const Json& object_;
+  std::set<std::string, std::less<>> seen_;
+};
+
+}  // namespace tp::api
