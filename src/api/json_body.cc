@@ -61,6 +61,19 @@ Result<std::optional<std::string>> FieldReader::OptionalString(std::string_view 
   return std::optional<std::string>(text);
 }
 
+Result<std::optional<std::optional<std::string>>> FieldReader::NullableString(std::string_view name,
+                                                                              size_t max_length) {
+  using Patch = std::optional<std::optional<std::string>>;
+  auto found = object_.find(name);
+  if (found != object_.end() && found->is_null()) {
+    seen_.emplace(name);
+    return Patch(std::optional<std::string>());
+  }
+  TP_ASSIGN_OR_RETURN(auto value, OptionalString(name, max_length));
+  if (!value) return Patch();
+  return Patch(std::move(value));
+}
+
 Result<std::optional<bool>> FieldReader::OptionalBool(std::string_view name) {
   const Json* value = Find(name);
   if (!value) return std::optional<bool>();

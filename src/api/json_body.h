@@ -37,6 +37,8 @@ class FieldReader {
 
   Result<std::string> RequiredString(std::string_view name, size_t max_length);
   Result<std::optional<std::string>> OptionalString(std::string_view name, size_t max_length);
+  // For patches: absent → std::nullopt; JSON null → an engaged optional holding std::nullopt (clear it).
+  Result<std::optional<std::optional<std::string>>> NullableString(std::string_view name, size_t max_length);
   Result<std::optional<bool>> OptionalBool(std::string_view name);
   Result<std::optional<std::int64_t>> OptionalInt(std::string_view name, std::int64_t min, std::int64_t max);
   Result<std::int64_t> RequiredInt(std::string_view name, std::int64_t min, std::int64_t max);

@@ -9,6 +9,9 @@
 namespace tp::http {
 
 int HttpStatusFor(ErrorCode code);
+// The JSON error response for a non-OK status. Adds Retry-After to rate-limited and unavailable
+// answers that carry retry_after_seconds, and `WWW-Authenticate: Bearer realm="touchpoint"` to 401s.
+// An internal error (or, by mistake, an OK status) is logged and answered with a generic 500.
 Response ErrorResponse(const Status& status);
 
 }  // namespace tp::http

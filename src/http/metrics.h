@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -14,6 +15,8 @@ namespace tp::http {
 
 class Metrics {
  public:
+  // `route` is the matched pattern (not the raw path) so label values stay few. A method outside the
+  // standard ones is counted as "OTHER" for the same reason: clients choose methods.
   void ObserveRequest(std::string_view route, std::string_view method, int status, double seconds);
   void CountStoreError();
   std::string Render() const;

@@ -9,13 +9,25 @@
 #include <utility>
 #include <vector>
 
+#include "common/status.h"
+
 namespace tp::http {
 
-// Header names compare case-insensitively (RFC 9110).
+// Header names compare case-insensitively (RFC 9110). ASCII only, independent of the locale.
 struct CaseInsensitiveLess {
+  using is_transparent = void;  // lets Headers::find take a string_view without allocating
   bool operator()(std::string_view a, std::string_view b) const;
 };
 using Headers = std::map<std::string, std::string, CaseInsensitiveLess>;
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// Decodes %XX escapes, and '+' as a space when `plus_as_space` (query strings). Fails with
+// kInvalidArgument on a malformed escape or an encoded NUL, which no handler should ever have to see.
+Result<std::string> PercentDecode(std::string_view text, bool plus_as_space);
+// Parses a query string ("a=1&b=x+y", without the '?') into decoded pairs. Empty pairs are skipped and
+// a name without '=' gets an empty value. Fails like PercentDecode.
+Result<std::multimap<std::string, std::string>> ParseQuery(std::string_view query);
 
 struct Request {
   std::string method;  // upper case: GET, POST, ...
@@ -30,9 +42,12 @@ struct Request {
   std::map<std::string, std::string> path_params;
 
   std::optional<std::string> Header(std::string_view name) const;
+  // The first value of a query parameter.
   std::optional<std::string> QueryParam(std::string_view name) const;
+  // "" when the route has no such parameter.
   std::string_view PathParam(std::string_view name) const;
-  // The value of one cookie from the Cookie header.
+  // The value of one cookie from the Cookie header (RFC 6265 section 5.4: "a=1; b=2"; a value in
+  // double quotes is returned without them). Cookie names are case-sensitive; the first one wins.
   std::optional<std::string> Cookie(std::string_view name) const;
 };
 
@@ -41,9 +56,10 @@ struct Response {
   Headers headers;
   std::string body;
 
+  // `body` must already be serialized JSON; sets Content-Type: application/json.
   static Response Json(int status, std::string body);
   static Response Text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
-  static Response NoContent();
+  static Response NoContent();  // 204
   // Several Set-Cookie headers may be needed; they are kept apart from the single-valued headers.
   std::vector<std::string> set_cookies;
 };

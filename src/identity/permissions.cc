@@ -119,6 +119,10 @@ bool HasPermission(const Principal& principal, Permission permission) {
   return RoleHasPermission(principal.role, permission);
 }
 
+bool ScopedToOwnTeams(const Principal& principal) {
+  return HasPermission(principal, Permission::kCasesRead) && !HasPermission(principal, Permission::kCasesReadAll);
+}
+
 Status Require(const Principal& principal, Permission permission) {
   if (HasPermission(principal, permission)) return Status::Ok();
   return PermissionDenied("this requires the permission " + std::string(PermissionName(permission)));

@@ -72,6 +72,8 @@ struct Principal {
 bool RoleHasPermission(Role role, Permission permission);
 // The matrix plus API key scope and the analyst contact-data grant.
 bool HasPermission(const Principal& principal, Permission permission);
+// True for callers who see cases, and customers, only of the teams they belong to (agents).
+bool ScopedToOwnTeams(const Principal& principal);
 // kPermissionDenied naming the missing permission when HasPermission is false.
 Status Require(const Principal& principal, Permission permission);
 

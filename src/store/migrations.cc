@@ -149,9 +149,28 @@ CREATE TABLE feedback_responses (
 CREATE INDEX feedback_by_customer ON feedback_responses (tenant_id, customer_id);
 )sql";
 
+// Indexes that keep the first CX lists cheap at a million rows, and the customer search index: one
+// row per folded word of a customer's name, e-mail or phone (profiles/text.h), searched by prefix
+// range on the primary key; `kind` lets callers without contact-data access search names only.
+constexpr std::string_view kCxIndexes = R"sql(
+CREATE TABLE customer_search_terms (
+  tenant_id TEXT NOT NULL,
+  term TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, term, customer_id, kind)
+);
+CREATE INDEX customer_search_terms_by_customer ON customer_search_terms (tenant_id, customer_id);
+CREATE INDEX cases_by_team_customer ON cases (tenant_id, team_id, customer_id);
+CREATE INDEX cases_by_status ON cases (tenant_id, status, id);
+CREATE INDEX cases_by_team_status ON cases (tenant_id, team_id, status, id);
+CREATE INDEX feedback_by_metric_time ON feedback_responses (tenant_id, metric, created_at, score);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
+    Migration{3, "customer search, CX list indexes", kCxIndexes},
 };
 
 }  // namespace

@@ -1,1 +1,544 @@
-// implemented in progress
+#include "store/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace tp::store {
+namespace {
+
+struct DatabaseCloser {
+  void operator()(sqlite3* database) const { sqlite3_close_v2(database); }
+};
+struct StatementFinalizer {
+  void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
+};
+using DatabasePtr = std::unique_ptr<sqlite3, DatabaseCloser>;
+using StatementPtr = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
+
+constexpr std::string_view kBeginWrite = "BEGIN IMMEDIATE";
+constexpr std::string_view kBeginRead = "BEGIN";
+constexpr std::string_view kCommit = "COMMIT";
+constexpr std::string_view kRollback = "ROLLBACK";
+constexpr std::string_view kSavepoint = "SAVEPOINT tp_write";
+constexpr std::string_view kReleaseSavepoint = "RELEASE tp_write";
+constexpr std::string_view kRollbackToSavepoint = "ROLLBACK TO tp_write";
+constexpr std::string_view kEnableWal = "PRAGMA journal_mode = WAL";
+constexpr std::string_view kWriterSettings = "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON";
+constexpr std::string_view kPing = "SELECT 1";
+// Internal messages quote the start of the failing statement; that is enough to find it in the code.
+constexpr size_t kQuotedSqlLength = 120;
+
+const std::vector<Value> kNoParams;
+
+// Maps an (extended) SQLite result code onto the store's error codes. Conflict messages name the
+// violated columns ("UNIQUE constraint failed: teams.tenant_id, teams.name") but never the SQL; only
+// kInternal messages, which are logged and never shown, quote the statement.
+Status SqliteError(int code, sqlite3* database, std::string_view sql) {
+  const std::string detail = database != nullptr ? sqlite3_errmsg(database) : sqlite3_errstr(code);
+  if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) return Conflict(detail);
+  switch (code & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+      return Unavailable("sqlite: " + detail);
+    default:
+      break;
+  }
+  std::string message = "sqlite: " + detail;
+  if (!sql.empty()) message += " in: " + std::string(sql.substr(0, kQuotedSqlLength));
+  return Internal(std::move(message));
+}
+
+bool IsIdentifierChar(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  return (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
+         byte == '_' || byte == '$' || byte >= 0x80;
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Rewrites PostgreSQL's $n parameters as SQLite's ?n. SQLite would accept "$1" too, but as a *named*
+// parameter numbered by first appearance, so "... $2 ... $1" would bind the wrong values. String
+// literals, quoted identifiers and comments are copied unchanged; a '$' inside an identifier
+// ("price$1") is not a parameter in either dialect.
+std::string ToSqliteParameters(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size());
+  size_t pos = 0;
+  // Copies sql[pos, end) verbatim; `end` may be npos for "to the end".
+  const auto copy_until = [&](size_t end) {
+    end = std::min(end, sql.size());
+    out.append(sql.substr(pos, end - pos));
+    pos = end;
+  };
+  while (pos < sql.size()) {
+    const char c = sql[pos];
+    if (c == '\'' || c == '"') {
+      // A doubled quote ('it''s') ends one quoted run and starts the next, which is equivalent.
+      const size_t close = sql.find(c, pos + 1);
+      copy_until(close == std::string_view::npos ? close : close + 1);
+    } else if (sql.substr(pos, 2) == "--") {
+      copy_until(sql.find('\n', pos));
+    } else if (sql.substr(pos, 2) == "/*") {
+      const size_t close = sql.find("*/", pos + 2);
+      copy_until(close == std::string_view::npos ? close : close + 2);
+    } else if (c == '$' && pos + 1 < sql.size() && IsDigit(sql[pos + 1]) &&
+               (pos == 0 || !IsIdentifierChar(sql[pos - 1]))) {
+      out += '?';
+      ++pos;
+    } else {
+      out += c;
+      ++pos;
+    }
+  }
+  return out;
+}
+
+Status BindValue(sqlite3_stmt* statement, int index, const Value& value) {
+  int code = SQLITE_OK;
+  if (const auto* integer = std::get_if<std::int64_t>(&value)) {
+    code = sqlite3_bind_int64(statement, index, *integer);
+  } else if (const auto* real = std::get_if<double>(&value)) {
+    code = sqlite3_bind_double(statement, index, *real);
+  } else if (const auto* text = std::get_if<std::string>(&value)) {
+    // SQLITE_STATIC: the parameters outlive the statement's use, and bindings are cleared afterwards.
+    code = sqlite3_bind_text64(statement, index, text->data(), text->size(), SQLITE_STATIC, SQLITE_UTF8);
+  } else {
+    code = sqlite3_bind_null(statement, index);
+  }
+  if (code != SQLITE_OK) return SqliteError(code, sqlite3_db_handle(statement), sqlite3_sql(statement));
+  return Status::Ok();
+}
+
+Value ColumnValue(sqlite3_stmt* statement, int column) {
+  switch (sqlite3_column_type(statement, column)) {
+    case SQLITE_INTEGER:
+      return Value(static_cast<std::int64_t>(sqlite3_column_int64(statement, column)));
+    case SQLITE_FLOAT:
+      return Value(sqlite3_column_double(statement, column));
+    case SQLITE_TEXT: {
+      // sqlite3_column_bytes must follow sqlite3_column_text, which may convert the value first.
+      const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
+      const int size = sqlite3_column_bytes(statement, column);
+      return size == 0 ? Value(std::string()) : Value(std::string(text, static_cast<size_t>(size)));
+    }
+    case SQLITE_BLOB: {
+      const auto* blob = static_cast<const char*>(sqlite3_column_blob(statement, column));
+      const int size = sqlite3_column_bytes(statement, column);
+      return size == 0 ? Value(std::string()) : Value(std::string(blob, static_cast<size_t>(size)));
+    }
+    default:
+      return kNull;
+  }
+}
+
+// Returns a cached statement to its initial state when a call is done with it, so that it holds no
+// read snapshot, no lock and no pointer into the caller's parameters.
+class StatementUse {
+ public:
+  explicit StatementUse(sqlite3_stmt* statement) : statement_(statement) {}
+  ~StatementUse() {
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
+  }
+  StatementUse(const StatementUse&) = delete;
+  StatementUse& operator=(const StatementUse&) = delete;
+
+ private:
+  sqlite3_stmt* statement_;
+};
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+};
+
+// One SQLite connection with its prepared-statement cache. Not thread-safe: the store hands it to one
+// thread at a time.
+class SqliteConnection final : public Connection {
+ public:
+  explicit SqliteConnection(DatabasePtr database) : database_(std::move(database)) {}
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+  Result<Rows> Query(std::string_view sql, const std::vector<Value>& params) override {
+    TP_ASSIGN_OR_RETURN(sqlite3_stmt * statement, Prepare(sql));
+    const StatementUse use(statement);
+    TP_RETURN_IF_ERROR(Bind(statement, sql, params));
+    const int columns = sqlite3_column_count(statement);
+    Rows rows;
+    for (;;) {
+      const int code = sqlite3_step(statement);
+      if (code == SQLITE_DONE) return rows;
+      if (code != SQLITE_ROW) return SqliteError(code, database_.get(), sql);
+      std::vector<Value> cells;
+      cells.reserve(static_cast<size_t>(columns));
+      for (int column = 0; column < columns; ++column) cells.push_back(ColumnValue(statement, column));
+      rows.emplace_back(std::move(cells));
+    }
+  }
+
+  Result<std::int64_t> Execute(std::string_view sql, const std::vector<Value>& params) override {
+    TP_ASSIGN_OR_RETURN(sqlite3_stmt * statement, Prepare(sql));
+    const StatementUse use(statement);
+    TP_RETURN_IF_ERROR(Bind(statement, sql, params));
+    // Stepping to the end also runs statements that return rows (INSERT ... RETURNING).
+    int code = SQLITE_ROW;
+    while (code == SQLITE_ROW) code = sqlite3_step(statement);
+    if (code != SQLITE_DONE) return SqliteError(code, database_.get(), sql);
+    return static_cast<std::int64_t>(sqlite3_changes64(database_.get()));
+  }
+
+  // Scripts run once (migrations), so their statements are not cached.
+  Status ExecuteScript(std::string_view sql) override {
+    const char* cursor = sql.data();
+    const char* const end = sql.data() + sql.size();
+    while (cursor < end) {
+      sqlite3_stmt* raw = nullptr;
+      const char* tail = nullptr;
+      const int prepared =
+          sqlite3_prepare_v3(database_.get(), cursor, static_cast<int>(end - cursor), 0, &raw, &tail);
+      const StatementPtr statement(raw);
+      const std::string_view current(cursor, static_cast<size_t>(end - cursor));
+      if (prepared != SQLITE_OK) return SqliteError(prepared, database_.get(), current);
+      cursor = tail;
+      if (statement == nullptr) continue;  // only whitespace or a comment was left
+      int code = SQLITE_ROW;
+      while (code == SQLITE_ROW) code = sqlite3_step(statement.get());
+      if (code != SQLITE_DONE) return SqliteError(code, database_.get(), current);
+    }
+    return Status::Ok();
+  }
+
+  // Runs a statement that takes no parameters (BEGIN, COMMIT, SAVEPOINT...).
+  Status Run(std::string_view sql) { return Execute(sql, kNoParams).status(); }
+
+  bool InTransaction() const { return sqlite3_get_autocommit(database_.get()) == 0; }
+
+ private:
+  Result<sqlite3_stmt*> Prepare(std::string_view sql) {
+    if (const auto cached = statements_.find(sql); cached != statements_.end()) return cached->second.get();
+    const std::string converted = ToSqliteParameters(sql);
+    sqlite3_stmt* raw = nullptr;
+    const char* tail = nullptr;
+    // The length includes the terminating NUL, which spares SQLite a copy of the text.
+    const int code = sqlite3_prepare_v3(database_.get(), converted.c_str(), static_cast<int>(converted.size() + 1),
+                                        SQLITE_PREPARE_PERSISTENT, &raw, &tail);
+    StatementPtr statement(raw);
+    if (code != SQLITE_OK) return SqliteError(code, database_.get(), sql);
+    if (statement == nullptr) return Internal("empty SQL statement");
+    // A second statement would be silently ignored, so refuse it; scripts go through ExecuteScript.
+    for (; *tail != '\0'; ++tail) {
+      if (*tail != ';' && *tail != ' ' && *tail != '\n' && *tail != '\t' && *tail != '\r') {
+        return Internal("more than one SQL statement in: " + std::string(sql.substr(0, kQuotedSqlLength)));
+      }
+    }
+    sqlite3_stmt* const result = statement.get();
+    statements_.emplace(std::string(sql), std::move(statement));
+    return result;
+  }
+
+  // Postgres refuses a parameter count that differs from the statement's, so SQLite must too: otherwise
+  // a missing parameter would quietly bind NULL in development and fail only in production.
+  Status Bind(sqlite3_stmt* statement, std::string_view sql, const std::vector<Value>& params) {
+    const int expected = sqlite3_bind_parameter_count(statement);
+    if (static_cast<size_t>(expected) != params.size()) {
+      return Internal("statement takes " + std::to_string(expected) + " parameters, got " +
+                      std::to_string(params.size()) + ": " + std::string(sql.substr(0, kQuotedSqlLength)));
+    }
+    for (size_t index = 0; index < params.size(); ++index) {
+      TP_RETURN_IF_ERROR(BindValue(statement, static_cast<int>(index + 1), params[index]));
+    }
+    return Status::Ok();
+  }
+
+  // Declared first so that it is destroyed last, after every statement is finalised.
+  DatabasePtr database_;
+  std::unordered_map<std::string, StatementPtr, StringHash, std::equal_to<>> statements_;
+};
+
+Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path, int flags,
+                                                         std::chrono::milliseconds busy_timeout) {
+  sqlite3* raw = nullptr;
+  // sqlite3_open_v2 allocates a handle even when it fails; it must be closed either way.
+  const int code = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nullptr);
+  DatabasePtr database(raw);
+  if (code != SQLITE_OK) {
+    const Status error = SqliteError(code, database.get(), {});
+    return Status(error.code(), "cannot open " + path + ": " + error.message());
+  }
+  sqlite3_extended_result_codes(database.get(), 1);
+  sqlite3_busy_timeout(database.get(), static_cast<int>(busy_timeout.count()));
+  return std::make_unique<SqliteConnection>(std::move(database));
+}
+
+// Write functions run on the writer thread, where an escaping exception would end the process; reads
+// are guarded the same way so that a throwing function behaves alike on both paths.
+Status RunGuarded(const Store::ConnectionFn& fn, Connection& connection) {
+  try {
+    return fn(connection);
+  } catch (const std::exception& error) {
+    return Internal(std::string("store function threw: ") + error.what());
+  } catch (...) {
+    return Internal("store function threw a non-standard exception");
+  }
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<SqliteConnection> writer_connection,
+              std::vector<std::unique_ptr<SqliteConnection>> readers, size_t max_group)
+      : max_group_(max_group), writer_connection_(std::move(writer_connection)), readers_(std::move(readers)) {
+    write_queue_.reserve(max_group_);
+    for (const auto& reader : readers_) free_readers_.push_back(reader.get());
+    writer_ = std::thread([this] { WriterLoop(); });
+    writer_id_ = writer_.get_id();
+  }
+  ~SqliteStore() override { Close(); }
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  Backend backend() const override { return Backend::kSqlite; }
+
+  Status Ping() override {
+    return RunRead([](Connection& connection) { return connection.Query(kPing, kNoParams).status(); });
+  }
+
+  void Close() override {
+    const std::lock_guard close_lock(close_mutex_);
+    {
+      const std::lock_guard lock(write_mutex_);
+      stopping_ = true;
+    }
+    write_queued_.notify_one();
+    // The writer drains the queue before it exits; readers stay open meanwhile because a write function
+    // may read through the pool.
+    if (writer_.joinable()) writer_.join();
+    {
+      std::unique_lock lock(read_mutex_);
+      readers_closed_ = true;
+      reader_free_.notify_all();
+      readers_returned_.wait(lock, [this] { return free_readers_.size() == readers_.size(); });
+      free_readers_.clear();
+      readers_.clear();
+    }
+    // Closed last: the last connection to close checkpoints the WAL into the database file.
+    writer_connection_.reset();
+  }
+
+ protected:
+  Status RunWrite(const ConnectionFn& fn) override {
+    WriteJob job{&fn};
+    std::unique_lock lock(write_mutex_);
+    if (stopping_) return Unavailable("the store is closed");
+    // Checked only while the writer runs: once it has been joined, another thread may reuse its id.
+    if (std::this_thread::get_id() == writer_id_) {
+      return Internal("a write function started another write; it would wait for itself forever");
+    }
+    write_queue_.push_back(&job);
+    write_queued_.notify_one();
+    job.completed.wait(lock, [&job] { return job.done; });
+    return std::move(job.status);
+  }
+
+  Status RunRead(const ConnectionFn& fn) override {
+    SqliteConnection* connection = nullptr;
+    {
+      std::unique_lock lock(read_mutex_);
+      reader_free_.wait(lock, [this] { return readers_closed_ || !free_readers_.empty(); });
+      if (readers_closed_) return Unavailable("the store is closed");
+      connection = free_readers_.back();
+      free_readers_.pop_back();
+    }
+    Status status = ReadTransaction(fn, *connection);
+    {
+      const std::lock_guard lock(read_mutex_);
+      free_readers_.push_back(connection);
+      if (readers_closed_) {
+        readers_returned_.notify_one();
+      } else {
+        reader_free_.notify_one();
+      }
+    }
+    return status;
+  }
+
+ private:
+  // Lives on the stack of the thread that called RunWrite, which waits until `done`. The queue holds
+  // pointers and keeps its capacity, so queuing a write allocates nothing. `status` is written by the
+  // writer thread before it sets `done` under write_mutex_.
+  struct WriteJob {
+    const ConnectionFn* fn;
+    Status status;
+    bool done = false;
+    std::condition_variable completed;
+  };
+
+  static Status ReadTransaction(const ConnectionFn& fn, SqliteConnection& connection) {
+    TP_RETURN_IF_ERROR(connection.Run(kBeginRead));
+    const Status status = RunGuarded(fn, connection);
+    // A read transaction changed nothing, so COMMIT only releases the snapshot.
+    const Status ended = connection.Run(kCommit);
+    return status.ok() ? ended : status;
+  }
+
+  void WriterLoop() {
+    std::vector<WriteJob*> group;
+    group.reserve(max_group_);
+    for (;;) {
+      {
+        std::unique_lock lock(write_mutex_);
+        write_queued_.wait(lock, [this] { return stopping_ || !write_queue_.empty(); });
+        if (write_queue_.empty()) return;
+        const auto taken = static_cast<std::ptrdiff_t>(std::min(write_queue_.size(), max_group_));
+        group.assign(write_queue_.begin(), write_queue_.begin() + taken);
+        write_queue_.erase(write_queue_.begin(), write_queue_.begin() + taken);
+      }
+      for (size_t next = 0; next < group.size();) {
+        next += RunTransaction(std::span<WriteJob* const>(group).subspan(next));
+      }
+      // Notified under the lock: a waiter cannot see `done` and destroy its job (with the condition
+      // variable) before notify_one has returned.
+      const std::lock_guard lock(write_mutex_);
+      for (WriteJob* job : group) {
+        job->done = true;
+        job->completed.notify_one();
+      }
+    }
+  }
+
+  // Runs a prefix of `jobs` in one transaction, each in its own savepoint, and commits them with one
+  // fsync. Returns how many jobs got their final status; normally all of them, fewer when a job ended
+  // the transaction (SQLite rolls back on disk full or I/O errors) and the rest need a new one.
+  size_t RunTransaction(std::span<WriteJob* const> jobs) {
+    SqliteConnection& connection = *writer_connection_;
+    if (Status begun = connection.Run(kBeginWrite); !begun.ok()) {
+      for (WriteJob* job : jobs) job->status = begun;
+      return jobs.size();
+    }
+    for (size_t index = 0; index < jobs.size(); ++index) {
+      if (RunInSavepoint(*jobs[index])) continue;
+      AbandonTransaction();
+      WriteJob& culprit = *jobs[index];
+      if (culprit.status.ok()) culprit.status = Internal("a write function ended the group's transaction");
+      const Status lost = Unavailable("the write was rolled back with its group: " + culprit.status.message());
+      for (WriteJob* job : jobs.first(index)) {
+        if (job->status.ok()) job->status = lost;
+      }
+      return index + 1;
+    }
+    if (Status committed = connection.Run(kCommit); !committed.ok()) {
+      AbandonTransaction();
+      // Jobs that failed keep their own error: it says why they failed, and nothing of theirs was kept.
+      for (WriteJob* job : jobs) {
+        if (job->status.ok()) job->status = committed;
+      }
+    }
+    return jobs.size();
+  }
+
+  // Runs one job, keeping its changes only when it returns OK. Returns false when the group's
+  // transaction can no longer be committed.
+  bool RunInSavepoint(WriteJob& job) {
+    SqliteConnection& connection = *writer_connection_;
+    job.status = connection.Run(kSavepoint);
+    if (!job.status.ok()) return connection.InTransaction();
+    job.status = RunGuarded(*job.fn, connection);
+    if (!connection.InTransaction()) return false;
+    if (job.status.ok()) {
+      job.status = connection.Run(kReleaseSavepoint);
+      if (job.status.ok()) return true;
+    }
+    return connection.Run(kRollbackToSavepoint).ok() && connection.Run(kReleaseSavepoint).ok();
+  }
+
+  // If even ROLLBACK fails the connection stays inside the transaction; the next BEGIN IMMEDIATE then
+  // fails and reports that to every later write instead of committing anything half-done.
+  void AbandonTransaction() {
+    SqliteConnection& connection = *writer_connection_;
+    if (connection.InTransaction()) static_cast<void>(connection.Run(kRollback));
+  }
+
+  const size_t max_group_;
+  std::mutex close_mutex_;  // serialises Close() calls
+
+  std::unique_ptr<SqliteConnection> writer_connection_;  // used only by the writer thread, then Close()
+  std::mutex write_mutex_;
+  std::condition_variable write_queued_;
+  std::vector<WriteJob*> write_queue_;  // guarded by write_mutex_
+  bool stopping_ = false;               // guarded by write_mutex_
+  std::thread writer_;
+  std::thread::id writer_id_;  // set once in the constructor, before the store is shared
+
+  std::mutex read_mutex_;
+  std::condition_variable reader_free_;       // a reader was returned, or the pool closed
+  std::condition_variable readers_returned_;  // a reader was returned after the pool closed
+  std::vector<std::unique_ptr<SqliteConnection>> readers_;  // guarded by read_mutex_
+  std::vector<SqliteConnection*> free_readers_;             // guarded by read_mutex_
+  bool readers_closed_ = false;                             // guarded by read_mutex_
+};
+
+Status CheckLibrary() {
+  if (sqlite3_threadsafe() == 0) return Internal("libsqlite3 was built without thread support");
+  if (sqlite3_compileoption_used("ENABLE_FTS5") == 0) return Internal("libsqlite3 was built without FTS5");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  // A file: URI could name an in-memory database or change the open mode behind the store's back.
+  if (options.path.empty() || options.path == ":memory:" || options.path.starts_with("file:")) {
+    return InvalidArgument("sqlite needs a plain file path (not :memory: or a file: URI)", "db");
+  }
+  if (options.read_connections < 1 || options.max_group < 1) {
+    return InvalidArgument("sqlite needs at least one read connection and a group size of at least one", "db");
+  }
+  TP_RETURN_IF_ERROR(CheckLibrary());
+  const std::filesystem::path directory = std::filesystem::path(options.path).parent_path();
+  std::error_code error;
+  if (!directory.empty() && !std::filesystem::is_directory(directory, error)) {
+    return Unavailable("cannot open " + options.path + ": directory " + directory.string() + " does not exist");
+  }
+
+  // The writer opens first: it creates the file and switches it to WAL, which read-only connections
+  // cannot do themselves.
+  TP_ASSIGN_OR_RETURN(auto writer, OpenConnection(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                                  options.busy_timeout));
+  TP_ASSIGN_OR_RETURN(Rows journal_mode, writer->Query(kEnableWal, kNoParams));
+  if (journal_mode.empty() || journal_mode.front().Text(0) != "wal") {
+    return Unavailable("cannot switch " + options.path + " to WAL mode");
+  }
+  TP_RETURN_IF_ERROR(writer->ExecuteScript(kWriterSettings));
+
+  std::vector<std::unique_ptr<SqliteConnection>> readers;
+  readers.reserve(static_cast<size_t>(options.read_connections));
+  for (int index = 0; index < options.read_connections; ++index) {
+    TP_ASSIGN_OR_RETURN(auto reader, OpenConnection(options.path, SQLITE_OPEN_READONLY, options.busy_timeout));
+    readers.push_back(std::move(reader));
+  }
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(writer), std::move(readers),
+                                                              static_cast<size_t>(options.max_group)));
+}
+
+}  // namespace tp::store

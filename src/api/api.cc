@@ -1,0 +1,15 @@
+#include "api/api.h"
+
+#include "api/routes.h"
+
+namespace tp::api {
+
+Api::Api(store::Store& store, http::Metrics& metrics, ApiOptions options)
+    : options_(std::move(options)), registrar_(store, metrics, router_, options_) {
+  RegisterSystemRoutes(registrar_);
+  RegisterAuthRoutes(registrar_);
+  RegisterAdminRoutes(registrar_);
+  RegisterCustomerRoutes(registrar_);
+}
+
+}  // namespace tp::api

@@ -1,0 +1,298 @@
+// Behaviour of the API pipeline through Api::Handle on every backend: error statuses and bodies,
+// sessions and CSRF, lock-out, TOTP, API key scopes and revocation, audit entries, idempotency and the
+// OpenAPI document's coverage of the router.
+#include <gtest/gtest.h>
+
+#include "api/api_test_support.h"
+#include "identity/totp.h"
+
+namespace tp::api::testing {
+namespace {
+
+using identity::Role;
+using nlohmann::json;
+
+class ApiTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  ApiTest() : harness_(GetParam()) {
+    tenant_ = harness_.CreateTenant("acme");
+    admin_user_ = harness_.CreateUser(tenant_, Role::kAdmin, "admin@acme.example");
+    admin_ = harness_.Login(tenant_, admin_user_.email);
+  }
+
+  void ExpectError(const http::Response& response, int status, std::string_view code, std::string_view field = {}) {
+    EXPECT_EQ(response.status, status) << response.body;
+    const json body = BodyOf(response);
+    ASSERT_TRUE(body.contains("error")) << response.body;
+    EXPECT_EQ(body["error"]["code"], code) << response.body;
+    EXPECT_TRUE(body["error"]["message"].is_string());
+    if (!field.empty()) EXPECT_EQ(body["error"]["field"], field) << response.body;
+  }
+
+  ApiHarness harness_;
+  TenantFixture tenant_;
+  identity::User admin_user_;
+  Credentials admin_;
+};
+
+TEST_P(ApiTest, MalformedJsonNamesThePosition) {
+  auto response = harness_.Send("POST", "/api/v1/teams", R"({"name": "x",,})", admin_);
+  ExpectError(response, 400, "malformed_json");
+  EXPECT_NE(BodyOf(response)["error"]["message"].get<std::string>().find("byte 13"), std::string::npos)
+      << response.body;
+}
+
+TEST_P(ApiTest, WrongTypeAndUnknownFieldNameTheField) {
+  ExpectError(harness_.Send("POST", "/api/v1/teams", R"({"name": 42})", admin_), 400, "invalid_argument", "name");
+  ExpectError(harness_.Send("POST", "/api/v1/teams", R"({"name": "Ops", "colour": "red"})", admin_), 400,
+              "invalid_argument", "colour");
+  ExpectError(harness_.Send("POST", "/api/v1/teams", R"({})", admin_), 400, "invalid_argument", "name");
+  ExpectError(harness_.Send("POST", "/api/v1/teams", R"([1,2])", admin_), 400, "invalid_argument");
+  ExpectError(harness_.Send("GET", "/api/v1/users?limit=5000", "", admin_), 400, "invalid_argument", "limit");
+}
+
+TEST_P(ApiTest, DeeplyNestedAndInvalidUtf8BodiesAreRejected) {
+  std::string deep = R"({"name": "x", "description": )" + std::string(100, '[') + std::string(100, ']') + "}";
+  ExpectError(harness_.Send("POST", "/api/v1/teams", deep, admin_), 400, "invalid_argument");
+  ExpectError(harness_.Send("POST", "/api/v1/teams", "{\"name\": \"\xff\xfe\"}", admin_), 400, "malformed_json");
+}
+
+TEST_P(ApiTest, WrongContentTypeIs415) {
+  http::Headers headers{{"Content-Type", "text/plain"}};
+  ExpectError(harness_.Send("POST", "/api/v1/teams", R"({"name":"Ops"})", admin_, headers), 415,
+              "unsupported_media_type");
+}
+
+TEST_P(ApiTest, MissingAuthIs401AndForbiddenIs403) {
+  ExpectError(harness_.Send("GET", "/api/v1/users"), 401, "unauthenticated");
+  ExpectError(harness_.Send("GET", "/api/v1/users", "", Credentials{.session_token = "forged"}), 401,
+              "unauthenticated");
+  ExpectError(harness_.Send("GET", "/api/v1/users", "", Credentials{.api_key = "tpk_nonsense"}), 401,
+              "unauthenticated");
+  const Credentials viewer = harness_.LoginAs(tenant_, Role::kViewer);
+  ExpectError(harness_.Send("GET", "/api/v1/users", "", viewer), 403, "forbidden");
+}
+
+TEST_P(ApiTest, UnknownIdIs404AndUnknownRouteIs404And405ListsAllowedMethods) {
+  ExpectError(harness_.Send("GET", "/api/v1/users/usr_00000000000000000000000000", "", admin_), 404, "not_found");
+  ExpectError(harness_.Send("GET", "/api/v1/users/../../etc/passwd", "", admin_), 404, "not_found");
+  ExpectError(harness_.Send("GET", "/api/v1/nothing-here", "", admin_), 404, "not_found");
+  auto response = harness_.Send("PUT", "/api/v1/users", "", admin_);
+  ExpectError(response, 405, "method_not_allowed");
+  EXPECT_NE(response.headers["Allow"].find("GET"), std::string::npos);
+}
+
+TEST_P(ApiTest, DuplicateIsConflict) {
+  const json user{{"email", "dup@acme.example"}, {"name", "Dup"}, {"role", "agent"}, {"password", "long enough pw"}};
+  EXPECT_EQ(harness_.Send("POST", "/api/v1/users", user.dump(), admin_).status, 201);
+  ExpectError(harness_.Send("POST", "/api/v1/users", user.dump(), admin_), 409, "conflict", "email");
+}
+
+TEST_P(ApiTest, RateLimitIs429WithRetryAfter) {
+  ApiOptions options = ApiHarness::DefaultOptions();
+  options.requests_per_second = 0.5;
+  options.request_burst = 2;
+  ApiHarness limited(GetParam(), options);
+  const auto tenant = limited.CreateTenant("limited");
+  const Credentials admin = limited.LoginAs(tenant, Role::kAdmin);
+  EXPECT_EQ(limited.Send("GET", "/api/v1/users", "", admin).status, 200);
+  EXPECT_EQ(limited.Send("GET", "/api/v1/users", "", admin).status, 200);
+  auto response = limited.Send("GET", "/api/v1/users", "", admin);
+  ExpectError(response, 429, "rate_limited");
+  EXPECT_GE(std::stoi(response.headers["Retry-After"]), 1);
+}
+
+TEST_P(ApiTest, StoreDownIs503WithoutInternals) {
+  EXPECT_EQ(harness_.Send("GET", "/readyz").status, 200);
+  harness_.store().Close();
+  auto ready = harness_.Send("GET", "/readyz");
+  ExpectError(ready, 503, "unavailable");
+  auto response = harness_.Send("GET", "/api/v1/users", "", admin_);
+  ExpectError(response, 503, "unavailable");
+  EXPECT_EQ(response.body.find("SELECT"), std::string::npos);
+  EXPECT_EQ(harness_.Send("GET", "/healthz").status, 200);
+}
+
+TEST_P(ApiTest, LoginSetsStrictHttpOnlyCookieAndWritesNeedCsrf) {
+  auto response = harness_.Send("POST", "/api/v1/auth/login",
+                                json{{"tenant", "acme"}, {"email", admin_user_.email}, {"password", ApiHarness::kPassword}}.dump());
+  ASSERT_EQ(response.status, 200);
+  ASSERT_EQ(response.set_cookies.size(), 2u);
+  EXPECT_NE(response.set_cookies[0].find("HttpOnly"), std::string::npos);
+  EXPECT_NE(response.set_cookies[0].find("SameSite=Strict"), std::string::npos);
+  EXPECT_EQ(response.set_cookies[1].find("HttpOnly"), std::string::npos);  // the CSRF cookie is readable
+
+  Credentials no_csrf = admin_;
+  no_csrf.omit_csrf = true;
+  EXPECT_EQ(harness_.Send("GET", "/api/v1/users", "", no_csrf).status, 200);
+  ExpectError(harness_.Send("POST", "/api/v1/teams", R"({"name":"Ops"})", no_csrf), 403, "forbidden");
+  Credentials wrong_csrf = admin_;
+  wrong_csrf.csrf_token = "not-the-token";
+  ExpectError(harness_.Send("POST", "/api/v1/teams", R"({"name":"Ops"})", wrong_csrf), 403, "forbidden");
+  EXPECT_EQ(harness_.Send("POST", "/api/v1/teams", R"({"name":"Ops"})", admin_).status, 201);
+}
+
+TEST_P(ApiTest, LogoutEndsTheSession) {
+  EXPECT_EQ(harness_.Send("POST", "/api/v1/auth/logout", "", admin_).status, 204);
+  ExpectError(harness_.Send("GET", "/api/v1/auth/session", "", admin_), 401, "unauthenticated");
+}
+
+TEST_P(ApiTest, WrongPasswordAndUnknownUserLookTheSameAndRepeatedFailuresLockOut) {
+  auto attempt = [&](const std::string& email, const std::string& password) {
+    return harness_.Send("POST", "/api/v1/auth/login",
+                         json{{"tenant", "acme"}, {"email", email}, {"password", password}}.dump());
+  };
+  auto unknown = attempt("nobody@acme.example", "whatever pw");
+  auto wrong = attempt(admin_user_.email, "wrong password");
+  ExpectError(unknown, 401, "unauthenticated");
+  ExpectError(wrong, 401, "unauthenticated");
+  EXPECT_EQ(BodyOf(unknown)["error"]["message"], BodyOf(wrong)["error"]["message"]);
+  for (int failure = 0; failure < 4; ++failure) attempt(admin_user_.email, "wrong password");
+  auto locked = attempt(admin_user_.email, std::string(ApiHarness::kPassword));
+  ExpectError(locked, 429, "rate_limited");
+  EXPECT_GE(std::stoi(locked.headers["Retry-After"]), 1);
+}
+
+TEST_P(ApiTest, PasswordChangeEndsOtherSessionsButKeepsThisOne) {
+  const Credentials other = harness_.Login(tenant_, admin_user_.email);
+  const json change{{"current_password", ApiHarness::kPassword}, {"new_password", "a brand new secret"}};
+  ExpectError(harness_.Send("POST", "/api/v1/auth/password",
+                            json{{"current_password", "wrong"}, {"new_password", "a brand new secret"}}.dump(), admin_),
+              401, "unauthenticated", "current_password");
+  EXPECT_EQ(harness_.Send("POST", "/api/v1/auth/password", change.dump(), admin_).status, 204);
+  EXPECT_EQ(harness_.Send("GET", "/api/v1/auth/session", "", admin_).status, 200);
+  ExpectError(harness_.Send("GET", "/api/v1/auth/session", "", other), 401, "unauthenticated");
+  harness_.Login(tenant_, admin_user_.email, "a brand new secret");
+}
+
+TEST_P(ApiTest, TotpSecondFactorIsRequiredOnceEnabled) {
+  auto setup = harness_.Send("POST", "/api/v1/auth/totp/setup", "", admin_);
+  ASSERT_EQ(setup.status, 200) << setup.body;
+  const std::string secret = BodyOf(setup)["secret"];
+  EXPECT_TRUE(BodyOf(setup)["otpauth_uri"].get<std::string>().starts_with("otpauth://totp/"));
+  ExpectError(harness_.Send("POST", "/api/v1/auth/totp/confirm", json{{"code", "000000"}}.dump(), admin_), 401,
+              "unauthenticated");
+  const Micros now = NowMicros();
+  ASSERT_EQ(harness_.Send("POST", "/api/v1/auth/totp/confirm",
+                          json{{"code", identity::TotpCode(secret, now)}}.dump(), admin_).status,
+            204);
+  json login{{"tenant", "acme"}, {"email", admin_user_.email}, {"password", ApiHarness::kPassword}};
+  ExpectError(harness_.Send("POST", "/api/v1/auth/login", login.dump()), 401, "unauthenticated", "totp_code");
+  // The confirmation consumed the current step; the next one is accepted (±1 step window).
+  login["totp_code"] = identity::TotpCode(secret, now + 30'000'000);
+  EXPECT_EQ(harness_.Send("POST", "/api/v1/auth/login", login.dump()).status, 200);
+}
+
+TEST_P(ApiTest, ApiKeyIsShownOnceScopedAndRevocable) {
+  const Credentials agent = harness_.LoginAs(tenant_, Role::kAgent);
+  auto created = harness_.Send("POST", "/api/v1/api-keys", json{{"name", "crm sync"}, {"scope", "full"}}.dump(), agent);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const Credentials full{.api_key = BodyOf(created)["token"]};
+  const std::string key_id = BodyOf(created)["id"];
+  auto listed = harness_.Send("GET", "/api/v1/api-keys", "", agent);
+  EXPECT_EQ(listed.body.find(full.api_key), std::string::npos);  // never shown again
+  EXPECT_NE(listed.body.find(key_id), std::string::npos);
+
+  EXPECT_EQ(harness_.Send("GET", "/api/v1/users", "", full).status, 200);  // the agent may read users
+  ExpectError(harness_.Send("POST", "/api/v1/users", "{}", full), 403, "forbidden");  // but not write them
+  ExpectError(harness_.Send("POST", "/api/v1/api-keys", json{{"name", "x"}, {"scope", "full"}}.dump(), full), 403,
+              "forbidden");  // keys do not mint keys
+  EXPECT_FALSE(BodyOf(harness_.Send("GET", "/api/v1/api-keys", "", agent))["items"][0]["last_used_at"].is_null());
+
+  const Credentials ingest = harness_.CreateApiKey(agent, "ingest");
+  const json feedback{{"survey", "post-purchase"}, {"metric", "nps"}, {"score", 9}};
+  EXPECT_EQ(harness_.Send("POST", "/api/v1/feedback", feedback.dump(), ingest).status, 201);
+  ExpectError(harness_.Send("GET", "/api/v1/feedback", "", ingest), 403, "forbidden");
+  ExpectError(harness_.Send("GET", "/api/v1/customers", "", ingest), 403, "forbidden");
+
+  EXPECT_EQ(harness_.Send("DELETE", "/api/v1/api-keys/" + key_id, "", agent).status, 200);
+  ExpectError(harness_.Send("GET", "/api/v1/users", "", full), 401, "unauthenticated");
+}
+
+TEST_P(ApiTest, ApiKeyLosesAccessWhenItsUserIsDisabled) {
+  const identity::User agent_user = harness_.CreateUser(tenant_, Role::kAgent);
+  const Credentials agent = harness_.Login(tenant_, agent_user.email);
+  const Credentials key = harness_.CreateApiKey(agent, "full");
+  EXPECT_EQ(harness_.Send("GET", "/api/v1/users", "", key).status, 200);
+  EXPECT_EQ(harness_.Send("PATCH", "/api/v1/users/" + agent_user.id, R"({"disabled": true})", admin_).status, 200);
+  ExpectError(harness_.Send("GET", "/api/v1/users", "", key), 401, "unauthenticated");
+  ExpectError(harness_.Send("GET", "/api/v1/users", "", agent), 401, "unauthenticated");
+}
+
+TEST_P(ApiTest, WritesLeaveAuditEntriesWithBeforeAndAfterForSettings) {
+  auto team = harness_.Send("POST", "/api/v1/teams", R"({"name":"Returns","kind":"service"})", admin_);
+  ASSERT_EQ(team.status, 201);
+  const std::string team_id = BodyOf(team)["id"];
+  ASSERT_EQ(harness_.Send("PATCH", "/api/v1/tenant", R"({"settings":{"timezone":"Europe/Prague"}})", admin_).status, 200);
+
+  auto audit = BodyOf(harness_.Send("GET", "/api/v1/audit", "", admin_));
+  ASSERT_TRUE(audit["items"].is_array());
+  bool saw_team = false, saw_settings = false;
+  for (const json& entry : audit["items"]) {
+    EXPECT_EQ(entry.dump().find("argon2"), std::string::npos);
+    if (entry["target_id"] == team_id) {
+      saw_team = true;
+      EXPECT_EQ(entry["actor_id"], admin_user_.id);
+      EXPECT_EQ(entry["actor_type"], "user");
+    }
+    if (entry["target_type"] == "tenant") {
+      saw_settings = true;
+      EXPECT_EQ(entry["after"]["settings"]["timezone"], "Europe/Prague") << entry.dump();
+      EXPECT_FALSE(entry["before"].is_null());
+    }
+  }
+  EXPECT_TRUE(saw_team);
+  EXPECT_TRUE(saw_settings);
+  auto filtered = BodyOf(harness_.Send("GET", "/api/v1/audit?target_id=" + team_id, "", admin_));
+  EXPECT_EQ(filtered["items"].size(), 1u);
+  ExpectError(harness_.Send("GET", "/api/v1/audit?since=yesterday", "", admin_), 400, "invalid_argument", "since");
+  ExpectError(harness_.Send("GET", "/api/v1/audit", "", harness_.LoginAs(tenant_, Role::kManager)), 403, "forbidden");
+}
+
+TEST_P(ApiTest, IdempotencyKeyReplaysTheFirstResponse) {
+  const http::Headers key{{"Idempotency-Key", "create-ops-1"}};
+  auto first = harness_.Send("POST", "/api/v1/teams", R"({"name":"Ops"})", admin_, key);
+  auto second = harness_.Send("POST", "/api/v1/teams", R"({"name":"Ops"})", admin_, key);
+  ASSERT_EQ(first.status, 201);
+  EXPECT_EQ(second.status, 201);
+  EXPECT_EQ(BodyOf(first)["id"], BodyOf(second)["id"]);
+  EXPECT_EQ(second.headers["Idempotent-Replayed"], "true");
+  ExpectError(harness_.Send("POST", "/api/v1/teams", R"({"name":"Other"})", admin_, key), 409, "conflict",
+              "Idempotency-Key");
+  EXPECT_EQ(BodyOf(harness_.Send("GET", "/api/v1/teams", "", admin_))["items"].size(), 1u);
+  ExpectError(harness_.Send("POST", "/api/v1/teams", R"({"name":"X"})", admin_, {{"Idempotency-Key", std::string(300, 'k')}}),
+              400, "invalid_argument", "Idempotency-Key");
+}
+
+TEST_P(ApiTest, ListsPageWithCursors) {
+  for (int user_idx = 0; user_idx < 7; ++user_idx) harness_.CreateUser(tenant_, Role::kAgent);
+  std::set<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto page = BodyOf(harness_.Send("GET", "/api/v1/users?limit=3" + (cursor.empty() ? "" : "&cursor=" + cursor), "", admin_));
+    for (const json& user : page["items"]) EXPECT_TRUE(seen.insert(user["id"]).second);
+    cursor = page["next_cursor"].is_null() ? "" : page["next_cursor"].get<std::string>();
+    ++pages;
+  } while (!cursor.empty() && pages < 10);
+  EXPECT_EQ(seen.size(), 8u);
+  EXPECT_EQ(pages, 3);
+}
+
+TEST_P(ApiTest, OpenApiDocumentsEveryRoutedEndpoint) {
+  auto response = harness_.Send("GET", "/api/v1/openapi.json");
+  ASSERT_EQ(response.status, 200);
+  const json document = BodyOf(response);
+  EXPECT_EQ(document["openapi"], "3.1.0");
+  for (const EndpointInfo& endpoint : harness_.api().endpoints()) {
+    std::string method = endpoint.method;
+    std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+    EXPECT_TRUE(document["paths"].contains(endpoint.pattern) && document["paths"][endpoint.pattern].contains(method))
+        << endpoint.method << " " << endpoint.pattern << " is routed but missing from openapi.json";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::ValuesIn(store::TestBackends()));
+
+}  // namespace
+}  // namespace tp::api::testing

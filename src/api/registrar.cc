@@ -1,0 +1,151 @@
+#include "api/registrar.h"
+
+#include "common/crypto.h"
+#include "common/ids.h"
+#include "http/errors.h"
+#include "identity/api_keys.h"
+#include "store/idempotency.h"
+
+namespace tp::api {
+namespace {
+
+constexpr std::string_view kSessionCookie = "tp_session";
+constexpr std::string_view kApiKeyPrefix = "tpk_";
+constexpr size_t kMaxIdempotencyKeyLength = 255;
+
+bool IsUnsafeMethod(std::string_view method) { return method != "GET" && method != "HEAD" && method != "OPTIONS"; }
+
+struct Authenticated {
+  identity::Principal principal;
+  std::string csrf_hash;  // empty for API keys, which are not sent automatically by browsers
+};
+
+Result<Authenticated> Authenticate(store::Store& store, const http::Request& request,
+                                   const identity::LoginPolicy& policy, Micros now) {
+  if (auto authorization = request.Header("Authorization")) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (authorization->size() <= kBearer.size() || authorization->compare(0, kBearer.size(), kBearer) != 0) {
+      return Unauthenticated("Authorization must be 'Bearer <API key>'");
+    }
+    const std::string token = authorization->substr(kBearer.size());
+    if (!token.starts_with(kApiKeyPrefix)) return Unauthenticated("the bearer token is not an API key");
+    TP_ASSIGN_OR_RETURN(auto principal, identity::AuthenticateApiKey(store, token, now));
+    return Authenticated{std::move(principal), {}};
+  }
+  if (auto token = request.Cookie(kSessionCookie)) {
+    TP_ASSIGN_OR_RETURN(auto session, identity::AuthenticateSession(store, *token, policy, now));
+    return Authenticated{std::move(session.principal), std::move(session.csrf_hash)};
+  }
+  return Unauthenticated("sign in (POST /api/v1/auth/login) or send an API key as a Bearer token");
+}
+
+Status CheckCsrf(const http::Request& request, const Authenticated& caller) {
+  if (caller.csrf_hash.empty() || !IsUnsafeMethod(request.method)) return Status::Ok();
+  const auto token = request.Header("X-CSRF-Token");
+  if (!token || !ConstantTimeEquals(Sha256Hex(*token), caller.csrf_hash)) {
+    return PermissionDenied("missing or invalid X-CSRF-Token header for a cookie-authenticated write");
+  }
+  return Status::Ok();
+}
+
+Status CheckIdempotencyKey(std::string_view key) {
+  if (key.empty() || key.size() > kMaxIdempotencyKeyLength) {
+    return InvalidArgument("Idempotency-Key must be 1 to 255 characters", "Idempotency-Key");
+  }
+  for (unsigned char c : key) {
+    if (c < 0x21 || c > 0x7e) {
+      return InvalidArgument("Idempotency-Key must be printable ASCII", "Idempotency-Key");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Registrar::Registrar(store::Store& store, http::Metrics& metrics, http::Router& router, const ApiOptions& options)
+    : store_(store),
+      metrics_(metrics),
+      router_(router),
+      options_(options),
+      request_limiter_(options.requests_per_second, options.request_burst),
+      login_limiter_(options.logins_per_second, options.login_burst) {}
+
+void Registrar::Public(std::string method, std::string pattern, PublicEndpoint endpoint) {
+  endpoints_.push_back({method, pattern, std::nullopt});
+  router_.Add(std::move(method), std::move(pattern),
+              [this, endpoint](http::Request& request) { return Finish(endpoint(*this, request)); });
+}
+
+void Registrar::Protected(std::string method, std::string pattern, identity::Permission permission,
+                          Endpoint endpoint) {
+  endpoints_.push_back({method, pattern, permission});
+  router_.Add(std::move(method), std::move(pattern),
+              [this, permission, endpoint](http::Request& request) {
+                return Finish(RunProtected(request, permission, endpoint));
+              });
+}
+
+Result<http::Response> Registrar::RunProtected(http::Request& request, identity::Permission permission,
+                                               Endpoint endpoint) {
+  const Micros now = NowMicros();
+  TP_ASSIGN_OR_RETURN(Authenticated caller, Authenticate(store_, request, options_.login, now));
+  TP_RETURN_IF_ERROR(CheckCsrf(request, caller));
+  if (int wait = request_limiter_.Acquire(caller.principal.actor_id()); wait > 0) {
+    return Status(ErrorCode::kRateLimited, "too many requests; slow down").WithRetryAfter(wait);
+  }
+  TP_RETURN_IF_ERROR(identity::Require(caller.principal, permission));
+  Call call{request, std::move(caller.principal), {}, now};
+  call.audit = identity::AuditContext::For(call.principal, request.request_id, request.remote_ip);
+  if (request.method == "POST" && request.Header("Idempotency-Key")) return RunIdempotent(call, endpoint);
+  return endpoint(*this, call);
+}
+
+Result<http::Response> Registrar::RunIdempotent(Call& call, Endpoint endpoint) {
+  const std::string key_text = *call.request.Header("Idempotency-Key");
+  TP_RETURN_IF_ERROR(CheckIdempotencyKey(key_text));
+  const store::IdempotencyKey key{call.principal.tenant_id, call.principal.actor_id(), key_text};
+  const std::string fingerprint = Sha256Hex(call.request.method + " " + call.request.path + "\n" + call.request.body);
+  TP_ASSIGN_OR_RETURN(auto remembered, store::ClaimIdempotencyKey(store_, key, fingerprint, call.now));
+  if (remembered) {
+    http::Response replay = http::Response::Json(remembered->status, remembered->body);
+    replay.headers["Idempotent-Replayed"] = "true";
+    return replay;
+  }
+  Result<http::Response> result = endpoint(*this, call);
+  const http::Response response = result.ok() ? *result : http::ErrorResponse(result.status());
+  if (response.status >= 500) {
+    TP_RETURN_IF_ERROR(store::ReleaseIdempotencyKey(store_, key));
+  } else {
+    TP_RETURN_IF_ERROR(store::CompleteIdempotencyKey(store_, key, {response.status, response.body}));
+  }
+  return response;
+}
+
+http::Response Registrar::Finish(const Result<http::Response>& result) {
+  if (result.ok()) return *result;
+  if (result.status().code() == ErrorCode::kUnavailable) metrics_.CountStoreError();
+  return http::ErrorResponse(result.status());
+}
+
+http::Response JsonResponse(int status, const Json& body) {
+  return http::Response::Json(status, body.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
+Result<PageRequest> PageFromQuery(const http::Request& request) {
+  const auto cursor = request.QueryParam("cursor");
+  const auto limit = request.QueryParam("limit");
+  return PageRequest::Parse(cursor ? std::optional<std::string_view>(*cursor) : std::nullopt,
+                            limit ? std::optional<std::string_view>(*limit) : std::nullopt);
+}
+
+Json TimestampJson(std::optional<Micros> micros) {
+  return micros ? Json(FormatTimestamp(*micros)) : Json(nullptr);
+}
+
+Result<std::string> PathId(const http::Request& request, std::string_view name, std::string_view prefix) {
+  const std::string_view id = request.PathParam(name);
+  if (!LooksLikeId(id, prefix)) return NotFound("no such " + std::string(name));
+  return std::string(id);
+}
+
+}  // namespace tp::api

@@ -1,0 +1,99 @@
+// How endpoints are declared. Every endpoint is registered through a Registrar, which wraps it in the
+// same pipeline, so no endpoint can skip a step:
+//
+//   authenticate (session cookie or API key) → CSRF check for cookie-authenticated writes →
+//   per-caller rate limit → Require(permission) → Idempotency-Key replay for POST → handler →
+//   ErrorCode mapped to status and JSON error (http/errors.h)
+//
+// A handler receives a Call (the request, who is calling, an audit context) and returns a response or
+// a Status. Handlers stay thin: parse with FieldReader, call domain code, render JSON.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "api/json_body.h"
+#include "api/rate_limiter.h"
+#include "common/clock.h"
+#include "common/pagination.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "identity/audit.h"
+#include "identity/permissions.h"
+#include "identity/sessions.h"
+#include "store/store.h"
+
+namespace tp::api {
+
+struct ApiOptions {
+  identity::LoginPolicy login;
+  bool secure_cookies = false;         // add Secure to cookies (set when served over HTTPS)
+  double requests_per_second = 50;     // per caller; <= 0 disables
+  double request_burst = 500;
+  double logins_per_second = 1;        // per client IP
+  double login_burst = 10;
+};
+
+struct Call {
+  http::Request& request;
+  identity::Principal principal;
+  identity::AuditContext audit;
+  Micros now;
+};
+
+class Registrar;
+// Handlers are plain functions; the registrar passes itself for access to the store and options.
+using Endpoint = Result<http::Response> (*)(Registrar&, Call&);
+using PublicEndpoint = Result<http::Response> (*)(Registrar&, http::Request&);
+
+// Where a registered endpoint documents itself for the permission-matrix test and docs/security.md.
+struct EndpointInfo {
+  std::string method;
+  std::string pattern;
+  std::optional<identity::Permission> permission;  // nullopt: public
+};
+
+class Registrar {
+ public:
+  Registrar(store::Store& store, http::Metrics& metrics, http::Router& router, const ApiOptions& options);
+
+  store::Store& store() { return store_; }
+  const ApiOptions& options() const { return options_; }
+  http::Metrics& metrics() { return metrics_; }
+  RateLimiter& login_limiter() { return login_limiter_; }
+
+  void Public(std::string method, std::string pattern, PublicEndpoint endpoint);
+  void Protected(std::string method, std::string pattern, identity::Permission permission, Endpoint endpoint);
+
+  const std::vector<EndpointInfo>& endpoints() const { return endpoints_; }
+
+ private:
+  Result<http::Response> RunProtected(http::Request& request, identity::Permission permission, Endpoint endpoint);
+  Result<http::Response> RunIdempotent(Call& call, Endpoint endpoint);
+  http::Response Finish(const Result<http::Response>& result);
+
+  store::Store& store_;
+  http::Metrics& metrics_;
+  http::Router& router_;
+  const ApiOptions& options_;
+  RateLimiter request_limiter_;
+  RateLimiter login_limiter_;
+  std::vector<EndpointInfo> endpoints_;
+};
+
+// Small rendering helpers shared by the handlers.
+http::Response JsonResponse(int status, const Json& body);
+Result<PageRequest> PageFromQuery(const http::Request& request);
+template <typename T, typename Render>
+Json PageJson(const Page<T>& page, Render render) {
+  Json items = Json::array();
+  for (const T& item : page.items) items.push_back(render(item));
+  return Json{{"items", std::move(items)},
+              {"next_cursor", page.next_cursor.empty() ? Json(nullptr) : Json(page.next_cursor)}};
+}
+Json TimestampJson(std::optional<Micros> micros);
+// Reads a path parameter that must be an id with `prefix`; a malformed id is simply not found.
+Result<std::string> PathId(const http::Request& request, std::string_view name, std::string_view prefix);
+
+}  // namespace tp::api

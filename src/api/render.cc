@@ -1,0 +1,66 @@
+#include "api/render.h"
+
+#include "api/registrar.h"
+
+namespace tp::api {
+
+Json UserJson(const identity::User& user) {
+  return Json{{"id", user.id},
+              {"email", user.email},
+              {"name", user.name},
+              {"role", identity::RoleName(user.role)},
+              {"totp_enabled", user.totp_enabled},
+              {"contact_data_granted", user.contact_data_granted},
+              {"disabled", user.disabled},
+              {"created_at", TimestampJson(user.created_at)},
+              {"updated_at", TimestampJson(user.updated_at)}};
+}
+
+Json TenantJson(const identity::Tenant& tenant) {
+  return Json{{"id", tenant.id},
+              {"slug", tenant.slug},
+              {"name", tenant.name},
+              {"settings", StoredJson(tenant.settings_json)},
+              {"created_at", TimestampJson(tenant.created_at)}};
+}
+
+Json TeamJson(const identity::Team& team) {
+  return Json{{"id", team.id},
+              {"name", team.name},
+              {"kind", team.kind},
+              {"description", team.description},
+              {"member_ids", team.member_ids},
+              {"created_at", TimestampJson(team.created_at)}};
+}
+
+Json ApiKeyJson(const identity::ApiKey& key) {
+  return Json{{"id", key.id},
+              {"user_id", key.user_id},
+              {"name", key.name},
+              {"scope", identity::ApiKeyScopeName(key.scope)},
+              {"created_at", TimestampJson(key.created_at)},
+              {"last_used_at", TimestampJson(key.last_used_at)},
+              {"revoked_at", TimestampJson(key.revoked_at)}};
+}
+
+Json AuditJson(const identity::AuditEntry& entry) {
+  return Json{{"id", entry.id},
+              {"at", TimestampJson(entry.at)},
+              {"actor_type", entry.actor_type},
+              {"actor_id", entry.actor_id},
+              {"action", entry.action},
+              {"target_type", entry.target_type},
+              {"target_id", entry.target_id},
+              {"before", StoredJson(entry.before_json)},
+              {"after", StoredJson(entry.after_json)},
+              {"request_id", entry.request_id},
+              {"ip", entry.ip}};
+}
+
+Json StoredJson(const std::optional<std::string>& text) {
+  if (!text || text->empty()) return nullptr;
+  Json parsed = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  return parsed.is_discarded() ? Json(*text) : parsed;
+}
+
+}  // namespace tp::api

@@ -1,0 +1,22 @@
+// JSON shapes of the API's objects, one function per type, so every endpoint renders an object the
+// same way (and the OpenAPI schemas have one source to match).
+#pragma once
+
+#include "api/json_body.h"
+#include "identity/api_keys.h"
+#include "identity/audit.h"
+#include "identity/teams.h"
+#include "identity/tenants.h"
+#include "identity/users.h"
+
+namespace tp::api {
+
+Json UserJson(const identity::User& user);
+Json TenantJson(const identity::Tenant& tenant);
+Json TeamJson(const identity::Team& team);
+Json ApiKeyJson(const identity::ApiKey& key);
+Json AuditJson(const identity::AuditEntry& entry);
+// Parses a stored JSON document (settings, audit snapshots); null when absent.
+Json StoredJson(const std::optional<std::string>& text);
+
+}  // namespace tp::api

@@ -1,0 +1,13 @@
+// Registration functions, one per group of endpoints; Api's constructor calls each once.
+#pragma once
+
+#include "api/registrar.h"
+
+namespace tp::api {
+
+void RegisterSystemRoutes(Registrar& registrar);    // /healthz /readyz /metrics /api/v1/openapi.json
+void RegisterAuthRoutes(Registrar& registrar);      // /api/v1/auth/...
+void RegisterAdminRoutes(Registrar& registrar);     // tenant, users, teams, API keys, audit
+void RegisterCustomerRoutes(Registrar& registrar);  // customers, cases, feedback, analytics
+
+}  // namespace tp::api

@@ -1,0 +1,315 @@
+// touchpoint: one binary for the server and its administration commands. Every subcommand has --help.
+//
+// Configuration precedence for `serve`: command-line flags win over the configuration file
+// (--config FILE, TOML: a [serve] section of key = value lines), which wins over TOUCHPOINT_*
+// environment variables, which win over built-in defaults.
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "api/api.h"
+#include "common/crypto.h"
+#include "demo/demo.h"
+#include "http/server.h"
+#include "identity/api_keys.h"
+#include "identity/audit.h"
+#include "identity/tenants.h"
+#include "identity/users.h"
+#include "store/store.h"
+
+namespace tp::app {
+namespace {
+
+constexpr std::string_view kVersion = "0.1.0";
+constexpr std::string_view kDefaultDb = "sqlite:./var/touchpoint.db";
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:8080";
+  std::string db{kDefaultDb};
+  std::size_t body_limit = 1 << 20;
+  int io_threads = 2;
+  int worker_threads = 8;
+  double rate_limit = 50;
+  double rate_burst = 500;
+  bool secure_cookies = false;
+  bool no_migrate = false;
+  bool access_log = true;
+  std::string log_level = "info";
+};
+
+int Fail(const Status& status) {
+  std::cerr << "touchpoint: " << status.ToString() << "\n";
+  return status.code() == ErrorCode::kInvalidArgument ? 2 : 1;
+}
+
+Result<std::unique_ptr<store::Store>> OpenMigrated(const std::string& url) {
+  TP_ASSIGN_OR_RETURN(auto opened, store::OpenStore(url));
+  TP_RETURN_IF_ERROR(opened->Migrate());
+  return opened;
+}
+
+Result<std::pair<std::string, std::uint16_t>> ParseListen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) return InvalidArgument("--listen must be HOST:PORT", "listen");
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = -1;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+  }
+  if (host.empty() || port < 0 || port > 65535) return InvalidArgument("--listen must be HOST:PORT", "listen");
+  return std::make_pair(host, static_cast<std::uint16_t>(port));
+}
+
+Result<identity::Tenant> FindTenant(store::Store& store, const std::string& slug) {
+  identity::Tenant tenant;
+  TP_RETURN_IF_ERROR(store.ReadSystem([&](store::SystemTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(tenant, identity::FindTenantBySlug(tx, slug));
+    return Status::Ok();
+  }));
+  return tenant;
+}
+
+// Blocks SIGINT and SIGTERM in every thread (call before starting any), then waits for one on a
+// dedicated thread and asks the server to stop gracefully.
+class ShutdownOnSignal {
+ public:
+  ShutdownOnSignal() {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+  }
+  void Watch(http::Server& server) {
+    waiter_ = std::thread([this, &server] {
+      int signal_number = 0;
+      sigwait(&signals_, &signal_number);
+      if (signal_number == SIGUSR1) return;  // woken by the destructor: nothing to stop
+      spdlog::info("received signal {}, shutting down: finishing in-flight requests", signal_number);
+      server.Stop();
+    });
+  }
+  ~ShutdownOnSignal() {
+    if (!waiter_.joinable()) return;
+    // The server stopped by itself; wake the waiter so it can end.
+    sigaddset(&signals_, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+    pthread_kill(waiter_.native_handle(), SIGUSR1);
+    waiter_.join();
+  }
+
+ private:
+  sigset_t signals_{};
+  std::thread waiter_;
+};
+
+int Serve(const ServeFlags& flags) {
+  spdlog::set_level(spdlog::level::from_str(flags.log_level));
+  auto listen = ParseListen(flags.listen);
+  if (!listen.ok()) return Fail(listen.status());
+  ShutdownOnSignal shutdown;
+  auto opened = store::OpenStore(flags.db);
+  if (!opened.ok()) return Fail(opened.status());
+  store::Store& store = **opened;
+  if (!flags.no_migrate) {
+    if (Status migrated = store.Migrate(); !migrated.ok()) return Fail(migrated);
+  }
+  http::Metrics metrics;
+  api::ApiOptions api_options;
+  api_options.secure_cookies = flags.secure_cookies;
+  api_options.requests_per_second = flags.rate_limit;
+  api_options.request_burst = flags.rate_burst;
+  const api::Api api(store, metrics, api_options);
+
+  http::ServerOptions options;
+  options.host = listen->first;
+  options.port = listen->second;
+  options.body_limit = flags.body_limit;
+  options.io_threads = flags.io_threads;
+  options.worker_threads = flags.worker_threads;
+  options.access_log = flags.access_log;
+  http::Server server(options, [&api](http::Request& request) { return api.Handle(request); }, metrics);
+  if (Status listening = server.Listen(); !listening.ok()) return Fail(listening);
+  shutdown.Watch(server);
+  const std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+  std::printf("touchpoint %s is serving http://%s:%u (store: %s)\n", std::string(kVersion).c_str(), host.c_str(),
+              server.port(), flags.db.c_str());
+  std::fflush(stdout);
+  server.Run();
+  store.Close();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+int Run(int argc, char** argv) {
+  InitCrypto();
+  CLI::App app{"touchpoint: customer data, omnichannel help desk, experience surveys and CX analytics"};
+  app.require_subcommand(1);
+  app.set_config("--config", "", "configuration file (TOML; put serve options in a [serve] section)");
+
+  ServeFlags serve_flags;
+  auto* serve = app.add_subcommand("serve", "Run the HTTP server");
+  serve->add_option("--listen", serve_flags.listen, "HOST:PORT to listen on")->envname("TOUCHPOINT_LISTEN")
+      ->capture_default_str();
+  serve->add_option("--db", serve_flags.db, "sqlite:PATH or postgresql://...")->envname("TOUCHPOINT_DB")
+      ->capture_default_str();
+  serve->add_option("--body-limit", serve_flags.body_limit, "largest accepted request body in bytes")
+      ->envname("TOUCHPOINT_BODY_LIMIT")->capture_default_str()->check(CLI::Range(1024, 1 << 30));
+  serve->add_option("--io-threads", serve_flags.io_threads, "network threads")
+      ->envname("TOUCHPOINT_IO_THREADS")->capture_default_str()->check(CLI::Range(1, 64));
+  serve->add_option("--workers", serve_flags.worker_threads, "request handler threads")
+      ->envname("TOUCHPOINT_WORKERS")->capture_default_str()->check(CLI::Range(1, 256));
+  serve->add_option("--rate-limit", serve_flags.rate_limit, "requests per second per caller (0: off)")
+      ->envname("TOUCHPOINT_RATE_LIMIT")->capture_default_str();
+  serve->add_option("--rate-burst", serve_flags.rate_burst, "burst allowance per caller")
+      ->envname("TOUCHPOINT_RATE_BURST")->capture_default_str();
+  serve->add_flag("--secure-cookies", serve_flags.secure_cookies, "mark session cookies Secure (HTTPS)")
+      ->envname("TOUCHPOINT_SECURE_COOKIES");
+  serve->add_flag("--no-migrate", serve_flags.no_migrate, "do not apply migrations on start");
+  serve->add_flag("!--no-access-log", serve_flags.access_log, "do not write the JSON access log");
+  serve->add_option("--log-level", serve_flags.log_level, "trace, debug, info, warn, error")
+      ->envname("TOUCHPOINT_LOG_LEVEL")->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  std::string db{kDefaultDb};
+  auto add_db = [&db](CLI::App* command) {
+    command->add_option("--db", db, "sqlite:PATH or postgresql://...")->envname("TOUCHPOINT_DB")
+        ->capture_default_str();
+  };
+
+  auto* migrate = app.add_subcommand("migrate", "Apply database migrations and print the schema version");
+  add_db(migrate);
+
+  std::string tenant_slug = "demo", tenant_name;
+  auto* tenant = app.add_subcommand("tenant", "Manage tenants")->require_subcommand(1);
+  auto* tenant_add = tenant->add_subcommand("add", "Create a tenant");
+  add_db(tenant_add);
+  tenant_add->add_option("--slug", tenant_slug, "short unique name, [a-z0-9-]")->required();
+  tenant_add->add_option("--name", tenant_name, "display name")->required();
+
+  identity::NewUser new_user;
+  std::string role_name = "agent";
+  bool password_stdin = false;
+  auto* user = app.add_subcommand("user", "Manage users")->require_subcommand(1);
+  auto* user_add = user->add_subcommand("add", "Create a user (prints a generated password unless --password-stdin)");
+  add_db(user_add);
+  user_add->add_option("--tenant", tenant_slug, "tenant slug")->capture_default_str();
+  user_add->add_option("--email", new_user.email, "e-mail address (the login)")->required();
+  user_add->add_option("--name", new_user.name, "display name")->required();
+  user_add->add_option("--role", role_name, "admin, manager, agent, analyst or viewer")->capture_default_str()
+      ->check(CLI::IsMember({"admin", "manager", "agent", "analyst", "viewer"}));
+  user_add->add_flag("--password-stdin", password_stdin, "read the password from standard input");
+
+  std::string key_user_email, key_name = "cli", scope_name = "full";
+  auto* apikey = app.add_subcommand("apikey", "Manage API keys")->require_subcommand(1);
+  auto* apikey_create = apikey->add_subcommand("create", "Create an API key (the token is printed once)");
+  add_db(apikey_create);
+  apikey_create->add_option("--tenant", tenant_slug, "tenant slug")->capture_default_str();
+  apikey_create->add_option("--user", key_user_email, "e-mail of the user the key acts for")->required();
+  apikey_create->add_option("--name", key_name, "what the key is for")->capture_default_str();
+  apikey_create->add_option("--scope", scope_name, "ingest (events and feedback only) or full")
+      ->capture_default_str()->check(CLI::IsMember({"ingest", "full"}));
+
+  demo::DemoOptions demo_options;
+  bool if_empty = false;
+  auto* demo_data = app.add_subcommand("demo-data", "Create a demo tenant with users, customers, cases and feedback");
+  add_db(demo_data);
+  demo_data->add_flag("--if-empty", if_empty, "do nothing when the demo tenant already exists");
+  demo_data->add_option("--customers", demo_options.customers, "number of customers")->capture_default_str();
+  demo_data->add_option("--cases", demo_options.cases, "number of cases")->capture_default_str();
+  demo_data->add_option("--feedback", demo_options.feedback, "number of survey responses")->capture_default_str();
+
+  auto* version = app.add_subcommand("version", "Print the version");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*version) {
+    std::printf("touchpoint %s\n", std::string(kVersion).c_str());
+    return 0;
+  }
+  if (*serve) return Serve(serve_flags);
+
+  auto opened = OpenMigrated(db);
+  if (!opened.ok()) return Fail(opened.status());
+  store::Store& store = **opened;
+  const auto cli_audit = identity::AuditContext::System("cli");
+
+  if (*migrate) {
+    auto schema = store.SchemaVersion();
+    if (!schema.ok()) return Fail(schema.status());
+    std::printf("schema version %d\n", *schema);
+    return 0;
+  }
+  if (*tenant_add) {
+    Status created = store.WriteSystem([&](store::SystemTx& tx) -> Status {
+      TP_ASSIGN_OR_RETURN(auto made, identity::CreateTenant(tx, tenant_slug, tenant_name));
+      std::printf("created tenant %s (%s)\n", made.slug.c_str(), made.id.c_str());
+      return Status::Ok();
+    });
+    return created.ok() ? 0 : Fail(created);
+  }
+  if (*user_add) {
+    auto found = FindTenant(store, tenant_slug);
+    if (!found.ok()) return Fail(found.status());
+    new_user.role = *identity::ParseRole(role_name);
+    const bool generated = !password_stdin;
+    if (password_stdin) {
+      std::getline(std::cin, new_user.password);
+    } else {
+      new_user.password = RandomToken(15);
+    }
+    Status created = store.Write(found->id, [&](store::TenantTx& tx) -> Status {
+      TP_ASSIGN_OR_RETURN(auto made, identity::CreateUser(tx, cli_audit, new_user));
+      std::printf("created user %s <%s> with role %s\n", made.id.c_str(), made.email.c_str(), role_name.c_str());
+      return Status::Ok();
+    });
+    if (!created.ok()) return Fail(created);
+    if (generated) std::printf("password (shown once): %s\n", new_user.password.c_str());
+    return 0;
+  }
+  if (*apikey_create) {
+    auto found = FindTenant(store, tenant_slug);
+    if (!found.ok()) return Fail(found.status());
+    Status created = store.Write(found->id, [&](store::TenantTx& tx) -> Status {
+      TP_ASSIGN_OR_RETURN(auto owner, identity::FindUserByEmail(tx, key_user_email));
+      identity::Principal creator;
+      creator.tenant_id = found->id;
+      creator.user_id = owner.id;
+      creator.role = owner.role;
+      TP_ASSIGN_OR_RETURN(auto made, identity::CreateApiKey(tx, cli_audit, creator, key_name,
+                                                            *identity::ParseApiKeyScope(scope_name)));
+      std::printf("created API key %s (scope %s)\ntoken (shown once): %s\n", made.key.id.c_str(),
+                  scope_name.c_str(), made.secret_token.c_str());
+      return Status::Ok();
+    });
+    return created.ok() ? 0 : Fail(created);
+  }
+  if (*demo_data) {
+    if (if_empty) {
+      auto has_data = demo::TenantHasData(store, demo_options.tenant_slug);
+      if (!has_data.ok()) return Fail(has_data.status());
+      if (*has_data) {
+        std::printf("demo tenant '%s' already exists; sign-in details were printed when it was created\n",
+                    demo_options.tenant_slug.c_str());
+        return 0;
+      }
+    }
+    auto summary = demo::CreateDemoData(store, demo_options);
+    if (!summary.ok()) return Fail(summary.status());
+    std::printf("%s", demo::DescribeDemo(*summary).c_str());
+    return 0;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace tp::app
+
+int main(int argc, char** argv) { return tp::app::Run(argc, argv); }

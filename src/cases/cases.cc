@@ -1,0 +1,304 @@
+#include "cases/cases.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "common/ids.h"
+#include "identity/teams.h"
+#include "identity/users.h"
+#include "profiles/customers.h"
+#include "profiles/sql_params.h"
+#include "profiles/text.h"
+
+namespace tp::cases {
+namespace {
+
+using nlohmann::json;
+using profiles::SqlParams;
+
+constexpr std::string_view kIdPrefix = "cas_";
+
+constexpr std::string_view kInsertCase =
+    "INSERT INTO cases (tenant_id, id, customer_id, subject, status, priority, channel, team_id, assignee_id, "
+    "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)";
+constexpr std::string_view kSelectCase =
+    "SELECT id, customer_id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at "
+    "FROM cases WHERE tenant_id = $1 AND id = $2";
+constexpr std::string_view kUpdateCase =
+    "UPDATE cases SET status = $3, priority = $4, team_id = $5, assignee_id = $6, updated_at = $7 "
+    "WHERE tenant_id = $1 AND id = $2";
+
+// List statements, assembled from these fragments (profiles/sql_params.h says why).
+constexpr std::string_view kSelectCasesAfter =
+    "SELECT id, customer_id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at "
+    "FROM cases WHERE tenant_id = $1 AND id > ";
+constexpr std::string_view kAndStatusIs = " AND status = ";
+constexpr std::string_view kAndCustomerIs = " AND customer_id = ";
+constexpr std::string_view kAndTeamIs = " AND team_id = ";
+constexpr std::string_view kOrderByIdLimit = " ORDER BY id LIMIT ";
+// Several teams: each team's page is one range of an index that starts with team_id; the branches are
+// merged and cut again, so a page reads at most teams × limit rows however large the teams are.
+constexpr std::string_view kSelectColumnsFrom =
+    "SELECT id, customer_id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at "
+    "FROM (";
+constexpr std::string_view kAsTeamBranch = ") AS team_";
+constexpr std::string_view kUnionAll = " UNION ALL ";
+
+constexpr std::array kStatuses = {CaseStatus::kNew, CaseStatus::kOpen, CaseStatus::kPending, CaseStatus::kSolved,
+                                  CaseStatus::kClosed};
+constexpr std::array kPriorities = {CasePriority::kLow, CasePriority::kNormal, CasePriority::kHigh,
+                                    CasePriority::kUrgent};
+constexpr std::array kChannels = {Channel::kEmail,     Channel::kChat, Channel::kPhone, Channel::kWhatsapp,
+                                  Channel::kMessenger, Channel::kWeb,  Channel::kOther};
+
+// Finds the enumerator whose name is `name`; the error lists the accepted names.
+template <typename Enum, size_t kCount>
+Result<Enum> ParseName(std::string_view name, const std::array<Enum, kCount>& values,
+                       std::string_view (*name_of)(Enum), std::string_view field) {
+  std::string accepted;
+  for (Enum value : values) {
+    if (name_of(value) == name) return value;
+    accepted += accepted.empty() ? "" : ", ";
+    accepted += name_of(value);
+  }
+  return InvalidArgument(std::string(field) + " must be one of " + accepted, std::string(field));
+}
+
+// Stored names come from this module, so an unknown one is a bug or a newer schema, never user input.
+Result<Case> CaseFromRow(const store::Row& row) {
+  Result<CaseStatus> status = ParseCaseStatus(row.Text(3));
+  Result<CasePriority> priority = ParseCasePriority(row.Text(4));
+  Result<Channel> channel = ParseChannel(row.Text(5));
+  if (!status.ok() || !priority.ok() || !channel.ok()) return Internal("case " + row.Text(0) + " has unknown values");
+  return Case{.id = row.Text(0),
+              .customer_id = row.Text(1),
+              .subject = row.Text(2),
+              .status = *status,
+              .priority = *priority,
+              .channel = *channel,
+              .team_id = row.OptionalText(6),
+              .assignee_id = row.OptionalText(7),
+              .created_at = row.Int(8),
+              .updated_at = row.Int(9)};
+}
+
+json OptionalJson(const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); }
+
+json CaseJson(const Case& item) {
+  return json{{"id", item.id},
+              {"customer_id", item.customer_id},
+              {"subject", item.subject},
+              {"status", CaseStatusName(item.status)},
+              {"priority", CasePriorityName(item.priority)},
+              {"channel", ChannelName(item.channel)},
+              {"team_id", OptionalJson(item.team_id)},
+              {"assignee_id", OptionalJson(item.assignee_id)},
+              {"created_at", FormatTimestamp(item.created_at)}};
+}
+
+// Replaces the field of a kNotFound status so that the caller learns which reference was wrong.
+Status NotFoundField(const Status& status, std::string message, std::string field) {
+  if (status.code() != ErrorCode::kNotFound) return status;
+  return {ErrorCode::kNotFound, std::move(message), std::move(field)};
+}
+
+Status CheckTeam(store::TenantTx& tx, const std::optional<std::string>& team_id) {
+  if (!team_id) return Status::Ok();
+  return NotFoundField(identity::GetTeam(tx, *team_id).status(), "no such team", "team_id");
+}
+
+Status CheckAssignee(store::TenantTx& tx, const std::optional<std::string>& assignee_id) {
+  if (!assignee_id) return Status::Ok();
+  Result<identity::User> user = identity::GetUser(tx, *assignee_id);
+  if (!user.ok()) return NotFoundField(user.status(), "no such user", "assignee_id");
+  if (user->disabled) return FailedPrecondition("the user is disabled", "assignee_id");
+  return Status::Ok();
+}
+
+Result<Page<Case>> QueryCases(store::TenantTx& tx, std::string_view sql, const SqlParams& params, int limit) {
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+  std::vector<Case> cases;
+  cases.reserve(rows.size());
+  for (const store::Row& row : rows) {
+    TP_ASSIGN_OR_RETURN(Case item, CaseFromRow(row));
+    cases.push_back(std::move(item));
+  }
+  return MakePage(std::move(cases), limit, [](const Case& item) { return item.id; });
+}
+
+// The teams a query is limited to, or std::nullopt when it is not limited by team.
+std::optional<std::vector<std::string>> TeamsOf(const CaseQuery& query) {
+  if (!query.only_teams) {
+    if (query.team_id) return std::vector{*query.team_id};
+    return std::nullopt;
+  }
+  if (!query.team_id) return *query.only_teams;
+  const bool allowed = std::find(query.only_teams->begin(), query.only_teams->end(), *query.team_id) !=
+                       query.only_teams->end();
+  return allowed ? std::vector{*query.team_id} : std::vector<std::string>{};
+}
+
+}  // namespace
+
+std::string_view CaseStatusName(CaseStatus status) {
+  switch (status) {
+    case CaseStatus::kNew: return "new";
+    case CaseStatus::kOpen: return "open";
+    case CaseStatus::kPending: return "pending";
+    case CaseStatus::kSolved: return "solved";
+    case CaseStatus::kClosed: return "closed";
+  }
+  return "open";
+}
+
+std::string_view CasePriorityName(CasePriority priority) {
+  switch (priority) {
+    case CasePriority::kLow: return "low";
+    case CasePriority::kNormal: return "normal";
+    case CasePriority::kHigh: return "high";
+    case CasePriority::kUrgent: return "urgent";
+  }
+  return "normal";
+}
+
+std::string_view ChannelName(Channel channel) {
+  switch (channel) {
+    case Channel::kEmail: return "email";
+    case Channel::kChat: return "chat";
+    case Channel::kPhone: return "phone";
+    case Channel::kWhatsapp: return "whatsapp";
+    case Channel::kMessenger: return "messenger";
+    case Channel::kWeb: return "web";
+    case Channel::kOther: return "other";
+  }
+  return "other";
+}
+
+Result<CaseStatus> ParseCaseStatus(std::string_view name) {
+  return ParseName(name, kStatuses, CaseStatusName, "status");
+}
+
+Result<CasePriority> ParseCasePriority(std::string_view name) {
+  return ParseName(name, kPriorities, CasePriorityName, "priority");
+}
+
+Result<Channel> ParseChannel(std::string_view name) { return ParseName(name, kChannels, ChannelName, "channel"); }
+
+bool IsAllowedTransition(CaseStatus from, CaseStatus to) {
+  if (from == to) return true;
+  return to != CaseStatus::kNew && from != CaseStatus::kClosed;
+}
+
+Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identity::AuditContext& audit) {
+  const Micros now = NowMicros();
+  Case created;
+  TP_ASSIGN_OR_RETURN(created.subject, profiles::CleanLine(input.subject, "subject", kMaxSubjectChars, true));
+  if (input.created_at) TP_RETURN_IF_ERROR(profiles::CheckClientTimestamp(*input.created_at, now, "created_at"));
+  TP_ASSIGN_OR_RETURN(const bool customer_exists, profiles::CustomerExists(tx, input.customer_id));
+  if (!customer_exists) return Status(ErrorCode::kNotFound, "no such customer", "customer_id");
+  TP_RETURN_IF_ERROR(CheckTeam(tx, input.team_id));
+  TP_RETURN_IF_ERROR(CheckAssignee(tx, input.assignee_id));
+
+  created.id = NewId(kIdPrefix);
+  created.customer_id = input.customer_id;
+  created.status = input.status;
+  created.priority = input.priority;
+  created.channel = input.channel;
+  created.team_id = input.team_id;
+  created.assignee_id = input.assignee_id;
+  created.created_at = input.created_at.value_or(now);
+  created.updated_at = created.created_at;
+  TP_RETURN_IF_ERROR(tx.Execute(
+      kInsertCase, {created.id, created.customer_id, created.subject, std::string(CaseStatusName(created.status)),
+                    std::string(CasePriorityName(created.priority)), std::string(ChannelName(created.channel)),
+                    store::Nullable(created.team_id), store::Nullable(created.assignee_id), created.created_at}));
+  TP_RETURN_IF_ERROR(
+      identity::RecordAudit(tx, audit, "case.create", "case", created.id, {}, CaseJson(created).dump()));
+  return created;
+}
+
+Result<Case> GetCase(store::TenantTx& tx, std::string_view case_id) {
+  if (!LooksLikeId(case_id, kIdPrefix)) return NotFound("no such case");
+  TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(kSelectCase, {std::string(case_id)}));
+  if (!row) return NotFound("no such case");
+  return CaseFromRow(*row);
+}
+
+Result<Page<Case>> ListCases(store::TenantTx& tx, const CaseQuery& query, const PageRequest& page) {
+  const std::optional<std::vector<std::string>> teams = TeamsOf(query);
+  if (teams && teams->empty()) return Page<Case>{};
+
+  SqlParams params;
+  const std::string after_param = params.Bind(page.after_id);
+  const std::string limit_param = params.Bind(std::int64_t{page.limit} + 1);
+  std::string filters;
+  if (query.status) filters += kAndStatusIs + params.Bind(std::string(CaseStatusName(*query.status)));
+  if (query.customer_id) filters += kAndCustomerIs + params.Bind(*query.customer_id);
+  auto branch = [&](const std::string& team_filter) {
+    return std::string(kSelectCasesAfter) + after_param + filters + team_filter + std::string(kOrderByIdLimit) +
+           limit_param;
+  };
+
+  std::string sql;
+  if (!teams) {
+    sql = branch("");
+  } else if (teams->size() == 1) {
+    sql = branch(kAndTeamIs + params.Bind(teams->front()));
+  } else {
+    for (size_t team_idx = 0; team_idx < teams->size(); ++team_idx) {
+      if (team_idx > 0) sql += kUnionAll;
+      sql += kSelectColumnsFrom + branch(kAndTeamIs + params.Bind((*teams)[team_idx])) +
+             std::string(kAsTeamBranch) + std::to_string(team_idx);
+    }
+    sql += kOrderByIdLimit + limit_param;
+  }
+  return QueryCases(tx, sql, params, page.limit);
+}
+
+Result<Case> UpdateCase(store::TenantTx& tx, std::string_view case_id, const CasePatch& patch,
+                        const identity::AuditContext& audit) {
+  TP_ASSIGN_OR_RETURN(Case updated, GetCase(tx, case_id));
+  json before = json::object();
+  json after = json::object();
+  if (patch.status && *patch.status != updated.status) {
+    if (!IsAllowedTransition(updated.status, *patch.status)) {
+      return FailedPrecondition("a " + std::string(CaseStatusName(updated.status)) + " case cannot become " +
+                                    std::string(CaseStatusName(*patch.status)),
+                                "status");
+    }
+    before["status"] = CaseStatusName(updated.status);
+    after["status"] = CaseStatusName(*patch.status);
+    updated.status = *patch.status;
+  }
+  if (patch.priority && *patch.priority != updated.priority) {
+    before["priority"] = CasePriorityName(updated.priority);
+    after["priority"] = CasePriorityName(*patch.priority);
+    updated.priority = *patch.priority;
+  }
+  if (patch.team_id && *patch.team_id != updated.team_id) {
+    TP_RETURN_IF_ERROR(CheckTeam(tx, *patch.team_id));
+    before["team_id"] = OptionalJson(updated.team_id);
+    after["team_id"] = OptionalJson(*patch.team_id);
+    updated.team_id = *patch.team_id;
+  }
+  if (patch.assignee_id && *patch.assignee_id != updated.assignee_id) {
+    TP_RETURN_IF_ERROR(CheckAssignee(tx, *patch.assignee_id));
+    before["assignee_id"] = OptionalJson(updated.assignee_id);
+    after["assignee_id"] = OptionalJson(*patch.assignee_id);
+    updated.assignee_id = *patch.assignee_id;
+  }
+  if (after.empty()) return updated;
+
+  updated.updated_at = NowMicros();
+  TP_RETURN_IF_ERROR(tx.Execute(kUpdateCase, {updated.id, std::string(CaseStatusName(updated.status)),
+                                              std::string(CasePriorityName(updated.priority)),
+                                              store::Nullable(updated.team_id), store::Nullable(updated.assignee_id),
+                                              updated.updated_at}));
+  TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "case.update", "case", updated.id, before.dump(), after.dump()));
+  return updated;
+}
+
+}  // namespace tp::cases

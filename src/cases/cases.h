@@ -1,0 +1,104 @@
+// Cases (tickets): one customer problem, on one channel, owned by a team and optionally assigned to one
+// of its people, moving through a small lifecycle. Later issues add the conversation, SLA, history and
+// full-text search; this is the record they hang off.
+//
+//   TP_ASSIGN_OR_RETURN(Case created, CreateCase(tx, {.customer_id = customer.id, .subject = "Damaged parcel",
+//                                                     .channel = Channel::kEmail, .team_id = service.id}, audit));
+//   TP_ASSIGN_OR_RETURN(Case solved, UpdateCase(tx, created.id, {.status = CaseStatus::kSolved}, audit));
+//
+// Lifecycle: new → open → pending ⇄ open → solved → closed. Any status may move to any other except
+// that nothing returns to `new` and `closed` is final (a closed case is reopened as a new case), so a
+// solved case can still be reopened when the customer writes back.
+//
+// Every function works inside the transaction's tenant only: an id from another tenant is kNotFound.
+// Lists are ordered by id (creation order) with cursor pagination; each filter combination reads one
+// index range per team, so a page costs about the same at a million cases as at a thousand.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/pagination.h"
+#include "common/status.h"
+#include "identity/audit.h"
+#include "store/store.h"
+
+namespace tp::cases {
+
+inline constexpr std::size_t kMaxSubjectChars = 300;
+
+enum class CaseStatus { kNew, kOpen, kPending, kSolved, kClosed };
+enum class CasePriority { kLow, kNormal, kHigh, kUrgent };
+enum class Channel { kEmail, kChat, kPhone, kWhatsapp, kMessenger, kWeb, kOther };
+
+std::string_view CaseStatusName(CaseStatus status);      // "new", "open", ...
+std::string_view CasePriorityName(CasePriority priority);  // "low", "normal", "high", "urgent"
+std::string_view ChannelName(Channel channel);             // "email", "chat", ..., "other"
+// kInvalidArgument naming the field ("status", "priority", "channel") for an unknown name.
+Result<CaseStatus> ParseCaseStatus(std::string_view name);
+Result<CasePriority> ParseCasePriority(std::string_view name);
+Result<Channel> ParseChannel(std::string_view name);
+// True when a case may move from `from` to `to` (staying put is always allowed).
+bool IsAllowedTransition(CaseStatus from, CaseStatus to);
+
+struct Case {
+  std::string id;  // "cas_…"
+  std::string customer_id;
+  std::string subject;
+  CaseStatus status = CaseStatus::kNew;
+  CasePriority priority = CasePriority::kNormal;
+  Channel channel = Channel::kOther;
+  std::optional<std::string> team_id;
+  std::optional<std::string> assignee_id;  // a user id
+  Micros created_at = 0;
+  Micros updated_at = 0;
+};
+
+struct NewCase {
+  std::string customer_id;
+  std::string subject;
+  Channel channel = Channel::kOther;
+  CasePriority priority = CasePriority::kNormal;
+  // Other than `new` only for imports and demo data, which bring cases that already went on.
+  CaseStatus status = CaseStatus::kNew;
+  std::optional<std::string> team_id;
+  std::optional<std::string> assignee_id;
+  // When the case was really opened (imports, demo data); now when absent. Not in the future.
+  std::optional<Micros> created_at;
+};
+
+// Fields left empty stay as they are; team_id and assignee_id are two-level: an outer optional holding
+// std::nullopt removes the team or the assignee.
+struct CasePatch {
+  std::optional<CaseStatus> status;
+  std::optional<CasePriority> priority;
+  std::optional<std::optional<std::string>> team_id;
+  std::optional<std::optional<std::string>> assignee_id;
+};
+
+// Every field narrows the list.
+struct CaseQuery {
+  std::optional<CaseStatus> status;
+  std::optional<std::string> customer_id;
+  std::optional<std::string> team_id;
+  // When set, only cases owned by one of these teams (an agent's view); an empty list matches nothing.
+  std::optional<std::vector<std::string>> only_teams;
+};
+
+// kInvalidArgument field "subject" or "created_at"; kNotFound field "customer_id" when the tenant has
+// no such customer, "team_id" / "assignee_id" for an unknown team or user; kFailedPrecondition field
+// "assignee_id" for a disabled user. Records "case.create".
+Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identity::AuditContext& audit);
+// kNotFound when the tenant has no such case.
+Result<Case> GetCase(store::TenantTx& tx, std::string_view case_id);
+Result<Page<Case>> ListCases(store::TenantTx& tx, const CaseQuery& query, const PageRequest& page);
+// kFailedPrecondition field "status" for a transition IsAllowedTransition refuses; team and assignee
+// are checked as in CreateCase. A patch that changes nothing returns the case and records nothing;
+// otherwise records "case.update" with the changed fields before and after.
+Result<Case> UpdateCase(store::TenantTx& tx, std::string_view case_id, const CasePatch& patch,
+                        const identity::AuditContext& audit);
+
+}  // namespace tp::cases

@@ -1,0 +1,69 @@
+// The tenant audit log: who changed what, when, from where, with the object before and after. Domain
+// write functions record their entry in the same transaction as the change, so an entry exists exactly
+// when the change was committed. Audit JSON never holds password hashes, secrets or tokens.
+//
+//   AuditContext audit = AuditContext::For(principal, request.id(), request.ip());
+//   TP_RETURN_IF_ERROR(RecordAudit(tx, audit, "team.update", "team", team.id, before, after));
+//
+// Actions are "<object>.<verb>": tenant.create, tenant.update, user.create, user.update,
+// user.password_change, user.totp_begin, user.totp_enable, user.totp_disable, user.sessions_revoke,
+// team.create, team.update, team.delete, team.member_add, team.member_remove, api_key.create,
+// api_key.revoke, auth.login, auth.login_failed.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+#include "common/pagination.h"
+#include "common/status.h"
+#include "identity/permissions.h"
+#include "store/store.h"
+
+namespace tp::identity {
+
+// Who is acting, for the audit log. actor_type is "user", "api_key", "system" (bootstrap, CLI) or
+// "anonymous" (a failed login for an unknown e-mail).
+struct AuditContext {
+  std::string actor_type;
+  std::string actor_id;
+  std::string request_id;
+  std::string ip;
+
+  static AuditContext For(const Principal& principal, std::string request_id = {}, std::string ip = {});
+  static AuditContext System(std::string request_id = {});
+};
+
+struct AuditEntry {
+  std::string id;
+  Micros at = 0;
+  std::string actor_type;
+  std::string actor_id;
+  std::string action;
+  std::string target_type;
+  std::string target_id;
+  std::optional<std::string> before_json;
+  std::optional<std::string> after_json;
+  std::string request_id;
+  std::string ip;
+};
+
+Status RecordAudit(store::TenantTx& tx, const AuditContext& context, std::string_view action,
+                   std::string_view target_type, std::string_view target_id,
+                   std::optional<std::string> before_json = {}, std::optional<std::string> after_json = {});
+
+// Every field narrows the result; empty means no restriction. `since` is inclusive, `until` exclusive.
+struct AuditFilter {
+  std::optional<std::string> actor_id;
+  std::optional<std::string> action;
+  std::optional<std::string> target_id;
+  std::optional<Micros> since;
+  std::optional<Micros> until;
+};
+
+// Newest first. The page cursor therefore means "entries older than this id": pass the previous page's
+// next_cursor as PageRequest::after_id as usual.
+Result<Page<AuditEntry>> ListAudit(store::TenantTx& tx, const AuditFilter& filter, const PageRequest& page);
+
+}  // namespace tp::identity

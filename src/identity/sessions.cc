@@ -1,0 +1,320 @@
+#include "identity/sessions.h"
+
+#include <map>
+#include <mutex>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "common/crypto.h"
+#include "common/ids.h"
+#include "identity/teams.h"
+#include "identity/tenants.h"
+#include "identity/totp.h"
+#include "identity/validation.h"
+
+namespace tp::identity {
+namespace {
+constexpr std::string_view kFindLoginUser =
+    "SELECT id, password_hash, totp_secret, totp_enabled, totp_last_step, locked_until, disabled "
+    "FROM users WHERE tenant_id = $1 AND email = $2";
+// One statement so that concurrent failures cannot both read the same count. On PostgreSQL and SQLite
+// every right-hand side sees the row as it was before the UPDATE.
+constexpr std::string_view kCountFailure =
+    "UPDATE users SET failed_logins = CASE WHEN failed_logins + 1 >= $3 THEN 0 ELSE failed_logins + 1 END, "
+    "locked_until = CASE WHEN failed_logins + 1 >= $3 THEN $4 ELSE locked_until END "
+    "WHERE tenant_id = $1 AND id = $2";
+// The conditions re-check, inside the writing transaction, what Login read before verifying the password
+// outside any transaction: a code used meanwhile, an account disabled or locked meanwhile.
+constexpr std::string_view kClaimTotpStep =
+    "UPDATE users SET totp_last_step = $3 WHERE tenant_id = $1 AND id = $2 AND totp_last_step < $3";
+constexpr std::string_view kResetFailures =
+    "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE tenant_id = $1 AND id = $2 AND disabled = 0 "
+    "AND (locked_until IS NULL OR locked_until <= $3)";
+constexpr std::string_view kPruneSessions =
+    "DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2 AND (expires_at <= $3 OR last_seen_at <= $4)";
+constexpr std::string_view kInsertSession =
+    "INSERT INTO sessions (token_hash, tenant_id, id, user_id, csrf_hash, created_at, last_seen_at, expires_at, "
+    "ip, user_agent) VALUES ($2, $1, $3, $4, $5, $6, $6, $7, $8, $9)";
+constexpr std::string_view kFindSession =
+    "SELECT s.tenant_id, s.id, s.user_id, s.csrf_hash, s.last_seen_at, s.expires_at, u.role, "
+    "u.contact_data_granted, u.disabled FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND "
+    "u.id = s.user_id WHERE s.token_hash = $1";
+constexpr std::string_view kDeleteSession = "DELETE FROM sessions WHERE tenant_id = $1 AND id = $2";
+constexpr std::string_view kTouchSession =
+    "UPDATE sessions SET last_seen_at = $3 WHERE tenant_id = $1 AND id = $2 AND last_seen_at < $3";
+constexpr std::string_view kListSessions =
+    "SELECT id, user_id, created_at, last_seen_at, expires_at, ip, user_agent FROM sessions "
+    "WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at DESC, id DESC";
+constexpr std::string_view kDeleteSessionsOfUser =
+    "DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2 AND id <> $3";
+
+constexpr std::size_t kTokenBytes = 32;
+constexpr std::size_t kMaxTokenLength = 128;
+constexpr std::size_t kMaxIpBytes = 64;
+constexpr std::size_t kMaxUserAgentBytes = 512;
+constexpr std::size_t kMaxLoggedEmailBytes = 254;
+
+Status InvalidCredentials() { return Unauthenticated("invalid credentials"); }
+Status NotSignedIn() { return Unauthenticated("not signed in"); }
+
+// A hash of a random password with the given cost, verified against when the e-mail is unknown so that
+// the failure takes as long as a wrong password. Made once per cost and process.
+const std::string& DecoyHash(const PasswordHashLimits& limits) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::uint64_t, std::size_t>, std::string> hashes;
+  const std::lock_guard lock(mutex);
+  auto [entry, inserted] = hashes.try_emplace({limits.ops_limit, limits.mem_limit});
+  if (inserted) entry->second = HashPassword(RandomToken(), limits);
+  return entry->second;
+}
+
+struct LoginUser {
+  std::string id;
+  std::string password_hash;
+  std::optional<std::string> totp_secret;
+  bool totp_enabled = false;
+  std::int64_t totp_last_step = 0;
+  std::optional<Micros> locked_until;
+  bool disabled = false;
+};
+
+struct LoginTarget {
+  std::string tenant_id;
+  std::optional<LoginUser> user;  // empty: no user with this e-mail
+};
+
+// std::nullopt when there is no such tenant.
+Result<std::optional<LoginTarget>> FindLoginTarget(store::Store& store, std::string_view slug,
+                                                   const std::string& email) {
+  std::optional<LoginTarget> target;
+  TP_RETURN_IF_ERROR(store.ReadSystem([&](store::SystemTx& tx) -> Status {
+    Result<Tenant> tenant = FindTenantBySlug(tx, slug);
+    if (tenant.status().code() == ErrorCode::kNotFound) return Status::Ok();
+    TP_RETURN_IF_ERROR(tenant);
+    target = LoginTarget{.tenant_id = tenant->id};
+    store::TenantTx tenant_tx = tx.InTenant(tenant->id);
+    TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tenant_tx.QueryOne(kFindLoginUser, {email}));
+    if (!row) return Status::Ok();
+    target->user = LoginUser{.id = row->Text(0),
+                             .password_hash = row->Text(1),
+                             .totp_secret = row->OptionalText(2),
+                             .totp_enabled = row->Int(3) != 0,
+                             .totp_last_step = row->Int(4),
+                             .locked_until = row->OptionalInt(5),
+                             .disabled = row->Int(6) != 0};
+    return Status::Ok();
+  }));
+  return target;
+}
+
+AuditContext LoginAuditContext(const LoginTarget& target, const LoginAttempt& attempt) {
+  return AuditContext{.actor_type = target.user ? "user" : "anonymous",
+                      .actor_id = target.user ? target.user->id : "",
+                      .request_id = attempt.request_id,
+                      .ip = PrintableAscii(attempt.ip, kMaxIpBytes)};
+}
+
+enum class Counted { kNo, kYes };
+
+// Records "auth.login_failed" and, when the failure counts, advances the user's lock-out counter.
+Status RecordFailure(store::Store& store, const LoginTarget& target, const LoginAttempt& attempt,
+                     const LoginPolicy& policy, Micros now, std::string_view reason, Counted counted) {
+  // The attempted e-mail is what an administrator needs to see a password-guessing campaign; it came
+  // from the client, so it is cut short and any broken UTF-8 is replaced rather than rejected.
+  const std::string details =
+      nlohmann::json{{"email", TrimAndLowerAscii(attempt.email).substr(0, kMaxLoggedEmailBytes)}, {"reason", reason}}
+          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return store.Write(target.tenant_id, [&](store::TenantTx& tx) -> Status {
+    if (target.user && counted == Counted::kYes) {
+      TP_RETURN_IF_ERROR(tx.Execute(kCountFailure, {target.user->id, std::int64_t{policy.max_failed_logins},
+                                                    now + policy.lockout}));
+    }
+    return RecordAudit(tx, LoginAuditContext(target, attempt), "auth.login_failed", "user",
+                       target.user ? target.user->id : "", {}, details);
+  });
+}
+
+Status FailLogin(store::Store& store, const LoginTarget& target, const LoginAttempt& attempt,
+                 const LoginPolicy& policy, Micros now, std::string_view reason, Counted counted) {
+  TP_RETURN_IF_ERROR(RecordFailure(store, target, attempt, policy, now, reason, counted));
+  return InvalidCredentials();
+}
+
+// Ceiling, so that a client waiting exactly this long finds the account unlocked.
+int SecondsUntil(Micros from, Micros to) {
+  constexpr Micros kSecond = 1'000'000;
+  return static_cast<int>((to - from + kSecond - 1) / kSecond);
+}
+
+struct SessionRow {
+  std::string tenant_id;
+  std::string id;
+  std::string user_id;
+  std::string csrf_hash;
+  Micros last_seen_at = 0;
+  Micros expires_at = 0;
+  Role role = Role::kViewer;
+  bool contact_data_granted = false;
+  bool disabled = false;
+};
+
+SessionRow SessionFromRow(const store::Row& row) {
+  return SessionRow{.tenant_id = row.Text(0),
+                    .id = row.Text(1),
+                    .user_id = row.Text(2),
+                    .csrf_hash = row.Text(3),
+                    .last_seen_at = row.Int(4),
+                    .expires_at = row.Int(5),
+                    .role = ParseRole(row.Text(6)).value_or(Role::kViewer),
+                    .contact_data_granted = row.Int(7) != 0,
+                    .disabled = row.Int(8) != 0};
+}
+
+bool SessionExpired(const SessionRow& session, const LoginPolicy& policy, Micros now) {
+  return session.expires_at <= now || session.last_seen_at + policy.idle_timeout <= now;
+}
+}  // namespace
+
+Result<NewSession> Login(store::Store& store, const LoginAttempt& attempt, const LoginPolicy& policy, Micros now) {
+  TP_ASSIGN_OR_RETURN(std::optional<LoginTarget> target,
+                      FindLoginTarget(store, TrimAndLowerAscii(attempt.tenant_slug), TrimAndLowerAscii(attempt.email)));
+  if (!target || !target->user) {
+    // The same argon2 work as a wrong password, so that response time does not reveal which e-mails exist.
+    (void)VerifyPassword(DecoyHash(policy.password_limits), attempt.password);
+    if (!target) return InvalidCredentials();
+    return FailLogin(store, *target, attempt, policy, now, "unknown_email", Counted::kNo);
+  }
+  const LoginUser& user = *target->user;
+  if (user.locked_until && *user.locked_until > now) {
+    TP_RETURN_IF_ERROR(RecordFailure(store, *target, attempt, policy, now, "locked", Counted::kNo));
+    return Status(ErrorCode::kRateLimited, "too many failed sign-ins; try again later")
+        .WithRetryAfter(SecondsUntil(now, *user.locked_until));
+  }
+  // Verified outside any transaction: argon2 takes a tenth of a second and must not hold a write lock.
+  if (!VerifyPassword(user.password_hash, attempt.password)) {
+    return FailLogin(store, *target, attempt, policy, now, "wrong_password", Counted::kYes);
+  }
+  if (user.disabled) return FailLogin(store, *target, attempt, policy, now, "disabled", Counted::kNo);
+
+  std::optional<std::int64_t> totp_step;
+  if (user.totp_enabled) {
+    if (TrimAscii(attempt.totp_code).empty()) {
+      return Status(ErrorCode::kUnauthenticated, "a one-time code is required", "totp_code");
+    }
+    totp_step = MatchTotp(user.totp_secret.value_or(""), attempt.totp_code, now, user.totp_last_step);
+    if (!totp_step) return FailLogin(store, *target, attempt, policy, now, "wrong_totp_code", Counted::kYes);
+  }
+
+  NewSession session{.token = RandomToken(kTokenBytes),
+                     .csrf_token = RandomToken(kTokenBytes),
+                     .session_id = NewId("ses_"),
+                     .expires_at = now + policy.session_ttl};
+  bool refused = false;
+  TP_RETURN_IF_ERROR(store.Write(target->tenant_id, [&](store::TenantTx& tx) -> Status {
+    refused = false;
+    if (totp_step) {
+      TP_ASSIGN_OR_RETURN(std::int64_t claimed, tx.Execute(kClaimTotpStep, {user.id, *totp_step}));
+      if (claimed == 0) {
+        refused = true;
+        return Status::Ok();
+      }
+    }
+    TP_ASSIGN_OR_RETURN(std::int64_t reset, tx.Execute(kResetFailures, {user.id, now}));
+    if (reset == 0) {
+      refused = true;
+      return Status::Ok();
+    }
+    TP_RETURN_IF_ERROR(tx.Execute(kPruneSessions, {user.id, now, now - policy.idle_timeout}));
+    TP_RETURN_IF_ERROR(tx.Execute(
+        kInsertSession, {Sha256Hex(session.token), session.session_id, user.id, Sha256Hex(session.csrf_token), now,
+                         session.expires_at, PrintableAscii(attempt.ip, kMaxIpBytes),
+                         PrintableAscii(attempt.user_agent, kMaxUserAgentBytes)}));
+    TP_ASSIGN_OR_RETURN(session.user, GetUser(tx, user.id));
+    return RecordAudit(tx, LoginAuditContext(*target, attempt), "auth.login", "user", user.id, {},
+                       nlohmann::json{{"session_id", session.session_id}, {"totp", totp_step.has_value()}}.dump());
+  }));
+  if (refused) return FailLogin(store, *target, attempt, policy, now, "changed_during_login", Counted::kYes);
+  return session;
+}
+
+Result<SessionAuth> AuthenticateSession(store::Store& store, std::string_view token, const LoginPolicy& policy,
+                                        Micros now) {
+  if (token.empty() || token.size() > kMaxTokenLength) return NotSignedIn();
+  const std::string token_hash = Sha256Hex(token);
+  std::optional<SessionRow> session;
+  std::vector<std::string> team_ids;
+  TP_RETURN_IF_ERROR(store.ReadSystem([&](store::SystemTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(kFindSession, {token_hash}));
+    if (!row) return Status::Ok();
+    session = SessionFromRow(*row);
+    if (SessionExpired(*session, policy, now) || session->disabled) return Status::Ok();
+    store::TenantTx tenant_tx = tx.InTenant(session->tenant_id);
+    TP_ASSIGN_OR_RETURN(team_ids, TeamIdsOfUser(tenant_tx, session->user_id));
+    return Status::Ok();
+  }));
+  if (!session) return NotSignedIn();
+  if (SessionExpired(*session, policy, now)) {
+    TP_RETURN_IF_ERROR(store.Write(session->tenant_id, [&](store::TenantTx& tx) -> Status {
+      return tx.Execute(kDeleteSession, {session->id}).status();
+    }));
+    return Unauthenticated("the session has expired; sign in again");
+  }
+  if (session->disabled) return NotSignedIn();
+  // Writing on every request would turn each read into a write; a minute is far below idle_timeout.
+  if (now - session->last_seen_at >= LoginPolicy::kMinute) {
+    TP_RETURN_IF_ERROR(store.Write(session->tenant_id, [&](store::TenantTx& tx) -> Status {
+      return tx.Execute(kTouchSession, {session->id, now}).status();
+    }));
+  }
+  SessionAuth auth;
+  auth.principal = Principal{.kind = Principal::Kind::kSession,
+                             .tenant_id = session->tenant_id,
+                             .user_id = session->user_id,
+                             .role = session->role,
+                             .contact_data_granted = session->contact_data_granted,
+                             .team_ids = std::move(team_ids),
+                             .session_id = session->id};
+  auth.csrf_hash = std::move(session->csrf_hash);
+  return auth;
+}
+
+bool CsrfTokenMatches(const SessionAuth& auth, std::string_view csrf_token) {
+  if (csrf_token.empty() || csrf_token.size() > kMaxTokenLength) return false;
+  return ConstantTimeEquals(Sha256Hex(csrf_token), auth.csrf_hash);
+}
+
+Status Logout(store::Store& store, const Principal& principal) {
+  if (principal.kind != Principal::Kind::kSession) return FailedPrecondition("only a session can sign out");
+  return store.Write(principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+    return tx.Execute(kDeleteSession, {principal.session_id}).status();
+  });
+}
+
+Result<std::vector<SessionInfo>> ListSessions(store::TenantTx& tx, std::string_view user_id) {
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(kListSessions, {std::string(user_id)}));
+  std::vector<SessionInfo> sessions;
+  sessions.reserve(rows.size());
+  for (const store::Row& row : rows) {
+    sessions.push_back(SessionInfo{.id = row.Text(0),
+                                   .user_id = row.Text(1),
+                                   .created_at = row.Int(2),
+                                   .last_seen_at = row.Int(3),
+                                   .expires_at = row.Int(4),
+                                   .ip = row.Text(5),
+                                   .user_agent = row.Text(6)});
+  }
+  return sessions;
+}
+
+Status RevokeSessions(store::TenantTx& tx, const AuditContext& audit, std::string_view user_id) {
+  TP_ASSIGN_OR_RETURN(const User user, GetUser(tx, user_id));
+  TP_RETURN_IF_ERROR(DeleteSessionsOfUser(tx, user.id, ""));
+  return RecordAudit(tx, audit, "user.sessions_revoke", "user", user.id);
+}
+
+Status DeleteSessionsOfUser(store::TenantTx& tx, std::string_view user_id, std::string_view keep_session_id) {
+  return tx.Execute(kDeleteSessionsOfUser, {std::string(user_id), std::string(keep_session_id)}).status();
+}
+
+}  // namespace tp::identity

@@ -1,0 +1,101 @@
+#include "identity/tenants.h"
+
+#include <nlohmann/json.hpp>
+
+#include "common/ids.h"
+#include "identity/validation.h"
+
+namespace tp::identity {
+namespace {
+constexpr std::string_view kFindSlug = "SELECT id FROM tenants WHERE slug = $1";
+constexpr std::string_view kInsertTenant =
+    "INSERT INTO tenants (id, slug, name, settings, created_at) VALUES ($1, $2, $3, '{}', $4)";
+constexpr std::string_view kSelectBySlug = "SELECT id, slug, name, settings, created_at FROM tenants WHERE slug = $1";
+constexpr std::string_view kSelectOwn = "SELECT id, slug, name, settings, created_at FROM tenants WHERE id = $1";
+constexpr std::string_view kUpdateSettings = "UPDATE tenants SET name = $2, settings = $3 WHERE id = $1";
+
+constexpr std::size_t kMinSlugLength = 2;
+constexpr std::size_t kMaxSlugLength = 63;
+constexpr std::size_t kMaxNameBytes = 200;
+constexpr std::size_t kMaxSettingsBytes = 64 * 1024;
+
+Tenant TenantFromRow(const store::Row& row) {
+  return Tenant{.id = row.Text(0),
+                .slug = row.Text(1),
+                .name = row.Text(2),
+                .settings_json = row.Text(3),
+                .created_at = row.Int(4)};
+}
+
+std::string TenantJson(const Tenant& tenant) {
+  return nlohmann::json{{"id", tenant.id},
+                        {"slug", tenant.slug},
+                        {"name", tenant.name},
+                        {"settings", nlohmann::json::parse(tenant.settings_json, nullptr, false)}}
+      .dump();
+}
+
+bool IsSlugCharacter(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+
+Status ValidateSlug(std::string_view slug) {
+  const Status invalid = InvalidArgument(
+      "the slug must be 2 to 63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit",
+      "slug");
+  if (slug.size() < kMinSlugLength || slug.size() > kMaxSlugLength) return invalid;
+  for (char c : slug) {
+    if (!IsSlugCharacter(c)) return invalid;
+  }
+  if (slug.front() == '-' || slug.back() == '-') return invalid;
+  return Status::Ok();
+}
+}  // namespace
+
+Result<Tenant> CreateTenant(store::SystemTx& tx, std::string_view slug, std::string_view name) {
+  TP_RETURN_IF_ERROR(ValidateSlug(slug));
+  TP_ASSIGN_OR_RETURN(std::string clean_name, CleanName(name, "name", kMaxNameBytes));
+  TP_ASSIGN_OR_RETURN(std::optional<store::Row> existing, tx.QueryOne(kFindSlug, {std::string(slug)}));
+  if (existing) return Conflict("the slug " + std::string(slug) + " is taken", "slug");
+  Tenant tenant{.id = NewId("ten_"),
+                .slug = std::string(slug),
+                .name = std::move(clean_name),
+                .settings_json = "{}",
+                .created_at = NowMicros()};
+  TP_RETURN_IF_ERROR(tx.Execute(kInsertTenant, {tenant.id, tenant.slug, tenant.name, tenant.created_at}));
+  store::TenantTx tenant_tx = tx.InTenant(tenant.id);
+  TP_RETURN_IF_ERROR(
+      RecordAudit(tenant_tx, AuditContext::System(), "tenant.create", "tenant", tenant.id, {}, TenantJson(tenant)));
+  return tenant;
+}
+
+Result<Tenant> FindTenantBySlug(store::SystemTx& tx, std::string_view slug) {
+  TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(kSelectBySlug, {std::string(slug)}));
+  if (!row) return NotFound("no tenant with this slug");
+  return TenantFromRow(*row);
+}
+
+Result<Tenant> GetTenant(store::TenantTx& tx) {
+  TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(kSelectOwn));
+  if (!row) return NotFound("no tenant " + tx.tenant_id());
+  return TenantFromRow(*row);
+}
+
+Result<Tenant> UpdateTenantSettings(store::TenantTx& tx, const AuditContext& audit, std::string_view name,
+                                    std::string_view settings_json) {
+  TP_ASSIGN_OR_RETURN(std::string clean_name, CleanName(name, "name", kMaxNameBytes));
+  if (settings_json.size() > kMaxSettingsBytes) {
+    return InvalidArgument("settings must be at most 64 KiB", "settings");
+  }
+  const nlohmann::json settings = nlohmann::json::parse(settings_json, nullptr, false);
+  if (!settings.is_object()) return InvalidArgument("settings must be a JSON object", "settings");
+
+  TP_ASSIGN_OR_RETURN(Tenant before, GetTenant(tx));
+  Tenant after = before;
+  after.name = std::move(clean_name);
+  after.settings_json = settings.dump();
+  TP_RETURN_IF_ERROR(tx.Execute(kUpdateSettings, {after.name, after.settings_json}));
+  TP_RETURN_IF_ERROR(
+      RecordAudit(tx, audit, "tenant.update", "tenant", after.id, TenantJson(before), TenantJson(after)));
+  return after;
+}
+
+}  // namespace tp::identity

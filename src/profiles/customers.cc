@@ -1,0 +1,346 @@
+#include "profiles/customers.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <set>
+#include <type_traits>
+#include <utility>
+
+#include "common/ids.h"
+#include "identity/validation.h"
+#include "profiles/sql_params.h"
+#include "profiles/text.h"
+
+namespace tp::profiles {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kIdPrefix = "cus_";
+constexpr std::size_t kMinPhoneDigits = 8;
+constexpr std::size_t kMaxPhoneDigits = 15;
+constexpr int kMaxTraitsDepth = 16;
+constexpr std::size_t kMaxSearchChars = 200;
+
+constexpr std::string_view kInsertCustomer =
+    "INSERT INTO customers (tenant_id, id, name, email, phone, traits, created_at, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
+constexpr std::string_view kSelectCustomer =
+    "SELECT id, name, email, phone, traits, created_at, updated_at FROM customers WHERE tenant_id = $1 AND id = $2";
+constexpr std::string_view kCustomerExists = "SELECT 1 FROM customers WHERE tenant_id = $1 AND id = $2";
+constexpr std::string_view kUpdateCustomer =
+    "UPDATE customers SET name = $3, email = $4, phone = $5, traits = $6, updated_at = $7 "
+    "WHERE tenant_id = $1 AND id = $2";
+
+// Search terms: one row per (folded term, customer, kind). The primary key serves the prefix range;
+// the second index serves rewriting a customer's terms.
+constexpr std::string_view kInsertTermsHead =
+    "INSERT INTO customer_search_terms (tenant_id, term, customer_id, kind) VALUES ";
+constexpr std::string_view kDeleteTerms = "DELETE FROM customer_search_terms WHERE tenant_id = $1 AND customer_id = $2";
+constexpr std::string_view kTermName = "name";
+constexpr std::string_view kTermEmail = "email";
+constexpr std::string_view kTermPhone = "phone";
+
+// List statements, assembled from these fragments (profiles/sql_params.h says why).
+constexpr std::string_view kSelectCustomersAfter =
+    "SELECT id, name, email, phone, traits, created_at, updated_at FROM customers WHERE tenant_id = $1 AND id > ";
+constexpr std::string_view kAndIdIs = " AND id = ";
+constexpr std::string_view kAndIdInTermsFrom =
+    " AND id IN (SELECT customer_id FROM customer_search_terms WHERE tenant_id = $1 AND term >= ";
+constexpr std::string_view kAndTermBelow = " AND term < ";
+constexpr std::string_view kAndKindIs = " AND kind = ";
+constexpr std::string_view kCloseParen = ")";
+constexpr std::string_view kAndHasCaseOfTeams =
+    " AND EXISTS (SELECT 1 FROM cases WHERE cases.tenant_id = $1 AND cases.customer_id = customers.id "
+    "AND cases.team_id IN (";
+constexpr std::string_view kCloseTwoParens = "))";
+constexpr std::string_view kAndIdIn = " AND id IN (";
+// One branch per team: the team's next customers in id order, read from the (tenant_id, team_id,
+// customer_id) index and cut at the page size, so a page never reads more than teams × limit entries.
+constexpr std::string_view kTeamCustomersFrom =
+    "SELECT customer_id FROM (SELECT DISTINCT customer_id FROM cases WHERE tenant_id = $1 AND team_id = ";
+constexpr std::string_view kAndCustomerAfter = " AND customer_id > ";
+constexpr std::string_view kOrderByCustomerLimit = " ORDER BY customer_id LIMIT ";
+constexpr std::string_view kAsTeamBranch = ") AS team_";
+constexpr std::string_view kUnion = " UNION ";
+constexpr std::string_view kOrderByIdLimit = " ORDER BY id LIMIT ";
+
+constexpr std::string_view kCaseOfTeamsFrom =
+    "SELECT 1 FROM cases WHERE tenant_id = $1 AND customer_id = $2 AND team_id IN (";
+constexpr std::string_view kCloseParenLimitOne = ") LIMIT 1";
+
+Customer CustomerFromRow(const store::Row& row) {
+  return Customer{.id = row.Text(0),
+                  .name = row.Text(1),
+                  .email = row.OptionalText(2),
+                  .phone = row.OptionalText(3),
+                  .traits_json = row.Text(4),
+                  .created_at = row.Int(5),
+                  .updated_at = row.Int(6)};
+}
+
+json OptionalJson(const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); }
+
+json CustomerJson(const Customer& customer) {
+  return json{{"id", customer.id},
+              {"name", customer.name},
+              {"email", OptionalJson(customer.email)},
+              {"phone", OptionalJson(customer.phone)},
+              {"traits", json::parse(customer.traits_json)},
+              {"created_at", FormatTimestamp(customer.created_at)}};
+}
+
+// The deepest nesting of arrays and objects in `text`, counted without parsing so that a hostile
+// document cannot exhaust the parser's stack first.
+int JsonDepth(std::string_view text) {
+  int depth = 0;
+  int max_depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      max_depth = std::max(max_depth, ++depth);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
+Result<std::string> NormaliseTraits(std::string_view traits_json) {
+  if (traits_json.size() > kMaxTraitsBytes) return InvalidArgument("traits must be at most 16 KiB", "traits");
+  if (JsonDepth(traits_json) > kMaxTraitsDepth) {
+    return InvalidArgument("traits are nested more than " + std::to_string(kMaxTraitsDepth) + " levels", "traits");
+  }
+  const json traits = json::parse(traits_json, nullptr, false);
+  if (!traits.is_object()) return InvalidArgument("traits must be a JSON object", "traits");
+  return traits.dump();
+}
+
+Result<std::optional<std::string>> NormaliseOptional(const std::optional<std::string>& value,
+                                                     Result<std::string> (*normalise)(std::string_view)) {
+  if (!value) return std::optional<std::string>();
+  TP_ASSIGN_OR_RETURN(std::string normalised, normalise(*value));
+  return std::optional<std::string>(std::move(normalised));
+}
+
+// The folded terms a customer is found by, deduplicated.
+std::set<std::pair<std::string, std::string_view>> SearchTermsOf(const Customer& customer) {
+  std::set<std::pair<std::string, std::string_view>> terms;
+  const std::vector<std::string> words = SearchWords(customer.name);
+  for (const std::string& word : words) terms.emplace(word, kTermName);
+  if (words.size() > 1) terms.emplace(SearchKey(customer.name), kTermName);
+  if (customer.email) terms.emplace(SearchKey(*customer.email), kTermEmail);
+  if (customer.phone) terms.emplace(SearchKey(*customer.phone), kTermPhone);
+  return terms;
+}
+
+Status InsertSearchTerms(store::TenantTx& tx, const Customer& customer) {
+  const auto terms = SearchTermsOf(customer);
+  if (terms.empty()) return Status::Ok();
+  SqlParams params;
+  const std::string customer_param = params.Bind(customer.id);
+  std::string sql(kInsertTermsHead);
+  for (const auto& [term, kind] : terms) {
+    if (sql.size() > kInsertTermsHead.size()) sql += ", ";
+    sql += "($1, " + params.Bind(term) + ", " + customer_param + ", " + params.Bind(std::string(kind)) + ")";
+  }
+  return tx.Execute(sql, params.values()).status();
+}
+
+// Applies one field of a patch: records the change in the audit snapshots when the value differs.
+template <typename T>
+void ApplyField(std::string_view field, T& current, T updated, json& before, json& after) {
+  if (current == updated) return;
+  if constexpr (std::is_same_v<T, std::optional<std::string>>) {
+    before[std::string(field)] = OptionalJson(current);
+    after[std::string(field)] = OptionalJson(updated);
+  } else {
+    before[std::string(field)] = current;
+    after[std::string(field)] = updated;
+  }
+  current = std::move(updated);
+}
+
+// An exact id in any letter case ("CUS_01j…" or "cus_01J…"), as pasted from a URL or a log.
+std::optional<std::string> AsCustomerId(std::string_view search) {
+  const std::string_view trimmed = identity::TrimAscii(search);
+  if (trimmed.size() <= kIdPrefix.size()) return std::nullopt;
+  std::string id(kIdPrefix);
+  for (char c : trimmed.substr(kIdPrefix.size())) id += static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  std::string prefix(trimmed.substr(0, kIdPrefix.size()));
+  for (char& c : prefix) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (prefix != kIdPrefix || !LooksLikeId(id, kIdPrefix)) return std::nullopt;
+  return id;
+}
+
+Result<Page<Customer>> QueryCustomers(store::TenantTx& tx, std::string_view sql, const SqlParams& params,
+                                      int limit) {
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+  std::vector<Customer> customers;
+  customers.reserve(rows.size());
+  for (const store::Row& row : rows) customers.push_back(CustomerFromRow(row));
+  return MakePage(std::move(customers), limit, [](const Customer& customer) { return customer.id; });
+}
+
+}  // namespace
+
+Result<std::string> NormaliseEmail(std::string_view email) { return identity::ValidEmail(email, "email"); }
+
+Result<std::string> NormalisePhone(std::string_view phone) {
+  std::string normalised;
+  for (char c : phone) {
+    if (c == ' ' || c == '-' || c == '(' || c == ')') continue;
+    normalised += c;
+  }
+  const Status invalid =
+      InvalidArgument("phone must be in international format: + and 8 to 15 digits, e.g. +420777123456", "phone");
+  if (normalised.size() < kMinPhoneDigits + 1 || normalised.size() > kMaxPhoneDigits + 1 || normalised[0] != '+') {
+    return invalid;
+  }
+  for (char c : std::string_view(normalised).substr(1)) {
+    if (c < '0' || c > '9') return invalid;
+  }
+  return normalised;
+}
+
+Result<Customer> CreateCustomer(store::TenantTx& tx, const NewCustomer& input, const identity::AuditContext& audit) {
+  const Micros now = NowMicros();
+  Customer customer;
+  TP_ASSIGN_OR_RETURN(customer.name, CleanLine(input.name, "name", kMaxCustomerNameChars, /*required=*/false));
+  TP_ASSIGN_OR_RETURN(customer.email, NormaliseOptional(input.email, NormaliseEmail));
+  TP_ASSIGN_OR_RETURN(customer.phone, NormaliseOptional(input.phone, NormalisePhone));
+  if (input.traits_json) {
+    TP_ASSIGN_OR_RETURN(customer.traits_json, NormaliseTraits(*input.traits_json));
+  }
+  if (input.created_at) TP_RETURN_IF_ERROR(CheckClientTimestamp(*input.created_at, now, "created_at"));
+  customer.id = NewId(kIdPrefix);
+  customer.created_at = input.created_at.value_or(now);
+  customer.updated_at = customer.created_at;
+
+  TP_RETURN_IF_ERROR(tx.Execute(kInsertCustomer, {customer.id, customer.name, store::Nullable(customer.email),
+                                                  store::Nullable(customer.phone), customer.traits_json,
+                                                  customer.created_at}));
+  TP_RETURN_IF_ERROR(InsertSearchTerms(tx, customer));
+  TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "customer.create", "customer", customer.id, {},
+                                           CustomerJson(customer).dump()));
+  return customer;
+}
+
+Result<Customer> GetCustomer(store::TenantTx& tx, std::string_view customer_id) {
+  if (!LooksLikeId(customer_id, kIdPrefix)) return NotFound("no such customer");
+  TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(kSelectCustomer, {std::string(customer_id)}));
+  if (!row) return NotFound("no such customer");
+  return CustomerFromRow(*row);
+}
+
+Result<bool> CustomerExists(store::TenantTx& tx, std::string_view customer_id) {
+  if (!LooksLikeId(customer_id, kIdPrefix)) return false;
+  TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(kCustomerExists, {std::string(customer_id)}));
+  return row.has_value();
+}
+
+Result<Page<Customer>> ListCustomers(store::TenantTx& tx, const CustomerQuery& query, const PageRequest& page) {
+  if (query.only_teams && query.only_teams->empty()) return Page<Customer>{};
+  SqlParams params;
+  std::string sql(kSelectCustomersAfter);
+  const std::string after_param = params.Bind(page.after_id);
+  sql += after_param;
+  const std::string limit_param = params.Bind(std::int64_t{page.limit} + 1);
+
+  if (query.search) {
+    const std::optional<std::size_t> search_length = identity::Utf8Length(*query.search);
+    if (!search_length || *search_length > kMaxSearchChars) {
+      return InvalidArgument("search must be valid UTF-8 of at most " + std::to_string(kMaxSearchChars) + " characters",
+                             "search");
+    }
+    if (const std::optional<std::string> id = AsCustomerId(*query.search)) {
+      sql += kAndIdIs + params.Bind(*id);
+    } else {
+      const std::string key = SearchKey(*query.search);
+      if (key.empty()) return InvalidArgument("search must contain a letter or a digit", "search");
+      sql += kAndIdInTermsFrom + params.Bind(key);
+      if (const std::optional<std::string> bound = PrefixUpperBound(key)) sql += kAndTermBelow + params.Bind(*bound);
+      if (!query.search_contact_data) sql += kAndKindIs + params.Bind(std::string(kTermName));
+      sql += kCloseParen;
+    }
+    if (query.only_teams) sql += kAndHasCaseOfTeams + params.BindList(*query.only_teams) + std::string(kCloseTwoParens);
+  } else if (query.only_teams) {
+    // Without a search the teams' cases drive the query, so an agent of a small team does not walk
+    // every customer of the tenant to fill a page.
+    sql += kAndIdIn;
+    for (size_t team_idx = 0; team_idx < query.only_teams->size(); ++team_idx) {
+      if (team_idx > 0) sql += kUnion;
+      sql += kTeamCustomersFrom + params.Bind((*query.only_teams)[team_idx]) + std::string(kAndCustomerAfter) +
+             after_param + std::string(kOrderByCustomerLimit) + limit_param + std::string(kAsTeamBranch) +
+             std::to_string(team_idx);
+    }
+    sql += kCloseParen;
+  }
+  sql += kOrderByIdLimit + limit_param;
+  return QueryCustomers(tx, sql, params, page.limit);
+}
+
+Result<bool> CustomerVisibleToTeams(store::TenantTx& tx, std::string_view customer_id,
+                                    const std::vector<std::string>& team_ids) {
+  if (team_ids.empty() || !LooksLikeId(customer_id, kIdPrefix)) return false;
+  SqlParams params;
+  params.Bind(std::string(customer_id));
+  const std::string sql = std::string(kCaseOfTeamsFrom) + params.BindList(team_ids) + std::string(kCloseParenLimitOne);
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+  return !rows.empty();
+}
+
+Result<Customer> UpdateCustomer(store::TenantTx& tx, std::string_view customer_id, const CustomerPatch& patch,
+                                const identity::AuditContext& audit) {
+  TP_ASSIGN_OR_RETURN(Customer customer, GetCustomer(tx, customer_id));
+  json before = json::object();
+  json after = json::object();
+  const Customer original = customer;
+  if (patch.name) {
+    TP_ASSIGN_OR_RETURN(std::string name, CleanLine(*patch.name, "name", kMaxCustomerNameChars, false));
+    ApplyField("name", customer.name, std::move(name), before, after);
+  }
+  if (patch.email) {
+    TP_ASSIGN_OR_RETURN(std::optional<std::string> email, NormaliseOptional(*patch.email, NormaliseEmail));
+    ApplyField("email", customer.email, std::move(email), before, after);
+  }
+  if (patch.phone) {
+    TP_ASSIGN_OR_RETURN(std::optional<std::string> phone, NormaliseOptional(*patch.phone, NormalisePhone));
+    ApplyField("phone", customer.phone, std::move(phone), before, after);
+  }
+  if (patch.traits_json) {
+    TP_ASSIGN_OR_RETURN(std::string traits, NormaliseTraits(*patch.traits_json));
+    if (traits != customer.traits_json) {
+      before["traits"] = json::parse(customer.traits_json);
+      after["traits"] = json::parse(traits);
+      customer.traits_json = std::move(traits);
+    }
+  }
+  if (after.empty()) return customer;
+
+  customer.updated_at = NowMicros();
+  TP_RETURN_IF_ERROR(tx.Execute(kUpdateCustomer, {customer.id, customer.name, store::Nullable(customer.email),
+                                                  store::Nullable(customer.phone), customer.traits_json,
+                                                  customer.updated_at}));
+  if (customer.name != original.name || customer.email != original.email || customer.phone != original.phone) {
+    TP_RETURN_IF_ERROR(tx.Execute(kDeleteTerms, {customer.id}));
+    TP_RETURN_IF_ERROR(InsertSearchTerms(tx, customer));
+  }
+  TP_RETURN_IF_ERROR(
+      identity::RecordAudit(tx, audit, "customer.update", "customer", customer.id, before.dump(), after.dump()));
+  return customer;
+}
+
+}  // namespace tp::profiles

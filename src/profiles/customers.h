@@ -1,0 +1,98 @@
+// Customer profiles: the one record per customer that cases, feedback and (later) events, identity
+// resolution and the timeline hang off. A profile holds a display name, the contact points (one e-mail,
+// one phone in E.164) and free-form traits (a JSON object, as Segment's identify call carries).
+//
+//   TP_ASSIGN_OR_RETURN(Customer customer,
+//                       CreateCustomer(tx, {.name = "Jana Nováková", .email = "Jana@Example.cz",
+//                                           .phone = "+420 777 123 456"}, audit));
+//   TP_ASSIGN_OR_RETURN(Page<Customer> page,
+//                       ListCustomers(tx, {.search = "novak", .only_teams = principal.team_ids}, request));
+//
+// Every function works inside the transaction's tenant only: an id from another tenant is kNotFound.
+// Lists are ordered by id (creation order) with cursor pagination; search and the team filter use
+// indexes, so a page costs about the same at a million customers as at a thousand. Contact data is
+// returned as stored: hiding it from roles without kContactDataRead is the caller's job (and so is
+// setting CustomerQuery::search_contact_data to false for them).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/pagination.h"
+#include "common/status.h"
+#include "identity/audit.h"
+#include "store/store.h"
+
+namespace tp::profiles {
+
+inline constexpr std::size_t kMaxCustomerNameChars = 200;
+inline constexpr std::size_t kMaxTraitsBytes = 16 * 1024;
+
+struct Customer {
+  std::string id;  // "cus_…"
+  std::string name;
+  std::optional<std::string> email;  // lower-case
+  std::optional<std::string> phone;  // E.164, "+420777123456"
+  std::string traits_json = "{}";    // always a JSON object
+  Micros created_at = 0;
+  Micros updated_at = 0;
+};
+
+struct NewCustomer {
+  std::string name;  // may be empty: a profile can start from an e-mail or phone alone
+  std::optional<std::string> email;
+  std::optional<std::string> phone;
+  std::optional<std::string> traits_json;  // "{}" when absent
+  // When the customer really became one (imports, demo data); now when absent. Not in the future.
+  std::optional<Micros> created_at;
+};
+
+// Fields left empty stay as they are. email and phone are two-level: an empty outer optional keeps the
+// value, an outer optional holding std::nullopt removes it.
+struct CustomerPatch {
+  std::optional<std::string> name;
+  std::optional<std::optional<std::string>> email;
+  std::optional<std::optional<std::string>> phone;
+  std::optional<std::string> traits_json;  // replaces the whole traits object
+};
+
+struct CustomerQuery {
+  // Case- and accent-insensitive: a prefix of the whole name or of any word in it ("novak" finds
+  // "Jana Nováková"), a prefix of the e-mail address or of the phone number ("+420 777" finds
+  // "+420777123456"), or an exact customer id.
+  std::optional<std::string> search;
+  // False for callers who may not read contact data: the search then ignores e-mail and phone, so a
+  // hit cannot reveal them.
+  bool search_contact_data = true;
+  // When set, only customers with at least one case owned by one of these teams (an agent's view);
+  // an empty list matches nothing.
+  std::optional<std::vector<std::string>> only_teams;
+};
+
+// Lower-cases and checks an e-mail address. kInvalidArgument field "email".
+Result<std::string> NormaliseEmail(std::string_view email);
+// Strips spaces, dashes and parentheses; the rest must be '+' and 8 to 15 digits (E.164).
+// kInvalidArgument field "phone".
+Result<std::string> NormalisePhone(std::string_view phone);
+
+// kInvalidArgument field "name", "email", "phone", "traits" or "created_at". Records "customer.create".
+Result<Customer> CreateCustomer(store::TenantTx& tx, const NewCustomer& customer,
+                                const identity::AuditContext& audit);
+// kNotFound when the tenant has no such customer.
+Result<Customer> GetCustomer(store::TenantTx& tx, std::string_view customer_id);
+// True when the tenant has the customer (one indexed read, for the modules that reference customers).
+Result<bool> CustomerExists(store::TenantTx& tx, std::string_view customer_id);
+// kInvalidArgument field "search" when the search text has no letter or digit.
+Result<Page<Customer>> ListCustomers(store::TenantTx& tx, const CustomerQuery& query, const PageRequest& page);
+// True when the customer has a case owned by one of `team_ids` (false for an unknown customer).
+Result<bool> CustomerVisibleToTeams(store::TenantTx& tx, std::string_view customer_id,
+                                    const std::vector<std::string>& team_ids);
+// Validates like CreateCustomer. A patch that changes nothing returns the customer and records
+// nothing; otherwise records "customer.update" with the changed fields before and after.
+Result<Customer> UpdateCustomer(store::TenantTx& tx, std::string_view customer_id, const CustomerPatch& patch,
+                                const identity::AuditContext& audit);
+
+}  // namespace tp::profiles
