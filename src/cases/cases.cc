@@ -17,6 +17,7 @@ namespace tp::cases {
 namespace {
 
 using nlohmann::json;
+using profiles::Sql;
 using profiles::SqlParams;
 
 constexpr std::string_view kIdPrefix = "cas_";
@@ -235,25 +236,24 @@ Result<Page<Case>> ListCases(store::TenantTx& tx, const CaseQuery& query, const 
   const std::string after_param = params.Bind(page.after_id);
   const std::string limit_param = params.Bind(std::int64_t{page.limit} + 1);
   std::string filters;
-  if (query.status) filters += kAndStatusIs + params.Bind(std::string(CaseStatusName(*query.status)));
-  if (query.customer_id) filters += kAndCustomerIs + params.Bind(*query.customer_id);
+  if (query.status) filters += Sql({kAndStatusIs, params.Bind(std::string(CaseStatusName(*query.status)))});
+  if (query.customer_id) filters += Sql({kAndCustomerIs, params.Bind(*query.customer_id)});
   auto branch = [&](const std::string& team_filter) {
-    return std::string(kSelectCasesAfter) + after_param + filters + team_filter + std::string(kOrderByIdLimit) +
-           limit_param;
+    return Sql({kSelectCasesAfter, after_param, filters, team_filter, kOrderByIdLimit, limit_param});
   };
 
   std::string sql;
   if (!teams) {
     sql = branch("");
   } else if (teams->size() == 1) {
-    sql = branch(kAndTeamIs + params.Bind(teams->front()));
+    sql = branch(Sql({kAndTeamIs, params.Bind(teams->front())}));
   } else {
     for (size_t team_idx = 0; team_idx < teams->size(); ++team_idx) {
       if (team_idx > 0) sql += kUnionAll;
-      sql += kSelectColumnsFrom + branch(kAndTeamIs + params.Bind((*teams)[team_idx])) +
-             std::string(kAsTeamBranch) + std::to_string(team_idx);
+      sql += Sql({kSelectColumnsFrom, branch(Sql({kAndTeamIs, params.Bind((*teams)[team_idx])})), kAsTeamBranch,
+                  std::to_string(team_idx)});
     }
-    sql += kOrderByIdLimit + limit_param;
+    sql += Sql({kOrderByIdLimit, limit_param});
   }
   return QueryCases(tx, sql, params, page.limit);
 }

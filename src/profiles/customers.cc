@@ -154,7 +154,7 @@ Status InsertSearchTerms(store::TenantTx& tx, const Customer& customer) {
   std::string sql(kInsertTermsHead);
   for (const auto& [term, kind] : terms) {
     if (sql.size() > kInsertTermsHead.size()) sql += ", ";
-    sql += "($1, " + params.Bind(term) + ", " + customer_param + ", " + params.Bind(std::string(kind)) + ")";
+    sql += Sql({"($1, ", params.Bind(term), ", ", customer_param, ", ", params.Bind(std::string(kind)), ")"});
   }
   return tx.Execute(sql, params.values()).status();
 }
@@ -266,29 +266,30 @@ Result<Page<Customer>> ListCustomers(store::TenantTx& tx, const CustomerQuery& q
                              "search");
     }
     if (const std::optional<std::string> id = AsCustomerId(*query.search)) {
-      sql += kAndIdIs + params.Bind(*id);
+      sql += Sql({kAndIdIs, params.Bind(*id)});
     } else {
       const std::string key = SearchKey(*query.search);
       if (key.empty()) return InvalidArgument("search must contain a letter or a digit", "search");
-      sql += kAndIdInTermsFrom + params.Bind(key);
-      if (const std::optional<std::string> bound = PrefixUpperBound(key)) sql += kAndTermBelow + params.Bind(*bound);
-      if (!query.search_contact_data) sql += kAndKindIs + params.Bind(std::string(kTermName));
+      sql += Sql({kAndIdInTermsFrom, params.Bind(key)});
+      if (const std::optional<std::string> bound = PrefixUpperBound(key)) {
+        sql += Sql({kAndTermBelow, params.Bind(*bound)});
+      }
+      if (!query.search_contact_data) sql += Sql({kAndKindIs, params.Bind(std::string(kTermName))});
       sql += kCloseParen;
     }
-    if (query.only_teams) sql += kAndHasCaseOfTeams + params.BindList(*query.only_teams) + std::string(kCloseTwoParens);
+    if (query.only_teams) sql += Sql({kAndHasCaseOfTeams, params.BindList(*query.only_teams), kCloseTwoParens});
   } else if (query.only_teams) {
     // Without a search the teams' cases drive the query, so an agent of a small team does not walk
     // every customer of the tenant to fill a page.
     sql += kAndIdIn;
     for (size_t team_idx = 0; team_idx < query.only_teams->size(); ++team_idx) {
       if (team_idx > 0) sql += kUnion;
-      sql += kTeamCustomersFrom + params.Bind((*query.only_teams)[team_idx]) + std::string(kAndCustomerAfter) +
-             after_param + std::string(kOrderByCustomerLimit) + limit_param + std::string(kAsTeamBranch) +
-             std::to_string(team_idx);
+      sql += Sql({kTeamCustomersFrom, params.Bind((*query.only_teams)[team_idx]), kAndCustomerAfter, after_param,
+                  kOrderByCustomerLimit, limit_param, kAsTeamBranch, std::to_string(team_idx)});
     }
     sql += kCloseParen;
   }
-  sql += kOrderByIdLimit + limit_param;
+  sql += Sql({kOrderByIdLimit, limit_param});
   return QueryCustomers(tx, sql, params, page.limit);
 }
 
@@ -297,7 +298,7 @@ Result<bool> CustomerVisibleToTeams(store::TenantTx& tx, std::string_view custom
   if (team_ids.empty() || !LooksLikeId(customer_id, kIdPrefix)) return false;
   SqlParams params;
   params.Bind(std::string(customer_id));
-  const std::string sql = std::string(kCaseOfTeamsFrom) + params.BindList(team_ids) + std::string(kCloseParenLimitOne);
+  const std::string sql = Sql({kCaseOfTeamsFrom, params.BindList(team_ids), kCloseParenLimitOne});
   TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
   return !rows.empty();
 }

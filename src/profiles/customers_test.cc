@@ -93,7 +93,7 @@ TEST_P(CustomersTest, CreateNamesTheFieldThatIsInvalid) {
   EXPECT_EQ(Create({.name = std::string(201, 'x')}).status().field(), "name");
   EXPECT_EQ(Create({.name = "Jana", .email = "jana@"}).status().field(), "email");
   EXPECT_EQ(Create({.name = "Jana", .phone = "777 123 456"}).status().field(), "phone");
-  EXPECT_EQ(Create({.name = "Jana", .phone = "+420 777 12"}).status().field(), "phone");
+  EXPECT_EQ(Create({.name = "Jana", .phone = "+420 777"}).status().field(), "phone");
   EXPECT_EQ(Create({.name = "Jana", .phone = "+420 777 123 45x"}).status().field(), "phone");
   EXPECT_EQ(Create({.name = "Jana", .traits_json = "[1, 2]"}).status().field(), "traits");
   EXPECT_EQ(Create({.name = "Jana", .traits_json = "{\"city\": "}).status().field(), "traits");
@@ -306,7 +306,7 @@ TEST_P(CustomersTest, UpdateAppliesThePatchReindexesAndAuditsTheChange) {
   EXPECT_GE(updated->updated_at, customer.updated_at);
 
   EXPECT_THAT(Names({.search = "novakova"}), IsEmpty());
-  EXPECT_THAT(Names({.search = "jana@"}), IsEmpty());
+  EXPECT_THAT(Names({.search = "jana@example"}), IsEmpty());
   EXPECT_THAT(Names({.search = "svobodova"}), ElementsAre("Jana Svobodová"));
   EXPECT_THAT(Names({.search = "+38640"}), ElementsAre("Jana Svobodová"));
 

@@ -6,11 +6,13 @@
 //
 //   SqlParams params;
 //   std::string sql(kSelectCases);
-//   if (query.status) sql += kAndStatusIs + params.Bind(*query.status);
+//   if (query.status) sql += Sql({kAndStatusIs, params.Bind(*query.status)});
 //   TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
 #pragma once
 
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/store.h"
@@ -38,5 +40,14 @@ class SqlParams {
  private:
   std::vector<store::Value> values_;
 };
+
+// Concatenates fragments and placeholders. The elements of a braced list are evaluated left to right,
+// unlike the operands of a chain of `+`, so several Bind() calls in one Sql({...}) number their
+// parameters in the order they appear in the text.
+inline std::string Sql(std::initializer_list<std::string_view> parts) {
+  std::string sql;
+  for (std::string_view part : parts) sql += part;
+  return sql;
+}
 
 }  // namespace tp::profiles

@@ -36,7 +36,11 @@ constexpr Oid kNumericOid = 1700;
 // Any constant works as long as every process migrating the same database uses the same one.
 constexpr std::int64_t kMigrationLockKey = 0x74'6f'75'63'68'70'74;  // "touchpt"
 constexpr int kMaxSerializationRetries = 3;
+// Ping answers within about twice kPingTimeout even when the server does not respond at all: once for
+// a free connection, once for connecting and querying together (the connect timeout is libpq's, in
+// whole seconds and two at least).
 constexpr std::chrono::milliseconds kPingTimeout{2000};
+constexpr char kPingConnectTimeout[] = "2";
 constexpr size_t kSqlInMessage = 200;
 
 constexpr std::string_view kBeginReadWrite = "BEGIN";
@@ -167,12 +171,14 @@ Result<Rows> DecodeRows(const PGresult* result) {
 
 // Connects with defaults that suit a server process. The defaults come before the caller's conninfo
 // (expanded from `dbname`), so a conninfo that sets one of them wins; client_encoding comes after it,
-// because every string in touchpoint is UTF-8.
-ConnPtr Connect(const std::string& conninfo) {
-  const char* const keywords[] = {
-      "connect_timeout",           "keepalives_idle", "keepalives_interval", "keepalives_count",
-      "fallback_application_name", "dbname",          "client_encoding",     nullptr};
-  const char* const values[] = {"5", "30", "10", "3", "touchpoint", conninfo.c_str(), "UTF8", nullptr};
+// because every string in touchpoint is UTF-8, and so does `connect_timeout_override` (seconds), which
+// libpq ignores when it is null.
+ConnPtr Connect(const std::string& conninfo, const char* connect_timeout_override) {
+  const char* const keywords[] = {"connect_timeout",  "keepalives_idle",           "keepalives_interval",
+                                  "keepalives_count", "fallback_application_name", "dbname",
+                                  "client_encoding",  "connect_timeout",           nullptr};
+  const char* const values[] = {
+      "5", "30", "10", "3", "touchpoint", conninfo.c_str(), "UTF8", connect_timeout_override, nullptr};
   return ConnPtr(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
 }
 
@@ -185,10 +191,10 @@ class PgConnection final : public Connection {
   PgConnection& operator=(const PgConnection&) = delete;
 
   // Connects if there is no healthy session; a new session starts with no prepared statements.
-  Status EnsureConnected() {
+  Status EnsureConnected(const char* connect_timeout_override = nullptr) {
     if (conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK) return Status::Ok();
     statements_.clear();
-    conn_ = Connect(conninfo_);
+    conn_ = Connect(conninfo_, connect_timeout_override);
     if (PQstatus(conn_.get()) != CONNECTION_OK) {
       const std::string message = OneLine(PQerrorMessage(conn_.get()));
       conn_.reset();
@@ -286,6 +292,11 @@ class PgConnection final : public Connection {
     for (size_t param_idx = 0; param_idx < params.size(); ++param_idx) {
       const Value& param = params[param_idx];
       if (const auto* text = std::get_if<std::string>(&param)) {
+        // Text parameters end at the first NUL, and PostgreSQL text cannot hold one anyway; cutting the
+        // value short without a word would store something the caller never sent.
+        if (text->find('\0') != std::string::npos) {
+          return InvalidArgument("text value contains a NUL character");
+        }
         values[param_idx] = text->c_str();
       } else if (const auto* integer = std::get_if<std::int64_t>(&param)) {
         storage[param_idx] = std::to_string(*integer);
@@ -439,8 +450,9 @@ class PostgresStore final : public Store {
 
   Status Ping() override {
     TP_ASSIGN_OR_RETURN(Lease lease, Acquire(std::min<std::chrono::milliseconds>(acquire_timeout_, kPingTimeout)));
-    TP_RETURN_IF_ERROR(lease->EnsureConnected());
-    return lease->Ping(Clock::now() + kPingTimeout);
+    const Clock::time_point deadline = Clock::now() + kPingTimeout;
+    TP_RETURN_IF_ERROR(lease->EnsureConnected(kPingConnectTimeout));
+    return lease->Ping(deadline);
   }
 
   void Close() override {

@@ -106,6 +106,28 @@ TEST(PostgresStore, UnreachableServerIsUnavailable) {
   EXPECT_EQ(write.code(), ErrorCode::kUnavailable);
 }
 
+TEST(PostgresStore, PingGivesUpOnAServerThatNeverAnswers) {
+  // The kernel completes TCP handshakes on a listening socket that nobody accepts from, so the
+  // connection opens and then the server's reply never comes.
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), length), 0);
+  ASSERT_EQ(listen(listener, 8), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string url =
+      "postgresql://touchpoint@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/postgres?connect_timeout=60";
+  Result<std::unique_ptr<Store>> store = OpenPool(url, 1, milliseconds(1000));
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ((*store)->Ping().code(), ErrorCode::kUnavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(5000));
+  close(listener);
+}
+
 TEST_F(PostgresStoreTest, ConcurrentMigrationsApplyEachMigrationOnce) {
   TestDatabase db("postgres");
   // TestDatabase hands out a migrated database; dropping the schema makes it a fresh one again.
@@ -343,6 +365,13 @@ TEST_F(PostgresStoreTest, ValuesAreDecodedByColumnType) {
   EXPECT_EQ(row.Raw(10), Value(0.1)) << "doubles are sent with all 17 significant digits";
   EXPECT_EQ(row.Raw(11), Value(kText));
   EXPECT_TRUE(row.IsNull(12));
+}
+
+TEST_F(PostgresStoreTest, TextWithNulIsRejectedRatherThanTruncated) {
+  TestDatabase db("postgres");
+  const Status status = InsertTenant(db.store(), std::string("a\0b", 3));
+  EXPECT_EQ(status.code(), ErrorCode::kInvalidArgument) << status.ToString();
+  EXPECT_EQ(QueryInt(db.store(), kCountTenants), 0);
 }
 
 TEST_F(PostgresStoreTest, CloseWaitsForConnectionsInUseAndLaterCallsAreUnavailable) {

@@ -1,5 +1,7 @@
 #include "store/sqlite_store.h"
 
+#include "store/sql_text.h"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -67,51 +69,6 @@ Status SqliteError(int code, sqlite3* database, std::string_view sql) {
   std::string message = "sqlite: " + detail;
   if (!sql.empty()) message += " in: " + std::string(sql.substr(0, kQuotedSqlLength));
   return Internal(std::move(message));
-}
-
-bool IsIdentifierChar(char c) {
-  const auto byte = static_cast<unsigned char>(c);
-  return (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
-         byte == '_' || byte == '$' || byte >= 0x80;
-}
-
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-// Rewrites PostgreSQL's $n parameters as SQLite's ?n. SQLite would accept "$1" too, but as a *named*
-// parameter numbered by first appearance, so "... $2 ... $1" would bind the wrong values. String
-// literals, quoted identifiers and comments are copied unchanged; a '$' inside an identifier
-// ("price$1") is not a parameter in either dialect.
-std::string ToSqliteParameters(std::string_view sql) {
-  std::string out;
-  out.reserve(sql.size());
-  size_t pos = 0;
-  // Copies sql[pos, end) verbatim; `end` may be npos for "to the end".
-  const auto copy_until = [&](size_t end) {
-    end = std::min(end, sql.size());
-    out.append(sql.substr(pos, end - pos));
-    pos = end;
-  };
-  while (pos < sql.size()) {
-    const char c = sql[pos];
-    if (c == '\'' || c == '"') {
-      // A doubled quote ('it''s') ends one quoted run and starts the next, which is equivalent.
-      const size_t close = sql.find(c, pos + 1);
-      copy_until(close == std::string_view::npos ? close : close + 1);
-    } else if (sql.substr(pos, 2) == "--") {
-      copy_until(sql.find('\n', pos));
-    } else if (sql.substr(pos, 2) == "/*") {
-      const size_t close = sql.find("*/", pos + 2);
-      copy_until(close == std::string_view::npos ? close : close + 2);
-    } else if (c == '$' && pos + 1 < sql.size() && IsDigit(sql[pos + 1]) &&
-               (pos == 0 || !IsIdentifierChar(sql[pos - 1]))) {
-      out += '?';
-      ++pos;
-    } else {
-      out += c;
-      ++pos;
-    }
-  }
-  return out;
 }
 
 Status BindValue(sqlite3_stmt* statement, int index, const Value& value) {
@@ -238,7 +195,7 @@ class SqliteConnection final : public Connection {
  private:
   Result<sqlite3_stmt*> Prepare(std::string_view sql) {
     if (const auto cached = statements_.find(sql); cached != statements_.end()) return cached->second.get();
-    const std::string converted = ToSqliteParameters(sql);
+    const std::string converted = RewriteParameters(sql, '?');
     sqlite3_stmt* raw = nullptr;
     const char* tail = nullptr;
     // The length includes the terminating NUL, which spares SQLite a copy of the text.

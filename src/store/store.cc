@@ -1,9 +1,11 @@
 #include "store/store.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/clock.h"
 #include "store/migrations.h"
+#include "store/sql_text.h"
 
 namespace tp::store {
 
@@ -46,13 +48,10 @@ double Row::Real(size_t column) const {
 }
 
 namespace {
-// True when the statement references parameter $1 (and not just $10, $11...).
+// True when the statement binds parameter $1 (not $10, and not a "$1" inside a literal or comment).
 bool ReferencesFirstParameter(std::string_view sql) {
-  for (size_t pos = sql.find("$1"); pos != std::string_view::npos; pos = sql.find("$1", pos + 2)) {
-    const size_t next = pos + 2;
-    if (next >= sql.size() || sql[next] < '0' || sql[next] > '9') return true;
-  }
-  return false;
+  const auto parameters = FindParameters(sql);
+  return std::any_of(parameters.begin(), parameters.end(), [](const SqlParameter& p) { return p.number == 1; });
 }
 
 Result<std::optional<Row>> FirstRow(Result<Rows> rows) {

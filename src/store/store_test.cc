@@ -166,6 +166,7 @@ TEST_P(StoreTest, ExecuteReturnsChangedRowsAndReturningYieldsRows) {
 TEST_P(StoreTest, TenantTxRefusesStatementsWithoutTheTenantParameterBeforeRunningThem) {
   Status unscoped;
   Status only_tenth;
+  Status only_in_literal;
   // Both statements would insert a tenant if they ran. The function ignores the refusals and returns
   // OK, so anything that ran would be committed.
   const Status write = store().Write(kTenantA, [&](TenantTx& tx) -> Status {
@@ -176,9 +177,11 @@ TEST_P(StoreTest, TenantTxRefusesStatementsWithoutTheTenantParameterBeforeRunnin
                             {Value("y"), Value("Y"), Value(std::int64_t{0}), Value(""), Value(""), Value(""),
                              Value(""), Value(""), Value("ten_y")})
                      .status();
+    only_in_literal = tx.Query("SELECT id FROM tenants WHERE name = '$1' -- $1").status();
     return Status::Ok();
   });
   ASSERT_TRUE(IsOk(write));
+  EXPECT_EQ(only_in_literal.code(), ErrorCode::kInternal) << only_in_literal.ToString();
   EXPECT_EQ(unscoped.code(), ErrorCode::kInternal) << unscoped.ToString();
   EXPECT_EQ(only_tenth.code(), ErrorCode::kInternal) << only_tenth.ToString();
 

@@ -1,0 +1,220 @@
+#include "feedback/feedback.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "common/ids.h"
+#include "profiles/customers.h"
+#include "profiles/sql_params.h"
+#include "profiles/text.h"
+
+namespace tp::feedback {
+namespace {
+
+using profiles::Sql;
+using profiles::SqlParams;
+
+constexpr std::string_view kIdPrefix = "fbk_";
+// The normal quantile of a two-sided 95% confidence interval.
+constexpr double kZ95 = 1.96;
+
+constexpr std::string_view kInsertResponse =
+    "INSERT INTO feedback_responses (tenant_id, id, customer_id, survey, metric, score, comment, touchpoint, "
+    "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+constexpr std::string_view kSelectResponse =
+    "SELECT id, customer_id, survey, metric, score, comment, touchpoint, created_at FROM feedback_responses "
+    "WHERE tenant_id = $1 AND id = $2";
+
+// List and summary statements, assembled from these fragments (profiles/sql_params.h says why).
+constexpr std::string_view kSelectResponsesAfter =
+    "SELECT id, customer_id, survey, metric, score, comment, touchpoint, created_at FROM feedback_responses "
+    "WHERE tenant_id = $1 AND id > ";
+constexpr std::string_view kCountScoresOfMetric =
+    "SELECT score, COUNT(*) FROM feedback_responses WHERE tenant_id = $1 AND metric = ";
+constexpr std::string_view kAndMetricIs = " AND metric = ";
+constexpr std::string_view kAndSurveyIs = " AND survey = ";
+constexpr std::string_view kAndTouchpointIs = " AND touchpoint = ";
+constexpr std::string_view kAndCustomerIs = " AND customer_id = ";
+constexpr std::string_view kAndCreatedFrom = " AND created_at >= ";
+constexpr std::string_view kAndCreatedBefore = " AND created_at < ";
+constexpr std::string_view kOrderByIdLimit = " ORDER BY id LIMIT ";
+constexpr std::string_view kGroupByScore = " GROUP BY score";
+
+// The WHERE terms for every field of `query` except the metric, which each caller places itself.
+std::string FiltersOf(const FeedbackQuery& query, SqlParams& params) {
+  std::string filters;
+  if (query.survey) filters += Sql({kAndSurveyIs, params.Bind(*query.survey)});
+  if (query.touchpoint) filters += Sql({kAndTouchpointIs, params.Bind(*query.touchpoint)});
+  if (query.customer_id) filters += Sql({kAndCustomerIs, params.Bind(*query.customer_id)});
+  if (query.since) filters += Sql({kAndCreatedFrom, params.Bind(*query.since)});
+  if (query.until) filters += Sql({kAndCreatedBefore, params.Bind(*query.until)});
+  return filters;
+}
+
+Result<FeedbackResponse> ResponseFromRow(const store::Row& row) {
+  Result<Metric> metric = ParseMetric(row.Text(3));
+  // Stored names come from this module, so an unknown one is a bug or a newer schema, never user input.
+  if (!metric.ok()) return Internal("feedback " + row.Text(0) + " has an unknown metric");
+  return FeedbackResponse{.id = row.Text(0),
+                          .customer_id = row.OptionalText(1),
+                          .survey = row.Text(2),
+                          .metric = *metric,
+                          .score = static_cast<int>(row.Int(4)),
+                          .comment = row.Text(5),
+                          .touchpoint = row.Text(6),
+                          .created_at = row.Int(7)};
+}
+
+double Percent(std::int64_t part, std::int64_t whole) {
+  return 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+}
+
+// Sum of score_counts[first..last], clipped to the vector.
+std::int64_t CountBetween(const std::vector<std::int64_t>& score_counts, int first, int last) {
+  std::int64_t total = 0;
+  for (int score = first; score <= last && score < static_cast<int>(score_counts.size()); ++score) {
+    total += score_counts[static_cast<size_t>(score)];
+  }
+  return total;
+}
+
+}  // namespace
+
+std::string_view MetricName(Metric metric) {
+  switch (metric) {
+    case Metric::kNps: return "nps";
+    case Metric::kCsat: return "csat";
+    case Metric::kCes: return "ces";
+  }
+  return "nps";
+}
+
+Result<Metric> ParseMetric(std::string_view name) {
+  for (Metric metric : {Metric::kNps, Metric::kCsat, Metric::kCes}) {
+    if (MetricName(metric) == name) return metric;
+  }
+  return InvalidArgument("metric must be one of nps, csat, ces", "metric");
+}
+
+int MinScore(Metric metric) { return metric == Metric::kNps ? 0 : 1; }
+
+int MaxScore(Metric metric) {
+  switch (metric) {
+    case Metric::kNps: return 10;
+    case Metric::kCsat: return 5;
+    case Metric::kCes: return 7;
+  }
+  return 10;
+}
+
+Result<FeedbackResponse> SubmitFeedback(store::TenantTx& tx, const NewFeedback& input) {
+  const Micros now = NowMicros();
+  FeedbackResponse response;
+  if (input.score < MinScore(input.metric) || input.score > MaxScore(input.metric)) {
+    return InvalidArgument("score must be from " + std::to_string(MinScore(input.metric)) + " to " +
+                               std::to_string(MaxScore(input.metric)) + " for " +
+                               std::string(MetricName(input.metric)),
+                           "score");
+  }
+  TP_ASSIGN_OR_RETURN(response.survey, profiles::CleanLine(input.survey, "survey", kMaxSurveyChars, true));
+  TP_ASSIGN_OR_RETURN(response.touchpoint,
+                      profiles::CleanLine(input.touchpoint, "touchpoint", kMaxTouchpointChars, false));
+  TP_RETURN_IF_ERROR(profiles::CheckFreeText(input.comment, "comment", kMaxCommentChars));
+  if (input.created_at) TP_RETURN_IF_ERROR(profiles::CheckClientTimestamp(*input.created_at, now, "created_at"));
+  if (input.customer_id) {
+    TP_ASSIGN_OR_RETURN(const bool customer_exists, profiles::CustomerExists(tx, *input.customer_id));
+    if (!customer_exists) return Status(ErrorCode::kNotFound, "no such customer", "customer_id");
+  }
+
+  response.id = NewId(kIdPrefix);
+  response.customer_id = input.customer_id;
+  response.metric = input.metric;
+  response.score = static_cast<int>(input.score);
+  response.comment = input.comment;
+  response.created_at = input.created_at.value_or(now);
+  TP_RETURN_IF_ERROR(tx.Execute(kInsertResponse,
+                                {response.id, store::Nullable(response.customer_id), response.survey,
+                                 std::string(MetricName(response.metric)), std::int64_t{response.score},
+                                 response.comment, response.touchpoint, response.created_at}));
+  return response;
+}
+
+Result<FeedbackResponse> GetFeedback(store::TenantTx& tx, std::string_view feedback_id) {
+  if (!LooksLikeId(feedback_id, kIdPrefix)) return NotFound("no such feedback response");
+  TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(kSelectResponse, {std::string(feedback_id)}));
+  if (!row) return NotFound("no such feedback response");
+  return ResponseFromRow(*row);
+}
+
+Result<Page<FeedbackResponse>> ListFeedback(store::TenantTx& tx, const FeedbackQuery& query,
+                                            const PageRequest& page) {
+  SqlParams params;
+  std::string sql = Sql({kSelectResponsesAfter, params.Bind(page.after_id)});
+  if (query.metric) sql += Sql({kAndMetricIs, params.Bind(std::string(MetricName(*query.metric)))});
+  sql += FiltersOf(query, params);
+  sql += Sql({kOrderByIdLimit, params.Bind(std::int64_t{page.limit} + 1)});
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+  std::vector<FeedbackResponse> responses;
+  responses.reserve(rows.size());
+  for (const store::Row& row : rows) {
+    TP_ASSIGN_OR_RETURN(FeedbackResponse response, ResponseFromRow(row));
+    responses.push_back(std::move(response));
+  }
+  return MakePage(std::move(responses), page.limit, [](const FeedbackResponse& response) { return response.id; });
+}
+
+MetricSummary SummariseScores(Metric metric, const std::vector<std::int64_t>& score_counts) {
+  MetricSummary summary{.metric = metric,
+                        .count = std::accumulate(score_counts.begin(), score_counts.end(), std::int64_t{0}),
+                        .score_counts = score_counts};
+  summary.score_counts.resize(static_cast<size_t>(MaxScore(metric)) + 1, 0);
+  const std::int64_t count = summary.count;
+  if (count == 0) return summary;
+
+  if (metric == Metric::kNps) {
+    const std::int64_t promoters = CountBetween(score_counts, 9, 10);
+    const std::int64_t detractors = CountBetween(score_counts, 0, 6);
+    summary.promoters_pct = Percent(promoters, count);
+    summary.detractors_pct = Percent(detractors, count);
+    summary.passives_pct = Percent(count - promoters - detractors, count);
+    summary.nps = *summary.promoters_pct - *summary.detractors_pct;
+    // Each response scores +1, 0 or −1; the NPS is 100 × their mean, so its standard error is
+    // 100 × sqrt(var / n) with var = E[x²] − E[x]².
+    const double n = static_cast<double>(count);
+    const double mean = static_cast<double>(promoters - detractors) / n;
+    const double mean_of_squares = static_cast<double>(promoters + detractors) / n;
+    const double variance = std::max(0.0, mean_of_squares - mean * mean);
+    summary.nps_margin_of_error = kZ95 * std::sqrt(variance / n) * 100.0;
+    return summary;
+  }
+  double total = 0;
+  for (size_t score = 0; score < score_counts.size(); ++score) {
+    total += static_cast<double>(score) * static_cast<double>(score_counts[score]);
+  }
+  summary.mean = total / static_cast<double>(count);
+  if (metric == Metric::kCsat) summary.satisfied_pct = Percent(CountBetween(score_counts, 4, 5), count);
+  return summary;
+}
+
+Result<MetricSummary> SummariseMetric(store::TenantTx& tx, Metric metric, const FeedbackQuery& query) {
+  if (query.metric && *query.metric != metric) {
+    return InvalidArgument("the query's metric differs from the metric summarised", "metric");
+  }
+  SqlParams params;
+  std::string sql = Sql({kCountScoresOfMetric, params.Bind(std::string(MetricName(metric)))});
+  sql += FiltersOf(query, params);
+  sql += kGroupByScore;
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+  std::vector<std::int64_t> score_counts(static_cast<size_t>(MaxScore(metric)) + 1, 0);
+  for (const store::Row& row : rows) {
+    const std::int64_t score = row.Int(0);
+    if (score < MinScore(metric) || score > MaxScore(metric)) {
+      return Internal("a stored " + std::string(MetricName(metric)) + " score is out of range");
+    }
+    score_counts[static_cast<size_t>(score)] = row.Int(1);
+  }
+  return SummariseScores(metric, score_counts);
+}
+
+}  // namespace tp::feedback
