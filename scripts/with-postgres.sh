@@ -49,6 +49,7 @@ as_db_user() {
   fi
 }
 
+# shellcheck disable=SC2317  # reached through the EXIT trap, which shellcheck does not follow
 cleanup() {
   if [ -n "$command_pid" ] && kill -0 "$command_pid" 2>/dev/null; then
     kill -TERM "$command_pid" 2>/dev/null || true

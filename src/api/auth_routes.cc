@@ -115,7 +115,7 @@ Result<http::Response> ConfirmTotp(Registrar& registrar, Call& call) {
   TP_RETURN_IF_ERROR(RequireSession(call.principal));
   TP_ASSIGN_OR_RETURN(Json body, ParseJsonObject(call.request));
   FieldReader fields(body);
-  TP_ASSIGN_OR_RETURN(std::string code, fields.RequiredString("code", 10));
+  TP_ASSIGN_OR_RETURN(std::string code, fields.RequiredString("totp_code", 10));
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
   TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) {
     return identity::ConfirmTotpEnrollment(tx, call.audit, call.principal.user_id, code, call.now);

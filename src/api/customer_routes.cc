@@ -4,6 +4,8 @@
 // Visibility rules on top of the permission check: agents see only cases of their teams and customers
 // with such a case (identity::ScopedToOwnTeams); callers without contact_data:read get customers with
 // e-mail and phone removed and cannot search by them.
+#include <algorithm>
+
 #include "api/render.h"
 #include "api/routes.h"
 #include "cases/cases.h"
@@ -174,12 +176,14 @@ Result<http::Response> CreateCase(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto parsed_priority, ParseOptional(priority, cases::ParseCasePriority, "priority"));
   item.channel = parsed_channel.value_or(cases::Channel::kOther);
   item.priority = parsed_priority.value_or(cases::CasePriority::kNormal);
-  if (const auto teams = TeamScope(call);
-      teams && (!item.team_id || std::find(teams->begin(), teams->end(), *item.team_id) == teams->end())) {
-    return Status(ErrorCode::kPermissionDenied, "agents open cases for one of their own teams", "team_id");
-  }
   Json body;
   TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(bool customer_exists, profiles::CustomerExists(tx, item.customer_id));
+    if (!customer_exists) return Status(ErrorCode::kNotFound, "no such customer", "customer_id");
+    if (const auto teams = TeamScope(call);
+        teams && (!item.team_id || std::find(teams->begin(), teams->end(), *item.team_id) == teams->end())) {
+      return Status(ErrorCode::kPermissionDenied, "agents open cases for one of their own teams", "team_id");
+    }
     TP_ASSIGN_OR_RETURN(auto created, cases::CreateCase(tx, item, call.audit));
     body = CaseJson(created);
     return Status::Ok();
@@ -221,3 +225,143 @@ Result<http::Response> UpdateCase(Registrar& registrar, Call& call) {
   }));
   return JsonResponse(200, body);
 }
+
+Json FeedbackJson(const feedback::FeedbackResponse& response) {
+  return Json{{"id", response.id},
+              {"customer_id", response.customer_id ? Json(*response.customer_id) : Json(nullptr)},
+              {"survey", response.survey},
+              {"metric", feedback::MetricName(response.metric)},
+              {"score", response.score},
+              {"comment", response.comment},
+              {"touchpoint", response.touchpoint},
+              {"created_at", TimestampJson(response.created_at)}};
+}
+
+Json OptionalNumber(const std::optional<double>& value) { return value ? Json(*value) : Json(nullptr); }
+
+Json SummaryJson(const feedback::MetricSummary& summary) {
+  Json body{{"metric", feedback::MetricName(summary.metric)}, {"count", summary.count}, {"mean", OptionalNumber(summary.mean)}};
+  switch (summary.metric) {
+    case feedback::Metric::kNps:
+      body["nps"] = OptionalNumber(summary.nps);
+      body["margin_of_error"] = OptionalNumber(summary.nps_margin_of_error);
+      body["promoters_pct"] = OptionalNumber(summary.promoters_pct);
+      body["passives_pct"] = OptionalNumber(summary.passives_pct);
+      body["detractors_pct"] = OptionalNumber(summary.detractors_pct);
+      break;
+    case feedback::Metric::kCsat:
+      body["satisfied_pct"] = OptionalNumber(summary.satisfied_pct);
+      break;
+    case feedback::Metric::kCes:
+      break;
+  }
+  return body;
+}
+
+Result<std::optional<Micros>> TimestampQuery(const http::Request& request, std::string_view name) {
+  auto text = request.QueryParam(name);
+  if (!text) return std::optional<Micros>();
+  auto parsed = ParseTimestamp(*text);
+  if (!parsed) return InvalidArgument(std::string(name) + " must be an RFC 3339 timestamp", std::string(name));
+  return parsed;
+}
+
+Result<feedback::FeedbackQuery> FeedbackQueryFrom(const http::Request& request) {
+  feedback::FeedbackQuery query;
+  TP_ASSIGN_OR_RETURN(query.metric, ParseOptional(request.QueryParam("metric"), feedback::ParseMetric, "metric"));
+  query.survey = request.QueryParam("survey");
+  query.touchpoint = request.QueryParam("touchpoint");
+  query.customer_id = request.QueryParam("customer_id");
+  TP_ASSIGN_OR_RETURN(query.since, TimestampQuery(request, "since"));
+  TP_ASSIGN_OR_RETURN(query.until, TimestampQuery(request, "until"));
+  return query;
+}
+
+Result<http::Response> ListFeedback(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
+  TP_ASSIGN_OR_RETURN(auto query, FeedbackQueryFrom(call.request));
+  Json body;
+  TP_RETURN_IF_ERROR(registrar.store().Read(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(auto page, feedback::ListFeedback(tx, query, page_request));
+    body = PageJson(page, FeedbackJson);
+    return Status::Ok();
+  }));
+  return JsonResponse(200, body);
+}
+
+Result<http::Response> SubmitFeedback(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
+  FieldReader fields(request);
+  feedback::NewFeedback input;
+  TP_ASSIGN_OR_RETURN(input.survey, fields.RequiredString("survey", 1000));
+  TP_ASSIGN_OR_RETURN(std::string metric, fields.RequiredString("metric", 10));
+  TP_ASSIGN_OR_RETURN(input.score, fields.RequiredInt("score", -1'000'000, 1'000'000));
+  TP_ASSIGN_OR_RETURN(auto comment, fields.OptionalString("comment", 50'000));
+  TP_ASSIGN_OR_RETURN(auto touchpoint, fields.OptionalString("touchpoint", 1000));
+  TP_ASSIGN_OR_RETURN(input.customer_id, fields.OptionalString("customer_id", 64));
+  TP_ASSIGN_OR_RETURN(auto created_at, fields.OptionalString("created_at", 64));
+  TP_RETURN_IF_ERROR(fields.RejectUnknown());
+  TP_ASSIGN_OR_RETURN(auto parsed_metric, ParseOptional(std::optional<std::string>(metric), feedback::ParseMetric, "metric"));
+  input.metric = *parsed_metric;
+  input.comment = comment.value_or("");
+  input.touchpoint = touchpoint.value_or("");
+  if (created_at) {
+    input.created_at = ParseTimestamp(*created_at);
+    if (!input.created_at) return InvalidArgument("created_at must be an RFC 3339 timestamp", "created_at");
+  }
+  Json body;
+  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(auto submitted, feedback::SubmitFeedback(tx, input));
+    TP_RETURN_IF_ERROR(identity::RecordAudit(tx, call.audit, "feedback.submit", "feedback", submitted.id));
+    body = FeedbackJson(submitted);
+    return Status::Ok();
+  }));
+  return JsonResponse(201, body);
+}
+
+Result<http::Response> GetFeedback(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(std::string feedback_id, PathId(call.request, "id", "fbk_"));
+  Json body;
+  TP_RETURN_IF_ERROR(registrar.store().Read(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(auto response, feedback::GetFeedback(tx, feedback_id));
+    body = FeedbackJson(response);
+    return Status::Ok();
+  }));
+  return JsonResponse(200, body);
+}
+
+Result<http::Response> AnalyticsSummary(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(auto query, FeedbackQueryFrom(call.request));
+  if (query.metric || query.customer_id) {
+    return InvalidArgument("the summary covers every metric and all customers; filter by survey, touchpoint or time",
+                           query.metric ? "metric" : "customer_id");
+  }
+  Json body = Json::object();
+  TP_RETURN_IF_ERROR(registrar.store().Read(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+    for (feedback::Metric metric : {feedback::Metric::kNps, feedback::Metric::kCsat, feedback::Metric::kCes}) {
+      TP_ASSIGN_OR_RETURN(auto summary, feedback::SummariseMetric(tx, metric, query));
+      body[std::string(feedback::MetricName(metric))] = SummaryJson(summary);
+    }
+    return Status::Ok();
+  }));
+  return JsonResponse(200, body);
+}
+
+}  // namespace
+
+void RegisterCustomerRoutes(Registrar& registrar) {
+  registrar.Protected("GET", "/api/v1/customers", Permission::kCustomersRead, ListCustomers);
+  registrar.Protected("POST", "/api/v1/customers", Permission::kCustomersWrite, CreateCustomer);
+  registrar.Protected("GET", "/api/v1/customers/{id}", Permission::kCustomersRead, GetCustomer);
+  registrar.Protected("PATCH", "/api/v1/customers/{id}", Permission::kCustomersWrite, UpdateCustomer);
+  registrar.Protected("GET", "/api/v1/cases", Permission::kCasesRead, ListCases);
+  registrar.Protected("POST", "/api/v1/cases", Permission::kCasesWrite, CreateCase);
+  registrar.Protected("GET", "/api/v1/cases/{id}", Permission::kCasesRead, GetCase);
+  registrar.Protected("PATCH", "/api/v1/cases/{id}", Permission::kCasesWrite, UpdateCase);
+  registrar.Protected("GET", "/api/v1/feedback", Permission::kFeedbackRead, ListFeedback);
+  registrar.Protected("POST", "/api/v1/feedback", Permission::kFeedbackWrite, SubmitFeedback);
+  registrar.Protected("GET", "/api/v1/feedback/{id}", Permission::kFeedbackRead, GetFeedback);
+  registrar.Protected("GET", "/api/v1/analytics/summary", Permission::kAnalyticsRead, AnalyticsSummary);
+}
+
+}  // namespace tp::api

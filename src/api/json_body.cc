@@ -12,10 +12,11 @@ std::string TypeMessage(std::string_view name, std::string_view expected) {
 Result<Json> ParseJson(std::string_view text) {
   try {
     return Json::parse(text, [](int depth, Json::parse_event_t, Json&) {
-      if (depth > kMaxJsonDepth) throw TooDeep{};
+      if (depth >= kMaxJsonDepth) throw TooDeep{};  // depth counts from 0
       return true;
     });
   } catch (const Json::parse_error& error) {
+    // error.byte is 1-based: the byte at which the parser gave up.
     std::string message = "malformed JSON at byte " + std::to_string(error.byte);
     const std::string what = error.what();
     // nlohmann's text after the last ": " describes the problem without echoing the input.

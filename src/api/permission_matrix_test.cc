@@ -84,7 +84,7 @@ std::map<std::string, Scenario> Scenarios() {
         [](World& world, const Caller& caller) {
           auto setup = world.harness.Send("POST", "/api/v1/auth/totp/setup", "", caller.credentials);
           const std::string secret = BodyOf(setup).value("secret", "");
-          return Prepared{"/api/v1/auth/totp/confirm", json{{"code", identity::TotpCode(secret, NowMicros())}}.dump()};
+          return Prepared{"/api/v1/auth/totp/confirm", json{{"totp_code", identity::TotpCode(secret, NowMicros())}}.dump()};
         }}},
       {"POST /api/v1/auth/totp/disable",
        {204, false, fixed("/api/v1/auth/totp/disable", json{{"current_password", password}}.dump())}},

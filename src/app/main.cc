@@ -110,6 +110,17 @@ class ShutdownOnSignal {
   std::thread waiter_;
 };
 
+void PrintDemoSummary(const demo::DemoSummary& summary) {
+  std::printf("created demo tenant '%s' with %d customers, %d cases and %d survey responses\n",
+              summary.tenant_slug.c_str(), summary.customers, summary.cases, summary.feedback);
+  std::printf("sign in with tenant '%s' and one of these (passwords are shown only now):\n",
+              summary.tenant_slug.c_str());
+  for (const demo::DemoUser& user : summary.users) {
+    std::printf("  %-8s %-34s %s\n", std::string(identity::RoleName(user.role)).c_str(), user.email.c_str(),
+                user.password.c_str());
+  }
+}
+
 int Serve(const ServeFlags& flags) {
   spdlog::set_level(spdlog::level::from_str(flags.log_level));
   auto listen = ParseListen(flags.listen);
@@ -303,7 +314,7 @@ int Run(int argc, char** argv) {
     }
     auto summary = demo::CreateDemoData(store, demo_options);
     if (!summary.ok()) return Fail(summary.status());
-    std::printf("%s", demo::DescribeDemo(*summary).c_str());
+    PrintDemoSummary(*summary);
     return 0;
   }
   return 0;

@@ -1,20 +1,19 @@
 #include "http/metrics.h"
 
-#include <array>
-
 #include <fmt/format.h>
+
+#include <array>
 
 namespace tp::http {
 namespace {
 
 // Upper bounds in seconds, from a cached read (0.5 ms) to a slow report (2.5 s).
-constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                             0.05,   0.1,   0.25,   0.5,   1,    2.5};
-constexpr std::array<std::string_view, 12> kBucketLabels = {
-    "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5"};
+constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5};
+constexpr std::array<std::string_view, 12> kBucketLabels = {"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025",
+                                                            "0.05",   "0.1",   "0.25",   "0.5",   "1",    "2.5"};
 
-constexpr std::array<std::string_view, 9> kKnownMethods = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
-                                                           "PATCH",   "OPTIONS", "TRACE", "CONNECT"};
+constexpr std::array<std::string_view, 9> kKnownMethods = {"GET",   "HEAD",    "POST",  "PUT",    "DELETE",
+                                                           "PATCH", "OPTIONS", "TRACE", "CONNECT"};
 
 std::string_view MethodLabel(std::string_view method) {
   for (const std::string_view known : kKnownMethods) {
@@ -78,8 +77,7 @@ std::string Metrics::Render() const {
     out += fmt::format("touchpoint_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", label,
                        histogram.count);
     out += fmt::format("touchpoint_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", label, histogram.sum);
-    out += fmt::format("touchpoint_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", label,
-                       histogram.count);
+    out += fmt::format("touchpoint_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", label, histogram.count);
   }
   out += "# HELP touchpoint_store_errors_total Store operations that failed.\n";
   out += "# TYPE touchpoint_store_errors_total counter\n";

@@ -30,8 +30,8 @@ Result<std::string> PercentDecode(std::string_view text, bool plus_as_space);
 Result<std::multimap<std::string, std::string>> ParseQuery(std::string_view query);
 
 struct Request {
-  std::string method;  // upper case: GET, POST, ...
-  std::string path;    // decoded path without the query string
+  std::string method;                             // upper case: GET, POST, ...
+  std::string path;                               // decoded path without the query string
   std::multimap<std::string, std::string> query;  // decoded query parameters
   Headers headers;
   std::string body;

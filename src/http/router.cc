@@ -70,9 +70,8 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
 
 // Depth first, literal child before parameter child, so the leftmost literal wins; backtracks when a
 // literal branch dead-ends ("/users/me/x" may still match "/users/{id}/x").
-const Router::Endpoint* Router::Find(const Node& node, const std::vector<std::string_view>& segments,
-                                     std::size_t index, std::string_view method,
-                                     std::vector<std::string_view>& values) {
+const Router::Endpoint* Router::Find(const Node& node, const std::vector<std::string_view>& segments, std::size_t index,
+                                     std::string_view method, std::vector<std::string_view>& values) {
   if (index == segments.size()) {
     auto found = node.endpoints.find(method);
     if (found == node.endpoints.end() && method == "HEAD") found = node.endpoints.find("GET");
@@ -92,8 +91,8 @@ const Router::Endpoint* Router::Find(const Node& node, const std::vector<std::st
   return nullptr;
 }
 
-void Router::CollectMethods(const Node& node, const std::vector<std::string_view>& segments,
-                            std::size_t index, std::set<std::string, std::less<>>& methods) {
+void Router::CollectMethods(const Node& node, const std::vector<std::string_view>& segments, std::size_t index,
+                            std::set<std::string, std::less<>>& methods) {
   if (index == segments.size()) {
     for (const auto& [method, endpoint] : node.endpoints) methods.insert(method);
     return;
@@ -130,8 +129,8 @@ Response Router::Dispatch(Request& request) const {
     if (!allow.empty()) allow += ", ";
     allow += method;
   }
-  Response response = ErrorResponse(
-      Status(ErrorCode::kMethodNotAllowed, request.method + " is not allowed on " + request.path));
+  Response response =
+      ErrorResponse(Status(ErrorCode::kMethodNotAllowed, request.method + " is not allowed on " + request.path));
   response.headers["Allow"] = std::move(allow);
   return response;
 }

@@ -60,11 +60,10 @@ class Router {
     std::map<std::string, Endpoint, std::less<>> endpoints;
   };
 
-  static const Endpoint* Find(const Node& node, const std::vector<std::string_view>& segments,
-                              std::size_t index, std::string_view method,
-                              std::vector<std::string_view>& values);
-  static void CollectMethods(const Node& node, const std::vector<std::string_view>& segments,
-                             std::size_t index, std::set<std::string, std::less<>>& methods);
+  static const Endpoint* Find(const Node& node, const std::vector<std::string_view>& segments, std::size_t index,
+                              std::string_view method, std::vector<std::string_view>& values);
+  static void CollectMethods(const Node& node, const std::vector<std::string_view>& segments, std::size_t index,
+                             std::set<std::string, std::less<>>& methods);
 
   std::vector<Route> routes_;
   Node root_;

@@ -3,12 +3,11 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "http/errors.h"
 #include "http/metrics.h"
@@ -209,10 +208,10 @@ TEST(Response, FactoriesSetStatusAndContentType) {
 
 TEST(Errors, EveryCodeMapsToItsStatusAndJsonShape) {
   const std::vector<std::pair<ErrorCode, int>> cases = {
-      {ErrorCode::kInvalidArgument, 400},  {ErrorCode::kMalformedJson, 400},    {ErrorCode::kUnauthenticated, 401},
-      {ErrorCode::kPermissionDenied, 403}, {ErrorCode::kNotFound, 404},         {ErrorCode::kMethodNotAllowed, 405},
-      {ErrorCode::kConflict, 409},         {ErrorCode::kPayloadTooLarge, 413},  {ErrorCode::kUnsupportedMedia, 415},
-      {ErrorCode::kFailedPrecondition, 422}, {ErrorCode::kRateLimited, 429},  {ErrorCode::kUnavailable, 503},
+      {ErrorCode::kInvalidArgument, 400},    {ErrorCode::kMalformedJson, 400},   {ErrorCode::kUnauthenticated, 401},
+      {ErrorCode::kPermissionDenied, 403},   {ErrorCode::kNotFound, 404},        {ErrorCode::kMethodNotAllowed, 405},
+      {ErrorCode::kConflict, 409},           {ErrorCode::kPayloadTooLarge, 413}, {ErrorCode::kUnsupportedMedia, 415},
+      {ErrorCode::kFailedPrecondition, 422}, {ErrorCode::kRateLimited, 429},     {ErrorCode::kUnavailable, 503},
       {ErrorCode::kInternal, 500},
   };
   for (const auto& [code, http_status] : cases) {

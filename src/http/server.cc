@@ -12,6 +12,9 @@
 // cannot be trusted to start at a message boundary.
 #include "http/server.h"
 
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,20 +22,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <condition_variable>
-#include <cstdint>
-#include <ctime>
-#include <limits>
-#include <mutex>
-#include <optional>
-#include <random>
-#include <string_view>
-#include <system_error>
-#include <thread>
-#include <unordered_map>
-#include <utility>
-#include <vector>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -52,10 +41,20 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <fmt/format.h>
+#include <condition_variable>
+#include <cstdint>
+#include <ctime>
+#include <limits>
+#include <mutex>
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/spdlog.h>
+#include <optional>
+#include <random>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "common/clock.h"
 #include "http/errors.h"
@@ -120,7 +119,9 @@ bool IsToken(std::string_view text) {
 }
 
 // A header value must not be able to end the header early (response splitting).
-bool IsFieldValue(std::string_view text) { return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos; }
+bool IsFieldValue(std::string_view text) {
+  return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
 
 Status ValidateResponse(const Response& response) {
   if (response.status < 200 || response.status > 599) {
@@ -161,7 +162,8 @@ Status ParseTarget(std::string_view target, Request& request) {
   if (!target.starts_with('/')) {
     const auto scheme_end = target.find("://");
     const std::string_view scheme = target.substr(0, scheme_end);
-    if (scheme_end == std::string_view::npos || !(EqualsIgnoreCase(scheme, "http") || EqualsIgnoreCase(scheme, "https"))) {
+    if (scheme_end == std::string_view::npos ||
+        !(EqualsIgnoreCase(scheme, "http") || EqualsIgnoreCase(scheme, "https"))) {
       return InvalidArgument("the request target must be a path", "path");
     }
     const auto path_start = target.find_first_of("/?", scheme_end + 3);
@@ -282,10 +284,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // Checked by hand once the header is in, so that a 413 can still name the request. Not
     // boost::none: Beast 1.74 compares a Content-Length against an empty limit as "too large".
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
-                               self->OnHeader(ec, bytes);
-                             });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t bytes) { self->OnHeader(ec, bytes); });
   }
 
   void OnHeader(beast::error_code ec, std::size_t bytes) {
@@ -354,9 +355,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnReadError(beast::error_code ec) {
     if (ec == bhttp::error::header_limit) {
-      Response response =
-          ErrorResponse(Status(ErrorCode::kPayloadTooLarge,
-                               fmt::format("the request header is limited to {} bytes", kHeaderLimit)));
+      Response response = ErrorResponse(
+          Status(ErrorCode::kPayloadTooLarge, fmt::format("the request header is limited to {} bytes", kHeaderLimit)));
       response.status = 431;
       Reject(std::move(response));
     } else if (ec == bhttp::error::body_limit) {
@@ -416,7 +416,8 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.set(bhttp::field::date, HttpDate());
     response_.set("X-Request-Id", ToBeast(request_.request_id));
     response_.set("X-Content-Type-Options", "nosniff");
-    if (!response.headers.contains(std::string_view("Cache-Control"))) response_.set(bhttp::field::cache_control, "no-store");
+    if (!response.headers.contains(std::string_view("Cache-Control")))
+      response_.set(bhttp::field::cache_control, "no-store");
     // RFC 9110 section 8.6: no Content-Length on 204 and 304, which never have a body. A HEAD
     // response announces the length the GET body would have.
     if (response.status != 204 && response.status != 304) {
@@ -482,9 +483,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Discard() {
     buffer_.clear();
-    stream_.async_read_some(buffer_.prepare(kReadChunk), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (!ec) self->Discard();
-    });
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (!ec) self->Discard();
+                            });
   }
 
   ServerContext& context_;
@@ -630,8 +632,8 @@ class Server::Impl {
   // Declared first so it is destroyed last: sessions still queued in the io_context unregister from it
   // when the io_context is destroyed.
   ServerContext context_;
-  bool shutdown_begun_ = false;          // guarded by context_.mutex
-  Clock::time_point drain_deadline_;     // guarded by context_.mutex
+  bool shutdown_begun_ = false;       // guarded by context_.mutex
+  Clock::time_point drain_deadline_;  // guarded by context_.mutex
   std::atomic<std::uint16_t> port_{0};
   std::atomic<bool> stop_requested_{false};
 

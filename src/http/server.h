@@ -39,6 +39,8 @@ class Server {
  public:
   using Dispatch = std::function<Response(Request&)>;
 
+  // Throws std::system_error only when the process is out of file descriptors (Stop() needs one).
+  // The destructor waits for handlers that are still running.
   Server(ServerOptions options, Dispatch dispatch, Metrics& metrics);
   ~Server();
   Server(const Server&) = delete;
@@ -47,7 +49,8 @@ class Server {
   // Binds the listening socket; fails with kUnavailable when the address is taken.
   Status Listen();
   std::uint16_t port() const;
-  // Serves until Stop(); returns after in-flight requests have been answered.
+  // Serves until Stop(); returns after in-flight requests have been answered. Serves once: a server
+  // that has stopped cannot be run again.
   void Run();
   // Thread-safe and async-signal-safe to call from a signal-handling thread.
   void Stop();

@@ -3,12 +3,13 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <cerrno>
@@ -17,16 +18,13 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/spdlog.h>
 
 #include "http/router.h"
 
@@ -129,7 +127,8 @@ class Client {
     const auto deadline = Clock::now() + timeout;
     char scratch[4096];
     while (Clock::now() < deadline) {
-      SetReceiveTimeout(fd_, std::max(1ms, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now())));
+      SetReceiveTimeout(fd_,
+                        std::max(1ms, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now())));
       const ssize_t received = recv(fd_, scratch, sizeof scratch, 0);
       if (received == 0 || (received < 0 && errno == ECONNRESET)) return true;
       if (received < 0 && errno != EINTR) return false;  // timed out
@@ -224,12 +223,10 @@ class ServerTest : public ::testing::Test {
       ++upload_calls_;
       return Response::NoContent();
     });
-    router_.Add("GET", "/items/{id}", [](Request& request) {
-      return Response::Text(200, std::string(request.PathParam("id")));
-    });
-    router_.Add("GET", "/query", [](Request& request) {
-      return Response::Text(200, request.QueryParam("q").value_or("<none>"));
-    });
+    router_.Add("GET", "/items/{id}",
+                [](Request& request) { return Response::Text(200, std::string(request.PathParam("id"))); });
+    router_.Add("GET", "/query",
+                [](Request& request) { return Response::Text(200, request.QueryParam("q").value_or("<none>")); });
     router_.Add("GET", "/boom", [](Request&) -> Response { throw std::runtime_error("secret-detail-42"); });
     router_.Add("GET", "/slow", [this](Request&) {
       slow_started_.set_value();
@@ -380,9 +377,9 @@ TEST_F(ServerTest, PostBodyArrivesIntact) {
 TEST_F(ServerTest, ChunkedBodyIsAssembled) {
   Start();
   Client client(port_);
-  ASSERT_TRUE(client.Send(
-      "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
   auto response = client.Read();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->body, "hello world");
@@ -406,8 +403,8 @@ TEST_F(ServerTest, ContentLengthOverLimitIs413WithoutReadingTheBody) {
   Start();
   Client client(port_);
   // Part of a large upload is already on its way, as it would be from a real client.
-  ASSERT_TRUE(client.Send("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 1000000\r\n\r\n" +
-                          std::string(8192, 'x')));
+  ASSERT_TRUE(
+      client.Send("POST /upload HTTP/1.1\r\nHost: test\r\nContent-Length: 1000000\r\n\r\n" + std::string(8192, 'x')));
   auto response = client.Read();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 413);
@@ -693,7 +690,8 @@ TEST_F(ServerTest, StopClosesIdleKeepAliveConnections) {
 }
 
 TEST_F(ServerTest, StopBeforeRunAndTwiceIsSafe) {
-  Server server(TestOptions(), [this](Request& request) { return router_.Dispatch(request); }, metrics_);
+  Server server(
+      TestOptions(), [this](Request& request) { return router_.Dispatch(request); }, metrics_);
   ASSERT_TRUE(server.Listen().ok());
   server.Stop();
   server.Stop();
@@ -703,7 +701,8 @@ TEST_F(ServerTest, StopBeforeRunAndTwiceIsSafe) {
 }
 
 TEST_F(ServerTest, ServerThatNeverRanIsDestroyedCleanly) {
-  Server server(TestOptions(), [this](Request& request) { return router_.Dispatch(request); }, metrics_);
+  Server server(
+      TestOptions(), [this](Request& request) { return router_.Dispatch(request); }, metrics_);
   ASSERT_TRUE(server.Listen().ok());
   EXPECT_NE(server.port(), 0);
 }
@@ -712,14 +711,16 @@ TEST_F(ServerTest, ListenOnTakenPortIsUnavailable) {
   Start();
   ServerOptions options = TestOptions();
   options.port = port_;
-  Server other(options, [this](Request& request) { return router_.Dispatch(request); }, metrics_);
+  Server other(
+      options, [this](Request& request) { return router_.Dispatch(request); }, metrics_);
   EXPECT_EQ(other.Listen().code(), ErrorCode::kUnavailable);
 }
 
 TEST_F(ServerTest, ListenOnForeignAddressIsUnavailable) {
   ServerOptions options = TestOptions();
   options.host = "192.0.2.1";  // TEST-NET-1: never an address of this machine
-  Server server(options, [this](Request& request) { return router_.Dispatch(request); }, metrics_);
+  Server server(
+      options, [this](Request& request) { return router_.Dispatch(request); }, metrics_);
   EXPECT_EQ(server.Listen().code(), ErrorCode::kUnavailable);
 }
 

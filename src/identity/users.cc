@@ -115,6 +115,13 @@ Result<User> GetUser(store::TenantTx& tx, std::string_view user_id) {
   return UserFromRow(*row);
 }
 
+Result<User> FindUserByEmail(store::TenantTx& tx, std::string_view email) {
+  TP_ASSIGN_OR_RETURN(std::string normalised, ValidEmail(email, "email"));
+  TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(kFindEmail, {normalised}));
+  if (!row) return NotFound("no user with e-mail " + normalised);
+  return GetUser(tx, row->Text(0));
+}
+
 Result<Page<User>> ListUsers(store::TenantTx& tx, const PageRequest& page) {
   TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(kListUsers, {page.after_id, std::int64_t{page.limit} + 1}));
   std::vector<User> users;

@@ -54,6 +54,8 @@ Result<User> CreateUser(store::TenantTx& tx, const AuditContext& audit, const Ne
                         const PasswordHashLimits& limits = PasswordHashLimits::Interactive());
 // kNotFound when the tenant has no such user.
 Result<User> GetUser(store::TenantTx& tx, std::string_view user_id);
+// The user with this e-mail (compared lower-cased), or kNotFound.
+Result<User> FindUserByEmail(store::TenantTx& tx, std::string_view email);
 // Ordered by id (creation time).
 Result<Page<User>> ListUsers(store::TenantTx& tx, const PageRequest& page);
 

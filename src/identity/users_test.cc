@@ -93,6 +93,14 @@ TEST_P(Users, RefusesADuplicateEmailWhateverItsCase) {
   EXPECT_EQ(duplicate.status().field(), "email");
 }
 
+TEST_P(Users, FindsAUserByEmailWhateverItsCase) {
+  const Result<User> found = Write(tenant_.id, [&](store::TenantTx& tx) { return FindUserByEmail(tx, "Admin@ACME.example"); });
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->id, admin_.id);
+  const Result<User> missing = Write(tenant_.id, [&](store::TenantTx& tx) { return FindUserByEmail(tx, "nobody@acme.example"); });
+  EXPECT_EQ(missing.status().code(), ErrorCode::kNotFound);
+}
+
 TEST_P(Users, ListsInIdOrderAcrossPages) {
   std::vector<std::string> expected{admin_.id};
   for (int user_idx = 0; user_idx < 4; ++user_idx) {

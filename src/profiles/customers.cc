@@ -22,6 +22,9 @@ constexpr std::size_t kMinPhoneDigits = 8;
 constexpr std::size_t kMaxPhoneDigits = 15;
 constexpr int kMaxTraitsDepth = 16;
 constexpr std::size_t kMaxSearchChars = 200;
+// Above this many matching terms a search walks the customers in id order instead of collecting the
+// matches first (see SearchCondition).
+constexpr std::int64_t kBroadSearchTerms = 10'000;
 
 constexpr std::string_view kInsertCustomer =
     "INSERT INTO customers (tenant_id, id, name, email, phone, traits, created_at, updated_at) "
@@ -43,11 +46,24 @@ constexpr std::string_view kTermEmail = "email";
 constexpr std::string_view kTermPhone = "phone";
 
 // List statements, assembled from these fragments (profiles/sql_params.h says why).
-constexpr std::string_view kSelectCustomersAfter =
-    "SELECT id, name, email, phone, traits, created_at, updated_at FROM customers WHERE tenant_id = $1 AND id > ";
+// The cursor condition sits inside the IN subqueries rather than on customers.id: with `id > $after` on
+// the outer query SQLite walks the customers in id order testing each against the list, which for a
+// rare name means reading every customer; with it inside, SQLite iterates the (sorted) list through
+// the primary key and stops after the page.
+constexpr std::string_view kSelectCustomers =
+    "SELECT id, name, email, phone, traits, created_at, updated_at FROM customers WHERE tenant_id = $1";
+constexpr std::string_view kAndIdAfter = " AND id > ";
 constexpr std::string_view kAndIdIs = " AND id = ";
-constexpr std::string_view kAndIdInTermsFrom =
-    " AND id IN (SELECT customer_id FROM customer_search_terms WHERE tenant_id = $1 AND term >= ";
+constexpr std::string_view kAndIdInTermsAfter =
+    " AND id IN (SELECT customer_id FROM customer_search_terms WHERE tenant_id = $1 AND customer_id > ";
+constexpr std::string_view kAndHasTerm =
+    " AND EXISTS (SELECT 1 FROM customer_search_terms WHERE customer_search_terms.tenant_id = $1 "
+    "AND customer_search_terms.customer_id = customers.id";
+constexpr std::string_view kCountTermsFrom =
+    "SELECT COUNT(*) FROM (SELECT 1 FROM customer_search_terms WHERE tenant_id = $1";
+constexpr std::string_view kLimit = " LIMIT ";
+constexpr std::string_view kAsCapped = ") AS capped";
+constexpr std::string_view kAndTermFrom = " AND term >= ";
 constexpr std::string_view kAndTermBelow = " AND term < ";
 constexpr std::string_view kAndKindIs = " AND kind = ";
 constexpr std::string_view kCloseParen = ")";
@@ -185,6 +201,44 @@ std::optional<std::string> AsCustomerId(std::string_view search) {
   return id;
 }
 
+// The conditions on customer_search_terms that select the terms starting with `key`.
+std::string TermConditions(SqlParams& params, const std::string& key, bool names_only) {
+  std::string sql = Sql({kAndTermFrom, params.Bind(key)});
+  if (const std::optional<std::string> bound = PrefixUpperBound(key)) sql += Sql({kAndTermBelow, params.Bind(*bound)});
+  if (names_only) sql += Sql({kAndKindIs, params.Bind(std::string(kTermName))});
+  return sql;
+}
+
+// The WHERE terms for a search (including the cursor). A narrow search collects its matches from the
+// term index and reads them through the primary key: cheap while the matches are few. A broad one
+// ("a", typed into a search box) matches a large share of all customers, so collecting is the
+// expensive part; walking the customers in id order and probing each one's terms fills a page after a
+// few hundred probes instead. A capped count of the matching terms (one short index range) decides.
+Result<std::string> SearchCondition(store::TenantTx& tx, const CustomerQuery& query, SqlParams& params,
+                                    const std::string& after_param) {
+  const std::optional<std::size_t> search_length = identity::Utf8Length(*query.search);
+  if (!search_length || *search_length > kMaxSearchChars) {
+    return InvalidArgument("search must be valid UTF-8 of at most " + std::to_string(kMaxSearchChars) + " characters",
+                           "search");
+  }
+  if (const std::optional<std::string> id = AsCustomerId(*query.search)) {
+    return Sql({kAndIdIs, params.Bind(*id), kAndIdAfter, after_param});
+  }
+  const std::string key = SearchKey(*query.search);
+  if (key.empty()) return InvalidArgument("search must contain a letter or a digit", "search");
+  const bool names_only = !query.search_contact_data;
+
+  SqlParams count_params;
+  const std::string count_sql = Sql({kCountTermsFrom, TermConditions(count_params, key, names_only), kLimit,
+                                     count_params.Bind(kBroadSearchTerms), kAsCapped});
+  TP_ASSIGN_OR_RETURN(const store::Rows counted, tx.Query(count_sql, count_params.values()));
+  const bool broad = !counted.empty() && counted.front().Int(0) >= kBroadSearchTerms;
+  if (broad) {
+    return Sql({kAndIdAfter, after_param, kAndHasTerm, TermConditions(params, key, names_only), kCloseParen});
+  }
+  return Sql({kAndIdInTermsAfter, after_param, TermConditions(params, key, names_only), kCloseParen});
+}
+
 Result<Page<Customer>> QueryCustomers(store::TenantTx& tx, std::string_view sql, const SqlParams& params,
                                       int limit) {
   TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
@@ -254,29 +308,13 @@ Result<bool> CustomerExists(store::TenantTx& tx, std::string_view customer_id) {
 Result<Page<Customer>> ListCustomers(store::TenantTx& tx, const CustomerQuery& query, const PageRequest& page) {
   if (query.only_teams && query.only_teams->empty()) return Page<Customer>{};
   SqlParams params;
-  std::string sql(kSelectCustomersAfter);
+  std::string sql(kSelectCustomers);
   const std::string after_param = params.Bind(page.after_id);
-  sql += after_param;
   const std::string limit_param = params.Bind(std::int64_t{page.limit} + 1);
 
   if (query.search) {
-    const std::optional<std::size_t> search_length = identity::Utf8Length(*query.search);
-    if (!search_length || *search_length > kMaxSearchChars) {
-      return InvalidArgument("search must be valid UTF-8 of at most " + std::to_string(kMaxSearchChars) + " characters",
-                             "search");
-    }
-    if (const std::optional<std::string> id = AsCustomerId(*query.search)) {
-      sql += Sql({kAndIdIs, params.Bind(*id)});
-    } else {
-      const std::string key = SearchKey(*query.search);
-      if (key.empty()) return InvalidArgument("search must contain a letter or a digit", "search");
-      sql += Sql({kAndIdInTermsFrom, params.Bind(key)});
-      if (const std::optional<std::string> bound = PrefixUpperBound(key)) {
-        sql += Sql({kAndTermBelow, params.Bind(*bound)});
-      }
-      if (!query.search_contact_data) sql += Sql({kAndKindIs, params.Bind(std::string(kTermName))});
-      sql += kCloseParen;
-    }
+    TP_ASSIGN_OR_RETURN(const std::string condition, SearchCondition(tx, query, params, after_param));
+    sql += condition;
     if (query.only_teams) sql += Sql({kAndHasCaseOfTeams, params.BindList(*query.only_teams), kCloseTwoParens});
   } else if (query.only_teams) {
     // Without a search the teams' cases drive the query, so an agent of a small team does not walk
@@ -288,6 +326,8 @@ Result<Page<Customer>> ListCustomers(store::TenantTx& tx, const CustomerQuery& q
                   kOrderByCustomerLimit, limit_param, kAsTeamBranch, std::to_string(team_idx)});
     }
     sql += kCloseParen;
+  } else {
+    sql += Sql({kAndIdAfter, after_param});
   }
   sql += Sql({kOrderByIdLimit, limit_param});
   return QueryCustomers(tx, sql, params, page.limit);

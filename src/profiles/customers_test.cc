@@ -10,6 +10,7 @@
 
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "profiles/sql_params.h"
 #include "profiles/testing.h"
 #include "store/testing.h"
 
@@ -287,6 +288,38 @@ TEST_P(CustomersTest, PagesReturnEveryCustomerExactlyOnceInIdOrder) {
     EXPECT_EQ(AllIds({.only_teams = std::vector{service, sales}}, limit), in_teams) << "limit " << limit;
     EXPECT_EQ(AllIds({.search = "novak"}, limit), named_novak) << "limit " << limit;
   }
+}
+
+// A prefix matching more than 10 000 terms (one letter typed into a search box) is answered by walking
+// the customers instead of collecting the matches; the rows must be the same.
+TEST_P(CustomersTest, ABroadSearchFindsTheSameCustomersPageByPage) {
+  std::vector<std::string> anna_ids;
+  for (int customer_idx = 0; customer_idx < 12; ++customer_idx) {
+    anna_ids.push_back(MustCreate({.name = "Anna " + std::to_string(customer_idx)}).id);
+  }
+  MustCreate({.name = "Bohdan"});
+  std::sort(anna_ids.begin(), anna_ids.end());
+  // Terms of customers that do not exist make the prefix "a" broad without creating 10 000 customers.
+  const Status status = store().Write(tenant_, [&](store::TenantTx& tx) -> Status {
+    for (int batch_idx = 0; batch_idx < 101; ++batch_idx) {
+      SqlParams params;
+      std::string sql = "INSERT INTO customer_search_terms (tenant_id, term, customer_id, kind) VALUES ";
+      for (int row_idx = 0; row_idx < 100; ++row_idx) {
+        if (row_idx > 0) sql += ", ";
+        sql += Sql({"($1, ", params.Bind("aaa" + std::to_string(batch_idx * 100 + row_idx)), ", ",
+                    params.Bind(NewId("cus_")), ", 'name')"});
+      }
+      TP_RETURN_IF_ERROR(tx.Execute(sql, params.values()));
+    }
+    return Status::Ok();
+  });
+  ASSERT_TRUE(status.ok()) << status.ToString();
+
+  for (int limit : {1, 5, 50}) {
+    EXPECT_EQ(AllIds({.search = "a"}, limit), anna_ids) << "limit " << limit;
+    EXPECT_EQ(AllIds({.search = "A", .search_contact_data = false}, limit), anna_ids) << "limit " << limit;
+  }
+  EXPECT_THAT(Names({.search = "b"}), ElementsAre("Bohdan"));
 }
 
 TEST_P(CustomersTest, UpdateAppliesThePatchReindexesAndAuditsTheChange) {

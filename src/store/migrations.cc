@@ -151,7 +151,10 @@ CREATE INDEX feedback_by_customer ON feedback_responses (tenant_id, customer_id)
 
 // Indexes that keep the first CX lists cheap at a million rows, and the customer search index: one
 // row per folded word of a customer's name, e-mail or phone (profiles/text.h), searched by prefix
-// range on the primary key; `kind` lets callers without contact-data access search names only.
+// range on the primary key or, for broad prefixes, probed per customer through the covering second
+// index; `kind` lets callers without contact-data access search names only. The
+// per-customer indexes of migration 2 gain `id`, so a customer's cases and responses come out in
+// page order without a sort.
 constexpr std::string_view kCxIndexes = R"sql(
 CREATE TABLE customer_search_terms (
   tenant_id TEXT NOT NULL,
@@ -160,10 +163,14 @@ CREATE TABLE customer_search_terms (
   kind TEXT NOT NULL,
   PRIMARY KEY (tenant_id, term, customer_id, kind)
 );
-CREATE INDEX customer_search_terms_by_customer ON customer_search_terms (tenant_id, customer_id);
+CREATE INDEX customer_search_terms_by_customer ON customer_search_terms (tenant_id, customer_id, term, kind);
 CREATE INDEX cases_by_team_customer ON cases (tenant_id, team_id, customer_id);
 CREATE INDEX cases_by_status ON cases (tenant_id, status, id);
 CREATE INDEX cases_by_team_status ON cases (tenant_id, team_id, status, id);
+DROP INDEX cases_by_customer;
+CREATE INDEX cases_by_customer ON cases (tenant_id, customer_id, id);
+DROP INDEX feedback_by_customer;
+CREATE INDEX feedback_by_customer ON feedback_responses (tenant_id, customer_id, id);
 CREATE INDEX feedback_by_metric_time ON feedback_responses (tenant_id, metric, created_at, score);
 )sql";
 

@@ -169,17 +169,31 @@ Result<Rows> DecodeRows(const PGresult* result) {
   return rows;
 }
 
-// Connects with defaults that suit a server process. The defaults come before the caller's conninfo
-// (expanded from `dbname`), so a conninfo that sets one of them wins; client_encoding comes after it,
-// because every string in touchpoint is UTF-8, and so does `connect_timeout_override` (seconds), which
-// libpq ignores when it is null.
+// Connects with defaults that suit a server process. libpq applies the settings in order and the last
+// one wins: the caller's conninfo (expanded from `dbname`) overrides the defaults before it, while the
+// client encoding (every string in touchpoint is UTF-8) and `connect_timeout_override` (seconds; libpq
+// skips it when null) override the conninfo.
 ConnPtr Connect(const std::string& conninfo, const char* connect_timeout_override) {
-  const char* const keywords[] = {"connect_timeout",  "keepalives_idle",           "keepalives_interval",
-                                  "keepalives_count", "fallback_application_name", "dbname",
-                                  "client_encoding",  "connect_timeout",           nullptr};
-  const char* const values[] = {
-      "5", "30", "10", "3", "touchpoint", conninfo.c_str(), "UTF8", connect_timeout_override, nullptr};
-  return ConnPtr(PQconnectdbParams(keywords, values, /*expand_dbname=*/1));
+  const std::pair<const char*, const char*> settings[] = {
+      {"connect_timeout", "5"},
+      // A server or network that died without closing the socket is noticed within about a minute.
+      {"keepalives_idle", "30"},
+      {"keepalives_interval", "10"},
+      {"keepalives_count", "3"},
+      {"fallback_application_name", "touchpoint"},
+      {"dbname", conninfo.c_str()},
+      {"client_encoding", "UTF8"},
+      {"connect_timeout", connect_timeout_override},
+  };
+  std::vector<const char*> keywords;
+  std::vector<const char*> values;
+  for (const auto& [keyword, value] : settings) {
+    keywords.push_back(keyword);
+    values.push_back(value);
+  }
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
+  return ConnPtr(PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1));
 }
 
 // One libpq session and the statements prepared on it. Not thread-safe: the pool lends it to one
@@ -465,6 +479,7 @@ class PostgresStore final : public Store {
       returned_.wait_for(lock, acquire_timeout_, [&] { return leased_ == 0; });
       closing.swap(idle_);
     }
+    // `closing` goes out of scope here, so the sessions are closed without holding the lock.
   }
 
  protected:

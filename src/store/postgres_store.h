@@ -1,7 +1,7 @@
 // The production backend: PostgreSQL 15 through libpq. A fixed pool of connections; each SQL text is
 // prepared once per connection and reused (the statement cache is keyed by the SQL text). Writes run
 // in READ COMMITTED transactions; a serialization failure or deadlock is retried. Migrate() holds a
-// session-level advisory lock so that several processes starting at once apply migrations once.
+// transaction-level advisory lock so that several processes starting at once apply migrations once.
 #pragma once
 
 #include <chrono>

@@ -131,10 +131,9 @@ TEST(PostgresStore, PingGivesUpOnAServerThatNeverAnswers) {
 TEST_F(PostgresStoreTest, ConcurrentMigrationsApplyEachMigrationOnce) {
   TestDatabase db("postgres");
   // TestDatabase hands out a migrated database; dropping the schema makes it a fresh one again.
-  ASSERT_TRUE(db.store()
-                  .WriteSystem(
-                      [](SystemTx& tx) { return tx.ExecuteScript("DROP SCHEMA public CASCADE; CREATE SCHEMA public"); })
-                  .ok());
+  const Status emptied = db.store().WriteSystem(
+      [](SystemTx& tx) { return tx.ExecuteScript("DROP SCHEMA public CASCADE; CREATE SCHEMA public"); });
+  ASSERT_TRUE(emptied.ok()) << emptied.ToString();
 
   // Each store has its own pool, as two processes starting at once would.
   constexpr int kStores = 4;

@@ -166,7 +166,7 @@ Status Store::Migrate() {
 
 Result<int> Store::SchemaVersion() {
   int version = 0;
-  TP_RETURN_IF_ERROR(RunWrite([&](Connection& connection) -> Status {
+  TP_RETURN_IF_ERROR(RunMigrationLocked([&](Connection& connection) -> Status {
     TP_RETURN_IF_ERROR(connection.ExecuteScript(kCreateMigrationsTable));
     TP_ASSIGN_OR_RETURN(Rows rows, connection.Query(kCurrentVersion, {}));
     version = rows.empty() ? 0 : static_cast<int>(rows.front().Int(0));

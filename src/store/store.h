@@ -13,7 +13,9 @@
 //
 // Thread safety: a Store is safe for concurrent use from many threads. A transaction handle belongs to
 // the thread running the function and must not escape it. Write functions may be retried by the
-// backend after a serialization failure, so they must not have side effects outside the transaction.
+// backend after a serialization failure or a lost connection, so they must not have side effects
+// outside the transaction. On PostgreSQL a failed statement aborts the whole transaction (unlike
+// SQLite): use INSERT … ON CONFLICT instead of "try the insert and handle kConflict" in one transaction.
 #pragma once
 
 #include <cstdint>

@@ -1,0 +1,442 @@
+#include "demo/demo.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <numbers>
+#include <optional>
+#include <random>
+#include <set>
+
+#include "cases/cases.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+#include "demo/content.h"
+#include "feedback/feedback.h"
+#include "identity/audit.h"
+#include "identity/teams.h"
+#include "identity/tenants.h"
+#include "identity/users.h"
+#include "profiles/customers.h"
+#include "profiles/text.h"
+
+namespace tp::demo {
+namespace {
+
+constexpr Micros kHour = 3600LL * 1'000'000;
+constexpr Micros kDay = 24 * kHour;
+constexpr Micros kPeriod = 180 * kDay;
+// Rows per transaction: large enough that commits (one fsync each) do not dominate, small enough that
+// the single SQLite writer is not held for long.
+constexpr size_t kBatchSize = 500;
+constexpr size_t kPasswordBytes = 18;  // 24 base64url characters, 144 random bits
+constexpr std::string_view kUserDomain = "@demo.touchpoint.local";
+
+constexpr std::string_view kAnyCxData =
+    "SELECT 1 FROM customers WHERE tenant_id = $1 UNION ALL SELECT 1 FROM cases WHERE tenant_id = $1 "
+    "UNION ALL SELECT 1 FROM feedback_responses WHERE tenant_id = $1 LIMIT 1";
+
+struct UserSpec {
+  identity::Role role;
+  std::string_view mailbox;
+  std::string_view name;
+};
+constexpr std::array<UserSpec, 5> kUsers = {{
+    {identity::Role::kAdmin, "admin", "Alena Dvořáková"},
+    {identity::Role::kManager, "manager", "Martin Kovář"},
+    {identity::Role::kAgent, "agent", "Tereza Malá"},
+    {identity::Role::kAnalyst, "analyst", "Ondřej Beneš"},
+    {identity::Role::kViewer, "viewer", "Viktor Šimek"},
+}};
+
+struct TeamSpec {
+  Department department;
+  std::string_view name;
+  std::string_view kind;
+  std::string_view description;
+};
+constexpr std::array<TeamSpec, 4> kTeams = {{
+    {Department::kMarketing, "Marketing", "marketing", "Campaigns, newsletters and the loyalty programme"},
+    {Department::kSales, "Sales", "sales", "Orders, invoices and questions before a purchase"},
+    {Department::kService, "Service", "service", "Deliveries, returns, refunds and complaints"},
+    {Department::kIt, "IT", "it", "Accounts, the website, the app and payments"},
+}};
+
+struct ChannelWeight {
+  int weight;
+  cases::Channel channel;
+};
+constexpr std::array<ChannelWeight, 7> kChannels = {{{35, cases::Channel::kEmail},
+                                                {20, cases::Channel::kChat},
+                                                {18, cases::Channel::kPhone},
+                                                {10, cases::Channel::kWhatsapp},
+                                                {5, cases::Channel::kMessenger},
+                                                {10, cases::Channel::kWeb},
+                                                {2, cases::Channel::kOther}}};
+// Priority weights low, normal, high, urgent.
+constexpr std::array<int, 4> kUsualPriorities = {22, 58, 17, 3};
+constexpr std::array<int, 4> kPressingPriorities = {5, 45, 38, 12};
+constexpr std::array<cases::CasePriority, 4> kPriorities = {cases::CasePriority::kLow, cases::CasePriority::kNormal,
+                                                            cases::CasePriority::kHigh, cases::CasePriority::kUrgent};
+// Metric weights NPS, CSAT, CES.
+constexpr std::array<int, 3> kMetricWeights = {50, 35, 15};
+constexpr std::array<feedback::Metric, 3> kMetrics = {feedback::Metric::kNps, feedback::Metric::kCsat,
+                                                      feedback::Metric::kCes};
+
+// Draws that are the same on every platform: std::mt19937_64's sequence is fixed by the standard, the
+// standard distributions are not, so values are derived from its raw output here.
+class Random {
+ public:
+  explicit Random(std::uint64_t seed) : engine_(seed) {}
+
+  size_t Below(size_t bound) { return static_cast<size_t>(engine_() % bound); }
+  double Unit() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }  // [0, 1)
+  bool Chance(double probability) { return Unit() < probability; }
+  // A standard normal value (Box–Muller).
+  double Normal() {
+    const double radius = std::sqrt(-2.0 * std::log(1.0 - Unit()));
+    return radius * std::cos(2.0 * std::numbers::pi * Unit());
+  }
+  Micros Between(Micros from, Micros to) { return from + static_cast<Micros>(Unit() * static_cast<double>(to - from)); }
+  std::string_view Pick(std::span<const std::string_view> items) { return items[Below(items.size())]; }
+  // An index into `weights`, drawn in proportion to them.
+  size_t Index(std::span<const int> weights) {
+    int total = 0;
+    for (int weight : weights) total += weight;
+    int draw = static_cast<int>(Below(static_cast<size_t>(total)));
+    for (size_t weight_idx = 0; weight_idx < weights.size(); ++weight_idx) {
+      draw -= weights[weight_idx];
+      if (draw < 0) return weight_idx;
+    }
+    return weights.size() - 1;
+  }
+  std::string Digits(size_t count) {
+    std::string digits;
+    for (size_t digit_idx = 0; digit_idx < count; ++digit_idx) digits += static_cast<char>('0' + Below(10));
+    return digits;
+  }
+
+ private:
+  std::mt19937_64 engine_;
+};
+
+template <typename Item, size_t kCount>
+std::array<int, kCount> WeightsOf(const std::array<Item, kCount>& items) {
+  std::array<int, kCount> weights{};
+  for (size_t item_idx = 0; item_idx < kCount; ++item_idx) weights[item_idx] = items[item_idx].weight;
+  return weights;
+}
+
+struct CustomerPlan {
+  profiles::NewCustomer input;
+  size_t language = 0;
+};
+
+struct CasePlan {
+  size_t customer = 0;
+  cases::NewCase input;  // without customer_id, team_id and assignee_id, known once written
+  Department department = Department::kService;
+  bool assigned = false;
+};
+
+struct FeedbackPlan {
+  std::optional<size_t> customer;
+  feedback::NewFeedback input;  // without customer_id
+};
+
+// "+420 777 123 456": the prefix, then the national number in groups of three.
+std::string PhoneNumber(Random& random, const Language& language) {
+  std::string national(random.Pick(language.phone_leads));
+  national += random.Digits(static_cast<size_t>(language.phone_digits) - national.size());
+  std::string formatted(language.phone_prefix);
+  for (size_t digit_idx = 0; digit_idx < national.size(); ++digit_idx) {
+    if (digit_idx % 3 == 0) formatted += ' ';
+    formatted += national[digit_idx];
+  }
+  return formatted;
+}
+
+// jana.novakova@seznam.cz, jnovakova@…, jana.novakova84@…; never the same address twice.
+std::string EmailAddress(Random& random, const Language& language, std::string_view first, std::string_view last,
+                         std::set<std::string>& taken) {
+  const std::string first_key = profiles::SearchKey(first);
+  const std::string last_key = profiles::SearchKey(last);
+  std::string local = random.Chance(0.25) ? first_key.substr(0, 1) + last_key : first_key + "." + last_key;
+  if (random.Chance(0.3)) local += std::to_string(10 + random.Below(90));
+  const std::string domain(random.Pick(language.email_domains));
+  std::string address = local + "@" + domain;
+  for (int suffix = 2; !taken.insert(address).second; ++suffix) {
+    address = local + std::to_string(suffix) + "@" + domain;
+  }
+  return address;
+}
+
+std::string Segment(double lifetime_value, Micros created_at, Micros now) {
+  if (now - created_at < 30 * kDay) return "new";
+  if (lifetime_value > 1000) return "vip";
+  if (lifetime_value > 250) return "regular";
+  return "occasional";
+}
+
+// Times spread over the period before `now`, sorted oldest first so that rows written in this order
+// get ids in created_at order.
+std::vector<CustomerPlan> PlanCustomers(Random& random, int count, Micros now) {
+  std::vector<Micros> times;
+  for (int customer_idx = 0; customer_idx < count; ++customer_idx) times.push_back(now - random.Between(0, kPeriod));
+  std::sort(times.begin(), times.end());
+
+  const auto language_weights = WeightsOf(kLanguages);
+  std::set<std::string> emails;
+  std::vector<CustomerPlan> plans;
+  for (const Micros created_at : times) {
+    const size_t language_idx = random.Index(language_weights);
+    const Language& language = kLanguages[language_idx];
+    const bool female = random.Chance(0.5);
+    const std::string_view first = random.Pick(female ? language.female_first_names : language.male_first_names);
+    const size_t surname_idx = random.Below(language.male_surnames.size());
+    const std::string_view last = (female ? language.female_surnames : language.male_surnames)[surname_idx];
+    const bool has_email = random.Chance(0.92);
+    const bool has_phone = random.Chance(0.8) || !has_email;
+    const double lifetime_value = std::round(std::exp(std::log(180.0) + 0.9 * random.Normal()) * 100) / 100;
+    const nlohmann::json traits = {{"city", random.Pick(language.cities)},
+                                   {"segment", Segment(lifetime_value, created_at, now)},
+                                   {"language", language.code},
+                                   {"lifetime_value", lifetime_value}};
+    CustomerPlan plan{.input = {.name = std::string(first) + " " + std::string(last),
+                                .traits_json = traits.dump(),
+                                .created_at = created_at},
+                      .language = language_idx};
+    if (has_email) plan.input.email = EmailAddress(random, language, first, last, emails);
+    if (has_phone) plan.input.phone = PhoneNumber(random, language);
+    plans.push_back(std::move(plan));
+  }
+  return plans;
+}
+
+// Young cases are still being worked on; after two weeks nearly all are solved or closed.
+cases::CaseStatus StatusForAge(Random& random, Micros age) {
+  using cases::CaseStatus;
+  if (age < 2 * kDay) {
+    constexpr std::array<int, 3> kWeights = {40, 35, 25};
+    return std::array{CaseStatus::kNew, CaseStatus::kOpen, CaseStatus::kPending}[random.Index(kWeights)];
+  }
+  if (age < 14 * kDay) {
+    constexpr std::array<int, 4> kWeights = {20, 20, 40, 20};
+    return std::array{CaseStatus::kOpen, CaseStatus::kPending, CaseStatus::kSolved,
+                      CaseStatus::kClosed}[random.Index(kWeights)];
+  }
+  return random.Chance(0.15) ? CaseStatus::kSolved : CaseStatus::kClosed;
+}
+
+std::vector<CasePlan> PlanCases(Random& random, int count, const std::vector<CustomerPlan>& customers, Micros now) {
+  const auto topic_weights = WeightsOf(kCaseTopics);
+  const auto channel_weights = WeightsOf(kChannels);
+  std::vector<CasePlan> plans;
+  for (int case_idx = 0; case_idx < count; ++case_idx) {
+    const size_t customer_idx = random.Below(customers.size());
+    const CustomerPlan& customer = customers[customer_idx];
+    const Micros created_at = random.Between(*customer.input.created_at, now);
+    const CaseTopic& topic = kCaseTopics[random.Index(topic_weights)];
+    std::string subject(topic.subjects[customer.language]);
+    if (const size_t marker = subject.find("{order}"); marker != std::string::npos) {
+      subject.replace(marker, std::string_view("{order}").size(), std::to_string(240000 + random.Below(60000)));
+    }
+    const cases::CaseStatus status = StatusForAge(random, now - created_at);
+    const cases::CasePriority priority =
+        kPriorities[random.Index(topic.pressing ? kPressingPriorities : kUsualPriorities)];
+    plans.push_back(CasePlan{.customer = customer_idx,
+                             .input = {.subject = std::move(subject),
+                                       .channel = kChannels[random.Index(channel_weights)].channel,
+                                       .priority = priority,
+                                       .status = status,
+                                       .created_at = created_at},
+                             .department = topic.department,
+                             .assigned = status != cases::CaseStatus::kNew && random.Chance(0.85)});
+  }
+  std::stable_sort(plans.begin(), plans.end(), [](const CasePlan& left, const CasePlan& right) {
+    return *left.input.created_at < *right.input.created_at;
+  });
+  return plans;
+}
+
+// The score on `metric`'s scale for a latent satisfaction in [0, 1].
+int ScoreOf(feedback::Metric metric, double satisfaction) {
+  const int low = feedback::MinScore(metric);
+  const int high = feedback::MaxScore(metric);
+  return low + static_cast<int>(std::lround(satisfaction * (high - low)));
+}
+
+std::vector<FeedbackPlan> PlanFeedback(Random& random, int count, const std::vector<CustomerPlan>& customers,
+                                       Micros now) {
+  const auto touchpoint_weights = WeightsOf(kTouchpoints);
+  const auto language_weights = WeightsOf(kLanguages);
+  std::vector<FeedbackPlan> plans;
+  for (int response_idx = 0; response_idx < count; ++response_idx) {
+    const Touchpoint& touchpoint = kTouchpoints[random.Index(touchpoint_weights)];
+    const feedback::Metric metric = kMetrics[random.Index(kMetricWeights)];
+    FeedbackPlan plan;
+    size_t language_idx = 0;
+    Micros created_at = 0;
+    if (random.Chance(0.85)) {
+      plan.customer = random.Below(customers.size());
+      language_idx = customers[*plan.customer].language;
+      created_at = random.Between(*customers[*plan.customer].input.created_at, now);
+    } else {
+      language_idx = random.Index(language_weights);
+      created_at = now - random.Between(0, kPeriod);
+    }
+    // Answers scatter around the touchpoint's quality, which for some touchpoints rose over the period.
+    const double progress = 1.0 - static_cast<double>(now - created_at) / static_cast<double>(kPeriod);
+    const double mean = touchpoint.quality + touchpoint.improvement * (progress - 0.5);
+    const double satisfaction = std::clamp(mean + 0.22 * random.Normal(), 0.0, 1.0);
+    std::string comment;
+    if (random.Chance(0.45)) {
+      if (satisfaction >= 0.75) {
+        comment = touchpoint.praise[language_idx];
+      } else if (satisfaction <= 0.5) {
+        comment = touchpoint.complaint[language_idx];
+      } else {
+        comment = kNeutralComments[language_idx][random.Below(kNeutralComments[language_idx].size())];
+      }
+    }
+    plan.input = {.survey = std::string(touchpoint.survey_prefix) + "-" + std::string(feedback::MetricName(metric)),
+                  .metric = metric,
+                  .score = ScoreOf(metric, satisfaction),
+                  .comment = std::move(comment),
+                  .touchpoint = std::string(touchpoint.name),
+                  .created_at = created_at};
+    plans.push_back(std::move(plan));
+  }
+  std::stable_sort(plans.begin(), plans.end(), [](const FeedbackPlan& left, const FeedbackPlan& right) {
+    return *left.input.created_at < *right.input.created_at;
+  });
+  return plans;
+}
+
+Status CheckCount(int count, std::string_view field) {
+  if (count < 0 || count > kMaxDemoRows) {
+    return InvalidArgument(std::string(field) + " must be from 0 to " + std::to_string(kMaxDemoRows),
+                           std::string(field));
+  }
+  return Status::Ok();
+}
+
+// Runs write(tx, item_idx) for every index, one transaction per kBatchSize items. `write` may run
+// again for a batch the store retries, so it must only assign, never append.
+Status WriteInBatches(store::Store& store, const std::string& tenant_id, size_t count,
+                      const std::function<Status(store::TenantTx&, size_t)>& write) {
+  for (size_t start = 0; start < count; start += kBatchSize) {
+    const size_t end = std::min(count, start + kBatchSize);
+    TP_RETURN_IF_ERROR(store.Write(tenant_id, [&](store::TenantTx& tx) -> Status {
+      for (size_t item_idx = start; item_idx < end; ++item_idx) TP_RETURN_IF_ERROR(write(tx, item_idx));
+      return Status::Ok();
+    }));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<DemoSummary> CreateDemoData(store::Store& store, const DemoOptions& options) {
+  TP_RETURN_IF_ERROR(CheckCount(options.customers, "customers"));
+  TP_RETURN_IF_ERROR(CheckCount(options.cases, "cases"));
+  TP_RETURN_IF_ERROR(CheckCount(options.feedback, "feedback"));
+  if (options.customers == 0 && (options.cases > 0 || options.feedback > 0)) {
+    return InvalidArgument("cases and feedback need at least one customer", "customers");
+  }
+
+  Random random(options.seed);
+  const Micros now = NowMicros();
+  const std::vector<CustomerPlan> customer_plans = PlanCustomers(random, options.customers, now);
+  const std::vector<CasePlan> case_plans = PlanCases(random, options.cases, customer_plans, now);
+  const std::vector<FeedbackPlan> feedback_plans = PlanFeedback(random, options.feedback, customer_plans, now);
+
+  DemoSummary summary{.tenant_slug = options.tenant_slug};
+  for (const UserSpec& spec : kUsers) {
+    summary.users.push_back(DemoUser{.email = std::string(spec.mailbox) + std::string(kUserDomain),
+                                     .name = std::string(spec.name),
+                                     .role = spec.role,
+                                     .password = RandomToken(kPasswordBytes)});
+  }
+  const identity::AuditContext audit = identity::AuditContext::System("demo-data");
+  std::map<Department, std::string> team_ids;
+  std::string agent_id;
+  TP_RETURN_IF_ERROR(store.WriteSystem([&](store::SystemTx& system_tx) -> Status {
+    TP_ASSIGN_OR_RETURN(const identity::Tenant tenant,
+                        identity::CreateTenant(system_tx, options.tenant_slug, options.tenant_name));
+    summary.tenant_id = tenant.id;
+    store::TenantTx tx = system_tx.InTenant(tenant.id);
+    for (const DemoUser& user : summary.users) {
+      TP_ASSIGN_OR_RETURN(
+          const identity::User created,
+          identity::CreateUser(tx, audit,
+                               {.email = user.email, .name = user.name, .role = user.role, .password = user.password},
+                               options.password_limits));
+      if (user.role == identity::Role::kAgent) agent_id = created.id;
+    }
+    for (const TeamSpec& spec : kTeams) {
+      TP_ASSIGN_OR_RETURN(const identity::Team team,
+                          identity::CreateTeam(tx, audit,
+                                               {.name = std::string(spec.name),
+                                                .kind = std::string(spec.kind),
+                                                .description = std::string(spec.description)}));
+      team_ids[spec.department] = team.id;
+    }
+    return identity::AddTeamMember(tx, audit, team_ids[Department::kService], agent_id);
+  }));
+
+  std::vector<std::string> customer_ids(customer_plans.size());
+  TP_RETURN_IF_ERROR(WriteInBatches(store, summary.tenant_id, customer_plans.size(),
+                                    [&](store::TenantTx& tx, size_t plan_idx) -> Status {
+                                      TP_ASSIGN_OR_RETURN(const profiles::Customer customer,
+                                                          profiles::CreateCustomer(tx, customer_plans[plan_idx].input,
+                                                                                   audit));
+                                      customer_ids[plan_idx] = customer.id;
+                                      return Status::Ok();
+                                    }));
+  TP_RETURN_IF_ERROR(WriteInBatches(store, summary.tenant_id, case_plans.size(),
+                                    [&](store::TenantTx& tx, size_t plan_idx) -> Status {
+                                      const CasePlan& plan = case_plans[plan_idx];
+                                      cases::NewCase input = plan.input;
+                                      input.customer_id = customer_ids[plan.customer];
+                                      input.team_id = team_ids[plan.department];
+                                      if (plan.assigned && plan.department == Department::kService) {
+                                        input.assignee_id = agent_id;
+                                      }
+                                      return cases::CreateCase(tx, input, audit).status();
+                                    }));
+  TP_RETURN_IF_ERROR(WriteInBatches(store, summary.tenant_id, feedback_plans.size(),
+                                    [&](store::TenantTx& tx, size_t plan_idx) -> Status {
+                                      const FeedbackPlan& plan = feedback_plans[plan_idx];
+                                      feedback::NewFeedback input = plan.input;
+                                      if (plan.customer) input.customer_id = customer_ids[*plan.customer];
+                                      return feedback::SubmitFeedback(tx, input).status();
+                                    }));
+  summary.customers = options.customers;
+  summary.cases = options.cases;
+  summary.feedback = options.feedback;
+  return summary;
+}
+
+Result<bool> TenantHasData(store::Store& store, std::string_view slug) {
+  bool has_data = false;
+  TP_RETURN_IF_ERROR(store.ReadSystem([&](store::SystemTx& system_tx) -> Status {
+    Result<identity::Tenant> tenant = identity::FindTenantBySlug(system_tx, slug);
+    if (tenant.status().code() == ErrorCode::kNotFound) {
+      has_data = false;
+      return Status::Ok();
+    }
+    if (!tenant.ok()) return tenant.status();
+    store::TenantTx tx = system_tx.InTenant(tenant->id);
+    TP_ASSIGN_OR_RETURN(const store::Rows rows, tx.Query(kAnyCxData));
+    has_data = !rows.empty();
+    return Status::Ok();
+  }));
+  return has_data;
+}
+
+}  // namespace tp::demo
