@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <mutex>
 
 #include "common/clock.h"
 
@@ -15,11 +16,28 @@ constexpr size_t kBodyLength = 26;
 
 std::string NewId(std::string_view prefix) {
   std::array<std::uint8_t, 16> bytes{};
-  const std::uint64_t millis = static_cast<std::uint64_t>(NowMicros() / 1000);
-  for (int byte_idx = 0; byte_idx < 6; ++byte_idx) {
-    bytes[byte_idx] = static_cast<std::uint8_t>(millis >> (8 * (5 - byte_idx)));
+  {
+    // Monotonic within the process (as ULID specifies): an id made in the same millisecond as the
+    // previous one, or while the clock stepped back, is the previous one plus one, so ids made one
+    // after another always sort in that order.
+    static std::mutex mutex;
+    static std::array<std::uint8_t, 16> last{};
+    static std::uint64_t last_millis = 0;
+    const std::uint64_t now_millis = static_cast<std::uint64_t>(NowMicros() / 1000);
+    std::lock_guard lock(mutex);
+    if (now_millis > last_millis) {
+      last_millis = now_millis;
+      for (int byte_idx = 0; byte_idx < 6; ++byte_idx) {
+        last[byte_idx] = static_cast<std::uint8_t>(now_millis >> (8 * (5 - byte_idx)));
+      }
+      randombytes_buf(last.data() + 6, last.size() - 6);
+      last[6] &= 0x7F;  // leaves room to count up within the millisecond without overflowing
+    } else {
+      for (int byte_idx = 15; byte_idx >= 6 && ++last[byte_idx] == 0; --byte_idx) {
+      }
+    }
+    bytes = last;
   }
-  randombytes_buf(bytes.data() + 6, bytes.size() - 6);
   // 128 bits as 26 base32 digits: the first digit carries the top 3 bits.
   std::string id(prefix);
   id.reserve(prefix.size() + kBodyLength);
