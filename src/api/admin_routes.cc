@@ -9,16 +9,6 @@ namespace {
 
 using identity::Permission;
 
-// Runs `fn` in a read transaction of the caller's tenant.
-template <typename Fn>
-Status ReadTenant(Registrar& registrar, const Call& call, Fn&& fn) {
-  return registrar.store().Read(call.principal.tenant_id, std::forward<Fn>(fn));
-}
-template <typename Fn>
-Status WriteTenant(Registrar& registrar, const Call& call, Fn&& fn) {
-  return registrar.store().Write(call.principal.tenant_id, std::forward<Fn>(fn));
-}
-
 Result<std::optional<identity::Role>> OptionalRole(FieldReader& fields) {
   TP_ASSIGN_OR_RETURN(auto role_name, fields.OptionalString("role", 20));
   if (!role_name) return std::optional<identity::Role>();
@@ -28,13 +18,10 @@ Result<std::optional<identity::Role>> OptionalRole(FieldReader& fields) {
 }
 
 Result<http::Response> GetTenant(Registrar& registrar, Call& call) {
-  Json body;
-  TP_RETURN_IF_ERROR(ReadTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto tenant, identity::GetTenant(tx));
-    body = TenantJson(tenant);
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return TenantJson(tenant);
+  });
 }
 
 Result<http::Response> UpdateTenant(Registrar& registrar, Call& call) {
@@ -43,26 +30,20 @@ Result<http::Response> UpdateTenant(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto name, fields.OptionalString("name", 200));
   TP_ASSIGN_OR_RETURN(auto settings, fields.OptionalObjectText("settings", 64 * 1024));
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
-  Json body;
-  TP_RETURN_IF_ERROR(WriteTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto current, identity::GetTenant(tx));
     TP_ASSIGN_OR_RETURN(auto updated, identity::UpdateTenantSettings(tx, call.audit, name.value_or(current.name),
                                                                      settings.value_or(current.settings_json)));
-    body = TenantJson(updated);
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return TenantJson(updated);
+  });
 }
 
 Result<http::Response> ListUsers(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
-  Json body;
-  TP_RETURN_IF_ERROR(ReadTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto page, identity::ListUsers(tx, page_request));
-    body = PageJson(page, UserJson);
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return PageJson(page, UserJson);
+  });
 }
 
 Result<http::Response> CreateUser(Registrar& registrar, Call& call) {
@@ -78,26 +59,20 @@ Result<http::Response> CreateUser(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto granted, fields.OptionalBool("contact_data_granted"));
   user.contact_data_granted = granted.value_or(false);
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
-  Json body;
-  TP_RETURN_IF_ERROR(WriteTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto created, identity::CreateUser(tx, call.audit, user, registrar.options().login.password_limits));
-    body = UserJson(created);
-    return Status::Ok();
-  }));
-  return JsonResponse(201, body);
+    return UserJson(created);
+  });
 }
 
 Result<http::Response> GetUser(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string user_id, PathId(call.request, "id", "usr_"));
-  Json body;
-  TP_RETURN_IF_ERROR(ReadTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto user, identity::GetUser(tx, user_id));
-    body = UserJson(user);
-    TP_ASSIGN_OR_RETURN(auto team_ids, identity::TeamIdsOfUser(tx, user_id));
-    body["team_ids"] = team_ids;
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    Json body = UserJson(user);
+    TP_ASSIGN_OR_RETURN(body["team_ids"], identity::TeamIdsOfUser(tx, user_id));
+    return body;
+  });
 }
 
 Result<http::Response> UpdateUser(Registrar& registrar, Call& call) {
@@ -113,20 +88,17 @@ Result<http::Response> UpdateUser(Registrar& registrar, Call& call) {
   if (user_id == call.principal.user_id && (patch.disabled.value_or(false) || patch.role)) {
     return FailedPrecondition("you cannot disable yourself or change your own role", patch.role ? "role" : "disabled");
   }
-  Json body;
-  TP_RETURN_IF_ERROR(WriteTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto updated, identity::UpdateUser(tx, call.audit, user_id, patch));
-    body = UserJson(updated);
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return UserJson(updated);
+  });
 }
 
 Result<http::Response> ListUserSessions(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string user_id, PathId(call.request, "id", "usr_"));
-  Json items = Json::array();
-  TP_RETURN_IF_ERROR(ReadTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_RETURN_IF_ERROR(identity::GetUser(tx, user_id));
+    Json items = Json::array();
     TP_ASSIGN_OR_RETURN(auto sessions, identity::ListSessions(tx, user_id));
     for (const auto& session : sessions) {
       items.push_back(Json{{"id", session.id},
@@ -136,14 +108,13 @@ Result<http::Response> ListUserSessions(Registrar& registrar, Call& call) {
                            {"ip", session.ip},
                            {"user_agent", session.user_agent}});
     }
-    return Status::Ok();
-  }));
-  return JsonResponse(200, Json{{"items", std::move(items)}, {"next_cursor", nullptr}});
+    return Json{{"items", std::move(items)}, {"next_cursor", nullptr}};
+  });
 }
 
 Result<http::Response> RevokeUserSessions(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string user_id, PathId(call.request, "id", "usr_"));
-  TP_RETURN_IF_ERROR(WriteTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
     TP_RETURN_IF_ERROR(identity::GetUser(tx, user_id));
     return identity::RevokeSessions(tx, call.audit, user_id);
   }));
@@ -152,13 +123,10 @@ Result<http::Response> RevokeUserSessions(Registrar& registrar, Call& call) {
 
 Result<http::Response> ListTeams(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
-  Json body;
-  TP_RETURN_IF_ERROR(ReadTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto page, identity::ListTeams(tx, page_request));
-    body = PageJson(page, TeamJson);
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return PageJson(page, TeamJson);
+  });
 }
 
 Result<http::Response> CreateTeam(Registrar& registrar, Call& call) {
@@ -171,24 +139,18 @@ Result<http::Response> CreateTeam(Registrar& registrar, Call& call) {
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
   team.kind = kind.value_or("custom");
   team.description = description.value_or("");
-  Json body;
-  TP_RETURN_IF_ERROR(WriteTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto created, identity::CreateTeam(tx, call.audit, team));
-    body = TeamJson(created);
-    return Status::Ok();
-  }));
-  return JsonResponse(201, body);
+    return TeamJson(created);
+  });
 }
 
 Result<http::Response> GetTeam(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string team_id, PathId(call.request, "id", "team_"));
-  Json body;
-  TP_RETURN_IF_ERROR(ReadTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto team, identity::GetTeam(tx, team_id));
-    body = TeamJson(team);
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return TeamJson(team);
+  });
 }
 
 Result<http::Response> UpdateTeam(Registrar& registrar, Call& call) {
@@ -199,18 +161,15 @@ Result<http::Response> UpdateTeam(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(patch.name, fields.OptionalString("name", 100));
   TP_ASSIGN_OR_RETURN(patch.description, fields.OptionalString("description", 2000));
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
-  Json body;
-  TP_RETURN_IF_ERROR(WriteTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto updated, identity::UpdateTeam(tx, call.audit, team_id, patch));
-    body = TeamJson(updated);
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return TeamJson(updated);
+  });
 }
 
 Result<http::Response> DeleteTeam(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string team_id, PathId(call.request, "id", "team_"));
-  TP_RETURN_IF_ERROR(WriteTenant(registrar, call, [&](store::TenantTx& tx) {
+  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) {
     return identity::DeleteTeam(tx, call.audit, team_id);
   }));
   return http::Response::NoContent();
@@ -219,7 +178,7 @@ Result<http::Response> DeleteTeam(Registrar& registrar, Call& call) {
 Result<http::Response> AddTeamMember(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string team_id, PathId(call.request, "id", "team_"));
   TP_ASSIGN_OR_RETURN(std::string user_id, PathId(call.request, "user_id", "usr_"));
-  TP_RETURN_IF_ERROR(WriteTenant(registrar, call, [&](store::TenantTx& tx) {
+  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) {
     return identity::AddTeamMember(tx, call.audit, team_id, user_id);
   }));
   return http::Response::NoContent();
@@ -228,7 +187,7 @@ Result<http::Response> AddTeamMember(Registrar& registrar, Call& call) {
 Result<http::Response> RemoveTeamMember(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string team_id, PathId(call.request, "id", "team_"));
   TP_ASSIGN_OR_RETURN(std::string user_id, PathId(call.request, "user_id", "usr_"));
-  TP_RETURN_IF_ERROR(WriteTenant(registrar, call, [&](store::TenantTx& tx) {
+  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) {
     return identity::RemoveTeamMember(tx, call.audit, team_id, user_id);
   }));
   return http::Response::NoContent();
@@ -238,13 +197,10 @@ Result<http::Response> ListApiKeys(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
   std::optional<std::string> owner = call.principal.user_id;
   if (identity::HasPermission(call.principal, Permission::kApiKeysAll)) owner = call.request.QueryParam("user_id");
-  Json body;
-  TP_RETURN_IF_ERROR(ReadTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto page, identity::ListApiKeys(tx, owner, page_request));
-    body = PageJson(page, ApiKeyJson);
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return PageJson(page, ApiKeyJson);
+  });
 }
 
 Result<http::Response> CreateApiKey(Registrar& registrar, Call& call) {
@@ -255,38 +211,25 @@ Result<http::Response> CreateApiKey(Registrar& registrar, Call& call) {
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
   const auto scope = identity::ParseApiKeyScope(scope_name);
   if (!scope) return InvalidArgument("scope must be ingest or full", "scope");
-  Json body;
-  TP_RETURN_IF_ERROR(WriteTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto created, identity::CreateApiKey(tx, call.audit, call.principal, name, *scope));
-    body = ApiKeyJson(created.key);
+    Json body = ApiKeyJson(created.key);
     body["token"] = created.secret_token;
-    return Status::Ok();
-  }));
-  return JsonResponse(201, body);
+    return body;
+  });
 }
 
 Result<http::Response> RevokeApiKey(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string key_id, PathId(call.request, "id", "key_"));
-  Json body;
-  TP_RETURN_IF_ERROR(WriteTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto key, identity::GetApiKey(tx, key_id));
     // Someone else's key is reported as missing rather than forbidden: ids are not to be probed.
     if (key.user_id != call.principal.user_id && !identity::HasPermission(call.principal, Permission::kApiKeysAll)) {
       return NotFound("no such API key");
     }
     TP_ASSIGN_OR_RETURN(auto revoked, identity::RevokeApiKey(tx, call.audit, key_id));
-    body = ApiKeyJson(revoked);
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
-}
-
-Result<std::optional<Micros>> TimestampParam(const http::Request& request, std::string_view name) {
-  auto text = request.QueryParam(name);
-  if (!text) return std::optional<Micros>();
-  auto parsed = ParseTimestamp(*text);
-  if (!parsed) return InvalidArgument(std::string(name) + " must be an RFC 3339 timestamp", std::string(name));
-  return parsed;
+    return ApiKeyJson(revoked);
+  });
 }
 
 Result<http::Response> ListAudit(Registrar& registrar, Call& call) {
@@ -295,15 +238,12 @@ Result<http::Response> ListAudit(Registrar& registrar, Call& call) {
   filter.actor_id = call.request.QueryParam("actor_id");
   filter.action = call.request.QueryParam("action");
   filter.target_id = call.request.QueryParam("target_id");
-  TP_ASSIGN_OR_RETURN(filter.since, TimestampParam(call.request, "since"));
-  TP_ASSIGN_OR_RETURN(filter.until, TimestampParam(call.request, "until"));
-  Json body;
-  TP_RETURN_IF_ERROR(ReadTenant(registrar, call, [&](store::TenantTx& tx) -> Status {
+  TP_ASSIGN_OR_RETURN(filter.since, TimestampFromQuery(call.request, "since"));
+  TP_ASSIGN_OR_RETURN(filter.until, TimestampFromQuery(call.request, "until"));
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto page, identity::ListAudit(tx, filter, page_request));
-    body = PageJson(page, AuditJson);
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return PageJson(page, AuditJson);
+  });
 }
 
 }  // namespace

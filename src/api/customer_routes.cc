@@ -55,13 +55,10 @@ Result<http::Response> ListCustomers(Registrar& registrar, Call& call) {
   query.search = call.request.QueryParam("q");
   query.search_contact_data = SeesContactData(call);
   query.only_teams = TeamScope(call);
-  Json body;
-  TP_RETURN_IF_ERROR(registrar.store().Read(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto page, profiles::ListCustomers(tx, query, page_request));
-    body = PageJson(page, [&](const profiles::Customer& customer) { return CustomerJson(customer, query.search_contact_data); });
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return PageJson(page, [&](const profiles::Customer& customer) { return CustomerJson(customer, query.search_contact_data); });
+  });
 }
 
 Result<http::Response> CreateCustomer(Registrar& registrar, Call& call) {
@@ -74,25 +71,19 @@ Result<http::Response> CreateCustomer(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(customer.phone, fields.OptionalString("phone", 64));
   TP_ASSIGN_OR_RETURN(customer.traits_json, fields.OptionalObjectText("traits", profiles::kMaxTraitsBytes));
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
-  Json body;
-  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+  return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto created, profiles::CreateCustomer(tx, customer, call.audit));
-    body = CustomerJson(created, SeesContactData(call));
-    return Status::Ok();
-  }));
-  return JsonResponse(201, body);
+    return CustomerJson(created, SeesContactData(call));
+  });
 }
 
 Result<http::Response> GetCustomer(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string customer_id, PathId(call.request, "id", "cus_"));
-  Json body;
-  TP_RETURN_IF_ERROR(registrar.store().Read(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_RETURN_IF_ERROR(CheckCustomerVisible(tx, call, customer_id));
     TP_ASSIGN_OR_RETURN(auto customer, profiles::GetCustomer(tx, customer_id));
-    body = CustomerJson(customer, SeesContactData(call));
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return CustomerJson(customer, SeesContactData(call));
+  });
 }
 
 Result<http::Response> UpdateCustomer(Registrar& registrar, Call& call) {
@@ -105,14 +96,11 @@ Result<http::Response> UpdateCustomer(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(patch.phone, fields.NullableString("phone", 64));
   TP_ASSIGN_OR_RETURN(patch.traits_json, fields.OptionalObjectText("traits", profiles::kMaxTraitsBytes));
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
-  Json body;
-  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+  return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_RETURN_IF_ERROR(CheckCustomerVisible(tx, call, customer_id));
     TP_ASSIGN_OR_RETURN(auto updated, profiles::UpdateCustomer(tx, customer_id, patch, call.audit));
-    body = CustomerJson(updated, SeesContactData(call));
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return CustomerJson(updated, SeesContactData(call));
+  });
 }
 
 Json CaseJson(const cases::Case& item) {
@@ -152,13 +140,10 @@ Result<http::Response> ListCases(Registrar& registrar, Call& call) {
   query.customer_id = call.request.QueryParam("customer_id");
   query.team_id = call.request.QueryParam("team_id");
   query.only_teams = TeamScope(call);
-  Json body;
-  TP_RETURN_IF_ERROR(registrar.store().Read(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto page, cases::ListCases(tx, query, page_request));
-    body = PageJson(page, CaseJson);
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return PageJson(page, CaseJson);
+  });
 }
 
 Result<http::Response> CreateCase(Registrar& registrar, Call& call) {
@@ -176,8 +161,7 @@ Result<http::Response> CreateCase(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto parsed_priority, ParseOptional(priority, cases::ParseCasePriority, "priority"));
   item.channel = parsed_channel.value_or(cases::Channel::kOther);
   item.priority = parsed_priority.value_or(cases::CasePriority::kNormal);
-  Json body;
-  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+  return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(bool customer_exists, profiles::CustomerExists(tx, item.customer_id));
     if (!customer_exists) return Status(ErrorCode::kNotFound, "no such customer", "customer_id");
     if (const auto teams = TeamScope(call);
@@ -185,22 +169,17 @@ Result<http::Response> CreateCase(Registrar& registrar, Call& call) {
       return Status(ErrorCode::kPermissionDenied, "agents open cases for one of their own teams", "team_id");
     }
     TP_ASSIGN_OR_RETURN(auto created, cases::CreateCase(tx, item, call.audit));
-    body = CaseJson(created);
-    return Status::Ok();
-  }));
-  return JsonResponse(201, body);
+    return CaseJson(created);
+  });
 }
 
 Result<http::Response> GetCase(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string case_id, PathId(call.request, "id", "cas_"));
-  Json body;
-  TP_RETURN_IF_ERROR(registrar.store().Read(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto item, cases::GetCase(tx, case_id));
     TP_RETURN_IF_ERROR(CheckCaseVisible(call, item));
-    body = CaseJson(item);
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return CaseJson(item);
+  });
 }
 
 Result<http::Response> UpdateCase(Registrar& registrar, Call& call) {
@@ -215,15 +194,12 @@ Result<http::Response> UpdateCase(Registrar& registrar, Call& call) {
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
   TP_ASSIGN_OR_RETURN(patch.status, ParseOptional(status, cases::ParseCaseStatus, "status"));
   TP_ASSIGN_OR_RETURN(patch.priority, ParseOptional(priority, cases::ParseCasePriority, "priority"));
-  Json body;
-  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+  return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto item, cases::GetCase(tx, case_id));
     TP_RETURN_IF_ERROR(CheckCaseVisible(call, item));
     TP_ASSIGN_OR_RETURN(auto updated, cases::UpdateCase(tx, case_id, patch, call.audit));
-    body = CaseJson(updated);
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return CaseJson(updated);
+  });
 }
 
 Json FeedbackJson(const feedback::FeedbackResponse& response) {
@@ -258,35 +234,24 @@ Json SummaryJson(const feedback::MetricSummary& summary) {
   return body;
 }
 
-Result<std::optional<Micros>> TimestampQuery(const http::Request& request, std::string_view name) {
-  auto text = request.QueryParam(name);
-  if (!text) return std::optional<Micros>();
-  auto parsed = ParseTimestamp(*text);
-  if (!parsed) return InvalidArgument(std::string(name) + " must be an RFC 3339 timestamp", std::string(name));
-  return parsed;
-}
-
 Result<feedback::FeedbackQuery> FeedbackQueryFrom(const http::Request& request) {
   feedback::FeedbackQuery query;
   TP_ASSIGN_OR_RETURN(query.metric, ParseOptional(request.QueryParam("metric"), feedback::ParseMetric, "metric"));
   query.survey = request.QueryParam("survey");
   query.touchpoint = request.QueryParam("touchpoint");
   query.customer_id = request.QueryParam("customer_id");
-  TP_ASSIGN_OR_RETURN(query.since, TimestampQuery(request, "since"));
-  TP_ASSIGN_OR_RETURN(query.until, TimestampQuery(request, "until"));
+  TP_ASSIGN_OR_RETURN(query.since, TimestampFromQuery(request, "since"));
+  TP_ASSIGN_OR_RETURN(query.until, TimestampFromQuery(request, "until"));
   return query;
 }
 
 Result<http::Response> ListFeedback(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
   TP_ASSIGN_OR_RETURN(auto query, FeedbackQueryFrom(call.request));
-  Json body;
-  TP_RETURN_IF_ERROR(registrar.store().Read(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto page, feedback::ListFeedback(tx, query, page_request));
-    body = PageJson(page, FeedbackJson);
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return PageJson(page, FeedbackJson);
+  });
 }
 
 Result<http::Response> SubmitFeedback(Registrar& registrar, Call& call) {
@@ -309,25 +274,19 @@ Result<http::Response> SubmitFeedback(Registrar& registrar, Call& call) {
     input.created_at = ParseTimestamp(*created_at);
     if (!input.created_at) return InvalidArgument("created_at must be an RFC 3339 timestamp", "created_at");
   }
-  Json body;
-  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+  return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto submitted, feedback::SubmitFeedback(tx, input));
     TP_RETURN_IF_ERROR(identity::RecordAudit(tx, call.audit, "feedback.submit", "feedback", submitted.id));
-    body = FeedbackJson(submitted);
-    return Status::Ok();
-  }));
-  return JsonResponse(201, body);
+    return FeedbackJson(submitted);
+  });
 }
 
 Result<http::Response> GetFeedback(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string feedback_id, PathId(call.request, "id", "fbk_"));
-  Json body;
-  TP_RETURN_IF_ERROR(registrar.store().Read(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto response, feedback::GetFeedback(tx, feedback_id));
-    body = FeedbackJson(response);
-    return Status::Ok();
-  }));
-  return JsonResponse(200, body);
+    return FeedbackJson(response);
+  });
 }
 
 Result<http::Response> AnalyticsSummary(Registrar& registrar, Call& call) {

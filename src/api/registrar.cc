@@ -142,6 +142,14 @@ Json TimestampJson(std::optional<Micros> micros) {
   return micros ? Json(FormatTimestamp(*micros)) : Json(nullptr);
 }
 
+Result<std::optional<Micros>> TimestampFromQuery(const http::Request& request, std::string_view name) {
+  auto text = request.QueryParam(name);
+  if (!text) return std::optional<Micros>();
+  auto parsed = ParseTimestamp(*text);
+  if (!parsed) return InvalidArgument(std::string(name) + " must be an RFC 3339 timestamp", std::string(name));
+  return parsed;
+}
+
 Result<std::string> PathId(const http::Request& request, std::string_view name, std::string_view prefix) {
   const std::string_view id = request.PathParam(name);
   if (!LooksLikeId(id, prefix)) return NotFound("no such " + std::string(name));

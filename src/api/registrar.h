@@ -93,6 +93,29 @@ Json PageJson(const Page<T>& page, Render render) {
               {"next_cursor", page.next_cursor.empty() ? Json(nullptr) : Json(page.next_cursor)}};
 }
 Json TimestampJson(std::optional<Micros> micros);
+// An optional RFC 3339 query parameter; a malformed one is 400 naming the parameter.
+Result<std::optional<Micros>> TimestampFromQuery(const http::Request& request, std::string_view name);
+
+// Runs `fn` (store::TenantTx& → Result<Json>) in one transaction of the caller's tenant and answers
+// `status` with the JSON it returns; any error rolls the transaction back and becomes the response.
+template <typename Fn>
+Result<http::Response> ReadJson(Registrar& registrar, const Call& call, int status, Fn&& fn) {
+  Json body;
+  TP_RETURN_IF_ERROR(registrar.store().Read(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(body, fn(tx));
+    return Status::Ok();
+  }));
+  return JsonResponse(status, body);
+}
+template <typename Fn>
+Result<http::Response> WriteJson(Registrar& registrar, const Call& call, int status, Fn&& fn) {
+  Json body;
+  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(body, fn(tx));
+    return Status::Ok();
+  }));
+  return JsonResponse(status, body);
+}
 // Reads a path parameter that must be an id with `prefix`; a malformed id is simply not found.
 Result<std::string> PathId(const http::Request& request, std::string_view name, std::string_view prefix);
 

@@ -164,6 +164,7 @@ int Run(int argc, char** argv) {
   CLI::App app{"touchpoint: customer data, omnichannel help desk, experience surveys and CX analytics"};
   app.require_subcommand(1);
   app.set_config("--config", "", "configuration file (TOML; put serve options in a [serve] section)");
+  app.fallthrough();  // lets `touchpoint serve --config FILE` pass --config to the top level
 
   ServeFlags serve_flags;
   auto* serve = app.add_subcommand("serve", "Run the HTTP server");

@@ -226,6 +226,7 @@ def main(t):
             closed = False
         elapsed = time.monotonic() - started
         sock.close()
+        t.note("the stalled connection was closed after %.1fs" % elapsed)
         t.check(closed and elapsed < limit + 10,
                 "a client that stalls in the request line is disconnected after the header timeout (%.0fs)" % limit,
                 "closed=%s after %.1fs" % (closed, elapsed))
