@@ -58,7 +58,8 @@ class CasesTest : public ::testing::TestWithParam<std::string> {
     db_ = std::make_unique<store::TestDatabase>(GetParam());
     tenant_ = profiles::CreateTestTenant(store(), "acme");
     const Status status = store().Write(tenant_, [&](store::TenantTx& tx) -> Status {
-      TP_ASSIGN_OR_RETURN(identity::Team service, identity::CreateTeam(tx, kAudit, {.name = "Service", .kind = "service"}));
+      TP_ASSIGN_OR_RETURN(identity::Team service,
+                          identity::CreateTeam(tx, kAudit, {.name = "Service", .kind = "service"}));
       TP_ASSIGN_OR_RETURN(identity::Team sales, identity::CreateTeam(tx, kAudit, {.name = "Sales", .kind = "sales"}));
       TP_ASSIGN_OR_RETURN(identity::Team it, identity::CreateTeam(tx, kAudit, {.name = "IT", .kind = "it"}));
       TP_ASSIGN_OR_RETURN(identity::User agent,
@@ -171,7 +172,8 @@ TEST_P(CasesTest, CreateStoresTheCaseAndAuditsIt) {
   EXPECT_EQ(created.subject, "Poškozená zásilka");
   EXPECT_EQ(created.status, CaseStatus::kNew);
 
-  Result<Case> fetched = ReadResult<Case>(store(), tenant_, [&](store::TenantTx& tx) { return GetCase(tx, created.id); });
+  Result<Case> fetched =
+      ReadResult<Case>(store(), tenant_, [&](store::TenantTx& tx) { return GetCase(tx, created.id); });
   ASSERT_TRUE(fetched.ok()) << fetched.status().ToString();
   EXPECT_EQ(fetched->customer_id, jana_);
   EXPECT_EQ(fetched->subject, "Poškozená zásilka");

@@ -74,8 +74,9 @@ class DemoTest : public ::testing::TestWithParam<std::string> {
     });
   }
   std::vector<cases::Case> Cases(const std::string& tenant_id) {
-    return All<cases::Case>(tenant_id,
-                            [](store::TenantTx& tx, const PageRequest& page) { return cases::ListCases(tx, {}, page); });
+    return All<cases::Case>(tenant_id, [](store::TenantTx& tx, const PageRequest& page) {
+      return cases::ListCases(tx, {}, page);
+    });
   }
   std::vector<feedback::FeedbackResponse> Feedback(const std::string& tenant_id) {
     return All<feedback::FeedbackResponse>(tenant_id, [](store::TenantTx& tx, const PageRequest& page) {

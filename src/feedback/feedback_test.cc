@@ -227,7 +227,8 @@ TEST_P(FeedbackTest, ListFiltersByEveryField) {
   const Micros now = NowMicros();
   MustSubmit({.customer_id = customer_, .survey = "delivery-nps", .score = 9, .comment = "a", .touchpoint = "delivery",
               .created_at = now - 10 * kDay});
-  MustSubmit({.survey = "delivery-nps", .score = 3, .comment = "b", .touchpoint = "delivery", .created_at = now - kDay});
+  MustSubmit(
+      {.survey = "delivery-nps", .score = 3, .comment = "b", .touchpoint = "delivery", .created_at = now - kDay});
   MustSubmit({.survey = "store-csat", .metric = Metric::kCsat, .score = 4, .comment = "c", .touchpoint = "store"});
   MustSubmit({.customer_id = customer_, .survey = "app-ces", .metric = Metric::kCes, .score = 6, .comment = "d",
               .touchpoint = "mobile app"});

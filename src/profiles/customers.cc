@@ -37,7 +37,7 @@ constexpr std::string_view kUpdateCustomer =
     "WHERE tenant_id = $1 AND id = $2";
 
 // Search terms: one row per (folded term, customer, kind). The primary key serves the prefix range;
-// the second index serves rewriting a customer's terms.
+// the second index serves broad searches (one probe per customer) and rewriting a customer's terms.
 constexpr std::string_view kInsertTermsHead =
     "INSERT INTO customer_search_terms (tenant_id, term, customer_id, kind) VALUES ";
 constexpr std::string_view kDeleteTerms = "DELETE FROM customer_search_terms WHERE tenant_id = $1 AND customer_id = $2";
@@ -98,12 +98,19 @@ Customer CustomerFromRow(const store::Row& row) {
 
 json OptionalJson(const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); }
 
+// Traits as a JSON value for audit snapshots; rows written by this module always hold an object, but a
+// row from elsewhere (a manual fix, a future import) must not make auditing throw.
+json TraitsJson(const std::string& traits_json) {
+  json traits = json::parse(traits_json, nullptr, false);
+  return traits.is_discarded() ? json(traits_json) : traits;
+}
+
 json CustomerJson(const Customer& customer) {
   return json{{"id", customer.id},
               {"name", customer.name},
               {"email", OptionalJson(customer.email)},
               {"phone", OptionalJson(customer.phone)},
-              {"traits", json::parse(customer.traits_json)},
+              {"traits", TraitsJson(customer.traits_json)},
               {"created_at", FormatTimestamp(customer.created_at)}};
 }
 
@@ -364,8 +371,8 @@ Result<Customer> UpdateCustomer(store::TenantTx& tx, std::string_view customer_i
   if (patch.traits_json) {
     TP_ASSIGN_OR_RETURN(std::string traits, NormaliseTraits(*patch.traits_json));
     if (traits != customer.traits_json) {
-      before["traits"] = json::parse(customer.traits_json);
-      after["traits"] = json::parse(traits);
+      before["traits"] = TraitsJson(customer.traits_json);
+      after["traits"] = TraitsJson(traits);
       customer.traits_json = std::move(traits);
     }
   }

@@ -26,6 +26,7 @@ using Deadline = std::optional<Clock::time_point>;
 
 // Type OIDs from PostgreSQL's catalog/pg_type.h; they are fixed in the catalog, and the server headers
 // that name them are not a build dependency.
+constexpr size_t kMaxPreparedStatements = 1024;
 constexpr Oid kInt8Oid = 20;
 constexpr Oid kInt2Oid = 21;
 constexpr Oid kInt4Oid = 23;
@@ -331,6 +332,11 @@ class PgConnection final : public Connection {
 
   Result<std::string> Prepared(std::string_view sql, Deadline deadline) {
     if (const auto found = statements_.find(sql); found != statements_.end()) return found->second;
+    // SQL built from optional filters has many texts; bound the server-side statements per session.
+    if (statements_.size() >= kMaxPreparedStatements) {
+      TP_RETURN_IF_ERROR(ExecuteScript("DEALLOCATE ALL"));
+      statements_.clear();
+    }
     std::string key(sql);
     std::string name = "tp_" + std::to_string(++statement_counter_);
     // Parameter types are left to the server, which infers them from the statement, so the SQL text

@@ -47,6 +47,7 @@ constexpr std::string_view kWriterSettings = "PRAGMA synchronous = FULL; PRAGMA 
 constexpr std::string_view kPing = "SELECT 1";
 // Internal messages quote the start of the failing statement; that is enough to find it in the code.
 constexpr size_t kQuotedSqlLength = 120;
+constexpr size_t kMaxCachedStatements = 1024;
 
 const std::vector<Value> kNoParams;
 
@@ -211,6 +212,9 @@ class SqliteConnection final : public Connection {
       }
     }
     sqlite3_stmt* const result = statement.get();
+    // SQL built from optional filters has many texts; bound the cache rather than grow it forever.
+    // No cached statement is in use between calls (Query and Execute finish theirs), so clearing is safe.
+    if (statements_.size() >= kMaxCachedStatements) statements_.clear();
     statements_.emplace(std::string(sql), std::move(statement));
     return result;
   }

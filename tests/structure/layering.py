@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Checks the module layering of src/ from #include lines.
+
+A module may include only the modules it is allowed to depend on (docs/architecture.md); Boost.Beast
+is confined to the HTTP server; SQL client headers to the store backends. Prints one line per
+violation and exits 1 when there is any.
+"""
+import pathlib
+import re
+import sys
+
+SRC = pathlib.Path(__file__).resolve().parents[2] / "src"
+
+# module -> the project modules it may include (besides itself)
+ALLOWED = {
+    "common": set(),
+    "store": {"common"},
+    "identity": {"common", "store"},
+    "profiles": {"common", "store", "identity"},
+    "cases": {"common", "store", "identity", "profiles"},
+    "feedback": {"common", "store", "identity", "profiles"},
+    "demo": {"common", "store", "identity", "profiles", "cases", "feedback"},
+    "http": {"common"},
+    "api": {"common", "store", "identity", "profiles", "cases", "feedback", "http"},
+    "app": {"common", "store", "identity", "profiles", "cases", "feedback", "demo", "http", "api"},
+}
+# Only these files may include Boost (the server, and the tests that talk to it over sockets).
+BOOST_ALLOWED = {"http/server.cc", "http/server_test.cc"}
+# Only the store backends (and the store's own test support) talk to the database libraries.
+SQL_CLIENT_HEADERS = ("sqlite3.h", "libpq-fe.h")
+SQL_CLIENT_ALLOWED_MODULE = "store"
+
+INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]')
+
+
+def main() -> int:
+    problems = []
+    modules = sorted(path.name for path in SRC.iterdir() if path.is_dir())
+    for module in modules:
+        if module not in ALLOWED:
+            problems.append(f"src/{module}: a module the layering check does not know; add it to ALLOWED")
+            continue
+        for source in sorted((SRC / module).rglob("*")):
+            if source.suffix not in (".h", ".cc", ".in"):
+                continue
+            relative = source.relative_to(SRC).as_posix()
+            for line_number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1):
+                match = INCLUDE.match(line)
+                if not match:
+                    continue
+                header = match.group(1)
+                where = f"src/{relative}:{line_number}"
+                top = header.split("/", 1)[0]
+                if "/" in header and top in ALLOWED and top != module and top not in ALLOWED[module]:
+                    problems.append(f"{where}: module {module} may not include {header}")
+                if header.startswith("boost/") and relative not in BOOST_ALLOWED:
+                    problems.append(f"{where}: Boost is confined to {sorted(BOOST_ALLOWED)}")
+                if header in SQL_CLIENT_HEADERS and module != SQL_CLIENT_ALLOWED_MODULE:
+                    problems.append(f"{where}: {header} belongs in the store backends")
+    for problem in problems:
+        print(problem)
+    print(f"layering: {len(problems)} violations in {len(modules)} modules")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
