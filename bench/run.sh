@@ -38,9 +38,16 @@ usage() {
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_dir=$(dirname "$bench_dir")
 build_dir=$1
-binary=$(cd "$build_dir" 2>/dev/null && pwd)/touchpoint || true
-if [ ! -x "$binary" ]; then
-  echo "bench: no touchpoint binary in $build_dir (build it first, e.g. make build)" >&2
+# CMake leaves the binary in src/app/ of the build directory; a plain BUILD_DIR/touchpoint is taken first.
+binary=
+for candidate in "$build_dir/touchpoint" "$build_dir/src/app/touchpoint"; do
+  if [ -f "$candidate" ] && [ -x "$candidate" ]; then
+    binary=$(cd "$(dirname "$candidate")" && pwd)/touchpoint
+    break
+  fi
+done
+if [ -z "$binary" ]; then
+  echo "bench: no touchpoint binary in $build_dir or $build_dir/src/app (build it first: make build)" >&2
   exit 1
 fi
 

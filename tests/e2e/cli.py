@@ -12,6 +12,7 @@ import os
 import re
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import TestRun, free_port, parse_password, parse_token, Client  # noqa: E402
 
@@ -97,6 +98,11 @@ def check_admin_commands(t):
                      "--name", "Alan Agent", "--role", "agent", "--password-stdin", input=stdin_password + "\n")
     t.check(stdin_password not in agent.stdout and parse_password(agent.stdout) is None,
             "`user add --password-stdin` prints no password", agent.stdout)
+    no_stdin = t.cli("user", "add", "--db", db, "--tenant", "acme", "--email", "nostdin@acme.example",
+                     "--name", "No Stdin", "--password-stdin", timeout=30)
+    t.check(no_stdin.returncode != 0 and no_stdin.stderr.strip() != "",
+            "`user add --password-stdin` with an empty stdin fails with a message (does not hang)",
+            "exit %d, stderr %r" % (no_stdin.returncode, no_stdin.stderr))
     weak = t.cli("user", "add", "--db", db, "--tenant", "acme", "--email", "weak@acme.example",
                  "--name", "Weak", "--password-stdin", input="short\n")
     t.check(weak.returncode != 0, "`user add --password-stdin` refuses a too-short password", weak.stdout)

@@ -76,7 +76,18 @@ def child_env(extra=None):
     return env
 
 
-def free_port():
+def free_port(low=20000, high=32000):
+    """A loopback port that is free now, chosen below the kernel's ephemeral range (32768-60999 by
+    default), so that servers started with port 0 by tests running in parallel cannot take it."""
+    rng = secrets.SystemRandom()
+    for _ in range(200):
+        port = rng.randint(low, high)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import urllib.parse
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import TestRun, Client, parse_password, log  # noqa: E402
 

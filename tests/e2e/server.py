@@ -13,6 +13,7 @@ import socket
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import TestRun, Client, raw_exchange, REQUEST_ID_RE  # noqa: E402
 
@@ -181,6 +182,14 @@ def main(t):
     t.check(status == 413 and code == "payload_too_large" and "json" in headers.get("content-type", ""),
             "a 2 MiB body is 413 with a JSON error payload_too_large", (status, headers, body[:300]))
     t.check(headers.get("x-request-id") == big_id, "the 413 carries the request id", headers)
+    chunked_id = rid("bigchunked")
+    ids_sent.append(chunked_id)
+    head = ("POST /api/v1/customers HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\nX-Request-Id: %s\r\n\r\n" % (host, port, chunked_id)).encode()
+    chunks = [b"%x\r\n" % 65536 + b"x" * 65536 + b"\r\n" for _ in range(size // 65536)] + [b"0\r\n\r\n"]
+    status, headers, body = raw_exchange(host, port, head, chunks=chunks, timeout=20)
+    t.check(status == 413 and b"payload_too_large" in body,
+            "a 2 MiB chunked body (no Content-Length) is 413 payload_too_large too", (status, headers, body[:300]))
     r = req(server.client(), "GET", "/healthz", "after413")
     t.check(r.status == 200, "the server still answers after the 413", r)
 
