@@ -115,14 +115,19 @@ stop_process() {
 }
 
 admin_psql() {
-  psql "$TP_TEST_POSTGRES_URL" -X -q -A -t -v ON_ERROR_STOP=1 "$@"
+  PGCONNECT_TIMEOUT=10 psql "$TP_TEST_POSTGRES_URL" -X -q -A -t -v ON_ERROR_STOP=1 "$@"
 }
 
 cleanup() {
+  # A second signal must not cut the clean-up short: `timeout` and Ctrl-C signal the whole process
+  # group, and scripts/with-postgres.sh then sends TERM once more.
+  trap '' HUP INT TERM
   [ -n "$load_pid" ] && stop_process "$load_pid"
   [ -n "$server_pid" ] && stop_process "$server_pid"
   if [ -n "$pg_database" ]; then
-    admin_psql -c "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" >/dev/null 2>&1 || true
+    # KILL: the commands started here inherit the ignored TERM.
+    PGCONNECT_TIMEOUT=10 timeout -s KILL 30 psql "$TP_TEST_POSTGRES_URL" -X -q \
+      -c "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" >/dev/null 2>&1 || true
   fi
   if [ "${BENCH_KEEP:-0}" = 1 ]; then
     echo "bench: kept $work_dir" >&2
@@ -324,16 +329,23 @@ describe_run() {
   memory=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
   cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)
   fs=$(df -T "$work_dir" | awk 'NR == 2 {print $2}')
-  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); touchpoint $("$binary" version | awk '{print $2}')," \
-    "commit $(git -C "$repo_dir" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  # The checkout's commit; the binary's time says whether it was built from it.
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); touchpoint $("$binary" version | awk '{print $2}')" \
+    "built $(date -u -r "$binary" '+%Y-%m-%d %H:%M UTC'), checkout at" \
+    "$(git -C "$repo_dir" describe --always --dirty 2>/dev/null || echo unknown)"
   echo "- machine: $(nproc) CPUs ($cpu), $memory RAM, temporary files on $fs;" \
     "wrk and the server (and PostgreSQL) share these CPUs"
   echo "- load: wrk -t$wrk_threads -c$connections -d${measure_seconds}s --latency after ${warmup_seconds} s" \
-    "of warm-up; server: serve --rate-limit 0 --no-access-log $serve_args"
+    "of warm-up, over loopback with \`Authorization: Bearer <full-scope API key>\`"
+  echo "- server: touchpoint serve --rate-limit 0 --no-access-log${serve_args:+ $serve_args}" \
+    "(defaults: 2 I/O threads, 8 workers, 4 SQLite readers, 8 PostgreSQL connections)"
   echo "- CPU in use by other processes just before the run: ${busy_before} % of one core"
   echo "- data: demo-data --customers $customers --cases $cases --feedback $feedback"
   echo "- SQLite: WAL, synchronous=FULL, group commit"
   [ -n "${pg_settings:-}" ] && echo "- $pg_settings"
+  if [[ "${pg_settings:-}" == *"fsync=off"* ]]; then
+    echo "- ⚠ PostgreSQL runs with fsync=off: its writes are not durable, so its POST row is not comparable"
+  fi
   return 0
 }
 
