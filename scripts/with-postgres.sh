@@ -51,6 +51,8 @@ as_db_user() {
 
 # shellcheck disable=SC2317  # reached through the EXIT trap, which shellcheck does not follow
 cleanup() {
+  # A second signal (timeout and Ctrl-C signal the whole process group) must not cut the clean-up short.
+  trap '' HUP INT TERM
   if [ -n "$command_pid" ] && kill -0 "$command_pid" 2>/dev/null; then
     kill -TERM "$command_pid" 2>/dev/null || true
     wait "$command_pid" 2>/dev/null || true

@@ -190,6 +190,8 @@ std::shared_ptr<spdlog::logger> AccessLogger() {
   if (auto existing = spdlog::get("access")) return existing;
   auto logger = spdlog::stdout_logger_mt("access");
   logger->set_pattern("%v");
+  // Its own level: --log-level tunes diagnostics, not whether requests are logged (--no-access-log does).
+  logger->set_level(spdlog::level::info);
   return logger;
 }
 
