@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -77,20 +78,22 @@ Result<identity::Tenant> FindTenant(store::Store& store, const std::string& slug
   return tenant;
 }
 
-// Blocks SIGINT and SIGTERM in every thread (call before starting any), then waits for one on a
-// dedicated thread and asks the server to stop gracefully.
+// Blocks SIGINT and SIGTERM (and SIGUSR1, used internally) in every thread — construct it before
+// starting any — then waits for one on a dedicated thread and asks the server to stop gracefully.
 class ShutdownOnSignal {
  public:
   ShutdownOnSignal() {
     sigemptyset(&signals_);
     sigaddset(&signals_, SIGINT);
     sigaddset(&signals_, SIGTERM);
+    sigaddset(&signals_, SIGUSR1);
     pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
   }
   void Watch(http::Server& server) {
     waiter_ = std::thread([this, &server] {
       int signal_number = 0;
       sigwait(&signals_, &signal_number);
+      waiting_ = false;
       if (signal_number == SIGUSR1) return;  // woken by the destructor: nothing to stop
       spdlog::info("received signal {}, shutting down: finishing in-flight requests", signal_number);
       server.Stop();
@@ -98,15 +101,13 @@ class ShutdownOnSignal {
   }
   ~ShutdownOnSignal() {
     if (!waiter_.joinable()) return;
-    // The server stopped by itself; wake the waiter so it can end.
-    sigaddset(&signals_, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
-    pthread_kill(waiter_.native_handle(), SIGUSR1);
+    if (waiting_) pthread_kill(waiter_.native_handle(), SIGUSR1);
     waiter_.join();
   }
 
  private:
   sigset_t signals_{};
+  std::atomic<bool> waiting_{true};
   std::thread waiter_;
 };
 
