@@ -2,6 +2,7 @@
 // and the audit log. Every write records its audit entry inside the same transaction (identity/).
 #include "api/render.h"
 #include "api/routes.h"
+#include "cases/cases.h"
 #include "identity/sessions.h"
 
 namespace tp::api {
@@ -169,7 +170,10 @@ Result<http::Response> UpdateTeam(Registrar& registrar, Call& call) {
 
 Result<http::Response> DeleteTeam(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string team_id, PathId(call.request, "id", "team_"));
-  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) {
+  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+    // A team that still owns cases cannot go: its cases would become invisible to every agent.
+    TP_ASSIGN_OR_RETURN(auto owned, cases::ListCases(tx, {.team_id = team_id}, PageRequest{.limit = 1}));
+    if (!owned.items.empty()) return Conflict("the team still owns cases; move them to another team first");
     return identity::DeleteTeam(tx, call.audit, team_id);
   }));
   return http::Response::NoContent();
@@ -195,8 +199,11 @@ Result<http::Response> RemoveTeamMember(Registrar& registrar, Call& call) {
 
 Result<http::Response> ListApiKeys(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
-  std::optional<std::string> owner = call.principal.user_id;
-  if (identity::HasPermission(call.principal, Permission::kApiKeysAll)) owner = call.request.QueryParam("user_id");
+  std::optional<std::string> owner = call.request.QueryParam("user_id");
+  if (!identity::HasPermission(call.principal, Permission::kApiKeysAll)) {
+    if (owner && *owner != call.principal.user_id) return PermissionDenied("you may list only your own API keys");
+    owner = call.principal.user_id;
+  }
   return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto page, identity::ListApiKeys(tx, owner, page_request));
     return PageJson(page, ApiKeyJson);

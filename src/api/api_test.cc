@@ -295,6 +295,72 @@ TEST_P(ApiTest, OpenApiDocumentsEveryRoutedEndpoint) {
   }
 }
 
+TEST_P(ApiTest, OutOfRangeNumbersDuplicateKeysAndOtherCharsetsAreRejected) {
+  ExpectError(harness_.Send("POST", "/api/v1/auth/login", R"({"tenant":"acme","email":"a@b.c","password":"x","totp_code":1e999999})"),
+              400, "malformed_json");
+  ExpectError(harness_.Send("POST", "/api/v1/teams", R"({"name":"a","name":"b"})", admin_), 400, "invalid_argument", "name");
+  ExpectError(harness_.Send("POST", "/api/v1/teams", R"({"name":"Ops"})", admin_,
+                            {{"Content-Type", "application/json; charset=utf-16"}}),
+              415, "unsupported_media_type");
+  EXPECT_EQ(harness_.Send("POST", "/api/v1/teams", R"({"name":"Ops"})", admin_,
+                          {{"Content-Type", "Application/JSON; Charset=UTF-8"}}).status,
+            201);
+  EXPECT_EQ(BodyOf(harness_.Send("GET", "/api/v1/teams", "", admin_))["items"].size(), 1u);
+}
+
+TEST_P(ApiTest, AgentsOpenCasesOnlyForTheirTeamsCustomersOrNewOnes) {
+  auto team = BodyOf(harness_.Send("POST", "/api/v1/teams", R"({"name":"Service","kind":"service"})", admin_));
+  auto other = BodyOf(harness_.Send("POST", "/api/v1/teams", R"({"name":"Sales","kind":"sales"})", admin_));
+  const identity::User agent_user = harness_.CreateUser(tenant_, Role::kAgent);
+  harness_.Send("PUT", "/api/v1/teams/" + team["id"].get<std::string>() + "/members/" + agent_user.id, "", admin_);
+  const Credentials agent = harness_.Login(tenant_, agent_user.email);
+  auto foreign = BodyOf(harness_.Send("POST", "/api/v1/customers", R"({"name":"Foreign","email":"f@x.cz"})", admin_));
+  harness_.Send("POST", "/api/v1/cases",
+                json{{"customer_id", foreign["id"]}, {"subject", "s"}, {"team_id", other["id"]}}.dump(), admin_);
+
+  // A customer served by another team stays out of reach, also through a case opened for them.
+  ExpectError(harness_.Send("POST", "/api/v1/cases",
+                            json{{"customer_id", foreign["id"]}, {"subject", "s"}, {"team_id", team["id"]}}.dump(), agent),
+              404, "not_found", "customer_id");
+  ExpectError(harness_.Send("GET", "/api/v1/customers/" + foreign["id"].get<std::string>(), "", agent), 404, "not_found");
+
+  // A first contact: the case brings its new customer, who is then the agent's team's customer.
+  auto opened = harness_.Send("POST", "/api/v1/cases",
+                              json{{"customer", {{"name", "Nový Zákazník"}, {"email", "novy@example.cz"}}},
+                                   {"subject", "Dotaz"}, {"team_id", team["id"]}}.dump(), agent);
+  ASSERT_EQ(opened.status, 201) << opened.body;
+  auto customer = harness_.Send("GET", "/api/v1/customers/" + BodyOf(opened)["customer_id"].get<std::string>(), "", agent);
+  EXPECT_EQ(BodyOf(customer)["email"], "novy@example.cz") << customer.body;
+  ExpectError(harness_.Send("POST", "/api/v1/cases", json{{"subject", "s"}, {"team_id", team["id"]}}.dump(), agent), 400,
+              "invalid_argument", "customer_id");
+  ExpectError(harness_.Send("POST", "/api/v1/cases",
+                            json{{"customer", {{"emial", "x@y.cz"}}}, {"subject", "s"}, {"team_id", team["id"]}}.dump(), agent),
+              400, "invalid_argument", "customer.emial");
+}
+
+TEST_P(ApiTest, IngestKeysCannotExceedTheirCreatorsRole) {
+  const Credentials analyst = harness_.LoginAs(tenant_, Role::kAnalyst);
+  const Credentials ingest = harness_.CreateApiKey(analyst, "ingest");
+  ExpectError(harness_.Send("POST", "/api/v1/feedback", R"({"survey":"s","metric":"nps","score":1})", ingest), 403,
+              "forbidden");
+  const Credentials bearer_lowercase{.api_key = harness_.CreateApiKey(admin_, "full").api_key};
+  EXPECT_EQ(harness_.Send("GET", "/api/v1/users", "", Credentials{}, {{"Authorization", "bearer " + bearer_lowercase.api_key}})
+                .status,
+            200);
+  ExpectError(harness_.Send("GET", "/api/v1/api-keys?user_id=" + admin_user_.id, "", analyst), 403, "forbidden");
+}
+
+TEST_P(ApiTest, ATeamThatOwnsCasesCannotBeDeleted) {
+  auto team = BodyOf(harness_.Send("POST", "/api/v1/teams", R"({"name":"Service"})", admin_));
+  auto customer = BodyOf(harness_.Send("POST", "/api/v1/customers", R"({"name":"C"})", admin_));
+  auto opened = BodyOf(harness_.Send("POST", "/api/v1/cases",
+                                     json{{"customer_id", customer["id"]}, {"subject", "s"}, {"team_id", team["id"]}}.dump(), admin_));
+  const std::string team_path = "/api/v1/teams/" + team["id"].get<std::string>();
+  ExpectError(harness_.Send("DELETE", team_path, "", admin_), 409, "conflict");
+  EXPECT_EQ(harness_.Send("PATCH", "/api/v1/cases/" + opened["id"].get<std::string>(), R"({"team_id":null})", admin_).status, 200);
+  EXPECT_EQ(harness_.Send("DELETE", team_path, "", admin_).status, 204);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::ValuesIn(store::TestBackends()));
 
 }  // namespace

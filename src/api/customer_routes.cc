@@ -61,9 +61,7 @@ Result<http::Response> ListCustomers(Registrar& registrar, Call& call) {
   });
 }
 
-Result<http::Response> CreateCustomer(Registrar& registrar, Call& call) {
-  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
-  FieldReader fields(request);
+Result<profiles::NewCustomer> ReadNewCustomer(FieldReader& fields) {
   profiles::NewCustomer customer;
   TP_ASSIGN_OR_RETURN(auto name, fields.OptionalString("name", 1000));
   customer.name = name.value_or("");
@@ -71,6 +69,13 @@ Result<http::Response> CreateCustomer(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(customer.phone, fields.OptionalString("phone", 64));
   TP_ASSIGN_OR_RETURN(customer.traits_json, fields.OptionalObjectText("traits", profiles::kMaxTraitsBytes));
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
+  return customer;
+}
+
+Result<http::Response> CreateCustomer(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
+  FieldReader fields(request);
+  TP_ASSIGN_OR_RETURN(profiles::NewCustomer customer, ReadNewCustomer(fields));
   return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto created, profiles::CreateCustomer(tx, customer, call.audit));
     return CustomerJson(created, SeesContactData(call));
@@ -150,7 +155,16 @@ Result<http::Response> CreateCase(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
   FieldReader fields(request);
   cases::NewCase item;
-  TP_ASSIGN_OR_RETURN(item.customer_id, fields.RequiredString("customer_id", 64));
+  TP_ASSIGN_OR_RETURN(auto customer_id, fields.OptionalString("customer_id", 64));
+  // Instead of an existing customer, a new one may come with the case (a first contact).
+  TP_ASSIGN_OR_RETURN(auto customer_fields, fields.OptionalObject("customer"));
+  std::optional<profiles::NewCustomer> new_customer;
+  if (customer_fields) {
+    TP_ASSIGN_OR_RETURN(new_customer, ReadNewCustomer(*customer_fields));
+  }
+  if (customer_id.has_value() == new_customer.has_value()) {
+    return InvalidArgument("give either customer_id or a new customer", "customer_id");
+  }
   TP_ASSIGN_OR_RETURN(item.subject, fields.RequiredString("subject", 2000));
   TP_ASSIGN_OR_RETURN(auto channel, fields.OptionalString("channel", 20));
   TP_ASSIGN_OR_RETURN(auto priority, fields.OptionalString("priority", 20));
@@ -161,11 +175,24 @@ Result<http::Response> CreateCase(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto parsed_priority, ParseOptional(priority, cases::ParseCasePriority, "priority"));
   item.channel = parsed_channel.value_or(cases::Channel::kOther);
   item.priority = parsed_priority.value_or(cases::CasePriority::kNormal);
+  const auto teams = TeamScope(call);
   return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
-    TP_ASSIGN_OR_RETURN(bool customer_exists, profiles::CustomerExists(tx, item.customer_id));
-    if (!customer_exists) return Status(ErrorCode::kNotFound, "no such customer", "customer_id");
-    if (const auto teams = TeamScope(call);
-        teams && (!item.team_id || std::find(teams->begin(), teams->end(), *item.team_id) == teams->end())) {
+    if (new_customer) {
+      TP_ASSIGN_OR_RETURN(auto created_customer, profiles::CreateCustomer(tx, *new_customer, call.audit));
+      item.customer_id = created_customer.id;
+    } else {
+      item.customer_id = *customer_id;
+      TP_ASSIGN_OR_RETURN(bool customer_exists, profiles::CustomerExists(tx, item.customer_id));
+      if (!customer_exists) return Status(ErrorCode::kNotFound, "no such customer", "customer_id");
+      // Agents may open cases only for customers their teams already serve: opening one for any
+      // customer would make that customer's contact data visible to them.
+      if (teams) {
+        TP_ASSIGN_OR_RETURN(bool visible, profiles::CustomerVisibleToTeams(tx, item.customer_id, *teams));
+        if (!visible) return Status(ErrorCode::kNotFound, "no such customer", "customer_id");
+      }
+    }
+    // Checked after the customer, so a caller learns nothing about teams from a customer they cannot see.
+    if (teams && (!item.team_id || std::find(teams->begin(), teams->end(), *item.team_id) == teams->end())) {
       return Status(ErrorCode::kPermissionDenied, "agents open cases for one of their own teams", "team_id");
     }
     TP_ASSIGN_OR_RETURN(auto created, cases::CreateCase(tx, item, call.audit));

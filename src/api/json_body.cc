@@ -1,8 +1,15 @@
 #include "api/json_body.h"
 
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
 namespace tp::api {
 namespace {
 struct TooDeep {};
+struct DuplicateKey {
+  std::string key;
+};
 
 std::string TypeMessage(std::string_view name, std::string_view expected) {
   return std::string(name) + " must be " + std::string(expected);
@@ -10,9 +17,17 @@ std::string TypeMessage(std::string_view name, std::string_view expected) {
 }  // namespace
 
 Result<Json> ParseJson(std::string_view text) {
+  // The keys seen in each object being parsed, innermost last: a repeated key is refused rather than
+  // silently resolved to its last value (RFC 8259 leaves that behaviour undefined).
+  std::vector<std::set<std::string>> keys_by_depth;
   try {
-    return Json::parse(text, [](int depth, Json::parse_event_t, Json&) {
+    return Json::parse(text, [&](int depth, Json::parse_event_t event, Json& parsed) {
       if (depth >= kMaxJsonDepth) throw TooDeep{};  // depth counts from 0
+      if (event == Json::parse_event_t::object_start) keys_by_depth.emplace_back();
+      if (event == Json::parse_event_t::object_end) keys_by_depth.pop_back();
+      if (event == Json::parse_event_t::key && !keys_by_depth.back().insert(parsed.get<std::string>()).second) {
+        throw DuplicateKey{parsed.get<std::string>()};
+      }
       return true;
     });
   } catch (const Json::parse_error& error) {
@@ -24,17 +39,44 @@ Result<Json> ParseJson(std::string_view text) {
     return Status(ErrorCode::kMalformedJson, message);
   } catch (const TooDeep&) {
     return InvalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  } catch (const DuplicateKey& duplicate) {
+    return InvalidArgument("the key " + duplicate.key + " appears twice in one object", duplicate.key);
+  } catch (const Json::out_of_range&) {
+    return Status(ErrorCode::kMalformedJson, "malformed JSON: a number is out of range");
   }
 }
 
-Result<Json> ParseJsonObject(const http::Request& request) {
-  const auto content_type = request.Header("Content-Type");
-  if (!content_type || content_type->rfind("application/json", 0) != 0) {
-    return Status(ErrorCode::kUnsupportedMedia, "the body must be sent as Content-Type: application/json");
+Status CheckJsonContentType(const std::optional<std::string>& content_type) {
+  const Status unsupported(ErrorCode::kUnsupportedMedia,
+                           "the body must be sent as Content-Type: application/json (UTF-8)");
+  if (!content_type) return unsupported;
+  // media-type [; charset=utf-8]: type and parameter names are case-insensitive (RFC 9110 §8.3).
+  std::string lowered(*content_type);
+  for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  lowered.erase(std::remove(lowered.begin(), lowered.end(), ' '), lowered.end());
+  const auto semicolon = lowered.find(';');
+  if (lowered.substr(0, semicolon) != "application/json") return unsupported;
+  if (semicolon != std::string::npos) {
+    const std::string parameters = lowered.substr(semicolon + 1);
+    if (parameters != "charset=utf-8" && parameters != "charset=\"utf-8\"") return unsupported;
   }
+  return Status::Ok();
+}
+
+Result<Json> ParseJsonObject(const http::Request& request) {
+  TP_RETURN_IF_ERROR(CheckJsonContentType(request.Header("Content-Type")));
   TP_ASSIGN_OR_RETURN(Json body, ParseJson(request.body));
   if (!body.is_object()) return InvalidArgument("the body must be a JSON object");
   return body;
+}
+
+std::string FieldReader::Field(std::string_view name) const { return prefix_ + std::string(name); }
+
+Result<std::optional<FieldReader>> FieldReader::OptionalObject(std::string_view name) {
+  const Json* value = Find(name);
+  if (!value) return std::optional<FieldReader>();
+  if (!value->is_object()) return InvalidArgument(TypeMessage(Field(name), "an object"), Field(name));
+  return std::optional<FieldReader>(FieldReader(*value, Field(name) + "."));
 }
 
 const Json* FieldReader::Find(std::string_view name) {
@@ -46,18 +88,18 @@ const Json* FieldReader::Find(std::string_view name) {
 
 Result<std::string> FieldReader::RequiredString(std::string_view name, size_t max_length) {
   TP_ASSIGN_OR_RETURN(auto value, OptionalString(name, max_length));
-  if (!value || value->empty()) return InvalidArgument(std::string(name) + " is required", std::string(name));
+  if (!value || value->empty()) return InvalidArgument(Field(name) + " is required", Field(name));
   return std::move(*value);
 }
 
 Result<std::optional<std::string>> FieldReader::OptionalString(std::string_view name, size_t max_length) {
   const Json* value = Find(name);
   if (!value) return std::optional<std::string>();
-  if (!value->is_string()) return InvalidArgument(TypeMessage(name, "a string"), std::string(name));
+  if (!value->is_string()) return InvalidArgument(TypeMessage(Field(name), "a string"), Field(name));
   const auto& text = value->get_ref<const std::string&>();
   if (text.size() > max_length) {
-    return InvalidArgument(std::string(name) + " is longer than " + std::to_string(max_length) + " bytes",
-                           std::string(name));
+    return InvalidArgument(Field(name) + " is longer than " + std::to_string(max_length) + " bytes",
+                           Field(name));
   }
   return std::optional<std::string>(text);
 }
@@ -78,7 +120,7 @@ Result<std::optional<std::optional<std::string>>> FieldReader::NullableString(st
 Result<std::optional<bool>> FieldReader::OptionalBool(std::string_view name) {
   const Json* value = Find(name);
   if (!value) return std::optional<bool>();
-  if (!value->is_boolean()) return InvalidArgument(TypeMessage(name, "true or false"), std::string(name));
+  if (!value->is_boolean()) return InvalidArgument(TypeMessage(Field(name), "true or false"), Field(name));
   return std::optional<bool>(value->get<bool>());
 }
 
@@ -86,39 +128,39 @@ Result<std::optional<std::int64_t>> FieldReader::OptionalInt(std::string_view na
                                                              std::int64_t max) {
   const Json* value = Find(name);
   if (!value) return std::optional<std::int64_t>();
-  if (!value->is_number_integer()) return InvalidArgument(TypeMessage(name, "an integer"), std::string(name));
+  if (!value->is_number_integer()) return InvalidArgument(TypeMessage(Field(name), "an integer"), Field(name));
   const bool is_unsigned_overflow =
       value->is_number_unsigned() && value->get<std::uint64_t>() > static_cast<std::uint64_t>(max);
   const std::int64_t number = is_unsigned_overflow ? max : value->get<std::int64_t>();
   if (is_unsigned_overflow || number < min || number > max) {
-    return InvalidArgument(std::string(name) + " must be between " + std::to_string(min) + " and " +
+    return InvalidArgument(Field(name) + " must be between " + std::to_string(min) + " and " +
                                std::to_string(max),
-                           std::string(name));
+                           Field(name));
   }
   return std::optional<std::int64_t>(number);
 }
 
 Result<std::int64_t> FieldReader::RequiredInt(std::string_view name, std::int64_t min, std::int64_t max) {
   TP_ASSIGN_OR_RETURN(auto value, OptionalInt(name, min, max));
-  if (!value) return InvalidArgument(std::string(name) + " is required", std::string(name));
+  if (!value) return InvalidArgument(Field(name) + " is required", Field(name));
   return *value;
 }
 
 Result<std::optional<std::string>> FieldReader::OptionalObjectText(std::string_view name, size_t max_bytes) {
   const Json* value = Find(name);
   if (!value) return std::optional<std::string>();
-  if (!value->is_object()) return InvalidArgument(TypeMessage(name, "an object"), std::string(name));
+  if (!value->is_object()) return InvalidArgument(TypeMessage(Field(name), "an object"), Field(name));
   std::string text = value->dump();
   if (text.size() > max_bytes) {
-    return InvalidArgument(std::string(name) + " is larger than " + std::to_string(max_bytes) + " bytes",
-                           std::string(name));
+    return InvalidArgument(Field(name) + " is larger than " + std::to_string(max_bytes) + " bytes",
+                           Field(name));
   }
   return std::optional<std::string>(std::move(text));
 }
 
 Status FieldReader::RejectUnknown() const {
   for (const auto& [key, value] : object_.items()) {
-    if (!seen_.contains(key)) return InvalidArgument("unknown field " + key, key);
+    if (!seen_.contains(key)) return InvalidArgument("unknown field " + Field(key), Field(key));
   }
   return Status::Ok();
 }

@@ -28,12 +28,15 @@ inline constexpr int kMaxJsonDepth = 32;
 
 // Parses text as JSON (depth-limited); errors are kMalformedJson with the byte position.
 Result<Json> ParseJson(std::string_view text);
-// Checks Content-Type (application/json, else 415) and parses the body, which must be an object.
+// application/json, optionally with charset=utf-8 (case-insensitive); anything else is 415.
+Status CheckJsonContentType(const std::optional<std::string>& content_type);
+// Checks Content-Type and parses the body, which must be an object.
 Result<Json> ParseJsonObject(const http::Request& request);
 
 class FieldReader {
  public:
-  explicit FieldReader(const Json& object) : object_(object) {}
+  // `prefix` names nested objects in errors: a reader for {"customer": {...}} reports "customer.email".
+  explicit FieldReader(const Json& object, std::string prefix = {}) : object_(object), prefix_(std::move(prefix)) {}
 
   Result<std::string> RequiredString(std::string_view name, size_t max_length);
   Result<std::optional<std::string>> OptionalString(std::string_view name, size_t max_length);
@@ -44,13 +47,17 @@ class FieldReader {
   Result<std::int64_t> RequiredInt(std::string_view name, std::int64_t min, std::int64_t max);
   // An object-valued field, returned as compact JSON text (for settings documents).
   Result<std::optional<std::string>> OptionalObjectText(std::string_view name, size_t max_bytes);
+  // A reader for an object-valued field (absent or null: std::nullopt).
+  Result<std::optional<FieldReader>> OptionalObject(std::string_view name);
   // kInvalidArgument naming the first field that no getter asked for.
   Status RejectUnknown() const;
 
  private:
   const Json* Find(std::string_view name);
+  std::string Field(std::string_view name) const;
 
   const Json& object_;
+  std::string prefix_;
   std::set<std::string, std::less<>> seen_;
 };
 

@@ -24,7 +24,8 @@ Result<Authenticated> Authenticate(store::Store& store, const http::Request& req
                                    const identity::LoginPolicy& policy, Micros now) {
   if (auto authorization = request.Header("Authorization")) {
     constexpr std::string_view kBearer = "Bearer ";
-    if (authorization->size() <= kBearer.size() || authorization->compare(0, kBearer.size(), kBearer) != 0) {
+    if (authorization->size() <= kBearer.size() ||
+        !http::EqualsIgnoreCase(std::string_view(*authorization).substr(0, kBearer.size()), kBearer)) {
       return Unauthenticated("Authorization must be 'Bearer <API key>'");
     }
     const std::string token = authorization->substr(kBearer.size());

@@ -5,6 +5,7 @@
 // environment variables, which win over built-in defaults.
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -161,6 +162,8 @@ int Serve(const ServeFlags& flags) {
 }
 
 int Run(int argc, char** argv) {
+  // The database files hold password hashes and customers' personal data: readable by this user only.
+  umask(0077);
   InitCrypto();
   CLI::App app{"touchpoint: customer data, omnichannel help desk, experience surveys and CX analytics"};
   app.require_subcommand(1);

@@ -103,8 +103,9 @@ bool RoleHasPermission(Role role, Permission permission) {
 }
 
 bool HasPermission(const Principal& principal, Permission permission) {
-  if (principal.kind == Principal::Kind::kApiKey && principal.api_key_scope == ApiKeyScope::kIngest) {
-    return permission == Permission::kEventsIngest || permission == Permission::kFeedbackWrite;
+  if (principal.kind == Principal::Kind::kApiKey && principal.api_key_scope == ApiKeyScope::kIngest &&
+      permission != Permission::kEventsIngest && permission != Permission::kFeedbackWrite) {
+    return false;  // and for those two, the creator's role must allow them too (below)
   }
   if (principal.kind == Principal::Kind::kApiKey &&
       (permission == Permission::kApiKeysOwn || permission == Permission::kApiKeysAll)) {
