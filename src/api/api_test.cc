@@ -149,10 +149,17 @@ TEST_P(ApiTest, WrongPasswordAndUnknownUserLookTheSameAndRepeatedFailuresLockOut
   ExpectError(unknown, 401, "unauthenticated");
   ExpectError(wrong, 401, "unauthenticated");
   EXPECT_EQ(BodyOf(unknown)["error"]["message"], BodyOf(wrong)["error"]["message"]);
-  for (int failure = 0; failure < 4; ++failure) attempt(admin_user_.email, "wrong password");
+  for (int failure = 0; failure < 4; ++failure) {
+    attempt(admin_user_.email, "wrong password");
+    attempt("nobody@acme.example", "whatever pw");
+  }
   auto locked = attempt(admin_user_.email, std::string(ApiHarness::kPassword));
   ExpectError(locked, 429, "rate_limited");
   EXPECT_GE(std::stoi(locked.headers["Retry-After"]), 1);
+  // An e-mail without an account locks the same way, so the answer does not tell which accounts exist.
+  auto locked_unknown = attempt("NOBODY@acme.example", "whatever pw");
+  ExpectError(locked_unknown, 429, "rate_limited");
+  EXPECT_EQ(locked.headers["Retry-After"], locked_unknown.headers["Retry-After"]);
 }
 
 TEST_P(ApiTest, PasswordChangeEndsOtherSessionsButKeepsThisOne) {

@@ -24,6 +24,13 @@ constexpr std::string_view kCountFailure =
     "UPDATE users SET failed_logins = CASE WHEN failed_logins + 1 >= $3 THEN 0 ELSE failed_logins + 1 END, "
     "locked_until = CASE WHEN failed_logins + 1 >= $3 THEN $4 ELSE locked_until END "
     "WHERE tenant_id = $1 AND id = $2";
+constexpr std::string_view kCountUnknownEmailFailure =
+    "INSERT INTO login_throttle (tenant_id, email, failures, locked_until) VALUES ($1, $2, 1, NULL) "
+    "ON CONFLICT (tenant_id, email) DO UPDATE SET "
+    "failures = CASE WHEN login_throttle.failures + 1 >= $3 THEN 0 ELSE login_throttle.failures + 1 END, "
+    "locked_until = CASE WHEN login_throttle.failures + 1 >= $3 THEN $4 ELSE login_throttle.locked_until END";
+constexpr std::string_view kUnknownEmailLockedUntil =
+    "SELECT locked_until FROM login_throttle WHERE tenant_id = $1 AND email = $2";
 // The conditions re-check, inside the writing transaction, what Login read before verifying the password
 // outside any transaction: a code used meanwhile, an account disabled or locked meanwhile.
 constexpr std::string_view kClaimTotpStep =
@@ -126,9 +133,13 @@ Status RecordFailure(store::Store& store, const LoginTarget& target, const Login
       nlohmann::json{{"email", TrimAndLowerAscii(attempt.email).substr(0, kMaxLoggedEmailBytes)}, {"reason", reason}}
           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return store.Write(target.tenant_id, [&](store::TenantTx& tx) -> Status {
-    if (target.user && counted == Counted::kYes) {
+    if (counted == Counted::kYes && target.user) {
       TP_RETURN_IF_ERROR(tx.Execute(kCountFailure, {target.user->id, std::int64_t{policy.max_failed_logins},
                                                     now + policy.lockout}));
+    } else if (counted == Counted::kYes) {
+      TP_RETURN_IF_ERROR(tx.Execute(kCountUnknownEmailFailure, {TrimAndLowerAscii(attempt.email).substr(0, kMaxLoggedEmailBytes),
+                                                                std::int64_t{policy.max_failed_logins},
+                                                                now + policy.lockout}));
     }
     return RecordAudit(tx, LoginAuditContext(target, attempt), "auth.login_failed", "user",
                        target.user ? target.user->id : "", {}, details);
@@ -145,6 +156,13 @@ Status FailLogin(store::Store& store, const LoginTarget& target, const LoginAtte
 int SecondsUntil(Micros from, Micros to) {
   constexpr Micros kSecond = 1'000'000;
   return static_cast<int>((to - from + kSecond - 1) / kSecond);
+}
+
+Status LockedOut(store::Store& store, const LoginTarget& target, const LoginAttempt& attempt,
+                 const LoginPolicy& policy, Micros now, Micros locked_until) {
+  TP_RETURN_IF_ERROR(RecordFailure(store, target, attempt, policy, now, "locked", Counted::kNo));
+  return Status(ErrorCode::kRateLimited, "too many failed sign-ins; try again later")
+      .WithRetryAfter(SecondsUntil(now, locked_until));
 }
 
 struct SessionRow {
@@ -183,13 +201,21 @@ Result<NewSession> Login(store::Store& store, const LoginAttempt& attempt, const
     // The same argon2 work as a wrong password, so that response time does not reveal which e-mails exist.
     (void)VerifyPassword(DecoyHash(policy.password_limits), attempt.password);
     if (!target) return InvalidCredentials();
-    return FailLogin(store, *target, attempt, policy, now, "unknown_email", Counted::kNo);
+    std::optional<Micros> locked_until;
+    TP_RETURN_IF_ERROR(store.Read(target->tenant_id, [&](store::TenantTx& tx) -> Status {
+      TP_ASSIGN_OR_RETURN(auto row, tx.QueryOne(kUnknownEmailLockedUntil,
+                                                {TrimAndLowerAscii(attempt.email).substr(0, kMaxLoggedEmailBytes)}));
+      if (row) locked_until = row->OptionalInt(0);
+      return Status::Ok();
+    }));
+    if (!locked_until || *locked_until <= now) {
+      return FailLogin(store, *target, attempt, policy, now, "unknown_email", Counted::kYes);
+    }
+    return LockedOut(store, *target, attempt, policy, now, *locked_until);
   }
   const LoginUser& user = *target->user;
   if (user.locked_until && *user.locked_until > now) {
-    TP_RETURN_IF_ERROR(RecordFailure(store, *target, attempt, policy, now, "locked", Counted::kNo));
-    return Status(ErrorCode::kRateLimited, "too many failed sign-ins; try again later")
-        .WithRetryAfter(SecondsUntil(now, *user.locked_until));
+    return LockedOut(store, *target, attempt, policy, now, *user.locked_until);
   }
   // Verified outside any transaction: argon2 takes a tenth of a second and must not hold a write lock.
   if (!VerifyPassword(user.password_hash, attempt.password)) {

@@ -174,10 +174,23 @@ CREATE INDEX feedback_by_customer ON feedback_responses (tenant_id, customer_id,
 CREATE INDEX feedback_by_metric_time ON feedback_responses (tenant_id, metric, created_at, score);
 )sql";
 
+// Failed sign-ins for e-mails that belong to no user, counted like a user's own failures so that the
+// lock-out answers the same whether or not the account exists.
+constexpr std::string_view kLoginThrottle = R"sql(
+CREATE TABLE login_throttle (
+  tenant_id TEXT NOT NULL,
+  email TEXT NOT NULL,
+  failures INTEGER NOT NULL,
+  locked_until BIGINT,
+  PRIMARY KEY (tenant_id, email)
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
     Migration{3, "customer search, CX list indexes", kCxIndexes},
+    Migration{4, "sign-in throttle for unknown e-mails", kLoginThrottle},
 };
 
 }  // namespace
