@@ -167,11 +167,26 @@ TEST_P(ApiTest, PasswordChangeEndsOtherSessionsButKeepsThisOne) {
   const json change{{"current_password", ApiHarness::kPassword}, {"new_password", "a brand new secret"}};
   ExpectError(harness_.Send("POST", "/api/v1/auth/password",
                             json{{"current_password", "wrong"}, {"new_password", "a brand new secret"}}.dump(), admin_),
-              401, "unauthenticated", "current_password");
+              400, "invalid_argument", "current_password");
   EXPECT_EQ(harness_.Send("POST", "/api/v1/auth/password", change.dump(), admin_).status, 204);
   EXPECT_EQ(harness_.Send("GET", "/api/v1/auth/session", "", admin_).status, 200);
   ExpectError(harness_.Send("GET", "/api/v1/auth/session", "", other), 401, "unauthenticated");
   harness_.Login(tenant_, admin_user_.email, "a brand new secret");
+}
+
+TEST_P(ApiTest, GuessingTheCurrentPasswordFromASessionLocksTheAccount) {
+  const json wrong{{"current_password", "guess"}, {"new_password", "a brand new secret"}};
+  for (int guess = 0; guess < 5; ++guess) {
+    ExpectError(harness_.Send("POST", "/api/v1/auth/password", wrong.dump(), admin_), 400, "invalid_argument",
+                "current_password");
+  }
+  const json right{{"current_password", ApiHarness::kPassword}, {"new_password", "a brand new secret"}};
+  auto locked = harness_.Send("POST", "/api/v1/auth/password", right.dump(), admin_);
+  ExpectError(locked, 429, "rate_limited");
+  EXPECT_GE(std::stoi(locked.headers["Retry-After"]), 1);
+  ExpectError(harness_.Send("POST", "/api/v1/auth/login",
+                            json{{"tenant", "acme"}, {"email", admin_user_.email}, {"password", ApiHarness::kPassword}}.dump()),
+              429, "rate_limited");
 }
 
 TEST_P(ApiTest, TotpSecondFactorIsRequiredOnceEnabled) {

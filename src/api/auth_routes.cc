@@ -28,6 +28,20 @@ Status RequireSession(const identity::Principal& principal) {
   return Status::Ok();
 }
 
+// Runs a write that checks the caller's current password; a wrong one counts towards lock-out, and a
+// locked-out user is refused before the password is checked at all.
+Status CountingWrongPasswords(Registrar& registrar, const Call& call,
+                              const std::function<Status(store::TenantTx&)>& write) {
+  Status status = registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+    TP_RETURN_IF_ERROR(identity::CheckNotLockedOut(tx, call.principal.user_id, call.now));
+    return write(tx);
+  });
+  if (status.field() == "current_password") {
+    TP_RETURN_IF_ERROR(identity::CountPasswordFailure(registrar.store(), call.principal, registrar.options().login, call.now));
+  }
+  return status;
+}
+
 Result<http::Response> Login(Registrar& registrar, http::Request& request) {
   if (int wait = registrar.login_limiter().Acquire(request.remote_ip); wait > 0) {
     return Status(ErrorCode::kRateLimited, "too many sign-in attempts from this address").WithRetryAfter(wait);
@@ -92,7 +106,7 @@ Result<http::Response> ChangePassword(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string current, fields.RequiredString("current_password", 256));
   TP_ASSIGN_OR_RETURN(std::string replacement, fields.RequiredString("new_password", 256));
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
-  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) {
+  TP_RETURN_IF_ERROR(CountingWrongPasswords(registrar, call, [&](store::TenantTx& tx) {
     return identity::ChangePassword(tx, call.audit, call.principal.user_id, current, replacement,
                                     call.principal.session_id);
   }));
@@ -129,7 +143,7 @@ Result<http::Response> DisableTotp(Registrar& registrar, Call& call) {
   FieldReader fields(body);
   TP_ASSIGN_OR_RETURN(std::string password, fields.RequiredString("current_password", 256));
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
-  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) {
+  TP_RETURN_IF_ERROR(CountingWrongPasswords(registrar, call, [&](store::TenantTx& tx) {
     return identity::DisableTotp(tx, call.audit, call.principal.user_id, password);
   }));
   return http::Response::NoContent();

@@ -29,6 +29,7 @@ constexpr std::string_view kCountUnknownEmailFailure =
     "ON CONFLICT (tenant_id, email) DO UPDATE SET "
     "failures = CASE WHEN login_throttle.failures + 1 >= $3 THEN 0 ELSE login_throttle.failures + 1 END, "
     "locked_until = CASE WHEN login_throttle.failures + 1 >= $3 THEN $4 ELSE login_throttle.locked_until END";
+constexpr std::string_view kLockedUntil = "SELECT locked_until FROM users WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kUnknownEmailLockedUntil =
     "SELECT locked_until FROM login_throttle WHERE tenant_id = $1 AND email = $2";
 // The conditions re-check, inside the writing transaction, what Login read before verifying the password
@@ -193,6 +194,22 @@ bool SessionExpired(const SessionRow& session, const LoginPolicy& policy, Micros
   return session.expires_at <= now || session.last_seen_at + policy.idle_timeout <= now;
 }
 }  // namespace
+
+Status CountPasswordFailure(store::Store& store, const Principal& principal, const LoginPolicy& policy, Micros now) {
+  return store.Write(principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+    return tx.Execute(kCountFailure, {principal.user_id, std::int64_t{policy.max_failed_logins}, now + policy.lockout})
+        .status();
+  });
+}
+
+Status CheckNotLockedOut(store::TenantTx& tx, std::string_view user_id, Micros now) {
+  TP_ASSIGN_OR_RETURN(auto row, tx.QueryOne(kLockedUntil, {std::string(user_id)}));
+  if (row && !row->IsNull(0) && row->Int(0) > now) {
+    return Status(ErrorCode::kRateLimited, "too many wrong passwords; try again later")
+        .WithRetryAfter(SecondsUntil(now, row->Int(0)));
+  }
+  return Status::Ok();
+}
 
 Result<NewSession> Login(store::Store& store, const LoginAttempt& attempt, const LoginPolicy& policy, Micros now) {
   TP_ASSIGN_OR_RETURN(std::optional<LoginTarget> target,

@@ -84,6 +84,13 @@ Result<SessionAuth> AuthenticateSession(store::Store& store, std::string_view to
 bool CsrfTokenMatches(const SessionAuth& auth, std::string_view csrf_token);
 
 // Deletes the principal's session (OK when it is already gone).
+// A wrong current password on a signed-in request (password change, TOTP disable) counts towards
+// the user's lock-out like a failed sign-in, so a stolen session cannot guess the password. Run it in
+// its own transaction, after the one that found the mismatch has rolled back.
+Status CountPasswordFailure(store::Store& store, const Principal& principal, const LoginPolicy& policy, Micros now);
+// kRateLimited (with Retry-After) while the user is locked out.
+Status CheckNotLockedOut(store::TenantTx& tx, std::string_view user_id, Micros now);
+
 Status Logout(store::Store& store, const Principal& principal);
 
 struct SessionInfo {

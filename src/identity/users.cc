@@ -78,7 +78,8 @@ Result<Credentials> LoadCredentials(store::TenantTx& tx, std::string_view user_i
 }
 
 Status WrongCurrentPassword() {
-  return {ErrorCode::kUnauthenticated, "the current password is wrong", "current_password"};
+  // 400, not 401: the caller is signed in, and a 401 would tell a web client its session ended.
+  return InvalidArgument("the current password is wrong", "current_password");
 }
 
 bool IsEnabledAdmin(const User& user) { return user.role == Role::kAdmin && !user.disabled; }

@@ -166,7 +166,7 @@ TEST_P(Users, ChangingThePasswordEndsOtherSessionsButKeepsTheCurrentOne) {
   const NewSession phone = Unwrap(LogIn(tenant_, admin_.email));
 
   const Status wrong = Change(admin_.id, "not the password", "a new password 1", laptop.session_id);
-  EXPECT_EQ(wrong.code(), ErrorCode::kUnauthenticated);
+  EXPECT_EQ(wrong.code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(wrong.field(), "current_password");
   EXPECT_EQ(Change(admin_.id, kPassword, "short", laptop.session_id).field(), "new_password");
 
