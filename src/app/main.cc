@@ -41,7 +41,8 @@ struct ServeFlags {
   double rate_burst = 500;
   bool secure_cookies = false;
   bool no_migrate = false;
-  bool access_log = true;
+  bool no_access_log = false;
+  int header_timeout_ms = 10'000;
   std::string log_level = "info";
 };
 
@@ -115,11 +116,11 @@ class ShutdownOnSignal {
 void PrintDemoSummary(const demo::DemoSummary& summary) {
   std::printf("created demo tenant '%s' with %d customers, %d cases and %d survey responses\n",
               summary.tenant_slug.c_str(), summary.customers, summary.cases, summary.feedback);
-  std::printf("sign in with tenant '%s' and one of these (passwords are shown only now):\n",
+  std::printf("sign in with tenant '%s' and one of these users; the passwords are shown only now\n",
               summary.tenant_slug.c_str());
   for (const demo::DemoUser& user : summary.users) {
-    std::printf("  %-8s %-34s %s\n", std::string(identity::RoleName(user.role)).c_str(), user.email.c_str(),
-                user.password.c_str());
+    std::printf("  %-8s %-34s password: %s\n", std::string(identity::RoleName(user.role)).c_str(),
+                user.email.c_str(), user.password.c_str());
   }
 }
 
@@ -147,7 +148,8 @@ int Serve(const ServeFlags& flags) {
   options.body_limit = flags.body_limit;
   options.io_threads = flags.io_threads;
   options.worker_threads = flags.worker_threads;
-  options.access_log = flags.access_log;
+  options.access_log = !flags.no_access_log;
+  options.header_timeout = std::chrono::milliseconds(flags.header_timeout_ms);
   http::Server server(options, [&api](http::Request& request) { return api.Handle(request); }, metrics);
   if (Status listening = server.Listen(); !listening.ok()) return Fail(listening);
   shutdown.Watch(server);
@@ -189,7 +191,10 @@ int Run(int argc, char** argv) {
   serve->add_flag("--secure-cookies", serve_flags.secure_cookies, "mark session cookies Secure (HTTPS)")
       ->envname("TOUCHPOINT_SECURE_COOKIES");
   serve->add_flag("--no-migrate", serve_flags.no_migrate, "do not apply migrations on start");
-  serve->add_flag("!--no-access-log", serve_flags.access_log, "do not write the JSON access log");
+  serve->add_flag("--no-access-log", serve_flags.no_access_log, "do not write the JSON access log");
+  serve->add_option("--header-timeout-ms", serve_flags.header_timeout_ms,
+                    "drop a client that has not sent its request headers within this time")
+      ->envname("TOUCHPOINT_HEADER_TIMEOUT_MS")->capture_default_str()->check(CLI::Range(100, 600'000));
   serve->add_option("--log-level", serve_flags.log_level, "trace, debug, info, warn, error")
       ->envname("TOUCHPOINT_LOG_LEVEL")->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
