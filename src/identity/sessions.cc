@@ -116,6 +116,12 @@ Result<std::optional<LoginTarget>> FindLoginTarget(store::Store& store, std::str
   return target;
 }
 
+// The e-mail as attempted, normalised and cut short: it came from the client, and it keys both the
+// audit entry and the throttle of e-mails without an account.
+std::string AttemptedEmail(const LoginAttempt& attempt) {
+  return TrimAndLowerAscii(attempt.email).substr(0, kMaxLoggedEmailBytes);
+}
+
 AuditContext LoginAuditContext(const LoginTarget& target, const LoginAttempt& attempt) {
   return AuditContext{.actor_type = target.user ? "user" : "anonymous",
                       .actor_id = target.user ? target.user->id : "",
@@ -131,14 +137,14 @@ Status RecordFailure(store::Store& store, const LoginTarget& target, const Login
   // The attempted e-mail is what an administrator needs to see a password-guessing campaign; it came
   // from the client, so it is cut short and any broken UTF-8 is replaced rather than rejected.
   const std::string details =
-      nlohmann::json{{"email", TrimAndLowerAscii(attempt.email).substr(0, kMaxLoggedEmailBytes)}, {"reason", reason}}
+      nlohmann::json{{"email", AttemptedEmail(attempt)}, {"reason", reason}}
           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return store.Write(target.tenant_id, [&](store::TenantTx& tx) -> Status {
     if (counted == Counted::kYes && target.user) {
       TP_RETURN_IF_ERROR(tx.Execute(kCountFailure, {target.user->id, std::int64_t{policy.max_failed_logins},
                                                     now + policy.lockout}));
     } else if (counted == Counted::kYes) {
-      TP_RETURN_IF_ERROR(tx.Execute(kCountUnknownEmailFailure, {TrimAndLowerAscii(attempt.email).substr(0, kMaxLoggedEmailBytes),
+      TP_RETURN_IF_ERROR(tx.Execute(kCountUnknownEmailFailure, {AttemptedEmail(attempt),
                                                                 std::int64_t{policy.max_failed_logins},
                                                                 now + policy.lockout}));
     }
@@ -221,7 +227,7 @@ Result<NewSession> Login(store::Store& store, const LoginAttempt& attempt, const
     std::optional<Micros> locked_until;
     TP_RETURN_IF_ERROR(store.Read(target->tenant_id, [&](store::TenantTx& tx) -> Status {
       TP_ASSIGN_OR_RETURN(auto row, tx.QueryOne(kUnknownEmailLockedUntil,
-                                                {TrimAndLowerAscii(attempt.email).substr(0, kMaxLoggedEmailBytes)}));
+                                                {AttemptedEmail(attempt)}));
       if (row) locked_until = row->OptionalInt(0);
       return Status::Ok();
     }));
