@@ -9,8 +9,10 @@
 
 #include "common/ids.h"
 #include "identity/validation.h"
+#include "profiles/identifiers.h"
 #include "profiles/sql_params.h"
 #include "profiles/text.h"
+#include "profiles/traits.h"
 
 namespace tp::profiles {
 namespace {
@@ -27,13 +29,22 @@ constexpr std::size_t kMaxSearchChars = 200;
 constexpr std::int64_t kBroadSearchTerms = 10'000;
 
 constexpr std::string_view kInsertCustomer =
-    "INSERT INTO customers (tenant_id, id, name, email, phone, traits, created_at, updated_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $7)";
+    "INSERT INTO customers (tenant_id, id, name, email, phone, traits, trait_times, created_at, updated_at, "
+    "first_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)";
+#define TP_CUSTOMER_COLUMNS                                                                                   \
+  "id, name, email, phone, traits, created_at, updated_at, trait_times, merged_into, first_seen_at, last_seen_at, " \
+  "channels, orders_count, revenue, refunds_count, refunded"
 constexpr std::string_view kSelectCustomer =
-    "SELECT id, name, email, phone, traits, created_at, updated_at FROM customers WHERE tenant_id = $1 AND id = $2";
+    "SELECT " TP_CUSTOMER_COLUMNS " FROM customers WHERE tenant_id = $1 AND id = $2";
+constexpr std::string_view kInsertBareCustomer =
+    "INSERT INTO customers (tenant_id, id, created_at, updated_at, first_seen_at) VALUES ($1, $2, $3, $3, $3)";
+constexpr std::string_view kSaveProfile =
+    "UPDATE customers SET name = $3, email = $4, phone = $5, traits = $6, trait_times = $7, updated_at = $8, "
+    "first_seen_at = $9, last_seen_at = $10, channels = $11, orders_count = $12, revenue = $13, refunds_count = $14, "
+    "refunded = $15 WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kCustomerExists = "SELECT 1 FROM customers WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kUpdateCustomer =
-    "UPDATE customers SET name = $3, email = $4, phone = $5, traits = $6, updated_at = $7 "
+    "UPDATE customers SET name = $3, email = $4, phone = $5, traits = $6, trait_times = $7, updated_at = $8 "
     "WHERE tenant_id = $1 AND id = $2";
 
 // Search terms: one row per (folded term, customer, kind). The primary key serves the prefix range;
@@ -51,7 +62,7 @@ constexpr std::string_view kTermPhone = "phone";
 // rare name means reading every customer; with it inside, SQLite iterates the (sorted) list through
 // the primary key and stops after the page.
 constexpr std::string_view kSelectCustomers =
-    "SELECT id, name, email, phone, traits, created_at, updated_at FROM customers WHERE tenant_id = $1";
+    "SELECT " TP_CUSTOMER_COLUMNS " FROM customers WHERE tenant_id = $1 AND merged_into IS NULL";
 constexpr std::string_view kAndIdAfter = " AND id > ";
 constexpr std::string_view kAndIdIs = " AND id = ";
 constexpr std::string_view kAndIdInTermsAfter =
@@ -86,14 +97,63 @@ constexpr std::string_view kCaseOfTeamsFrom =
     "SELECT 1 FROM cases WHERE tenant_id = $1 AND customer_id = $2 AND team_id IN (";
 constexpr std::string_view kCloseParenLimitOne = ") LIMIT 1";
 
+std::vector<std::string> SplitChannels(const std::string& channels) {
+  std::vector<std::string> list;
+  std::size_t begin = 0;
+  while (begin < channels.size()) {
+    std::size_t end = channels.find(',', begin);
+    if (end == std::string::npos) end = channels.size();
+    if (end > begin) list.push_back(channels.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return list;
+}
+
+std::string JoinChannels(const std::vector<std::string>& channels) {
+  std::string joined;
+  for (const std::string& channel : channels) joined += (joined.empty() ? "" : ",") + channel;
+  return joined;
+}
+
 Customer CustomerFromRow(const store::Row& row) {
   return Customer{.id = row.Text(0),
                   .name = row.Text(1),
                   .email = row.OptionalText(2),
                   .phone = row.OptionalText(3),
                   .traits_json = row.Text(4),
+                  .trait_times_json = row.Text(7),
                   .created_at = row.Int(5),
-                  .updated_at = row.Int(6)};
+                  .updated_at = row.Int(6),
+                  .merged_into = row.OptionalText(8),
+                  .computed = {.first_seen_at = row.OptionalInt(9),
+                               .last_seen_at = row.OptionalInt(10),
+                               .channels = SplitChannels(row.Text(11)),
+                               .orders_count = row.Int(12),
+                               .revenue = row.Real(13),
+                               .refunds_count = row.Int(14),
+                               .refunded = row.Real(15)}};
+}
+
+// Points the customer's e-mail and phone identifiers at it (identity resolution finds the profile by
+// them); another customer holding one is kConflict naming the field.
+Status AttachContactIdentifiers(store::TenantTx& tx, const Customer& customer, Micros at) {
+  if (customer.email) TP_RETURN_IF_ERROR(AttachIdentifier(tx, customer.id, {IdentifierKind::kEmail, *customer.email}, at));
+  if (customer.phone) TP_RETURN_IF_ERROR(AttachIdentifier(tx, customer.id, {IdentifierKind::kPhone, *customer.phone}, at));
+  return Status::Ok();
+}
+
+Status DetachReplaced(store::TenantTx& tx, const std::string& customer_id, IdentifierKind kind,
+                      const std::optional<std::string>& before, const std::optional<std::string>& after) {
+  if (!before || before == after) return Status::Ok();
+  const Status status = DetachIdentifier(tx, customer_id, {kind, *before});
+  return status.code() == ErrorCode::kNotFound ? Status::Ok() : status;
+}
+
+// Times for every trait of a whole traits object set at `at`.
+std::string TraitTimes(const json& traits, Micros at) {
+  json times = json::object();
+  for (const auto& [name, value] : traits.items()) times[name] = at;
+  return times.dump();
 }
 
 json OptionalJson(const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); }
@@ -290,9 +350,14 @@ Result<Customer> CreateCustomer(store::TenantTx& tx, const NewCustomer& input, c
   customer.created_at = input.created_at.value_or(now);
   customer.updated_at = customer.created_at;
 
+  const json traits = json::parse(customer.traits_json);
+  customer.trait_times_json = TraitTimes(traits, customer.created_at);
+  customer.computed.first_seen_at = customer.created_at;
   TP_RETURN_IF_ERROR(tx.Execute(kInsertCustomer, {customer.id, customer.name, store::Nullable(customer.email),
                                                   store::Nullable(customer.phone), customer.traits_json,
-                                                  customer.created_at}));
+                                                  customer.trait_times_json, customer.created_at}));
+  TP_RETURN_IF_ERROR(AttachContactIdentifiers(tx, customer, customer.created_at));
+  TP_RETURN_IF_ERROR(RecordTraitHistory(tx, customer.id, DiffTraits(json::object(), traits, customer.created_at), "api"));
   TP_RETURN_IF_ERROR(InsertSearchTerms(tx, customer));
   TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "customer.create", "customer", customer.id, {},
                                            CustomerJson(customer).dump()));
@@ -368,27 +433,71 @@ Result<Customer> UpdateCustomer(store::TenantTx& tx, std::string_view customer_i
     TP_ASSIGN_OR_RETURN(std::optional<std::string> phone, NormaliseOptional(*patch.phone, NormalisePhone));
     ApplyField("phone", customer.phone, std::move(phone), before, after);
   }
+  const Micros now = NowMicros();
+  std::vector<TraitChange> trait_changes;
   if (patch.traits_json) {
     TP_ASSIGN_OR_RETURN(std::string traits, NormaliseTraits(*patch.traits_json));
     if (traits != customer.traits_json) {
       before["traits"] = TraitsJson(customer.traits_json);
       after["traits"] = TraitsJson(traits);
+      trait_changes = DiffTraits(TraitsJson(customer.traits_json), TraitsJson(traits), now);
+      json times = json::parse(customer.trait_times_json, nullptr, false);
+      if (!times.is_object()) times = json::object();
+      for (const TraitChange& change : trait_changes) {
+        if (change.value.is_null()) {
+          times.erase(change.name);
+        } else {
+          times[change.name] = now;
+        }
+      }
+      customer.trait_times_json = times.dump();
       customer.traits_json = std::move(traits);
     }
   }
   if (after.empty()) return customer;
 
-  customer.updated_at = NowMicros();
+  customer.updated_at = now;
   TP_RETURN_IF_ERROR(tx.Execute(kUpdateCustomer, {customer.id, customer.name, store::Nullable(customer.email),
                                                   store::Nullable(customer.phone), customer.traits_json,
-                                                  customer.updated_at}));
+                                                  customer.trait_times_json, customer.updated_at}));
+  // A corrected address replaces the old one as an identifier; a removed one stops identifying.
+  TP_RETURN_IF_ERROR(DetachReplaced(tx, customer.id, IdentifierKind::kEmail, original.email, customer.email));
+  TP_RETURN_IF_ERROR(DetachReplaced(tx, customer.id, IdentifierKind::kPhone, original.phone, customer.phone));
+  TP_RETURN_IF_ERROR(AttachContactIdentifiers(tx, customer, now));
+  TP_RETURN_IF_ERROR(RecordTraitHistory(tx, customer.id, trait_changes, "api"));
   if (customer.name != original.name || customer.email != original.email || customer.phone != original.phone) {
-    TP_RETURN_IF_ERROR(tx.Execute(kDeleteTerms, {customer.id}));
-    TP_RETURN_IF_ERROR(InsertSearchTerms(tx, customer));
+    TP_RETURN_IF_ERROR(RewriteSearchTerms(tx, customer));
   }
   TP_RETURN_IF_ERROR(
       identity::RecordAudit(tx, audit, "customer.update", "customer", customer.id, before.dump(), after.dump()));
   return customer;
+}
+
+Status RewriteSearchTerms(store::TenantTx& tx, const Customer& customer) {
+  TP_RETURN_IF_ERROR(DeleteSearchTerms(tx, customer.id));
+  return InsertSearchTerms(tx, customer);
+}
+
+Status DeleteSearchTerms(store::TenantTx& tx, std::string_view customer_id) {
+  return tx.Execute(kDeleteTerms, {std::string(customer_id)}).status();
+}
+
+Result<std::string> InsertProfileFromEvent(store::TenantTx& tx, Micros first_seen_at) {
+  std::string id = NewId(kIdPrefix);
+  TP_RETURN_IF_ERROR(tx.Execute(kInsertBareCustomer, {id, first_seen_at}).status());
+  return id;
+}
+
+Status SaveProfile(store::TenantTx& tx, const Customer& customer) {
+  const ComputedAttributes& computed = customer.computed;
+  return tx
+      .Execute(kSaveProfile,
+               {customer.id, customer.name, store::Nullable(customer.email), store::Nullable(customer.phone),
+                customer.traits_json, customer.trait_times_json, customer.updated_at,
+                store::Nullable(computed.first_seen_at), store::Nullable(computed.last_seen_at),
+                JoinChannels(computed.channels), computed.orders_count, computed.revenue, computed.refunds_count,
+                computed.refunded})
+      .status();
 }
 
 }  // namespace tp::profiles

@@ -31,14 +31,29 @@ namespace tp::profiles {
 inline constexpr std::size_t kMaxCustomerNameChars = 200;
 inline constexpr std::size_t kMaxTraitsBytes = 16 * 1024;
 
+// Attributes computed from a profile's events and kept current by every write (ingest/).
+struct ComputedAttributes {
+  std::optional<Micros> first_seen_at;
+  std::optional<Micros> last_seen_at;
+  std::vector<std::string> channels;  // sorted: "web", "mobile", "server", "email", ...
+  std::int64_t orders_count = 0;      // "Order Completed" events
+  double revenue = 0;
+  std::int64_t refunds_count = 0;     // "Order Refunded" events
+  double refunded = 0;
+};
+
 struct Customer {
   std::string id;  // "cus_…"
   std::string name;
   std::optional<std::string> email;  // lower-case
   std::optional<std::string> phone;  // E.164, "+420777123456"
   std::string traits_json = "{}";    // always a JSON object
+  std::string trait_times_json = "{}";  // trait name → when its current value was set (micros)
   Micros created_at = 0;
   Micros updated_at = 0;
+  // Set when this profile was merged into another: the id it redirects to (ingest/merges.h).
+  std::optional<std::string> merged_into;
+  ComputedAttributes computed;
 };
 
 struct NewCustomer {
@@ -81,11 +96,12 @@ Result<std::string> NormalisePhone(std::string_view phone);
 // kInvalidArgument field "name", "email", "phone", "traits" or "created_at". Records "customer.create".
 Result<Customer> CreateCustomer(store::TenantTx& tx, const NewCustomer& customer,
                                 const identity::AuditContext& audit);
-// kNotFound when the tenant has no such customer.
+// kNotFound when the tenant has no such customer. A merged profile is returned as stored, with
+// merged_into set (callers follow it with ingest::LiveCustomerId).
 Result<Customer> GetCustomer(store::TenantTx& tx, std::string_view customer_id);
 // True when the tenant has the customer (one indexed read, for the modules that reference customers).
 Result<bool> CustomerExists(store::TenantTx& tx, std::string_view customer_id);
-// kInvalidArgument field "search" when the search text has no letter or digit.
+// Lists live profiles only (merged ones redirect). kInvalidArgument field "search" when the search text has no letter or digit.
 Result<Page<Customer>> ListCustomers(store::TenantTx& tx, const CustomerQuery& query, const PageRequest& page);
 // True when the customer has a case owned by one of `team_ids` (false for an unknown customer).
 Result<bool> CustomerVisibleToTeams(store::TenantTx& tx, std::string_view customer_id,
@@ -94,5 +110,18 @@ Result<bool> CustomerVisibleToTeams(store::TenantTx& tx, std::string_view custom
 // nothing; otherwise records "customer.update" with the changed fields before and after.
 Result<Customer> UpdateCustomer(store::TenantTx& tx, std::string_view customer_id, const CustomerPatch& patch,
                                 const identity::AuditContext& audit);
+
+// Rewrites the customer's rows in the search index from its name, e-mail and phone (after a change made
+// outside UpdateCustomer: ingestion, merges).
+Status RewriteSearchTerms(store::TenantTx& tx, const Customer& customer);
+// Removes the customer from the search index (merged and erased profiles are not found).
+Status DeleteSearchTerms(store::TenantTx& tx, std::string_view customer_id);
+
+// Inserts a profile that starts from an event (no name or contact data yet, so nothing to index or
+// audit: the event is the record). Returns the new id.
+Result<std::string> InsertProfileFromEvent(store::TenantTx& tx, Micros first_seen_at);
+// Writes back what ingestion changed: name, contact data, traits with their times and the computed
+// attributes. Does not touch the search index (RewriteSearchTerms does, when a searched field changed).
+Status SaveProfile(store::TenantTx& tx, const Customer& customer);
 
 }  // namespace tp::profiles

@@ -186,11 +186,108 @@ CREATE TABLE login_throttle (
 );
 )sql";
 
+// Customer data (issue 3). Profiles gain a redirect for merges and the computed attributes kept
+// current by ingestion; identifiers map every known handle of a person to the live profile; events
+// hold what sources sent (deduplicated by message id); trait history keeps every value a trait had.
+// `origin_customer_id` on rows that merges move records the profile the row belonged to before its
+// first move (NULL: never moved), which is what lets an unmerge hand each profile its own history back.
+constexpr std::string_view kCustomerData = R"sql(
+ALTER TABLE customers ADD COLUMN merged_into TEXT;
+ALTER TABLE customers ADD COLUMN trait_times TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE customers ADD COLUMN first_seen_at BIGINT;
+ALTER TABLE customers ADD COLUMN last_seen_at BIGINT;
+ALTER TABLE customers ADD COLUMN channels TEXT NOT NULL DEFAULT '';
+ALTER TABLE customers ADD COLUMN orders_count BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE customers ADD COLUMN revenue DOUBLE PRECISION NOT NULL DEFAULT 0;
+ALTER TABLE customers ADD COLUMN refunds_count BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE customers ADD COLUMN refunded DOUBLE PRECISION NOT NULL DEFAULT 0;
+CREATE INDEX customers_by_merged_into ON customers (tenant_id, merged_into);
+ALTER TABLE cases ADD COLUMN origin_customer_id TEXT;
+ALTER TABLE feedback_responses ADD COLUMN origin_customer_id TEXT;
+CREATE INDEX cases_by_customer_time ON cases (tenant_id, customer_id, created_at, id);
+CREATE INDEX feedback_by_customer_time ON feedback_responses (tenant_id, customer_id, created_at, id);
+CREATE TABLE customer_identifiers (
+  tenant_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  origin_customer_id TEXT,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, kind, value)
+);
+CREATE INDEX customer_identifiers_by_customer ON customer_identifiers (tenant_id, customer_id, kind);
+INSERT INTO customer_identifiers (tenant_id, kind, value, customer_id, created_at)
+  SELECT tenant_id, 'email', email, id, created_at FROM customers WHERE email IS NOT NULL
+  ON CONFLICT (tenant_id, kind, value) DO NOTHING;
+INSERT INTO customer_identifiers (tenant_id, kind, value, customer_id, created_at)
+  SELECT tenant_id, 'phone', phone, id, created_at FROM customers WHERE phone IS NOT NULL
+  ON CONFLICT (tenant_id, kind, value) DO NOTHING;
+UPDATE customers SET first_seen_at = created_at;
+CREATE TABLE events (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  origin_customer_id TEXT,
+  type TEXT NOT NULL,
+  name TEXT NOT NULL DEFAULT '',
+  user_id TEXT,
+  anonymous_id TEXT,
+  channel TEXT NOT NULL DEFAULT '',
+  amount DOUBLE PRECISION,
+  properties TEXT NOT NULL DEFAULT '{}',
+  context TEXT NOT NULL DEFAULT '{}',
+  occurred_at BIGINT NOT NULL,
+  received_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE UNIQUE INDEX events_by_message ON events (tenant_id, message_id);
+CREATE INDEX events_by_customer_time ON events (tenant_id, customer_id, occurred_at, id);
+CREATE TABLE trait_history (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  origin_customer_id TEXT,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  set_at BIGINT NOT NULL,
+  source TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX trait_history_by_customer ON trait_history (tenant_id, customer_id, name, set_at);
+CREATE TABLE customer_merges (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  survivor_id TEXT NOT NULL,
+  merged_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  actor_type TEXT NOT NULL,
+  actor_id TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  undone_at BIGINT,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX customer_merges_by_survivor ON customer_merges (tenant_id, survivor_id, id);
+CREATE INDEX customer_merges_by_merged ON customer_merges (tenant_id, merged_id, id);
+CREATE TABLE customer_notes (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  origin_customer_id TEXT,
+  author_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX customer_notes_by_customer_time ON customer_notes (tenant_id, customer_id, created_at, id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
     Migration{3, "customer search, CX list indexes", kCxIndexes},
     Migration{4, "sign-in throttle for unknown e-mails", kLoginThrottle},
+    Migration{5, "customer data: identifiers, events, merges, trait history, notes", kCustomerData},
 };
 
 }  // namespace

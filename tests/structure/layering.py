@@ -19,10 +19,17 @@ ALLOWED = {
     "profiles": {"common", "store", "identity"},
     "cases": {"common", "store", "identity", "profiles"},
     "feedback": {"common", "store", "identity", "profiles"},
-    "demo": {"common", "store", "identity", "profiles", "cases", "feedback"},
+    "events": {"common", "store", "identity", "profiles"},
+    "ingest": {"common", "store", "identity", "profiles", "cases", "feedback", "events"},
+    "timeline": {"common", "store", "identity", "profiles", "cases", "feedback", "events"},
+    "privacy": {"common", "store", "identity", "profiles", "cases", "feedback", "events", "ingest", "timeline"},
+    "transfer": {"common", "store", "identity", "profiles", "events", "ingest"},
+    "demo": {"common", "store", "identity", "profiles", "cases", "feedback", "events", "ingest"},
     "http": {"common"},
-    "api": {"common", "store", "identity", "profiles", "cases", "feedback", "http"},
-    "app": {"common", "store", "identity", "profiles", "cases", "feedback", "demo", "http", "api"},
+    "api": {"common", "store", "identity", "profiles", "cases", "feedback", "events", "ingest", "timeline",
+            "privacy", "transfer", "http"},
+    "app": {"common", "store", "identity", "profiles", "cases", "feedback", "events", "ingest", "timeline",
+            "privacy", "transfer", "demo", "http", "api"},
 }
 # Only these files may include Boost (the server, and the tests that talk to it over sockets).
 BOOST_ALLOWED = {"http/server.cc", "http/server_test.cc"}

@@ -1,0 +1,144 @@
+// Storing and listing events.
+#include <charconv>
+
+#include "common/ids.h"
+#include "events/events.h"
+#include "profiles/sql_params.h"
+
+namespace tp::events {
+namespace {
+
+using profiles::Sql;
+using profiles::SqlParams;
+
+constexpr std::string_view kIdPrefix = "evt_";
+constexpr std::string_view kInsertHead =
+    "INSERT INTO events (tenant_id, id, message_id, customer_id, type, name, user_id, anonymous_id, channel, amount, "
+    "properties, context, occurred_at, received_at) VALUES ";
+constexpr std::string_view kInsertTail = " ON CONFLICT (tenant_id, message_id) DO NOTHING RETURNING message_id";
+constexpr std::string_view kColumns =
+    "id, message_id, customer_id, type, name, user_id, anonymous_id, channel, amount, properties, context, "
+    "occurred_at, received_at";
+
+Event EventFromRow(const store::Row& row) {
+  const Result<EventType> type = ParseEventType(row.Text(3));
+  return Event{.id = row.Text(0),
+               .message_id = row.Text(1),
+               .customer_id = row.Text(2),
+               .type = type.ok() ? *type : EventType::kTrack,
+               .name = row.Text(4),
+               .user_id = row.OptionalText(5),
+               .anonymous_id = row.OptionalText(6),
+               .channel = row.Text(7),
+               .amount = row.IsNull(8) ? std::nullopt : std::optional<double>(row.Real(8)),
+               .properties_json = row.Text(9),
+               .context_json = row.Text(10),
+               .occurred_at = row.Int(11),
+               .received_at = row.Int(12)};
+}
+
+// Appends one row's placeholders and values.
+void BindEvent(SqlParams& params, std::string& sql, const Event& event) {
+  sql += Sql({"($1, ", params.Bind(event.id), ", ", params.Bind(event.message_id), ", ", params.Bind(event.customer_id),
+              ", ", params.Bind(std::string(EventTypeName(event.type))), ", ", params.Bind(event.name), ", ",
+              params.Bind(store::Nullable(event.user_id)), ", ", params.Bind(store::Nullable(event.anonymous_id)), ", ",
+              params.Bind(event.channel), ", ", params.Bind(store::Nullable(event.amount)), ", ",
+              params.Bind(event.properties_json), ", ", params.Bind(event.context_json), ", ",
+              params.Bind(event.occurred_at), ", ", params.Bind(event.received_at), ")"});
+}
+
+// The cursor of a time-ordered list: "<occurred_at>:<id>".
+std::string TimeCursorOf(const Event& event) { return std::to_string(event.occurred_at) + ":" + event.id; }
+
+Result<std::pair<Micros, std::string>> ParseTimeCursor(std::string_view cursor) {
+  const std::size_t colon = cursor.find(':');
+  Micros at = 0;
+  if (colon == std::string_view::npos ||
+      std::from_chars(cursor.data(), cursor.data() + colon, at).ptr != cursor.data() + colon) {
+    return InvalidArgument("cursor is not one this list handed out", "cursor");
+  }
+  return std::pair{at, std::string(cursor.substr(colon + 1))};
+}
+
+}  // namespace
+
+Event EventFromMessage(const Message& message, std::string customer_id) {
+  const bool carries_traits = message.type == EventType::kIdentify || message.type == EventType::kGroup;
+  return Event{.id = NewId(kIdPrefix),
+               .message_id = message.message_id,
+               .customer_id = std::move(customer_id),
+               .type = message.type,
+               .name = message.name,
+               .user_id = message.user_id,
+               .anonymous_id = message.anonymous_id,
+               .channel = message.channel,
+               .amount = message.amount,
+               .properties_json = (carries_traits ? message.traits : message.properties).dump(),
+               .context_json = message.context.dump(),
+               .occurred_at = message.occurred_at,
+               .received_at = message.received_at};
+}
+
+Result<std::vector<std::string>> InsertEvents(store::TenantTx& tx, const std::vector<Event>& events) {
+  std::vector<std::string> stored;
+  stored.reserve(events.size());
+  // Chunks of power-of-two sizes: few rows per statement would cost a round trip each, and a statement
+  // per batch size would crowd the prepared-statement caches; this needs at most 7 distinct statements.
+  constexpr std::size_t kLargestChunk = 64;
+  std::size_t next = 0;
+  while (next < events.size()) {
+    std::size_t chunk = kLargestChunk;
+    while (chunk > events.size() - next) chunk /= 2;
+    SqlParams params;
+    std::string sql(kInsertHead);
+    for (std::size_t i = next; i < next + chunk; ++i) {
+      if (i > next) sql += ", ";
+      BindEvent(params, sql, events[i]);
+    }
+    sql += kInsertTail;
+    TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+    for (const store::Row& row : rows) stored.push_back(row.Text(0));
+    next += chunk;
+  }
+  return stored;
+}
+
+Result<Page<Event>> ListEvents(store::TenantTx& tx, const EventQuery& query, const PageRequest& page) {
+  SqlParams params;
+  std::string sql = Sql({"SELECT ", kColumns, " FROM events WHERE tenant_id = $1"});
+  if (query.type) sql += Sql({" AND type = ", params.Bind(std::string(EventTypeName(*query.type)))});
+  if (query.name) sql += Sql({" AND name = ", params.Bind(*query.name)});
+  const std::string limit = std::to_string(page.limit + 1);
+  if (query.customer_id) {
+    // A customer's events in the order they happened, newest first (the timeline's order).
+    sql += Sql({" AND customer_id = ", params.Bind(*query.customer_id)});
+    if (!page.after_id.empty()) {
+      TP_ASSIGN_OR_RETURN(const auto cursor, ParseTimeCursor(page.after_id));
+      const std::string at = params.Bind(cursor.first);
+      sql += Sql({" AND (occurred_at < ", at, " OR (occurred_at = ", at, " AND id < ", params.Bind(cursor.second), "))"});
+    }
+    sql += Sql({" ORDER BY occurred_at DESC, id DESC LIMIT ", limit});
+  } else {
+    // Across customers in the order they arrived (ids are time-ordered), newest first: the primary key
+    // serves it, so ingestion pays for no extra index.
+    if (!page.after_id.empty()) sql += Sql({" AND id < ", params.Bind(page.after_id)});
+    sql += Sql({" ORDER BY id DESC LIMIT ", limit});
+  }
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+  std::vector<Event> events;
+  events.reserve(rows.size());
+  for (const store::Row& row : rows) events.push_back(EventFromRow(row));
+  if (query.customer_id) return MakePage(std::move(events), page.limit, TimeCursorOf);
+  return MakePage(std::move(events), page.limit, [](const Event& event) { return event.id; });
+}
+
+Result<Event> GetEvent(store::TenantTx& tx, std::string_view event_id) {
+  if (!LooksLikeId(event_id, kIdPrefix)) return NotFound("no such event");
+  TP_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                      tx.QueryOne(Sql({"SELECT ", kColumns, " FROM events WHERE tenant_id = $1 AND id = $2"}),
+                                  {std::string(event_id)}));
+  if (!row) return NotFound("no such event");
+  return EventFromRow(*row);
+}
+
+}  // namespace tp::events

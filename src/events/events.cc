@@ -1,0 +1,314 @@
+// Parsing and validation of incoming messages (Segment's shape and touchpoint's own).
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "common/crypto.h"
+#include "common/ids.h"
+#include "events/events.h"
+#include "identity/validation.h"
+#include "profiles/text.h"
+
+namespace tp::events {
+namespace {
+
+using nlohmann::json;
+using profiles::Identifier;
+using profiles::IdentifierKind;
+
+constexpr std::array<std::string_view, 6> kTypeNames = {"identify", "track", "page", "screen", "group", "alias"};
+// Events before this are a device with a reset clock, not history.
+constexpr Micros kEarliestEvent = 946'684'800'000'000;  // 2000-01-01T00:00:00Z
+
+int DepthOf(const json& value) {
+  if (!value.is_structured()) return 0;
+  int deepest = 0;
+  for (const json& child : value) deepest = std::max(deepest, DepthOf(child));
+  return deepest + 1;
+}
+
+// A JSON object field (properties, traits, context): absent → {}, otherwise an object within the limits.
+Result<json> ObjectField(const json& message, std::string_view field, std::size_t max_bytes) {
+  const auto it = message.find(field);
+  if (it == message.end() || it->is_null()) return json::object();
+  if (!it->is_object()) return InvalidArgument(std::string(field) + " must be a JSON object", std::string(field));
+  if (DepthOf(*it) > kMaxEventDepth) {
+    return InvalidArgument(std::string(field) + " is nested more than " + std::to_string(kMaxEventDepth) + " levels",
+                           std::string(field));
+  }
+  if (it->dump().size() > max_bytes) {
+    return InvalidArgument(std::string(field) + " must be at most " + std::to_string(max_bytes / 1024) + " KiB",
+                           std::string(field));
+  }
+  return *it;
+}
+
+// A string field that Segment also accepts as a number (userId: 42).
+Result<std::optional<std::string>> IdField(const json& message, std::string_view field, std::size_t max_chars) {
+  const auto it = message.find(field);
+  if (it == message.end() || it->is_null()) return std::optional<std::string>();
+  std::string text;
+  if (it->is_string()) {
+    text = it->get<std::string>();
+  } else if (it->is_number_integer()) {
+    text = it->dump();
+  } else {
+    return InvalidArgument(std::string(field) + " must be a string", std::string(field));
+  }
+  TP_ASSIGN_OR_RETURN(std::string cleaned, profiles::CleanLine(text, field, max_chars, /*required=*/false));
+  if (cleaned.empty()) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(cleaned));
+}
+
+Result<std::optional<Micros>> TimeField(const json& message, std::string_view field) {
+  const auto it = message.find(field);
+  if (it == message.end() || it->is_null()) return std::optional<Micros>();
+  if (!it->is_string()) return InvalidArgument(std::string(field) + " must be an ISO 8601 timestamp", std::string(field));
+  const std::optional<Micros> at = ParseTimestamp(it->get<std::string>());
+  if (!at) {
+    return InvalidArgument(std::string(field) + " must be an ISO 8601 timestamp with a time zone, e.g. "
+                           "2026-11-25T10:00:00.000Z", std::string(field));
+  }
+  return at;
+}
+
+// Segment's clock-skew correction: the client's clock is off by (sentAt − receivedAt), so the event
+// happened at timestamp − that offset.
+Result<Micros> OccurredAt(std::optional<Micros> timestamp, std::optional<Micros> sent_at, Micros received_at,
+                          std::string_view field) {
+  Micros at = received_at;
+  if (timestamp) at = sent_at ? received_at - (*sent_at - *timestamp) : *timestamp;
+  if (at > received_at + kMaxFutureSkew) {
+    return InvalidArgument(std::string(field) + " is more than 24 hours in the future (after clock-skew correction)",
+                           std::string(field));
+  }
+  if (at < kEarliestEvent) return InvalidArgument(std::string(field) + " is before the year 2000", std::string(field));
+  return at;
+}
+
+std::optional<double> NumberOf(const json& value) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_string()) {
+    try {
+      std::size_t used = 0;
+      const std::string text = value.get<std::string>();
+      const double number = std::stod(text, &used);
+      if (used == text.size() && std::isfinite(number)) return number;
+    } catch (const std::exception&) {
+    }
+  }
+  return std::nullopt;
+}
+
+// Orders and refunds carry their amount as revenue, total or value (Segment's e-commerce spec).
+std::optional<double> AmountOf(const Message& message) {
+  if (message.type != EventType::kTrack || (message.name != kOrderCompleted && message.name != kOrderRefunded)) {
+    return std::nullopt;
+  }
+  for (const char* key : {"revenue", "total", "value"}) {
+    const auto it = message.properties.find(key);
+    if (it == message.properties.end()) continue;
+    if (const std::optional<double> amount = NumberOf(*it)) return amount;
+  }
+  return std::nullopt;
+}
+
+void AddIdentifier(Message& message, const Identifier& identifier) {
+  for (const Identifier& known : message.identifiers) {
+    if (known == identifier) return;
+  }
+  message.identifiers.push_back(identifier);
+}
+
+// Contact points found in traits link the profile only when they are valid; an invalid one stays a
+// plain trait (an SDK's typo should not lose the event).
+void AddTraitIdentifiers(Message& message, const json& traits) {
+  for (const auto& [key, kind] : {std::pair{"email", IdentifierKind::kEmail}, std::pair{"phone", IdentifierKind::kPhone}}) {
+    const auto it = traits.find(key);
+    if (it == traits.end() || !it->is_string()) continue;
+    if (Result<Identifier> identifier = profiles::NormaliseIdentifier(kind, it->get<std::string>()); identifier.ok()) {
+      AddIdentifier(message, *identifier);
+    }
+  }
+}
+
+// context.externalIds: [{"id": "+420…", "type": "whatsapp"}, …]. Explicit identifiers must be valid.
+Status AddExternalIds(Message& message) {
+  const auto it = message.context.find("externalIds");
+  if (it == message.context.end()) return Status::Ok();
+  if (!it->is_array()) return InvalidArgument("context.externalIds must be an array", "context.externalIds");
+  for (const json& entry : *it) {
+    if (!entry.is_object() || !entry.contains("id") || !entry.contains("type") || !entry["type"].is_string() ||
+        !(entry["id"].is_string() || entry["id"].is_number_integer())) {
+      return InvalidArgument("each of context.externalIds needs a string id and type", "context.externalIds");
+    }
+    const Result<IdentifierKind> kind = profiles::ParseIdentifierKind(entry["type"].get<std::string>());
+    if (!kind.ok()) continue;  // other systems' ids (e.g. ga_client_id) are kept in context, not resolved
+    const std::string id = entry["id"].is_string() ? entry["id"].get<std::string>() : entry["id"].dump();
+    TP_ASSIGN_OR_RETURN(Identifier identifier, profiles::NormaliseIdentifier(*kind, id, "context.externalIds"));
+    AddIdentifier(message, identifier);
+  }
+  return Status::Ok();
+}
+
+std::string DefaultChannel(EventType type) {
+  switch (type) {
+    case EventType::kPage: return "web";
+    case EventType::kScreen: return "mobile";
+    default: return "server";
+  }
+}
+
+Result<std::string> ChannelField(const json& message, EventType type) {
+  TP_ASSIGN_OR_RETURN(std::optional<std::string> channel, IdField(message, "channel", 40));
+  return channel ? identity::TrimAndLowerAscii(*channel) : DefaultChannel(type);
+}
+
+Result<std::string> NameOf(const json& message, EventType type) {
+  std::optional<std::string> name;
+  switch (type) {
+    case EventType::kTrack: {
+      TP_ASSIGN_OR_RETURN(name, IdField(message, "event", kMaxEventNameChars));
+      if (!name) return InvalidArgument("a track call needs an event name", "event");
+      break;
+    }
+    case EventType::kPage:
+    case EventType::kScreen: {
+      TP_ASSIGN_OR_RETURN(name, IdField(message, "name", kMaxEventNameChars));
+      break;
+    }
+    case EventType::kGroup: {
+      TP_ASSIGN_OR_RETURN(name, IdField(message, "groupId", kMaxEventNameChars));
+      if (!name) return InvalidArgument("a group call needs a groupId", "groupId");
+      break;
+    }
+    default: break;
+  }
+  return name.value_or("");
+}
+
+// Fills the parts common to both shapes once type, ids, name, payload and times are known.
+Result<Message> Finish(Message message) {
+  if (message.user_id) {
+    TP_ASSIGN_OR_RETURN(Identifier user, profiles::NormaliseIdentifier(IdentifierKind::kUserId, *message.user_id, "userId"));
+    AddIdentifier(message, user);
+  }
+  if (message.anonymous_id) {
+    TP_ASSIGN_OR_RETURN(Identifier anonymous, profiles::NormaliseIdentifier(IdentifierKind::kAnonymousId,
+                                                                             *message.anonymous_id, "anonymousId"));
+    AddIdentifier(message, anonymous);
+  }
+  if (message.type == EventType::kIdentify) AddTraitIdentifiers(message, message.traits);
+  if (const auto traits = message.context.find("traits"); traits != message.context.end() && traits->is_object()) {
+    AddTraitIdentifiers(message, *traits);
+  }
+  TP_RETURN_IF_ERROR(AddExternalIds(message));
+  if (message.identifiers.empty()) {
+    return InvalidArgument("a message needs a userId or an anonymousId", "userId");
+  }
+  message.amount = AmountOf(message);
+  return message;
+}
+
+}  // namespace
+
+std::string_view EventTypeName(EventType type) { return kTypeNames[static_cast<std::size_t>(type)]; }
+
+Result<EventType> ParseEventType(std::string_view name) {
+  for (std::size_t i = 0; i < kTypeNames.size(); ++i) {
+    if (kTypeNames[i] == name) return static_cast<EventType>(i);
+  }
+  return InvalidArgument("type must be one of identify, track, page, screen, group, alias", "type");
+}
+
+Result<Message> ParseSegmentMessage(const json& input, const ReceiptTimes& times, std::optional<EventType> default_type) {
+  if (!input.is_object()) return InvalidArgument("a message must be a JSON object");
+  Message message;
+  if (default_type) {
+    message.type = *default_type;
+  } else {
+    const auto type = input.find("type");
+    if (type == input.end() || !type->is_string()) return InvalidArgument("type is required", "type");
+    TP_ASSIGN_OR_RETURN(message.type, ParseEventType(type->get<std::string>()));
+  }
+  TP_ASSIGN_OR_RETURN(message.user_id, IdField(input, "userId", profiles::kMaxIdentifierChars));
+  TP_ASSIGN_OR_RETURN(message.anonymous_id, IdField(input, "anonymousId", profiles::kMaxIdentifierChars));
+  TP_ASSIGN_OR_RETURN(message.name, NameOf(input, message.type));
+  const bool has_traits = message.type == EventType::kIdentify || message.type == EventType::kGroup;
+  if (has_traits) {
+    TP_ASSIGN_OR_RETURN(message.traits, ObjectField(input, "traits", kMaxPropertiesBytes));
+  } else {
+    TP_ASSIGN_OR_RETURN(message.properties, ObjectField(input, "properties", kMaxPropertiesBytes));
+  }
+  TP_ASSIGN_OR_RETURN(message.context, ObjectField(input, "context", kMaxContextBytes));
+  if (message.type == EventType::kAlias) {
+    TP_ASSIGN_OR_RETURN(message.previous_id, IdField(input, "previousId", profiles::kMaxIdentifierChars));
+    if (!message.previous_id) return InvalidArgument("an alias call needs a previousId", "previousId");
+    if (!message.user_id) return InvalidArgument("an alias call needs a userId", "userId");
+  }
+  TP_ASSIGN_OR_RETURN(message.channel, ChannelField(input, message.type));
+
+  TP_ASSIGN_OR_RETURN(std::optional<Micros> timestamp, TimeField(input, "timestamp"));
+  if (!timestamp) {
+    TP_ASSIGN_OR_RETURN(timestamp, TimeField(input, "originalTimestamp"));
+  }
+  TP_ASSIGN_OR_RETURN(std::optional<Micros> sent_at, TimeField(input, "sentAt"));
+  if (!sent_at) sent_at = times.sent_at;
+  TP_ASSIGN_OR_RETURN(message.occurred_at, OccurredAt(timestamp, sent_at, times.received_at, "timestamp"));
+  message.received_at = times.received_at;
+
+  TP_ASSIGN_OR_RETURN(std::optional<std::string> message_id, IdField(input, "messageId", kMaxMessageIdChars));
+  // Without a messageId the content is the identity, so an SDK's retry of the same call still dedupes.
+  message.message_id = message_id ? *message_id : "content:" + Sha256Hex(input.dump());
+  return Finish(std::move(message));
+}
+
+Result<Message> ParseNativeMessage(const json& input, Micros received_at) {
+  if (!input.is_object()) return InvalidArgument("an event must be a JSON object");
+  static const std::array<std::string_view, 9> kFields = {"id",     "type",    "name",       "occurred_at", "customer",
+                                                          "traits", "context", "properties", "channel"};
+  for (const auto& [key, value] : input.items()) {
+    if (std::find(kFields.begin(), kFields.end(), key) == kFields.end()) {
+      return InvalidArgument("unknown field '" + key + "'", key);
+    }
+  }
+  Message message;
+  const auto type = input.find("type");
+  if (type == input.end() || !type->is_string()) return InvalidArgument("type is required", "type");
+  TP_ASSIGN_OR_RETURN(message.type, ParseEventType(type->get<std::string>()));
+  if (message.type == EventType::kAlias) {
+    return InvalidArgument("alias is a Segment call; link identifiers through customer instead", "type");
+  }
+  TP_ASSIGN_OR_RETURN(std::optional<std::string> name, IdField(input, "name", kMaxEventNameChars));
+  if (message.type == EventType::kTrack && !name) return InvalidArgument("a track event needs a name", "name");
+  message.name = name.value_or("");
+  TP_ASSIGN_OR_RETURN(message.properties, ObjectField(input, "properties", kMaxPropertiesBytes));
+  TP_ASSIGN_OR_RETURN(message.traits, ObjectField(input, "traits", kMaxPropertiesBytes));
+  TP_ASSIGN_OR_RETURN(message.context, ObjectField(input, "context", kMaxContextBytes));
+  TP_ASSIGN_OR_RETURN(message.channel, ChannelField(input, message.type));
+
+  const auto customer = input.find("customer");
+  if (customer == input.end() || !customer->is_object() || customer->empty()) {
+    return InvalidArgument("customer must be an object naming at least one identifier, e.g. {\"email\": …}",
+                           "customer");
+  }
+  for (const auto& [key, value] : customer->items()) {
+    const std::string field = "customer." + key;
+    const Result<IdentifierKind> kind = profiles::ParseIdentifierKind(key);
+    if (!kind.ok()) return InvalidArgument("unknown identifier kind '" + key + "'", field);
+    if (!value.is_string()) return InvalidArgument(field + " must be a string", field);
+    TP_ASSIGN_OR_RETURN(Identifier identifier, profiles::NormaliseIdentifier(*kind, value.get<std::string>(), field));
+    if (*kind == IdentifierKind::kUserId) message.user_id = identifier.value;
+    if (*kind == IdentifierKind::kAnonymousId) message.anonymous_id = identifier.value;
+    AddIdentifier(message, identifier);
+  }
+  TP_ASSIGN_OR_RETURN(std::optional<Micros> occurred_at, TimeField(input, "occurred_at"));
+  TP_ASSIGN_OR_RETURN(message.occurred_at, OccurredAt(occurred_at, std::nullopt, received_at, "occurred_at"));
+  message.received_at = received_at;
+  TP_ASSIGN_OR_RETURN(std::optional<std::string> id, IdField(input, "id", kMaxMessageIdChars));
+  // Without an id the event is new every time: a client that retries should send one.
+  message.message_id = id ? *id : NewId("msg_");
+  return Finish(std::move(message));
+}
+
+}  // namespace tp::events

@@ -1,0 +1,117 @@
+// Customer events: what sources tell touchpoint a person did (Segment's identify, track, page, screen,
+// group and alias calls, or the same data in touchpoint's own shape). This module turns a message into
+// a validated Event and stores and lists events; deciding which profile an event belongs to is
+// ingest/'s job.
+//
+//   TP_ASSIGN_OR_RETURN(Message message, ParseSegmentMessage(json, {.received_at = now, .sent_at = batch_sent_at}));
+//   ... ingest resolves message.identifiers to a customer ...
+//   TP_ASSIGN_OR_RETURN(std::vector<std::string> stored, InsertEvents(tx, events));   // skips known message ids
+//
+// Time: Segment corrects the client's clock with `sentAt`: timestamp' = receivedAt − (sentAt − timestamp),
+// so a device whose clock is an hour off still lands its events at the right time. A corrected time more
+// than kMaxFutureSkew after receipt is refused, as is one before 2000-01-01 (a device with a reset clock).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/pagination.h"
+#include "common/status.h"
+#include "profiles/identifiers.h"
+#include "store/store.h"
+
+namespace tp::events {
+
+enum class EventType { kIdentify, kTrack, kPage, kScreen, kGroup, kAlias };
+std::string_view EventTypeName(EventType type);  // "identify", "track", ...
+// kInvalidArgument field "type" for anything else.
+Result<EventType> ParseEventType(std::string_view name);
+
+inline constexpr std::size_t kMaxMessageIdChars = 200;
+inline constexpr std::size_t kMaxEventNameChars = 200;
+inline constexpr std::size_t kMaxPropertiesBytes = 32 * 1024;  // properties or traits, as JSON text
+inline constexpr std::size_t kMaxContextBytes = 16 * 1024;
+inline constexpr int kMaxEventDepth = 16;
+inline constexpr Micros kMaxFutureSkew = 24LL * 3600 * 1'000'000;  // after clock-skew correction
+
+// The well-known events whose properties feed a profile's computed attributes.
+inline constexpr std::string_view kOrderCompleted = "Order Completed";
+inline constexpr std::string_view kOrderRefunded = "Order Refunded";
+
+// One validated message, ready to be resolved to a profile and stored.
+struct Message {
+  std::string message_id;  // the source's id, or one generated from the content when absent
+  EventType type = EventType::kTrack;
+  std::string name;  // track: event; page/screen: name; group: group id; else ""
+  std::optional<std::string> user_id;
+  std::optional<std::string> anonymous_id;
+  std::optional<std::string> previous_id;  // alias: the identity being linked to user_id
+  // Every identifier the message names, normalised (userId, anonymousId, traits.email/phone,
+  // context.traits, context.externalIds): the links identity resolution works with.
+  std::vector<profiles::Identifier> identifiers;
+  nlohmann::json properties = nlohmann::json::object();  // track/page/screen properties
+  nlohmann::json traits = nlohmann::json::object();      // identify/group traits
+  nlohmann::json context = nlohmann::json::object();
+  std::string channel;                // "web", "mobile", "server", or a source's own channel
+  std::optional<double> amount;       // revenue/total of orders and refunds
+  Micros occurred_at = 0;             // corrected for clock skew
+  Micros received_at = 0;
+};
+
+struct ReceiptTimes {
+  Micros received_at = 0;
+  std::optional<Micros> sent_at;  // the batch's sentAt, used when a message has none of its own
+};
+
+// Parses one message of Segment's HTTP tracking API (https://segment.com/docs/connections/sources/catalog/libraries/server/http-api/).
+// `default_type` is used when the message has no "type" (the single-call endpoints /v1/track etc.).
+// Unknown top-level fields are ignored as Segment does; wrong types, missing required fields, values
+// over the limits and bad timestamps are kInvalidArgument naming the field ("userId", "event", …).
+Result<Message> ParseSegmentMessage(const nlohmann::json& message, const ReceiptTimes& times,
+                                    std::optional<EventType> default_type = std::nullopt);
+
+// touchpoint's own shape (POST /api/v1/events):
+//   {"id": "…", "type": "track", "name": "Order Completed", "occurred_at": "2026-11-25T10:00:00Z",
+//    "customer": {"user_id": "u1", "email": "…", "phone": "…", "anonymous_id": "…", "whatsapp": "…", …},
+//    "properties": {…}, "traits": {…}, "channel": "web"}
+// Unknown fields are kInvalidArgument (as everywhere in the native API).
+Result<Message> ParseNativeMessage(const nlohmann::json& message, Micros received_at);
+
+struct Event {
+  std::string id;  // "evt_…"
+  std::string message_id;
+  std::string customer_id;
+  EventType type = EventType::kTrack;
+  std::string name;
+  std::optional<std::string> user_id;
+  std::optional<std::string> anonymous_id;
+  std::string channel;
+  std::optional<double> amount;
+  std::string properties_json = "{}";  // properties, or traits for identify/group
+  std::string context_json = "{}";
+  Micros occurred_at = 0;
+  Micros received_at = 0;
+};
+
+// A stored event from a message attributed to `customer_id`.
+Event EventFromMessage(const Message& message, std::string customer_id);
+
+// Inserts the events in one statement per chunk. Events whose message id the tenant already has are
+// skipped (a retried batch is not counted twice); returns the message ids that were new.
+Result<std::vector<std::string>> InsertEvents(store::TenantTx& tx, const std::vector<Event>& events);
+
+struct EventQuery {
+  std::optional<std::string> customer_id;
+  std::optional<EventType> type;
+  std::optional<std::string> name;
+};
+// Newest first (by occurred_at, then id).
+Result<Page<Event>> ListEvents(store::TenantTx& tx, const EventQuery& query, const PageRequest& page);
+Result<Event> GetEvent(store::TenantTx& tx, std::string_view event_id);
+
+}  // namespace tp::events

@@ -1,0 +1,173 @@
+#include "events/events.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/ids.h"
+#include "profiles/testing.h"
+#include "store/testing.h"
+
+namespace tp::events {
+namespace {
+
+using nlohmann::json;
+using profiles::Identifier;
+using profiles::IdentifierKind;
+using ::testing::Contains;
+
+const Micros kNow = *ParseTimestamp("2026-11-25T12:00:00Z");
+
+Result<Message> Parse(const json& message, std::optional<Micros> batch_sent_at = std::nullopt) {
+  return ParseSegmentMessage(message, {.received_at = kNow, .sent_at = batch_sent_at});
+}
+
+std::string FieldOf(const Result<Message>& result) { return result.ok() ? "" : result.status().field(); }
+
+TEST(SegmentMessageTest, IdentifyCollectsEveryIdentifier) {
+  const Result<Message> message = Parse(json::parse(R"({
+    "type": "identify", "userId": "u-1", "anonymousId": "a-1", "messageId": "m-1",
+    "traits": {"email": " Jana@Example.CZ ", "phone": "+420 777 123 456", "plan": "pro"},
+    "context": {"externalIds": [{"id": "+420 777 000 111", "type": "whatsapp", "collection": "users"},
+                                {"id": "GA1.2.3", "type": "ga_client_id"}]},
+    "timestamp": "2026-11-25T11:00:00.000Z"})"));
+  ASSERT_TRUE(message.ok()) << message.status().ToString();
+  EXPECT_EQ(message->type, EventType::kIdentify);
+  EXPECT_EQ(message->message_id, "m-1");
+  EXPECT_THAT(message->identifiers, Contains(Identifier{IdentifierKind::kUserId, "u-1"}));
+  EXPECT_THAT(message->identifiers, Contains(Identifier{IdentifierKind::kAnonymousId, "a-1"}));
+  EXPECT_THAT(message->identifiers, Contains(Identifier{IdentifierKind::kEmail, "jana@example.cz"}));
+  EXPECT_THAT(message->identifiers, Contains(Identifier{IdentifierKind::kPhone, "+420777123456"}));
+  EXPECT_THAT(message->identifiers, Contains(Identifier{IdentifierKind::kWhatsapp, "+420777000111"}));
+  EXPECT_EQ(message->identifiers.size(), 5u);
+  EXPECT_EQ(message->traits["plan"], "pro");
+  EXPECT_EQ(message->occurred_at, *ParseTimestamp("2026-11-25T11:00:00Z"));
+}
+
+TEST(SegmentMessageTest, SentAtCorrectsClockSkew) {
+  // The device clock is two hours fast: it stamped the event 10 s before it sent it.
+  const json track = json::parse(R"({"type": "track", "userId": "u", "event": "Signed Up",
+    "timestamp": "2026-11-25T13:59:50Z", "sentAt": "2026-11-25T14:00:00Z"})");
+  const Result<Message> message = Parse(track);
+  ASSERT_TRUE(message.ok());
+  EXPECT_EQ(message->occurred_at, kNow - 10'000'000);
+  // The batch's sentAt applies to messages without their own.
+  json without_own = track;
+  without_own.erase("sentAt");
+  const Result<Message> batched = Parse(without_own, *ParseTimestamp("2026-11-25T14:00:00Z"));
+  ASSERT_TRUE(batched.ok());
+  EXPECT_EQ(batched->occurred_at, kNow - 10'000'000);
+}
+
+TEST(SegmentMessageTest, RejectsBadMessagesNamingTheField) {
+  EXPECT_EQ(FieldOf(Parse(json::parse(R"({"type": "track", "userId": "u"})"))), "event");
+  EXPECT_EQ(FieldOf(Parse(json::parse(R"({"type": "teleport", "userId": "u"})"))), "type");
+  EXPECT_EQ(FieldOf(Parse(json::parse(R"({"type": "track", "event": "x"})"))), "userId");
+  EXPECT_EQ(FieldOf(Parse(json::parse(R"({"type": "track", "userId": "u", "event": "x",
+                                          "timestamp": "2030-01-01T00:00:00Z"})"))), "timestamp");
+  EXPECT_EQ(FieldOf(Parse(json::parse(R"({"type": "track", "userId": "u", "event": "x", "timestamp": "yesterday"})"))),
+            "timestamp");
+  EXPECT_EQ(FieldOf(Parse(json::parse(R"({"type": "track", "userId": "u", "event": "x", "properties": [1]})"))),
+            "properties");
+  EXPECT_EQ(FieldOf(Parse(json::parse(R"({"type": "alias", "userId": "u"})"))), "previousId");
+  EXPECT_EQ(FieldOf(Parse(json::parse(R"({"type": "group", "userId": "u"})"))), "groupId");
+  EXPECT_EQ(FieldOf(Parse(json::parse(R"({"type": "track", "userId": {"a": 1}, "event": "x"})"))), "userId");
+
+  json deep = json::object();
+  json* level = &deep;
+  for (int i = 0; i < kMaxEventDepth + 2; ++i) level = &((*level)["x"] = json::object());
+  EXPECT_EQ(FieldOf(Parse({{"type", "track"}, {"userId", "u"}, {"event", "x"}, {"properties", deep}})), "properties");
+  EXPECT_EQ(FieldOf(Parse({{"type", "identify"}, {"userId", "u"},
+                           {"traits", {{"blob", std::string(kMaxPropertiesBytes, 'a')}}}})), "traits");
+  EXPECT_EQ(FieldOf(Parse({{"type", "track"}, {"userId", "u"}, {"event", std::string(kMaxEventNameChars + 1, 'e')}})),
+            "event");
+}
+
+TEST(SegmentMessageTest, InvalidTraitContactDataDoesNotLink) {
+  const Result<Message> message =
+      Parse(json::parse(R"({"type": "identify", "userId": "u", "traits": {"email": "not an address"}})"));
+  ASSERT_TRUE(message.ok());
+  EXPECT_EQ(message->identifiers.size(), 1u);
+  EXPECT_EQ(message->traits["email"], "not an address");
+}
+
+TEST(SegmentMessageTest, MissingMessageIdIsDerivedFromTheContent) {
+  const json page = json::parse(R"({"type": "page", "anonymousId": "a", "name": "Pricing", "timestamp": "2026-11-25T11:00:00Z"})");
+  const Result<Message> first = Parse(page);
+  const Result<Message> again = Parse(page);
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_EQ(first->message_id, again->message_id);
+  EXPECT_EQ(first->channel, "web");
+}
+
+TEST(SegmentMessageTest, OrdersCarryTheirAmount) {
+  const Result<Message> order = Parse(json::parse(
+      R"({"type": "track", "userId": "u", "event": "Order Completed", "properties": {"order_id": "o1", "revenue": "25.50"}})"));
+  ASSERT_TRUE(order.ok());
+  EXPECT_DOUBLE_EQ(order->amount.value_or(-1), 25.5);
+  const Result<Message> other = Parse(json::parse(
+      R"({"type": "track", "userId": "u", "event": "Viewed", "properties": {"revenue": 3}})"));
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->amount.has_value());
+}
+
+TEST(NativeMessageTest, ParsesTheOwnShapeStrictly) {
+  const Result<Message> message = ParseNativeMessage(json::parse(R"({
+    "id": "n-1", "type": "track", "name": "Order Completed", "occurred_at": "2026-11-25T10:00:00Z",
+    "customer": {"email": "Jana@Example.cz", "telegram": "12345"}, "properties": {"total": 12}})"), kNow);
+  ASSERT_TRUE(message.ok()) << message.status().ToString();
+  EXPECT_THAT(message->identifiers, Contains(Identifier{IdentifierKind::kTelegram, "12345"}));
+  EXPECT_DOUBLE_EQ(message->amount.value_or(0), 12);
+  EXPECT_EQ(FieldOf(ParseNativeMessage(json::parse(R"({"type": "track", "name": "x", "customer": {"email": "a@b.cz"}, "extra": 1})"), kNow)), "extra");
+  EXPECT_EQ(FieldOf(ParseNativeMessage(json::parse(R"({"type": "track", "name": "x", "customer": {"fax": "1"}})"), kNow)), "customer.fax");
+  EXPECT_EQ(FieldOf(ParseNativeMessage(json::parse(R"({"type": "track", "name": "x", "customer": {"email": "nope"}})"), kNow)), "customer.email");
+  EXPECT_EQ(FieldOf(ParseNativeMessage(json::parse(R"({"type": "track", "name": "x"})"), kNow)), "customer");
+}
+
+class EventStoreTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EventStoreTest, InsertSkipsKnownMessageIdsAndListsNewestFirst) {
+  store::TestDatabase db(GetParam());
+  const std::string tenant = profiles::CreateTestTenant(db.store(), "acme");
+  std::vector<Event> events;
+  for (int i = 0; i < 100; ++i) {
+    Message message;
+    message.message_id = "m-" + std::to_string(i);
+    message.name = "Viewed";
+    message.occurred_at = kNow - i * 1'000'000;
+    message.received_at = kNow;
+    events.push_back(EventFromMessage(message, "cus_01ABCDEFGHJKMNPQRSTVWXYZ01"));
+  }
+  auto insert = [&](const std::vector<Event>& batch) {
+    return profiles::WriteResult<std::vector<std::string>>(db.store(), tenant,
+                                                           [&](store::TenantTx& tx) { return InsertEvents(tx, batch); });
+  };
+  Result<std::vector<std::string>> first = insert(events);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->size(), 100u);
+  for (Event& event : events) event.id = NewId("evt_");  // a retry gets new event ids, same message ids
+  Result<std::vector<std::string>> again = insert(events);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->empty());
+
+  std::vector<std::string> seen;
+  PageRequest page{.limit = 30};
+  do {
+    Result<Page<Event>> listed = profiles::ReadResult<Page<Event>>(db.store(), tenant, [&](store::TenantTx& tx) {
+      return ListEvents(tx, {.customer_id = "cus_01ABCDEFGHJKMNPQRSTVWXYZ01"}, page);
+    });
+    ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+    for (const Event& event : listed->items) seen.push_back(event.message_id);
+    if (listed->next_cursor.empty()) break;
+    Result<PageRequest> next = PageRequest::Parse(listed->next_cursor, "30");
+    ASSERT_TRUE(next.ok());
+    page = *next;
+  } while (true);
+  ASSERT_EQ(seen.size(), 100u);
+  EXPECT_EQ(seen.front(), "m-0");
+  EXPECT_EQ(seen.back(), "m-99");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EventStoreTest, ::testing::ValuesIn(store::TestBackends()));
+
+}  // namespace
+}  // namespace tp::events

@@ -1,0 +1,317 @@
+#include "ingest/ingest.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "ingest/merges.h"
+#include "profiles/customers.h"
+#include "profiles/identifiers.h"
+#include "profiles/text.h"
+#include "profiles/traits.h"
+
+namespace tp::ingest {
+namespace {
+
+using events::EventType;
+using events::Message;
+using nlohmann::json;
+using profiles::Identifier;
+using profiles::IdentifierKind;
+
+// Following merges never needs more hops than this; more means a cycle, which is a bug.
+constexpr int kMaxRedirects = 64;
+
+// Decides, message by message, which live profile each belongs to. Caches what it learns so a batch
+// of many events from few people costs few statements: every identifier of the batch is looked up in
+// one go first, and the batch's own attachments and merges update the cache.
+class Resolver {
+ public:
+  Resolver(store::TenantTx& tx, const identity::AuditContext& audit, IngestSummary& summary)
+      : tx_(tx), audit_(audit), summary_(summary) {}
+
+  Status Prefetch(const std::vector<Message>& messages) {
+    std::set<Identifier> wanted;
+    for (const Message& message : messages) {
+      for (const Identifier& identifier : message.identifiers) wanted.insert(identifier);
+      for (const Identifier& previous : PreviousIdentifiers(message)) wanted.insert(previous);
+    }
+    TP_ASSIGN_OR_RETURN(std::vector<profiles::IdentifierLink> links,
+                        profiles::FindIdentifierLinks(tx_, std::vector<Identifier>(wanted.begin(), wanted.end())));
+    for (profiles::IdentifierLink& link : links) {
+      if (link.identifier.kind == IdentifierKind::kUserId) user_id_of_[link.customer_id] = link.identifier.value;
+      owner_[std::move(link.identifier)] = std::move(link.customer_id);
+    }
+    return Status::Ok();
+  }
+
+  Result<std::string> Resolve(const Message& message) {
+    std::optional<std::string> message_user;
+    for (const Identifier& identifier : message.identifiers) {
+      if (identifier.kind == IdentifierKind::kUserId) message_user = identifier.value;
+    }
+    // The profiles this message names, strongest identifier first.
+    std::vector<Identifier> identifiers = message.identifiers;
+    for (const Identifier& previous : PreviousIdentifiers(message)) {
+      if (Owner(previous)) identifiers.push_back(previous);
+    }
+    std::stable_sort(identifiers.begin(), identifiers.end(), [](const Identifier& a, const Identifier& b) {
+      return profiles::IdentifierStrength(a.kind) > profiles::IdentifierStrength(b.kind);
+    });
+    std::vector<std::string> owners;
+    for (const Identifier& identifier : identifiers) {
+      if (const std::optional<std::string> owner = Owner(identifier);
+          owner && std::find(owners.begin(), owners.end(), *owner) == owners.end()) {
+        owners.push_back(*owner);
+      }
+    }
+
+    // The profile the message lands on: its user id's, else the strongest-named one that can take
+    // the user id, else a new one.
+    std::optional<std::string> target;
+    for (const std::string& owner : owners) {
+      TP_ASSIGN_OR_RETURN(const std::optional<std::string> owner_user, UserIdOf(owner));
+      if (!message_user || !owner_user || owner_user == message_user) {
+        target = owner;
+        break;
+      }
+    }
+    if (!target) {
+      TP_ASSIGN_OR_RETURN(target, profiles::InsertProfileFromEvent(tx_, message.occurred_at));
+      user_id_of_[*target] = std::nullopt;
+      ++summary_.profiles_created;
+    }
+    // Every other named profile is the same person, unless it is someone else's user id.
+    for (const std::string& owner : owners) {
+      const std::string live = Live(owner);
+      if (live == *target) continue;
+      TP_ASSIGN_OR_RETURN(const std::optional<std::string> target_user, UserIdOf(*target));
+      TP_ASSIGN_OR_RETURN(const std::optional<std::string> owner_user, UserIdOf(live));
+      if (target_user && owner_user && target_user != owner_user) continue;
+      // The profile with a user id survives; between equals, the older one.
+      const bool keep_target = target_user.has_value() || (!owner_user && *target < live);
+      const std::string survivor = keep_target ? *target : live;
+      const std::string merged = keep_target ? live : *target;
+      const std::string_view reason = message.type == EventType::kAlias ? "alias" : "identify";
+      TP_RETURN_IF_ERROR(MergeCustomers(tx_, survivor, merged, reason, audit_).status());
+      ++summary_.merges;
+      redirect_[merged] = survivor;
+      user_id_of_[survivor] = target_user ? target_user : owner_user;
+      target = survivor;
+    }
+    // Identifiers nobody holds yet join the profile.
+    for (const Identifier& identifier : message.identifiers) {
+      if (Owner(identifier)) continue;
+      if (identifier.kind == IdentifierKind::kUserId) {
+        TP_ASSIGN_OR_RETURN(const std::optional<std::string> held, UserIdOf(*target));
+        if (held) continue;  // one user id per profile
+        user_id_of_[*target] = identifier.value;
+      }
+      TP_RETURN_IF_ERROR(profiles::AttachIdentifier(tx_, *target, identifier, message.occurred_at));
+      owner_[identifier] = *target;
+    }
+    return *target;
+  }
+
+  // The profile a (possibly merged during this batch) profile now is.
+  std::string Live(const std::string& customer_id) const {
+    std::string live = customer_id;
+    for (int hop = 0; hop < kMaxRedirects; ++hop) {
+      const auto it = redirect_.find(live);
+      if (it == redirect_.end()) break;
+      live = it->second;
+    }
+    return live;
+  }
+
+  // The live holder of an identifier, if any.
+  std::optional<std::string> Owner(const Identifier& identifier) const {
+    const auto it = owner_.find(identifier);
+    if (it == owner_.end()) return std::nullopt;
+    return Live(it->second);
+  }
+
+ private:
+  // An alias's previousId is a user id or an anonymous id the sender had before; both are tried.
+  static std::vector<Identifier> PreviousIdentifiers(const Message& message) {
+    if (!message.previous_id) return {};
+    return {{IdentifierKind::kUserId, *message.previous_id}, {IdentifierKind::kAnonymousId, *message.previous_id}};
+  }
+
+  Result<std::optional<std::string>> UserIdOf(const std::string& customer_id) {
+    if (const auto it = user_id_of_.find(customer_id); it != user_id_of_.end()) return it->second;
+    TP_ASSIGN_OR_RETURN(std::vector<profiles::IdentifierLink> links, profiles::ListIdentifiers(tx_, customer_id));
+    std::optional<std::string> user_id;
+    for (const profiles::IdentifierLink& link : links) {
+      if (link.identifier.kind == IdentifierKind::kUserId) user_id = link.identifier.value;
+    }
+    user_id_of_[customer_id] = user_id;
+    return user_id;
+  }
+
+  store::TenantTx& tx_;
+  const identity::AuditContext& audit_;
+  IngestSummary& summary_;
+  std::map<Identifier, std::string> owner_;
+  std::unordered_map<std::string, std::optional<std::string>> user_id_of_;
+  std::unordered_map<std::string, std::string> redirect_;
+};
+
+// A profile the batch changes, loaded once and saved once.
+struct ProfileUpdate {
+  profiles::Customer customer;
+  json traits;
+  json times;
+  std::vector<profiles::TraitChange> trait_changes;
+  std::set<std::string> channels;
+  bool search_fields_changed = false;
+};
+
+std::optional<std::string> TraitText(const json& traits, const char* name) {
+  const auto it = traits.find(name);
+  if (it == traits.end() || !it->is_string() || it->get<std::string>().empty()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+// identify traits that are also profile fields: name (or firstName + lastName), email, phone. A value
+// is taken only when it is valid and the trait itself was updated by this message.
+void ApplyProfileFields(ProfileUpdate& update, const std::vector<profiles::TraitChange>& applied,
+                        const Resolver& resolver) {
+  auto applied_now = [&](std::string_view name) {
+    return std::any_of(applied.begin(), applied.end(), [&](const auto& change) { return change.name == name; });
+  };
+  profiles::Customer& customer = update.customer;
+  std::optional<std::string> name = TraitText(update.traits, "name");
+  if (!name && (applied_now("firstName") || applied_now("lastName"))) {
+    const std::string first = TraitText(update.traits, "firstName").value_or("");
+    const std::string last = TraitText(update.traits, "lastName").value_or("");
+    name = first.empty() || last.empty() ? first + last : first + " " + last;
+  }
+  if (name && (applied_now("name") || applied_now("firstName") || applied_now("lastName"))) {
+    if (Result<std::string> clean = profiles::CleanLine(*name, "name", profiles::kMaxCustomerNameChars, false);
+        clean.ok() && *clean != customer.name) {
+      customer.name = *clean;
+      update.search_fields_changed = true;
+    }
+  }
+  for (const auto& [trait, kind, field] :
+       {std::tuple{"email", IdentifierKind::kEmail, &profiles::Customer::email},
+        std::tuple{"phone", IdentifierKind::kPhone, &profiles::Customer::phone}}) {
+    const std::optional<std::string> value = TraitText(update.traits, trait);
+    if (!value || !applied_now(trait)) continue;
+    const Result<Identifier> identifier = profiles::NormaliseIdentifier(kind, *value);
+    // Only an address this profile holds: one another person holds stays a plain trait.
+    if (!identifier.ok() || resolver.Owner(*identifier) != customer.id) continue;
+    if (customer.*field != identifier->value) {
+      customer.*field = identifier->value;
+      update.search_fields_changed = true;
+    }
+  }
+}
+
+void ApplyComputed(ProfileUpdate& update, const Message& message) {
+  profiles::ComputedAttributes& computed = update.customer.computed;
+  computed.first_seen_at = std::min(computed.first_seen_at.value_or(message.occurred_at), message.occurred_at);
+  computed.last_seen_at = std::max(computed.last_seen_at.value_or(message.occurred_at), message.occurred_at);
+  if (!message.channel.empty()) update.channels.insert(message.channel);
+  if (message.type != EventType::kTrack) return;
+  if (message.name == events::kOrderCompleted) {
+    ++computed.orders_count;
+    computed.revenue += message.amount.value_or(0);
+  } else if (message.name == events::kOrderRefunded) {
+    ++computed.refunds_count;
+    computed.refunded += message.amount.value_or(0);
+  }
+}
+
+Result<ProfileUpdate> LoadUpdate(store::TenantTx& tx, const std::string& customer_id) {
+  TP_ASSIGN_OR_RETURN(profiles::Customer customer, profiles::GetCustomer(tx, customer_id));
+  ProfileUpdate update{.customer = std::move(customer)};
+  update.traits = json::parse(update.customer.traits_json, nullptr, false);
+  if (!update.traits.is_object()) update.traits = json::object();
+  update.times = json::parse(update.customer.trait_times_json, nullptr, false);
+  if (!update.times.is_object()) update.times = json::object();
+  update.channels.insert(update.customer.computed.channels.begin(), update.customer.computed.channels.end());
+  return update;
+}
+
+Status SaveUpdate(store::TenantTx& tx, ProfileUpdate& update, Micros now) {
+  profiles::Customer& customer = update.customer;
+  customer.traits_json = update.traits.dump();
+  customer.trait_times_json = update.times.dump();
+  customer.computed.channels.assign(update.channels.begin(), update.channels.end());
+  customer.updated_at = now;
+  TP_RETURN_IF_ERROR(profiles::SaveProfile(tx, customer));
+  TP_RETURN_IF_ERROR(profiles::RecordTraitHistory(tx, customer.id, update.trait_changes, "identify"));
+  if (update.search_fields_changed) TP_RETURN_IF_ERROR(profiles::RewriteSearchTerms(tx, customer));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Message>& messages,
+                                     const identity::AuditContext& audit) {
+  IngestSummary summary;
+  Resolver resolver(tx, audit, summary);
+  TP_RETURN_IF_ERROR(resolver.Prefetch(messages));
+
+  std::vector<std::string> resolved;
+  resolved.reserve(messages.size());
+  for (const Message& message : messages) {
+    TP_ASSIGN_OR_RETURN(std::string customer_id, resolver.Resolve(message));
+    resolved.push_back(std::move(customer_id));
+  }
+
+  // One stored event per message id, attributed to the profile it ends at after the batch's merges.
+  std::vector<events::Event> batch_events;
+  std::vector<std::size_t> event_message;  // index into messages
+  std::unordered_set<std::string> seen_ids;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    resolved[i] = resolver.Live(resolved[i]);
+    if (!seen_ids.insert(messages[i].message_id).second) continue;
+    batch_events.push_back(events::EventFromMessage(messages[i], resolved[i]));
+    event_message.push_back(i);
+  }
+  TP_ASSIGN_OR_RETURN(const std::vector<std::string> stored_ids, events::InsertEvents(tx, batch_events));
+  const std::unordered_set<std::string> stored(stored_ids.begin(), stored_ids.end());
+  summary.stored = static_cast<int>(stored.size());
+  summary.duplicates = static_cast<int>(messages.size()) - summary.stored;
+  summary.customer_ids = std::move(resolved);
+
+  std::map<std::string, ProfileUpdate> updates;
+  for (std::size_t i : event_message) {
+    const Message& message = messages[i];
+    if (!stored.contains(message.message_id)) continue;
+    const std::string& customer_id = summary.customer_ids[i];
+    auto it = updates.find(customer_id);
+    if (it == updates.end()) {
+      TP_ASSIGN_OR_RETURN(ProfileUpdate loaded, LoadUpdate(tx, customer_id));
+      it = updates.emplace(customer_id, std::move(loaded)).first;
+    }
+    ProfileUpdate& update = it->second;
+    if (message.type == EventType::kIdentify && !message.traits.empty()) {
+      std::vector<profiles::TraitChange> changes =
+          profiles::ApplyTraits(update.traits, update.times, message.traits, message.occurred_at);
+      ApplyProfileFields(update, changes, resolver);
+      update.trait_changes.insert(update.trait_changes.end(), changes.begin(), changes.end());
+    }
+    ApplyComputed(update, message);
+  }
+  const Micros now = NowMicros();
+  for (auto& [customer_id, update] : updates) TP_RETURN_IF_ERROR(SaveUpdate(tx, update, now));
+  return summary;
+}
+
+Result<std::string> LiveCustomerId(store::TenantTx& tx, std::string_view customer_id) {
+  std::string live(customer_id);
+  for (int hop = 0; hop < kMaxRedirects; ++hop) {
+    TP_ASSIGN_OR_RETURN(profiles::Customer customer, profiles::GetCustomer(tx, live));
+    if (!customer.merged_into) return live;
+    live = *customer.merged_into;
+  }
+  return Internal("customer merges form a cycle at " + live);
+}
+
+}  // namespace tp::ingest

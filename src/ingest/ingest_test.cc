@@ -1,0 +1,160 @@
+#include "ingest/ingest.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "ingest/ingest_test_support.h"
+#include "ingest/merges.h"
+#include "profiles/identifiers.h"
+#include "profiles/traits.h"
+
+namespace tp::ingest {
+namespace {
+
+using nlohmann::json;
+using ::testing::ElementsAre;
+
+class IngestTest : public IngestFixture {};
+
+TEST_P(IngestTest, AnonymousBrowsingThenIdentifyIsOneProfile) {
+  const IngestSummary browsing = Ingest({Msg({{"type", "page"}, {"anonymousId", "a1"}, {"name", "Pricing"}}, 1),
+                                         Msg({{"type", "page"}, {"anonymousId", "a1"}, {"name", "Checkout"}}, 2)});
+  ASSERT_EQ(browsing.customer_ids.size(), 2u);
+  EXPECT_EQ(browsing.profiles_created, 1);
+  EXPECT_EQ(browsing.customer_ids[0], browsing.customer_ids[1]);
+
+  const IngestSummary identified = Ingest({Msg({{"type", "identify"}, {"anonymousId", "a1"}, {"userId", "u1"},
+                                                {"traits", {{"email", "Jana@Example.cz"}, {"name", "Jana Nováková"}}}},
+                                               3)});
+  ASSERT_EQ(identified.customer_ids.size(), 1u);
+  EXPECT_EQ(identified.customer_ids[0], browsing.customer_ids[0]);
+  EXPECT_EQ(identified.profiles_created, 0);
+  const profiles::Customer customer = Customer(identified.customer_ids[0]);
+  EXPECT_EQ(customer.name, "Jana Nováková");
+  EXPECT_EQ(customer.email, "jana@example.cz");
+  EXPECT_EQ(json::parse(customer.traits_json)["name"], "Jana Nováková");
+  EXPECT_EQ(customer.computed.channels, (std::vector<std::string>{"server", "web"}));
+  EXPECT_EQ(EventsOf(customer.id), 3);
+
+  // The profile is now found by its e-mail and searchable by name.
+  Result<Page<profiles::Customer>> found = profiles::ReadResult<Page<profiles::Customer>>(
+      store(), tenant_, [&](store::TenantTx& tx) { return profiles::ListCustomers(tx, {.search = "novakova"}, {}); });
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->items.size(), 1u);
+  EXPECT_EQ(found->items[0].id, customer.id);
+}
+
+TEST_P(IngestTest, IdentifyTyingTwoProfilesMergesThem) {
+  const std::string known = Ingest({Msg({{"type", "identify"}, {"userId", "u1"}}, 1)}).customer_ids[0];
+  const std::string browser = Ingest({Msg({{"type", "page"}, {"anonymousId", "a2"}}, 2),
+                                      Msg({{"type", "page"}, {"anonymousId", "a2"}}, 3)}).customer_ids[0];
+  ASSERT_NE(known, browser);
+
+  const IngestSummary login = Ingest({Msg({{"type", "identify"}, {"userId", "u1"}, {"anonymousId", "a2"}}, 4)});
+  EXPECT_EQ(login.merges, 1);
+  EXPECT_EQ(login.customer_ids[0], known);  // the profile with the user id survives
+  EXPECT_EQ(Live(browser), known);
+  EXPECT_EQ(Customer(browser).merged_into, known);
+  EXPECT_EQ(EventsOf(known), 4);
+  EXPECT_EQ(EventsOf(browser), 0);
+  const profiles::Customer survivor = Customer(known);
+  EXPECT_EQ(survivor.computed.first_seen_at.has_value(), true);
+
+  // Later events from the old anonymous id land on the survivor.
+  EXPECT_EQ(Ingest({Msg({{"type", "page"}, {"anonymousId", "a2"}}, 5)}).customer_ids[0], known);
+}
+
+TEST_P(IngestTest, AnEmailMatchingAPhonesProfileMerges) {
+  const std::string by_email = Ingest({Msg({{"type", "identify"}, {"anonymousId", "x"},
+                                            {"traits", {{"email", "petr@example.cz"}}}}, 1)}).customer_ids[0];
+  const std::string by_phone = Ingest({Msg({{"type", "identify"}, {"anonymousId", "y"},
+                                            {"traits", {{"phone", "+420 777 111 222"}}}}, 2)}).customer_ids[0];
+  ASSERT_NE(by_email, by_phone);
+  const IngestSummary both = Ingest({Msg({{"type", "identify"}, {"anonymousId", "z"},
+                                          {"traits", {{"email", "PETR@example.cz"}, {"phone", "+420777111222"}}}}, 3)});
+  EXPECT_EQ(both.merges, 1);
+  EXPECT_EQ(Live(by_email), Live(by_phone));
+  const profiles::Customer merged = Customer(Live(by_email));
+  EXPECT_EQ(merged.email, "petr@example.cz");
+  EXPECT_EQ(merged.phone, "+420777111222");
+}
+
+TEST_P(IngestTest, AConflictingUserIdDoesNotMerge) {
+  const std::string first = Ingest({Msg({{"type", "identify"}, {"userId", "u1"}, {"anonymousId", "shared-browser"}}, 1)})
+                                .customer_ids[0];
+  // Someone else signs in on the same browser.
+  const IngestSummary second = Ingest({Msg({{"type", "identify"}, {"userId", "u2"}, {"anonymousId", "shared-browser"}}, 2)});
+  EXPECT_EQ(second.merges, 0);
+  EXPECT_EQ(second.profiles_created, 1);
+  EXPECT_NE(second.customer_ids[0], first);
+  EXPECT_EQ(Live(first), first);
+  // The anonymous id stays with the profile that had it.
+  EXPECT_EQ(Ingest({Msg({{"type", "page"}, {"anonymousId", "shared-browser"}}, 3)}).customer_ids[0], first);
+}
+
+TEST_P(IngestTest, AliasLinksThePreviousIdentity) {
+  const std::string anonymous = Ingest({Msg({{"type", "page"}, {"anonymousId", "old-device"}}, 1)}).customer_ids[0];
+  const std::string user = Ingest({Msg({{"type", "identify"}, {"userId", "u9"}}, 2)}).customer_ids[0];
+  const IngestSummary alias = Ingest({Msg({{"type", "alias"}, {"userId", "u9"}, {"previousId", "old-device"}}, 3)});
+  EXPECT_EQ(alias.merges, 1);
+  EXPECT_EQ(Live(anonymous), user);
+}
+
+TEST_P(IngestTest, RetriedBatchesAreNotCountedTwice) {
+  const std::vector<events::Message> batch = {
+      Msg({{"type", "track"}, {"userId", "buyer"}, {"event", "Order Completed"}, {"properties", {{"revenue", 20}}}}, 1),
+      Msg({{"type", "track"}, {"userId", "buyer"}, {"event", "Order Completed"}, {"properties", {{"total", 30.5}}}}, 2),
+      Msg({{"type", "track"}, {"userId", "buyer"}, {"event", "Order Refunded"}, {"properties", {{"revenue", 10}}}}, 3)};
+  const IngestSummary first = Ingest(batch);
+  EXPECT_EQ(first.stored, 3);
+  const IngestSummary retry = Ingest(batch);
+  EXPECT_EQ(retry.stored, 0);
+  EXPECT_EQ(retry.duplicates, 3);
+  // The same message twice in one batch is stored once.
+  const IngestSummary doubled = Ingest({batch[0], batch[0]});
+  EXPECT_EQ(doubled.stored, 0);
+
+  const profiles::Customer buyer = Customer(first.customer_ids[0]);
+  EXPECT_EQ(EventsOf(buyer.id), 3);
+  EXPECT_EQ(buyer.computed.orders_count, 2);
+  EXPECT_DOUBLE_EQ(buyer.computed.revenue, 50.5);
+  EXPECT_EQ(buyer.computed.refunds_count, 1);
+  EXPECT_DOUBLE_EQ(buyer.computed.refunded, 10);
+  EXPECT_EQ(buyer.computed.first_seen_at, batch[0].occurred_at);
+  EXPECT_EQ(buyer.computed.last_seen_at, batch[2].occurred_at);
+}
+
+TEST_P(IngestTest, TraitsLatestWinsAndHistoryIsKept) {
+  const std::string id = Ingest({Msg({{"type", "identify"}, {"userId", "t"}, {"traits", {{"plan", "pro"}}}}, 20)})
+                             .customer_ids[0];
+  // An older identify arriving late does not overwrite the newer value.
+  Ingest({Msg({{"type", "identify"}, {"userId", "t"}, {"traits", {{"plan", "free"}, {"city", "Brno"}}}}, 10)});
+  const profiles::Customer customer = Customer(id);
+  const json traits = json::parse(customer.traits_json);
+  EXPECT_EQ(traits["plan"], "pro");
+  EXPECT_EQ(traits["city"], "Brno");
+  Result<std::vector<profiles::TraitHistoryEntry>> history =
+      profiles::ReadResult<std::vector<profiles::TraitHistoryEntry>>(
+          store(), tenant_, [&](store::TenantTx& tx) { return profiles::ListTraitHistory(tx, id, 10); });
+  ASSERT_TRUE(history.ok());
+  std::vector<std::string> plans;
+  for (const auto& entry : *history) {
+    if (entry.name == "plan") plans.push_back(entry.value_json);
+  }
+  EXPECT_THAT(plans, ElementsAre("\"pro\"", "\"free\""));
+}
+
+TEST_P(IngestTest, ABatchResolvesAgainstItsOwnEarlierMessages) {
+  const IngestSummary summary = Ingest({Msg({{"type", "page"}, {"anonymousId", "b1"}}, 1),
+                                        Msg({{"type", "identify"}, {"anonymousId", "b1"}, {"userId", "bu"}}, 2),
+                                        Msg({{"type", "track"}, {"userId", "bu"}, {"event", "Signed Up"}}, 3)});
+  EXPECT_EQ(summary.profiles_created, 1);
+  EXPECT_EQ(summary.merges, 0);
+  EXPECT_EQ(summary.customer_ids[0], summary.customer_ids[2]);
+  EXPECT_EQ(EventsOf(summary.customer_ids[0]), 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, IngestTest, ::testing::ValuesIn(store::TestBackends()));
+
+}  // namespace
+}  // namespace tp::ingest

@@ -1,0 +1,165 @@
+#include "privacy/privacy.h"
+
+#include <array>
+#include <vector>
+
+#include "ingest/ingest.h"
+#include "ingest/merges.h"
+#include "profiles/customers.h"
+#include "profiles/sql_params.h"
+
+namespace tp::privacy {
+namespace {
+
+using nlohmann::json;
+using profiles::Sql;
+
+// A table holding a customer's rows, the columns exported, and which of them hold JSON text.
+struct CustomerTable {
+  std::string_view name;
+  std::string_view columns;
+  std::array<std::string_view, 3> json_columns;
+};
+
+constexpr std::array kCustomerTables = {
+    CustomerTable{"customer_identifiers", "kind, value, created_at", {}},
+    CustomerTable{"trait_history", "id, name, value, set_at, source", {"value"}},
+    CustomerTable{"events",
+                  "id, message_id, type, name, user_id, anonymous_id, channel, amount, properties, context, "
+                  "occurred_at, received_at",
+                  {"properties", "context"}},
+    CustomerTable{"cases", "id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at", {}},
+    CustomerTable{"feedback_responses", "id, survey, metric, score, comment, touchpoint, created_at", {}},
+    CustomerTable{"customer_notes", "id, author_id, body, created_at", {}},
+};
+
+std::vector<std::string> SplitColumns(std::string_view columns) {
+  std::vector<std::string> names;
+  std::size_t begin = 0;
+  while (begin <= columns.size()) {
+    std::size_t end = columns.find(',', begin);
+    if (end == std::string_view::npos) end = columns.size();
+    std::string_view name = columns.substr(begin, end - begin);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    names.emplace_back(name);
+    begin = end + 1;
+  }
+  return names;
+}
+
+json CellJson(const store::Value& value, bool is_json) {
+  if (std::holds_alternative<std::int64_t>(value)) return std::get<std::int64_t>(value);
+  if (std::holds_alternative<double>(value)) return std::get<double>(value);
+  if (std::holds_alternative<std::string>(value)) {
+    const std::string& text = std::get<std::string>(value);
+    if (!is_json) return text;
+    json parsed = json::parse(text, nullptr, false);
+    return parsed.is_discarded() ? json(text) : parsed;
+  }
+  return nullptr;
+}
+
+Result<json> TableRows(store::TenantTx& tx, const CustomerTable& table, const std::string& customer_id) {
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(Sql({"SELECT ", table.columns, " FROM ", table.name,
+                                                      " WHERE tenant_id = $1 AND customer_id = $2"}),
+                                                 {customer_id}));
+  const std::vector<std::string> names = SplitColumns(table.columns);
+  json out = json::array();
+  for (const store::Row& row : rows) {
+    json item = json::object();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const bool is_json = std::find(table.json_columns.begin(), table.json_columns.end(), names[i]) !=
+                           table.json_columns.end();
+      item[names[i]] = CellJson(row.Raw(i), is_json);
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+json ProfileJson(const profiles::Customer& customer) {
+  const auto& computed = customer.computed;
+  json traits = json::parse(customer.traits_json, nullptr, false);
+  return json{{"id", customer.id},
+              {"name", customer.name},
+              {"email", customer.email ? json(*customer.email) : json(nullptr)},
+              {"phone", customer.phone ? json(*customer.phone) : json(nullptr)},
+              {"traits", traits.is_discarded() ? json::object() : traits},
+              {"created_at", FormatTimestamp(customer.created_at)},
+              {"orders_count", computed.orders_count},
+              {"revenue", computed.revenue},
+              {"refunds_count", computed.refunds_count},
+              {"refunded", computed.refunded},
+              {"channels", computed.channels}};
+}
+
+Result<std::int64_t> Run(store::TenantTx& tx, std::string_view sql, const std::string& id) {
+  return tx.Execute(sql, {id});
+}
+
+}  // namespace
+
+Result<json> ExportCustomerData(store::TenantTx& tx, std::string_view customer_id,
+                                const identity::AuditContext& audit) {
+  TP_ASSIGN_OR_RETURN(const std::string live, ingest::LiveCustomerId(tx, customer_id));
+  TP_ASSIGN_OR_RETURN(const profiles::Customer customer, profiles::GetCustomer(tx, live));
+  TP_ASSIGN_OR_RETURN(const std::vector<std::string> profile_ids, ingest::ProfileAndMergedIds(tx, live));
+  json document{{"exported_at", FormatTimestamp(NowMicros())},
+                {"profile", ProfileJson(customer)},
+                {"merged_profile_ids", json(std::vector<std::string>(profile_ids.begin() + 1, profile_ids.end()))}};
+  for (const CustomerTable& table : kCustomerTables) {
+    TP_ASSIGN_OR_RETURN(document[std::string(table.name)], TableRows(tx, table, live));
+  }
+  TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "customer.export", "customer", live, {}, {}));
+  return document;
+}
+
+Result<ErasureReport> EraseCustomer(store::TenantTx& tx, std::string_view customer_id,
+                                    const identity::AuditContext& audit) {
+  TP_ASSIGN_OR_RETURN(const std::string live, ingest::LiveCustomerId(tx, customer_id));
+  TP_ASSIGN_OR_RETURN(const std::vector<std::string> profile_ids, ingest::ProfileAndMergedIds(tx, live));
+  ErasureReport report{.customer_id = live, .profiles = static_cast<std::int64_t>(profile_ids.size())};
+
+  // Case audit snapshots hold subjects; redact them before the cases go.
+  TP_ASSIGN_OR_RETURN(store::Rows case_rows,
+                      tx.Query("SELECT id FROM cases WHERE tenant_id = $1 AND customer_id = $2", {live}));
+  std::vector<std::string> redact_targets = profile_ids;
+  for (const store::Row& row : case_rows) redact_targets.push_back(row.Text(0));
+  for (const std::string& target : redact_targets) {
+    TP_ASSIGN_OR_RETURN(std::int64_t redacted,
+                        Run(tx, "UPDATE audit_log SET before_json = NULL, after_json = NULL "
+                                "WHERE tenant_id = $1 AND target_id = $2 AND (before_json IS NOT NULL OR after_json IS NOT NULL)",
+                            target));
+    report.audit_entries_redacted += redacted;
+    // Replayable responses of idempotent requests may hold the person's data.
+    TP_RETURN_IF_ERROR(Run(tx, "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND response_body LIKE $2",
+                           "%" + target + "%")
+                           .status());
+  }
+
+  TP_ASSIGN_OR_RETURN(report.events, Run(tx, "DELETE FROM events WHERE tenant_id = $1 AND customer_id = $2", live));
+  TP_ASSIGN_OR_RETURN(report.cases, Run(tx, "DELETE FROM cases WHERE tenant_id = $1 AND customer_id = $2", live));
+  // Scores stay in the aggregates, but nothing ties them to the person any more.
+  TP_ASSIGN_OR_RETURN(report.feedback_responses,
+                      Run(tx, "UPDATE feedback_responses SET customer_id = NULL, origin_customer_id = NULL, comment = '' "
+                              "WHERE tenant_id = $1 AND customer_id = $2",
+                          live));
+  TP_ASSIGN_OR_RETURN(report.notes, Run(tx, "DELETE FROM customer_notes WHERE tenant_id = $1 AND customer_id = $2", live));
+  TP_ASSIGN_OR_RETURN(report.identifiers,
+                      Run(tx, "DELETE FROM customer_identifiers WHERE tenant_id = $1 AND customer_id = $2", live));
+  TP_RETURN_IF_ERROR(Run(tx, "DELETE FROM trait_history WHERE tenant_id = $1 AND customer_id = $2", live).status());
+  for (const std::string& id : profile_ids) {
+    TP_RETURN_IF_ERROR(profiles::DeleteSearchTerms(tx, id));
+    TP_RETURN_IF_ERROR(
+        Run(tx, "DELETE FROM customer_merges WHERE tenant_id = $1 AND (survivor_id = $2 OR merged_id = $2)", id).status());
+    TP_RETURN_IF_ERROR(Run(tx, "DELETE FROM customers WHERE tenant_id = $1 AND id = $2", id).status());
+  }
+  TP_RETURN_IF_ERROR(identity::RecordAudit(
+      tx, audit, "customer.erase", "customer", live, {},
+      json{{"profiles", report.profiles}, {"events", report.events}, {"cases", report.cases},
+           {"feedback_responses", report.feedback_responses}, {"notes", report.notes}}
+          .dump()));
+  return report;
+}
+
+}  // namespace tp::privacy

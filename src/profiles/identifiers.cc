@@ -1,0 +1,152 @@
+#include "profiles/identifiers.h"
+
+#include <array>
+
+#include "identity/validation.h"
+#include "profiles/customers.h"
+#include "profiles/sql_params.h"
+#include "profiles/text.h"
+
+namespace tp::profiles {
+namespace {
+
+struct KindInfo {
+  IdentifierKind kind;
+  std::string_view name;
+  int strength;
+};
+
+constexpr std::array kKinds = {
+    KindInfo{IdentifierKind::kUserId, "user_id", 6},       KindInfo{IdentifierKind::kEmail, "email", 5},
+    KindInfo{IdentifierKind::kPhone, "phone", 4},          KindInfo{IdentifierKind::kWhatsapp, "whatsapp", 3},
+    KindInfo{IdentifierKind::kMessenger, "messenger", 3},  KindInfo{IdentifierKind::kTelegram, "telegram", 3},
+    KindInfo{IdentifierKind::kWebchat, "webchat", 2},      KindInfo{IdentifierKind::kAnonymousId, "anonymous_id", 1},
+};
+
+const KindInfo& InfoOf(IdentifierKind kind) {
+  for (const KindInfo& info : kKinds) {
+    if (info.kind == kind) return info;
+  }
+  return kKinds.front();
+}
+
+constexpr std::string_view kSelectOwner =
+    "SELECT customer_id FROM customer_identifiers WHERE tenant_id = $1 AND kind = $2 AND value = $3";
+constexpr std::string_view kSelectLinksHead =
+    "SELECT kind, value, customer_id, created_at FROM customer_identifiers WHERE tenant_id = $1 AND (";
+constexpr std::string_view kInsertIdentifier =
+    "INSERT INTO customer_identifiers (tenant_id, kind, value, customer_id, created_at) VALUES ($1, $2, $3, $4, $5) "
+    "ON CONFLICT (tenant_id, kind, value) DO NOTHING";
+constexpr std::string_view kSelectOfCustomer =
+    "SELECT kind, value, customer_id, created_at FROM customer_identifiers WHERE tenant_id = $1 AND customer_id = $2 "
+    "ORDER BY kind, value";
+constexpr std::string_view kDeleteIdentifier =
+    "DELETE FROM customer_identifiers WHERE tenant_id = $1 AND customer_id = $2 AND kind = $3 AND value = $4";
+
+IdentifierLink LinkFromRow(const store::Row& row) {
+  const Result<IdentifierKind> kind = ParseIdentifierKind(row.Text(0));
+  return IdentifierLink{.identifier = {kind.ok() ? *kind : IdentifierKind::kAnonymousId, row.Text(1)},
+                        .customer_id = row.Text(2),
+                        .created_at = row.Int(3)};
+}
+
+}  // namespace
+
+std::string_view IdentifierKindName(IdentifierKind kind) { return InfoOf(kind).name; }
+
+Result<IdentifierKind> ParseIdentifierKind(std::string_view name) {
+  for (const KindInfo& info : kKinds) {
+    if (info.name == name) return info.kind;
+  }
+  return InvalidArgument("unknown identifier kind '" + std::string(name) + "'", "kind");
+}
+
+const std::vector<IdentifierKind>& AllIdentifierKinds() {
+  static const std::vector<IdentifierKind> kinds = [] {
+    std::vector<IdentifierKind> all;
+    for (const KindInfo& info : kKinds) all.push_back(info.kind);
+    return all;
+  }();
+  return kinds;
+}
+
+bool ProfileMayHoldMany(IdentifierKind kind) { return kind != IdentifierKind::kUserId; }
+
+int IdentifierStrength(IdentifierKind kind) { return InfoOf(kind).strength; }
+
+Result<Identifier> NormaliseIdentifier(IdentifierKind kind, std::string_view value, std::string_view field) {
+  const std::string field_name(field.empty() ? IdentifierKindName(kind) : field);
+  switch (kind) {
+    case IdentifierKind::kEmail: {
+      TP_ASSIGN_OR_RETURN(std::string email, identity::ValidEmail(value, field_name));
+      return Identifier{kind, std::move(email)};
+    }
+    case IdentifierKind::kPhone:
+    case IdentifierKind::kWhatsapp: {
+      Result<std::string> phone = NormalisePhone(value);
+      if (!phone.ok()) return InvalidArgument(phone.status().message(), field_name);
+      return Identifier{kind, *std::move(phone)};
+    }
+    default: {
+      TP_ASSIGN_OR_RETURN(std::string cleaned, CleanLine(value, field_name, kMaxIdentifierChars, /*required=*/true));
+      return Identifier{kind, std::move(cleaned)};
+    }
+  }
+}
+
+Result<std::optional<std::string>> FindCustomerByIdentifier(store::TenantTx& tx, const Identifier& identifier) {
+  TP_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                      tx.QueryOne(kSelectOwner, {std::string(IdentifierKindName(identifier.kind)), identifier.value}));
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(row->Text(0));
+}
+
+Result<std::vector<IdentifierLink>> FindIdentifierLinks(store::TenantTx& tx,
+                                                        const std::vector<Identifier>& identifiers) {
+  std::vector<IdentifierLink> links;
+  // Chunks keep the statement (and the number of distinct cached statements) small.
+  constexpr std::size_t kChunk = 64;
+  for (std::size_t begin = 0; begin < identifiers.size(); begin += kChunk) {
+    const std::size_t end = std::min(identifiers.size(), begin + kChunk);
+    SqlParams params;
+    std::string sql(kSelectLinksHead);
+    for (std::size_t i = begin; i < end; ++i) {
+      if (i > begin) sql += " OR ";
+      sql += Sql({"(kind = ", params.Bind(std::string(IdentifierKindName(identifiers[i].kind))),
+                  " AND value = ", params.Bind(identifiers[i].value), ")"});
+    }
+    sql += ")";
+    TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+    for (const store::Row& row : rows) links.push_back(LinkFromRow(row));
+  }
+  return links;
+}
+
+Status AttachIdentifier(store::TenantTx& tx, const std::string& customer_id, const Identifier& identifier,
+                        Micros at) {
+  const std::string kind(IdentifierKindName(identifier.kind));
+  TP_ASSIGN_OR_RETURN(std::int64_t inserted, tx.Execute(kInsertIdentifier, {kind, identifier.value, customer_id, at}));
+  if (inserted > 0) return Status::Ok();
+  TP_ASSIGN_OR_RETURN(std::optional<std::string> owner, FindCustomerByIdentifier(tx, identifier));
+  if (owner && *owner == customer_id) return Status::Ok();
+  return Conflict("the " + kind + " is already held by another customer", kind);
+}
+
+Result<std::vector<IdentifierLink>> ListIdentifiers(store::TenantTx& tx, std::string_view customer_id) {
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(kSelectOfCustomer, {std::string(customer_id)}));
+  std::vector<IdentifierLink> links;
+  links.reserve(rows.size());
+  for (const store::Row& row : rows) links.push_back(LinkFromRow(row));
+  return links;
+}
+
+Status DetachIdentifier(store::TenantTx& tx, std::string_view customer_id, const Identifier& identifier) {
+  TP_ASSIGN_OR_RETURN(std::int64_t removed,
+                      tx.Execute(kDeleteIdentifier, {std::string(customer_id),
+                                                     std::string(IdentifierKindName(identifier.kind)),
+                                                     identifier.value}));
+  if (removed == 0) return NotFound("the customer does not hold that identifier");
+  return Status::Ok();
+}
+
+}  // namespace tp::profiles

@@ -1,0 +1,101 @@
+#include "profiles/traits.h"
+
+// GCC 12 at -O2 reports the std::string inside a moved std::variant (store::Value) as maybe
+// uninitialized when a vector of them grows here: a known false positive (GCC bug 107138).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#include "common/ids.h"
+#include "profiles/sql_params.h"
+
+namespace tp::profiles {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kInsertHead =
+    "INSERT INTO trait_history (tenant_id, id, customer_id, name, value, set_at, source) VALUES ";
+constexpr std::string_view kSelectHistory =
+    "SELECT name, value, set_at FROM trait_history WHERE tenant_id = $1 AND customer_id = $2 ORDER BY name, set_at, id";
+constexpr std::string_view kSelectRecent =
+    "SELECT name, value, set_at, source FROM trait_history WHERE tenant_id = $1 AND customer_id = $2 "
+    "ORDER BY set_at DESC, id DESC LIMIT $3";
+
+Micros TimeOf(const json& times, const std::string& name) {
+  const auto it = times.find(name);
+  return it != times.end() && it->is_number_integer() ? it->get<Micros>() : std::numeric_limits<Micros>::min();
+}
+
+}  // namespace
+
+std::vector<TraitChange> ApplyTraits(json& traits, json& times, const json& incoming, Micros at) {
+  std::vector<TraitChange> changes;
+  for (const auto& [name, value] : incoming.items()) {
+    const auto current = traits.find(name);
+    if (current != traits.end() && *current == value) continue;
+    changes.push_back({name, value, at});
+    if (at < TimeOf(times, name)) continue;  // older than what the profile knows: history only
+    if (value.is_null()) {
+      traits.erase(name);
+    } else {
+      traits[name] = value;
+    }
+    times[name] = at;
+  }
+  return changes;
+}
+
+std::vector<TraitChange> DiffTraits(const json& before, const json& after, Micros at) {
+  std::vector<TraitChange> changes;
+  for (const auto& [name, value] : after.items()) {
+    const auto old = before.find(name);
+    if (old == before.end() || *old != value) changes.push_back({name, value, at});
+  }
+  for (const auto& [name, value] : before.items()) {
+    if (!after.contains(name)) changes.push_back({name, nullptr, at});
+  }
+  return changes;
+}
+
+Status RecordTraitHistory(store::TenantTx& tx, const std::string& customer_id, const std::vector<TraitChange>& changes,
+                          std::string_view source) {
+  constexpr std::size_t kChunk = 32;
+  for (std::size_t begin = 0; begin < changes.size(); begin += kChunk) {
+    const std::size_t end = std::min(changes.size(), begin + kChunk);
+    SqlParams params;
+    const std::string customer = params.Bind(customer_id);
+    const std::string source_param = params.Bind(std::string(source));
+    std::string sql(kInsertHead);
+    for (std::size_t i = begin; i < end; ++i) {
+      if (i > begin) sql += ", ";
+      sql += Sql({"($1, ", params.Bind(NewId("trh_")), ", ", customer, ", ", params.Bind(changes[i].name), ", ",
+                  params.Bind(changes[i].value.dump()), ", ", params.Bind(changes[i].set_at), ", ", source_param, ")"});
+    }
+    TP_RETURN_IF_ERROR(tx.Execute(sql, params.values()).status());
+  }
+  return Status::Ok();
+}
+
+Result<TraitState> TraitsFromHistory(store::TenantTx& tx, std::string_view customer_id) {
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(kSelectHistory, {std::string(customer_id)}));
+  TraitState state;
+  for (const store::Row& row : rows) {  // per name in time order: the last row wins
+    const std::string name = row.Text(0);
+    json value = json::parse(row.Text(1), nullptr, false);
+    if (value.is_null() || value.is_discarded()) {
+      state.traits.erase(name);
+    } else {
+      state.traits[name] = std::move(value);
+    }
+    state.times[name] = row.Int(2);
+  }
+  return state;
+}
+
+Result<std::vector<TraitHistoryEntry>> ListTraitHistory(store::TenantTx& tx, std::string_view customer_id, int limit) {
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(kSelectRecent, {std::string(customer_id), std::int64_t{limit}}));
+  std::vector<TraitHistoryEntry> entries;
+  for (const store::Row& row : rows) entries.push_back({row.Text(0), row.Text(1), row.Int(2), row.Text(3)});
+  return entries;
+}
+
+}  // namespace tp::profiles
