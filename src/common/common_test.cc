@@ -64,6 +64,19 @@ TEST(Crypto, HashesAndComparesSecrets) {
   EXPECT_EQ(RandomToken(32).size(), 43u);
 }
 
+TEST(Crypto, Base64RoundTripsRfc4648VectorsPaddedOrNot) {
+  EXPECT_EQ(Base64Encode("foob"), "Zm9vYg==");
+  EXPECT_EQ(Base64Encode("tpk_a:"), "dHBrX2E6");
+  std::string decoded;
+  ASSERT_TRUE(Base64Decode("Zm9vYg==", decoded));
+  EXPECT_EQ(decoded, "foob");
+  ASSERT_TRUE(Base64Decode("Zm9vYg", decoded));
+  EXPECT_EQ(decoded, "foob");
+  EXPECT_FALSE(Base64Decode("Zm9v!g==", decoded));
+  EXPECT_FALSE(Base64Decode("Zm9vY", decoded));
+  EXPECT_FALSE(Base64Decode("Zm9vYg==x", decoded));
+}
+
 TEST(Crypto, Base32RoundTripsRfc4648Vectors) {
   const std::string text = "foobar";
   std::string encoded = Base32Encode({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});

@@ -57,6 +57,29 @@ std::string HmacSha256Hex(std::string_view key, std::string_view data) {
 
 std::string HmacSha1(std::string_view key, std::string_view data) { return Hmac(EVP_sha1(), key, data); }
 
+std::string Base64Encode(std::string_view bytes) {
+  std::string encoded(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(encoded.data(), encoded.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  encoded.resize(encoded.find('\0'));
+  return encoded;
+}
+
+bool Base64Decode(std::string_view text, std::string& out) {
+  const int variant = text.ends_with('=') ? sodium_base64_VARIANT_ORIGINAL : sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
+  std::string decoded(text.size() / 4 * 3 + 3, '\0');
+  size_t length = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(), text.data(), text.size(),
+                        nullptr, &length, &end, variant) != 0 ||
+      end != text.data() + text.size()) {
+    return false;
+  }
+  decoded.resize(length);
+  out = std::move(decoded);
+  return true;
+}
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;

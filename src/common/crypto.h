@@ -24,4 +24,9 @@ std::string Base32Encode(std::span<const std::uint8_t> bytes);  // RFC 4648, no 
 // Returns false on characters outside the RFC 4648 alphabet (spaces and '=' are ignored).
 bool Base32Decode(std::string_view text, std::string& out);
 
+// Standard base64 (RFC 4648 section 4, '+' and '/'), as HTTP Basic credentials use it.
+std::string Base64Encode(std::string_view bytes);  // padded
+// Accepts padded and unpadded text; false on anything else (other characters, a bad length).
+bool Base64Decode(std::string_view text, std::string& out);
+
 }  // namespace tp

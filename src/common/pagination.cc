@@ -36,7 +36,7 @@ Result<PageRequest> PageRequest::Parse(std::optional<std::string_view> cursor,
     }
     decoded.resize(decoded_size);
     for (char c : decoded) {
-      if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_')) {
+      if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == ':')) {
         return InvalidArgument("cursor is not valid", "cursor");
       }
     }

@@ -1,6 +1,7 @@
 // Cursor pagination shared by every list endpoint. Lists are ordered by id (ids are time-ordered, see
 // ids.h); a cursor is the opaque, base64url-encoded id of the last item of the previous page, so a page
-// stays stable while rows are inserted concurrently.
+// stays stable while rows are inserted concurrently. Lists in time order use "<micros>:<id>" as the
+// position instead (events, the timeline).
 #pragma once
 
 #include <optional>

@@ -87,7 +87,8 @@ class Resolver {
     for (const std::string& owner : owners) {
       const std::string live = Live(owner);
       if (live == *target) continue;
-      TP_ASSIGN_OR_RETURN(const std::optional<std::string> target_user, UserIdOf(*target));
+      TP_ASSIGN_OR_RETURN(std::optional<std::string> target_user, UserIdOf(*target));
+      if (!target_user) target_user = message_user;  // attached below
       TP_ASSIGN_OR_RETURN(const std::optional<std::string> owner_user, UserIdOf(live));
       if (target_user && owner_user && target_user != owner_user) continue;
       // The profile with a user id survives; between equals, the older one.

@@ -18,19 +18,21 @@ using profiles::Sql;
 struct CustomerTable {
   std::string_view name;
   std::string_view columns;
+  std::string_view order_by;
   std::array<std::string_view, 3> json_columns;
 };
 
 constexpr std::array kCustomerTables = {
-    CustomerTable{"customer_identifiers", "kind, value, created_at", {}},
-    CustomerTable{"trait_history", "id, name, value, set_at, source", {"value"}},
+    CustomerTable{"customer_identifiers", "kind, value, created_at", "kind, value", {}},
+    CustomerTable{"trait_history", "id, name, value, set_at, source", "set_at, id", {"value"}},
     CustomerTable{"events",
                   "id, message_id, type, name, user_id, anonymous_id, channel, amount, properties, context, "
                   "occurred_at, received_at",
-                  {"properties", "context"}},
-    CustomerTable{"cases", "id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at", {}},
-    CustomerTable{"feedback_responses", "id, survey, metric, score, comment, touchpoint, created_at", {}},
-    CustomerTable{"customer_notes", "id, author_id, body, created_at", {}},
+                  "occurred_at, id", {"properties", "context"}},
+    CustomerTable{"cases", "id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at",
+                  "created_at, id", {}},
+    CustomerTable{"feedback_responses", "id, survey, metric, score, comment, touchpoint, created_at", "created_at, id", {}},
+    CustomerTable{"customer_notes", "id, author_id, body, created_at", "created_at, id", {}},
 };
 
 std::vector<std::string> SplitColumns(std::string_view columns) {
@@ -61,7 +63,8 @@ json CellJson(const store::Value& value, bool is_json) {
 
 Result<json> TableRows(store::TenantTx& tx, const CustomerTable& table, const std::string& customer_id) {
   TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(Sql({"SELECT ", table.columns, " FROM ", table.name,
-                                                      " WHERE tenant_id = $1 AND customer_id = $2"}),
+                                                      " WHERE tenant_id = $1 AND customer_id = $2 ORDER BY ",
+                                                      table.order_by}),
                                                  {customer_id}));
   const std::vector<std::string> names = SplitColumns(table.columns);
   json out = json::array();
@@ -125,6 +128,13 @@ Result<ErasureReport> EraseCustomer(store::TenantTx& tx, std::string_view custom
                       tx.Query("SELECT id FROM cases WHERE tenant_id = $1 AND customer_id = $2", {live}));
   std::vector<std::string> redact_targets = profile_ids;
   for (const store::Row& row : case_rows) redact_targets.push_back(row.Text(0));
+  // Merge records name both profiles.
+  for (const std::string& id : profile_ids) {
+    TP_ASSIGN_OR_RETURN(store::Rows merges, tx.Query("SELECT id FROM customer_merges WHERE tenant_id = $1 AND "
+                                                     "(survivor_id = $2 OR merged_id = $2)",
+                                                     {id}));
+    for (const store::Row& row : merges) redact_targets.push_back(row.Text(0));
+  }
   for (const std::string& target : redact_targets) {
     TP_ASSIGN_OR_RETURN(std::int64_t redacted,
                         Run(tx, "UPDATE audit_log SET before_json = NULL, after_json = NULL "
