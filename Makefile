@@ -9,7 +9,7 @@ LISTEN     ?= 127.0.0.1:8080
 JOBS       ?= $(shell nproc)
 CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 
-.PHONY: all deps build build-asan run test test-release test-asan bench clean
+.PHONY: all deps build build-asan run test test-release test-asan test-node-deps bench clean
 
 all: build
 
@@ -38,15 +38,22 @@ run: build
 
 test: test-release test-asan
 
-test-release: build
+# Segment's Node.js library for tests/e2e/segment_client.py, exactly as pinned in the lockfile.
+tests/segment/node_modules/.package-lock.json: tests/segment/package-lock.json tests/segment/package.json | deps
+	cd tests/segment && npm ci --no-audit --no-fund && touch node_modules/.package-lock.json
+
+test-node-deps: tests/segment/node_modules/.package-lock.json
+
+test-release: build test-node-deps
 	./scripts/run-tests.sh $(BUILD_DIR)
 
-test-asan: build-asan
+test-asan: build-asan test-node-deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ./scripts/run-tests.sh $(ASAN_DIR)
 
 bench: build
 	./bench/run.sh $(BUILD_DIR)
+	./bench/customer_data.sh $(BUILD_DIR)
 
 clean:
 	rm -rf build

@@ -10,6 +10,11 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 oathtool wrk curl python3 procps
 )
+# Node.js and npm run Segment's own client in tests/segment (@segment/analytics-node needs Node >= 20).
+# A Node.js from NodeSource bundles npm and conflicts with Debian's npm package: only add them when missing.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

@@ -10,6 +10,8 @@ Api::Api(store::Store& store, http::Metrics& metrics, ApiOptions options)
   RegisterAuthRoutes(registrar_);
   RegisterAdminRoutes(registrar_);
   RegisterCustomerRoutes(registrar_);
+  RegisterProfileRoutes(registrar_);
+  RegisterEventRoutes(registrar_);
 }
 
 }  // namespace tp::api

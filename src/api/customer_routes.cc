@@ -6,48 +6,19 @@
 // e-mail and phone removed and cannot search by them.
 #include <algorithm>
 
+#include "api/customer_access.h"
 #include "api/render.h"
 #include "api/routes.h"
 #include "cases/cases.h"
 #include "feedback/feedback.h"
+#include "ingest/ingest.h"
 #include "profiles/customers.h"
+#include "timeline/timeline.h"
 
 namespace tp::api {
 namespace {
 
 using identity::Permission;
-
-Json CustomerJson(const profiles::Customer& customer, bool with_contact_data) {
-  Json body{{"id", customer.id},
-            {"name", customer.name},
-            {"email", nullptr},
-            {"phone", nullptr},
-            {"traits", StoredJson(customer.traits_json)},
-            {"created_at", TimestampJson(customer.created_at)},
-            {"updated_at", TimestampJson(customer.updated_at)}};
-  if (with_contact_data) {
-    if (customer.email) body["email"] = *customer.email;
-    if (customer.phone) body["phone"] = *customer.phone;
-  } else {
-    body["contact_data_redacted"] = true;
-  }
-  return body;
-}
-
-bool SeesContactData(const Call& call) { return identity::HasPermission(call.principal, Permission::kContactDataRead); }
-
-std::optional<std::vector<std::string>> TeamScope(const Call& call) {
-  if (!identity::ScopedToOwnTeams(call.principal)) return std::nullopt;
-  return call.principal.team_ids;
-}
-
-// Agents may only touch customers with a case in one of their teams; others see every customer.
-Status CheckCustomerVisible(store::TenantTx& tx, const Call& call, std::string_view customer_id) {
-  const auto teams = TeamScope(call);
-  if (!teams) return Status::Ok();
-  TP_ASSIGN_OR_RETURN(bool visible, profiles::CustomerVisibleToTeams(tx, customer_id, *teams));
-  return visible ? Status::Ok() : NotFound("no such customer");
-}
 
 Result<http::Response> ListCustomers(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
@@ -82,12 +53,27 @@ Result<http::Response> CreateCustomer(Registrar& registrar, Call& call) {
   });
 }
 
+// A merged profile's id answers with the profile it was merged into (its id in the body says so), so
+// links and bookmarks to either keep working.
 Result<http::Response> GetCustomer(Registrar& registrar, Call& call) {
-  TP_ASSIGN_OR_RETURN(std::string customer_id, PathId(call.request, "id", "cus_"));
+  TP_ASSIGN_OR_RETURN(std::string requested_id, PathId(call.request, "id", "cus_"));
   return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(const std::string customer_id, ingest::LiveCustomerId(tx, requested_id));
     TP_RETURN_IF_ERROR(CheckCustomerVisible(tx, call, customer_id));
     TP_ASSIGN_OR_RETURN(auto customer, profiles::GetCustomer(tx, customer_id));
-    return CustomerJson(customer, SeesContactData(call));
+    TP_ASSIGN_OR_RETURN(auto identifiers, profiles::ListIdentifiers(tx, customer_id));
+    TP_ASSIGN_OR_RETURN(auto summary, timeline::SummariseProfile(tx, customer_id));
+    const bool contact_data = SeesContactData(call);
+    Json body = CustomerJson(customer, contact_data);
+    body["identifiers"] = IdentifiersJson(identifiers, contact_data);
+    auto score = [](const std::optional<timeline::LastScore>& last) {
+      return last ? Json{{"score", last->score}, {"at", TimestampJson(last->at)}} : Json(nullptr);
+    };
+    body["computed"]["last_nps"] = score(summary.last_nps);
+    body["computed"]["last_csat"] = score(summary.last_csat);
+    body["computed"]["open_cases"] = summary.open_cases;
+    if (customer_id != requested_id) body["merged_from"] = requested_id;
+    return body;
   });
 }
 
@@ -102,8 +88,9 @@ Result<http::Response> UpdateCustomer(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(patch.traits_json, fields.OptionalObjectText("traits", profiles::kMaxTraitsBytes));
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
   return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
-    TP_RETURN_IF_ERROR(CheckCustomerVisible(tx, call, customer_id));
-    TP_ASSIGN_OR_RETURN(auto updated, profiles::UpdateCustomer(tx, customer_id, patch, call.audit));
+    TP_ASSIGN_OR_RETURN(const std::string live_id, ingest::LiveCustomerId(tx, customer_id));
+    TP_RETURN_IF_ERROR(CheckCustomerVisible(tx, call, live_id));
+    TP_ASSIGN_OR_RETURN(auto updated, profiles::UpdateCustomer(tx, live_id, patch, call.audit));
     return CustomerJson(updated, SeesContactData(call));
   });
 }

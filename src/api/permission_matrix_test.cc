@@ -26,6 +26,7 @@ struct World {
   std::string customer_id;
   std::string case_id;
   std::string feedback_id;
+  std::string event_id;  // of a customer with a case in the service team
 };
 
 struct Caller {
@@ -52,6 +53,19 @@ std::string CreateIn(World& world, const std::string& path, const json& body) {
   auto response = world.harness.Send("POST", path, body.dump(), world.owner_admin);
   EXPECT_EQ(response.status, 201) << path << " " << response.body;
   return BodyOf(response).value("id", "");
+}
+
+std::string NextUserId() {
+  static int counter = 0;
+  return "matrix-user-" + std::to_string(++counter);
+}
+
+// A new customer with a case in the service team, so that agents of that team may act on it.
+std::string ServicedCustomer(World& world) {
+  const std::string customer = CreateIn(world, "/api/v1/customers", {{"name", "Serviced " + NextUserId()}});
+  CreateIn(world, "/api/v1/cases", {{"customer_id", customer}, {"subject", "Help"}, {"channel", "email"},
+                                    {"team_id", world.service_team_id}});
+  return customer;
 }
 
 std::string NewTeam(World& world) {
@@ -141,7 +155,12 @@ std::map<std::string, Scenario> Scenarios() {
         }}},
       {"GET /api/v1/audit", {200, false, fixed("/api/v1/audit")}},
       {"GET /api/v1/customers", {200, false, fixed("/api/v1/customers")}},
-      {"POST /api/v1/customers", {201, false, fixed("/api/v1/customers", R"({"name":"Jana Nováková","email":"jana@example.cz"})")}},
+      {"POST /api/v1/customers",
+       {201, false, [](World&, const Caller&) {
+          static int counter = 0;  // e-mails identify one customer each
+          return Prepared{"/api/v1/customers",
+                          json{{"name", "Jana Nováková"}, {"email", "jana" + std::to_string(++counter) + "@example.cz"}}.dump()};
+        }}},
       {"GET /api/v1/customers/{id}", {200, true, owner_path("/api/v1/customers/", &World::customer_id)}},
       {"PATCH /api/v1/customers/{id}",
        {200, true, [](World& world, const Caller&) { return Prepared{"/api/v1/customers/" + world.customer_id, R"({"name":"Jana N."})"}; }}},
@@ -158,6 +177,59 @@ std::map<std::string, Scenario> Scenarios() {
       {"POST /api/v1/feedback", {201, false, fixed("/api/v1/feedback", R"({"survey":"checkout","metric":"csat","score":4})")}},
       {"GET /api/v1/feedback/{id}", {200, true, owner_path("/api/v1/feedback/", &World::feedback_id)}},
       {"GET /api/v1/analytics/summary", {200, false, fixed("/api/v1/analytics/summary")}},
+      {"POST /v1/batch",
+       {200, false, [](World&, const Caller&) {
+          return Prepared{"/v1/batch", json{{"batch", {{{"type", "track"}, {"userId", NextUserId()}, {"event", "Signed Up"}}}}}.dump()};
+        }}},
+      {"POST /v1/identify",
+       {200, false, [](World&, const Caller&) {
+          return Prepared{"/v1/identify", json{{"userId", NextUserId()}, {"traits", {{"plan", "pro"}}}}.dump()};
+        }}},
+      {"POST /v1/track",
+       {200, false, [](World&, const Caller&) {
+          return Prepared{"/v1/track", json{{"userId", NextUserId()}, {"event", "Order Completed"}, {"properties", {{"revenue", 12.5}}}}.dump()};
+        }}},
+      {"POST /v1/page",
+       {200, false, [](World&, const Caller&) { return Prepared{"/v1/page", json{{"anonymousId", NextUserId()}, {"name", "Home"}}.dump()}; }}},
+      {"POST /v1/screen",
+       {200, false, [](World&, const Caller&) { return Prepared{"/v1/screen", json{{"anonymousId", NextUserId()}, {"name", "Cart"}}.dump()}; }}},
+      {"POST /v1/group",
+       {200, false, [](World&, const Caller&) {
+          return Prepared{"/v1/group", json{{"userId", NextUserId()}, {"groupId", "acme-corp"}, {"traits", {{"employees", 20}}}}.dump()};
+        }}},
+      {"POST /v1/alias",
+       {200, false, [](World&, const Caller&) {
+          return Prepared{"/v1/alias", json{{"userId", NextUserId()}, {"previousId", NextUserId()}}.dump()};
+        }}},
+      {"POST /api/v1/events",
+       {200, false, [](World&, const Caller&) {
+          return Prepared{"/api/v1/events", json{{"type", "track"}, {"name", "Signed Up"}, {"customer", {{"user_id", NextUserId()}}}}.dump()};
+        }}},
+      {"GET /api/v1/events",
+       {200, true, [](World& world, const Caller&) { return Prepared{"/api/v1/events?customer_id=" + world.customer_id, ""}; }}},
+      {"GET /api/v1/events/{id}", {200, true, owner_path("/api/v1/events/", &World::event_id)}},
+      {"GET /api/v1/customers/{id}/timeline", {200, true, owner_path("/api/v1/customers/", &World::customer_id, "/timeline")}},
+      {"POST /api/v1/customers/{id}/notes",
+       {201, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/customers/" + world.customer_id + "/notes", R"({"body":"Prefers e-mail."})"};
+        }}},
+      {"GET /api/v1/customers/{id}/merges", {200, true, owner_path("/api/v1/customers/", &World::customer_id, "/merges")}},
+      {"POST /api/v1/customers/{id}/merge",
+       {201, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/customers/" + world.customer_id + "/merge",
+                          json{{"customer_id", ServicedCustomer(world)}}.dump()};
+        }}},
+      {"POST /api/v1/merges/{id}/undo",
+       {200, true, [](World& world, const Caller&) {
+          const std::string merge_id =
+              CreateIn(world, "/api/v1/customers/" + world.customer_id + "/merge", {{"customer_id", ServicedCustomer(world)}});
+          return Prepared{"/api/v1/merges/" + merge_id + "/undo", ""};
+        }}},
+      {"GET /api/v1/customers/{id}/export", {200, true, owner_path("/api/v1/customers/", &World::customer_id, "/export")}},
+      {"POST /api/v1/customers/{id}/erase",
+       {200, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/customers/" + ServicedCustomer(world) + "/erase", ""};
+        }}},
   };
   return scenarios;
 }
@@ -175,6 +247,19 @@ TEST_P(PermissionMatrixTest, EveryRoleOnEveryEndpointInOwnAndOtherTenant) {
   world.case_id = CreateIn(world, "/api/v1/cases", {{"customer_id", world.customer_id}, {"subject", "Refund"},
                                                     {"channel", "email"}, {"team_id", world.service_team_id}});
   world.feedback_id = CreateIn(world, "/api/v1/feedback", {{"survey", "nps"}, {"metric", "nps"}, {"score", 3}});
+  // An event of the customer with the service team's case, so agents of that team may read it.
+  auto ingested = harness.Send("POST", "/api/v1/events",
+                               json{{"type", "track"}, {"name", "MatrixEvent"}, {"customer", {{"email", "petr@example.cz"}}}}.dump(),
+                               world.owner_admin);
+  ASSERT_EQ(ingested.status, 200) << ingested.body;
+  const json listed = BodyOf(harness.Send("GET", "/api/v1/events?name=MatrixEvent", "", world.owner_admin));
+  ASSERT_EQ(listed["items"].size(), 1u) << listed.dump();
+  world.event_id = listed["items"][0].value("id", "");
+  const std::string event_customer = listed["items"][0].value("customer_id", "");
+  if (event_customer != world.customer_id) {  // identity resolution did not link the e-mail: give that profile a case too
+    CreateIn(world, "/api/v1/cases", {{"customer_id", event_customer}, {"subject", "Events"}, {"channel", "email"},
+                                      {"team_id", world.service_team_id}});
+  }
 
   const TenantFixture other = harness.CreateTenant("other");
   const auto other_admin = harness.Login(other, harness.CreateUser(other, Role::kAdmin).email);

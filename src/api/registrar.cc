@@ -2,6 +2,7 @@
 
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "http/content_encoding.h"
 #include "http/errors.h"
 #include "identity/api_keys.h"
 #include "store/idempotency.h"
@@ -20,16 +21,36 @@ struct Authenticated {
   std::string csrf_hash;  // empty for API keys, which are not sent automatically by browsers
 };
 
+// The API key of an Authorization header: "Bearer tpk_…", or "Basic base64(tpk_… + ':')" as Segment's
+// libraries send their write key (the key as user name, an empty password). Schemes are case-insensitive.
+Result<std::string> ApiKeyFromAuthorization(std::string_view authorization) {
+  const auto space = authorization.find(' ');
+  const std::string_view scheme = authorization.substr(0, space);
+  std::string_view credentials = space == std::string_view::npos ? std::string_view() : authorization.substr(space + 1);
+  while (credentials.starts_with(' ')) credentials.remove_prefix(1);
+  while (credentials.ends_with(' ')) credentials.remove_suffix(1);
+  std::string token;
+  if (http::EqualsIgnoreCase(scheme, "Bearer") && !credentials.empty()) {
+    token = std::string(credentials);
+    if (!token.starts_with(kApiKeyPrefix)) return Unauthenticated("the bearer token is not an API key");
+  } else if (http::EqualsIgnoreCase(scheme, "Basic") && !credentials.empty()) {
+    std::string decoded;
+    if (!Base64Decode(credentials, decoded)) return Unauthenticated("the Basic credentials are not valid base64");
+    const auto colon = decoded.find(':');
+    if (colon == std::string::npos || colon + 1 != decoded.size() || !decoded.starts_with(kApiKeyPrefix)) {
+      return Unauthenticated("Basic credentials must be an API key as the user name and an empty password");
+    }
+    token = decoded.substr(0, colon);
+  } else {
+    return Unauthenticated("Authorization must be 'Bearer <API key>' or 'Basic <base64 of API key + \":\">'");
+  }
+  return token;
+}
+
 Result<Authenticated> Authenticate(store::Store& store, const http::Request& request,
                                    const identity::LoginPolicy& policy, Micros now) {
   if (auto authorization = request.Header("Authorization")) {
-    constexpr std::string_view kBearer = "Bearer ";
-    if (authorization->size() <= kBearer.size() ||
-        !http::EqualsIgnoreCase(std::string_view(*authorization).substr(0, kBearer.size()), kBearer)) {
-      return Unauthenticated("Authorization must be 'Bearer <API key>'");
-    }
-    const std::string token = authorization->substr(kBearer.size());
-    if (!token.starts_with(kApiKeyPrefix)) return Unauthenticated("the bearer token is not an API key");
+    TP_ASSIGN_OR_RETURN(const std::string token, ApiKeyFromAuthorization(*authorization));
     TP_ASSIGN_OR_RETURN(auto principal, identity::AuthenticateApiKey(store, token, now));
     return Authenticated{std::move(principal), {}};
   }
@@ -38,6 +59,16 @@ Result<Authenticated> Authenticate(store::Store& store, const http::Request& req
     return Authenticated{std::move(session.principal), std::move(session.csrf_hash)};
   }
   return Unauthenticated("sign in (POST /api/v1/auth/login) or send an API key as a Bearer token");
+}
+
+// Replaces a compressed body by its decoded form, so handlers, idempotency fingerprints and the
+// JSON parser only ever see plain bodies.
+Status DecodeBody(http::Request& request, std::size_t max_decoded_body) {
+  auto encoding = request.Header("Content-Encoding");
+  if (!encoding) return Status::Ok();
+  TP_ASSIGN_OR_RETURN(request.body, http::DecodeContentEncoding(encoding, std::move(request.body), max_decoded_body));
+  request.headers.erase("Content-Encoding");
+  return Status::Ok();
 }
 
 Status CheckCsrf(const http::Request& request, const Authenticated& caller) {
@@ -74,7 +105,10 @@ Registrar::Registrar(store::Store& store, http::Metrics& metrics, http::Router& 
 void Registrar::Public(std::string method, std::string pattern, PublicEndpoint endpoint) {
   endpoints_.push_back({method, pattern, std::nullopt});
   router_.Add(std::move(method), std::move(pattern),
-              [this, endpoint](http::Request& request) { return Finish(endpoint(*this, request)); });
+              [this, endpoint](http::Request& request) {
+                if (Status decoded = DecodeBody(request, options_.max_decoded_body); !decoded.ok()) return Finish(decoded);
+                return Finish(endpoint(*this, request));
+              });
 }
 
 void Registrar::Protected(std::string method, std::string pattern, identity::Permission permission,
@@ -95,6 +129,7 @@ Result<http::Response> Registrar::RunProtected(http::Request& request, identity:
     return Status(ErrorCode::kRateLimited, "too many requests; slow down").WithRetryAfter(wait);
   }
   TP_RETURN_IF_ERROR(identity::Require(caller.principal, permission));
+  TP_RETURN_IF_ERROR(DecodeBody(request, options_.max_decoded_body));
   Call call{request, std::move(caller.principal), {}, now};
   call.audit = identity::AuditContext::For(call.principal, request.request_id, request.remote_ip);
   if (request.method == "POST" && request.Header("Idempotency-Key")) return RunIdempotent(call, endpoint);

@@ -1,8 +1,9 @@
 // How endpoints are declared. Every endpoint is registered through a Registrar, which wraps it in the
 // same pipeline, so no endpoint can skip a step:
 //
-//   authenticate (session cookie or API key) → CSRF check for cookie-authenticated writes →
-//   per-caller rate limit → Require(permission) → Idempotency-Key replay for POST → handler →
+//   authenticate (session cookie, or an API key as a Bearer token or as the HTTP Basic user name) →
+//   CSRF check for cookie-authenticated writes → per-caller rate limit → Require(permission) →
+//   gzip body decoding (Content-Encoding) → Idempotency-Key replay for POST → handler →
 //   ErrorCode mapped to status and JSON error (http/errors.h)
 //
 // A handler receives a Call (the request, who is calling, an audit context) and returns a response or
@@ -33,6 +34,9 @@ struct ApiOptions {
   double request_burst = 500;
   double logins_per_second = 1;        // per client IP
   double login_burst = 10;
+  // Bodies sent with Content-Encoding: gzip may decompress to at most this many bytes (413 beyond);
+  // serve sets it to 8× the body limit, at most 64 MiB.
+  std::size_t max_decoded_body = 8u << 20;
 };
 
 struct Call {

@@ -9,5 +9,7 @@ void RegisterSystemRoutes(Registrar& registrar);    // /healthz /readyz /metrics
 void RegisterAuthRoutes(Registrar& registrar);      // /api/v1/auth/...
 void RegisterAdminRoutes(Registrar& registrar);     // tenant, users, teams, API keys, audit
 void RegisterCustomerRoutes(Registrar& registrar);  // customers, cases, feedback, analytics
+void RegisterProfileRoutes(Registrar& registrar);   // timeline, notes, merges, GDPR export and erasure
+void RegisterEventRoutes(Registrar& registrar);     // Segment's /v1/* tracking API, /api/v1/events
 
 }  // namespace tp::api

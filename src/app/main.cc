@@ -6,11 +6,15 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -24,6 +28,9 @@
 #include "identity/tenants.h"
 #include "identity/users.h"
 #include "store/store.h"
+#include "transfer/export.h"
+#include "transfer/import.h"
+#include "transfer/progress.h"
 
 namespace tp::app {
 namespace {
@@ -122,6 +129,105 @@ void PrintDemoSummary(const demo::DemoSummary& summary) {
     std::printf("  %-8s %-34s password: %s\n", std::string(identity::RoleName(user.role)).c_str(),
                 user.email.c_str(), user.password.c_str());
   }
+}
+
+struct TransferFlags {
+  std::string kind;
+  std::string file;  // import: the CSV ("-": standard input); export: --out ("" or "-": standard output)
+  std::string rejects;
+  int batch = transfer::kDefaultBatchSize;
+  std::string format = "csv";
+};
+
+// `touchpoint import KIND FILE`: exit 0 when the file was read to the end, rejected rows included (they are
+// counted and written to --rejects); 1 when the file cannot be read or the store fails; 2 for a bad header.
+int Import(store::Store& store, const identity::Tenant& tenant, const TransferFlags& flags,
+           const identity::AuditContext& audit) {
+  const auto kind = transfer::ParseImportKind(flags.kind);
+  if (!kind.ok()) return Fail(kind.status());
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  transfer::ImportOptions options;
+  options.batch_size = flags.batch;
+  if (flags.file != "-") {
+    file.open(flags.file, std::ios::binary);
+    if (!file) {
+      std::cerr << "touchpoint: cannot read " << flags.file << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    struct stat info{};
+    if (stat(flags.file.c_str(), &info) == 0 && S_ISREG(info.st_mode)) options.total_bytes = static_cast<std::uint64_t>(info.st_size);
+    in = &file;
+  }
+  std::ofstream rejects;
+  if (!flags.rejects.empty()) {
+    rejects.open(flags.rejects, std::ios::binary | std::ios::trunc);
+    if (!rejects) {
+      std::cerr << "touchpoint: cannot write " << flags.rejects << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    options.rejects = &rejects;
+  }
+  transfer::ProgressLine progress(stderr, isatty(fileno(stderr)) != 0);
+  options.on_progress = [&progress](const transfer::ImportProgress& now) { progress.Update(now); };
+  auto summary = transfer::ImportCsv(store, tenant.id, *kind, *in, options, audit);
+  progress.Finish();
+  if (!summary.ok()) return Fail(summary.status());
+  const double rate = summary->seconds > 0 ? static_cast<double>(summary->rows_read) / summary->seconds : 0;
+  std::printf("imported %s: %lld rows read, %lld loaded, %lld duplicates, %lld rejected; %lld profiles created, "
+              "%lld merged; %.1f s, %.0f rows/s\n",
+              flags.kind.c_str(), static_cast<long long>(summary->rows_read), static_cast<long long>(summary->loaded),
+              static_cast<long long>(summary->duplicates), static_cast<long long>(summary->rejected),
+              static_cast<long long>(summary->profiles_created), static_cast<long long>(summary->merges),
+              summary->seconds, rate);
+  if (summary->rejected > 0) {
+    if (!flags.rejects.empty()) {
+      std::printf("rejected rows are in %s (line, field and reason, then the row)\n", flags.rejects.c_str());
+    } else {
+      for (const transfer::Reject& reject : summary->rejects) {
+        if (&reject - summary->rejects.data() >= 10) break;
+        std::fprintf(stderr, "line %lld: %s: %s\n", static_cast<long long>(reject.line), reject.field.c_str(),
+                     reject.reason.c_str());
+      }
+      std::fprintf(stderr, "(use --rejects FILE to get every rejected row)\n");
+    }
+  }
+  if (rejects.is_open() && !rejects.good()) {
+    std::cerr << "touchpoint: writing " << flags.rejects << " failed\n";
+    return 1;
+  }
+  return 0;
+}
+
+int Export(store::Store& store, const identity::Tenant& tenant, const TransferFlags& flags,
+           const identity::AuditContext& audit) {
+  const auto kind = transfer::ParseExportKind(flags.kind);
+  if (!kind.ok()) return Fail(kind.status());
+  const auto format = transfer::ParseExportFormat(flags.format);
+  if (!format.ok()) return Fail(format.status());
+  std::ofstream file;
+  std::ostream* out = &std::cout;
+  if (!flags.file.empty() && flags.file != "-") {
+    file.open(flags.file, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      std::cerr << "touchpoint: cannot write " << flags.file << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    out = &file;
+  }
+  Status audited = store.Write(tenant.id, [&](store::TenantTx& tx) -> Status {
+    return identity::RecordAudit(tx, audit, flags.kind + ".export", "export", flags.kind);
+  });
+  if (!audited.ok()) return Fail(audited);
+  auto summary = transfer::ExportData(store, tenant.id, *kind, {.format = *format}, *out);
+  if (!summary.ok()) return Fail(summary.status());
+  out->flush();
+  if (!*out) {
+    std::cerr << "touchpoint: writing the export failed\n";
+    return 1;
+  }
+  std::fprintf(stderr, "exported %lld %s\n", static_cast<long long>(summary->rows), flags.kind.c_str());
+  return 0;
 }
 
 int Serve(const ServeFlags& flags) {
@@ -247,6 +353,27 @@ int Run(int argc, char** argv) {
   demo_data->add_option("--cases", demo_options.cases, "number of cases")->capture_default_str();
   demo_data->add_option("--feedback", demo_options.feedback, "number of survey responses")->capture_default_str();
 
+  TransferFlags transfer_flags;
+  auto* import = app.add_subcommand(
+      "import", "Import customers, events or orders from a CSV file (see docs/import-export.md); rejected rows "
+                "are reported, the exit code is 0 unless the file cannot be read");
+  add_db(import);
+  import->add_option("kind", transfer_flags.kind, "customers, events or orders")->required()
+      ->check(CLI::IsMember({"customers", "events", "orders"}));
+  import->add_option("file", transfer_flags.file, "the CSV file (- for standard input)")->required();
+  import->add_option("--tenant", tenant_slug, "tenant slug")->capture_default_str();
+  import->add_option("--rejects", transfer_flags.rejects, "write rejected rows to this CSV file");
+  import->add_option("--batch", transfer_flags.batch, "rows per transaction")->capture_default_str()
+      ->check(CLI::Range(1, transfer::kMaxBatchSize));
+  auto* export_data = app.add_subcommand("export", "Export customers or events as CSV or JSON lines");
+  add_db(export_data);
+  export_data->add_option("kind", transfer_flags.kind, "customers or events")->required()
+      ->check(CLI::IsMember({"customers", "events"}));
+  export_data->add_option("--tenant", tenant_slug, "tenant slug")->capture_default_str();
+  export_data->add_option("--format", transfer_flags.format, "csv or jsonl")->capture_default_str()
+      ->check(CLI::IsMember({"csv", "jsonl"}));
+  export_data->add_option("--out", transfer_flags.file, "output file (default: standard output)");
+
   auto* version = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -311,6 +438,11 @@ int Run(int argc, char** argv) {
       return Status::Ok();
     });
     return created.ok() ? 0 : Fail(created);
+  }
+  if (*import || *export_data) {
+    auto found = FindTenant(store, tenant_slug);
+    if (!found.ok()) return Fail(found.status());
+    return *import ? Import(store, *found, transfer_flags, cli_audit) : Export(store, *found, transfer_flags, cli_audit);
   }
   if (*demo_data) {
     if (if_empty) {

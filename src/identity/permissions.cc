@@ -41,6 +41,9 @@ std::string_view PermissionName(Permission permission) {
     case Permission::kAuditRead: return "audit:read";
     case Permission::kCustomersRead: return "customers:read";
     case Permission::kCustomersWrite: return "customers:write";
+    case Permission::kCustomersMerge: return "customers:merge";
+    case Permission::kCustomersUnmerge: return "customers:unmerge";
+    case Permission::kPrivacyRequests: return "privacy:requests";
     case Permission::kContactDataRead: return "contact_data:read";
     case Permission::kCasesRead: return "cases:read";
     case Permission::kCasesReadAll: return "cases:read_all";
@@ -59,7 +62,8 @@ const std::vector<Permission>& AllPermissions() {
       Permission::kTenantRead,     Permission::kTenantWrite,   Permission::kUsersRead,
       Permission::kUsersWrite,     Permission::kTeamsRead,     Permission::kTeamsWrite,
       Permission::kApiKeysOwn,     Permission::kApiKeysAll,    Permission::kAuditRead,
-      Permission::kCustomersRead,  Permission::kCustomersWrite, Permission::kContactDataRead,
+      Permission::kCustomersRead,  Permission::kCustomersWrite, Permission::kCustomersMerge,
+      Permission::kCustomersUnmerge, Permission::kPrivacyRequests, Permission::kContactDataRead,
       Permission::kCasesRead,      Permission::kCasesReadAll,  Permission::kCasesWrite,
       Permission::kFeedbackRead,   Permission::kFeedbackWrite, Permission::kEventsIngest,
       Permission::kAnalyticsRead,  Permission::kRulesWrite};
@@ -81,11 +85,14 @@ bool RoleHasPermission(Role role, Permission permission) {
       return true;
     case Role::kManager:
       // All CX data, rules and surveys; may see users and teams but not administer them.
+      // Undoing merges and answering GDPR requests stay with admins.
       return permission != P::kUsersWrite && permission != P::kTeamsWrite && permission != P::kApiKeysAll &&
-             permission != P::kAuditRead && permission != P::kTenantWrite;
+             permission != P::kAuditRead && permission != P::kTenantWrite && permission != P::kCustomersUnmerge &&
+             permission != P::kPrivacyRequests;
     case Role::kAgent: {
       static constexpr P kAgent[] = {P::kTenantRead,     P::kUsersRead,      P::kTeamsRead,
                                      P::kApiKeysOwn,     P::kCustomersRead,  P::kCustomersWrite,
+                                     P::kCustomersMerge,
                                      P::kContactDataRead, P::kCasesRead,     P::kCasesWrite,
                                      P::kFeedbackRead,   P::kFeedbackWrite};
       return std::find(std::begin(kAgent), std::end(kAgent), permission) != std::end(kAgent);

@@ -30,6 +30,9 @@ enum class Permission {
   kAuditRead,
   kCustomersRead,      // profiles (agents: only customers with a case in their teams)
   kCustomersWrite,
+  kCustomersMerge,     // merge two profiles by hand (agents: customers with a case in their teams)
+  kCustomersUnmerge,   // undo a merge
+  kPrivacyRequests,    // GDPR access exports and erasure of a customer
   kContactDataRead,    // e-mail, phone and other personal contact data (analysts only when granted)
   kCasesRead,          // agents: cases of their teams only
   kCasesReadAll,       // every case regardless of team

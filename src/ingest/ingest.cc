@@ -212,6 +212,20 @@ void ApplyProfileFields(ProfileUpdate& update, const std::vector<profiles::Trait
   }
 }
 
+// A profile without an e-mail or phone takes the first one an event attaches to it (a track call
+// naming the customer by e-mail is as good as an identify).
+void FillContactFields(ProfileUpdate& update, const Message& message, const Resolver& resolver) {
+  profiles::Customer& customer = update.customer;
+  for (const Identifier& identifier : message.identifiers) {
+    auto field = identifier.kind == IdentifierKind::kEmail   ? &profiles::Customer::email
+                 : identifier.kind == IdentifierKind::kPhone ? &profiles::Customer::phone
+                                                             : nullptr;
+    if (field == nullptr || customer.*field || resolver.Owner(identifier) != customer.id) continue;
+    customer.*field = identifier.value;
+    update.search_fields_changed = true;
+  }
+}
+
 void ApplyComputed(ProfileUpdate& update, const Message& message) {
   profiles::ComputedAttributes& computed = update.customer.computed;
   computed.first_seen_at = std::min(computed.first_seen_at.value_or(message.occurred_at), message.occurred_at);
@@ -298,6 +312,7 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
       ApplyProfileFields(update, changes, resolver);
       update.trait_changes.insert(update.trait_changes.end(), changes.begin(), changes.end());
     }
+    FillContactFields(update, message, resolver);
     ApplyComputed(update, message);
   }
   const Micros now = NowMicros();

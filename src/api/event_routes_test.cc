@@ -1,0 +1,406 @@
+// The event ingestion API on every backend: Segment's /v1/* calls and the native POST /api/v1/events,
+// HTTP Basic write keys, gzip bodies, the partial-failure contract, deduplication, clock-skew
+// correction, limits, and reading events and profiles back.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "api/api_test_support.h"
+#include "common/crypto.h"
+#include "http/content_encoding.h"
+
+namespace tp::api::testing {
+namespace {
+
+using identity::Role;
+using nlohmann::json;
+
+class EventRoutesTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  EventRoutesTest() : harness_(GetParam()) {
+    tenant_ = harness_.CreateTenant("shop");
+    admin_ = harness_.LoginAs(tenant_, Role::kAdmin);
+    full_key_ = harness_.CreateApiKey(admin_, "full");
+    ingest_key_ = harness_.CreateApiKey(admin_, "ingest");
+  }
+
+  static http::Headers Basic(const std::string& user, const std::string& password = "") {
+    return {{"Authorization", "Basic " + Base64Encode(user + ":" + password)}};
+  }
+
+  http::Response Batch(const json& body, const http::Headers& headers = {}) {
+    return harness_.Send("POST", "/v1/batch", body.dump(), ingest_key_, headers);
+  }
+
+  json Events(const std::string& query = "") {
+    auto response = harness_.Send("GET", "/api/v1/events" + query, "", full_key_);
+    EXPECT_EQ(response.status, 200) << response.body;
+    return BodyOf(response);
+  }
+
+  static void ExpectError(const http::Response& response, int status, std::string_view code, std::string_view field = {}) {
+    EXPECT_EQ(response.status, status) << response.body;
+    const json body = BodyOf(response);
+    ASSERT_TRUE(body.contains("error")) << response.body;
+    EXPECT_EQ(body["error"]["code"], code) << response.body;
+    if (!field.empty()) {
+      EXPECT_EQ(body["error"]["field"], field) << response.body;
+    }
+  }
+
+  ApiHarness harness_;
+  TenantFixture tenant_;
+  Credentials admin_;
+  Credentials full_key_;
+  Credentials ingest_key_;
+};
+
+json Track(const std::string& message_id, const std::string& user_id, const std::string& event = "Product Viewed") {
+  return json{{"type", "track"}, {"messageId", message_id}, {"userId", user_id}, {"event", event}};
+}
+
+TEST_P(EventRoutesTest, BasicAuthWithTheKeyAsUserNameWorksLikeBearer) {
+  const json track{{"userId", "u1"}, {"event", "Signed Up"}};
+  auto response = harness_.Send("POST", "/v1/track", track.dump(), {}, Basic(ingest_key_.api_key));
+  EXPECT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(BodyOf(response)["success"], true);
+  // The scheme is case-insensitive, like Bearer.
+  http::Headers lower{{"Authorization", "basic " + Base64Encode(ingest_key_.api_key + ":")}};
+  EXPECT_EQ(harness_.Send("POST", "/v1/track", track.dump(), {}, lower).status, 200);
+  // An ingest key read through Basic is still only an ingest key.
+  ExpectError(harness_.Send("GET", "/api/v1/events", "", {}, Basic(ingest_key_.api_key)), 403, "forbidden");
+  EXPECT_EQ(harness_.Send("GET", "/api/v1/events", "", {}, Basic(full_key_.api_key)).status, 200);
+}
+
+TEST_P(EventRoutesTest, BadBasicCredentialsAre401) {
+  const std::string track = json{{"userId", "u1"}, {"event", "x"}}.dump();
+  for (const http::Headers& headers : std::vector<http::Headers>{
+           {{"Authorization", "Basic !!!not-base64!!!"}},
+           {{"Authorization", "Basic"}},
+           {{"Authorization", "Basic " + Base64Encode("no-colon-" + ingest_key_.api_key)}},
+           Basic("admin@shop.example", "correct horse battery"),  // not an API key
+           Basic(ingest_key_.api_key, "a-password"),               // the key with a password
+           Basic("", ingest_key_.api_key),                         // the key as the password
+           Basic("tpk_unknown_key"),
+           {{"Authorization", "Digest " + ingest_key_.api_key}},
+       }) {
+    auto response = harness_.Send("POST", "/v1/track", track, {}, headers);
+    ExpectError(response, 401, "unauthenticated");
+  }
+}
+
+TEST_P(EventRoutesTest, IngestNeedsEventsIngestWhateverTheCredential) {
+  const std::string batch = json{{"batch", {Track("m1", "u1")}}}.dump();
+  EXPECT_EQ(harness_.Send("POST", "/v1/batch", batch, full_key_).status, 200);
+  EXPECT_EQ(harness_.Send("POST", "/v1/batch", batch, admin_).status, 200);  // a session, with CSRF
+  const Credentials manager = harness_.LoginAs(tenant_, Role::kManager);
+  EXPECT_EQ(harness_.Send("POST", "/v1/batch", batch, harness_.CreateApiKey(manager, "ingest")).status, 200);
+  for (Role role : {Role::kAnalyst, Role::kAgent}) {
+    const Credentials user = harness_.LoginAs(tenant_, role);
+    ExpectError(harness_.Send("POST", "/v1/batch", batch, user), 403, "forbidden");
+    // Their keys are bounded by their role (identity::HasPermission), whatever the key's scope.
+    ExpectError(harness_.Send("POST", "/v1/batch", batch, harness_.CreateApiKey(user, "full")), 403, "forbidden");
+    ExpectError(harness_.Send("POST", "/v1/batch", batch, harness_.CreateApiKey(user, "ingest")), 403, "forbidden");
+  }
+  ExpectError(harness_.Send("POST", "/v1/batch", batch), 401, "unauthenticated");
+}
+
+TEST_P(EventRoutesTest, SegmentCallsCreateAProfileWithEventsReadableThroughTheApi) {
+  const json batch{
+      {"batch",
+       {{{"type", "identify"}, {"messageId", "id-1"}, {"userId", "user-42"},
+         {"traits", {{"email", "Jana@Example.CZ"}, {"name", "Jana Nováková"}}}},
+        {{"type", "track"}, {"messageId", "tr-1"}, {"userId", "user-42"}, {"event", "Order Completed"},
+         {"properties", {{"revenue", 49.9}, {"currency", "EUR"}}}},
+        {{"type", "page"}, {"messageId", "pg-1"}, {"userId", "user-42"}, {"name", "Checkout"}}}}};
+  auto response = Batch(batch);
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(BodyOf(response), (json{{"success", true}, {"accepted", 3}, {"duplicates", 0}, {"rejected", json::array()}}));
+
+  const json listed = Events();
+  ASSERT_EQ(listed["items"].size(), 3u) << listed.dump();
+  const std::string customer_id = listed["items"][0]["customer_id"];
+  for (const json& event : listed["items"]) EXPECT_EQ(event["customer_id"], customer_id);
+  const json by_name = Events("?type=track");
+  ASSERT_EQ(by_name["items"].size(), 1u);
+  EXPECT_EQ(by_name["items"][0]["name"], "Order Completed");
+  EXPECT_EQ(by_name["items"][0]["amount"], 49.9);
+  EXPECT_EQ(by_name["items"][0]["properties"]["currency"], "EUR");
+  EXPECT_EQ(Events("?customer_id=" + customer_id)["items"].size(), 3u);
+
+  auto one = harness_.Send("GET", "/api/v1/events/" + by_name["items"][0]["id"].get<std::string>(), "", full_key_);
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(BodyOf(one)["message_id"], "tr-1");
+  ExpectError(harness_.Send("GET", "/api/v1/events/evt_00000000000000000000000000", "", full_key_), 404, "not_found");
+
+  auto customer = harness_.Send("GET", "/api/v1/customers/" + customer_id, "", full_key_);
+  ASSERT_EQ(customer.status, 200) << customer.body;
+  EXPECT_EQ(BodyOf(customer)["email"], "jana@example.cz") << customer.body;
+  ExpectError(harness_.Send("GET", "/api/v1/events?customer_id=cus_00000000000000000000000000", "", full_key_), 404,
+              "not_found");
+  ExpectError(harness_.Send("GET", "/api/v1/events?type=purchase", "", full_key_), 400, "invalid_argument", "type");
+}
+
+TEST_P(EventRoutesTest, SingleCallsTakeTheirTypeFromThePath) {
+  struct CallCase {
+    std::string path;
+    json body;
+  };
+  const std::vector<CallCase> calls{
+      {"/v1/identify", {{"userId", "u7"}, {"traits", {{"email", "u7@example.com"}}}}},
+      {"/v1/track", {{"userId", "u7"}, {"event", "Signed Up"}}},
+      {"/v1/page", {{"userId", "u7"}, {"name", "Home"}}},
+      {"/v1/screen", {{"userId", "u7"}, {"name", "Cart"}}},
+      {"/v1/group", {{"userId", "u7"}, {"groupId", "acme"}}},
+      {"/v1/alias", {{"userId", "u7"}, {"previousId", "anon-7"}}},
+  };
+  for (const CallCase& call : calls) {
+    auto response = harness_.Send("POST", call.path, call.body.dump(), ingest_key_);
+    EXPECT_EQ(response.status, 200) << call.path << " " << response.body;
+    EXPECT_EQ(BodyOf(response)["accepted"], 1) << call.path;
+  }
+  for (const char* type : {"identify", "track", "page", "screen", "group", "alias"}) {
+    EXPECT_EQ(Events(std::string("?type=") + type)["items"].size(), 1u) << type;
+  }
+  // A single invalid call answers with its own error and the rejected entry.
+  auto invalid = harness_.Send("POST", "/v1/track", json{{"userId", "u7"}}.dump(), ingest_key_);
+  ExpectError(invalid, 400, "invalid_argument", "event");
+  EXPECT_EQ(BodyOf(invalid)["rejected"][0]["index"], 0);
+}
+
+TEST_P(EventRoutesTest, SomeInvalidMessagesAreRejectedTheOthersStored) {
+  const json batch{{"batch",
+                    {Track("ok-1", "u1"),
+                     {{"type", "dance"}, {"messageId", "bad-type"}, {"userId", "u1"}},
+                     Track("ok-2", "u2"),
+                     {{"type", "track"}, {"messageId", "no-event"}, {"userId", "u1"}},
+                     {{"type", "track"}, {"messageId", "no-identity"}, {"event", "x"}},
+                     {{"type", "track"}, {"userId", "u1"}, {"event", "x"}, {"timestamp", "yesterday"}},
+                     "not an object",
+                     Track("ok-3", "u3")}}};
+  auto response = Batch(batch);
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json body = BodyOf(response);
+  EXPECT_EQ(body["success"], true);
+  EXPECT_EQ(body["accepted"], 3);
+  EXPECT_EQ(body["duplicates"], 0);
+  ASSERT_EQ(body["rejected"].size(), 5u) << body.dump();
+  EXPECT_EQ(body["rejected"][0]["index"], 1);
+  EXPECT_EQ(body["rejected"][0]["messageId"], "bad-type");
+  EXPECT_EQ(body["rejected"][0]["error"]["code"], "invalid_argument");
+  EXPECT_EQ(body["rejected"][0]["error"]["field"], "type");
+  EXPECT_EQ(body["rejected"][1]["index"], 3);
+  EXPECT_EQ(body["rejected"][1]["error"]["field"], "event");
+  EXPECT_EQ(body["rejected"][2]["index"], 4);
+  EXPECT_EQ(body["rejected"][3]["index"], 5);
+  EXPECT_EQ(body["rejected"][3]["messageId"], nullptr);
+  EXPECT_EQ(body["rejected"][3]["error"]["field"], "timestamp");
+  EXPECT_EQ(body["rejected"][4]["index"], 6);
+  EXPECT_TRUE(body["rejected"][4]["error"]["message"].is_string());
+  EXPECT_EQ(Events()["items"].size(), 3u);
+}
+
+TEST_P(EventRoutesTest, AllInvalidEmptyOrMalformedRequestsAre400) {
+  auto all_invalid = Batch({{"batch", {{{"type", "track"}, {"messageId", "a"}}, {{"type", "nope"}}}}});
+  ExpectError(all_invalid, 400, "invalid_argument");
+  EXPECT_EQ(BodyOf(all_invalid)["rejected"].size(), 2u) << all_invalid.body;
+  ExpectError(Batch({{"batch", json::array()}}), 400, "invalid_argument", "batch");
+  ExpectError(Batch(json::object()), 400, "invalid_argument", "batch");
+  ExpectError(Batch({{"batch", "x"}}), 400, "invalid_argument", "batch");
+  ExpectError(Batch({{"batch", {Track("a", "u")}}, {"sentAt", "soon"}}), 400, "invalid_argument", "sentAt");
+  ExpectError(Batch({{"batch", {Track("a", "u")}}, {"context", 5}}), 400, "invalid_argument", "context");
+  ExpectError(harness_.Send("POST", "/v1/batch", "[1,2]", ingest_key_), 400, "invalid_argument");
+  ExpectError(harness_.Send("POST", "/v1/batch", "{\"batch\": [", ingest_key_), 400, "malformed_json");
+  ExpectError(harness_.Send("POST", "/v1/batch", "{\"batch\": [{\"type\": \"track\", \"event\": \"\xff\xfe\"}]}", ingest_key_),
+              400, "malformed_json");
+  ExpectError(harness_.Send("POST", "/v1/batch", json{{"batch", {Track("a", "u")}}}.dump(), ingest_key_,
+                            {{"Content-Type", "text/plain"}}),
+              415, "unsupported_media_type");
+  EXPECT_EQ(Events()["items"].size(), 0u);
+}
+
+TEST_P(EventRoutesTest, LimitsOnBatchAndMessageSize) {
+  json many = json::array();
+  for (int i = 0; i < 2501; ++i) many.push_back(Track("m" + std::to_string(i), "u"));
+  ExpectError(Batch({{"batch", many}}), 413, "payload_too_large", "batch");
+  many.erase(many.end() - 1);
+  auto full = Batch({{"batch", many}});
+  ASSERT_EQ(full.status, 200) << full.body.substr(0, 300);
+  EXPECT_EQ(BodyOf(full)["accepted"], 2500);
+
+  // Properties over 32 KiB name the field; a message over 32 KiB in total is 413 on its own.
+  json big_traits{{"type", "identify"}, {"messageId", "big"}, {"userId", "u"}, {"traits", {{"bio", std::string(40'000, 'x')}}}};
+  json big_message = Track("big-2", "u");
+  big_message["properties"] = {{"a", std::string(20'000, 'x')}};
+  big_message["context"] = {{"b", std::string(14'000, 'y')}};
+  auto response = Batch({{"batch", {big_traits, big_message, Track("small", "u")}}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json body = BodyOf(response);
+  ASSERT_EQ(body["rejected"].size(), 2u) << body.dump();
+  EXPECT_EQ(body["rejected"][0]["error"]["field"], "traits");
+  EXPECT_EQ(body["rejected"][1]["error"]["code"], "payload_too_large");
+  ExpectError(harness_.Send("POST", "/v1/track", big_message.dump(), ingest_key_), 413, "payload_too_large");
+}
+
+TEST_P(EventRoutesTest, RetriedBatchCountsDuplicatesAndStoresEachMessageOnce) {
+  const json batch{{"batch", {Track("dup-1", "u1"), Track("dup-2", "u1"), Track("dup-3", "u2")}}};
+  EXPECT_EQ(BodyOf(Batch(batch))["accepted"], 3);
+  auto retried = Batch(batch);
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  EXPECT_EQ(BodyOf(retried)["accepted"], 0);
+  EXPECT_EQ(BodyOf(retried)["duplicates"], 3);
+  // The same message twice in one batch is stored once too.
+  auto twice = Batch({{"batch", {Track("dup-4", "u1"), Track("dup-4", "u1")}}});
+  EXPECT_EQ(BodyOf(twice)["accepted"], 1) << twice.body;
+  EXPECT_EQ(BodyOf(twice)["duplicates"], 1) << twice.body;
+  EXPECT_EQ(Events()["items"].size(), 4u);
+}
+
+TEST_P(EventRoutesTest, SentAtCorrectsTheClientClockAndFarFutureIsRejected) {
+  // The device's clock runs five years fast: its timestamp is 10 s before its sentAt.
+  const Micros now = NowMicros();
+  const Micros skew = 5LL * 365 * 24 * 3600 * 1'000'000;
+  json message = Track("skewed", "u1");
+  message["timestamp"] = FormatTimestamp(now + skew - 10'000'000);
+  auto response = Batch({{"batch", {message}}, {"sentAt", FormatTimestamp(now + skew)}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(BodyOf(response)["accepted"], 1) << response.body;
+  const json stored = Events()["items"][0];
+  const auto occurred = ParseTimestamp(stored["occurred_at"].get<std::string>());
+  ASSERT_TRUE(occurred.has_value());
+  EXPECT_LT(std::llabs(*occurred - (now - 10'000'000)), 5'000'000LL) << stored.dump();
+
+  // Without sentAt a timestamp two days ahead cannot be corrected and is refused.
+  json future = Track("future", "u1");
+  future["timestamp"] = FormatTimestamp(now + 48LL * 3600 * 1'000'000);
+  auto refused = Batch({{"batch", {future}}});
+  ExpectError(refused, 400, "invalid_argument");
+  EXPECT_EQ(BodyOf(refused)["rejected"][0]["error"]["field"], "timestamp");
+}
+
+TEST_P(EventRoutesTest, BatchContextIsMergedUnderEachMessagesContext) {
+  json own = Track("ctx-1", "u1");
+  own["context"] = {{"ip", "10.0.0.1"}, {"library", {{"version", "2.0"}}}};
+  auto response = Batch({{"batch", {own, Track("ctx-2", "u1")}},
+                         {"context", {{"ip", "192.0.2.1"}, {"library", {{"name", "analytics-node"}, {"version", "1.0"}}}}}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json listed = Events();
+  for (const json& event : listed["items"]) {
+    const json& context = event["context"];
+    EXPECT_EQ(context["library"]["name"], "analytics-node") << context.dump();
+    if (event["message_id"] == "ctx-1") {
+      EXPECT_EQ(context["ip"], "10.0.0.1");
+      EXPECT_EQ(context["library"]["version"], "2.0");
+    } else {
+      EXPECT_EQ(context["ip"], "192.0.2.1");
+      EXPECT_EQ(context["library"]["version"], "1.0");
+    }
+  }
+}
+
+TEST_P(EventRoutesTest, DeeplyNestedJsonIsRejected) {
+  json nested = "leaf";
+  for (int i = 0; i < 20; ++i) nested = json{{"n", nested}};
+  json message = Track("deep", "u1");
+  message["properties"] = nested;  // within the body's 32 levels, beyond an event's 16
+  auto response = Batch({{"batch", {message, Track("flat", "u1")}}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(BodyOf(response)["rejected"][0]["error"]["field"], "properties") << response.body;
+  const std::string too_deep = R"({"batch": [{"type": "track", "properties": )" + std::string(100, '[') +
+                               std::string(100, ']') + "}]}";
+  ExpectError(harness_.Send("POST", "/v1/batch", too_deep, ingest_key_), 400, "invalid_argument");
+}
+
+TEST_P(EventRoutesTest, GzipBodiesAreDecodedWithinALimit) {
+  const std::string batch = json{{"batch", {Track("gz-1", "u1"), Track("gz-2", "u1")}}}.dump();
+  auto response = harness_.Send("POST", "/v1/batch", http::Gzip(batch), ingest_key_, {{"Content-Encoding", "gzip"}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(BodyOf(response)["accepted"], 2);
+  // A bomb: 20 MiB of spaces after the JSON, sent as ~20 KiB.
+  const std::string bomb = http::Gzip(batch + std::string(20 << 20, ' '));
+  ExpectError(harness_.Send("POST", "/v1/batch", bomb, ingest_key_, {{"Content-Encoding", "gzip"}}), 413,
+              "payload_too_large", "Content-Encoding");
+  ExpectError(harness_.Send("POST", "/v1/batch", "\x1f\x8b garbage", ingest_key_, {{"Content-Encoding", "gzip"}}), 400,
+              "invalid_argument", "Content-Encoding");
+  ExpectError(harness_.Send("POST", "/v1/batch", batch, ingest_key_, {{"Content-Encoding", "br"}}), 415,
+              "unsupported_media_type", "Content-Encoding");
+  // Other JSON endpoints take gzip too.
+  EXPECT_EQ(harness_.Send("POST", "/api/v1/customers", http::Gzip(R"({"name":"Gzip"})"), full_key_,
+                          {{"Content-Encoding", "GZIP"}}).status,
+            201);
+  EXPECT_EQ(Events()["items"].size(), 2u);
+}
+
+TEST_P(EventRoutesTest, NativeEventsOneOrMany) {
+  const json one{{"id", "n-1"}, {"type", "track"}, {"name", "Order Completed"}, {"customer", {{"email", "petr@example.cz"}}},
+                 {"properties", {{"revenue", 10}}}};
+  auto response = harness_.Send("POST", "/api/v1/events", one.dump(), ingest_key_);
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(BodyOf(response)["accepted"], 1);
+  const json many{{"events", {one, {{"id", "n-2"}, {"type", "page"}, {"name", "Home"}, {"customer", {{"email", "petr@example.cz"}}}},
+                              {{"type", "track"}, {"customer", {{"email", "petr@example.cz"}}}}}}};
+  response = harness_.Send("POST", "/api/v1/events", many.dump(), ingest_key_);
+  ASSERT_EQ(response.status, 200) << response.body;
+  const json body = BodyOf(response);
+  EXPECT_EQ(body["accepted"], 1);
+  EXPECT_EQ(body["duplicates"], 1);
+  ASSERT_EQ(body["rejected"].size(), 1u);
+  EXPECT_EQ(body["rejected"][0]["index"], 2);
+  EXPECT_EQ(body["rejected"][0]["error"]["field"], "name");
+  ExpectError(harness_.Send("POST", "/api/v1/events", json{{"type", "track"}, {"name", "x"}, {"colour", "red"}}.dump(), ingest_key_),
+              400, "invalid_argument", "colour");
+  ExpectError(harness_.Send("POST", "/api/v1/events", json{{"events", {one}}, {"extra", 1}}.dump(), ingest_key_), 400,
+              "invalid_argument", "extra");
+  ExpectError(harness_.Send("POST", "/api/v1/events", json{{"events", json::array()}}.dump(), ingest_key_), 400,
+              "invalid_argument", "events");
+  const json events = Events();
+  ASSERT_EQ(events["items"].size(), 2u);
+  EXPECT_EQ(events["items"][0]["customer_id"], events["items"][1]["customer_id"]);
+}
+
+TEST_P(EventRoutesTest, AgentsReadEventsOnlyOfCustomersTheirTeamsServe) {
+  ASSERT_EQ(Batch({{"batch", {{{"type", "identify"}, {"messageId", "i"}, {"userId", "seen"}, {"traits", {{"email", "seen@example.com"}}}},
+                              {{"type", "identify"}, {"messageId", "j"}, {"userId", "hidden"}, {"traits", {{"email", "hidden@example.com"}}}}}}})
+                .status,
+            200);
+  std::string seen_customer, hidden_customer, seen_event;
+  const json listed = Events();  // not Events()["items"] in the loop head: the temporary would die first
+  for (const json& event : listed["items"]) {
+    const bool seen = event["user_id"] == "seen";
+    (seen ? seen_customer : hidden_customer) = event["customer_id"].get<std::string>();
+    if (seen) seen_event = event["id"].get<std::string>();
+  }
+  const auto agent_user = harness_.CreateUser(tenant_, Role::kAgent);
+  const std::string team = BodyOf(harness_.Send("POST", "/api/v1/teams", R"({"name":"Care","kind":"service"})", admin_))["id"];
+  harness_.Send("PUT", "/api/v1/teams/" + team + "/members/" + agent_user.id, "", admin_);
+  auto created_case = harness_.Send("POST", "/api/v1/cases",
+                                    json{{"customer_id", seen_customer}, {"subject", "Hi"}, {"channel", "email"}, {"team_id", team}}.dump(),
+                                    admin_);
+  ASSERT_EQ(created_case.status, 201) << created_case.body << " " << seen_customer;
+  const Credentials agent = harness_.Login(tenant_, agent_user.email);
+  ExpectError(harness_.Send("GET", "/api/v1/events", "", agent), 400, "invalid_argument", "customer_id");
+  EXPECT_EQ(BodyOf(harness_.Send("GET", "/api/v1/events?customer_id=" + seen_customer, "", agent))["items"].size(), 1u);
+  ExpectError(harness_.Send("GET", "/api/v1/events?customer_id=" + hidden_customer, "", agent), 404, "not_found");
+  EXPECT_EQ(harness_.Send("GET", "/api/v1/events/" + seen_event, "", agent).status, 200);
+  const json hidden = Events("?customer_id=" + hidden_customer);
+  ExpectError(harness_.Send("GET", "/api/v1/events/" + hidden["items"][0]["id"].get<std::string>(), "", agent), 404,
+              "not_found");
+}
+
+TEST_P(EventRoutesTest, OtherTenantsNeverSeeTheEvents) {
+  ASSERT_EQ(Batch({{"batch", {Track("t-1", "u1")}}}).status, 200);
+  const std::string event_id = Events()["items"][0]["id"];
+  const auto other = harness_.CreateTenant("other");
+  const Credentials other_admin = harness_.LoginAs(other, Role::kAdmin);
+  EXPECT_EQ(BodyOf(harness_.Send("GET", "/api/v1/events", "", other_admin))["items"].size(), 0u);
+  ExpectError(harness_.Send("GET", "/api/v1/events/" + event_id, "", other_admin), 404, "not_found");
+  // The same message id in another tenant is a different message.
+  EXPECT_EQ(BodyOf(harness_.Send("POST", "/v1/batch", json{{"batch", {Track("t-1", "u1")}}}.dump(),
+                                 harness_.CreateApiKey(other_admin, "ingest")))["accepted"],
+            1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EventRoutesTest, ::testing::ValuesIn(store::TestBackends()));
+
+}  // namespace
+}  // namespace tp::api::testing

@@ -1,0 +1,214 @@
+#include "transfer/import.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "common/crypto.h"
+#include "profiles/testing.h"
+#include "store/testing.h"
+#include "transfer/csv.h"
+
+namespace tp::transfer {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class ImportTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    InitCrypto();
+    db_ = std::make_unique<store::TestDatabase>(GetParam());
+    tenant_ = profiles::CreateTestTenant(store(), "acme");
+  }
+  store::Store& store() { return db_->store(); }
+
+  Result<ImportSummary> Import(ImportKind kind, const std::string& csv, int batch = 3) {
+    std::istringstream in(csv);
+    rejects_.str("");
+    ImportOptions options{.rejects = &rejects_, .batch_size = batch};
+    return ImportCsv(store(), tenant_, kind, in, options, identity::AuditContext::System("test"));
+  }
+
+  std::int64_t Count(const std::string& sql) {
+    std::int64_t count = -1;
+    EXPECT_TRUE(store().Read(tenant_, [&](store::TenantTx& tx) -> Status {
+      TP_ASSIGN_OR_RETURN(auto row, tx.QueryOne(sql));
+      count = row ? row->Int(0) : -1;
+      return Status::Ok();
+    }).ok());
+    return count;
+  }
+  std::int64_t LiveCustomers() {
+    return Count("SELECT COUNT(*) FROM customers WHERE tenant_id = $1 AND merged_into IS NULL");
+  }
+  std::int64_t Events() { return Count("SELECT COUNT(*) FROM events WHERE tenant_id = $1"); }
+
+  std::vector<CsvRecord> RejectRecords() {
+    std::istringstream in(rejects_.str());
+    CsvReader reader(in);
+    std::vector<CsvRecord> records;
+    CsvRecord record;
+    while (reader.Next(record)) records.push_back(record);
+    return records;
+  }
+
+  std::unique_ptr<store::TestDatabase> db_;
+  std::string tenant_;
+  std::ostringstream rejects_;
+};
+
+constexpr std::string_view kCustomers =
+    "user_id,email,phone,name,plan\r\n"
+    "u1,jana@example.cz,+420 777 123 456,Jana Nováková,gold\r\n"
+    "u2,petr@example.cz,,Petr Svoboda,\r\n"
+    ",,,Nobody,silver\r\n"                          // line 4: no identifier
+    "u4,not-an-email,,Bad Mail,\r\n"                // line 5: bad e-mail
+    "u5,eva@example.cz,,\"Eva \"\"E\"\" Dvořáková\",\r\n"
+    "u6,\"broken\"x,,,\r\n"                         // line 7: text after a closing quote
+    "u7,adam@example.cz,,\"Adam\nNový\",bronze\r\n"  // a line break inside quotes (lines 8-9)
+    "u8,a@b.cz\r\n"                                 // line 10: too few fields
+    "u9,zoe@example.cz,,Zoe,\r\n";
+
+TEST_P(ImportTest, GoodRowsLoadBadRowsGoToTheRejectsFileWithLineNumbers) {
+  auto summary = Import(ImportKind::kCustomers, std::string(kCustomers));
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->rows_read, 9);
+  EXPECT_EQ(summary->loaded, 5);
+  EXPECT_EQ(summary->rejected, 4);
+  EXPECT_EQ(summary->duplicates, 0);
+  EXPECT_EQ(LiveCustomers(), 5);
+  ASSERT_EQ(summary->rejects.size(), 4u);
+  EXPECT_EQ(summary->rejects[0].line, 4);
+  EXPECT_EQ(summary->rejects[0].field, "user_id");
+  EXPECT_EQ(summary->rejects[1].line, 5);
+  EXPECT_EQ(summary->rejects[1].field, "email");
+  EXPECT_EQ(summary->rejects[2].line, 7);
+  EXPECT_EQ(summary->rejects[2].field, "email");
+  EXPECT_EQ(summary->rejects[3].line, 10);
+  EXPECT_EQ(summary->rejects[3].field, "row");
+
+  const auto records = RejectRecords();
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_THAT(records[0].fields,
+              ElementsAre("reject_line", "reject_field", "reject_reason", "user_id", "email", "phone", "name", "plan"));
+  EXPECT_EQ(records[1].fields[0], "4");
+  EXPECT_EQ(records[1].fields[1], "user_id");
+  EXPECT_THAT(records[1].fields[2], HasSubstr("identifier"));
+  EXPECT_THAT(std::vector<std::string>(records[1].fields.begin() + 3, records[1].fields.end()),
+              ElementsAre("", "", "", "Nobody", "silver"));
+  EXPECT_EQ(records[2].fields[0], "5");
+  EXPECT_EQ(records[2].fields[4], "not-an-email");
+  EXPECT_EQ(records[4].fields[0], "10");
+  EXPECT_THAT(std::vector<std::string>(records[4].fields.begin() + 3, records[4].fields.end()), ElementsAre("u8", "a@b.cz"));
+
+  // The profile got its fields from the row.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM customers WHERE tenant_id = $1 AND email = 'jana@example.cz' "
+                  "AND phone = '+420777123456' AND name = 'Jana Nováková'"),
+            1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM customers WHERE tenant_id = $1 AND name = 'Eva \"E\" Dvořáková'"), 1);
+}
+
+TEST_P(ImportTest, ImportingTheSameFileAgainAddsNothing) {
+  auto first = Import(ImportKind::kCustomers, std::string(kCustomers));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  const std::int64_t customers = LiveCustomers(), events = Events();
+  auto second = Import(ImportKind::kCustomers, std::string(kCustomers), 1000);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->loaded, 0);
+  EXPECT_EQ(second->duplicates, 5);
+  EXPECT_EQ(second->rejected, 4);
+  EXPECT_EQ(LiveCustomers(), customers);
+  EXPECT_EQ(Events(), events);
+}
+
+TEST_P(ImportTest, TheSameRowTwiceInOneFileIsOneDuplicate) {
+  auto summary = Import(ImportKind::kCustomers, "email\na@example.cz\nA@example.cz \na@example.cz\n", 10);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->loaded + summary->duplicates, 3);
+  EXPECT_EQ(LiveCustomers(), 1);
+}
+
+TEST_P(ImportTest, OrdersUpdateTheProfilesComputedAttributes) {
+  ASSERT_TRUE(Import(ImportKind::kCustomers, "user_id,email\nu1,jana@example.cz\n").ok());
+  const std::string orders =
+      "order_id,user_id,email,total,currency,status,ordered_at,products\n"
+      "A-1,u1,,100.5,EUR,,2025-05-01T12:00:00Z,\"[{\"\"sku\"\":\"\"x\"\"}]\"\n"
+      "A-2,,jana@example.cz,50,EUR,completed,2025-05-02T12:00:00Z,\n"
+      "A-2,,jana@example.cz,50,EUR,refunded,2025-05-03T12:00:00Z,\n"
+      "A-3,u1,,abc,EUR,,,\n";
+  auto summary = Import(ImportKind::kOrders, orders);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->loaded, 3);
+  EXPECT_EQ(summary->rejected, 1);
+  ASSERT_EQ(summary->rejects.size(), 1u);
+  EXPECT_EQ(summary->rejects[0].line, 5);
+  EXPECT_EQ(summary->rejects[0].field, "total");
+  EXPECT_EQ(LiveCustomers(), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE tenant_id = $1 AND name = 'Order Completed' AND amount > 0"), 2);
+  EXPECT_EQ(Count("SELECT orders_count FROM customers WHERE tenant_id = $1 AND merged_into IS NULL"), 2);
+  EXPECT_EQ(Count("SELECT refunds_count FROM customers WHERE tenant_id = $1 AND merged_into IS NULL"), 1);
+  EXPECT_EQ(Count("SELECT CAST(revenue * 10 AS BIGINT) FROM customers WHERE tenant_id = $1 AND merged_into IS NULL"),
+            1505);
+  // Re-importing the orders counts nothing twice.
+  auto again = Import(ImportKind::kOrders, orders);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->loaded, 0);
+  EXPECT_EQ(again->duplicates, 3);
+  EXPECT_EQ(Count("SELECT orders_count FROM customers WHERE tenant_id = $1 AND merged_into IS NULL"), 2);
+}
+
+TEST_P(ImportTest, EventsFile) {
+  const std::string events =
+      "message_id,type,event,user_id,anonymous_id,timestamp,properties,properties.plan\n"
+      "m1,track,Signed Up,u1,,2025-01-02T03:04:05Z,\"{\"\"source\"\":\"\"ad\"\"}\",pro\n"
+      ",page,Pricing,,anon-1,2025-01-02T03:05:00Z,,\n"
+      ",track,,u1,,,,\n"  // no event name
+      "m4,alias,,u1,,,,\n";  // alias without previous_id
+  auto summary = Import(ImportKind::kEvents, events);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->loaded, 2);
+  EXPECT_EQ(summary->rejected, 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE tenant_id = $1 AND message_id = 'm1'"), 1);
+  auto again = Import(ImportKind::kEvents, events);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->loaded, 0);
+  EXPECT_EQ(again->duplicates, 2);
+}
+
+TEST_P(ImportTest, HeaderProblemsStopTheImportBeforeAnythingLoads) {
+  auto empty = Import(ImportKind::kCustomers, "");
+  EXPECT_EQ(empty.status().code(), ErrorCode::kInvalidArgument);
+  auto unknown = Import(ImportKind::kEvents, "user_id,event,colour\nu1,E,red\n");
+  EXPECT_EQ(unknown.status().field(), "colour");
+  auto malformed = Import(ImportKind::kCustomers, "email,\"x\n");
+  EXPECT_EQ(malformed.status().field(), "header");
+  EXPECT_EQ(LiveCustomers(), 0);
+}
+
+TEST_P(ImportTest, ManyChunksAndProgress) {
+  std::string csv = "user_id,email,name\n";
+  for (int i = 0; i < 2500; ++i) {
+    csv += "user" + std::to_string(i) + ",u" + std::to_string(i) + "@example.com,Customer " + std::to_string(i) + "\n";
+  }
+  int reports = 0;
+  std::istringstream in(csv);
+  ImportOptions options{.batch_size = 500, .total_bytes = csv.size()};
+  options.on_progress = [&](const ImportProgress& progress) {
+    ++reports;
+    EXPECT_LE(progress.bytes_read, csv.size());
+  };
+  auto summary = ImportCsv(store(), tenant_, ImportKind::kCustomers, in, options, identity::AuditContext::System());
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->loaded, 2500);
+  EXPECT_EQ(summary->bytes_read, csv.size());
+  EXPECT_GE(reports, 5);
+  EXPECT_EQ(LiveCustomers(), 2500);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ImportTest, ::testing::ValuesIn(store::TestBackends()));
+
+}  // namespace
+}  // namespace tp::transfer

@@ -1,0 +1,62 @@
+// What one CSV row of an import becomes: a validated events::Message, ready for ingest::IngestMessages.
+// Validation happens here, row by row, with the limits of events.h, so that one bad row is rejected on
+// its own instead of failing the transaction of its whole chunk.
+//
+//   TP_ASSIGN_OR_RETURN(RowConverter converter, RowConverter::Create(ImportKind::kCustomers, header, now));
+//   Result<events::Message> message = converter.Convert(record.fields);   // error names the column
+//
+// The column rules of each kind are in docs/import-export.md. A row without a message id gets one
+// derived from its content ("import:<kind>:<sha256>"; orders "order:<order_id>" / "refund:<order_id>"),
+// so importing the same file twice stores nothing the second time.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "events/events.h"
+
+namespace tp::transfer {
+
+enum class ImportKind { kCustomers, kEvents, kOrders };
+std::string_view ImportKindName(ImportKind kind);  // "customers", "events", "orders"
+// kInvalidArgument field "kind" for anything else.
+Result<ImportKind> ParseImportKind(std::string_view name);
+
+class RowConverter {
+ public:
+  // Checks the header once: a duplicate column, an unknown column (events files), or a header that
+  // cannot name an identifier at all is kInvalidArgument naming the column. `now` is the receipt time
+  // of every message and the time of rows without one.
+  enum class Role;  // what a column holds (rows.cc)
+
+  static Result<RowConverter> Create(ImportKind kind, const std::vector<std::string>& header, Micros now);
+
+  ImportKind kind() const { return kind_; }
+  const std::vector<std::string>& header() const { return header_; }
+  // The row as a message; kInvalidArgument naming the column on a bad value or a missing requirement.
+  // A row whose number of fields differs from the header's is refused too.
+  Result<events::Message> Convert(const std::vector<std::string>& fields) const;
+
+ private:
+  struct Column {
+    Role role;
+    std::string name;  // as in the header, trimmed
+    std::string key;   // trait or property key for the roles that have one
+  };
+
+  Result<events::Message> ConvertCustomer(const std::vector<std::string>& fields) const;
+  Result<events::Message> ConvertEvent(const std::vector<std::string>& fields) const;
+  Result<events::Message> ConvertOrder(const std::vector<std::string>& fields) const;
+  std::string ContentId(const std::vector<std::string>& fields) const;
+
+  ImportKind kind_ = ImportKind::kCustomers;
+  Micros now_ = 0;
+  std::vector<std::string> header_;
+  std::vector<Column> columns_;
+};
+
+}  // namespace tp::transfer
