@@ -12,6 +12,7 @@ Api::Api(store::Store& store, http::Metrics& metrics, ApiOptions options)
   RegisterCustomerRoutes(registrar_);
   RegisterProfileRoutes(registrar_);
   RegisterEventRoutes(registrar_);
+  RegisterTransferRoutes(registrar_);
 }
 
 }  // namespace tp::api

@@ -39,6 +39,7 @@ struct Caller {
 struct Prepared {
   std::string path;
   std::string body;
+  http::Headers headers = {};  // e.g. a Content-Type other than application/json
 };
 
 struct Scenario {
@@ -47,6 +48,8 @@ struct Scenario {
   // another tenant must then get 404, never the object.
   bool names_owner_objects;
   std::function<Prepared(World&, const Caller&)> prepare;
+  // True when callers scoped to their teams' customers (agents) are refused with 403 despite the permission.
+  bool refuses_team_scoped = false;
 };
 
 std::string CreateIn(World& world, const std::string& path, const json& body) {
@@ -177,6 +180,14 @@ std::map<std::string, Scenario> Scenarios() {
       {"POST /api/v1/feedback", {201, false, fixed("/api/v1/feedback", R"({"survey":"checkout","metric":"csat","score":4})")}},
       {"GET /api/v1/feedback/{id}", {200, true, owner_path("/api/v1/feedback/", &World::feedback_id)}},
       {"GET /api/v1/analytics/summary", {200, false, fixed("/api/v1/analytics/summary")}},
+      {"POST /api/v1/imports/{kind}",
+       {200, false,
+        [](World&, const Caller&) {
+          return Prepared{"/api/v1/imports/customers", "user_id,name\r\n" + NextUserId() + ",Imported\r\n",
+                          {{"Content-Type", "text/csv"}}};
+        },
+        true}},
+      {"GET /api/v1/exports/{kind}", {200, false, fixed("/api/v1/exports/customers?format=jsonl"), true}},
       {"POST /v1/batch",
        {200, false, [](World&, const Caller&) {
           return Prepared{"/v1/batch", json{{"batch", {{{"type", "track"}, {"userId", NextUserId()}, {"event", "Signed Up"}}}}}.dump()};
@@ -288,10 +299,12 @@ TEST_P(PermissionMatrixTest, EveryRoleOnEveryEndpointInOwnAndOtherTenant) {
         int expected = scenario.success_status;
         if (!identity::HasPermission(principal, *endpoint.permission)) {
           expected = 403;
+        } else if (scenario.refuses_team_scoped && identity::ScopedToOwnTeams(principal)) {
+          expected = 403;
         } else if (!own_tenant && scenario.names_owner_objects) {
           expected = 404;
         }
-        auto response = harness.Send(endpoint.method, prepared.path, prepared.body, caller.credentials);
+        auto response = harness.Send(endpoint.method, prepared.path, prepared.body, caller.credentials, prepared.headers);
         EXPECT_EQ(response.status, expected)
             << name << " as " << identity::RoleName(role) << (own_tenant ? " (own tenant)" : " (other tenant)")
             << ": " << response.body;

@@ -11,5 +11,6 @@ void RegisterAdminRoutes(Registrar& registrar);     // tenant, users, teams, API
 void RegisterCustomerRoutes(Registrar& registrar);  // customers, cases, feedback, analytics
 void RegisterProfileRoutes(Registrar& registrar);   // timeline, notes, merges, GDPR export and erasure
 void RegisterEventRoutes(Registrar& registrar);     // Segment's /v1/* tracking API, /api/v1/events
+void RegisterTransferRoutes(Registrar& registrar);  // /api/v1/imports/{kind}, /api/v1/exports/{kind}
 
 }  // namespace tp::api

@@ -121,8 +121,8 @@ class ShutdownOnSignal {
 };
 
 void PrintDemoSummary(const demo::DemoSummary& summary) {
-  std::printf("created demo tenant '%s' with %d customers, %d cases and %d survey responses\n",
-              summary.tenant_slug.c_str(), summary.customers, summary.cases, summary.feedback);
+  std::printf("created demo tenant '%s' with %d customers, %d events, %d cases and %d survey responses\n",
+              summary.tenant_slug.c_str(), summary.customers, summary.events, summary.cases, summary.feedback);
   std::printf("sign in with tenant '%s' and one of these users; the passwords are shown only now\n",
               summary.tenant_slug.c_str());
   for (const demo::DemoUser& user : summary.users) {

@@ -16,7 +16,9 @@
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "demo/content.h"
+#include "events/events.h"
 #include "feedback/feedback.h"
+#include "ingest/ingest.h"
 #include "identity/audit.h"
 #include "identity/teams.h"
 #include "identity/tenants.h"
@@ -191,6 +193,7 @@ std::vector<CustomerPlan> PlanCustomers(Random& random, int count, Micros now) {
 
   const auto language_weights = WeightsOf(kLanguages);
   std::set<std::string> emails;
+  std::set<std::string> phones;  // phone numbers identify a person, so no two customers share one
   std::vector<CustomerPlan> plans;
   for (const Micros created_at : times) {
     const size_t language_idx = random.Index(language_weights);
@@ -211,7 +214,11 @@ std::vector<CustomerPlan> PlanCustomers(Random& random, int count, Micros now) {
                                 .created_at = created_at},
                       .language = language_idx};
     if (has_email) plan.input.email = EmailAddress(random, language, first, last, emails);
-    if (has_phone) plan.input.phone = PhoneNumber(random, language);
+    if (has_phone) {
+      std::string phone = PhoneNumber(random, language);
+      while (!phones.insert(profiles::SearchKey(phone)).second) phone = PhoneNumber(random, language);
+      plan.input.phone = std::move(phone);
+    }
     plans.push_back(std::move(plan));
   }
   return plans;
@@ -327,6 +334,59 @@ Status CheckCount(int count, std::string_view field) {
 
 // Runs write(tx, item_idx) for every index, one transaction per kBatchSize items. `write` may run
 // again for a batch the store retries, so it must only assign, never append.
+// What the shop's website told touchpoint about a customer, as a Segment source would: an identify
+// when they signed up, then page views, orders and the odd refund between sign-up and now.
+std::vector<events::Message> PlanEvents(Random& random, const profiles::Customer& customer, std::string_view user_id,
+                                        Micros now) {
+  static constexpr std::array<std::string_view, 6> kPages = {"Home", "Pricing", "Product", "Cart", "Help", "Account"};
+  std::vector<events::Message> messages;
+  const Micros span = std::max<Micros>(now - customer.created_at, 0);
+  auto add = [&](events::EventType type, std::string name, Micros at) -> events::Message& {
+    events::Message& message = messages.emplace_back();
+    message.message_id = "demo-" + customer.id + "-" + std::to_string(messages.size());
+    message.type = type;
+    message.name = std::move(name);
+    message.user_id = std::string(user_id);
+    message.identifiers = {{profiles::IdentifierKind::kUserId, std::string(user_id)}};
+    message.channel = type == events::EventType::kPage ? "web" : "server";
+    message.occurred_at = at;
+    message.received_at = at;
+    return message;
+  };
+  events::Message& identify = add(events::EventType::kIdentify, "", customer.created_at);
+  identify.traits = nlohmann::json::parse(customer.traits_json);
+  identify.traits["name"] = customer.name;
+  // The contact data ties the sign-up to the customer the shop already knew.
+  if (customer.email) {
+    identify.traits["email"] = *customer.email;
+    identify.identifiers.push_back({profiles::IdentifierKind::kEmail, *customer.email});
+  }
+  if (customer.phone) {
+    identify.traits["phone"] = *customer.phone;
+    identify.identifiers.push_back({profiles::IdentifierKind::kPhone, *customer.phone});
+  }
+  const int views = 2 + static_cast<int>(random.Below(8));
+  for (int view = 0; view < views; ++view) {
+    add(events::EventType::kPage, std::string(random.Pick(kPages)), customer.created_at + random.Between(0, span));
+  }
+  const int orders = random.Chance(0.6) ? 1 + static_cast<int>(random.Below(4)) : 0;
+  for (int order = 0; order < orders; ++order) {
+    const double total = std::round(std::exp(std::log(60.0) + 0.7 * random.Normal()) * 100) / 100;
+    const std::string order_id = "D" + random.Digits(8);
+    events::Message& placed = add(events::EventType::kTrack, std::string(events::kOrderCompleted),
+                                  customer.created_at + random.Between(0, span));
+    placed.properties = {{"order_id", order_id}, {"revenue", total}, {"currency", "EUR"}};
+    placed.amount = total;
+    if (random.Chance(0.08)) {
+      events::Message& refund = add(events::EventType::kTrack, std::string(events::kOrderRefunded),
+                                    std::min(now, placed.occurred_at + random.Between(kDay, 14 * kDay)));
+      refund.properties = {{"order_id", order_id}, {"revenue", total}, {"currency", "EUR"}};
+      refund.amount = total;
+    }
+  }
+  return messages;
+}
+
 Status WriteInBatches(store::Store& store, const std::string& tenant_id, size_t count,
                       const std::function<Status(store::TenantTx&, size_t)>& write) {
   for (size_t start = 0; start < count; start += kBatchSize) {
@@ -396,6 +456,21 @@ Result<DemoSummary> CreateDemoData(store::Store& store, const DemoOptions& optio
                                                           profiles::CreateCustomer(tx, customer_plans[plan_idx].input,
                                                                                    audit));
                                       customer_ids[plan_idx] = customer.id;
+                                      return Status::Ok();
+                                    }));
+  std::vector<std::vector<events::Message>> event_plans(customer_plans.size());
+  TP_RETURN_IF_ERROR(store.Read(summary.tenant_id, [&](store::TenantTx& tx) -> Status {
+    for (size_t plan_idx = 0; plan_idx < customer_plans.size(); ++plan_idx) {
+      TP_ASSIGN_OR_RETURN(const profiles::Customer customer, profiles::GetCustomer(tx, customer_ids[plan_idx]));
+      event_plans[plan_idx] = PlanEvents(random, customer, "demo-" + std::to_string(plan_idx + 1), now);
+    }
+    return Status::Ok();
+  }));
+  TP_RETURN_IF_ERROR(WriteInBatches(store, summary.tenant_id, event_plans.size(),
+                                    [&](store::TenantTx& tx, size_t plan_idx) -> Status {
+                                      TP_ASSIGN_OR_RETURN(const ingest::IngestSummary ingested,
+                                                          ingest::IngestMessages(tx, event_plans[plan_idx], audit));
+                                      summary.events += ingested.stored;
                                       return Status::Ok();
                                     }));
   TP_RETURN_IF_ERROR(WriteInBatches(store, summary.tenant_id, case_plans.size(),

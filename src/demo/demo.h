@@ -52,6 +52,7 @@ struct DemoSummary {
   int customers = 0;
   int cases = 0;
   int feedback = 0;
+  int events = 0;  // website events (sign-up identify, page views, orders, refunds) of the customers
 };
 
 // kConflict field "slug" when a tenant already has the slug (so a second run is refused);

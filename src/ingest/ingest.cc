@@ -84,36 +84,56 @@ class Resolver {
       ++summary_.profiles_created;
     }
     // Every other named profile is the same person, unless it is someone else's user id.
+    const std::string_view reason = message.type == EventType::kAlias ? "alias" : "identify";
     for (const std::string& owner : owners) {
-      const std::string live = Live(owner);
-      if (live == *target) continue;
-      TP_ASSIGN_OR_RETURN(std::optional<std::string> target_user, UserIdOf(*target));
-      if (!target_user) target_user = message_user;  // attached below
-      TP_ASSIGN_OR_RETURN(const std::optional<std::string> owner_user, UserIdOf(live));
-      if (target_user && owner_user && target_user != owner_user) continue;
-      // The profile with a user id survives; between equals, the older one.
-      const bool keep_target = target_user.has_value() || (!owner_user && *target < live);
-      const std::string survivor = keep_target ? *target : live;
-      const std::string merged = keep_target ? live : *target;
-      const std::string_view reason = message.type == EventType::kAlias ? "alias" : "identify";
-      TP_RETURN_IF_ERROR(MergeCustomers(tx_, survivor, merged, reason, audit_).status());
-      ++summary_.merges;
-      redirect_[merged] = survivor;
-      user_id_of_[survivor] = target_user ? target_user : owner_user;
-      target = survivor;
+      TP_ASSIGN_OR_RETURN(target, Join(*target, Live(owner), message_user, reason));
     }
     // Identifiers nobody holds yet join the profile.
     for (const Identifier& identifier : message.identifiers) {
       if (Owner(identifier)) continue;
-      if (identifier.kind == IdentifierKind::kUserId) {
+      const bool is_user_id = identifier.kind == IdentifierKind::kUserId;
+      if (is_user_id) {
         TP_ASSIGN_OR_RETURN(const std::optional<std::string> held, UserIdOf(*target));
         if (held) continue;  // one user id per profile
-        user_id_of_[*target] = identifier.value;
       }
-      TP_RETURN_IF_ERROR(profiles::AttachIdentifier(tx_, *target, identifier, message.occurred_at));
+      const Status attached = profiles::AttachIdentifier(tx_, *target, identifier, message.occurred_at);
+      if (attached.code() == ErrorCode::kConflict) {
+        // Another transaction attached it after this batch looked it up (concurrent batches on
+        // PostgreSQL): it names the same person, so the two profiles join like any others.
+        TP_ASSIGN_OR_RETURN(const std::optional<std::string> holder,
+                            profiles::FindCustomerByIdentifier(tx_, identifier));
+        if (!holder) return attached;
+        owner_[identifier] = *holder;
+        if (is_user_id) user_id_of_[*holder] = identifier.value;
+        TP_ASSIGN_OR_RETURN(target, Join(*target, *holder, std::nullopt, reason));
+        continue;
+      }
+      TP_RETURN_IF_ERROR(attached);
+      if (is_user_id) user_id_of_[*target] = identifier.value;
       owner_[identifier] = *target;
     }
     return *target;
+  }
+
+  // Merges `other` and `target` unless they hold different user ids, and returns the profile the
+  // message now lands on. `incoming_user` is a user id the message will attach to `target` when it has
+  // none yet. The profile with a user id survives; between equals, the older one.
+  Result<std::string> Join(const std::string& target, const std::string& other,
+                           const std::optional<std::string>& incoming_user, std::string_view reason) {
+    if (other == target) return target;
+    TP_ASSIGN_OR_RETURN(const std::optional<std::string> held_by_target, UserIdOf(target));
+    const std::optional<std::string> target_user = held_by_target ? held_by_target : incoming_user;
+    TP_ASSIGN_OR_RETURN(const std::optional<std::string> other_user, UserIdOf(other));
+    if (target_user && other_user && target_user != other_user) return target;
+    const bool keep_target = target_user.has_value() || (!other_user && target < other);
+    const std::string survivor = keep_target ? target : other;
+    const std::string merged = keep_target ? other : target;
+    TP_RETURN_IF_ERROR(MergeCustomers(tx_, survivor, merged, reason, audit_).status());
+    ++summary_.merges;
+    redirect_[merged] = survivor;
+    // What the survivor holds now (the incoming user id is attached afterwards, by the caller).
+    user_id_of_[survivor] = held_by_target ? held_by_target : other_user;
+    return survivor;
   }
 
   // The profile a (possibly merged during this batch) profile now is.

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "ingest/ingest_test_support.h"
 #include "ingest/merges.h"
 #include "profiles/identifiers.h"
@@ -62,6 +65,22 @@ TEST_P(IngestTest, IdentifyTyingTwoProfilesMergesThem) {
 
   // Later events from the old anonymous id land on the survivor.
   EXPECT_EQ(Ingest({Msg({{"type", "page"}, {"anonymousId", "a2"}}, 5)}).customer_ids[0], known);
+}
+
+TEST_P(IngestTest, AMergeOnFirstIdentifyStillAttachesTheUserId) {
+  const std::string by_email = Ingest({Msg({{"type", "identify"}, {"anonymousId", "e1"},
+                                            {"traits", {{"email", "lenka@example.cz"}}}}, 1)}).customer_ids[0];
+  const std::string by_device = Ingest({Msg({{"type", "page"}, {"anonymousId", "d1"}}, 2)}).customer_ids[0];
+  // The first identify with a user id names both profiles.
+  const IngestSummary login = Ingest({Msg({{"type", "identify"}, {"userId", "lenka"}, {"anonymousId", "d1"},
+                                           {"traits", {{"email", "lenka@example.cz"}}}}, 3)});
+  EXPECT_EQ(login.merges, 1);
+  EXPECT_EQ(Live(by_email), Live(by_device));
+  // Later events by the user id alone land on the same profile.
+  EXPECT_EQ(Ingest({Msg({{"type", "track"}, {"userId", "lenka"}, {"event", "Signed In"}}, 4)}).customer_ids[0],
+            Live(by_email));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM customer_identifiers WHERE tenant_id = $1 AND customer_id = $2 AND kind = 'user_id'",
+                  Live(by_email)), 1);
 }
 
 TEST_P(IngestTest, AnEmailMatchingAPhonesProfileMerges) {
@@ -152,6 +171,42 @@ TEST_P(IngestTest, ABatchResolvesAgainstItsOwnEarlierMessages) {
   EXPECT_EQ(summary.merges, 0);
   EXPECT_EQ(summary.customer_ids[0], summary.customer_ids[2]);
   EXPECT_EQ(EventsOf(summary.customer_ids[0]), 3);
+}
+
+TEST_P(IngestTest, ConcurrentBatchesNamingTheSameNewPeopleEndWithOneProfileEach) {
+  constexpr int kThreads = 4;
+  constexpr int kPeople = 12;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int thread_idx = 0; thread_idx < kThreads; ++thread_idx) {
+    threads.emplace_back([&, thread_idx] {
+      for (int person = 0; person < kPeople; ++person) {
+        const std::string id = std::to_string(person);
+        std::vector<events::Message> batch = {
+            Msg({{"type", "identify"}, {"userId", "race-" + id}, {"anonymousId", "race-device-" + id},
+                 {"messageId", "race-" + std::to_string(thread_idx) + "-" + id},
+                 {"traits", {{"email", "race" + id + "@example.cz"}}}}, person)};
+        const Result<IngestSummary> summary = profiles::WriteResult<IngestSummary>(store(), tenant_, [&](store::TenantTx& tx) {
+          return IngestMessages(tx, batch, identity::AuditContext::System());
+        });
+        if (!summary.ok()) {
+          ++failures;
+          ADD_FAILURE() << summary.status().ToString();
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures, 0);
+  for (int person = 0; person < kPeople; ++person) {
+    Result<std::optional<std::string>> owner = profiles::ReadResult<std::optional<std::string>>(
+        store(), tenant_, [&](store::TenantTx& tx) {
+          return profiles::FindCustomerByIdentifier(tx, {profiles::IdentifierKind::kUserId, "race-" + std::to_string(person)});
+        });
+    ASSERT_TRUE(owner.ok() && owner->has_value());
+    EXPECT_EQ(EventsOf(**owner), kThreads) << person;
+    EXPECT_EQ(Count("SELECT COUNT(*) FROM customer_identifiers WHERE tenant_id = $1 AND customer_id = $2", **owner), 3);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, IngestTest, ::testing::ValuesIn(store::TestBackends()));

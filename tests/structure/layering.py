@@ -21,7 +21,7 @@ ALLOWED = {
     "feedback": {"common", "store", "identity", "profiles"},
     "events": {"common", "store", "identity", "profiles"},
     "ingest": {"common", "store", "identity", "profiles", "cases", "feedback", "events"},
-    "timeline": {"common", "store", "identity", "profiles", "cases", "feedback", "events"},
+    "timeline": {"common", "store", "identity", "profiles", "cases", "feedback", "events", "ingest"},
     "privacy": {"common", "store", "identity", "profiles", "cases", "feedback", "events", "ingest", "timeline"},
     "transfer": {"common", "store", "identity", "profiles", "events", "ingest"},
     "demo": {"common", "store", "identity", "profiles", "cases", "feedback", "events", "ingest"},

@@ -1,0 +1,127 @@
+// Bulk import and export of customer data (transfer/): POST /api/v1/imports/{kind} takes a CSV body
+// (within the server's body limit; larger files go through `touchpoint import`) and answers the summary
+// with up to 100 rejected rows; GET /api/v1/exports/{kind} answers up to `limit` rows as CSV or JSON
+// lines with X-Next-Cursor for the next part.
+//
+// Both cover every customer of the tenant, so callers scoped to their teams' customers (agents) are
+// refused; callers without contact_data:read get exports without e-mail, phone and messaging handles.
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+#include <streambuf>
+
+#include "api/customer_access.h"
+#include "api/routes.h"
+#include "transfer/export.h"
+#include "transfer/import.h"
+
+namespace tp::api {
+namespace {
+
+using identity::Permission;
+
+constexpr std::int64_t kDefaultExportRows = 10'000;
+constexpr std::int64_t kMaxExportRows = 100'000;
+
+// Reads a string the request already holds, without copying it.
+class StringViewBuffer : public std::streambuf {
+ public:
+  explicit StringViewBuffer(std::string_view text) {
+    char* begin = const_cast<char*>(text.data());
+    setg(begin, begin, begin + text.size());
+  }
+};
+
+Status RefuseTeamScoped(const Call& call) {
+  if (identity::ScopedToOwnTeams(call.principal)) {
+    return PermissionDenied("imports and exports cover every customer; agents work with their teams' customers only");
+  }
+  return Status::Ok();
+}
+
+Status CheckCsvContentType(const std::optional<std::string>& content_type) {
+  if (content_type) {
+    std::string value = *content_type;
+    for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    value.erase(std::remove(value.begin(), value.end(), ' '), value.end());
+    if (value == "text/csv" || value == "text/csv;charset=utf-8") return Status::Ok();
+  }
+  return Status(ErrorCode::kUnsupportedMedia, "the body must be text/csv (UTF-8)");
+}
+
+Result<http::Response> Import(Registrar& registrar, Call& call) {
+  TP_RETURN_IF_ERROR(RefuseTeamScoped(call));
+  const auto kind = transfer::ParseImportKind(call.request.PathParam("kind"));
+  if (!kind.ok()) return NotFound("no such import kind: customers, events or orders");
+  TP_RETURN_IF_ERROR(CheckCsvContentType(call.request.Header("Content-Type")));
+  StringViewBuffer buffer(call.request.body);
+  std::istream in(&buffer);
+  TP_ASSIGN_OR_RETURN(transfer::ImportSummary summary,
+                      transfer::ImportCsv(registrar.store(), call.principal.tenant_id, *kind, in,
+                                          {.keep_rejects = 100, .now = call.now}, call.audit));
+  Json rejects = Json::array();
+  for (const transfer::Reject& reject : summary.rejects) {
+    rejects.push_back({{"line", reject.line}, {"field", reject.field}, {"reason", reject.reason}});
+  }
+  return JsonResponse(200, Json{{"kind", transfer::ImportKindName(*kind)},
+                                {"rows_read", summary.rows_read},
+                                {"loaded", summary.loaded},
+                                {"duplicates", summary.duplicates},
+                                {"rejected", summary.rejected},
+                                {"profiles_created", summary.profiles_created},
+                                {"merges", summary.merges},
+                                {"rejects", std::move(rejects)},
+                                {"rejects_truncated", summary.rejected > static_cast<std::int64_t>(summary.rejects.size())}});
+}
+
+Result<http::Response> Export(Registrar& registrar, Call& call) {
+  TP_RETURN_IF_ERROR(RefuseTeamScoped(call));
+  const auto kind = transfer::ParseExportKind(call.request.PathParam("kind"));
+  if (!kind.ok()) return NotFound("no such export kind: customers or events");
+  transfer::ExportOptions options;
+  const std::string format_name = call.request.QueryParam("format").value_or("csv");
+  TP_ASSIGN_OR_RETURN(options.format, transfer::ParseExportFormat(format_name));
+  options.max_rows = kDefaultExportRows;
+  if (const auto limit = call.request.QueryParam("limit")) {
+    std::int64_t value = 0;
+    try {
+      std::size_t used = 0;
+      value = std::stoll(*limit, &used);
+      if (used != limit->size()) value = 0;
+    } catch (const std::exception&) {
+      value = 0;
+    }
+    if (value < 1 || value > kMaxExportRows) {
+      return InvalidArgument("limit must be 1 to " + std::to_string(kMaxExportRows), "limit");
+    }
+    options.max_rows = value;
+  }
+  if (const auto cursor = call.request.QueryParam("cursor")) {
+    TP_ASSIGN_OR_RETURN(PageRequest page, PageRequest::Parse(*cursor, std::nullopt));
+    options.after_id = page.after_id;
+  }
+  options.with_contact_data = SeesContactData(call);
+  const std::string kind_name(transfer::ExportKindName(*kind));
+  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+    return identity::RecordAudit(tx, call.audit, kind_name + ".export", "export", kind_name);
+  }));
+  std::ostringstream out;
+  TP_ASSIGN_OR_RETURN(transfer::ExportSummary summary,
+                      transfer::ExportData(registrar.store(), call.principal.tenant_id, *kind, options, out));
+  const bool csv = options.format == transfer::ExportFormat::kCsv;
+  http::Response response = http::Response::Text(200, std::move(out).str(),
+                                                 csv ? "text/csv; charset=utf-8" : "application/x-ndjson");
+  response.headers["Content-Disposition"] =
+      "attachment; filename=\"" + kind_name + (csv ? ".csv" : ".jsonl") + "\"";
+  if (summary.more) response.headers["X-Next-Cursor"] = EncodeCursor(summary.last_id);
+  return response;
+}
+
+}  // namespace
+
+void RegisterTransferRoutes(Registrar& registrar) {
+  registrar.Protected("POST", "/api/v1/imports/{kind}", Permission::kCustomersWrite, Import);
+  registrar.Protected("GET", "/api/v1/exports/{kind}", Permission::kCustomersRead, Export);
+}
+
+}  // namespace tp::api
