@@ -98,19 +98,10 @@ Result<http::Response> IngestAndAnswer(Registrar& registrar, const Call& call, P
     return JsonResponse(http::HttpStatusFor(status.code()), Json{{"error", ErrorJson(status)}, {"rejected", std::move(rejected)}});
   }
   ingest::IngestSummary summary;
-  // Two batches naming the same new identifier at the same time (PostgreSQL, READ COMMITTED): the later
-  // one finds it attached to the other's new profile and fails with kConflict. A fresh transaction sees
-  // the committed link and resolves to that profile, so the batch is tried again a few times.
-  constexpr int kAttempts = 4;
-  Status written;
-  for (int attempt = 1; attempt <= kAttempts; ++attempt) {
-    written = registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
-      TP_ASSIGN_OR_RETURN(summary, ingest::IngestMessages(tx, parsed.valid, call.audit));
-      return Status::Ok();
-    });
-    if (written.code() != ErrorCode::kConflict) break;
-  }
-  TP_RETURN_IF_ERROR(written);
+  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(summary, ingest::IngestMessages(tx, parsed.valid, call.audit));
+    return Status::Ok();
+  }));
   return JsonResponse(200, Json{{"success", true},
                                 {"accepted", summary.stored},
                                 {"duplicates", summary.duplicates},
