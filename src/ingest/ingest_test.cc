@@ -163,6 +163,29 @@ TEST_P(IngestTest, TraitsLatestWinsAndHistoryIsKept) {
   EXPECT_THAT(plans, ElementsAre("\"pro\"", "\"free\""));
 }
 
+TEST_P(IngestTest, CustomersAreFoundByTheirTraits) {
+  const std::string id = Ingest({Msg({{"type", "identify"}, {"userId", "s1"},
+                                      {"traits", {{"city", "České Budějovice"}, {"plan", "Gold"}, {"email", "s1@example.cz"}}}},
+                                     1)}).customer_ids[0];
+  auto search = [&](const std::string& text, bool contact_data) {
+    Result<Page<profiles::Customer>> found = profiles::ReadResult<Page<profiles::Customer>>(
+        store(), tenant_, [&](store::TenantTx& tx) {
+          return profiles::ListCustomers(tx, {.search = text, .search_contact_data = contact_data}, {});
+        });
+    EXPECT_TRUE(found.ok());
+    return found.ok() ? found->items.size() : 0u;
+  };
+  EXPECT_EQ(search("budejovice", false), 1u);
+  EXPECT_EQ(search("gold", false), 1u);
+  EXPECT_EQ(search("s1@example", true), 1u);
+  EXPECT_EQ(search("s1@example", false), 0u);  // the e-mail trait is contact data
+  // A changed trait moves the customer in the index.
+  Ingest({Msg({{"type", "identify"}, {"userId", "s1"}, {"traits", {{"plan", "Silver"}}}}, 2)});
+  EXPECT_EQ(search("gold", false), 0u);
+  EXPECT_EQ(search("silver", false), 1u);
+  EXPECT_EQ(Customer(id).name, "");
+}
+
 TEST_P(IngestTest, ABatchResolvesAgainstItsOwnEarlierMessages) {
   const IngestSummary summary = Ingest({Msg({{"type", "page"}, {"anonymousId", "b1"}}, 1),
                                         Msg({{"type", "identify"}, {"anonymousId", "b1"}, {"userId", "bu"}}, 2),

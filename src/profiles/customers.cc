@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <set>
 #include <type_traits>
 #include <utility>
@@ -53,6 +54,10 @@ constexpr std::string_view kInsertTermsHead =
     "INSERT INTO customer_search_terms (tenant_id, term, customer_id, kind) VALUES ";
 constexpr std::string_view kDeleteTerms = "DELETE FROM customer_search_terms WHERE tenant_id = $1 AND customer_id = $2";
 constexpr std::string_view kTermName = "name";
+constexpr std::string_view kTermTrait = "trait";
+// Traits are searchable by their text values ("Brno", "vip"); long values are documents, not labels.
+constexpr std::size_t kMaxSearchedTraits = 32;
+constexpr std::size_t kMaxSearchedTraitBytes = 100;
 constexpr std::string_view kTermEmail = "email";
 constexpr std::string_view kTermPhone = "phone";
 
@@ -76,7 +81,8 @@ constexpr std::string_view kLimit = " LIMIT ";
 constexpr std::string_view kAsCapped = ") AS capped";
 constexpr std::string_view kAndTermFrom = " AND term >= ";
 constexpr std::string_view kAndTermBelow = " AND term < ";
-constexpr std::string_view kAndKindIs = " AND kind = ";
+// Without contact-data access a search matches names and traits only (contact traits are not indexed).
+constexpr std::string_view kAndKindIsNotContact = " AND kind IN ('name', 'trait')";
 constexpr std::string_view kCloseParen = ")";
 constexpr std::string_view kAndHasCaseOfTeams =
     " AND EXISTS (SELECT 1 FROM cases WHERE cases.tenant_id = $1 AND cases.customer_id = customers.id "
@@ -218,6 +224,21 @@ Result<std::optional<std::string>> NormaliseOptional(const std::optional<std::st
   return std::optional<std::string>(std::move(normalised));
 }
 
+// Short text traits other than contact data (which has its own, permission-checked terms).
+bool IsSearchableTrait(std::string_view name, const json& value) {
+  static constexpr std::array<std::string_view, 5> kContactTraits = {"email", "phone", "address", "name", "mobile"};
+  if (!value.is_string() || value.get_ref<const std::string&>().size() > kMaxSearchedTraitBytes) return false;
+  return std::find(kContactTraits.begin(), kContactTraits.end(), name) == kContactTraits.end();
+}
+
+}  // namespace
+
+bool TraitChangeAffectsSearch(const std::string& name, const json& value) {
+  return IsSearchableTrait(name, value) || value.is_null();
+}
+
+namespace {
+
 // The folded terms a customer is found by, deduplicated.
 std::set<std::pair<std::string, std::string_view>> SearchTermsOf(const Customer& customer) {
   std::set<std::pair<std::string, std::string_view>> terms;
@@ -225,6 +246,17 @@ std::set<std::pair<std::string, std::string_view>> SearchTermsOf(const Customer&
   for (const std::string& word : words) terms.emplace(word, kTermName);
   if (words.size() > 1) terms.emplace(SearchKey(customer.name), kTermName);
   if (customer.email) terms.emplace(SearchKey(*customer.email), kTermEmail);
+  const json traits = json::parse(customer.traits_json, nullptr, false);
+  if (traits.is_object()) {
+    std::size_t indexed = 0;
+    for (const auto& [name, value] : traits.items()) {
+      if (!IsSearchableTrait(name, value)) continue;
+      if (++indexed > kMaxSearchedTraits) break;
+      const std::string& text = value.get_ref<const std::string&>();
+      for (const std::string& word : SearchWords(text)) terms.emplace(word, kTermTrait);
+      terms.emplace(SearchKey(text), kTermTrait);
+    }
+  }
   if (customer.phone) terms.emplace(SearchKey(*customer.phone), kTermPhone);
   return terms;
 }
@@ -272,7 +304,7 @@ std::optional<std::string> AsCustomerId(std::string_view search) {
 std::string TermConditions(SqlParams& params, const std::string& key, bool names_only) {
   std::string sql = Sql({kAndTermFrom, params.Bind(key)});
   if (const std::optional<std::string> bound = PrefixUpperBound(key)) sql += Sql({kAndTermBelow, params.Bind(*bound)});
-  if (names_only) sql += Sql({kAndKindIs, params.Bind(std::string(kTermName))});
+  if (names_only) sql += kAndKindIsNotContact;
   return sql;
 }
 
@@ -465,7 +497,8 @@ Result<Customer> UpdateCustomer(store::TenantTx& tx, std::string_view customer_i
   TP_RETURN_IF_ERROR(DetachReplaced(tx, customer.id, IdentifierKind::kPhone, original.phone, customer.phone));
   TP_RETURN_IF_ERROR(AttachContactIdentifiers(tx, customer, now));
   TP_RETURN_IF_ERROR(RecordTraitHistory(tx, customer.id, trait_changes, "api"));
-  if (customer.name != original.name || customer.email != original.email || customer.phone != original.phone) {
+  if (customer.name != original.name || customer.email != original.email || customer.phone != original.phone ||
+      customer.traits_json != original.traits_json) {
     TP_RETURN_IF_ERROR(RewriteSearchTerms(tx, customer));
   }
   TP_RETURN_IF_ERROR(

@@ -15,6 +15,8 @@
 // setting CustomerQuery::search_contact_data to false for them).
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,7 +79,8 @@ struct CustomerPatch {
 struct CustomerQuery {
   // Case- and accent-insensitive: a prefix of the whole name or of any word in it ("novak" finds
   // "Jana Nováková"), a prefix of the e-mail address or of the phone number ("+420 777" finds
-  // "+420777123456"), or an exact customer id.
+  // "+420777123456"), of a short text trait or a word in it ("brno" finds city "Brno"), or an exact
+  // customer id.
   std::optional<std::string> search;
   // False for callers who may not read contact data: the search then ignores e-mail and phone, so a
   // hit cannot reveal them.
@@ -114,6 +117,8 @@ Result<Customer> UpdateCustomer(store::TenantTx& tx, std::string_view customer_i
 // Rewrites the customer's rows in the search index from its name, e-mail and phone (after a change made
 // outside UpdateCustomer: ingestion, merges).
 Status RewriteSearchTerms(store::TenantTx& tx, const Customer& customer);
+// True when setting trait `name` to `value` (null: removing it) can change what finds the customer.
+bool TraitChangeAffectsSearch(const std::string& name, const nlohmann::json& value);
 // Removes the customer from the search index (merged and erased profiles are not found).
 Status DeleteSearchTerms(store::TenantTx& tx, std::string_view customer_id);
 
