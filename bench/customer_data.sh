@@ -262,6 +262,7 @@ bench_read() {
     sqlite) size=$(du -sh "$work_dir/read" | cut -f1) ;;
     postgres) size=$(psql "$db" -X -A -t -c "SELECT pg_size_pretty(pg_database_size(current_database()))") ;;
   esac
+  size=${size// /}
   echo "   seeded in ${seed_seconds} s, database $size" >&2
   local token
   token=$(api_key full)
@@ -359,12 +360,14 @@ for backend, scenario, v in rows:
         secs = int(v["duration_us"]) / 1e6
         scale = f"{int(v['customers']):,} customers / {int(v['events_seeded']):,} events ({v['size']}, seeded in {v['seed_s']} s)"
         what = "GET customer + GET timeline?limit=20" if v["timeline"] == "1" else "GET customer only (no timeline route yet)"
-        ok = ("✅" if int(v["p99_us"]) <= 5000 else "❌") if v["timeline"] == "1" else ""
+        ok = ("✅" if 0 < int(v["p99_us"]) <= 5000 else "❌") if v["timeline"] == "1" else ""
+        if int(v["requests"]) == 0: err_none = "; ⚠ no operation completed within the measured time"
+        else: err_none = ""
         err = f"; ⚠ {v['errors']} errors" if int(v["errors"]) else ""
         extra = ""
         if v["timeline"] == "1":
             extra = f"; customer p50/p99 {ms(v['path0_p50_us'])}/{ms(v['path0_p99_us'])} ms, timeline {ms(v['path1_p50_us'])}/{ms(v['path1_p99_us'])} ms"
-        print(f"| profile + timeline over HTTP: {what} | {b} | {int(v['requests']) / secs:,.0f} ops/s | p99 ≤ 5 ms {ok} | {ms(v['p50_us'])} | {ms(v['p99_us'])} | {cpu(v)} | {scale}{extra}{err} |")
+        print(f"| profile + timeline over HTTP: {what} | {b} | {int(v['requests']) / secs:,.0f} ops/s | p99 ≤ 5 ms {ok} | {ms(v['p50_us'])} | {ms(v['p99_us'])} | {cpu(v)} | {scale}{extra}{err}{err_none} |")
     elif scenario == "read_store":
         secs = int(v["duration_us"]) / 1e6
         ok = "✅" if int(v["p99_us"]) <= 5000 else "❌"
