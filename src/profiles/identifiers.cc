@@ -1,6 +1,7 @@
 #include "profiles/identifiers.h"
 
 #include <array>
+#include <map>
 
 #include "identity/validation.h"
 #include "profiles/customers.h"
@@ -33,7 +34,7 @@ const KindInfo& InfoOf(IdentifierKind kind) {
 constexpr std::string_view kSelectOwner =
     "SELECT customer_id FROM customer_identifiers WHERE tenant_id = $1 AND kind = $2 AND value = $3";
 constexpr std::string_view kSelectLinksHead =
-    "SELECT kind, value, customer_id, created_at FROM customer_identifiers WHERE tenant_id = $1 AND (";
+    "SELECT kind, value, customer_id, created_at FROM customer_identifiers WHERE tenant_id = $1 AND kind = ";
 constexpr std::string_view kInsertIdentifier =
     "INSERT INTO customer_identifiers (tenant_id, kind, value, customer_id, created_at) VALUES ($1, $2, $3, $4, $5) "
     "ON CONFLICT (tenant_id, kind, value) DO NOTHING";
@@ -103,21 +104,22 @@ Result<std::optional<std::string>> FindCustomerByIdentifier(store::TenantTx& tx,
 
 Result<std::vector<IdentifierLink>> FindIdentifierLinks(store::TenantTx& tx,
                                                         const std::vector<Identifier>& identifiers) {
-  std::vector<IdentifierLink> links;
-  // Chunks keep the statement (and the number of distinct cached statements) small.
+  // One `kind = … AND value IN (…)` range per kind and chunk: each value is a primary-key probe. (A
+  // chain of `(kind = … AND value = …) OR …` made SQLite scan the tenant's identifiers instead.)
   constexpr std::size_t kChunk = 64;
-  for (std::size_t begin = 0; begin < identifiers.size(); begin += kChunk) {
-    const std::size_t end = std::min(identifiers.size(), begin + kChunk);
-    SqlParams params;
-    std::string sql(kSelectLinksHead);
-    for (std::size_t i = begin; i < end; ++i) {
-      if (i > begin) sql += " OR ";
-      sql += Sql({"(kind = ", params.Bind(std::string(IdentifierKindName(identifiers[i].kind))),
-                  " AND value = ", params.Bind(identifiers[i].value), ")"});
+  std::map<IdentifierKind, std::vector<std::string>> values_by_kind;
+  for (const Identifier& identifier : identifiers) values_by_kind[identifier.kind].push_back(identifier.value);
+  std::vector<IdentifierLink> links;
+  for (const auto& [kind, values] : values_by_kind) {
+    for (std::size_t begin = 0; begin < values.size(); begin += kChunk) {
+      const std::vector<std::string> chunk(values.begin() + static_cast<std::ptrdiff_t>(begin),
+                                           values.begin() + static_cast<std::ptrdiff_t>(std::min(values.size(), begin + kChunk)));
+      SqlParams params;
+      const std::string kind_param = params.Bind(std::string(IdentifierKindName(kind)));
+      const std::string sql = Sql({kSelectLinksHead, kind_param, " AND value IN (", params.BindList(chunk), ")"});
+      TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+      for (const store::Row& row : rows) links.push_back(LinkFromRow(row));
     }
-    sql += ")";
-    TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
-    for (const store::Row& row : rows) links.push_back(LinkFromRow(row));
   }
   return links;
 }

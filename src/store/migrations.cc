@@ -215,7 +215,7 @@ CREATE TABLE customer_identifiers (
   created_at BIGINT NOT NULL,
   PRIMARY KEY (tenant_id, kind, value)
 );
-CREATE INDEX customer_identifiers_by_customer ON customer_identifiers (tenant_id, customer_id, kind);
+CREATE INDEX customer_identifiers_by_customer ON customer_identifiers (tenant_id, customer_id, kind, value);
 INSERT INTO customer_identifiers (tenant_id, kind, value, customer_id, created_at)
   SELECT tenant_id, 'email', email, id, created_at FROM customers WHERE email IS NOT NULL
   ON CONFLICT (tenant_id, kind, value) DO NOTHING;
