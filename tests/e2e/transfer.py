@@ -8,7 +8,7 @@
   * importing the same file again loads nothing and adds no customers or events;
   * an unreadable file exits non-zero; a bad header exits 2 and loads nothing;
   * the export writes every customer (CSV and JSON lines) and imports into another tenant.
-Rows: TP_E2E_IMPORT_ROWS (default 15000; the module's own tests cover correctness, this one scale).
+Rows: TP_E2E_IMPORT_ROWS (default 15000, 5000 in the sanitized build; the module's own tests cover correctness, this one scale).
 """
 import csv
 import json
@@ -21,7 +21,10 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import TestRun, child_env, log  # noqa: E402
 
-ROWS = int(os.environ.get("TP_E2E_IMPORT_ROWS", "15000"))
+# Under ASan+UBSan (TP_E2E_SANITIZED=1) the quarantine and shadow memory dwarf the import's own, so peak
+# memory is only checked in the normal build, and fewer rows keep the slower binary within its time.
+SANITIZED = os.environ.get("TP_E2E_SANITIZED") == "1"
+ROWS = int(os.environ.get("TP_E2E_IMPORT_ROWS", "5000" if SANITIZED else "15000"))
 NOTE = "x" * 8000
 # line number -> (the bad row, the field its reject names); each is written on that line of the file.
 BAD = {
@@ -84,8 +87,11 @@ def main(t):
             "the summary line counts rows read, loaded, duplicates and rejected", out)
     t.check("\r" not in err and "\x1b[" not in err, "no progress line when stderr is not a terminal", repr(err[:200]))
     t.note("customers: %.0f rows/s" % ((ROWS + len(BAD)) / seconds))
-    t.check(rss * 1024 < size * 0.5,
-            "peak memory of the import (%d MiB) stays well below the file size (%d MiB)" % (rss // 1024, size // 1048576))
+    if SANITIZED:
+        t.note("sanitized build: peak memory %d MiB not checked" % (rss // 1024))
+    else:
+        t.check(rss * 1024 < size * 0.5, "peak memory of the import (%d MiB) stays well below the file size (%d MiB)"
+                % (rss // 1024, size // 1048576))
     t.check(count(db_path, "SELECT COUNT(*) FROM customers WHERE merged_into IS NULL") == ROWS,
             "every good row became one customer")
 
