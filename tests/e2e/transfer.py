@@ -8,7 +8,8 @@
   * importing the same file again loads nothing and adds no customers or events;
   * an unreadable file exits non-zero; a bad header exits 2 and loads nothing;
   * the export writes every customer (CSV and JSON lines) and imports into another tenant.
-Rows: TP_E2E_IMPORT_ROWS (default 15000, 5000 in the sanitized build; the module's own tests cover correctness, this one scale).
+Rows: TP_E2E_IMPORT_ROWS (default 15000, 5000 in the sanitized build; the module's own tests cover
+correctness, this one scale).
 """
 import csv
 import json
