@@ -63,7 +63,6 @@ Result<std::pair<Micros, std::string>> ParseTimeCursor(std::string_view cursor) 
 }  // namespace
 
 Event EventFromMessage(const Message& message, std::string customer_id) {
-  const bool carries_traits = message.type == EventType::kIdentify || message.type == EventType::kGroup;
   return Event{.id = NewId(kIdPrefix),
                .message_id = message.message_id,
                .customer_id = std::move(customer_id),
@@ -73,8 +72,10 @@ Event EventFromMessage(const Message& message, std::string customer_id) {
                .anonymous_id = message.anonymous_id,
                .channel = message.channel,
                .amount = message.amount,
-               .properties_json = (carries_traits ? message.traits : message.properties).dump(),
-               .context_json = message.context.dump(),
+               .properties_json = !message.stored_payload.empty() ? message.stored_payload
+                                  : CarriesTraits(message.type)    ? message.traits.dump()
+                                                                   : message.properties.dump(),
+               .context_json = !message.stored_context.empty() ? message.stored_context : message.context.dump(),
                .occurred_at = message.occurred_at,
                .received_at = message.received_at};
 }

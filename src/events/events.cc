@@ -28,15 +28,20 @@ int DepthOf(const json& value) {
 }
 
 // A JSON object field (properties, traits, context): absent → {}, otherwise an object within the limits.
-Result<json> ObjectField(const json& message, std::string_view field, std::size_t max_bytes) {
+// Also returns the object as JSON text in `text`, which both the size check and storage need.
+Result<json> ObjectField(const json& message, std::string_view field, std::size_t max_bytes, std::string& text) {
   const auto it = message.find(field);
-  if (it == message.end() || it->is_null()) return json::object();
+  if (it == message.end() || it->is_null()) {
+    text = "{}";
+    return json::object();
+  }
   if (!it->is_object()) return InvalidArgument(std::string(field) + " must be a JSON object", std::string(field));
   if (DepthOf(*it) > kMaxEventDepth) {
     return InvalidArgument(std::string(field) + " is nested more than " + std::to_string(kMaxEventDepth) + " levels",
                            std::string(field));
   }
-  if (it->dump().size() > max_bytes) {
+  text = it->dump();
+  if (text.size() > max_bytes) {
     return InvalidArgument(std::string(field) + " must be at most " + std::to_string(max_bytes / 1024) + " KiB",
                            std::string(field));
   }
@@ -234,13 +239,13 @@ Result<Message> ParseSegmentMessage(const json& input, const ReceiptTimes& times
   TP_ASSIGN_OR_RETURN(message.user_id, IdField(input, "userId", profiles::kMaxIdentifierChars));
   TP_ASSIGN_OR_RETURN(message.anonymous_id, IdField(input, "anonymousId", profiles::kMaxIdentifierChars));
   TP_ASSIGN_OR_RETURN(message.name, NameOf(input, message.type));
-  const bool has_traits = message.type == EventType::kIdentify || message.type == EventType::kGroup;
-  if (has_traits) {
-    TP_ASSIGN_OR_RETURN(message.traits, ObjectField(input, "traits", kMaxPropertiesBytes));
+  if (CarriesTraits(message.type)) {
+    TP_ASSIGN_OR_RETURN(message.traits, ObjectField(input, "traits", kMaxPropertiesBytes, message.stored_payload));
   } else {
-    TP_ASSIGN_OR_RETURN(message.properties, ObjectField(input, "properties", kMaxPropertiesBytes));
+    TP_ASSIGN_OR_RETURN(message.properties,
+                        ObjectField(input, "properties", kMaxPropertiesBytes, message.stored_payload));
   }
-  TP_ASSIGN_OR_RETURN(message.context, ObjectField(input, "context", kMaxContextBytes));
+  TP_ASSIGN_OR_RETURN(message.context, ObjectField(input, "context", kMaxContextBytes, message.stored_context));
   if (message.type == EventType::kAlias) {
     TP_ASSIGN_OR_RETURN(message.previous_id, IdField(input, "previousId", profiles::kMaxIdentifierChars));
     if (!message.previous_id) return InvalidArgument("an alias call needs a previousId", "previousId");
@@ -282,9 +287,12 @@ Result<Message> ParseNativeMessage(const json& input, Micros received_at) {
   TP_ASSIGN_OR_RETURN(std::optional<std::string> name, IdField(input, "name", kMaxEventNameChars));
   if (message.type == EventType::kTrack && !name) return InvalidArgument("a track event needs a name", "name");
   message.name = name.value_or("");
-  TP_ASSIGN_OR_RETURN(message.properties, ObjectField(input, "properties", kMaxPropertiesBytes));
-  TP_ASSIGN_OR_RETURN(message.traits, ObjectField(input, "traits", kMaxPropertiesBytes));
-  TP_ASSIGN_OR_RETURN(message.context, ObjectField(input, "context", kMaxContextBytes));
+  std::string properties_text;
+  std::string traits_text;
+  TP_ASSIGN_OR_RETURN(message.properties, ObjectField(input, "properties", kMaxPropertiesBytes, properties_text));
+  TP_ASSIGN_OR_RETURN(message.traits, ObjectField(input, "traits", kMaxPropertiesBytes, traits_text));
+  TP_ASSIGN_OR_RETURN(message.context, ObjectField(input, "context", kMaxContextBytes, message.stored_context));
+  message.stored_payload = CarriesTraits(message.type) ? std::move(traits_text) : std::move(properties_text);
   TP_ASSIGN_OR_RETURN(message.channel, ChannelField(input, message.type));
 
   const auto customer = input.find("customer");

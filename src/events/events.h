@@ -31,6 +31,8 @@ enum class EventType { kIdentify, kTrack, kPage, kScreen, kGroup, kAlias };
 std::string_view EventTypeName(EventType type);  // "identify", "track", ...
 // kInvalidArgument field "type" for anything else.
 Result<EventType> ParseEventType(std::string_view name);
+// identify and group calls carry traits; the others carry properties.
+inline bool CarriesTraits(EventType type) { return type == EventType::kIdentify || type == EventType::kGroup; }
 
 inline constexpr std::size_t kMaxMessageIdChars = 200;
 inline constexpr std::size_t kMaxEventNameChars = 200;
@@ -57,6 +59,11 @@ struct Message {
   nlohmann::json properties = nlohmann::json::object();  // track/page/screen properties
   nlohmann::json traits = nlohmann::json::object();      // identify/group traits
   nlohmann::json context = nlohmann::json::object();
+  // The properties (traits for identify/group) and context as stored, serialised while parsing on the
+  // request's thread rather than by the single writer. Empty for messages built in code, which
+  // EventFromMessage serialises itself.
+  std::string stored_payload;
+  std::string stored_context;
   std::string channel;                // "web", "mobile", "server", or a source's own channel
   std::optional<double> amount;       // revenue/total of orders and refunds
   Micros occurred_at = 0;             // corrected for clock skew

@@ -43,7 +43,14 @@ constexpr std::string_view kSavepoint = "SAVEPOINT tp_write";
 constexpr std::string_view kReleaseSavepoint = "RELEASE tp_write";
 constexpr std::string_view kRollbackToSavepoint = "ROLLBACK TO tp_write";
 constexpr std::string_view kEnableWal = "PRAGMA journal_mode = WAL";
-constexpr std::string_view kWriterSettings = "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON";
+// The writer touches the hot pages of every table it appends to, so it gets a larger page cache than
+// SQLite's 2 MiB default; readers get a moderate one each.
+constexpr std::string_view kWriterSettings =
+    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -65536";
+constexpr std::string_view kReaderSettings = "PRAGMA cache_size = -16384";
+constexpr std::string_view kCheckpoint = "PRAGMA wal_checkpoint(PASSIVE)";
+// SQLite's own automatic checkpoint threshold, in WAL pages.
+constexpr int kCheckpointPages = 1000;
 constexpr std::string_view kPing = "SELECT 1";
 // Internal messages quote the start of the failing statement; that is enough to find it in the code.
 constexpr size_t kQuotedSqlLength = 120;
@@ -193,6 +200,19 @@ class SqliteConnection final : public Connection {
 
   bool InTransaction() const { return sqlite3_get_autocommit(database_.get()) == 0; }
 
+  // Calls `on_commit(pages)` after every commit with the WAL's size in pages, in place of SQLite's
+  // automatic checkpoint (which would run inside the committing writer).
+  void OnWalCommit(std::function<void(int)> on_commit) {
+    on_wal_commit_ = std::move(on_commit);
+    sqlite3_wal_hook(
+        database_.get(),
+        [](void* self, sqlite3*, const char*, int pages) {
+          static_cast<SqliteConnection*>(self)->on_wal_commit_(pages);
+          return SQLITE_OK;
+        },
+        this);
+  }
+
  private:
   Result<sqlite3_stmt*> Prepare(std::string_view sql) {
     if (const auto cached = statements_.find(sql); cached != statements_.end()) return cached->second.get();
@@ -236,6 +256,61 @@ class SqliteConnection final : public Connection {
   // Declared first so that it is destroyed last, after every statement is finalised.
   DatabasePtr database_;
   std::unordered_map<std::string, StatementPtr, StringHash, std::equal_to<>> statements_;
+  std::function<void(int)> on_wal_commit_;
+};
+
+// Runs passive checkpoints on its own thread and connection whenever the writer reports a WAL of at
+// least kCheckpointPages. A passive checkpoint never blocks the writer or readers; pages a reader still
+// needs are copied by a later one.
+class Checkpointer {
+ public:
+  explicit Checkpointer(std::unique_ptr<SqliteConnection> connection)
+      : connection_(std::move(connection)), thread_([this] { Loop(); }) {}
+  ~Checkpointer() { Stop(); }
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  void WalGrew(int pages) {
+    if (pages < kCheckpointPages) return;
+    {
+      const std::lock_guard lock(mutex_);
+      wanted_ = true;
+    }
+    wake_.notify_one();
+  }
+
+  // Joins the thread and closes the connection; the store then closes the writer, which as the last
+  // connection checkpoints whatever is left.
+  void Stop() {
+    {
+      const std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    connection_.reset();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      wake_.wait(lock, [this] { return stopping_ || wanted_; });
+      if (stopping_) return;
+      wanted_ = false;
+      lock.unlock();
+      // A failed checkpoint (an I/O error) leaves the WAL longer; the next commit asks again.
+      static_cast<void>(connection_->Query(kCheckpoint, kNoParams));
+      lock.lock();
+    }
+  }
+
+  std::unique_ptr<SqliteConnection> connection_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool wanted_ = false;    // guarded by mutex_
+  bool stopping_ = false;  // guarded by mutex_
+  std::thread thread_;     // last: starts after the members it uses
 };
 
 Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path, int flags,
@@ -267,9 +342,13 @@ Status RunGuarded(const Store::ConnectionFn& fn, Connection& connection) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<SqliteConnection> writer_connection,
+  SqliteStore(std::unique_ptr<SqliteConnection> writer_connection, std::unique_ptr<SqliteConnection> checkpointer,
               std::vector<std::unique_ptr<SqliteConnection>> readers, size_t max_group)
-      : max_group_(max_group), writer_connection_(std::move(writer_connection)), readers_(std::move(readers)) {
+      : max_group_(max_group),
+        writer_connection_(std::move(writer_connection)),
+        checkpointer_(std::move(checkpointer)),
+        readers_(std::move(readers)) {
+    writer_connection_->OnWalCommit([this](int pages) { checkpointer_.WalGrew(pages); });
     write_queue_.reserve(max_group_);
     for (const auto& reader : readers_) free_readers_.push_back(reader.get());
     writer_ = std::thread([this] { WriterLoop(); });
@@ -303,6 +382,7 @@ class SqliteStore final : public Store {
       free_readers_.clear();
       readers_.clear();
     }
+    checkpointer_.Stop();
     // Closed last: the last connection to close checkpoints the WAL into the database file.
     writer_connection_.reset();
   }
@@ -444,6 +524,7 @@ class SqliteStore final : public Store {
   std::mutex close_mutex_;  // serialises Close() calls
 
   std::unique_ptr<SqliteConnection> writer_connection_;  // used only by the writer thread, then Close()
+  Checkpointer checkpointer_;
   std::mutex write_mutex_;
   std::condition_variable write_queued_;
   std::vector<WriteJob*> write_queue_;  // guarded by write_mutex_
@@ -491,15 +572,17 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
     return Unavailable("cannot switch " + options.path + " to WAL mode");
   }
   TP_RETURN_IF_ERROR(writer->ExecuteScript(kWriterSettings));
+  TP_ASSIGN_OR_RETURN(auto checkpointer, OpenConnection(options.path, SQLITE_OPEN_READWRITE, options.busy_timeout));
 
   std::vector<std::unique_ptr<SqliteConnection>> readers;
   readers.reserve(static_cast<size_t>(options.read_connections));
   for (int index = 0; index < options.read_connections; ++index) {
     TP_ASSIGN_OR_RETURN(auto reader, OpenConnection(options.path, SQLITE_OPEN_READONLY, options.busy_timeout));
+    TP_RETURN_IF_ERROR(reader->ExecuteScript(kReaderSettings));
     readers.push_back(std::move(reader));
   }
-  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(writer), std::move(readers),
-                                                              static_cast<size_t>(options.max_group)));
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(
+      std::move(writer), std::move(checkpointer), std::move(readers), static_cast<size_t>(options.max_group)));
 }
 
 }  // namespace tp::store
