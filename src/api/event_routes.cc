@@ -1,5 +1,6 @@
 // Customer events in: Segment's HTTP tracking API (/v1/batch, /v1/identify, /v1/track, /v1/page,
-// /v1/screen, /v1/group, /v1/alias) and touchpoint's own shape (POST /api/v1/events); events out
+// /v1/screen, /v1/group, /v1/alias, and analytics.js's /v1/b, /v1/i, /v1/t, /v1/p, /v1/s, /v1/g, /v1/a,
+// callable from any web page with the write key in the body) and touchpoint's own shape (POST /api/v1/events); events out
 // (GET /api/v1/events, GET /api/v1/events/{id}). docs/ingestion.md is the user's guide.
 //
 // Partial failure: every message of a request is parsed on its own; the valid ones go to ONE
@@ -7,6 +8,7 @@
 // rates possible), the invalid ones come back in `rejected` with their index and error. Only when no
 // message is valid is the answer an error (400, or the single message's own status).
 #include <algorithm>
+#include <tuple>
 
 #include "api/render.h"
 #include "api/routes.h"
@@ -176,7 +178,7 @@ Result<http::Response> IngestNative(Registrar& registrar, Call& call) {
 }
 
 Json EventJson(const events::Event& event) {
-  const bool carries_traits = event.type == events::EventType::kIdentify || event.type == events::EventType::kGroup;
+  const bool carries_traits = events::CarriesTraits(event.type);
   const Json payload = StoredJson(event.properties_json);
   return Json{{"id", event.id},
               {"message_id", event.message_id},
@@ -243,13 +245,22 @@ Result<http::Response> GetEvent(Registrar& registrar, Call& call) {
 
 void RegisterEventRoutes(Registrar& registrar) {
   using events::EventType;
-  registrar.Protected("POST", "/v1/batch", Permission::kEventsIngest, SegmentBatch);
-  registrar.Protected("POST", "/v1/identify", Permission::kEventsIngest, SegmentSingle<EventType::kIdentify>);
-  registrar.Protected("POST", "/v1/track", Permission::kEventsIngest, SegmentSingle<EventType::kTrack>);
-  registrar.Protected("POST", "/v1/page", Permission::kEventsIngest, SegmentSingle<EventType::kPage>);
-  registrar.Protected("POST", "/v1/screen", Permission::kEventsIngest, SegmentSingle<EventType::kScreen>);
-  registrar.Protected("POST", "/v1/group", Permission::kEventsIngest, SegmentSingle<EventType::kGroup>);
-  registrar.Protected("POST", "/v1/alias", Permission::kEventsIngest, SegmentSingle<EventType::kAlias>);
+  // Segment's paths, and the one-letter ones analytics.js (the browser library) posts to.
+  constexpr Callers kSources = Callers::kBrowserEventSources;
+  for (const char* path : {"/v1/batch", "/v1/b"}) {
+    registrar.Protected("POST", path, Permission::kEventsIngest, SegmentBatch, kSources);
+  }
+  const std::tuple<const char*, const char*, Endpoint> kSingles[] = {
+      {"/v1/identify", "/v1/i", SegmentSingle<EventType::kIdentify>},
+      {"/v1/track", "/v1/t", SegmentSingle<EventType::kTrack>},
+      {"/v1/page", "/v1/p", SegmentSingle<EventType::kPage>},
+      {"/v1/screen", "/v1/s", SegmentSingle<EventType::kScreen>},
+      {"/v1/group", "/v1/g", SegmentSingle<EventType::kGroup>},
+      {"/v1/alias", "/v1/a", SegmentSingle<EventType::kAlias>}};
+  for (const auto& [path, short_path, endpoint] : kSingles) {
+    registrar.Protected("POST", path, Permission::kEventsIngest, endpoint, kSources);
+    registrar.Protected("POST", short_path, Permission::kEventsIngest, endpoint, kSources);
+  }
   registrar.Protected("POST", "/api/v1/events", Permission::kEventsIngest, IngestNative);
   registrar.Protected("GET", "/api/v1/events", Permission::kCustomersRead, ListEvents);
   registrar.Protected("GET", "/api/v1/events/{id}", Permission::kCustomersRead, GetEvent);

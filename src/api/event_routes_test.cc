@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <set>
 
 #include "api/api_test_support.h"
 #include "common/crypto.h"
@@ -70,6 +71,56 @@ TEST_P(EventRoutesTest, BasicAuthWithTheKeyAsUserNameWorksLikeBearer) {
   // An ingest key read through Basic is still only an ingest key.
   ExpectError(harness_.Send("GET", "/api/v1/events", "", {}, Basic(ingest_key_.api_key)), 403, "forbidden");
   EXPECT_EQ(harness_.Send("GET", "/api/v1/events", "", {}, Basic(full_key_.api_key)).status, 200);
+}
+
+// What analytics.js (the browser library) sends: a one-letter path, text/plain, the write key in the
+// body, no Authorization header; the answer must let any page read it.
+TEST_P(EventRoutesTest, BrowserSourcesPostTextPlainWithTheWriteKeyInTheBody) {
+  const http::Headers plain{{"Content-Type", "text/plain"}};
+  json page{{"type", "page"}, {"anonymousId", "anon-browser"}, {"name", "Home"}, {"messageId", "web-1"},
+            {"writeKey", ingest_key_.api_key}, {"properties", {{"path", "/"}}}, {"_metadata", {{"bundled", json::array()}}}};
+  auto response = harness_.Send("POST", "/v1/p", page.dump(), {}, plain);
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(BodyOf(response)["accepted"], 1);
+  EXPECT_EQ(response.headers["Access-Control-Allow-Origin"], "*");
+
+  json identify{{"type", "identify"}, {"anonymousId", "anon-browser"}, {"userId", "browser-user"},
+                {"traits", {{"email", "web@shop.example"}}}, {"messageId", "web-2"}, {"writeKey", ingest_key_.api_key}};
+  response = harness_.Send("POST", "/v1/i", identify.dump(), {}, {{"Content-Type", "text/plain;charset=UTF-8"}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  // The batching delivery strategy: /v1/b with the write key next to the batch.
+  json batch{{"writeKey", ingest_key_.api_key}, {"batch", {Track("web-3", "browser-user")}}, {"sentAt", "2026-11-26T10:00:00Z"}};
+  response = harness_.Send("POST", "/v1/b", batch.dump(), {}, plain);
+  ASSERT_EQ(response.status, 200) << response.body;
+  std::set<std::string> stored;
+  const json events = Events();
+  for (const json& event : events["items"]) stored.insert(event["message_id"].get<std::string>());
+  EXPECT_EQ(stored, (std::set<std::string>{"web-1", "web-2", "web-3"}));
+
+  // Errors are readable cross-origin too, and a body key is only ever an API key.
+  for (const json& bad : {json{{"type", "track"}, {"userId", "u"}, {"event", "E"}},
+                          json{{"type", "track"}, {"userId", "u"}, {"event", "E"}, {"writeKey", "tpk_unknown"}},
+                          json{{"type", "track"}, {"userId", "u"}, {"event", "E"}, {"writeKey", 42}},
+                          json{{"type", "track"}, {"userId", "u"}, {"event", "E"}, {"writeKey", "admin@shop.example"}}}) {
+    response = harness_.Send("POST", "/v1/t", bad.dump(), {}, plain);
+    ExpectError(response, 401, "unauthenticated");
+    EXPECT_EQ(response.headers["Access-Control-Allow-Origin"], "*");
+  }
+  ExpectError(harness_.Send("POST", "/v1/t", "{\"writeKey\": ", {}, plain), 401, "unauthenticated");
+  // A key in the body is bounded by its creator's role like any other.
+  json track_as_analyst = Track("web-4", "u");
+  track_as_analyst["writeKey"] = harness_.CreateApiKey(harness_.LoginAs(tenant_, Role::kAnalyst), "ingest").api_key;
+  ExpectError(harness_.Send("POST", "/v1/t", track_as_analyst.dump(), {}, plain), 403, "forbidden");
+
+  // The preflight a page triggers when it adds headers of its own.
+  response = harness_.Send("OPTIONS", "/v1/batch", "", {}, {{"Origin", "https://shop.example"},
+                                                           {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(response.status, 204);
+  EXPECT_EQ(response.headers["Access-Control-Allow-Origin"], "*");
+  EXPECT_NE(response.headers["Access-Control-Allow-Headers"].find("Authorization"), std::string::npos);
+  // Other endpoints stay same-origin.
+  EXPECT_EQ(harness_.Send("GET", "/api/v1/events", "", full_key_).headers.count("Access-Control-Allow-Origin"), 0u);
+  EXPECT_EQ(harness_.Send("OPTIONS", "/api/v1/events", "").status, 405);
 }
 
 TEST_P(EventRoutesTest, BadBasicCredentialsAre401) {
@@ -214,7 +265,7 @@ TEST_P(EventRoutesTest, AllInvalidEmptyOrMalformedRequestsAre400) {
   ExpectError(harness_.Send("POST", "/v1/batch", "{\"batch\": [{\"type\": \"track\", \"event\": \"\xff\xfe\"}]}", ingest_key_),
               400, "malformed_json");
   ExpectError(harness_.Send("POST", "/v1/batch", json{{"batch", {Track("a", "u")}}}.dump(), ingest_key_,
-                            {{"Content-Type", "text/plain"}}),
+                            {{"Content-Type", "application/xml"}}),
               415, "unsupported_media_type");
   EXPECT_EQ(Events()["items"].size(), 0u);
 }

@@ -242,6 +242,18 @@ std::map<std::string, Scenario> Scenarios() {
           return Prepared{"/api/v1/customers/" + ServicedCustomer(world) + "/erase", ""};
         }}},
   };
+  // analytics.js's one-letter paths behave exactly like Segment's long ones.
+  for (const auto& [long_path, short_path] : {std::pair{"/v1/batch", "/v1/b"}, {"/v1/identify", "/v1/i"},
+                                              {"/v1/track", "/v1/t"}, {"/v1/page", "/v1/p"}, {"/v1/screen", "/v1/s"},
+                                              {"/v1/group", "/v1/g"}, {"/v1/alias", "/v1/a"}}) {
+    Scenario scenario = scenarios.at(std::string("POST ") + long_path);
+    scenario.prepare = [prepare = scenario.prepare, path = std::string(short_path)](World& world, const Caller& caller) {
+      Prepared prepared = prepare(world, caller);
+      prepared.path = path;
+      return prepared;
+    };
+    scenarios.emplace(std::string("POST ") + short_path, std::move(scenario));
+  }
   return scenarios;
 }
 

@@ -1,5 +1,8 @@
 #include "api/registrar.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "http/content_encoding.h"
@@ -61,6 +64,40 @@ Result<Authenticated> Authenticate(store::Store& store, const http::Request& req
   return Unauthenticated("sign in (POST /api/v1/auth/login) or send an API key as a Bearer token");
 }
 
+// A browser event source without an Authorization header or session names its write key in the body.
+Result<Authenticated> AuthenticateEventSource(store::Store& store, const http::Request& request,
+                                              const identity::LoginPolicy& policy, Micros now) {
+  if (request.Header("Authorization") || request.Cookie(kSessionCookie)) {
+    return Authenticate(store, request, policy, now);
+  }
+  const Status missing = Unauthenticated(
+      "send the write key as the HTTP Basic user name, as writeKey in the JSON body, or as a Bearer token");
+  const Result<Json> body = ParseJson(request.body);
+  if (!body.ok() || !body->is_object()) return missing;
+  const auto key = body->find("writeKey");
+  if (key == body->end() || !key->is_string()) return missing;
+  const std::string& token = key->get_ref<const std::string&>();
+  if (!token.starts_with(kApiKeyPrefix)) return Unauthenticated("writeKey is not an API key");
+  TP_ASSIGN_OR_RETURN(auto principal, identity::AuthenticateApiKey(store, token, now));
+  return Authenticated{std::move(principal), {}};
+}
+
+// analytics.js labels its JSON text/plain so that browsers send it without a CORS preflight; for event
+// sources that label means JSON (in UTF-8, like every body here).
+void AcceptPlainTextAsJson(http::Request& request) {
+  const auto content_type = request.Header("Content-Type");
+  if (!content_type) return;
+  std::string media_type = content_type->substr(0, content_type->find(';'));
+  for (char& c : media_type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  media_type.erase(std::remove(media_type.begin(), media_type.end(), ' '), media_type.end());
+  if (media_type == "text/plain") request.headers["Content-Type"] = "application/json";
+}
+
+void AllowAnyOrigin(http::Response& response) {
+  response.headers["Access-Control-Allow-Origin"] = "*";
+  response.headers["Access-Control-Expose-Headers"] = "Retry-After";
+}
+
 // Replaces a compressed body by its decoded form, so handlers, idempotency fingerprints and the
 // JSON parser only ever see plain bodies.
 Status DecodeBody(http::Request& request, std::size_t max_decoded_body) {
@@ -112,18 +149,39 @@ void Registrar::Public(std::string method, std::string pattern, PublicEndpoint e
 }
 
 void Registrar::Protected(std::string method, std::string pattern, identity::Permission permission,
-                          Endpoint endpoint) {
+                          Endpoint endpoint, Callers callers) {
   endpoints_.push_back({method, pattern, permission});
+  if (callers == Callers::kBrowserEventSources) {
+    // The preflight a browser sends first when a page adds headers (Authorization, Content-Encoding).
+    router_.Add("OPTIONS", pattern, [method](http::Request&) {
+      http::Response response = http::Response::NoContent();
+      AllowAnyOrigin(response);
+      response.headers["Access-Control-Allow-Methods"] = method + ", OPTIONS";
+      response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, Content-Encoding";
+      response.headers["Access-Control-Max-Age"] = "86400";
+      return response;
+    });
+  }
   router_.Add(std::move(method), std::move(pattern),
-              [this, permission, endpoint](http::Request& request) {
-                return Finish(RunProtected(request, permission, endpoint));
+              [this, permission, endpoint, callers](http::Request& request) {
+                http::Response response = Finish(RunProtected(request, permission, endpoint, callers));
+                if (callers == Callers::kBrowserEventSources) AllowAnyOrigin(response);
+                return response;
               });
 }
 
 Result<http::Response> Registrar::RunProtected(http::Request& request, identity::Permission permission,
-                                               Endpoint endpoint) {
+                                               Endpoint endpoint, Callers callers) {
   const Micros now = NowMicros();
-  TP_ASSIGN_OR_RETURN(Authenticated caller, Authenticate(store_, request, options_.login, now));
+  const bool event_source = callers == Callers::kBrowserEventSources;
+  if (event_source) {
+    // The write key may be inside the (compressed) body, so it is decoded before authentication.
+    TP_RETURN_IF_ERROR(DecodeBody(request, options_.max_decoded_body));
+    AcceptPlainTextAsJson(request);
+  }
+  TP_ASSIGN_OR_RETURN(Authenticated caller, event_source
+                                                ? AuthenticateEventSource(store_, request, options_.login, now)
+                                                : Authenticate(store_, request, options_.login, now));
   TP_RETURN_IF_ERROR(CheckCsrf(request, caller));
   if (int wait = request_limiter_.Acquire(caller.principal.actor_id()); wait > 0) {
     return Status(ErrorCode::kRateLimited, "too many requests; slow down").WithRetryAfter(wait);

@@ -46,6 +46,12 @@ struct Call {
   Micros now;
 };
 
+// Who may call an endpoint from a web page. Browser event sources (Segment's analytics.js) post from any
+// site as text/plain, a "simple" request without CORS preflight, with the write key as `writeKey` in
+// the JSON body instead of an Authorization header. Such endpoints accept exactly that and answer with
+// Access-Control-Allow-Origin: *; an ingest key is public there anyway, and it can only send events.
+enum class Callers { kSameOrigin, kBrowserEventSources };
+
 class Registrar;
 // Handlers are plain functions; the registrar passes itself for access to the store and options.
 using Endpoint = Result<http::Response> (*)(Registrar&, Call&);
@@ -68,12 +74,14 @@ class Registrar {
   RateLimiter& login_limiter() { return login_limiter_; }
 
   void Public(std::string method, std::string pattern, PublicEndpoint endpoint);
-  void Protected(std::string method, std::string pattern, identity::Permission permission, Endpoint endpoint);
+  void Protected(std::string method, std::string pattern, identity::Permission permission, Endpoint endpoint,
+                 Callers callers = Callers::kSameOrigin);
 
   const std::vector<EndpointInfo>& endpoints() const { return endpoints_; }
 
  private:
-  Result<http::Response> RunProtected(http::Request& request, identity::Permission permission, Endpoint endpoint);
+  Result<http::Response> RunProtected(http::Request& request, identity::Permission permission, Endpoint endpoint,
+                                      Callers callers);
   Result<http::Response> RunIdempotent(Call& call, Endpoint endpoint);
   http::Response Finish(const Result<http::Response>& result);
 

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -246,6 +247,8 @@ int Serve(const ServeFlags& flags) {
   api_options.secure_cookies = flags.secure_cookies;
   api_options.requests_per_second = flags.rate_limit;
   api_options.request_burst = flags.rate_burst;
+  // A compressed body may expand; allow what the body limit allows, eightfold, within reason.
+  api_options.max_decoded_body = std::min<std::size_t>(8 * flags.body_limit, std::size_t{64} << 20);
   const api::Api api(store, metrics, api_options);
 
   http::ServerOptions options;

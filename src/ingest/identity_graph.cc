@@ -1,6 +1,7 @@
 #include "ingest/identity_graph.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <limits>
 
@@ -9,8 +10,6 @@ namespace tp::ingest {
 namespace {
 
 constexpr std::size_t kInitialSlots = 1024;
-
-char KindByte(profiles::IdentifierKind kind) { return static_cast<char>(kind); }
 
 std::uint32_t HashHigh(std::uint64_t hash) { return static_cast<std::uint32_t>(hash >> 32); }
 
@@ -28,51 +27,51 @@ std::uint64_t IdentityGraph::Hash(profiles::IdentifierKind kind, std::string_vie
   return hash;
 }
 
-std::string_view IdentityGraph::KeyOf(NodeId node) const {
-  const std::size_t begin = node == 0 ? 0 : key_ends_[node - 1];
-  return std::string_view(keys_).substr(begin, key_ends_[node] - begin);
+IdentityGraph::StoredKey IdentityGraph::KeyAt(std::size_t key_begin) const {
+  std::size_t value_size;
+  std::memcpy(&value_size, keys_.data() + key_begin, sizeof value_size);
+  const std::size_t kind_at = key_begin + sizeof value_size;
+  return {static_cast<profiles::IdentifierKind>(keys_[kind_at]),
+          std::string_view(keys_.data() + kind_at + 1, value_size), kind_at + 1 + value_size};
 }
 
-bool IdentityGraph::NodeIs(NodeId node, const profiles::Identifier& identifier) const {
-  const std::string_view key = KeyOf(node);
-  return key.front() == KindByte(identifier.kind) && key.substr(1) == identifier.value;
-}
-
-std::size_t IdentityGraph::FirstEmptySlot(std::uint64_t hash) const {
-  const std::size_t mask = slots_.size() - 1;
-  std::size_t slot = hash & mask;
-  while (slots_[slot].node != kEmptySlot) slot = (slot + 1) & mask;
-  return slot;
-}
-
-// Rebuilt from the arena in node order rather than from the old slots: a sequential read, and the old
-// table can go first.
-void IdentityGraph::GrowTable() {
+void IdentityGraph::MakeRoomFor(std::size_t new_identifiers) {
+  if ((parent_.size() + new_identifiers) * 10 <= slots_.size() * 7) return;
+  // Rebuilt by reading keys_ front to back rather than the old slots: sequential, and the old table can
+  // go first.
   const std::size_t slot_count = std::max(kInitialSlots, slots_.size() * 2);
   slots_.clear();
   slots_.shrink_to_fit();
   slots_.resize(slot_count);
+  std::size_t key_begin = 0;
   for (NodeId node = 0; node < parent_.size(); ++node) {
-    const std::string_view key = KeyOf(node);
-    const std::uint64_t hash = Hash(static_cast<profiles::IdentifierKind>(key.front()), key.substr(1));
-    slots_[FirstEmptySlot(hash)] = {HashHigh(hash), node};
+    const StoredKey key = KeyAt(key_begin);
+    const std::uint64_t hash = Hash(key.kind, key.value);
+    std::size_t slot = HomeSlot(hash);
+    while (slots_[slot].node != kEmptySlot) slot = (slot + 1) & (slots_.size() - 1);
+    slots_[slot] = {key_begin, HashHigh(hash), node};
+    key_begin = key.end;
   }
 }
 
 IdentityGraph::NodeId IdentityGraph::Add(const profiles::Identifier& identifier) {
-  // Room for this identifier should it be new, so the probe below ends on the slot it would take.
-  if ((parent_.size() + 1) * 10 > slots_.size() * 7) GrowTable();
-  const std::uint64_t hash = Hash(identifier.kind, identifier.value);
-  const std::size_t mask = slots_.size() - 1;
-  std::size_t slot = hash & mask;
-  for (; slots_[slot].node != kEmptySlot; slot = (slot + 1) & mask) {
-    if (slots_[slot].hash_high == HashHigh(hash) && NodeIs(slots_[slot].node, identifier)) return slots_[slot].node;
+  MakeRoomFor(1);
+  return FindOrInsert(identifier, Hash(identifier.kind, identifier.value));
+}
+
+IdentityGraph::NodeId IdentityGraph::FindOrInsert(const profiles::Identifier& identifier, std::uint64_t hash) {
+  std::size_t slot = HomeSlot(hash);
+  for (; slots_[slot].node != kEmptySlot; slot = (slot + 1) & (slots_.size() - 1)) {
+    if (slots_[slot].hash_high != HashHigh(hash)) continue;
+    const StoredKey key = KeyAt(slots_[slot].key_begin);
+    if (key.kind == identifier.kind && key.value == identifier.value) return slots_[slot].node;
   }
   const auto node = static_cast<NodeId>(parent_.size());
-  slots_[slot] = {HashHigh(hash), node};
-  keys_ += KindByte(identifier.kind);
+  slots_[slot] = {keys_.size(), HashHigh(hash), node};
+  const std::size_t value_size = identifier.value.size();
+  keys_.append(reinterpret_cast<const char*>(&value_size), sizeof value_size);
+  keys_ += static_cast<char>(identifier.kind);
   keys_ += identifier.value;
-  key_ends_.push_back(keys_.size());
   parent_.push_back(node);
   size_.push_back(1);
   user_id_of_.push_back(identifier.kind == profiles::IdentifierKind::kUserId ? std::int64_t{node} : -1);
@@ -89,8 +88,15 @@ IdentityGraph::NodeId IdentityGraph::Find(NodeId node) {
 }
 
 bool IdentityGraph::Link(const profiles::Identifier& a, const profiles::Identifier& b) {
-  NodeId root_a = Find(Add(a));
-  NodeId root_b = Find(Add(b));
+  MakeRoomFor(2);
+  // Each lookup starts with a cache miss on its slot; asking for both slots before probing either
+  // overlaps the two misses (about 10 % of the time of a link).
+  const std::uint64_t hash_a = Hash(a.kind, a.value);
+  const std::uint64_t hash_b = Hash(b.kind, b.value);
+  __builtin_prefetch(&slots_[HomeSlot(hash_a)]);
+  __builtin_prefetch(&slots_[HomeSlot(hash_b)]);
+  NodeId root_a = Find(FindOrInsert(a, hash_a));
+  NodeId root_b = Find(FindOrInsert(b, hash_b));
   if (root_a == root_b) return true;
   const std::int64_t user_a = user_id_of_[root_a];
   const std::int64_t user_b = user_id_of_[root_b];
@@ -112,14 +118,16 @@ std::vector<std::vector<profiles::Identifier>> IdentityGraph::Clusters() {
   constexpr std::size_t kNoCluster = std::numeric_limits<std::size_t>::max();
   std::vector<std::size_t> cluster_of_root(parent_.size(), kNoCluster);
   std::vector<std::vector<profiles::Identifier>> clusters;
+  std::size_t key_begin = 0;
   for (NodeId node = 0; node < parent_.size(); ++node) {
     std::size_t& cluster = cluster_of_root[Find(node)];
     if (cluster == kNoCluster) {
       cluster = clusters.size();
       clusters.emplace_back();
     }
-    const std::string_view key = KeyOf(node);
-    clusters[cluster].push_back({static_cast<profiles::IdentifierKind>(key.front()), std::string(key.substr(1))});
+    const StoredKey key = KeyAt(key_begin);
+    clusters[cluster].push_back({key.kind, std::string(key.value)});
+    key_begin = key.end;
   }
   return clusters;
 }

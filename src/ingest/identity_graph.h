@@ -9,11 +9,12 @@
 //   graph.Link({kEmail, "jana@example.cz"}, {kUserId, "u1"});
 //   graph.Cluster({kAnonymousId, "a1"}) == graph.Cluster({kEmail, "jana@example.cz"});
 //
-// Layout: every Link looks up two identifiers among millions, almost all of them already known, so the
-// lookup decides the speed. Keys (kind byte + value) live back to back in one arena rather than one heap
-// string each, and are found through an open-addressing table (linear probing, at most 70 % full) whose
-// slots keep part of the hash: a probe is one cache line of slots and, on a likely match, one read of
-// the arena, with no key built and nothing allocated for identifiers already known.
+// Layout: every Link looks up two identifiers among millions, nearly all of them already known, and
+// each read that misses the cache costs more than the rest of the link, so a lookup touches as little
+// memory as it can. Keys live back to back in one arena (a heap string each would be millions of
+// allocations); an open-addressing table (linear probing, at most 70 % full) points straight at them
+// and keeps half of each hash, so finding a known identifier reads one slot and, when the hash matches,
+// its key: no key is built and nothing is allocated.
 #pragma once
 
 #include <cstdint>
@@ -60,9 +61,12 @@ class IdentityGraph {
   };
 
   static std::uint64_t Hash(profiles::IdentifierKind kind, std::string_view value);
+  // Grows the table if this many new identifiers would fill it beyond 70 %.
+  void MakeRoomFor(std::size_t new_identifiers);
+  // Add, once MakeRoomFor(1) has run and the identifier is hashed.
+  NodeId FindOrInsert(const profiles::Identifier& identifier, std::uint64_t hash);
+  std::size_t HomeSlot(std::uint64_t hash) const { return hash & (slots_.size() - 1); }
   StoredKey KeyAt(std::size_t key_begin) const;
-  std::size_t FirstEmptySlot(std::uint64_t hash) const;
-  void GrowTable();
 
   std::vector<Slot> slots_;  // a power of two of them, or none before the first Add
   std::string keys_;         // every node's key, in node order
