@@ -115,9 +115,10 @@ class Resolver {
     return *target;
   }
 
-  // Merges `other` and `target` unless they hold different user ids, and returns the profile the
-  // message now lands on. `incoming_user` is a user id the message will attach to `target` when it has
-  // none yet. The profile with a user id survives; between equals, the older one.
+  // Merges `other` and `target` unless they hold different user ids or an admin undid their merge
+  // before, and returns the profile the message now lands on. `incoming_user` is a user id the message
+  // will attach to `target` when it has none yet. The profile with a user id survives; between equals,
+  // the older one.
   Result<std::string> Join(const std::string& target, const std::string& other,
                            const std::optional<std::string>& incoming_user, std::string_view reason) {
     if (other == target) return target;
@@ -125,6 +126,8 @@ class Resolver {
     const std::optional<std::string> target_user = held_by_target ? held_by_target : incoming_user;
     TP_ASSIGN_OR_RETURN(const std::optional<std::string> other_user, UserIdOf(other));
     if (target_user && other_user && target_user != other_user) return target;
+    TP_ASSIGN_OR_RETURN(const bool separated, WereSeparated(tx_, target, other));
+    if (separated) return target;
     const bool keep_target = target_user.has_value() || (!other_user && target < other);
     const std::string survivor = keep_target ? target : other;
     const std::string merged = keep_target ? other : target;

@@ -225,6 +225,15 @@ Result<std::vector<std::string>> ProfileAndMergedIds(store::TenantTx& tx, std::s
   return ids;
 }
 
+Result<bool> WereSeparated(store::TenantTx& tx, std::string_view a, std::string_view b) {
+  TP_ASSIGN_OR_RETURN(std::optional<store::Row> row,
+                      tx.QueryOne("SELECT 1 FROM customer_merges WHERE tenant_id = $1 AND undone_at IS NOT NULL AND "
+                                  "((survivor_id = $2 AND merged_id = $3) OR (survivor_id = $3 AND merged_id = $2)) "
+                                  "LIMIT 1",
+                                  {std::string(a), std::string(b)}));
+  return row.has_value();
+}
+
 Result<Merge> GetMerge(store::TenantTx& tx, std::string_view merge_id) {
   if (!LooksLikeId(merge_id, kIdPrefix)) return NotFound("no such merge");
   TP_ASSIGN_OR_RETURN(std::optional<store::Row> row,

@@ -4,7 +4,8 @@
 // responses, notes and trait history; traits combine latest-wins; computed attributes are recomputed.
 // The merge is recorded and can be undone by an admin: the unmerge gives each profile back exactly the
 // rows it had before (rows carry the profile they first belonged to), including rows merged into it
-// earlier, and recomputes both.
+// earlier, and recomputes both. An undone merge also tells identity resolution that the two are
+// different people, so the next event naming both does not merge them again.
 //
 //   TP_ASSIGN_OR_RETURN(Merge merge, MergeCustomers(tx, survivor_id, other_id, "manual", audit));
 //   TP_RETURN_IF_ERROR(UndoMerge(tx, merge.id, audit).status());
@@ -43,6 +44,9 @@ Result<Merge> MergeCustomers(store::TenantTx& tx, std::string_view survivor_id, 
 // "customer.unmerge".
 Result<Merge> UndoMerge(store::TenantTx& tx, std::string_view merge_id, const identity::AuditContext& audit);
 Result<Merge> GetMerge(store::TenantTx& tx, std::string_view merge_id);
+// True when a merge of these two profiles was undone: automatic merges leave them apart; an agent's
+// manual merge may still join them.
+Result<bool> WereSeparated(store::TenantTx& tx, std::string_view a, std::string_view b);
 // Merges where the customer was the survivor or the merged profile, newest first.
 Result<Page<Merge>> ListMerges(store::TenantTx& tx, std::string_view customer_id, const PageRequest& page);
 

@@ -84,6 +84,32 @@ TEST_P(MergesTest, UnmergeGivesEachProfileItsOwnHistoryBack) {
   EXPECT_EQ(Undo(merge->id).status().code(), ErrorCode::kConflict);
 }
 
+// An undone merge means "different people": the event that tied them before does not merge them
+// again, in either order of its identifiers, but an agent may still merge them by hand.
+TEST_P(MergesTest, AnUndoneMergeIsNotRedoneByTheNextEventThatLinksTheProfiles) {
+  const std::string anonymous = Ingest({Msg({{"type", "page"}, {"anonymousId", "shared-laptop"}}, 1)}).customer_ids[0];
+  const std::string petr = Ingest({Msg({{"type", "identify"}, {"userId", "petr"}}, 2)}).customer_ids[0];
+  const IngestSummary linked = Ingest({Msg({{"type", "identify"}, {"userId", "petr"}, {"anonymousId", "shared-laptop"}}, 3)});
+  ASSERT_EQ(linked.merges, 1);
+  const Result<Page<Merge>> merges = profiles::ReadResult<Page<Merge>>(store(), tenant_, [&](store::TenantTx& tx) {
+    return ListMerges(tx, petr, PageRequest{});
+  });
+  ASSERT_TRUE(merges.ok() && merges->items.size() == 1) << merges.status().ToString();
+  ASSERT_TRUE(Undo(merges->items[0].id).ok());
+
+  const IngestSummary again =
+      Ingest({Msg({{"type", "track"}, {"userId", "petr"}, {"anonymousId", "shared-laptop"}, {"event", "Login"}}, 4),
+              Msg({{"type", "page"}, {"anonymousId", "shared-laptop"}, {"userId", "petr"}}, 5)});
+  EXPECT_EQ(again.merges, 0);
+  EXPECT_EQ(again.customer_ids[0], petr);  // the user id's profile is the stronger one
+  EXPECT_EQ(Live(anonymous), anonymous);
+  EXPECT_EQ(Ingest({Msg({{"type", "page"}, {"anonymousId", "shared-laptop"}}, 6)}).customer_ids[0], anonymous);
+
+  const Result<Merge> manual = MergeNow(petr, anonymous);
+  ASSERT_TRUE(manual.ok()) << manual.status().ToString();
+  EXPECT_EQ(Live(anonymous), petr);
+}
+
 TEST_P(MergesTest, UnmergeOfAnEarlierMergeInAChainMovesTheWholeBranch) {
   const std::string a = Ingest({Msg({{"type", "page"}, {"anonymousId", "a"}}, 1)}).customer_ids[0];
   const std::string b = Ingest({Msg({{"type", "page"}, {"anonymousId", "b"}}, 2)}).customer_ids[0];
