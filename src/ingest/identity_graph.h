@@ -12,9 +12,10 @@
 // Layout: every Link looks up two identifiers among millions, nearly all of them already known, and
 // each read that misses the cache costs more than the rest of the link, so a lookup touches as little
 // memory as it can. Keys live back to back in one arena (a heap string each would be millions of
-// allocations); an open-addressing table (linear probing, at most 70 % full) points straight at them
-// and keeps half of each hash, so finding a known identifier reads one slot and, when the hash matches,
-// its key: no key is built and nothing is allocated.
+// allocations); an open-addressing table (linear probing, at most 70 % full) points straight at them,
+// not through a per-node index that would cost one more miss, and keeps half of each hash, so finding
+// a known identifier reads one slot and, when the hash matches, its key: no key is built, nothing is
+// allocated.
 #pragma once
 
 #include <cstdint>
