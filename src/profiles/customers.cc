@@ -182,31 +182,6 @@ json CustomerJson(const Customer& customer) {
 
 // The deepest nesting of arrays and objects in `text`, counted without parsing so that a hostile
 // document cannot exhaust the parser's stack first.
-int JsonDepth(std::string_view text) {
-  int depth = 0;
-  int max_depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      max_depth = std::max(max_depth, ++depth);
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return max_depth;
-}
-
 Result<std::string> NormaliseTraits(std::string_view traits_json) {
   if (traits_json.size() > kMaxTraitsBytes) return InvalidArgument("traits must be at most 16 KiB", "traits");
   if (JsonDepth(traits_json) > kMaxTraitsDepth) {

@@ -1,5 +1,6 @@
 #include "profiles/text.h"
 
+#include <algorithm>
 #include <cstdint>
 
 #include "identity/validation.h"
@@ -163,6 +164,31 @@ Status CheckFreeText(std::string_view text, std::string_view field, std::size_t 
     }
   }
   return Status::Ok();
+}
+
+int JsonDepth(std::string_view text) {
+  int depth = 0;
+  int max_depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      max_depth = std::max(max_depth, ++depth);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return max_depth;
 }
 
 Status CheckClientTimestamp(Micros at, Micros now, std::string_view field) {

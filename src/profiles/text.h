@@ -32,6 +32,10 @@ Result<std::string> CleanLine(std::string_view text, std::string_view field, std
 // than tab and line breaks. Not trimmed: whitespace can be part of what a customer wrote.
 Status CheckFreeText(std::string_view text, std::string_view field, std::size_t max_chars);
 
+// The deepest nesting of objects and arrays in JSON text, counted without parsing it, so that a
+// hostile document is refused before a recursive parser sees it.
+int JsonDepth(std::string_view json_text);
+
 // A timestamp supplied by a client (imports, offline survey widgets): not before the epoch and not
 // more than kMaxClockSkew after `now`. kInvalidArgument naming `field` otherwise.
 inline constexpr Micros kMaxClockSkew = 5LL * 60 * 1'000'000;

@@ -13,6 +13,7 @@
 #include "common/crypto.h"
 #include "profiles/customers.h"
 #include "profiles/identifiers.h"
+#include "profiles/text.h"
 
 namespace tp::transfer {
 
@@ -77,36 +78,13 @@ std::size_t CountChars(std::string_view text) {
   return count;
 }
 
-int JsonDepth(std::string_view text) {
-  int depth = 0, max_depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      max_depth = std::max(max_depth, ++depth);
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return max_depth;
-}
-
 // A JSON object or array held in one cell.
 Result<json> JsonCell(std::string_view text, const std::string& column, bool want_array, std::size_t max_bytes) {
   const char* what = want_array ? "a JSON array" : "a JSON object";
   if (text.size() > max_bytes) {
     return InvalidArgument(column + " is longer than " + std::to_string(max_bytes) + " bytes", column);
   }
-  if (JsonDepth(text) > events::kMaxEventDepth) {
+  if (profiles::JsonDepth(text) > events::kMaxEventDepth) {
     return InvalidArgument(column + " is nested more than " + std::to_string(events::kMaxEventDepth) + " levels",
                            column);
   }

@@ -240,6 +240,36 @@ class Client:
         return self.post("/api/v1/auth/login", {"tenant": tenant, "email": email, "password": password})
 
 
+class WriterThreads:
+    """Background writers for durability tests: a subclass's _writer(index) loops until self._stop is
+    set, appending what the server acknowledged to self.acked under self.lock."""
+
+    def __init__(self, threads):
+        self.acked = []
+        self.lock = threading.Lock()
+        self._stop = threading.Event()
+        self.threads = [threading.Thread(target=self._writer, args=(i,), daemon=True) for i in range(threads)]
+
+    def _writer(self, index):
+        raise NotImplementedError
+
+    def start(self):
+        for th in self.threads:
+            th.start()
+
+    def stop(self, timeout):
+        """Stops the writers; False when some did not finish within `timeout` seconds."""
+        self._stop.set()
+        deadline = time.monotonic() + timeout
+        for th in self.threads:
+            th.join(max(0.1, deadline - time.monotonic()))
+        return not any(th.is_alive() for th in self.threads)
+
+    def count(self):
+        with self.lock:
+            return len(self.acked)
+
+
 def raw_exchange(host, port, data, timeout=15.0, chunks=None):
     """Sends `data` (then each of `chunks`, ignoring a peer that stops reading) on a new connection and
     reads until the peer closes or a whole response has arrived. Returns (status, headers dict with

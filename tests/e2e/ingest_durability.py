@@ -21,13 +21,12 @@ import json
 import os
 import signal
 import sys
-import threading
 import time
 from collections import Counter
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TestRun, log  # noqa: E402
+from harness import WriterThreads, TestRun, log  # noqa: E402
 from segment_client import postgres_db, set_up  # noqa: E402
 
 THREADS = 6
@@ -51,34 +50,16 @@ def message_ids(body):
     return [message["messageId"] for message in body["batch"]]
 
 
-class Burst:
+class Burst(WriterThreads):
     def __init__(self, host, port, write_key):
+        super().__init__(THREADS)  # self.acked: batch bodies answered 200 with every message accepted
         self.host, self.port = host, port
         self.headers = {"Content-Type": "application/json",
                         "Authorization": "Basic " + base64.b64encode((write_key + ":").encode()).decode()}
         self.sent = []  # every batch body attempted
-        self.acked = []  # batch bodies answered 200 with every message accepted
         self.statuses = Counter()
         self.errors = Counter()
         self.bad = []
-        self.lock = threading.Lock()
-        self._stop = threading.Event()
-        self.threads = [threading.Thread(target=self._writer, args=(i,), daemon=True) for i in range(THREADS)]
-
-    def start(self):
-        for th in self.threads:
-            th.start()
-
-    def stop(self, timeout=20.0):
-        self._stop.set()
-        deadline = time.monotonic() + timeout
-        for th in self.threads:
-            th.join(max(0.1, deadline - time.monotonic()))
-        return not any(th.is_alive() for th in self.threads)
-
-    def count(self):
-        with self.lock:
-            return len(self.acked)
 
     def _writer(self, thread):
         conn = None
@@ -163,7 +144,7 @@ def run_backend(t, label, db):
         mid_burst = len(burst.sent) < MAX_BATCHES
     first.signal(signal.SIGKILL)
     rc = first.wait(30)
-    t.check(burst.stop(), "%s: the client threads stop" % label)
+    t.check(burst.stop(20.0), "%s: the client threads stop" % label)
     log("   %s: %s; %d acknowledged before the kill" % (label, burst.report(), before))
     t.check(rc == -signal.SIGKILL, "%s: the server died of SIGKILL" % label, "exit %s" % rc)
     t.check(mid_burst, "%s: the kill came while the clients were still sending" % label, burst.report())

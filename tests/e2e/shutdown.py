@@ -27,7 +27,7 @@ from collections import Counter
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TestRun, parse_password, parse_token, log  # noqa: E402
+from harness import WriterThreads, TestRun, parse_password, parse_token, log  # noqa: E402
 
 THREADS = 8
 BURST_SECONDS = 1.5
@@ -35,35 +35,17 @@ EXIT_LIMIT = 30.0
 MIN_ACKED = 50  # writes acknowledged before the signal, at least
 
 
-class Burst:
+class Burst(WriterThreads):
     """THREADS writers on their own keep-alive connections until stop()."""
 
     def __init__(self, host, port, token):
+        super().__init__(THREADS)  # self.acked: (id, score) of every 201
         self.host, self.port, self.token = host, port, token
-        self.acked = []  # (id, score) of every 201
         self.statuses = Counter()  # non-201 answers
         self.errors = Counter()  # transport errors by kind
         self.refused = 0
         self.bad_bodies = []  # bodies of non-201 answers (a few)
         self.no_id = []  # 201 answers without an id
-        self.lock = threading.Lock()
-        self._stop = threading.Event()
-        self.threads = [threading.Thread(target=self._writer, args=(i,), daemon=True) for i in range(THREADS)]
-
-    def start(self):
-        for th in self.threads:
-            th.start()
-
-    def stop(self, timeout=15.0):
-        self._stop.set()
-        deadline = time.monotonic() + timeout
-        for th in self.threads:
-            th.join(max(0.1, deadline - time.monotonic()))
-        return not any(th.is_alive() for th in self.threads)
-
-    def count(self):
-        with self.lock:
-            return len(self.acked)
 
     def _writer(self, index):
         rng = random.Random(index * 7919 + int(time.time()))
@@ -179,7 +161,7 @@ def run_burst(t, server, ingest_token, sig, label):
     took = time.monotonic() - sent_at
     if rc is None:
         server.kill()
-    stopped = burst.stop()
+    stopped = burst.stop(15.0)
     t.check(stopped, "%s: the writer threads stop" % label)
     log("   %s: %s; %d acknowledged before the signal; exit %s after %.2fs"
         % (label, burst.report(), before, rc, took))
