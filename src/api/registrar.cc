@@ -103,6 +103,9 @@ void AllowAnyOrigin(http::Response& response) {
 Status DecodeBody(http::Request& request, std::size_t max_decoded_body) {
   auto encoding = request.Header("Content-Encoding");
   if (!encoding) return Status::Ok();
+  if (request.spooled_body) {
+    return Status(ErrorCode::kUnsupportedMedia, "send file uploads uncompressed (no Content-Encoding)");
+  }
   TP_ASSIGN_OR_RETURN(request.body, http::DecodeContentEncoding(encoding, std::move(request.body), max_decoded_body));
   request.headers.erase("Content-Encoding");
   return Status::Ok();

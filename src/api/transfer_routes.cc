@@ -1,12 +1,13 @@
 // Bulk import and export of customer data (transfer/): POST /api/v1/imports/{kind} takes a CSV body
-// (within the server's body limit; larger files go through `touchpoint import`) and answers the summary
-// with up to 100 rejected rows; GET /api/v1/exports/{kind} answers up to `limit` rows as CSV or JSON
+// (the server spools it to a temporary file, up to --upload-limit, and it is read as a stream) and
+// answers the summary with up to 100 rejected rows; GET /api/v1/exports/{kind} answers up to `limit` rows as CSV or JSON
 // lines with X-Next-Cursor for the next part.
 //
 // Both cover every customer of the tenant, so callers scoped to their teams' customers (agents) are
 // refused; callers without contact_data:read get exports without e-mail, phone and messaging handles.
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 #include <sstream>
 #include <streambuf>
 
@@ -54,8 +55,14 @@ Result<http::Response> Import(Registrar& registrar, Call& call) {
   const auto kind = transfer::ParseImportKind(call.request.PathParam("kind"));
   if (!kind.ok()) return NotFound("no such import kind: customers, events or orders");
   TP_RETURN_IF_ERROR(CheckCsvContentType(call.request.Header("Content-Type")));
+  // The server writes large uploads to a file (http::SpooledBody), which is read as a stream.
   StringViewBuffer buffer(call.request.body);
-  std::istream in(&buffer);
+  std::ifstream file;
+  if (call.request.spooled_body) {
+    file.open(call.request.spooled_body->path(), std::ios::binary);
+    if (!file) return Unavailable("the upload could not be read back; try again");
+  }
+  std::istream in(call.request.spooled_body ? static_cast<std::streambuf*>(file.rdbuf()) : &buffer);
   TP_ASSIGN_OR_RETURN(transfer::ImportSummary summary,
                       transfer::ImportCsv(registrar.store(), call.principal.tenant_id, *kind, in,
                                           {.keep_rejects = 100, .now = call.now}, call.audit));

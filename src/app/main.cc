@@ -13,7 +13,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -43,6 +45,7 @@ struct ServeFlags {
   std::string listen = "127.0.0.1:8080";
   std::string db{kDefaultDb};
   std::size_t body_limit = 1 << 20;
+  std::uint64_t upload_limit = std::uint64_t{4} << 30;
   int io_threads = 2;
   int worker_threads = 8;
   double rate_limit = 50;
@@ -255,6 +258,10 @@ int Serve(const ServeFlags& flags) {
   options.host = listen->first;
   options.port = listen->second;
   options.body_limit = flags.body_limit;
+  // CSV imports stream from a temporary file, so they may be far larger than other bodies.
+  options.spooled_prefixes = {"/api/v1/imports/"};
+  options.spooled_body_limit = flags.upload_limit;
+  if (const char* tmpdir = std::getenv("TMPDIR"); tmpdir != nullptr && *tmpdir != '\0') options.spool_directory = tmpdir;
   options.io_threads = flags.io_threads;
   options.worker_threads = flags.worker_threads;
   options.access_log = !flags.no_access_log;
@@ -289,6 +296,9 @@ int Run(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--body-limit", serve_flags.body_limit, "largest accepted request body in bytes")
       ->envname("TOUCHPOINT_BODY_LIMIT")->capture_default_str()->check(CLI::Range(1024, 1 << 30));
+  serve->add_option("--upload-limit", serve_flags.upload_limit,
+                    "largest CSV upload to /api/v1/imports in bytes (written to $TMPDIR, not memory)")
+      ->envname("TOUCHPOINT_UPLOAD_LIMIT")->capture_default_str()->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 40));
   serve->add_option("--io-threads", serve_flags.io_threads, "network threads")
       ->envname("TOUCHPOINT_IO_THREADS")->capture_default_str()->check(CLI::Range(1, 64));
   serve->add_option("--workers", serve_flags.worker_threads, "request handler threads")

@@ -1,6 +1,8 @@
 #include "http/request.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <system_error>
 
 namespace tp::http {
 namespace {
@@ -73,6 +75,11 @@ Result<std::multimap<std::string, std::string>> ParseQuery(std::string_view quer
     params.emplace(std::move(name), std::move(value));
   }
   return params;
+}
+
+SpooledBody::~SpooledBody() {
+  std::error_code ignored;  // a temporary file that is already gone needs no removal
+  std::filesystem::remove(path_, ignored);
 }
 
 std::optional<std::string> Request::Header(std::string_view name) const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,12 +30,27 @@ Result<std::string> PercentDecode(std::string_view text, bool plus_as_space);
 // a name without '=' gets an empty value. Fails like PercentDecode.
 Result<std::multimap<std::string, std::string>> ParseQuery(std::string_view query);
 
+// A request body the server wrote to a temporary file instead of memory: uploads to the routes that
+// take large files (ServerOptions::spooled_prefixes). The file is removed with the last reference.
+class SpooledBody {
+ public:
+  explicit SpooledBody(std::string path) : path_(std::move(path)) {}
+  ~SpooledBody();
+  SpooledBody(const SpooledBody&) = delete;
+  SpooledBody& operator=(const SpooledBody&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
 struct Request {
   std::string method;                             // upper case: GET, POST, ...
   std::string path;                               // decoded path without the query string
   std::multimap<std::string, std::string> query;  // decoded query parameters
   Headers headers;
-  std::string body;
+  std::string body;                          // empty when the body was spooled
+  std::shared_ptr<SpooledBody> spooled_body;  // set instead of `body` for spooled uploads
   std::string remote_ip;
   std::string request_id;  // set by the server; echoed in X-Request-Id
   // Filled by the router.

@@ -5,7 +5,8 @@
 //            idle_timeout between keep-alive requests
 //   header   read and parse the header within header_timeout (limit kHeaderLimit -> 431);
 //            malformed -> 400; Content-Length over body_limit -> 413 without reading the body
-//   body     read the body within read_timeout; a chunked body over body_limit -> 413
+//   body     read the body within read_timeout; a chunked body over body_limit -> 413. Uploads to
+//            spooled_prefixes go to a temporary file instead, up to spooled_body_limit
 //   dispatch the handler runs on the worker pool, so it may block
 //   write    send the response within read_timeout; then idle again (keep-alive) or linger and close
 // Errors found while reading are answered and the connection closed, since the rest of the stream
@@ -35,14 +36,19 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/core/file.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <limits>
 #include <mutex>
@@ -281,6 +287,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request_.remote_ip = remote_ip_;
     bytes_in_ = 0;
     keep_alive_ = false;
+    file_parser_.reset();
     parser_.emplace();
     parser_->header_limit(kHeaderLimit);
     // Checked by hand once the header is in, so that a 413 can still name the request. Not
@@ -316,15 +323,22 @@ class Session : public std::enable_shared_from_this<Session> {
       Reject(ErrorResponse(target));
       return;
     }
-    if (const auto length = parser_->content_length(); length && *length > context_.options.body_limit) {
-      Reject(ErrorResponse(Status(ErrorCode::kPayloadTooLarge,
-                                  fmt::format("the body is limited to {} bytes", context_.options.body_limit))));
+    const bool spooled = IsSpooled();
+    body_limit_ = spooled ? context_.options.spooled_body_limit : context_.options.body_limit;
+    if (const auto length = parser_->content_length(); length && *length > body_limit_) {
+      Reject(BodyTooLarge());
       return;
     }
-    parser_->body_limit(context_.options.body_limit);  // still needed for chunked bodies
+    parser_->body_limit(body_limit_);  // still needed for chunked bodies
     if (parser_->is_done()) {
       Dispatch();
       return;
+    }
+    if (spooled) {
+      if (Status started = StartSpooling(); !started.ok()) {
+        Reject(ErrorResponse(started));
+        return;
+      }
     }
     const auto expect = header.find(bhttp::field::expect);
     if (version_ >= 11 && expect != header.end() && EqualsIgnoreCase(ToStd(expect->value()), "100-continue")) {
@@ -343,16 +357,51 @@ class Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
+  bool IsSpooled() const {
+    if (request_.method != "POST" && request_.method != "PUT") return false;
+    return std::any_of(context_.options.spooled_prefixes.begin(), context_.options.spooled_prefixes.end(),
+                       [this](const std::string& prefix) { return request_.path.starts_with(prefix); });
+  }
+
+  // Continues with a parser that writes the body to a new temporary file (removed with the request).
+  Status StartSpooling() {
+    std::string path = context_.options.spool_directory + "/touchpoint-upload-XXXXXX";
+    const int descriptor = mkstemp(path.data());
+    if (descriptor < 0) {
+      spdlog::error("cannot create an upload file in {}: {}", context_.options.spool_directory, std::strerror(errno));
+      return Unavailable("the server cannot store the upload now; try again later");
+    }
+    request_.spooled_body = std::make_shared<SpooledBody>(path);
+    beast::file file;
+    file.native_handle(descriptor);
+    file_parser_.emplace(std::move(*parser_));
+    parser_.reset();
+    beast::error_code ec;
+    file_parser_->get().body().reset(std::move(file), ec);
+    if (ec) return Internal(fmt::format("cannot use the upload file {}: {}", path, ec.message()));
+    file_parser_->body_limit(body_limit_);
+    return Status::Ok();
+  }
+
   void ReadBody() {
     stream_.expires_after(context_.options.read_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+    auto on_read = [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
       self->bytes_in_ += bytes;
       if (ec) {
         self->OnReadError(ec);
         return;
       }
       self->Dispatch();
-    });
+    };
+    if (file_parser_) {
+      bhttp::async_read(stream_, buffer_, *file_parser_, std::move(on_read));
+    } else {
+      bhttp::async_read(stream_, buffer_, *parser_, std::move(on_read));
+    }
+  }
+
+  Response BodyTooLarge() const {
+    return ErrorResponse(Status(ErrorCode::kPayloadTooLarge, fmt::format("the body is limited to {} bytes", body_limit_)));
   }
 
   void OnReadError(beast::error_code ec) {
@@ -362,8 +411,7 @@ class Session : public std::enable_shared_from_this<Session> {
       response.status = 431;
       Reject(std::move(response));
     } else if (ec == bhttp::error::body_limit) {
-      Reject(ErrorResponse(Status(ErrorCode::kPayloadTooLarge,
-                                  fmt::format("the body is limited to {} bytes", context_.options.body_limit))));
+      Reject(BodyTooLarge());
     } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
                ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
       Reject(ErrorResponse(InvalidArgument(fmt::format("malformed HTTP request: {}", ec.message()))));
@@ -380,7 +428,11 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Dispatch() {
-    request_.body = std::move(parser_->get().body());
+    if (file_parser_) {
+      file_parser_.reset();  // closes the file; request_.spooled_body names it
+    } else {
+      request_.body = std::move(parser_->get().body());
+    }
     phase_ = Phase::kDispatching;
     // The strand is not touched while the handler runs: request_ belongs to the worker until the
     // response is posted back.
@@ -500,6 +552,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // The request in progress.
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::file_body>> file_parser_;  // instead of parser_ when spooled
+  std::uint64_t body_limit_ = 0;
   Request request_;
   unsigned version_ = 11;
   bool keep_alive_ = false;

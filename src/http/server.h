@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "http/metrics.h"
@@ -26,6 +27,12 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port; see Server::port()
   std::size_t body_limit = 1 << 20;
+  // Routes whose uploads may be large (CSV imports): a POST or PUT whose path starts with one of these
+  // is written to a temporary file in `spool_directory` (Request::spooled_body), up to
+  // `spooled_body_limit` bytes, so that memory stays bounded whatever the file size.
+  std::vector<std::string> spooled_prefixes;
+  std::uint64_t spooled_body_limit = std::uint64_t{4} << 30;
+  std::string spool_directory = "/tmp";
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};

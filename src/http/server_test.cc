@@ -14,8 +14,11 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -223,6 +226,15 @@ class ServerTest : public ::testing::Test {
       ++upload_calls_;
       return Response::NoContent();
     });
+    // Reports where a spooled upload is and what it holds, read back from the file.
+    router_.Add("POST", "/files/csv", [this](Request& request) {
+      if (!request.spooled_body) return Response::Text(500, "not spooled");
+      spooled_path_ = request.spooled_body->path();
+      std::ifstream file(spooled_path_, std::ios::binary);
+      const std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+      return Response::Text(200, std::to_string(content.size()) + ":" + content.substr(0, 5) + ":" +
+                                     (request.body.empty() ? "memory-empty" : "memory-full"));
+    });
     router_.Add("GET", "/items/{id}",
                 [](Request& request) { return Response::Text(200, std::string(request.PathParam("id"))); });
     router_.Add("GET", "/query",
@@ -269,6 +281,7 @@ class ServerTest : public ::testing::Test {
   std::uint16_t port_ = 0;
   std::atomic<int> upload_calls_{0};
   std::promise<void> slow_started_;
+  std::string spooled_path_;
 };
 
 TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
@@ -435,6 +448,53 @@ TEST_F(ServerTest, BodyAtTheLimitIsAccepted) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(response->body.size(), 1024u);
+}
+
+// Uploads to a spooled prefix go to a temporary file, past the in-memory body limit, whether sent with
+// Content-Length or chunked; the file is gone once the request is answered. Their own limit still holds.
+TEST_F(ServerTest, LargeUploadsToSpooledRoutesGoToATemporaryFile) {
+  ServerOptions options = TestOptions();
+  options.spooled_prefixes = {"/files/"};
+  options.spooled_body_limit = 64 * 1024;
+  const std::filesystem::path spool =
+      std::filesystem::path(::testing::TempDir()) / ("tp-spool-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(spool);
+  options.spool_directory = spool.string();
+  Start(options);
+  const std::string upload = "lines" + std::string(50 * 1024, 'z');  // far over body_limit (1 KiB)
+  Client client(port_);
+  ASSERT_TRUE(client.Send(Post("/files/csv", upload)));
+  auto response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, std::to_string(upload.size()) + ":lines:memory-empty");
+  ASSERT_FALSE(spooled_path_.empty());
+  EXPECT_TRUE(spooled_path_.starts_with(spool.string()));
+
+  // The same connection goes on (keep-alive); the previous request's file is removed by then.
+  ASSERT_TRUE(client.Send("POST /files/csv HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+  response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "11:hello:memory-empty");
+  ASSERT_TRUE(client.Send(Post("/echo", "small")));  // other routes keep their bodies in memory
+  response = client.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "small");
+  for (int attempt = 0; attempt < 100 && std::filesystem::exists(spooled_path_); ++attempt) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_FALSE(std::filesystem::exists(spooled_path_));
+
+  Client too_large(port_);
+  ASSERT_TRUE(too_large.Send("POST /files/csv HTTP/1.1\r\nHost: test\r\nContent-Length: 70000\r\n\r\n"));
+  response = too_large.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413);
+  EXPECT_NE(response->body.find("65536"), std::string::npos) << response->body;
+  ASSERT_TRUE(too_large.WaitForClose(3s));
+  EXPECT_TRUE(std::filesystem::is_empty(spool)) << "an upload file was left behind";
+  std::filesystem::remove_all(spool);
 }
 
 TEST_F(ServerTest, OversizedHeaderIs431) {
