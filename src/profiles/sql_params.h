@@ -25,7 +25,10 @@ class SqlParams {
   // Adds a parameter and returns its placeholder ("$2", "$3", ...).
   std::string Bind(store::Value value) {
     values_.push_back(std::move(value));
-    return "$" + std::to_string(values_.size() + 1);
+    // Appended rather than `"$" + std::to_string(…)`, which GCC 12 at -O3 flags with a false -Wrestrict.
+    std::string placeholder = "$";
+    placeholder += std::to_string(values_.size() + 1);
+    return placeholder;
   }
   // Adds one parameter per element and returns "$n, $n+1, ..." for an IN list (non-empty `items`).
   // The list is padded to a power-of-two length by repeating its last element, which IN ignores, so
