@@ -670,13 +670,15 @@ TEST_F(SqliteStoreTest, WalIsCheckpointedIntoTheDatabaseFileInTheBackground) {
 }
 
 // Under writes without pause the background checkpoint never reaches the log's end; the WAL must still
-// start over rather than grow with everything ever written (here about 60 MiB in 150 transactions).
+// start over rather than grow with everything ever written (here about 120 MiB in 300 transactions).
+// The writer's own checkpoint is passive, so while the background one holds the checkpoint lock the log
+// may pass 4,000 pages for a few commits: the bound allows for that under a loaded machine.
 TEST_F(SqliteStoreTest, WalStaysBoundedUnderSustainedWrites) {
   ASSERT_TRUE(IsOk(CreateTenant(store(), kTenantA)));
   const std::string wal = database_.url().substr(std::string_view("sqlite:").size()) + "-wal";
   const std::string filler(3000, 'x');
   std::uintmax_t largest = 0;
-  for (int batch = 0; batch < 150; ++batch) {
+  for (int batch = 0; batch < 300; ++batch) {
     ASSERT_TRUE(IsOk(store().Write(kTenantA, [&](TenantTx& tx) -> Status {
       for (int row = 0; row < 100; ++row) {
         const std::string id = "cus_" + std::to_string(batch) + "_" + std::to_string(row);
@@ -686,7 +688,7 @@ TEST_F(SqliteStoreTest, WalStaysBoundedUnderSustainedWrites) {
     })));
     largest = std::max(largest, std::filesystem::file_size(wal));
   }
-  EXPECT_LT(largest, std::uintmax_t{32} << 20) << "the WAL grew to " << largest << " bytes";
+  EXPECT_LT(largest, std::uintmax_t{56} << 20) << "the WAL grew to " << largest << " bytes";
 }
 
 TEST(SqliteStoreOpen, RefusesInMemoryDatabasesAndMissingDirectories) {
