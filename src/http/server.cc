@@ -224,6 +224,8 @@ struct ServerContext {
   const std::shared_ptr<spdlog::logger> access_log;  // null when access logging is off
   asio::thread_pool workers;
   std::atomic<bool> draining{false};
+  // Spooled uploads in progress; shared with their SpooledBody, which gives its slot back when removed.
+  const std::shared_ptr<std::atomic<int>> spooled_uploads = std::make_shared<std::atomic<int>>(0);
 
   std::mutex mutex;
   std::condition_variable changed;  // a session ended, or shutdown began
@@ -365,13 +367,22 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Continues with a parser that writes the body to a new temporary file (removed with the request).
   Status StartSpooling() {
+    const std::shared_ptr<std::atomic<int>> uploads = context_.spooled_uploads;
+    if (uploads->fetch_add(1) >= context_.options.max_spooled_uploads) {
+      uploads->fetch_sub(1);
+      return Status(ErrorCode::kUnavailable, "too many uploads in progress; try again shortly").WithRetryAfter(5);
+    }
     std::string path = context_.options.spool_directory + "/touchpoint-upload-XXXXXX";
     const int descriptor = mkstemp(path.data());
     if (descriptor < 0) {
+      uploads->fetch_sub(1);
       spdlog::error("cannot create an upload file in {}: {}", context_.options.spool_directory, std::strerror(errno));
       return Unavailable("the server cannot store the upload now; try again later");
     }
-    request_.spooled_body = std::make_shared<SpooledBody>(path);
+    request_.spooled_body = std::shared_ptr<SpooledBody>(new SpooledBody(path), [uploads](SpooledBody* body) {
+      delete body;
+      uploads->fetch_sub(1);
+    });
     beast::file file;
     file.native_handle(descriptor);
     file_parser_.emplace(std::move(*parser_));
@@ -488,6 +499,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnWritten(beast::error_code ec, std::size_t bytes_out) {
     Record(bytes_out);
+    // Answered: the upload's file and slot go now, not when (if ever) this connection sends again.
+    request_.spooled_body.reset();
     if (ec) return;
     if (!response_.keep_alive()) {
       Linger();

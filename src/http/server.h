@@ -29,10 +29,14 @@ struct ServerOptions {
   std::size_t body_limit = 1 << 20;
   // Routes whose uploads may be large (CSV imports): a POST or PUT whose path starts with one of these
   // is written to a temporary file in `spool_directory` (Request::spooled_body), up to
-  // `spooled_body_limit` bytes, so that memory stays bounded whatever the file size.
+  // `spooled_body_limit` bytes, so that memory stays bounded whatever the file size. The file is
+  // written before the handler authenticates the caller, hence the cap below.
   std::vector<std::string> spooled_prefixes;
   std::uint64_t spooled_body_limit = std::uint64_t{4} << 30;
   std::string spool_directory = "/tmp";
+  // Uploads being spooled or handled at once; more are answered 503 with Retry-After, so that clients
+  // cannot fill the disk faster than imports drain it.
+  int max_spooled_uploads = 4;
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};

@@ -497,6 +497,41 @@ TEST_F(ServerTest, LargeUploadsToSpooledRoutesGoToATemporaryFile) {
   std::filesystem::remove_all(spool);
 }
 
+// Spooled uploads are capped in number: one more while the cap is reached is 503 with Retry-After, and
+// a finished upload gives its slot back.
+TEST_F(ServerTest, SpooledUploadsBeyondTheCapAre503) {
+  ServerOptions options = TestOptions();
+  options.spooled_prefixes = {"/files/"};
+  options.spooled_body_limit = 64 * 1024;
+  options.max_spooled_uploads = 1;
+  options.spool_directory = ::testing::TempDir();
+  Start(options);
+  Client slow(port_);  // holds the only slot: its body is still on its way
+  ASSERT_TRUE(slow.Send("POST /files/csv HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nhello"));
+  std::this_thread::sleep_for(100ms);
+  Client refused(port_);
+  ASSERT_TRUE(refused.Send(Post("/files/csv", "other")));
+  auto response = refused.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(response->headers.at("Retry-After"), "5");
+  ASSERT_TRUE(slow.Send("world"));
+  response = slow.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "10:hello:memory-empty");
+  // The answered request's file and slot go once the answer is written, a moment after it arrives here.
+  int status = 0;
+  for (int attempt = 0; attempt < 100 && status != 200; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(20ms);
+    Client next(port_);
+    ASSERT_TRUE(next.Send(Post("/files/csv", "again")));
+    response = next.Read();
+    ASSERT_TRUE(response);
+    status = response->status;
+  }
+  EXPECT_EQ(status, 200);
+}
+
 TEST_F(ServerTest, OversizedHeaderIs431) {
   Start();
   Client client(port_);
