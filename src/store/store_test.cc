@@ -466,6 +466,18 @@ class SqliteStoreTest : public ::testing::Test {
  protected:
   Store& store() { return database_.store(); }
 
+  // One transaction of 100 customers of about a page each (WAL tests), ids unique per `batch`.
+  Status WritePages(int batch) {
+    const std::string filler(3000, 'x');
+    return store().Write(kTenantA, [&](TenantTx& tx) -> Status {
+      for (int row = 0; row < 100; ++row) {
+        const std::string id = "cus_" + std::to_string(batch) + "_" + std::to_string(row);
+        TP_RETURN_IF_ERROR(tx.Execute(kInsertCustomer, {Value(id), Value(filler), Value(NowMicros())}).status());
+      }
+      return Status::Ok();
+    });
+  }
+
   TestDatabase database_{"sqlite"};
 };
 
@@ -649,15 +661,8 @@ TEST_F(SqliteStoreTest, WalIsCheckpointedIntoTheDatabaseFileInTheBackground) {
   const std::string path = database_.url().substr(std::string_view("sqlite:").size());
   const auto file_size = [&] { return std::filesystem::file_size(path); };
   const std::uintmax_t before = file_size();
-  const std::string filler(3000, 'x');  // about one page per row
   for (int batch = 0; batch < 30; ++batch) {
-    ASSERT_TRUE(IsOk(store().Write(kTenantA, [&](TenantTx& tx) -> Status {
-      for (int row = 0; row < 100; ++row) {
-        const std::string id = "cus_" + std::to_string(batch) + "_" + std::to_string(row);
-        TP_RETURN_IF_ERROR(tx.Execute(kInsertCustomer, {Value(id), Value(filler), Value(NowMicros())}).status());
-      }
-      return Status::Ok();
-    })));
+    ASSERT_TRUE(IsOk(WritePages(batch)));
   }
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (file_size() < before + 1000 * 4096 && std::chrono::steady_clock::now() < deadline) {
@@ -676,16 +681,9 @@ TEST_F(SqliteStoreTest, WalIsCheckpointedIntoTheDatabaseFileInTheBackground) {
 TEST_F(SqliteStoreTest, WalStaysBoundedUnderSustainedWrites) {
   ASSERT_TRUE(IsOk(CreateTenant(store(), kTenantA)));
   const std::string wal = database_.url().substr(std::string_view("sqlite:").size()) + "-wal";
-  const std::string filler(3000, 'x');
   std::uintmax_t largest = 0;
   for (int batch = 0; batch < 300; ++batch) {
-    ASSERT_TRUE(IsOk(store().Write(kTenantA, [&](TenantTx& tx) -> Status {
-      for (int row = 0; row < 100; ++row) {
-        const std::string id = "cus_" + std::to_string(batch) + "_" + std::to_string(row);
-        TP_RETURN_IF_ERROR(tx.Execute(kInsertCustomer, {Value(id), Value(filler), Value(NowMicros())}).status());
-      }
-      return Status::Ok();
-    })));
+    ASSERT_TRUE(IsOk(WritePages(batch)));
     largest = std::max(largest, std::filesystem::file_size(wal));
   }
   EXPECT_LT(largest, std::uintmax_t{56} << 20) << "the WAL grew to " << largest << " bytes";
