@@ -1,7 +1,8 @@
 // Customer events in: Segment's HTTP tracking API (/v1/batch, /v1/identify, /v1/track, /v1/page,
 // /v1/screen, /v1/group, /v1/alias, and analytics.js's /v1/b, /v1/i, /v1/t, /v1/p, /v1/s, /v1/g, /v1/a,
-// callable from any web page with the write key in the body) and touchpoint's own shape (POST /api/v1/events); events out
-// (GET /api/v1/events, GET /api/v1/events/{id}). docs/ingestion.md is the user's guide.
+// callable from any web page with the write key in the body) and touchpoint's own shape
+// (POST /api/v1/events); events out (GET /api/v1/events, GET /api/v1/events/{id}). docs/ingestion.md
+// is the user's guide.
 //
 // Partial failure: every message of a request is parsed on its own; the valid ones go to ONE
 // ingest::IngestMessages call in ONE write transaction (one commit per batch is what makes high event

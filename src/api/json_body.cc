@@ -46,21 +46,21 @@ Result<Json> ParseJson(std::string_view text) {
   }
 }
 
-Status CheckJsonContentType(const std::optional<std::string>& content_type) {
-  const Status unsupported(ErrorCode::kUnsupportedMedia,
-                           "the body must be sent as Content-Type: application/json (UTF-8)");
-  if (!content_type) return unsupported;
-  // media-type [; charset=utf-8]: type and parameter names are case-insensitive (RFC 9110 §8.3).
+bool IsUtf8MediaType(const std::optional<std::string>& content_type, std::string_view media_type) {
+  if (!content_type) return false;
   std::string lowered(*content_type);
   for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   lowered.erase(std::remove(lowered.begin(), lowered.end(), ' '), lowered.end());
   const auto semicolon = lowered.find(';');
-  if (lowered.substr(0, semicolon) != "application/json") return unsupported;
-  if (semicolon != std::string::npos) {
-    const std::string parameters = lowered.substr(semicolon + 1);
-    if (parameters != "charset=utf-8" && parameters != "charset=\"utf-8\"") return unsupported;
-  }
-  return Status::Ok();
+  if (lowered.substr(0, semicolon) != media_type) return false;
+  if (semicolon == std::string::npos) return true;
+  const std::string parameters = lowered.substr(semicolon + 1);
+  return parameters == "charset=utf-8" || parameters == "charset=\"utf-8\"";
+}
+
+Status CheckJsonContentType(const std::optional<std::string>& content_type) {
+  if (IsUtf8MediaType(content_type, "application/json")) return Status::Ok();
+  return Status(ErrorCode::kUnsupportedMedia, "the body must be sent as Content-Type: application/json (UTF-8)");
 }
 
 Result<Json> ParseJsonObject(const http::Request& request) {

@@ -28,6 +28,9 @@ inline constexpr int kMaxJsonDepth = 32;
 
 // Parses text as JSON (depth-limited); errors are kMalformedJson with the byte position.
 Result<Json> ParseJson(std::string_view text);
+// Whether a Content-Type header names `media_type` (lower case), optionally with charset=utf-8, the
+// only encoding bodies may have. Media types and parameter names are case-insensitive (RFC 9110 §8.3).
+bool IsUtf8MediaType(const std::optional<std::string>& content_type, std::string_view media_type);
 // application/json, optionally with charset=utf-8 (case-insensitive); anything else is 415.
 Status CheckJsonContentType(const std::optional<std::string>& content_type);
 // Checks Content-Type and parses the body, which must be an object.

@@ -1,8 +1,5 @@
 #include "api/registrar.h"
 
-#include <algorithm>
-#include <cctype>
-
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "http/content_encoding.h"
@@ -83,14 +80,11 @@ Result<Authenticated> AuthenticateEventSource(store::Store& store, const http::R
 }
 
 // analytics.js labels its JSON text/plain so that browsers send it without a CORS preflight; for event
-// sources that label means JSON (in UTF-8, like every body here).
+// sources that label means JSON.
 void AcceptPlainTextAsJson(http::Request& request) {
-  const auto content_type = request.Header("Content-Type");
-  if (!content_type) return;
-  std::string media_type = content_type->substr(0, content_type->find(';'));
-  for (char& c : media_type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  media_type.erase(std::remove(media_type.begin(), media_type.end(), ' '), media_type.end());
-  if (media_type == "text/plain") request.headers["Content-Type"] = "application/json";
+  if (IsUtf8MediaType(request.Header("Content-Type"), "text/plain")) {
+    request.headers["Content-Type"] = "application/json";
+  }
 }
 
 void AllowAnyOrigin(http::Response& response) {

@@ -1,12 +1,10 @@
 // Bulk import and export of customer data (transfer/): POST /api/v1/imports/{kind} takes a CSV body
 // (the server spools it to a temporary file, up to --upload-limit, and it is read as a stream) and
-// answers the summary with up to 100 rejected rows; GET /api/v1/exports/{kind} answers up to `limit` rows as CSV or JSON
-// lines with X-Next-Cursor for the next part.
+// answers the summary with up to 100 rejected rows; GET /api/v1/exports/{kind} answers up to `limit`
+// rows as CSV or JSON lines with X-Next-Cursor for the next part.
 //
 // Both cover every customer of the tenant, so callers scoped to their teams' customers (agents) are
 // refused; callers without contact_data:read get exports without e-mail, phone and messaging handles.
-#include <algorithm>
-#include <cctype>
 #include <fstream>
 #include <sstream>
 #include <streambuf>
@@ -41,12 +39,7 @@ Status RefuseTeamScoped(const Call& call) {
 }
 
 Status CheckCsvContentType(const std::optional<std::string>& content_type) {
-  if (content_type) {
-    std::string value = *content_type;
-    for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    value.erase(std::remove(value.begin(), value.end(), ' '), value.end());
-    if (value == "text/csv" || value == "text/csv;charset=utf-8") return Status::Ok();
-  }
+  if (IsUtf8MediaType(content_type, "text/csv")) return Status::Ok();
   return Status(ErrorCode::kUnsupportedMedia, "the body must be text/csv (UTF-8)");
 }
 

@@ -261,7 +261,9 @@ int Serve(const ServeFlags& flags) {
   // CSV imports stream from a temporary file, so they may be far larger than other bodies.
   options.spooled_prefixes = {"/api/v1/imports/"};
   options.spooled_body_limit = flags.upload_limit;
-  if (const char* tmpdir = std::getenv("TMPDIR"); tmpdir != nullptr && *tmpdir != '\0') options.spool_directory = tmpdir;
+  if (const char* tmpdir = std::getenv("TMPDIR"); tmpdir != nullptr && *tmpdir != '\0') {
+    options.spool_directory = tmpdir;
+  }
   options.io_threads = flags.io_threads;
   options.worker_threads = flags.worker_threads;
   options.access_log = !flags.no_access_log;
@@ -298,7 +300,9 @@ int Run(int argc, char** argv) {
       ->envname("TOUCHPOINT_BODY_LIMIT")->capture_default_str()->check(CLI::Range(1024, 1 << 30));
   serve->add_option("--upload-limit", serve_flags.upload_limit,
                     "largest CSV upload to /api/v1/imports in bytes (written to $TMPDIR, not memory)")
-      ->envname("TOUCHPOINT_UPLOAD_LIMIT")->capture_default_str()->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 40));
+      ->envname("TOUCHPOINT_UPLOAD_LIMIT")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{1024}, std::uint64_t{1} << 40));
   serve->add_option("--io-threads", serve_flags.io_threads, "network threads")
       ->envname("TOUCHPOINT_IO_THREADS")->capture_default_str()->check(CLI::Range(1, 64));
   serve->add_option("--workers", serve_flags.worker_threads, "request handler threads")
