@@ -44,9 +44,11 @@ constexpr std::string_view kReleaseSavepoint = "RELEASE tp_write";
 constexpr std::string_view kRollbackToSavepoint = "ROLLBACK TO tp_write";
 constexpr std::string_view kEnableWal = "PRAGMA journal_mode = WAL";
 // The writer touches the hot pages of every table it appends to, so it gets a larger page cache than
-// SQLite's 2 MiB default (readers keep the default: each holds its own).
+// SQLite's 2 MiB default (readers keep the default: each holds its own). Each write job runs in a
+// savepoint, whose journal of original pages Debian's SQLite keeps in a temporary file: in memory it
+// saves the writer a write system call per page, about 60 % of its writes.
 constexpr std::string_view kWriterSettings =
-    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384";
+    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY";
 constexpr std::string_view kCheckpoint = "PRAGMA wal_checkpoint(PASSIVE)";
 // The background checkpoint starts at SQLite's own automatic threshold, in WAL pages. Under sustained
 // writes it never catches up with the log's end, and the log can only start over (instead of growing
