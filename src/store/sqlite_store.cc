@@ -2,12 +2,17 @@
 
 #include "store/sql_text.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <cstddef>
 #include <condition_variable>
 #include <cstdint>
+#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <functional>
@@ -46,9 +51,11 @@ constexpr std::string_view kEnableWal = "PRAGMA journal_mode = WAL";
 // The writer touches the hot pages of every table it appends to, so it gets a larger page cache than
 // SQLite's 2 MiB default (readers keep the default: each holds its own). Each write job runs in a
 // savepoint, whose journal of original pages Debian's SQLite keeps in a temporary file: in memory it
-// saves the writer a write system call per page, about 60 % of its writes.
+// saves the writer a write system call per page, about 60 % of its writes. Commits do not wait for the
+// disk (synchronous = NORMAL keeps the WAL consistent, not durable): the store syncs the WAL itself,
+// on its own thread, before it answers the writes a commit carried (WalLog, SqliteStore::SyncLoop).
 constexpr std::string_view kWriterSettings =
-    "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY";
+    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY";
 constexpr std::string_view kCheckpoint = "PRAGMA wal_checkpoint(PASSIVE)";
 // The background checkpoint starts at SQLite's own automatic threshold, in WAL pages. Under sustained
 // writes it never catches up with the log's end, and the log can only start over (instead of growing
@@ -59,6 +66,8 @@ constexpr std::string_view kPing = "SELECT 1";
 // Internal messages quote the start of the failing statement; that is enough to find it in the code.
 constexpr size_t kQuotedSqlLength = 120;
 constexpr size_t kMaxCachedStatements = 1024;
+constexpr std::string_view kWalFailed =
+    "the write-ahead log could not be written to disk; writes stop until the server is restarted";
 
 const std::vector<Value> kNoParams;
 
@@ -322,6 +331,48 @@ class Checkpointer {
   std::thread thread_;     // last: starts after the members it uses
 };
 
+// The WAL file, opened a second time so that its contents can be synced to disk while the writer goes on
+// writing the next transaction: fdatasync covers every write made before it started, on any descriptor
+// of the file. SQLite deletes the WAL only when its last connection closes, and the writer's stays
+// open for as long as the store, so the descriptor names the live log throughout.
+class WalLog {
+ public:
+  static Result<WalLog> Open(const std::string& database_path) {
+    const std::string path = database_path + "-wal";
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Unavailable("cannot open " + path + ": " + std::strerror(errno));
+    WalLog log(fd);
+    // A new log's directory entry must reach the disk too, or a crash could lose the whole file.
+    std::filesystem::path directory = std::filesystem::path(database_path).parent_path();
+    if (directory.empty()) directory = ".";
+    const int directory_fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (directory_fd < 0) return Unavailable("cannot open " + directory.string() + ": " + std::strerror(errno));
+    const int synced = ::fsync(directory_fd);
+    const int sync_error = errno;
+    ::close(directory_fd);
+    if (synced != 0) return Unavailable("cannot sync " + directory.string() + ": " + std::strerror(sync_error));
+    return log;
+  }
+  WalLog(WalLog&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  WalLog& operator=(WalLog&&) = delete;
+  WalLog(const WalLog&) = delete;
+  WalLog& operator=(const WalLog&) = delete;
+  ~WalLog() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  Status Sync() const {
+    while (::fdatasync(fd_) != 0) {
+      if (errno != EINTR) return Unavailable(std::string("cannot sync the write-ahead log: ") + std::strerror(errno));
+    }
+    return Status::Ok();
+  }
+
+ private:
+  explicit WalLog(int fd) : fd_(fd) {}
+  int fd_;
+};
+
 Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path, int flags,
                                                          std::chrono::milliseconds busy_timeout) {
   sqlite3* raw = nullptr;
@@ -351,10 +402,12 @@ Status RunGuarded(const Store::ConnectionFn& fn, Connection& connection) {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<SqliteConnection> writer_connection, std::unique_ptr<SqliteConnection> checkpointer,
-              std::vector<std::unique_ptr<SqliteConnection>> readers, size_t max_group)
+  SqliteStore(std::unique_ptr<SqliteConnection> writer_connection, WalLog wal,
+              std::unique_ptr<SqliteConnection> checkpointer, std::vector<std::unique_ptr<SqliteConnection>> readers,
+              size_t max_group)
       : max_group_(max_group),
         writer_connection_(std::move(writer_connection)),
+        wal_(std::move(wal)),
         checkpointer_(std::move(checkpointer)),
         readers_(std::move(readers)) {
     writer_connection_->OnWalCommit([this](int pages) {
@@ -363,6 +416,7 @@ class SqliteStore final : public Store {
     });
     write_queue_.reserve(max_group_);
     for (const auto& reader : readers_) free_readers_.push_back(reader.get());
+    syncer_ = std::thread([this] { SyncLoop(); });
     writer_ = std::thread([this] { WriterLoop(); });
     writer_id_ = writer_.get_id();
   }
@@ -386,6 +440,12 @@ class SqliteStore final : public Store {
     // The writer drains the queue before it exits; readers stay open meanwhile because a write function
     // may read through the pool.
     if (writer_.joinable()) writer_.join();
+    {
+      const std::lock_guard lock(sync_mutex_);
+      sync_stopping_ = true;
+    }
+    sync_wanted_.notify_one();
+    if (syncer_.joinable()) syncer_.join();
     {
       std::unique_lock lock(read_mutex_);
       readers_closed_ = true;
@@ -467,16 +527,45 @@ class SqliteStore final : public Store {
         group.assign(write_queue_.begin(), write_queue_.begin() + taken);
         write_queue_.erase(write_queue_.begin(), write_queue_.begin() + taken);
       }
-      for (size_t next = 0; next < group.size();) {
-        next += RunTransaction(std::span<WriteJob* const>(group).subspan(next));
+      if (wal_failed_.load()) {
+        for (WriteJob* job : group) job->status = Unavailable(std::string(kWalFailed));
+      } else {
+        for (size_t next = 0; next < group.size();) {
+          next += RunTransaction(std::span<WriteJob* const>(group).subspan(next));
+        }
       }
+      // Answered once the WAL holding the commit is on disk; meanwhile the writer runs the next group.
+      {
+        const std::lock_guard lock(sync_mutex_);
+        unsynced_.insert(unsynced_.end(), group.begin(), group.end());
+      }
+      sync_wanted_.notify_one();
+    }
+  }
+
+  // Syncs the WAL and then answers every write committed before the sync began: one sync covers all
+  // the groups the writer committed while the previous one ran. After a failed sync nothing more is
+  // written (the kernel may have dropped the pages it could not write, so a retry proves nothing).
+  void SyncLoop() {
+    std::vector<WriteJob*> committed;
+    for (;;) {
+      {
+        std::unique_lock lock(sync_mutex_);
+        sync_wanted_.wait(lock, [this] { return sync_stopping_ || !unsynced_.empty(); });
+        if (unsynced_.empty()) return;
+        committed.swap(unsynced_);
+      }
+      Status synced = wal_failed_.load() ? Unavailable(std::string(kWalFailed)) : wal_.Sync();
+      if (!synced.ok()) wal_failed_.store(true);
       // Notified under the lock: a waiter cannot see `done` and destroy its job (with the condition
       // variable) before notify_one has returned.
       const std::lock_guard lock(write_mutex_);
-      for (WriteJob* job : group) {
+      for (WriteJob* job : committed) {
+        if (job->status.ok() && !synced.ok()) job->status = synced;
         job->done = true;
         job->completed.notify_one();
       }
+      committed.clear();
     }
   }
 
@@ -536,6 +625,7 @@ class SqliteStore final : public Store {
   std::mutex close_mutex_;  // serialises Close() calls
 
   std::unique_ptr<SqliteConnection> writer_connection_;  // used only by the writer thread, then Close()
+  WalLog wal_;                                           // synced only by the syncer thread
   Checkpointer checkpointer_;
   std::mutex write_mutex_;
   std::condition_variable write_queued_;
@@ -543,6 +633,13 @@ class SqliteStore final : public Store {
   bool stopping_ = false;               // guarded by write_mutex_
   std::thread writer_;
   std::thread::id writer_id_;  // set once in the constructor, before the store is shared
+
+  std::mutex sync_mutex_;
+  std::condition_variable sync_wanted_;
+  std::vector<WriteJob*> unsynced_;  // committed, waiting for a WAL sync; guarded by sync_mutex_
+  bool sync_stopping_ = false;       // guarded by sync_mutex_
+  std::atomic<bool> wal_failed_ = false;
+  std::thread syncer_;
 
   std::mutex read_mutex_;
   std::condition_variable reader_free_;       // a reader was returned, or the pool closed
@@ -584,6 +681,10 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
     return Unavailable("cannot switch " + options.path + " to WAL mode");
   }
   TP_RETURN_IF_ERROR(writer->ExecuteScript(kWriterSettings));
+  // A new database has no WAL file until a transaction opens it.
+  TP_RETURN_IF_ERROR(writer->Run(kBeginWrite));
+  TP_RETURN_IF_ERROR(writer->Run(kCommit));
+  TP_ASSIGN_OR_RETURN(WalLog wal, WalLog::Open(options.path));
   TP_ASSIGN_OR_RETURN(auto checkpointer, OpenConnection(options.path, SQLITE_OPEN_READWRITE, options.busy_timeout));
 
   std::vector<std::unique_ptr<SqliteConnection>> readers;
@@ -593,7 +694,8 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
     readers.push_back(std::move(reader));
   }
   return std::unique_ptr<Store>(std::make_unique<SqliteStore>(
-      std::move(writer), std::move(checkpointer), std::move(readers), static_cast<size_t>(options.max_group)));
+      std::move(writer), std::move(wal), std::move(checkpointer), std::move(readers),
+      static_cast<size_t>(options.max_group)));
 }
 
 }  // namespace tp::store

@@ -3,7 +3,7 @@
 
   * a customers CSV of many rows (with a wide trait column, so the file is tens of MB) plus bad rows at
     known lines loads with exit 0; the summary counts them; peak memory (ru_maxrss of the import) stays
-    well below the file size, i.e. the file is streamed, not held;
+    below the file size, i.e. the file is streamed, not held;
   * the rejects file names each bad row's line, field and reason, then its original fields;
   * importing the same file again loads nothing and adds no customers or events;
   * an unreadable file exits non-zero; a bad header exits 2 and loads nothing;
@@ -94,7 +94,9 @@ def main(t):
     if SANITIZED:
         t.note("sanitized build: peak memory %d MiB not checked" % (rss // 1024))
     else:
-        t.check(rss * 1024 < size * 0.5, "peak memory of the import (%d MiB) stays well below the file size (%d MiB)"
+        # About 50 MiB of it is fixed (SQLite's page caches, the allocator's arenas) whatever the file; holding
+        # the file would take more than its size.
+        t.check(rss * 1024 < size * 0.85, "peak memory of the import (%d MiB) stays below the file size (%d MiB)"
                 % (rss // 1024, size // 1048576))
     t.check(count(db_path, "SELECT COUNT(*) FROM customers WHERE merged_into IS NULL") == ROWS,
             "every good row became one customer")
