@@ -6,9 +6,104 @@
 
 namespace tp::api {
 namespace {
-struct TooDeep {};
-struct DuplicateKey {
-  std::string key;
+
+// Builds the document as nlohmann's own DOM parser does, and also refuses a key repeated in one object
+// (RFC 8259 leaves its meaning undefined) and nesting deeper than kMaxJsonDepth. The duplicate check
+// looks the key up in the object being built, which costs no allocation.
+class DomBuilder {
+ public:
+  using number_integer_t = Json::number_integer_t;
+  using number_unsigned_t = Json::number_unsigned_t;
+  using number_float_t = Json::number_float_t;
+  using string_t = Json::string_t;
+  using binary_t = Json::binary_t;
+
+  bool null() { return Add(nullptr); }
+  bool boolean(bool value) { return Add(value); }
+  bool number_integer(number_integer_t value) { return Add(value); }
+  bool number_unsigned(number_unsigned_t value) { return Add(value); }
+  bool number_float(number_float_t value, const string_t& /*text*/) { return Add(value); }
+  bool string(string_t& value) { return Add(std::move(value)); }
+  bool binary(binary_t& value) { return Add(std::move(value)); }
+  bool start_object(std::size_t /*size*/) { return Open(Json::value_t::object); }
+  bool start_array(std::size_t /*size*/) { return Open(Json::value_t::array); }
+  bool end_object() { return Close(); }
+  bool end_array() { return Close(); }
+  bool key(string_t& name) {
+    Json& object = *open_.back();
+    if (object.contains(name)) {
+      error_ = InvalidArgument("the key " + name + " appears twice in one object", name);
+      return false;
+    }
+    slot_ = &object[name];
+    return true;
+  }
+  bool parse_error(std::size_t position, const std::string& /*token*/, const nlohmann::detail::exception& error) {
+    if (error.id == kNumberOverflow) {
+      error_ = Status(ErrorCode::kMalformedJson, "malformed JSON: a number is out of range");
+      return false;
+    }
+    // nlohmann's text after the last ": " describes the problem without echoing the input.
+    std::string message = "malformed JSON at byte " + std::to_string(position);
+    const std::string what = error.what();
+    if (auto pos = what.rfind(": "); pos != std::string::npos) message += ": " + what.substr(pos + 2);
+    error_ = Status(ErrorCode::kMalformedJson, message);
+    return false;
+  }
+
+  Result<Json> Take(bool parsed) {
+    if (parsed) return std::move(root_);
+    if (error_.ok()) return Status(ErrorCode::kMalformedJson, "malformed JSON");
+    return error_;
+  }
+
+ private:
+  static constexpr int kNumberOverflow = 406;  // nlohmann's out_of_range.406
+
+  // The value's depth counts the containers around it, the document itself being at depth 0.
+  bool TooDeep() {
+    if (open_.size() < static_cast<std::size_t>(kMaxJsonDepth)) return false;
+    error_ = InvalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+    return true;
+  }
+
+  template <typename Value>
+  Json* Place(Value&& value) {
+    if (open_.empty()) {
+      root_ = Json(std::forward<Value>(value));
+      return &root_;
+    }
+    Json& container = *open_.back();
+    if (container.is_array()) {
+      container.emplace_back(std::forward<Value>(value));
+      return &container.back();
+    }
+    *slot_ = Json(std::forward<Value>(value));
+    return slot_;
+  }
+
+  template <typename Value>
+  bool Add(Value&& value) {
+    if (TooDeep()) return false;
+    Place(std::forward<Value>(value));
+    return true;
+  }
+
+  bool Open(Json::value_t type) {
+    if (TooDeep()) return false;
+    open_.push_back(Place(type));
+    return true;
+  }
+
+  bool Close() {
+    open_.pop_back();
+    return true;
+  }
+
+  Json root_;
+  std::vector<Json*> open_;  // the objects and arrays being filled, innermost last
+  Json* slot_ = nullptr;     // the member the last key named
+  Status error_;
 };
 
 std::string TypeMessage(std::string_view name, std::string_view expected) {
@@ -17,33 +112,9 @@ std::string TypeMessage(std::string_view name, std::string_view expected) {
 }  // namespace
 
 Result<Json> ParseJson(std::string_view text) {
-  // The keys seen in each object being parsed, innermost last: a repeated key is refused rather than
-  // silently resolved to its last value (RFC 8259 leaves that behaviour undefined).
-  std::vector<std::set<std::string>> keys_by_depth;
-  try {
-    return Json::parse(text, [&](int depth, Json::parse_event_t event, Json& parsed) {
-      if (depth >= kMaxJsonDepth) throw TooDeep{};  // depth counts from 0
-      if (event == Json::parse_event_t::object_start) keys_by_depth.emplace_back();
-      if (event == Json::parse_event_t::object_end) keys_by_depth.pop_back();
-      if (event == Json::parse_event_t::key && !keys_by_depth.back().insert(parsed.get<std::string>()).second) {
-        throw DuplicateKey{parsed.get<std::string>()};
-      }
-      return true;
-    });
-  } catch (const Json::parse_error& error) {
-    // error.byte is 1-based: the byte at which the parser gave up.
-    std::string message = "malformed JSON at byte " + std::to_string(error.byte);
-    const std::string what = error.what();
-    // nlohmann's text after the last ": " describes the problem without echoing the input.
-    if (auto pos = what.rfind(": "); pos != std::string::npos) message += ": " + what.substr(pos + 2);
-    return Status(ErrorCode::kMalformedJson, message);
-  } catch (const TooDeep&) {
-    return InvalidArgument("JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels");
-  } catch (const DuplicateKey& duplicate) {
-    return InvalidArgument("the key " + duplicate.key + " appears twice in one object", duplicate.key);
-  } catch (const Json::out_of_range&) {
-    return Status(ErrorCode::kMalformedJson, "malformed JSON: a number is out of range");
-  }
+  DomBuilder builder;
+  const bool parsed = Json::sax_parse(text, &builder, nlohmann::json::input_format_t::json, /*strict=*/true);
+  return builder.Take(parsed);
 }
 
 bool IsUtf8MediaType(const std::optional<std::string>& content_type, std::string_view media_type) {
