@@ -24,7 +24,7 @@ namespace {
 using identity::Permission;
 
 constexpr std::size_t kMaxMessagesPerRequest = 2500;
-constexpr std::size_t kMaxMessageBytes = 32 * 1024;  // one message as compact JSON
+constexpr std::size_t kMaxMessageBytes = 32 * 1024;  // one message as stored (events::StoredBytes)
 
 Json ErrorJson(const Status& status) {
   return Json{{"code", ErrorCodeName(status.code())},
@@ -64,15 +64,17 @@ void MergeContextUnder(Json& context, const Json& defaults) {
 }
 
 template <typename Parse>
-void ParseOne(ParsedRequest& parsed, std::size_t index, const Json& message, std::string_view id_key, Parse&& parse) {
-  // Parsed first, so that an over-long field is named; the whole message is bounded too.
+void ParseOne(ParsedRequest& parsed, std::size_t index, Json& message, std::string_view id_key, Parse&& parse) {
+  // Parsed first, so that an over-long field is named; the whole message is bounded too. The parser
+  // moves the message's objects out but leaves its id.
   Result<events::Message> result = parse(message);
   if (!result.ok()) {
     parsed.rejected.push_back({index, MessageIdOf(message, id_key), result.status()});
-  } else if (message.dump().size() > kMaxMessageBytes) {
+  } else if (events::StoredBytes(*result) > kMaxMessageBytes) {
     parsed.rejected.push_back({index, MessageIdOf(message, id_key),
                                Status(ErrorCode::kPayloadTooLarge, "a message may be at most " +
-                                                                       std::to_string(kMaxMessageBytes) + " bytes of JSON")});
+                                                                       std::to_string(kMaxMessageBytes) +
+                                                                       " bytes as stored (properties, context, ids)")});
   } else {
     parsed.valid.push_back(std::move(result).value());
   }
@@ -143,7 +145,7 @@ Result<http::Response> SegmentBatch(Registrar& registrar, Call& call) {
       if (own.is_object()) MergeContextUnder(own, *context);  // a non-object context is the parser's to refuse
     }
     ParseOne(parsed, index, message, "messageId",
-             [&](const Json& item) { return events::ParseSegmentMessage(item, times); });
+             [&](Json& item) { return events::ParseSegmentMessage(std::move(item), times); });
   }
   return IngestAndAnswer(registrar, call, std::move(parsed), /*single=*/false);
 }
@@ -154,7 +156,9 @@ Result<http::Response> SegmentSingle(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(Json body, ParseJsonObject(call.request));
   const events::ReceiptTimes times{.received_at = call.now, .sent_at = std::nullopt};  // the message's own sentAt applies
   ParsedRequest parsed;
-  ParseOne(parsed, 0, body, "messageId", [&](const Json& item) { return events::ParseSegmentMessage(item, times, kType); });
+  ParseOne(parsed, 0, body, "messageId", [&](Json& item) {
+    return events::ParseSegmentMessage(std::move(item), times, kType);
+  });
   return IngestAndAnswer(registrar, call, std::move(parsed), /*single=*/true);
 }
 
@@ -162,7 +166,7 @@ Result<http::Response> SegmentSingle(Registrar& registrar, Call& call) {
 Result<http::Response> IngestNative(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(Json body, ParseJsonObject(call.request));
   ParsedRequest parsed;
-  const auto parse = [&](const Json& item) { return events::ParseNativeMessage(item, call.now); };
+  const auto parse = [&](Json& item) { return events::ParseNativeMessage(std::move(item), call.now); };
   const auto list = body.find("events");
   if (list == body.end()) {
     ParseOne(parsed, 0, body, "id", parse);

@@ -27,9 +27,10 @@ int DepthOf(const json& value) {
   return deepest + 1;
 }
 
-// A JSON object field (properties, traits, context): absent → {}, otherwise an object within the limits.
-// Also returns the object as JSON text in `text`, which both the size check and storage need.
-Result<json> ObjectField(const json& message, std::string_view field, std::size_t max_bytes, std::string& text) {
+// A JSON object field (properties, traits, context), moved out of the message: absent → {}, otherwise an
+// object within the limits. Also returns the object as JSON text in `text`, which both the size check
+// and storage need.
+Result<json> ObjectField(json& message, std::string_view field, std::size_t max_bytes, std::string& text) {
   const auto it = message.find(field);
   if (it == message.end() || it->is_null()) {
     text = "{}";
@@ -45,7 +46,7 @@ Result<json> ObjectField(const json& message, std::string_view field, std::size_
     return InvalidArgument(std::string(field) + " must be at most " + std::to_string(max_bytes / 1024) + " KiB",
                            std::string(field));
   }
-  return *it;
+  return std::move(*it);
 }
 
 // A string field that Segment also accepts as a number (userId: 42).
@@ -217,6 +218,12 @@ Result<Message> Finish(Message message) {
 
 }  // namespace
 
+std::size_t StoredBytes(const Message& message) {
+  return message.stored_payload.size() + message.stored_context.size() + message.message_id.size() +
+         message.name.size() + message.user_id.value_or("").size() + message.anonymous_id.value_or("").size() +
+         message.previous_id.value_or("").size() + message.channel.size();
+}
+
 std::string_view EventTypeName(EventType type) { return kTypeNames[static_cast<std::size_t>(type)]; }
 
 Result<EventType> ParseEventType(std::string_view name) {
@@ -226,9 +233,12 @@ Result<EventType> ParseEventType(std::string_view name) {
   return InvalidArgument("type must be one of identify, track, page, screen, group, alias", "type");
 }
 
-Result<Message> ParseSegmentMessage(const json& input, const ReceiptTimes& times, std::optional<EventType> default_type) {
+Result<Message> ParseSegmentMessage(json&& input, const ReceiptTimes& times, std::optional<EventType> default_type) {
   if (!input.is_object()) return InvalidArgument("a message must be a JSON object");
   Message message;
+  TP_ASSIGN_OR_RETURN(std::optional<std::string> message_id, IdField(input, "messageId", kMaxMessageIdChars));
+  // Without a messageId the content is the identity, so an SDK's retry of the same call still dedupes.
+  message.message_id = message_id ? *message_id : "content:" + Sha256Hex(input.dump());
   if (default_type) {
     message.type = *default_type;
   } else {
@@ -261,14 +271,10 @@ Result<Message> ParseSegmentMessage(const json& input, const ReceiptTimes& times
   if (!sent_at) sent_at = times.sent_at;
   TP_ASSIGN_OR_RETURN(message.occurred_at, OccurredAt(timestamp, sent_at, times.received_at, "timestamp"));
   message.received_at = times.received_at;
-
-  TP_ASSIGN_OR_RETURN(std::optional<std::string> message_id, IdField(input, "messageId", kMaxMessageIdChars));
-  // Without a messageId the content is the identity, so an SDK's retry of the same call still dedupes.
-  message.message_id = message_id ? *message_id : "content:" + Sha256Hex(input.dump());
   return Finish(std::move(message));
 }
 
-Result<Message> ParseNativeMessage(const json& input, Micros received_at) {
+Result<Message> ParseNativeMessage(json&& input, Micros received_at) {
   if (!input.is_object()) return InvalidArgument("an event must be a JSON object");
   static const std::array<std::string_view, 9> kFields = {"id",     "type",    "name",       "occurred_at", "customer",
                                                           "traits", "context", "properties", "channel"};

@@ -79,15 +79,20 @@ struct ReceiptTimes {
 // `default_type` is used when the message has no "type" (the single-call endpoints /v1/track etc.).
 // Unknown top-level fields are ignored as Segment does; wrong types, missing required fields, values
 // over the limits and bad timestamps are kInvalidArgument naming the field ("userId", "event", …).
-Result<Message> ParseSegmentMessage(const nlohmann::json& message, const ReceiptTimes& times,
+// properties, traits and context are moved out of `message`, not copied.
+Result<Message> ParseSegmentMessage(nlohmann::json&& message, const ReceiptTimes& times,
                                     std::optional<EventType> default_type = std::nullopt);
 
 // touchpoint's own shape (POST /api/v1/events):
 //   {"id": "…", "type": "track", "name": "Order Completed", "occurred_at": "2026-11-25T10:00:00Z",
 //    "customer": {"user_id": "u1", "email": "…", "phone": "…", "anonymous_id": "…", "whatsapp": "…", …},
 //    "properties": {…}, "traits": {…}, "channel": "web"}
-// Unknown fields are kInvalidArgument (as everywhere in the native API).
-Result<Message> ParseNativeMessage(const nlohmann::json& message, Micros received_at);
+// Unknown fields are kInvalidArgument (as everywhere in the native API). Moves out of `message` as above.
+Result<Message> ParseNativeMessage(nlohmann::json&& message, Micros received_at);
+
+// The bytes a parsed message will take in storage: its properties (traits) and context as JSON text,
+// its ids and names. What the per-message size limit of the ingestion endpoints counts.
+std::size_t StoredBytes(const Message& message);
 
 struct Event {
   std::string id;  // "evt_…"

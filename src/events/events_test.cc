@@ -18,7 +18,7 @@ using ::testing::Contains;
 const Micros kNow = *ParseTimestamp("2026-11-25T12:00:00Z");
 
 Result<Message> Parse(const json& message, std::optional<Micros> batch_sent_at = std::nullopt) {
-  return ParseSegmentMessage(message, {.received_at = kNow, .sent_at = batch_sent_at});
+  return ParseSegmentMessage(json(message), {.received_at = kNow, .sent_at = batch_sent_at});
 }
 
 std::string FieldOf(const Result<Message>& result) { return result.ok() ? "" : result.status().field(); }

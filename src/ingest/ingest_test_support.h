@@ -29,7 +29,7 @@ class IngestFixture : public ::testing::TestWithParam<std::string> {
     static const Micros base = *ParseTimestamp("2026-11-01T00:00:00Z");
     message["timestamp"] = FormatTimestamp(base + Micros{timestamp} * 1'000'000);
     if (!message.contains("messageId")) message["messageId"] = "m-" + std::to_string(++counter_);
-    Result<events::Message> parsed = events::ParseSegmentMessage(message, {.received_at = NowMicros()});
+    Result<events::Message> parsed = events::ParseSegmentMessage(std::move(message), {.received_at = NowMicros()});
     EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
     return parsed.ok() ? *parsed : events::Message{};
   }

@@ -62,6 +62,9 @@ constexpr std::string_view kCheckpoint = "PRAGMA wal_checkpoint(PASSIVE)";
 // without bound) once a checkpoint has: past kWriterCheckpointPages the writer copies the rest itself.
 constexpr int kCheckpointPages = 1000;
 constexpr int kWriterCheckpointPages = 4 * kCheckpointPages;
+// Past this the writer waits for a complete checkpoint: the background one can hold the checkpoint lock
+// for long on a busy machine while commits, which do not wait for the disk, keep coming.
+constexpr int kWriterWaitPages = 3 * kWriterCheckpointPages;
 constexpr std::string_view kPing = "SELECT 1";
 // Internal messages quote the start of the failing statement; that is enough to find it in the code.
 constexpr size_t kQuotedSqlLength = 120;
@@ -214,9 +217,10 @@ class SqliteConnection final : public Connection {
   bool InTransaction() const { return sqlite3_get_autocommit(database_.get()) == 0; }
 
   // Copies what it can of the WAL into the database file without waiting for anyone (busy: skipped).
-  void CheckpointPassive() {
-    static_cast<void>(sqlite3_wal_checkpoint_v2(database_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr));
-  }
+  void CheckpointPassive() { Checkpoint(SQLITE_CHECKPOINT_PASSIVE); }
+  // Copies all of the WAL, waiting (up to the busy timeout) for a checkpoint in progress and for readers
+  // of older snapshots.
+  void CheckpointFull() { Checkpoint(SQLITE_CHECKPOINT_FULL); }
 
   // Calls `on_commit(pages)` after every commit with the WAL's size in pages, in place of SQLite's
   // automatic checkpoint.
@@ -232,6 +236,10 @@ class SqliteConnection final : public Connection {
   }
 
  private:
+  void Checkpoint(int mode) {
+    static_cast<void>(sqlite3_wal_checkpoint_v2(database_.get(), nullptr, mode, nullptr, nullptr));
+  }
+
   Result<sqlite3_stmt*> Prepare(std::string_view sql) {
     if (const auto cached = statements_.find(sql); cached != statements_.end()) return cached->second.get();
     const std::string converted = RewriteParameters(sql, '?');
@@ -297,6 +305,13 @@ class Checkpointer {
     wake_.notify_one();
   }
 
+  // Blocks until no checkpoint runs or is pending, so that the caller can take the checkpoint lock (SQLite
+  // never waits for that lock, not even with a busy timeout).
+  void WaitUntilIdle() {
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [this] { return stopping_ || (!running_ && !wanted_); });
+  }
+
   // Joins the thread and closes the connection; the store then closes the writer, which as the last
   // connection checkpoints whatever is left.
   void Stop() {
@@ -305,6 +320,7 @@ class Checkpointer {
       stopping_ = true;
     }
     wake_.notify_one();
+    idle_.notify_all();
     if (thread_.joinable()) thread_.join();
     connection_.reset();
   }
@@ -316,17 +332,22 @@ class Checkpointer {
       wake_.wait(lock, [this] { return stopping_ || wanted_; });
       if (stopping_) return;
       wanted_ = false;
+      running_ = true;
       lock.unlock();
       // A failed checkpoint (an I/O error) leaves the WAL longer; the next commit asks again.
       static_cast<void>(connection_->Query(kCheckpoint, kNoParams));
       lock.lock();
+      running_ = false;
+      idle_.notify_all();
     }
   }
 
   std::unique_ptr<SqliteConnection> connection_;
   std::mutex mutex_;
   std::condition_variable wake_;
+  std::condition_variable idle_;
   bool wanted_ = false;    // guarded by mutex_
+  bool running_ = false;   // guarded by mutex_
   bool stopping_ = false;  // guarded by mutex_
   std::thread thread_;     // last: starts after the members it uses
 };
@@ -411,6 +432,11 @@ class SqliteStore final : public Store {
         checkpointer_(std::move(checkpointer)),
         readers_(std::move(readers)) {
     writer_connection_->OnWalCommit([this](int pages) {
+      if (pages >= kWriterWaitPages) {
+        checkpointer_.WaitUntilIdle();
+        writer_connection_->CheckpointFull();
+        return;
+      }
       checkpointer_.WalGrew(pages);
       if (pages >= kWriterCheckpointPages) writer_connection_->CheckpointPassive();
     });
