@@ -1,4 +1,6 @@
 // Storing and listing events.
+#include <array>
+#include <bit>
 #include <charconv>
 
 #include "common/ids.h"
@@ -37,14 +39,44 @@ Event EventFromRow(const store::Row& row) {
                .received_at = row.Int(12)};
 }
 
-// Appends one row's placeholders and values.
-void BindEvent(SqlParams& params, std::string& sql, const Event& event) {
-  sql += Sql({"($1, ", params.Bind(event.id), ", ", params.Bind(event.message_id), ", ", params.Bind(event.customer_id),
-              ", ", params.Bind(std::string(EventTypeName(event.type))), ", ", params.Bind(event.name), ", ",
-              params.Bind(store::Nullable(event.user_id)), ", ", params.Bind(store::Nullable(event.anonymous_id)), ", ",
-              params.Bind(event.channel), ", ", params.Bind(store::Nullable(event.amount)), ", ",
-              params.Bind(event.properties_json), ", ", params.Bind(event.context_json), ", ",
-              params.Bind(event.occurred_at), ", ", params.Bind(event.received_at), ")"});
+// Values per row after the tenant ($1): the columns of kInsertHead from id on.
+constexpr std::size_t kValuesPerRow = 13;
+
+// The INSERT for `rows` events: the same text for every call with that many rows, built once.
+const std::string& InsertSql(std::size_t rows) {
+  static const std::array<std::string, 7> kByPowerOfTwo = [] {
+    std::array<std::string, 7> texts;
+    for (std::size_t power = 0; power < texts.size(); ++power) {
+      std::string& sql = texts[power];
+      sql = kInsertHead;
+      int next = 2;
+      for (std::size_t row = 0; row < (std::size_t{1} << power); ++row) {
+        sql += row == 0 ? "($1" : ", ($1";
+        for (std::size_t value = 0; value < kValuesPerRow; ++value) sql += ", $" + std::to_string(next++);
+        sql += ')';
+      }
+      sql += kInsertTail;
+    }
+    return texts;
+  }();
+  return kByPowerOfTwo[static_cast<std::size_t>(std::countr_zero(rows))];
+}
+
+// Appends one row's values in kInsertHead's column order, moving the event's text out.
+void AddRow(std::vector<store::Value>& values, Event&& event) {
+  values.emplace_back(std::move(event.id));
+  values.emplace_back(std::move(event.message_id));
+  values.emplace_back(std::move(event.customer_id));
+  values.emplace_back(std::string(EventTypeName(event.type)));
+  values.emplace_back(std::move(event.name));
+  values.push_back(store::Nullable(event.user_id));
+  values.push_back(store::Nullable(event.anonymous_id));
+  values.emplace_back(std::move(event.channel));
+  values.push_back(store::Nullable(event.amount));
+  values.emplace_back(std::move(event.properties_json));
+  values.emplace_back(std::move(event.context_json));
+  values.emplace_back(event.occurred_at);
+  values.emplace_back(event.received_at);
 }
 
 // The cursor of a time-ordered list: "<occurred_at>:<id>".
@@ -80,7 +112,7 @@ Event EventFromMessage(const Message& message, std::string customer_id) {
                .received_at = message.received_at};
 }
 
-Result<std::vector<std::string>> InsertEvents(store::TenantTx& tx, const std::vector<Event>& events) {
+Result<std::vector<std::string>> InsertEvents(store::TenantTx& tx, std::vector<Event> events) {
   std::vector<std::string> stored;
   stored.reserve(events.size());
   // Chunks of power-of-two sizes: few rows per statement would cost a round trip each, and a statement
@@ -90,14 +122,10 @@ Result<std::vector<std::string>> InsertEvents(store::TenantTx& tx, const std::ve
   while (next < events.size()) {
     std::size_t chunk = kLargestChunk;
     while (chunk > events.size() - next) chunk /= 2;
-    SqlParams params;
-    std::string sql(kInsertHead);
-    for (std::size_t i = next; i < next + chunk; ++i) {
-      if (i > next) sql += ", ";
-      BindEvent(params, sql, events[i]);
-    }
-    sql += kInsertTail;
-    TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+    std::vector<store::Value> values;
+    values.reserve(chunk * kValuesPerRow + 1);
+    for (std::size_t i = next; i < next + chunk; ++i) AddRow(values, std::move(events[i]));
+    TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(InsertSql(chunk), std::move(values)));
     for (const store::Row& row : rows) stored.push_back(row.Text(0));
     next += chunk;
   }

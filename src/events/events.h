@@ -115,7 +115,7 @@ Event EventFromMessage(const Message& message, std::string customer_id);
 
 // Inserts the events in one statement per chunk. Events whose message id the tenant already has are
 // skipped (a retried batch is not counted twice); returns the message ids that were new.
-Result<std::vector<std::string>> InsertEvents(store::TenantTx& tx, const std::vector<Event>& events);
+Result<std::vector<std::string>> InsertEvents(store::TenantTx& tx, std::vector<Event> events);
 
 struct EventQuery {
   std::optional<std::string> customer_id;

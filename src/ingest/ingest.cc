@@ -186,8 +186,10 @@ class Resolver {
 // A profile the batch changes, loaded once and saved once.
 struct ProfileUpdate {
   profiles::Customer customer;
-  json traits;
-  json times;
+  // The traits and the time each was set, parsed only once an identify message changes them: most
+  // messages (track, page) leave them alone.
+  std::optional<json> traits;
+  std::optional<json> times;
   std::vector<profiles::TraitChange> trait_changes;
   std::set<std::string> channels;
   bool search_fields_changed = false;
@@ -207,10 +209,11 @@ void ApplyProfileFields(ProfileUpdate& update, const std::vector<profiles::Trait
     return std::any_of(applied.begin(), applied.end(), [&](const auto& change) { return change.name == name; });
   };
   profiles::Customer& customer = update.customer;
-  std::optional<std::string> name = TraitText(update.traits, "name");
+  const json& traits = *update.traits;
+  std::optional<std::string> name = TraitText(traits, "name");
   if (!name && (applied_now("firstName") || applied_now("lastName"))) {
-    const std::string first = TraitText(update.traits, "firstName").value_or("");
-    const std::string last = TraitText(update.traits, "lastName").value_or("");
+    const std::string first = TraitText(traits, "firstName").value_or("");
+    const std::string last = TraitText(traits, "lastName").value_or("");
     name = first.empty() || last.empty() ? first + last : first + " " + last;
   }
   if (name && (applied_now("name") || applied_now("firstName") || applied_now("lastName"))) {
@@ -223,7 +226,7 @@ void ApplyProfileFields(ProfileUpdate& update, const std::vector<profiles::Trait
   for (const auto& [trait, kind, field] :
        {std::tuple{"email", IdentifierKind::kEmail, &profiles::Customer::email},
         std::tuple{"phone", IdentifierKind::kPhone, &profiles::Customer::phone}}) {
-    const std::optional<std::string> value = TraitText(update.traits, trait);
+    const std::optional<std::string> value = TraitText(traits, trait);
     if (!value || !applied_now(trait)) continue;
     const Result<Identifier> identifier = profiles::NormaliseIdentifier(kind, *value);
     // Only an address this profile holds: one another person holds stays a plain trait.
@@ -267,18 +270,27 @@ void ApplyComputed(ProfileUpdate& update, const Message& message) {
 Result<ProfileUpdate> LoadUpdate(store::TenantTx& tx, const std::string& customer_id) {
   TP_ASSIGN_OR_RETURN(profiles::Customer customer, profiles::GetCustomer(tx, customer_id));
   ProfileUpdate update{.customer = std::move(customer)};
-  update.traits = json::parse(update.customer.traits_json, nullptr, false);
-  if (!update.traits.is_object()) update.traits = json::object();
-  update.times = json::parse(update.customer.trait_times_json, nullptr, false);
-  if (!update.times.is_object()) update.times = json::object();
   update.channels.insert(update.customer.computed.channels.begin(), update.customer.computed.channels.end());
   return update;
 }
 
+json ParseObject(const std::string& text) {
+  json parsed = json::parse(text, nullptr, false);
+  return parsed.is_object() ? parsed : json::object();
+}
+
+void LoadTraits(ProfileUpdate& update) {
+  if (update.traits) return;
+  update.traits = ParseObject(update.customer.traits_json);
+  update.times = ParseObject(update.customer.trait_times_json);
+}
+
 Status SaveUpdate(store::TenantTx& tx, ProfileUpdate& update, Micros now) {
   profiles::Customer& customer = update.customer;
-  customer.traits_json = update.traits.dump();
-  customer.trait_times_json = update.times.dump();
+  if (!update.trait_changes.empty()) {
+    customer.traits_json = update.traits->dump();
+    customer.trait_times_json = update.times->dump();
+  }
   customer.computed.channels.assign(update.channels.begin(), update.channels.end());
   customer.updated_at = now;
   TP_RETURN_IF_ERROR(profiles::SaveProfile(tx, customer));
@@ -312,7 +324,7 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
     batch_events.push_back(events::EventFromMessage(messages[i], resolved[i]));
     event_message.push_back(i);
   }
-  TP_ASSIGN_OR_RETURN(const std::vector<std::string> stored_ids, events::InsertEvents(tx, batch_events));
+  TP_ASSIGN_OR_RETURN(const std::vector<std::string> stored_ids, events::InsertEvents(tx, std::move(batch_events)));
   const std::unordered_set<std::string> stored(stored_ids.begin(), stored_ids.end());
   summary.stored = static_cast<int>(stored.size());
   summary.duplicates = static_cast<int>(messages.size()) - summary.stored;
@@ -330,8 +342,9 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
     }
     ProfileUpdate& update = it->second;
     if (message.type == EventType::kIdentify && !message.traits.empty()) {
+      LoadTraits(update);
       std::vector<profiles::TraitChange> changes =
-          profiles::ApplyTraits(update.traits, update.times, message.traits, message.occurred_at);
+          profiles::ApplyTraits(*update.traits, *update.times, message.traits, message.occurred_at);
       ApplyProfileFields(update, changes, resolver);
       for (const profiles::TraitChange& change : changes) {
         if (profiles::TraitChangeAffectsSearch(change.name, change.value)) update.search_fields_changed = true;

@@ -15,8 +15,11 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
 
-std::vector<SqlParameter> FindParameters(std::string_view sql) {
-  std::vector<SqlParameter> parameters;
+namespace {
+
+// Calls visit(parameter) for each $n parameter in order until it returns false.
+template <typename Visit>
+void VisitParameters(std::string_view sql, Visit&& visit) {
   size_t pos = 0;
   const auto skip_to = [&](size_t end, size_t past) {
     pos = end == std::string_view::npos ? sql.size() : end + past;
@@ -35,13 +38,32 @@ std::vector<SqlParameter> FindParameters(std::string_view sql) {
       size_t end = pos + 1;
       int number = 0;
       while (end < sql.size() && IsDigit(sql[end])) number = number * 10 + (sql[end++] - '0');
-      parameters.push_back({pos, end - pos, number});
+      if (!visit(SqlParameter{pos, end - pos, number})) return;
       pos = end;
     } else {
       ++pos;
     }
   }
+}
+
+}  // namespace
+
+std::vector<SqlParameter> FindParameters(std::string_view sql) {
+  std::vector<SqlParameter> parameters;
+  VisitParameters(sql, [&](const SqlParameter& parameter) {
+    parameters.push_back(parameter);
+    return true;
+  });
   return parameters;
+}
+
+bool ReferencesParameter(std::string_view sql, int number) {
+  bool found = false;
+  VisitParameters(sql, [&](const SqlParameter& parameter) {
+    found = parameter.number == number;
+    return !found;
+  });
+  return found;
 }
 
 std::string RewriteParameters(std::string_view sql, char marker) {

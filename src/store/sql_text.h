@@ -17,6 +17,8 @@ struct SqlParameter {
 };
 
 std::vector<SqlParameter> FindParameters(std::string_view sql);
+// Whether the statement binds $number; stops reading at the first occurrence.
+bool ReferencesParameter(std::string_view sql, int number);
 
 // The statement with every $n replaced by `marker` followed by n (SQLite: '?').
 std::string RewriteParameters(std::string_view sql, char marker);

@@ -48,11 +48,6 @@ double Row::Real(size_t column) const {
 }
 
 namespace {
-// True when the statement binds parameter $1 (not $10, and not a "$1" inside a literal or comment).
-bool ReferencesFirstParameter(std::string_view sql) {
-  const auto parameters = FindParameters(sql);
-  return std::any_of(parameters.begin(), parameters.end(), [](const SqlParameter& p) { return p.number == 1; });
-}
 
 Result<std::optional<Row>> FirstRow(Result<Rows> rows) {
   if (!rows.ok()) return rows.status();
@@ -63,18 +58,16 @@ Result<std::optional<Row>> FirstRow(Result<Rows> rows) {
 
 Status TenantTx::CheckScoped(std::string_view sql) const {
   if (tenant_id_.empty()) return Internal("tenant-scoped statement without a tenant");
-  if (!ReferencesFirstParameter(sql)) {
+  // $1 itself: not $10, and not a "$1" inside a literal or comment.
+  if (!ReferencesParameter(sql, 1)) {
     return Internal("tenant-scoped statement does not bind the tenant as $1: " + std::string(sql.substr(0, 80)));
   }
   return Status::Ok();
 }
 
-std::vector<Value> TenantTx::WithTenant(const std::vector<Value>& params) const {
-  std::vector<Value> all;
-  all.reserve(params.size() + 1);
-  all.emplace_back(tenant_id_);
-  all.insert(all.end(), params.begin(), params.end());
-  return all;
+std::vector<Value> TenantTx::WithTenant(std::vector<Value> params) const {
+  params.insert(params.begin(), Value(tenant_id_));
+  return params;
 }
 
 Result<Rows> TenantTx::Query(std::string_view sql, std::initializer_list<Value> params) {
@@ -82,8 +75,12 @@ Result<Rows> TenantTx::Query(std::string_view sql, std::initializer_list<Value> 
 }
 
 Result<Rows> TenantTx::Query(std::string_view sql, const std::vector<Value>& params) {
+  return Query(sql, std::vector<Value>(params));
+}
+
+Result<Rows> TenantTx::Query(std::string_view sql, std::vector<Value>&& params) {
   TP_RETURN_IF_ERROR(CheckScoped(sql));
-  return connection_.Query(sql, WithTenant(params));
+  return connection_.Query(sql, WithTenant(std::move(params)));
 }
 
 Result<std::optional<Row>> TenantTx::QueryOne(std::string_view sql, std::initializer_list<Value> params) {

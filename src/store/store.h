@@ -86,7 +86,11 @@ class TenantTx {
 
   const std::string& tenant_id() const { return tenant_id_; }
   Result<Rows> Query(std::string_view sql, std::initializer_list<Value> params = {});
+  // `params` is read when the statement runs: a caller may still be binding into it while the other
+  // arguments are evaluated.
   Result<Rows> Query(std::string_view sql, const std::vector<Value>& params);
+  // Takes the values over instead of copying them (large text: events' properties).
+  Result<Rows> Query(std::string_view sql, std::vector<Value>&& params);
   // The first row, or std::nullopt when there is none.
   Result<std::optional<Row>> QueryOne(std::string_view sql, std::initializer_list<Value> params = {});
   Result<std::int64_t> Execute(std::string_view sql, std::initializer_list<Value> params = {});
@@ -94,7 +98,7 @@ class TenantTx {
 
  private:
   Status CheckScoped(std::string_view sql) const;
-  std::vector<Value> WithTenant(const std::vector<Value>& params) const;
+  std::vector<Value> WithTenant(std::vector<Value> params) const;
 
   Connection& connection_;
   std::string tenant_id_;
