@@ -19,6 +19,36 @@ TEST(ParseJson, RefusesNestingDeeperThanTheLimit) {
   EXPECT_TRUE(ParseJson(fine).ok());
 }
 
+TEST(ParseJson, BuildsTheSameDocumentAsNlohmannsOwnParser) {
+  const std::string text =
+      R"({"batch": [{"type": "track", "properties": {"price": 12.5, "tags": ["a", {"b": null}], "n": -3,)"
+      R"( "big": 18446744073709551615, "ok": true, "nested": {"x": {}}, "list": []}}, [], "ü"], "sentAt": null})";
+  const Result<Json> parsed = ParseJson(text);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(*parsed, Json::parse(text));
+  EXPECT_EQ(ParseJson("42").value(), Json(42));
+}
+
+TEST(ParseJson, RefusesAKeyRepeatedInOneObjectOnly) {
+  const Result<Json> nested = ParseJson(R"({"a": {"k": 1, "m": 2, "k": 3}})");
+  ASSERT_FALSE(nested.ok());
+  EXPECT_EQ(nested.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(nested.status().field(), "k");
+  // The same key in sibling objects, or in an object and its parent, is not a repeat.
+  EXPECT_TRUE(ParseJson(R"({"k": {"k": 1}, "list": [{"k": 1}, {"k": 2}]})").ok());
+}
+
+TEST(ParseJson, NamesOverflowingNumbersAndTrailingInput) {
+  const Result<Json> huge = ParseJson(R"({"n": 1e999999})");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().code(), ErrorCode::kMalformedJson);
+  EXPECT_NE(huge.status().message().find("out of range"), std::string::npos) << huge.status().message();
+  const Result<Json> trailing = ParseJson(R"({"a": 1} x)");
+  ASSERT_FALSE(trailing.ok());
+  EXPECT_EQ(trailing.status().code(), ErrorCode::kMalformedJson);
+  EXPECT_EQ(ParseJson("").status().code(), ErrorCode::kMalformedJson);
+}
+
 TEST(FieldReader, NamesTheFieldOfEveryProblem) {
   const Json body = Json::parse(R"({"name": 7, "age": "x", "long": "abcdef", "extra": true, "count": 99})");
   FieldReader fields(body);
