@@ -41,11 +41,16 @@ Event EventFromRow(const store::Row& row) {
 
 // Values per row after the tenant ($1): the columns of kInsertHead from id on.
 constexpr std::size_t kValuesPerRow = 13;
+// Events are inserted in chunks of power-of-two sizes up to this: few rows per statement would cost a
+// round trip each, and a statement per batch size would crowd the prepared-statement caches.
+constexpr std::size_t kLargestChunk = 64;
+constexpr std::size_t kChunkSizes = std::countr_zero(kLargestChunk) + 1;  // 1, 2, 4, … 64
 
-// The INSERT for `rows` events: the same text for every call with that many rows, built once.
+// The INSERT for `rows` (a power of two) events: the same text for every call with that many rows,
+// built once.
 const std::string& InsertSql(std::size_t rows) {
-  static const std::array<std::string, 7> kByPowerOfTwo = [] {
-    std::array<std::string, 7> texts;
+  static const std::array<std::string, kChunkSizes> kByPowerOfTwo = [] {
+    std::array<std::string, kChunkSizes> texts;
     for (std::size_t power = 0; power < texts.size(); ++power) {
       std::string& sql = texts[power];
       sql = kInsertHead;
@@ -115,9 +120,6 @@ Event EventFromMessage(const Message& message, std::string customer_id) {
 Result<std::vector<std::string>> InsertEvents(store::TenantTx& tx, std::vector<Event> events) {
   std::vector<std::string> stored;
   stored.reserve(events.size());
-  // Chunks of power-of-two sizes: few rows per statement would cost a round trip each, and a statement
-  // per batch size would crowd the prepared-statement caches; this needs at most 7 distinct statements.
-  constexpr std::size_t kLargestChunk = 64;
   std::size_t next = 0;
   while (next < events.size()) {
     std::size_t chunk = kLargestChunk;

@@ -274,15 +274,10 @@ Result<ProfileUpdate> LoadUpdate(store::TenantTx& tx, const std::string& custome
   return update;
 }
 
-json ParseObject(const std::string& text) {
-  json parsed = json::parse(text, nullptr, false);
-  return parsed.is_object() ? parsed : json::object();
-}
-
 void LoadTraits(ProfileUpdate& update) {
   if (update.traits) return;
-  update.traits = ParseObject(update.customer.traits_json);
-  update.times = ParseObject(update.customer.trait_times_json);
+  update.traits = profiles::StoredObject(update.customer.traits_json);
+  update.times = profiles::StoredObject(update.customer.trait_times_json);
 }
 
 Status SaveUpdate(store::TenantTx& tx, ProfileUpdate& update, Micros now) {

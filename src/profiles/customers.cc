@@ -448,8 +448,7 @@ Result<Customer> UpdateCustomer(store::TenantTx& tx, std::string_view customer_i
       before["traits"] = TraitsJson(customer.traits_json);
       after["traits"] = TraitsJson(traits);
       trait_changes = DiffTraits(TraitsJson(customer.traits_json), TraitsJson(traits), now);
-      json times = json::parse(customer.trait_times_json, nullptr, false);
-      if (!times.is_object()) times = json::object();
+      json times = StoredObject(customer.trait_times_json);
       for (const TraitChange& change : trait_changes) {
         if (change.value.is_null()) {
           times.erase(change.name);

@@ -44,6 +44,11 @@ std::vector<TraitChange> ApplyTraits(json& traits, json& times, const json& inco
   return changes;
 }
 
+json StoredObject(const std::string& text) {
+  json parsed = json::parse(text, nullptr, false);
+  return parsed.is_object() ? parsed : json::object();
+}
+
 std::vector<TraitChange> DiffTraits(const json& before, const json& after, Micros at) {
   std::vector<TraitChange> changes;
   for (const auto& [name, value] : after.items()) {

@@ -36,6 +36,9 @@ std::vector<TraitChange> DiffTraits(const nlohmann::json& before, const nlohmann
 Status RecordTraitHistory(store::TenantTx& tx, const std::string& customer_id, const std::vector<TraitChange>& changes,
                           std::string_view source);
 
+// A stored JSON object (traits, their set-times) as a value; {} when the text is not an object.
+nlohmann::json StoredObject(const std::string& text);
+
 struct TraitState {
   nlohmann::json traits = nlohmann::json::object();
   nlohmann::json times = nlohmann::json::object();

@@ -1,6 +1,5 @@
 #include "store/store.h"
 
-#include <algorithm>
 #include <charconv>
 
 #include "common/clock.h"
@@ -48,7 +47,6 @@ double Row::Real(size_t column) const {
 }
 
 namespace {
-
 Result<std::optional<Row>> FirstRow(Result<Rows> rows) {
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return std::optional<Row>();
