@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential g++ cmake ninja-build ccache pkg-config git
   libboost-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
-  libsqlite3-dev libpq-dev libsodium-dev libssl-dev zlib1g-dev libjemalloc-dev
+  libsqlite3-dev libpq-dev libsodium-dev libssl-dev zlib1g-dev libjemalloc-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 oathtool wrk curl python3 procps
 )

@@ -29,6 +29,55 @@ TEST(ParseJson, BuildsTheSameDocumentAsNlohmannsOwnParser) {
   EXPECT_EQ(ParseJson("42").value(), Json(42));
 }
 
+// Same values and the same number types (nlohmann makes a non-negative integer unsigned), recursively.
+void ExpectSameDocument(const Json& actual, const Json& expected, const std::string& path = "$") {
+  ASSERT_EQ(actual.type(), expected.type()) << path;
+  if (actual.is_object()) {
+    ASSERT_EQ(actual.size(), expected.size()) << path;
+    for (const auto& [key, value] : expected.items()) {
+      ASSERT_TRUE(actual.contains(key)) << path << "." << key;
+      ExpectSameDocument(actual.at(key), value, path + "." + key);
+    }
+  } else if (actual.is_array()) {
+    ASSERT_EQ(actual.size(), expected.size()) << path;
+    for (std::size_t i = 0; i < actual.size(); ++i) ExpectSameDocument(actual[i], expected[i], path + "[" + std::to_string(i) + "]");
+  } else {
+    EXPECT_EQ(actual, expected) << path;
+  }
+}
+
+TEST(ParseJson, KeepsNlohmannsNumberTypesAndLargeDocuments) {
+  const std::string numbers = R"([0, 7, -7, 9223372036854775807, 9223372036854775808, -9223372036854775808, 1.5, -0.25, 1e3, 2E-2, "\u00e9\n", "é"])";
+  ExpectSameDocument(ParseJson(numbers).value(), Json::parse(numbers));
+  // Over a MiB: parsed by a parser of its own rather than the thread's reused one, with the same result.
+  std::string large = R"({"batch": [)";
+  for (int i = 0; i < 20000; ++i) {
+    large += (i == 0 ? "" : ",") + std::string(R"({"type": "track", "event": "Viewed", "properties": {"n": )") +
+             std::to_string(i) + R"(, "price": 9.99, "tags": ["a", null, true]}})";
+  }
+  large += "]}";
+  ASSERT_GT(large.size(), std::size_t{1} << 20);
+  ExpectSameDocument(ParseJson(large).value(), Json::parse(large));
+  // A small document after the large one still parses (the reused parser is unaffected).
+  EXPECT_EQ(ParseJson(R"({"a": [1]})").value(), Json::parse(R"({"a": [1]})"));
+}
+
+TEST(ParseJson, RefusesInvalidTextWithNlohmannsExplanation) {
+  for (const std::string& bad : {std::string("{\"a\": \"\xff\"}"), std::string("{\"a\": \"tab\there\"}"),
+                                std::string(R"({"a": "\ud800"})"), std::string(R"({"a": tru})"), std::string("[1, 2")}) {
+    const Result<Json> parsed = ParseJson(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_EQ(parsed.status().code(), ErrorCode::kMalformedJson) << bad;
+    EXPECT_NE(parsed.status().message().find("malformed JSON at byte"), std::string::npos) << parsed.status().message();
+  }
+  // Deeper than simdjson's own limit: still the depth error, not a parse error.
+  const std::string very_deep = std::string(5000, '[') + std::string(5000, ']');
+  EXPECT_EQ(ParseJson(very_deep).status().code(), ErrorCode::kInvalidArgument);
+  // A repeated key after the depth limit is not reached first: reported in document order.
+  const Result<Json> repeated_then_deep = ParseJson(R"({"k": 1, "k": 2, "d": )" + std::string(40, '[') + std::string(40, ']') + "}");
+  EXPECT_EQ(repeated_then_deep.status().field(), "k");
+}
+
 TEST(ParseJson, RefusesAKeyRepeatedInOneObjectOnly) {
   const Result<Json> nested = ParseJson(R"({"a": {"k": 1, "m": 2, "k": 3}})");
   ASSERT_FALSE(nested.ok());
