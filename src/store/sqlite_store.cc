@@ -1,6 +1,7 @@
 #include "store/sqlite_store.h"
 
 #include "store/sql_text.h"
+#include "store/wal_gathering_vfs.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -394,11 +395,13 @@ class WalLog {
   int fd_;
 };
 
+// `vfs`: nullptr for SQLite's default.
 Result<std::unique_ptr<SqliteConnection>> OpenConnection(const std::string& path, int flags,
-                                                         std::chrono::milliseconds busy_timeout) {
+                                                         std::chrono::milliseconds busy_timeout,
+                                                         const char* vfs = nullptr) {
   sqlite3* raw = nullptr;
   // sqlite3_open_v2 allocates a handle even when it fails; it must be closed either way.
-  const int code = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, nullptr);
+  const int code = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, vfs);
   DatabasePtr database(raw);
   if (code != SQLITE_OK) {
     const Status error = SqliteError(code, database.get(), {});
@@ -699,9 +702,10 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   }
 
   // The writer opens first: it creates the file and switches it to WAL, which read-only connections
-  // cannot do themselves.
+  // cannot do themselves. It alone appends to the WAL, so it alone gathers its frames into one write
+  // per commit (wal_gathering_vfs.h).
   TP_ASSIGN_OR_RETURN(auto writer, OpenConnection(options.path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                                                  options.busy_timeout));
+                                                  options.busy_timeout, WalGatheringVfs()));
   TP_ASSIGN_OR_RETURN(Rows journal_mode, writer->Query(kEnableWal, kNoParams));
   if (journal_mode.empty() || journal_mode.front().Text(0) != "wal") {
     return Unavailable("cannot switch " + options.path + " to WAL mode");
