@@ -192,13 +192,14 @@ cpu_snapshot() {
   machine=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat)
   server=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
   children=$(awk '{print $16 + $17}' "/proc/$$/stat")
-  echo "$machine $server $children"
+  echo "$machine $server $children $(date +%s%N)"
 }
 cpu_delta() {
   local -a before after
   read -r -a before <<<"$1"
   read -r -a after <<<"$2"
-  echo "cpu_machine=$((after[0] - before[0])) cpu_server=$((after[1] - before[1])) cpu_load=$((after[2] - before[2]))"
+  echo "cpu_machine=$((after[0] - before[0])) cpu_server=$((after[1] - before[1])) cpu_load=$((after[2] - before[2]))" \
+    "cpu_wall_us=$(((after[3] - before[3]) / 1000))"
 }
 
 record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"; }
@@ -341,7 +342,8 @@ names = {"sqlite": "SQLite (embedded)", "postgres": "PostgreSQL 15", "all": "in 
 def ms(v): return f"{int(v) / 1000:.2f}"
 def cpu(v):
     if "cpu_server" not in v: return ""
-    per = int(v["duration_us"]) / 1e6 * ticks / 100
+    # The counters span the warm-up too, so they are divided by the time between the two readings.
+    per = int(v["cpu_wall_us"]) / 1e6 * ticks / 100
     server, load = int(v["cpu_server"]) / per, int(v["cpu_load"]) / per
     other = max(0.0, int(v["cpu_machine"]) / per - server - load)
     return f"{server:.0f} / {load:.0f} / {other:.0f}"
