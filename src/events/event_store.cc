@@ -2,6 +2,7 @@
 #include <array>
 #include <bit>
 #include <charconv>
+#include <iterator>
 
 #include "common/ids.h"
 #include "events/events.h"
@@ -17,7 +18,9 @@ constexpr std::string_view kIdPrefix = "evt_";
 constexpr std::string_view kInsertHead =
     "INSERT INTO events (tenant_id, id, message_id, customer_id, type, name, user_id, anonymous_id, channel, amount, "
     "properties, context, occurred_at, received_at) VALUES ";
-constexpr std::string_view kInsertTail = " ON CONFLICT (tenant_id, message_id) DO NOTHING RETURNING message_id";
+// Without RETURNING: SQLite buffers returned rows in a temporary table, a cost per event. The count of
+// inserted rows tells whether any message id was already known, which is rare.
+constexpr std::string_view kInsertTail = " ON CONFLICT (tenant_id, message_id) DO NOTHING";
 constexpr std::string_view kColumns =
     "id, message_id, customer_id, type, name, user_id, anonymous_id, channel, amount, properties, context, "
     "occurred_at, received_at";
@@ -126,9 +129,26 @@ Result<std::vector<std::string>> InsertEvents(store::TenantTx& tx, std::vector<E
     while (chunk > events.size() - next) chunk /= 2;
     std::vector<store::Value> values;
     values.reserve(chunk * kValuesPerRow + 1);
-    for (std::size_t i = next; i < next + chunk; ++i) AddRow(values, std::move(events[i]));
-    TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(InsertSql(chunk), std::move(values)));
-    for (const store::Row& row : rows) stored.push_back(row.Text(0));
+    std::vector<std::string> message_ids;
+    std::vector<std::string> ids;  // fresh: those found after the INSERT are the events it stored
+    message_ids.reserve(chunk);
+    ids.reserve(chunk);
+    for (std::size_t i = next; i < next + chunk; ++i) {
+      message_ids.push_back(events[i].message_id);
+      ids.push_back(events[i].id);
+      AddRow(values, std::move(events[i]));
+    }
+    TP_ASSIGN_OR_RETURN(const std::int64_t inserted, tx.Execute(InsertSql(chunk), std::move(values)));
+    if (inserted == static_cast<std::int64_t>(chunk)) {
+      std::move(message_ids.begin(), message_ids.end(), std::back_inserter(stored));
+    } else if (inserted > 0) {
+      SqlParams params;
+      const std::string list = params.BindList(ids);
+      TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(Sql({"SELECT message_id FROM events WHERE tenant_id = $1 AND id IN (",
+                                                          list, ")"}),
+                                                     params.values()));
+      for (const store::Row& row : rows) stored.push_back(row.Text(0));
+    }
     next += chunk;
   }
   return stored;

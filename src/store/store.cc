@@ -90,8 +90,12 @@ Result<std::int64_t> TenantTx::Execute(std::string_view sql, std::initializer_li
 }
 
 Result<std::int64_t> TenantTx::Execute(std::string_view sql, const std::vector<Value>& params) {
+  return Execute(sql, std::vector<Value>(params));
+}
+
+Result<std::int64_t> TenantTx::Execute(std::string_view sql, std::vector<Value>&& params) {
   TP_RETURN_IF_ERROR(CheckScoped(sql));
-  return connection_.Execute(sql, WithTenant(params));
+  return connection_.Execute(sql, WithTenant(std::move(params)));
 }
 
 Result<Rows> SystemTx::Query(std::string_view sql, std::initializer_list<Value> params) {

@@ -95,6 +95,7 @@ class TenantTx {
   Result<std::optional<Row>> QueryOne(std::string_view sql, std::initializer_list<Value> params = {});
   Result<std::int64_t> Execute(std::string_view sql, std::initializer_list<Value> params = {});
   Result<std::int64_t> Execute(std::string_view sql, const std::vector<Value>& params);
+  Result<std::int64_t> Execute(std::string_view sql, std::vector<Value>&& params);
 
  private:
   Status CheckScoped(std::string_view sql) const;
