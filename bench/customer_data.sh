@@ -202,6 +202,10 @@ cpu_delta() {
     "cpu_wall_us=$(((after[3] - before[3]) / 1000))"
 }
 
+# Waits until the kernel has written out what earlier steps left dirty (seeding writes 14 GB), so that
+# one measurement does not pay for the previous step's disk writes.
+settle_disk() { sync; }
+
 record() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$results"; }
 
 bench_ingest() {
@@ -224,6 +228,7 @@ bench_ingest() {
     psql "$db" -X -q -c "ANALYZE" >/dev/null
   fi
   local before after perf_pid=
+  settle_disk
   before=$(cpu_snapshot)
   if [ "${CD_PERF:-0}" = 1 ]; then
     ( sleep $((warmup + 1)); exec perf record -F 499 -g -p "$server_pid" -o "$log_dir/perf.data" -- sleep 10 ) \
@@ -274,6 +279,7 @@ bench_read() {
   echo "   seeded in ${seed_seconds} s, database $size" >&2
   local token
   token=$(api_key full)
+  settle_disk
   start_server "$log_dir/read-serve.log"
   local id paths=(--path '/api/v1/customers/{id}') timeline=1
   id=$(head -n 1 "$work_dir/ids-$backend.txt")
@@ -327,7 +333,7 @@ done
   echo "- machine: $(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p' | head -n 1)), $(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM;" \
     "load generator, server and PostgreSQL share these CPUs; CPU busy before the run: ${busy_before} % of one core"
   echo "- server: touchpoint serve --rate-limit 0 --no-access-log --body-limit 16777216${serve_args:+ $serve_args}"
-  echo "- ingest: bench/http_load --mode ingest --connections $ingest_connections, ${warmup} s warm-up + ${seconds} s, 100 events per batch, 10 users per batch from a pool of 100,000, fresh database (on PostgreSQL a 5 s pre-load and ANALYZE first, as autovacuum would do in service)"
+  echo "- ingest: bench/http_load --mode ingest --connections $ingest_connections, ${warmup} s warm-up + ${seconds} s, 100 events per batch, 10 users per batch from a pool of 100,000, fresh database (on PostgreSQL a 5 s pre-load and ANALYZE first, as autovacuum would do in service); before each measurement, sync waits for the disk writes earlier steps left"
   echo "- read: bench/http_load --mode read --connections $read_connections and bench/profile_read --threads $read_threads, ${warmup} s warm-up + ${seconds} s, random customers from a sample of 20,000"
   [ -n "${pg_ingest_settings:-}" ] && echo "- $pg_ingest_settings (during the ingest and read measurements)"
   echo
