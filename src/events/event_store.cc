@@ -3,6 +3,7 @@
 #include <bit>
 #include <charconv>
 #include <iterator>
+#include <span>
 
 #include "common/ids.h"
 #include "events/events.h"
@@ -120,35 +121,46 @@ Event EventFromMessage(const Message& message, std::string customer_id) {
                .received_at = message.received_at};
 }
 
+namespace {
+
+// Inserts `chunk` (a power of two up to kLargestChunk) in one statement and appends the message ids it
+// stored to `stored`.
+Status InsertChunk(store::TenantTx& tx, std::span<Event> chunk, std::vector<std::string>& stored) {
+  std::vector<store::Value> values;
+  values.reserve(chunk.size() * kValuesPerRow + 1);
+  std::vector<std::string> message_ids;
+  std::vector<std::string> ids;  // fresh: those found after the INSERT are the events it stored
+  message_ids.reserve(chunk.size());
+  ids.reserve(chunk.size());
+  for (Event& event : chunk) {
+    message_ids.push_back(event.message_id);
+    ids.push_back(event.id);
+    AddRow(values, std::move(event));
+  }
+  TP_ASSIGN_OR_RETURN(const std::int64_t inserted, tx.Execute(InsertSql(chunk.size()), std::move(values)));
+  if (inserted == static_cast<std::int64_t>(chunk.size())) {
+    std::move(message_ids.begin(), message_ids.end(), std::back_inserter(stored));
+    return Status::Ok();
+  }
+  if (inserted == 0) return Status::Ok();
+  SqlParams params;
+  const std::string list = params.BindList(ids);
+  TP_ASSIGN_OR_RETURN(store::Rows rows,
+                      tx.Query(Sql({"SELECT message_id FROM events WHERE tenant_id = $1 AND id IN (", list, ")"}),
+                               params.values()));
+  for (const store::Row& row : rows) stored.push_back(row.Text(0));
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> InsertEvents(store::TenantTx& tx, std::vector<Event> events) {
   std::vector<std::string> stored;
   stored.reserve(events.size());
-  std::size_t next = 0;
-  while (next < events.size()) {
+  for (std::size_t next = 0; next < events.size();) {
     std::size_t chunk = kLargestChunk;
     while (chunk > events.size() - next) chunk /= 2;
-    std::vector<store::Value> values;
-    values.reserve(chunk * kValuesPerRow + 1);
-    std::vector<std::string> message_ids;
-    std::vector<std::string> ids;  // fresh: those found after the INSERT are the events it stored
-    message_ids.reserve(chunk);
-    ids.reserve(chunk);
-    for (std::size_t i = next; i < next + chunk; ++i) {
-      message_ids.push_back(events[i].message_id);
-      ids.push_back(events[i].id);
-      AddRow(values, std::move(events[i]));
-    }
-    TP_ASSIGN_OR_RETURN(const std::int64_t inserted, tx.Execute(InsertSql(chunk), std::move(values)));
-    if (inserted == static_cast<std::int64_t>(chunk)) {
-      std::move(message_ids.begin(), message_ids.end(), std::back_inserter(stored));
-    } else if (inserted > 0) {
-      SqlParams params;
-      const std::string list = params.BindList(ids);
-      TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(Sql({"SELECT message_id FROM events WHERE tenant_id = $1 AND id IN (",
-                                                          list, ")"}),
-                                                     params.values()));
-      for (const store::Row& row : rows) stored.push_back(row.Text(0));
-    }
+    TP_RETURN_IF_ERROR(InsertChunk(tx, std::span<Event>(events).subspan(next, chunk), stored));
     next += chunk;
   }
   return stored;

@@ -89,7 +89,7 @@ class TenantTx {
   // `params` is read when the statement runs: a caller may still be binding into it while the other
   // arguments are evaluated.
   Result<Rows> Query(std::string_view sql, const std::vector<Value>& params);
-  // Takes the values over instead of copying them (large text: events' properties).
+  // The && overloads take the values over instead of copying them (large text: events' properties).
   Result<Rows> Query(std::string_view sql, std::vector<Value>&& params);
   // The first row, or std::nullopt when there is none.
   Result<std::optional<Row>> QueryOne(std::string_view sql, std::initializer_list<Value> params = {});
