@@ -7,8 +7,9 @@ packages=(
   build-essential g++ cmake ninja-build ccache pkg-config git
   libboost-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libsqlite3-dev libpq-dev libsodium-dev libssl-dev zlib1g-dev libjemalloc-dev libsimdjson-dev
+  libcurl4-openssl-dev libgmime-3.0-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql-15 oathtool wrk curl python3 procps
+  postgresql-15 oathtool wrk curl python3 procps python3-aiosmtpd
 )
 # Node.js and npm run Segment's own client in tests/segment (@segment/analytics-node needs Node >= 20).
 # A Node.js from NodeSource bundles npm and conflicts with Debian's npm package: only add them when missing.

@@ -13,6 +13,7 @@ Api::Api(store::Store& store, http::Metrics& metrics, ApiOptions options)
   RegisterProfileRoutes(registrar_);
   RegisterEventRoutes(registrar_);
   RegisterTransferRoutes(registrar_);
+  RegisterOutboundRoutes(registrar_);
 }
 
 }  // namespace tp::api

@@ -162,27 +162,9 @@ Result<http::Response> CreateCase(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto parsed_priority, ParseOptional(priority, cases::ParseCasePriority, "priority"));
   item.channel = parsed_channel.value_or(cases::Channel::kOther);
   item.priority = parsed_priority.value_or(cases::CasePriority::kNormal);
-  const auto teams = TeamScope(call);
+  if (customer_id) item.customer_id = *customer_id;
   return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
-    if (new_customer) {
-      TP_ASSIGN_OR_RETURN(auto created_customer, profiles::CreateCustomer(tx, *new_customer, call.audit));
-      item.customer_id = created_customer.id;
-    } else {
-      item.customer_id = *customer_id;
-      TP_ASSIGN_OR_RETURN(bool customer_exists, profiles::CustomerExists(tx, item.customer_id));
-      if (!customer_exists) return Status(ErrorCode::kNotFound, "no such customer", "customer_id");
-      // Agents may open cases only for customers their teams already serve: opening one for any
-      // customer would make that customer's contact data visible to them.
-      if (teams) {
-        TP_ASSIGN_OR_RETURN(bool visible, profiles::CustomerVisibleToTeams(tx, item.customer_id, *teams));
-        if (!visible) return Status(ErrorCode::kNotFound, "no such customer", "customer_id");
-      }
-    }
-    // Checked after the customer, so a caller learns nothing about teams from a customer they cannot see.
-    if (teams && (!item.team_id || std::find(teams->begin(), teams->end(), *item.team_id) == teams->end())) {
-      return Status(ErrorCode::kPermissionDenied, "agents open cases for one of their own teams", "team_id");
-    }
-    TP_ASSIGN_OR_RETURN(auto created, cases::CreateCase(tx, item, call.audit));
+    TP_ASSIGN_OR_RETURN(auto created, cases::OpenCase(tx, call.principal, item, new_customer, call.audit));
     return CaseJson(created);
   });
 }
@@ -289,8 +271,7 @@ Result<http::Response> SubmitFeedback(Registrar& registrar, Call& call) {
     if (!input.created_at) return InvalidArgument("created_at must be an RFC 3339 timestamp", "created_at");
   }
   return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
-    TP_ASSIGN_OR_RETURN(auto submitted, feedback::SubmitFeedback(tx, input));
-    TP_RETURN_IF_ERROR(identity::RecordAudit(tx, call.audit, "feedback.submit", "feedback", submitted.id));
+    TP_ASSIGN_OR_RETURN(auto submitted, feedback::SubmitFeedback(tx, input, call.audit));
     return FeedbackJson(submitted);
   });
 }

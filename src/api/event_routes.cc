@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "api/customer_access.h"
 #include "api/render.h"
 #include "api/routes.h"
 #include "events/events.h"
@@ -26,11 +27,6 @@ using identity::Permission;
 constexpr std::size_t kMaxMessagesPerRequest = 2500;
 constexpr std::size_t kMaxMessageBytes = 32 * 1024;  // one message as stored (events::StoredBytes)
 
-Json ErrorJson(const Status& status) {
-  return Json{{"code", ErrorCodeName(status.code())},
-              {"message", status.message()},
-              {"field", status.field().empty() ? Json(nullptr) : Json(status.field())}};
-}
 
 struct Rejected {
   std::size_t index;
@@ -94,13 +90,13 @@ Status CheckMessageCount(std::size_t count, std::string_view field) {
 Result<http::Response> IngestAndAnswer(Registrar& registrar, const Call& call, ParsedRequest parsed, bool single) {
   Json rejected = Json::array();
   for (const Rejected& item : parsed.rejected) {
-    rejected.push_back(Json{{"index", item.index}, {"messageId", item.message_id}, {"error", ErrorJson(item.status)}});
+    rejected.push_back(Json{{"index", item.index}, {"messageId", item.message_id}, {"error", http::ErrorJson(item.status)}});
   }
   if (parsed.valid.empty()) {
     // A single call answers with its message's own error; a batch with nothing valid is a 400.
     const Status status = single ? parsed.rejected.front().status
                                  : InvalidArgument("every message of the request was rejected; see rejected");
-    return JsonResponse(http::HttpStatusFor(status.code()), Json{{"error", ErrorJson(status)}, {"rejected", std::move(rejected)}});
+    return JsonResponse(http::HttpStatusFor(status.code()), Json{{"error", http::ErrorJson(status)}, {"rejected", std::move(rejected)}});
   }
   ingest::IngestSummary summary;
   TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
@@ -199,20 +195,6 @@ Json EventJson(const events::Event& event) {
               {"context", StoredJson(event.context_json)},
               {"occurred_at", TimestampJson(event.occurred_at)},
               {"received_at", TimestampJson(event.received_at)}};
-}
-
-// Agents see events only of customers with a case in one of their teams (as customers themselves).
-std::optional<std::vector<std::string>> TeamScope(const Call& call) {
-  if (!identity::ScopedToOwnTeams(call.principal)) return std::nullopt;
-  return call.principal.team_ids;
-}
-
-Status CheckCustomerVisible(store::TenantTx& tx, const Call& call, std::string_view customer_id) {
-  if (const auto teams = TeamScope(call)) {
-    TP_ASSIGN_OR_RETURN(bool visible, profiles::CustomerVisibleToTeams(tx, customer_id, *teams));
-    if (!visible) return NotFound("no such customer");
-  }
-  return Status::Ok();
 }
 
 Result<http::Response> ListEvents(Registrar& registrar, Call& call) {

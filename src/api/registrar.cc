@@ -47,15 +47,16 @@ Result<std::string> ApiKeyFromAuthorization(std::string_view authorization) {
   return token;
 }
 
-Result<Authenticated> Authenticate(store::Store& store, const http::Request& request,
-                                   const identity::LoginPolicy& policy, Micros now) {
+Result<Authenticated> Authenticate(store::Store& store, const http::Request& request, const ApiOptions& options,
+                                   Micros now) {
   if (auto authorization = request.Header("Authorization")) {
     TP_ASSIGN_OR_RETURN(const std::string token, ApiKeyFromAuthorization(*authorization));
-    TP_ASSIGN_OR_RETURN(auto principal, identity::AuthenticateApiKey(store, token, now));
+    TP_ASSIGN_OR_RETURN(auto principal, identity::AuthenticateApiKey(store, token, now, options.credentials));
     return Authenticated{std::move(principal), {}};
   }
   if (auto token = request.Cookie(kSessionCookie)) {
-    TP_ASSIGN_OR_RETURN(auto session, identity::AuthenticateSession(store, *token, policy, now));
+    TP_ASSIGN_OR_RETURN(auto session,
+                        identity::AuthenticateSession(store, *token, options.login, now, options.credentials));
     return Authenticated{std::move(session.principal), std::move(session.csrf_hash)};
   }
   return Unauthenticated("sign in (POST /api/v1/auth/login) or send an API key as a Bearer token");
@@ -63,9 +64,9 @@ Result<Authenticated> Authenticate(store::Store& store, const http::Request& req
 
 // A browser event source without an Authorization header or session names its write key in the body.
 Result<Authenticated> AuthenticateEventSource(store::Store& store, const http::Request& request,
-                                              const identity::LoginPolicy& policy, Micros now) {
+                                              const ApiOptions& options, Micros now) {
   if (request.Header("Authorization") || request.Cookie(kSessionCookie)) {
-    return Authenticate(store, request, policy, now);
+    return Authenticate(store, request, options, now);
   }
   const Status missing = Unauthenticated(
       "send the write key as the HTTP Basic user name, as writeKey in the JSON body, or as a Bearer token");
@@ -75,7 +76,7 @@ Result<Authenticated> AuthenticateEventSource(store::Store& store, const http::R
   if (key == body->end() || !key->is_string()) return missing;
   const std::string& token = key->get_ref<const std::string&>();
   if (!token.starts_with(kApiKeyPrefix)) return Unauthenticated("writeKey is not an API key");
-  TP_ASSIGN_OR_RETURN(auto principal, identity::AuthenticateApiKey(store, token, now));
+  TP_ASSIGN_OR_RETURN(auto principal, identity::AuthenticateApiKey(store, token, now, options.credentials));
   return Authenticated{std::move(principal), {}};
 }
 
@@ -177,8 +178,8 @@ Result<http::Response> Registrar::RunProtected(http::Request& request, identity:
     AcceptPlainTextAsJson(request);
   }
   TP_ASSIGN_OR_RETURN(Authenticated caller, event_source
-                                                ? AuthenticateEventSource(store_, request, options_.login, now)
-                                                : Authenticate(store_, request, options_.login, now));
+                                                ? AuthenticateEventSource(store_, request, options_, now)
+                                                : Authenticate(store_, request, options_, now));
   TP_RETURN_IF_ERROR(CheckCsrf(request, caller));
   if (int wait = request_limiter_.Acquire(caller.principal.actor_id()); wait > 0) {
     return Status(ErrorCode::kRateLimited, "too many requests; slow down").WithRetryAfter(wait);

@@ -17,6 +17,7 @@
 #include "api/json_body.h"
 #include "api/rate_limiter.h"
 #include "common/clock.h"
+#include "common/crypto.h"
 #include "common/pagination.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -37,6 +38,13 @@ struct ApiOptions {
   // Bodies sent with Content-Encoding: gzip may decompress to at most this many bytes (413 beyond);
   // serve sets it to 8× the body limit, at most 64 MiB.
   std::size_t max_decoded_body = 8u << 20;
+  // Authentication reads a known credential from here instead of the store (identity/credential_cache.h);
+  // serve keeps it current through the change feed.
+  identity::CredentialCache* credentials = nullptr;
+  // Seals webhook secrets; without it (a test that needs no webhooks) creating one fails with 503.
+  const SecretBox* secrets = nullptr;
+  // The sender of e-mail the platform writes itself (POST /api/v1/mail/test); empty: no SMTP configured.
+  std::string mail_from;
 };
 
 struct Call {

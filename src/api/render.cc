@@ -63,4 +63,43 @@ Json StoredJson(const std::optional<std::string>& text) {
   return parsed.is_discarded() ? Json(*text) : parsed;
 }
 
+Json WebhookJson(const outbound::Webhook& webhook) {
+  return Json{{"id", webhook.id},
+              {"url", webhook.url},
+              {"description", webhook.description},
+              {"kinds", webhook.kinds},
+              {"created_by", webhook.created_by},
+              {"created_at", TimestampJson(webhook.created_at)},
+              {"updated_at", TimestampJson(webhook.updated_at)}};
+}
+
+Json DeliveryJson(const outbound::Delivery& delivery) {
+  return Json{{"id", delivery.id},
+              {"channel", outbound::DeliveryChannelName(delivery.channel)},
+              {"destination", delivery.destination},
+              {"source", delivery.source},
+              {"customer_id", delivery.customer_id ? Json(*delivery.customer_id) : Json()},
+              {"state", outbound::DeliveryStateName(delivery.state)},
+              {"attempts", delivery.attempts},
+              {"last_error", delivery.last_error ? Json(*delivery.last_error) : Json()},
+              {"last_status", delivery.last_status ? Json(*delivery.last_status) : Json()},
+              {"created_at", TimestampJson(delivery.created_at)},
+              {"updated_at", TimestampJson(delivery.updated_at)},
+              {"delivered_at", TimestampJson(delivery.delivered_at)}};
+}
+
+Json JobJson(const jobs::Job& job) {
+  return Json{{"id", job.id},
+              {"kind", job.kind},
+              {"unique_key", job.unique_key ? Json(*job.unique_key) : Json()},
+              {"state", jobs::JobStateName(job.state)},
+              {"run_at", TimestampJson(job.run_at)},
+              {"attempts", job.attempts},
+              {"max_attempts", job.max_attempts},
+              {"last_error", job.last_error ? Json(*job.last_error) : Json()},
+              {"created_at", TimestampJson(job.created_at)},
+              {"updated_at", TimestampJson(job.updated_at)},
+              {"finished_at", TimestampJson(job.finished_at)}};
+}
+
 }  // namespace tp::api

@@ -8,6 +8,9 @@
 #include "identity/teams.h"
 #include "identity/tenants.h"
 #include "identity/users.h"
+#include "jobs/jobs.h"
+#include "outbound/deliveries.h"
+#include "outbound/webhooks.h"
 
 namespace tp::api {
 
@@ -16,6 +19,9 @@ Json TenantJson(const identity::Tenant& tenant);
 Json TeamJson(const identity::Team& team);
 Json ApiKeyJson(const identity::ApiKey& key);
 Json AuditJson(const identity::AuditEntry& entry);
+Json WebhookJson(const outbound::Webhook& webhook);
+Json DeliveryJson(const outbound::Delivery& delivery);
+Json JobJson(const jobs::Job& job);
 // Parses a stored JSON document (settings, audit snapshots); null when absent.
 Json StoredJson(const std::optional<std::string>& text);
 

@@ -12,5 +12,6 @@ void RegisterCustomerRoutes(Registrar& registrar);  // customers, cases, feedbac
 void RegisterProfileRoutes(Registrar& registrar);   // timeline, notes, merges, GDPR export and erasure
 void RegisterEventRoutes(Registrar& registrar);     // Segment's /v1/* tracking API, /api/v1/events
 void RegisterTransferRoutes(Registrar& registrar);  // /api/v1/imports/{kind}, /api/v1/exports/{kind}
+void RegisterOutboundRoutes(Registrar& registrar);  // webhooks, deliveries, jobs, test e-mail
 
 }  // namespace tp::api

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "api/api.h"
+#include "app/platform.h"
 #include "common/crypto.h"
 #include "demo/demo.h"
 #include "http/server.h"
@@ -55,6 +56,7 @@ struct ServeFlags {
   bool no_access_log = false;
   int header_timeout_ms = 10'000;
   std::string log_level = "info";
+  PlatformFlags platform;
 };
 
 int Fail(const Status& status) {
@@ -245,8 +247,13 @@ int Serve(const ServeFlags& flags) {
   if (!flags.no_migrate) {
     if (Status migrated = store.Migrate(); !migrated.ok()) return Fail(migrated);
   }
+  auto platform = Platform::Create(store, flags.db, flags.platform);
+  if (!platform.ok()) return Fail(platform.status());
   http::Metrics metrics;
   api::ApiOptions api_options;
+  api_options.secrets = (*platform)->secrets();
+  api_options.credentials = &(*platform)->credentials();
+  api_options.mail_from = flags.platform.smtp_url.empty() ? "" : flags.platform.mail_from;
   api_options.secure_cookies = flags.secure_cookies;
   api_options.requests_per_second = flags.rate_limit;
   api_options.request_burst = flags.rate_burst;
@@ -270,12 +277,14 @@ int Serve(const ServeFlags& flags) {
   options.header_timeout = std::chrono::milliseconds(flags.header_timeout_ms);
   http::Server server(options, [&api](http::Request& request) { return api.Handle(request); }, metrics);
   if (Status listening = server.Listen(); !listening.ok()) return Fail(listening);
+  if (Status started = (*platform)->Start(); !started.ok()) return Fail(started);
   shutdown.Watch(server);
   const std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   std::printf("touchpoint %s is serving http://%s:%u (store: %s)\n", std::string(kVersion).c_str(), host.c_str(),
               server.port(), flags.db.c_str());
   std::fflush(stdout);
   server.Run();
+  (*platform)->Stop();
   store.Close();
   spdlog::info("stopped cleanly");
   return 0;
@@ -318,6 +327,36 @@ int Run(int argc, char** argv) {
   serve->add_option("--header-timeout-ms", serve_flags.header_timeout_ms,
                     "drop a client that has not sent its request headers within this time")
       ->envname("TOUCHPOINT_HEADER_TIMEOUT_MS")->capture_default_str()->check(CLI::Range(100, 600'000));
+  PlatformFlags& platform = serve_flags.platform;
+  serve->add_option("--secrets-key-file", platform.secrets_key_file,
+                    "32-byte key sealing webhook secrets (default with SQLite: secrets.key beside the database, "
+                    "created on first start; with PostgreSQL name a file every node shares, or webhooks cannot be created)")
+      ->envname("TOUCHPOINT_SECRETS_KEY_FILE");
+  serve->add_option("--allow-outbound", platform.allow_outbound,
+                    "ADDRESS[/PREFIX][:PORT] that webhooks and SMTP may reach although it is loopback or private "
+                    "(repeatable)")
+      ->envname("TOUCHPOINT_ALLOW_OUTBOUND")->delimiter(',');
+  serve->add_option("--smtp-url", platform.smtp_url, "smtp://HOST[:PORT] (STARTTLS) or smtps://HOST[:PORT]")
+      ->envname("TOUCHPOINT_SMTP_URL");
+  serve->add_option("--smtp-user", platform.smtp_user, "SMTP user name")->envname("TOUCHPOINT_SMTP_USER");
+  serve->add_option("--smtp-password-file", platform.smtp_password_file, "file holding the SMTP password")
+      ->envname("TOUCHPOINT_SMTP_PASSWORD_FILE");
+  serve->add_option("--smtp-tls", platform.smtp_tls, "required, opportunistic or none (STARTTLS on smtp://)")
+      ->envname("TOUCHPOINT_SMTP_TLS")->capture_default_str()
+      ->check(CLI::IsMember({"required", "opportunistic", "none"}));
+  serve->add_option("--outbound-ca-file", platform.outbound_ca_file,
+                    "PEM bundle that webhooks and SMTP trust instead of the system's CA store (a private CA)")
+      ->envname("TOUCHPOINT_OUTBOUND_CA_FILE");
+  serve->add_option("--mail-from", platform.mail_from, "sender address of e-mail touchpoint sends")
+      ->envname("TOUCHPOINT_MAIL_FROM");
+  serve->add_option("--job-workers", platform.job_workers, "threads running background jobs (deliveries)")
+      ->envname("TOUCHPOINT_JOB_WORKERS")->capture_default_str()->check(CLI::Range(1, 64));
+  serve->add_option("--job-lease-seconds", platform.job_lease_seconds,
+                    "how long a job may run before another process presumes its worker dead and takes it over")
+      ->envname("TOUCHPOINT_JOB_LEASE_SECONDS")->capture_default_str()->check(CLI::Range(1, 86'400));
+  serve->add_option("--job-retry-base-ms", platform.job_retry_base_ms,
+                    "pause before a failed job's first retry; it doubles with every further one (up to 6 h)")
+      ->envname("TOUCHPOINT_JOB_RETRY_BASE_MS")->capture_default_str()->check(CLI::Range(10, 3'600'000));
   serve->add_option("--log-level", serve_flags.log_level, "trace, debug, info, warn, error")
       ->envname("TOUCHPOINT_LOG_LEVEL")->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

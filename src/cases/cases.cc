@@ -6,6 +6,7 @@
 #include <array>
 #include <utility>
 
+#include "changes/kinds.h"
 #include "common/ids.h"
 #include "identity/teams.h"
 #include "identity/users.h"
@@ -218,7 +219,43 @@ Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identit
                     store::Nullable(created.team_id), store::Nullable(created.assignee_id), created.created_at}));
   TP_RETURN_IF_ERROR(
       identity::RecordAudit(tx, audit, "case.create", "case", created.id, {}, CaseJson(created).dump()));
+  TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCaseCreated, created.id,
+                                json{{"case_id", created.id},
+                                     {"customer_id", created.customer_id},
+                                     {"status", CaseStatusName(created.status)},
+                                     {"priority", CasePriorityName(created.priority)},
+                                     {"channel", ChannelName(created.channel)},
+                                     {"team_id", OptionalJson(created.team_id)},
+                                     {"assignee_id", OptionalJson(created.assignee_id)}}
+                                    .dump()));
   return created;
+}
+
+Result<Case> OpenCase(store::TenantTx& tx, const identity::Principal& opener, NewCase input,
+                      const std::optional<profiles::NewCustomer>& new_customer, const identity::AuditContext& audit) {
+  const bool team_scoped = identity::ScopedToOwnTeams(opener);
+  if (new_customer) {
+    TP_ASSIGN_OR_RETURN(const profiles::Customer created, profiles::CreateCustomer(tx, *new_customer, audit));
+    input.customer_id = created.id;
+  } else {
+    TP_ASSIGN_OR_RETURN(const bool customer_exists, profiles::CustomerExists(tx, input.customer_id));
+    if (!customer_exists) return Status(ErrorCode::kNotFound, "no such customer", "customer_id");
+    if (team_scoped) {
+      TP_ASSIGN_OR_RETURN(const bool visible, profiles::CustomerVisibleToTeams(tx, input.customer_id, opener.team_ids));
+      if (!visible) return Status(ErrorCode::kNotFound, "no such customer", "customer_id");
+    }
+  }
+  if (team_scoped && (!input.team_id || std::find(opener.team_ids.begin(), opener.team_ids.end(), *input.team_id) ==
+                                            opener.team_ids.end())) {
+    return Status(ErrorCode::kPermissionDenied, "agents open cases for one of their own teams", "team_id");
+  }
+  return CreateCase(tx, input, audit);
+}
+
+Status DeleteTeam(store::TenantTx& tx, const identity::AuditContext& audit, std::string_view team_id) {
+  TP_ASSIGN_OR_RETURN(auto owned, ListCases(tx, {.team_id = std::string(team_id)}, PageRequest{.limit = 1}));
+  if (!owned.items.empty()) return Conflict("the team still owns cases; move them to another team first");
+  return identity::DeleteTeam(tx, audit, team_id);
 }
 
 Result<Case> GetCase(store::TenantTx& tx, std::string_view case_id) {
@@ -298,6 +335,13 @@ Result<Case> UpdateCase(store::TenantTx& tx, std::string_view case_id, const Cas
                                               store::Nullable(updated.team_id), store::Nullable(updated.assignee_id),
                                               updated.updated_at}));
   TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "case.update", "case", updated.id, before.dump(), after.dump()));
+  // Status, priority, team and assignee are not personal data: the record carries them before and after.
+  TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCaseUpdated, updated.id,
+                                json{{"case_id", updated.id},
+                                     {"customer_id", updated.customer_id},
+                                     {"before", std::move(before)},
+                                     {"after", std::move(after)}}
+                                    .dump()));
   return updated;
 }
 

@@ -24,6 +24,8 @@
 #include "common/pagination.h"
 #include "common/status.h"
 #include "identity/audit.h"
+#include "identity/permissions.h"
+#include "profiles/customers.h"
 #include "store/store.h"
 
 namespace tp::cases {
@@ -93,6 +95,18 @@ struct CaseQuery {
 // "assignee_id" for a disabled user. Records "case.create".
 Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identity::AuditContext& audit);
 // kNotFound when the tenant has no such case.
+// A case opened by `opener` (the API, later a channel or a rule acting for someone), for an existing
+// customer or, when `new_customer` is set, a first contact created with it. Agents (team-scoped
+// callers) may open cases only for their own teams and only for customers their teams already serve:
+// anything else would show them that customer's contact data. A customer they cannot see is
+// kNotFound (field customer_id), as one that does not exist; a team of someone else's is
+// kPermissionDenied (field team_id), checked after the customer so it reveals nothing about them.
+Result<Case> OpenCase(store::TenantTx& tx, const identity::Principal& opener, NewCase input,
+                      const std::optional<profiles::NewCustomer>& new_customer, const identity::AuditContext& audit);
+// Deletes a team that owns no cases (kConflict otherwise: its cases would become invisible to every
+// agent). Records "team.delete".
+Status DeleteTeam(store::TenantTx& tx, const identity::AuditContext& audit, std::string_view team_id);
+
 Result<Case> GetCase(store::TenantTx& tx, std::string_view case_id);
 Result<Page<Case>> ListCases(store::TenantTx& tx, const CaseQuery& query, const PageRequest& page);
 // kFailedPrecondition field "status" for a transition IsAllowedTransition refuses; team and assignee

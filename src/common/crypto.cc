@@ -4,7 +4,14 @@
 #include <openssl/hmac.h>
 #include <sodium.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -117,6 +124,84 @@ bool Base32Decode(std::string_view text, std::string& out) {
     }
   }
   return true;
+}
+
+}  // namespace tp
+
+namespace tp {
+namespace {
+std::string Base64UrlEncode(std::string_view bytes) {
+  std::string encoded(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
+  sodium_bin2base64(encoded.data(), encoded.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                    bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  encoded.resize(std::strlen(encoded.c_str()));
+  return encoded;
+}
+
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  std::string decoded(text.size(), '\0');
+  size_t decoded_size = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(), text.data(), text.size(),
+                        nullptr, &decoded_size, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+    return std::nullopt;
+  }
+  decoded.resize(decoded_size);
+  return decoded;
+}
+}  // namespace
+
+Result<SecretBox> SecretBox::FromKeyFile(const std::string& path, bool create_if_missing) {
+  std::ifstream in(path);
+  if (!in) {
+    if (!create_if_missing) return Unavailable("cannot read the secrets key file " + path);
+    std::string key(kKeySize, '\0');
+    randombytes_buf(key.data(), key.size());
+    const int descriptor = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (descriptor < 0) return Unavailable("cannot create the secrets key file " + path + ": " + std::strerror(errno));
+    const std::string text = Base64UrlEncode(key) + "\n";
+    const bool written = ::write(descriptor, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                         ::fsync(descriptor) == 0;
+    ::close(descriptor);
+    if (!written) return Unavailable("cannot write the secrets key file " + path);
+    return SecretBox(std::move(key));
+  }
+  std::string text;
+  std::getline(in, text);
+  std::optional<std::string> key = Base64UrlDecode(text);
+  if (!key || key->size() != kKeySize) {
+    return Unavailable("the secrets key file " + path + " does not hold 32 base64url-encoded bytes");
+  }
+  return SecretBox(std::move(*key));
+}
+
+SecretBox SecretBox::WithRandomKey() {
+  std::string key(kKeySize, '\0');
+  randombytes_buf(key.data(), key.size());
+  return SecretBox(std::move(key));
+}
+
+std::string SecretBox::Seal(std::string_view plaintext) const {
+  std::string sealed(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plaintext.size(), '\0');
+  auto* nonce = reinterpret_cast<unsigned char*>(sealed.data());
+  randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
+  crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES, reinterpret_cast<const unsigned char*>(plaintext.data()),
+                        plaintext.size(), nonce, reinterpret_cast<const unsigned char*>(key_.data()));
+  return Base64UrlEncode(sealed);
+}
+
+Result<std::string> SecretBox::Open(std::string_view sealed) const {
+  std::optional<std::string> raw = Base64UrlDecode(sealed);
+  if (!raw || raw->size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) {
+    return Internal("a sealed secret is malformed");
+  }
+  const auto* nonce = reinterpret_cast<const unsigned char*>(raw->data());
+  std::string plaintext(raw->size() - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
+  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plaintext.data()),
+                                 nonce + crypto_secretbox_NONCEBYTES, raw->size() - crypto_secretbox_NONCEBYTES, nonce,
+                                 reinterpret_cast<const unsigned char*>(key_.data())) != 0) {
+    return Internal("a sealed secret does not open with this server's secrets key");
+  }
+  return plaintext;
 }
 
 }  // namespace tp

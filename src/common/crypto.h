@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace tp {
 
 // Must be called once before any other function here (initialises libsodium); safe to call twice.
@@ -28,5 +30,25 @@ bool Base32Decode(std::string_view text, std::string& out);
 std::string Base64Encode(std::string_view bytes);  // padded
 // Accepts padded and unpadded text; false on anything else (other characters, a bad length).
 bool Base64Decode(std::string_view text, std::string& out);
+
+// Seals secrets that must be read back (webhook signing secrets, SMTP passwords): XSalsa20-Poly1305
+// (libsodium secretbox) under the server's key, so a copy of the database alone reveals none of them.
+class SecretBox {
+ public:
+  static constexpr size_t kKeySize = 32;
+  // Reads the key file (32 random bytes, base64url). A missing file is created with a new key and mode
+  // 0600 when `create_if_missing`; kUnavailable when the file cannot be read, written or is malformed.
+  static Result<SecretBox> FromKeyFile(const std::string& path, bool create_if_missing);
+  static SecretBox WithRandomKey();  // tests
+
+  // base64url of nonce ‖ ciphertext.
+  std::string Seal(std::string_view plaintext) const;
+  // kInternal when the text was not sealed with this key or was altered.
+  Result<std::string> Open(std::string_view sealed) const;
+
+ private:
+  explicit SecretBox(std::string key) : key_(std::move(key)) {}
+  std::string key_;
+};
 
 }  // namespace tp

@@ -489,7 +489,7 @@ Result<DemoSummary> CreateDemoData(store::Store& store, const DemoOptions& optio
                                       const FeedbackPlan& plan = feedback_plans[plan_idx];
                                       feedback::NewFeedback input = plan.input;
                                       if (plan.customer) input.customer_id = customer_ids[*plan.customer];
-                                      return feedback::SubmitFeedback(tx, input).status();
+                                      return feedback::SubmitFeedback(tx, input, identity::AuditContext::System()).status();
                                     }));
   summary.customers = options.customers;
   summary.cases = options.cases;

@@ -1,9 +1,12 @@
 #include "feedback/feedback.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 
+#include "changes/kinds.h"
 #include "common/ids.h"
 #include "profiles/customers.h"
 #include "profiles/sql_params.h"
@@ -108,7 +111,8 @@ int MaxScore(Metric metric) {
   return 10;
 }
 
-Result<FeedbackResponse> SubmitFeedback(store::TenantTx& tx, const NewFeedback& input) {
+Result<FeedbackResponse> SubmitFeedback(store::TenantTx& tx, const NewFeedback& input,
+                                        const identity::AuditContext& audit) {
   const Micros now = NowMicros();
   FeedbackResponse response;
   if (input.score < MinScore(input.metric) || input.score > MaxScore(input.metric)) {
@@ -137,6 +141,17 @@ Result<FeedbackResponse> SubmitFeedback(store::TenantTx& tx, const NewFeedback& 
                                 {response.id, store::Nullable(response.customer_id), response.survey,
                                  std::string(MetricName(response.metric)), std::int64_t{response.score},
                                  response.comment, response.touchpoint, response.created_at}));
+  TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "feedback.submit", "feedback", response.id));
+  // The comment stays out: the feed holds no personal data (changes/README.md).
+  TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kFeedbackSubmitted, response.id,
+                                nlohmann::json{{"response_id", response.id},
+                                               {"customer_id", response.customer_id ? nlohmann::json(*response.customer_id)
+                                                                                    : nlohmann::json()},
+                                               {"survey", response.survey},
+                                               {"touchpoint", response.touchpoint},
+                                               {"metric", MetricName(response.metric)},
+                                               {"score", response.score}}
+                                    .dump()));
   return response;
 }
 

@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "common/pagination.h"
 #include "common/status.h"
+#include "identity/audit.h"
 #include "store/store.h"
 
 namespace tp::feedback {
@@ -76,7 +77,9 @@ struct FeedbackQuery {
 // kInvalidArgument field "score" (outside the metric's scale), "survey" (empty or over 100
 // characters), "touchpoint", "comment" or "created_at"; kNotFound field "customer_id" when the tenant
 // has no such customer.
-Result<FeedbackResponse> SubmitFeedback(store::TenantTx& tx, const NewFeedback& input);
+// Records "feedback.submit".
+Result<FeedbackResponse> SubmitFeedback(store::TenantTx& tx, const NewFeedback& input,
+                                        const identity::AuditContext& audit);
 // kNotFound when the tenant has no such response.
 Result<FeedbackResponse> GetFeedback(store::TenantTx& tx, std::string_view feedback_id);
 // Ordered by id (arrival order), which for backdated responses differs from created_at order.

@@ -113,7 +113,7 @@ class FeedbackTest : public ::testing::TestWithParam<std::string> {
 
   Result<FeedbackResponse> Submit(const NewFeedback& input, const std::string& tenant_id = {}) {
     return WriteResult<FeedbackResponse>(store(), tenant_id.empty() ? tenant_ : tenant_id,
-                                         [&](store::TenantTx& tx) { return SubmitFeedback(tx, input); });
+                                         [&](store::TenantTx& tx) { return SubmitFeedback(tx, input, identity::AuditContext::System()); });
   }
 
   FeedbackResponse MustSubmit(const NewFeedback& input) {

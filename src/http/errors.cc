@@ -28,7 +28,7 @@ int HttpStatusFor(ErrorCode code) {
   return 500;
 }
 
-Response ErrorResponse(const Status& status) {
+nlohmann::json ErrorJson(const Status& status) {
   // An OK status here is a caller bug; answering 200 with an error body would hide it.
   const ErrorCode code = status.ok() ? ErrorCode::kInternal : status.code();
   std::string message = status.message();
@@ -36,13 +36,17 @@ Response ErrorResponse(const Status& status) {
     spdlog::error("internal error: {}", status.ok() ? "ErrorResponse called with an OK status" : message);
     message = "internal error";
   }
-  const nlohmann::json body = {
-      {"error",
-       {{"code", ErrorCodeName(code)},
-        {"message", std::move(message)},
-        {"field", status.field().empty() ? nlohmann::json(nullptr) : nlohmann::json(status.field())}}}};
+  return {{"code", ErrorCodeName(code)},
+          {"message", std::move(message)},
+          {"field", status.field().empty() ? nlohmann::json(nullptr) : nlohmann::json(status.field())}};
+}
+
+Response ErrorResponse(const Status& status) {
+  const ErrorCode code = status.ok() ? ErrorCode::kInternal : status.code();
+  const nlohmann::json body = {{"error", ErrorJson(status)}};
   // Messages may quote client input that is not valid UTF-8; replace it rather than throw.
-  Response response = Response::Json(HttpStatusFor(code), body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  Response response =
+      Response::Json(HttpStatusFor(code), body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   if ((code == ErrorCode::kRateLimited || code == ErrorCode::kUnavailable) && status.retry_after_seconds()) {
     response.headers["Retry-After"] = std::to_string(std::max(0, *status.retry_after_seconds()));
   }

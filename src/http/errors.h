@@ -3,6 +3,8 @@
 // Internal errors never carry their message to the client (it may hold SQL or paths); it is logged.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include "common/status.h"
 #include "http/request.h"
 
@@ -13,5 +15,8 @@ int HttpStatusFor(ErrorCode code);
 // answers that carry retry_after_seconds, and `WWW-Authenticate: Bearer realm="touchpoint"` to 401s.
 // An internal error (or, by mistake, an OK status) is logged and answered with a generic 500.
 Response ErrorResponse(const Status& status);
+// The {"code","message","field"} object of an error body (ErrorResponse wraps it in "error"); an
+// internal error's detail is logged, not shown.
+nlohmann::json ErrorJson(const Status& status);
 
 }  // namespace tp::http

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "changes/kinds.h"
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "identity/teams.h"
@@ -96,38 +97,51 @@ Result<CreatedApiKey> CreateApiKey(store::TenantTx& tx, const AuditContext& audi
   return created;
 }
 
-Result<Principal> AuthenticateApiKey(store::Store& store, std::string_view token, Micros now) {
+Result<Principal> AuthenticateApiKey(store::Store& store, std::string_view token, Micros now,
+                                     CredentialCache* cache) {
   const std::optional<ParsedToken> parsed = ParseToken(token);
   if (!parsed) return InvalidKey();
   const std::string key_id(parsed->key_id);
-  std::optional<store::Row> row;
-  std::vector<std::string> team_ids;
-  TP_RETURN_IF_ERROR(store.ReadSystem([&](store::SystemTx& tx) -> Status {
-    TP_ASSIGN_OR_RETURN(row, tx.QueryOne(kFindKeyForAuth, {key_id}));
-    if (!row) return Status::Ok();
-    store::TenantTx tenant_tx = tx.InTenant(row->Text(0));
-    TP_ASSIGN_OR_RETURN(team_ids, TeamIdsOfUser(tenant_tx, row->Text(1)));
-    return Status::Ok();
-  }));
-  if (!row || !ConstantTimeEquals(Sha256Hex(parsed->secret), row->Text(3))) return InvalidKey();
-  if (!row->IsNull(5)) return Unauthenticated("this API key has been revoked");
-  if (row->Int(8) != 0) return Unauthenticated("the user who created this API key is disabled");
+  std::optional<ApiKeyRecord> key = cache != nullptr ? cache->FindApiKey(key_id, now) : std::nullopt;
+  if (!key) {
+    TP_RETURN_IF_ERROR(store.ReadSystem([&](store::SystemTx& tx) -> Status {
+      TP_ASSIGN_OR_RETURN(auto row, tx.QueryOne(kFindKeyForAuth, {key_id}));
+      if (!row) return Status::Ok();
+      key = ApiKeyRecord{.tenant_id = row->Text(0),
+                         .user_id = row->Text(1),
+                         .scope = ParseApiKeyScope(row->Text(2)).value_or(ApiKeyScope::kIngest),
+                         .secret_hash = row->Text(3),
+                         .last_used_at = row->OptionalInt(4),
+                         .revoked = !row->IsNull(5),
+                         .role = ParseRole(row->Text(6)).value_or(Role::kViewer),
+                         .contact_data_granted = row->Int(7) != 0,
+                         .user_disabled = row->Int(8) != 0};
+      store::TenantTx tenant_tx = tx.InTenant(key->tenant_id);
+      TP_ASSIGN_OR_RETURN(key->team_ids, TeamIdsOfUser(tenant_tx, key->user_id));
+      return Status::Ok();
+    }));
+    // Unknown keys are not cached: the answer for them costs one indexed read, and nothing else.
+    if (key && cache != nullptr) cache->PutApiKey(key_id, *key, now);
+  }
+  if (!key || !ConstantTimeEquals(Sha256Hex(parsed->secret), key->secret_hash)) return InvalidKey();
+  if (key->revoked) return Unauthenticated("this API key has been revoked");
+  if (key->user_disabled) return Unauthenticated("the user who created this API key is disabled");
 
-  Principal principal{.kind = Principal::Kind::kApiKey,
-                      .tenant_id = row->Text(0),
-                      .user_id = row->Text(1),
-                      .role = ParseRole(row->Text(6)).value_or(Role::kViewer),
-                      .contact_data_granted = row->Int(7) != 0,
-                      .team_ids = std::move(team_ids),
-                      .api_key_id = key_id,
-                      .api_key_scope = ParseApiKeyScope(row->Text(2)).value_or(ApiKeyScope::kIngest)};
-  const std::optional<Micros> last_used_at = row->OptionalInt(4);
-  if (!last_used_at || now - *last_used_at >= kTouchInterval) {
-    TP_RETURN_IF_ERROR(store.Write(principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+  if (!key->last_used_at || now - *key->last_used_at >= kTouchInterval) {
+    TP_RETURN_IF_ERROR(store.Write(key->tenant_id, [&](store::TenantTx& tx) -> Status {
       return tx.Execute(kTouchKey, {key_id, now}).status();
     }));
+    key->last_used_at = now;
+    if (cache != nullptr) cache->PutApiKey(key_id, *key, now);
   }
-  return principal;
+  return Principal{.kind = Principal::Kind::kApiKey,
+                   .tenant_id = key->tenant_id,
+                   .user_id = key->user_id,
+                   .role = key->role,
+                   .contact_data_granted = key->contact_data_granted,
+                   .team_ids = std::move(key->team_ids),
+                   .api_key_id = key_id,
+                   .api_key_scope = key->scope};
 }
 
 Result<ApiKey> GetApiKey(store::TenantTx& tx, std::string_view key_id) {
@@ -147,6 +161,24 @@ Result<Page<ApiKey>> ListApiKeys(store::TenantTx& tx, const std::optional<std::s
   return MakePage(std::move(keys), page.limit, [](const ApiKey& key) { return key.id; });
 }
 
+Result<ApiKey> RevokeApiKeyAs(store::TenantTx& tx, const AuditContext& audit, const Principal& actor,
+                              std::string_view key_id) {
+  TP_ASSIGN_OR_RETURN(const ApiKey key, GetApiKey(tx, key_id));
+  if (key.user_id != actor.user_id && !HasPermission(actor, Permission::kApiKeysAll)) {
+    return NotFound("no such API key");
+  }
+  return RevokeApiKey(tx, audit, key_id);
+}
+
+Result<Page<ApiKey>> ListApiKeysAs(store::TenantTx& tx, const Principal& actor, std::optional<std::string> owner,
+                                   const PageRequest& page) {
+  if (!HasPermission(actor, Permission::kApiKeysAll)) {
+    if (owner && *owner != actor.user_id) return PermissionDenied("you may list only your own API keys");
+    owner = actor.user_id;
+  }
+  return ListApiKeys(tx, owner, page);
+}
+
 Result<ApiKey> RevokeApiKey(store::TenantTx& tx, const AuditContext& audit, std::string_view key_id) {
   TP_ASSIGN_OR_RETURN(const ApiKey before, GetApiKey(tx, key_id));
   if (before.revoked_at) return before;
@@ -154,6 +186,8 @@ Result<ApiKey> RevokeApiKey(store::TenantTx& tx, const AuditContext& audit, std:
   after.revoked_at = NowMicros();
   TP_RETURN_IF_ERROR(tx.Execute(kRevokeKey, {after.id, *after.revoked_at}));
   TP_RETURN_IF_ERROR(RecordAudit(tx, audit, "api_key.revoke", "api_key", after.id, KeyJson(before), KeyJson(after)));
+  TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kApiKeyRevoked, after.id,
+                                nlohmann::json{{"api_key_id", after.id}, {"user_id", after.user_id}}.dump()));
   return after;
 }
 

@@ -22,6 +22,7 @@
 #include "common/pagination.h"
 #include "common/status.h"
 #include "identity/audit.h"
+#include "identity/credential_cache.h"
 #include "identity/permissions.h"
 #include "store/store.h"
 
@@ -49,8 +50,9 @@ Result<CreatedApiKey> CreateApiKey(store::TenantTx& tx, const AuditContext& audi
 
 // A Principal of kind kApiKey with the creating user's current role, teams and contact-data grant.
 // kUnauthenticated for a malformed, unknown, revoked or wrong token and when the user is disabled.
-// Refreshes last_used_at at most once a minute.
-Result<Principal> AuthenticateApiKey(store::Store& store, std::string_view token, Micros now);
+// Refreshes last_used_at at most once a minute. With a cache, a known key reads nothing.
+Result<Principal> AuthenticateApiKey(store::Store& store, std::string_view token, Micros now,
+                                     CredentialCache* cache = nullptr);
 
 // kNotFound for an unknown key (the API layer uses it to check ownership before revoking).
 Result<ApiKey> GetApiKey(store::TenantTx& tx, std::string_view key_id);
@@ -60,5 +62,13 @@ Result<Page<ApiKey>> ListApiKeys(store::TenantTx& tx, const std::optional<std::s
 // Idempotent: revoking a revoked key returns it unchanged and records nothing. kNotFound for an unknown
 // key. Records "api_key.revoke".
 Result<ApiKey> RevokeApiKey(store::TenantTx& tx, const AuditContext& audit, std::string_view key_id);
+
+// The same, acting for `actor`: without api_keys:all only the actor's own keys. Someone else's key is
+// kNotFound, as a missing one (key ids are not to be probed); asking to list another user's keys is
+// kPermissionDenied. `owner` narrows the list to one user.
+Result<ApiKey> RevokeApiKeyAs(store::TenantTx& tx, const AuditContext& audit, const Principal& actor,
+                              std::string_view key_id);
+Result<Page<ApiKey>> ListApiKeysAs(store::TenantTx& tx, const Principal& actor, std::optional<std::string> owner,
+                                   const PageRequest& page);
 
 }  // namespace tp::identity

@@ -53,6 +53,7 @@ std::string_view PermissionName(Permission permission) {
     case Permission::kEventsIngest: return "events:ingest";
     case Permission::kAnalyticsRead: return "analytics:read";
     case Permission::kRulesWrite: return "rules:write";
+    case Permission::kIntegrationsManage: return "integrations:manage";
   }
   return "unknown";
 }
@@ -66,7 +67,7 @@ const std::vector<Permission>& AllPermissions() {
       Permission::kCustomersUnmerge, Permission::kPrivacyRequests, Permission::kContactDataRead,
       Permission::kCasesRead,      Permission::kCasesReadAll,  Permission::kCasesWrite,
       Permission::kFeedbackRead,   Permission::kFeedbackWrite, Permission::kEventsIngest,
-      Permission::kAnalyticsRead,  Permission::kRulesWrite};
+      Permission::kAnalyticsRead,  Permission::kRulesWrite,    Permission::kIntegrationsManage};
   return kPermissions;
 }
 
@@ -88,7 +89,7 @@ bool RoleHasPermission(Role role, Permission permission) {
       // Undoing merges and answering GDPR requests stay with admins.
       return permission != P::kUsersWrite && permission != P::kTeamsWrite && permission != P::kApiKeysAll &&
              permission != P::kAuditRead && permission != P::kTenantWrite && permission != P::kCustomersUnmerge &&
-             permission != P::kPrivacyRequests;
+             permission != P::kPrivacyRequests && permission != P::kIntegrationsManage;
     case Role::kAgent: {
       static constexpr P kAgent[] = {P::kTenantRead,     P::kUsersRead,      P::kTeamsRead,
                                      P::kApiKeysOwn,     P::kCustomersRead,  P::kCustomersWrite,

@@ -42,6 +42,7 @@ enum class Permission {
   kEventsIngest,       // send customer events (the `ingest` API key scope)
   kAnalyticsRead,      // dashboards and metrics
   kRulesWrite,         // rules, surveys and automations (later issues)
+  kIntegrationsManage, // webhooks, outbound deliveries and jobs, test e-mail (admins)
 };
 
 std::string_view PermissionName(Permission permission);

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "changes/kinds.h"
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "identity/teams.h"
@@ -64,6 +65,15 @@ constexpr std::size_t kMaxUserAgentBytes = 512;
 constexpr std::size_t kMaxLoggedEmailBytes = 254;
 
 Status InvalidCredentials() { return Unauthenticated("invalid credentials"); }
+
+// Credential caches (identity/credential_cache.h) forget the user's sessions: one, or all when
+// `session_id` is empty.
+Status PublishSessionsEnded(store::TenantTx& tx, std::string_view user_id, std::string_view session_id) {
+  nlohmann::json data{{"user_id", user_id}};
+  if (!session_id.empty()) data["session_id"] = session_id;
+  return tx.Publish(changes::kinds::kSessionEnded, std::string(session_id.empty() ? user_id : session_id),
+                    data.dump());
+}
 Status NotSignedIn() { return Unauthenticated("not signed in"); }
 
 // A hash of a random password with the given cost, verified against when the e-mail is unknown so that
@@ -172,20 +182,8 @@ Status LockedOut(store::Store& store, const LoginTarget& target, const LoginAtte
       .WithRetryAfter(SecondsUntil(now, locked_until));
 }
 
-struct SessionRow {
-  std::string tenant_id;
-  std::string id;
-  std::string user_id;
-  std::string csrf_hash;
-  Micros last_seen_at = 0;
-  Micros expires_at = 0;
-  Role role = Role::kViewer;
-  bool contact_data_granted = false;
-  bool disabled = false;
-};
-
-SessionRow SessionFromRow(const store::Row& row) {
-  return SessionRow{.tenant_id = row.Text(0),
+SessionRecord SessionFromRow(const store::Row& row) {
+  return SessionRecord{.tenant_id = row.Text(0),
                     .id = row.Text(1),
                     .user_id = row.Text(2),
                     .csrf_hash = row.Text(3),
@@ -196,7 +194,7 @@ SessionRow SessionFromRow(const store::Row& row) {
                     .disabled = row.Int(8) != 0};
 }
 
-bool SessionExpired(const SessionRow& session, const LoginPolicy& policy, Micros now) {
+bool SessionExpired(const SessionRecord& session, const LoginPolicy& policy, Micros now) {
   return session.expires_at <= now || session.last_seen_at + policy.idle_timeout <= now;
 }
 }  // namespace
@@ -288,24 +286,28 @@ Result<NewSession> Login(store::Store& store, const LoginAttempt& attempt, const
 }
 
 Result<SessionAuth> AuthenticateSession(store::Store& store, std::string_view token, const LoginPolicy& policy,
-                                        Micros now) {
+                                        Micros now, CredentialCache* cache) {
   if (token.empty() || token.size() > kMaxTokenLength) return NotSignedIn();
   const std::string token_hash = Sha256Hex(token);
-  std::optional<SessionRow> session;
-  std::vector<std::string> team_ids;
-  TP_RETURN_IF_ERROR(store.ReadSystem([&](store::SystemTx& tx) -> Status {
-    TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(kFindSession, {token_hash}));
-    if (!row) return Status::Ok();
-    session = SessionFromRow(*row);
-    if (SessionExpired(*session, policy, now) || session->disabled) return Status::Ok();
-    store::TenantTx tenant_tx = tx.InTenant(session->tenant_id);
-    TP_ASSIGN_OR_RETURN(team_ids, TeamIdsOfUser(tenant_tx, session->user_id));
-    return Status::Ok();
-  }));
+  std::optional<SessionRecord> session = cache != nullptr ? cache->FindSession(token_hash, now) : std::nullopt;
+  if (!session) {
+    TP_RETURN_IF_ERROR(store.ReadSystem([&](store::SystemTx& tx) -> Status {
+      TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(kFindSession, {token_hash}));
+      if (!row) return Status::Ok();
+      session = SessionFromRow(*row);
+      if (SessionExpired(*session, policy, now) || session->disabled) return Status::Ok();
+      store::TenantTx tenant_tx = tx.InTenant(session->tenant_id);
+      TP_ASSIGN_OR_RETURN(session->team_ids, TeamIdsOfUser(tenant_tx, session->user_id));
+      return Status::Ok();
+    }));
+    if (session && cache != nullptr) cache->PutSession(token_hash, *session, now);
+  }
   if (!session) return NotSignedIn();
   if (SessionExpired(*session, policy, now)) {
+    if (cache != nullptr) cache->ForgetSession(token_hash);
     TP_RETURN_IF_ERROR(store.Write(session->tenant_id, [&](store::TenantTx& tx) -> Status {
-      return tx.Execute(kDeleteSession, {session->id}).status();
+      TP_RETURN_IF_ERROR(tx.Execute(kDeleteSession, {session->id}).status());
+      return PublishSessionsEnded(tx, session->user_id, session->id);
     }));
     return Unauthenticated("the session has expired; sign in again");
   }
@@ -315,6 +317,8 @@ Result<SessionAuth> AuthenticateSession(store::Store& store, std::string_view to
     TP_RETURN_IF_ERROR(store.Write(session->tenant_id, [&](store::TenantTx& tx) -> Status {
       return tx.Execute(kTouchSession, {session->id, now}).status();
     }));
+    session->last_seen_at = now;
+    if (cache != nullptr) cache->PutSession(token_hash, *session, now);
   }
   SessionAuth auth;
   auth.principal = Principal{.kind = Principal::Kind::kSession,
@@ -322,7 +326,7 @@ Result<SessionAuth> AuthenticateSession(store::Store& store, std::string_view to
                              .user_id = session->user_id,
                              .role = session->role,
                              .contact_data_granted = session->contact_data_granted,
-                             .team_ids = std::move(team_ids),
+                             .team_ids = std::move(session->team_ids),
                              .session_id = session->id};
   auth.csrf_hash = std::move(session->csrf_hash);
   return auth;
@@ -336,7 +340,8 @@ bool CsrfTokenMatches(const SessionAuth& auth, std::string_view csrf_token) {
 Status Logout(store::Store& store, const Principal& principal) {
   if (principal.kind != Principal::Kind::kSession) return FailedPrecondition("only a session can sign out");
   return store.Write(principal.tenant_id, [&](store::TenantTx& tx) -> Status {
-    return tx.Execute(kDeleteSession, {principal.session_id}).status();
+    TP_RETURN_IF_ERROR(tx.Execute(kDeleteSession, {principal.session_id}).status());
+    return PublishSessionsEnded(tx, principal.user_id, principal.session_id);
   });
 }
 
@@ -363,7 +368,10 @@ Status RevokeSessions(store::TenantTx& tx, const AuditContext& audit, std::strin
 }
 
 Status DeleteSessionsOfUser(store::TenantTx& tx, std::string_view user_id, std::string_view keep_session_id) {
-  return tx.Execute(kDeleteSessionsOfUser, {std::string(user_id), std::string(keep_session_id)}).status();
+  TP_ASSIGN_OR_RETURN(const std::int64_t deleted,
+                      tx.Execute(kDeleteSessionsOfUser, {std::string(user_id), std::string(keep_session_id)}));
+  if (deleted == 0) return Status::Ok();
+  return PublishSessionsEnded(tx, user_id, "");
 }
 
 }  // namespace tp::identity

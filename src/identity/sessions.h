@@ -21,6 +21,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "identity/audit.h"
+#include "identity/credential_cache.h"
 #include "identity/passwords.h"
 #include "identity/permissions.h"
 #include "identity/users.h"
@@ -78,8 +79,9 @@ struct SessionAuth {
 // kUnauthenticated when the token is unknown, the session expired (session_ttl) or idled out
 // (idle_timeout) — such a session is deleted — or the user is disabled. Refreshes last_seen_at at most
 // once a minute, so most requests only read.
+// With a cache, a known session reads nothing (identity/credential_cache.h).
 Result<SessionAuth> AuthenticateSession(store::Store& store, std::string_view token, const LoginPolicy& policy,
-                                        Micros now);
+                                        Micros now, CredentialCache* cache = nullptr);
 // Constant-time check of an X-CSRF-Token header against the session's CSRF hash.
 bool CsrfTokenMatches(const SessionAuth& auth, std::string_view csrf_token);
 

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "changes/kinds.h"
 #include "common/ids.h"
 #include "identity/users.h"
 #include "identity/validation.h"
@@ -60,6 +61,11 @@ std::string TeamJson(const Team& team) {
 std::string MembershipJson(std::string_view user_id) { return nlohmann::json{{"user_id", user_id}}.dump(); }
 
 // Empty is allowed; otherwise the rules of a name, with its own limit.
+// Membership is part of every credential's principal (team-scoped agents).
+Status PublishTeamUpdated(store::TenantTx& tx, const std::string& team_id) {
+  return tx.Publish(changes::kinds::kTeamUpdated, team_id, nlohmann::json{{"team_id", team_id}}.dump());
+}
+
 Result<std::string> CleanDescription(std::string_view description) {
   if (TrimAscii(description).empty()) return std::string();
   return CleanName(description, "description", kMaxDescriptionBytes);
@@ -147,6 +153,7 @@ Status DeleteTeam(store::TenantTx& tx, const AuditContext& audit, std::string_vi
   TP_ASSIGN_OR_RETURN(const Team team, GetTeam(tx, team_id));
   TP_RETURN_IF_ERROR(tx.Execute(kDeleteMemberships, {team.id}));
   TP_RETURN_IF_ERROR(tx.Execute(kDeleteTeam, {team.id}));
+  TP_RETURN_IF_ERROR(PublishTeamUpdated(tx, team.id));
   return RecordAudit(tx, audit, "team.delete", "team", team.id, TeamJson(team));
 }
 
@@ -156,6 +163,7 @@ Status AddTeamMember(store::TenantTx& tx, const AuditContext& audit, std::string
   TP_ASSIGN_OR_RETURN(const User user, GetUser(tx, user_id));
   TP_ASSIGN_OR_RETURN(std::int64_t added, tx.Execute(kInsertMember, {team.id, user.id, NowMicros()}));
   if (added == 0) return Status::Ok();
+  TP_RETURN_IF_ERROR(PublishTeamUpdated(tx, team.id));
   return RecordAudit(tx, audit, "team.member_add", "team", team.id, {}, MembershipJson(user.id));
 }
 
@@ -164,6 +172,7 @@ Status RemoveTeamMember(store::TenantTx& tx, const AuditContext& audit, std::str
   TP_ASSIGN_OR_RETURN(const Team team, GetTeam(tx, team_id));
   TP_ASSIGN_OR_RETURN(std::int64_t removed, tx.Execute(kDeleteMember, {team.id, std::string(user_id)}));
   if (removed == 0) return Status::Ok();
+  TP_RETURN_IF_ERROR(PublishTeamUpdated(tx, team.id));
   return RecordAudit(tx, audit, "team.member_remove", "team", team.id, MembershipJson(user_id));
 }
 

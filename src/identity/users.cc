@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "changes/kinds.h"
 #include "common/ids.h"
 #include "identity/sessions.h"
 #include "identity/totp.h"
@@ -164,6 +165,8 @@ Result<User> UpdateUser(store::TenantTx& tx, const AuditContext& audit, std::str
     TP_RETURN_IF_ERROR(DeleteSessionsOfUser(tx, after.id, ""));
   }
   TP_RETURN_IF_ERROR(RecordAudit(tx, audit, "user.update", "user", after.id, UserJson(before), UserJson(after)));
+  // Role, disabled flag and contact-data grant are part of every credential's principal.
+  TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kUserUpdated, after.id, nlohmann::json{{"user_id", after.id}}.dump()));
   return after;
 }
 

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "changes/kinds.h"
 #include "ingest/merges.h"
 #include "profiles/customers.h"
 #include "profiles/identifiers.h"
@@ -294,6 +295,27 @@ Status SaveUpdate(store::TenantTx& tx, ProfileUpdate& update, Micros now) {
   return Status::Ok();
 }
 
+// One change record per ingested batch (changes/kinds.h kEventsIngested), naming each new event.
+Status PublishIngested(store::TenantTx& tx, const std::vector<Message>& messages,
+                       const std::vector<std::size_t>& event_message, const std::vector<std::string>& event_ids,
+                       const std::unordered_set<std::string>& stored, const IngestSummary& summary) {
+  if (stored.empty()) return Status::Ok();
+  nlohmann::json events = nlohmann::json::array();
+  for (std::size_t index = 0; index < event_message.size(); ++index) {
+    const Message& message = messages[event_message[index]];
+    if (!stored.contains(message.message_id)) continue;
+    events.push_back({{"id", event_ids[index]},
+                      {"customer_id", summary.customer_ids[event_message[index]]},
+                      {"type", events::EventTypeName(message.type)},
+                      {"event", message.name}});
+  }
+  const std::string subject = events.front()["id"].get<std::string>();
+  return tx.Publish(changes::kinds::kEventsIngested, subject,
+                    nlohmann::json{{"events", std::move(events)}, {"profiles_created", summary.profiles_created},
+                                   {"merges", summary.merges}}
+                        .dump());
+}
+
 }  // namespace
 
 Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Message>& messages,
@@ -319,6 +341,10 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
     batch_events.push_back(events::EventFromMessage(messages[i], resolved[i]));
     event_message.push_back(i);
   }
+  // What the change record names of each event, taken before the events are handed over.
+  std::vector<std::string> event_ids;
+  event_ids.reserve(batch_events.size());
+  for (const events::Event& event : batch_events) event_ids.push_back(event.id);
   TP_ASSIGN_OR_RETURN(const std::vector<std::string> stored_ids, events::InsertEvents(tx, std::move(batch_events)));
   const std::unordered_set<std::string> stored(stored_ids.begin(), stored_ids.end());
   summary.stored = static_cast<int>(stored.size());
@@ -351,6 +377,7 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
   }
   const Micros now = NowMicros();
   for (auto& [customer_id, update] : updates) TP_RETURN_IF_ERROR(SaveUpdate(tx, update, now));
+  TP_RETURN_IF_ERROR(PublishIngested(tx, messages, event_message, event_ids, stored, summary));
   return summary;
 }
 

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "changes/kinds.h"
 #include "common/ids.h"
 #include "events/events.h"
 #include "ingest/ingest.h"
@@ -190,6 +191,11 @@ Result<Merge> MergeCustomers(store::TenantTx& tx, std::string_view survivor_id, 
                          .status());
   TP_RETURN_IF_ERROR(
       identity::RecordAudit(tx, audit, "customer.merge", "customer_merge", merge.id, {}, MergeJson(merge).dump()));
+  TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCustomerMerged, merge.survivor_id,
+                                nlohmann::json{{"survivor_id", merge.survivor_id},
+                                               {"merged_id", merge.merged_id},
+                                               {"merge_id", merge.id}}
+                                    .dump()));
   return merge;
 }
 
@@ -214,6 +220,13 @@ Result<Merge> UndoMerge(store::TenantTx& tx, std::string_view merge_id, const id
   merge.undone_at = now;
   TP_RETURN_IF_ERROR(
       identity::RecordAudit(tx, audit, "customer.unmerge", "customer_merge", merge.id, MergeJson(merge).dump(), {}));
+  // The rows that started on the merged profile (and on the profiles merged into it before) are back.
+  TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCustomerUnmerged, merge.merged_id,
+                                nlohmann::json{{"survivor_id", holder},
+                                               {"restored_id", merge.merged_id},
+                                               {"restored_profile_ids", origins},
+                                               {"merge_id", merge.id}}
+                                    .dump()));
   return merge;
 }
 

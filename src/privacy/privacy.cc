@@ -3,6 +3,7 @@
 #include <array>
 #include <vector>
 
+#include "changes/kinds.h"
 #include "ingest/ingest.h"
 #include "ingest/merges.h"
 #include "profiles/customers.h"
@@ -158,6 +159,8 @@ Result<ErasureReport> EraseCustomer(store::TenantTx& tx, std::string_view custom
   TP_ASSIGN_OR_RETURN(report.identifiers,
                       Run(tx, "DELETE FROM customer_identifiers WHERE tenant_id = $1 AND customer_id = $2", live));
   TP_RETURN_IF_ERROR(Run(tx, "DELETE FROM trait_history WHERE tenant_id = $1 AND customer_id = $2", live).status());
+  // E-mail deliveries carry the person's address and text; their jobs then find nothing to send.
+  TP_RETURN_IF_ERROR(Run(tx, "DELETE FROM deliveries WHERE tenant_id = $1 AND customer_id = $2", live).status());
   for (const std::string& id : profile_ids) {
     TP_RETURN_IF_ERROR(profiles::DeleteSearchTerms(tx, id));
     TP_RETURN_IF_ERROR(
@@ -169,6 +172,9 @@ Result<ErasureReport> EraseCustomer(store::TenantTx& tx, std::string_view custom
       json{{"profiles", report.profiles}, {"events", report.events}, {"cases", report.cases},
            {"feedback_responses", report.feedback_responses}, {"notes", report.notes}}
           .dump()));
+  // Every id the person had, so a subscriber holding data under a merged id forgets that too.
+  TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCustomerErased, live,
+                                json{{"customer_id", live}, {"profile_ids", profile_ids}}.dump()));
   return report;
 }
 

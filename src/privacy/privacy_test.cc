@@ -37,7 +37,8 @@ class PrivacyTest : public ingest::IngestFixture {
                 }).ok());
     EXPECT_TRUE(profiles::WriteResult<feedback::FeedbackResponse>(store(), tenant_, [&](store::TenantTx& tx) {
                   return feedback::SubmitFeedback(tx, {.customer_id = person, .survey = "nps", .metric = feedback::Metric::kNps,
-                                                       .score = 3, .comment = "Call me on +420602555444, Zdenka"});
+                                                       .score = 3, .comment = "Call me on +420602555444, Zdenka"},
+                                                  identity::AuditContext::System());
                 }).ok());
     EXPECT_TRUE(profiles::WriteResult<timeline::Note>(store(), tenant_, [&](store::TenantTx& tx) {
                   return timeline::AddNote(tx, person, "usr_agent", "Zdenka Smazatelna asked for a refund",

@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "changes/kinds.h"
 #include "common/ids.h"
 #include "identity/validation.h"
 #include "profiles/identifiers.h"
@@ -368,6 +369,7 @@ Result<Customer> CreateCustomer(store::TenantTx& tx, const NewCustomer& input, c
   TP_RETURN_IF_ERROR(InsertSearchTerms(tx, customer));
   TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "customer.create", "customer", customer.id, {},
                                            CustomerJson(customer).dump()));
+  TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCustomerCreated, customer.id, json{{"customer_id", customer.id}}.dump()));
   return customer;
 }
 
@@ -477,6 +479,10 @@ Result<Customer> UpdateCustomer(store::TenantTx& tx, std::string_view customer_i
   }
   TP_RETURN_IF_ERROR(
       identity::RecordAudit(tx, audit, "customer.update", "customer", customer.id, before.dump(), after.dump()));
+  json fields = json::array();
+  for (const auto& [field, value] : after.items()) fields.push_back(field);
+  TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCustomerUpdated, customer.id,
+                                json{{"customer_id", customer.id}, {"fields", std::move(fields)}}.dump()));
   return customer;
 }
 

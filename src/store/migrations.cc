@@ -288,6 +288,81 @@ constexpr std::string_view kDropCustomersByEmail = R"sql(
 DROP INDEX customers_by_email;
 )sql";
 
+// The platform's second floor: the change feed (store.cc appends to it inside every publishing write),
+// the durable job queue (jobs/) and outbound deliveries with their webhook destinations (outbound/).
+constexpr std::string_view kFeedJobsDeliveries = R"sql(
+CREATE TABLE change_feed (
+  sequence BIGINT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  data TEXT NOT NULL,
+  committed_at BIGINT NOT NULL
+);
+CREATE TABLE change_feed_head (
+  id INTEGER PRIMARY KEY,
+  last_sequence BIGINT NOT NULL
+);
+INSERT INTO change_feed_head (id, last_sequence) VALUES (1, 0);
+CREATE TABLE change_feed_cursors (
+  subscriber TEXT PRIMARY KEY,
+  last_sequence BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE jobs (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  unique_key TEXT,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL,
+  run_at BIGINT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  lease_owner TEXT,
+  lease_expires_at BIGINT,
+  last_error TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  finished_at BIGINT,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE UNIQUE INDEX jobs_by_unique_key ON jobs (tenant_id, kind, unique_key) WHERE unique_key IS NOT NULL;
+CREATE INDEX jobs_due ON jobs (state, run_at);
+CREATE TABLE webhooks (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  kinds TEXT NOT NULL,
+  secret_sealed TEXT NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE TABLE deliveries (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  source TEXT NOT NULL,
+  customer_id TEXT,
+  payload TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  last_status INTEGER,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  delivered_at BIGINT,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX deliveries_by_time ON deliveries (tenant_id, created_at, id);
+CREATE INDEX deliveries_by_customer ON deliveries (tenant_id, customer_id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
@@ -295,6 +370,7 @@ constexpr std::array kMigrations = {
     Migration{4, "sign-in throttle for unknown e-mails", kLoginThrottle},
     Migration{5, "customer data: identifiers, events, merges, trait history, notes", kCustomerData},
     Migration{6, "drop the unused customers-by-e-mail index", kDropCustomersByEmail},
+    Migration{7, "change feed, jobs, outbound deliveries and webhooks", kFeedJobsDeliveries},
 };
 
 }  // namespace

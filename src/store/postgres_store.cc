@@ -448,6 +448,62 @@ class PgConnection final : public Connection {
   std::optional<Status> first_error_;
 };
 
+// A session of its own that LISTENs for other processes' commits (store.cc NOTIFYs in every write
+// that publishes changes). It reconnects when the session is lost and then reports a notification,
+// since commits may have been missed meanwhile and the feed reads the table anyway.
+class PgChangeNotifications final : public ChangeNotifications {
+ public:
+  explicit PgChangeNotifications(std::string conninfo) : conninfo_(std::move(conninfo)) {}
+
+  bool Wait(std::chrono::milliseconds timeout) override {
+    if (conn_ == nullptr || PQstatus(conn_.get()) != CONNECTION_OK) {
+      if (!Connect()) {
+        std::this_thread::sleep_for(std::min(timeout, std::chrono::milliseconds(1000)));
+        return false;
+      }
+      return true;
+    }
+    if (Drain()) return true;
+    pollfd descriptor{PQsocket(conn_.get()), POLLIN, 0};
+    const int ready = poll(&descriptor, 1, static_cast<int>(timeout.count()));
+    if (ready <= 0) return false;
+    if (PQconsumeInput(conn_.get()) == 0) {
+      conn_.reset();
+      return true;
+    }
+    return Drain();
+  }
+
+ private:
+  bool Connect() {
+    conn_ = tp::store::Connect(conninfo_, nullptr);
+    if (PQstatus(conn_.get()) != CONNECTION_OK) {
+      conn_.reset();
+      return false;
+    }
+    PQsetNoticeProcessor(conn_.get(), [](void*, const char*) {}, nullptr);
+    ResultPtr listening(PQexec(conn_.get(), "LISTEN touchpoint_changes"));
+    if (PQresultStatus(listening.get()) != PGRES_COMMAND_OK) {
+      conn_.reset();
+      return false;
+    }
+    return true;
+  }
+
+  // Takes every notification already read; true when there was one.
+  bool Drain() {
+    bool notified = false;
+    while (PGnotify* notification = PQnotifies(conn_.get())) {
+      notified = true;
+      PQfreemem(notification);
+    }
+    return notified;
+  }
+
+  std::string conninfo_;
+  ConnPtr conn_;
+};
+
 class PostgresStore final : public Store {
  public:
   explicit PostgresStore(const PostgresOptions& options)
@@ -467,6 +523,12 @@ class PostgresStore final : public Store {
   PostgresStore& operator=(const PostgresStore&) = delete;
 
   Backend backend() const override { return Backend::kPostgres; }
+  // COMMIT returns once the commit is durable and only then is it visible (synchronous_commit = on,
+  // docs/operations.md).
+  bool CommitsVisibleBeforeDurable() const override { return false; }
+  std::unique_ptr<ChangeNotifications> ListenForChanges() override {
+    return std::make_unique<PgChangeNotifications>(conninfo_);
+  }
 
   Status Ping() override {
     TP_ASSIGN_OR_RETURN(Lease lease, Acquire(std::min<std::chrono::milliseconds>(acquire_timeout_, kPingTimeout)));

@@ -460,6 +460,7 @@ class SqliteStore final : public Store {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   Backend backend() const override { return Backend::kSqlite; }
+  bool CommitsVisibleBeforeDurable() const override { return true; }
 
   Status Ping() override {
     return RunRead([](Connection& connection) { return connection.Query(kPing, kNoParams).status(); });

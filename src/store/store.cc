@@ -1,5 +1,6 @@
 #include "store/store.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "common/clock.h"
@@ -102,6 +103,10 @@ Result<Rows> SystemTx::Query(std::string_view sql, std::initializer_list<Value> 
   return connection_.Query(sql, std::vector<Value>(params));
 }
 
+Result<Rows> SystemTx::Query(std::string_view sql, const std::vector<Value>& params) {
+  return connection_.Query(sql, params);
+}
+
 Result<std::optional<Row>> SystemTx::QueryOne(std::string_view sql, std::initializer_list<Value> params) {
   return FirstRow(Query(sql, params));
 }
@@ -110,9 +115,19 @@ Result<std::int64_t> SystemTx::Execute(std::string_view sql, std::initializer_li
   return connection_.Execute(sql, std::vector<Value>(params));
 }
 
+Result<std::int64_t> SystemTx::Execute(std::string_view sql, const std::vector<Value>& params) {
+  return connection_.Execute(sql, params);
+}
+
+Status TenantTx::Publish(std::string_view kind, std::string subject_id, std::string data) {
+  if (published_ == nullptr) return Internal("a change was published in a read transaction: " + std::string(kind));
+  published_->push_back(Change{0, tenant_id_, std::string(kind), std::move(subject_id), std::move(data), 0});
+  return Status::Ok();
+}
+
 Status Store::Write(const std::string& tenant_id, const std::function<Status(TenantTx&)>& fn) {
-  return RunWrite([&](Connection& connection) {
-    TenantTx tx(connection, tenant_id);
+  return WriteAndPublish([&](Connection& connection, std::vector<Change>& changes) {
+    TenantTx tx(connection, tenant_id, &changes);
     return fn(tx);
   });
 }
@@ -125,10 +140,76 @@ Status Store::Read(const std::string& tenant_id, const std::function<Status(Tena
 }
 
 Status Store::WriteSystem(const std::function<Status(SystemTx&)>& fn) {
-  return RunWrite([&](Connection& connection) {
-    SystemTx tx(connection);
+  return WriteAndPublish([&](Connection& connection, std::vector<Change>& changes) {
+    SystemTx tx(connection, &changes);
     return fn(tx);
   });
+}
+
+void Store::OnPublished(PublishedListener listener) {
+  const std::lock_guard lock(listener_mutex_);
+  listener_ = std::move(listener);
+}
+
+Status Store::WriteAndPublish(const std::function<Status(Connection&, std::vector<Change>&)>& fn) {
+  std::vector<Change> changes;
+  TP_RETURN_IF_ERROR(RunWrite([&](Connection& connection) -> Status {
+    changes.clear();  // a retried attempt publishes only what it does itself
+    TP_RETURN_IF_ERROR(fn(connection, changes));
+    return AppendToFeed(connection, changes);
+  }));
+  if (changes.empty()) return Status::Ok();
+  const std::lock_guard lock(listener_mutex_);
+  if (listener_) listener_(changes);
+  return Status::Ok();
+}
+
+namespace {
+// One row holds the last sequence handed out. Updating it inside the transaction makes sequences
+// transactional (a rolled-back write leaves no gap) and, because the row stays locked until COMMIT,
+// puts them in commit order: a reader that has seen sequence N has seen everything before it.
+constexpr std::string_view kAdvanceFeedHead =
+    "UPDATE change_feed_head SET last_sequence = last_sequence + $1 WHERE id = 1 RETURNING last_sequence";
+constexpr std::string_view kNotifyChanges = "SELECT pg_notify('touchpoint_changes', $1)";
+constexpr size_t kFeedRowsPerInsert = 64;
+}  // namespace
+
+Status Store::AppendToFeed(Connection& connection, std::vector<Change>& changes) {
+  if (changes.empty()) return Status::Ok();
+  TP_ASSIGN_OR_RETURN(Rows head, connection.Query(kAdvanceFeedHead, {Value(static_cast<std::int64_t>(changes.size()))}));
+  if (head.empty()) return Internal("change_feed_head has no row; is the schema migrated?");
+  std::int64_t sequence = head.front().Int(0) - static_cast<std::int64_t>(changes.size());
+  const Micros now = NowMicros();
+  for (size_t first = 0; first < changes.size(); first += kFeedRowsPerInsert) {
+    const size_t count = std::min(kFeedRowsPerInsert, changes.size() - first);
+    std::string sql = "INSERT INTO change_feed (sequence, tenant_id, kind, subject_id, data, committed_at) VALUES ";
+    std::vector<Value> params;
+    params.reserve(count * 6);
+    for (size_t index = first; index < first + count; ++index) {
+      Change& change = changes[index];
+      change.sequence = ++sequence;
+      change.committed_at = now;
+      const size_t base = params.size();
+      if (index != first) sql += ", ";
+      sql += "(";
+      for (size_t column = 1; column <= 6; ++column) {
+        sql += (column == 1 ? "$" : ", $") + std::to_string(base + column);
+      }
+      sql += ")";
+      params.emplace_back(change.sequence);
+      params.emplace_back(change.tenant_id);
+      params.emplace_back(change.kind);
+      params.emplace_back(change.subject_id);
+      params.emplace_back(change.data);
+      params.emplace_back(change.committed_at);
+    }
+    TP_RETURN_IF_ERROR(connection.Execute(sql, params).status());
+  }
+  // NOTIFY is transactional: other processes are woken only if this commits.
+  if (backend() == Backend::kPostgres) {
+    TP_RETURN_IF_ERROR(connection.Query(kNotifyChanges, {Value(std::to_string(sequence))}).status());
+  }
+  return Status::Ok();
 }
 
 Status Store::ReadSystem(const std::function<Status(SystemTx&)>& fn) {

@@ -18,8 +18,11 @@
 // SQLite): use INSERT … ON CONFLICT instead of "try the insert and handle kConflict" in one transaction.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -28,9 +31,23 @@
 #include <variant>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace tp::store {
+
+// One committed domain change (changes/README.md is the contract). A write transaction publishes it
+// with TenantTx::Publish; the store appends it to the change_feed table in the same transaction and,
+// only once the commit is durable, tells its listeners. Sequences are gapless and in commit order
+// across the whole database, every tenant included.
+struct Change {
+  std::int64_t sequence = 0;
+  std::string tenant_id;
+  std::string kind;        // what happened, e.g. "customer.merged" (changes/kinds.h lists them)
+  std::string subject_id;  // the id of the thing that changed
+  std::string data;        // a JSON object: the ids involved and what changed
+  Micros committed_at = 0;
+};
 
 // One SQL value. std::monostate is NULL.
 using Value = std::variant<std::monostate, std::int64_t, double, std::string>;
@@ -79,8 +96,9 @@ class Connection {
 // reaches the database, so forgetting `WHERE tenant_id = $1` is caught by the first test that runs it.
 class TenantTx {
  public:
-  TenantTx(Connection& connection, std::string tenant_id)
-      : connection_(connection), tenant_id_(std::move(tenant_id)) {}
+  // `published` collects the changes of a write transaction; read transactions have none.
+  TenantTx(Connection& connection, std::string tenant_id, std::vector<Change>* published = nullptr)
+      : connection_(connection), tenant_id_(std::move(tenant_id)), published_(published) {}
   TenantTx(const TenantTx&) = delete;
   TenantTx& operator=(const TenantTx&) = delete;
 
@@ -96,6 +114,9 @@ class TenantTx {
   Result<std::int64_t> Execute(std::string_view sql, std::initializer_list<Value> params = {});
   Result<std::int64_t> Execute(std::string_view sql, const std::vector<Value>& params);
   Result<std::int64_t> Execute(std::string_view sql, std::vector<Value>&& params);
+  // Publishes a change of this tenant when, and only if, the transaction commits. `data` is a JSON
+  // object. Fails with kInternal in a read transaction.
+  Status Publish(std::string_view kind, std::string subject_id, std::string data);
 
  private:
   Status CheckScoped(std::string_view sql) const;
@@ -103,25 +124,38 @@ class TenantTx {
 
   Connection& connection_;
   std::string tenant_id_;
+  std::vector<Change>* published_;
 };
 
 // A transaction that may touch every tenant. Used only where no tenant is known yet (resolving a
 // session token or API key, creating a tenant, migrations); grep for SystemTx to audit every use.
 class SystemTx {
  public:
-  explicit SystemTx(Connection& connection) : connection_(connection) {}
+  explicit SystemTx(Connection& connection, std::vector<Change>* published = nullptr)
+      : connection_(connection), published_(published) {}
   SystemTx(const SystemTx&) = delete;
   SystemTx& operator=(const SystemTx&) = delete;
 
   Result<Rows> Query(std::string_view sql, std::initializer_list<Value> params = {});
+  Result<Rows> Query(std::string_view sql, const std::vector<Value>& params);
   Result<std::optional<Row>> QueryOne(std::string_view sql, std::initializer_list<Value> params = {});
   Result<std::int64_t> Execute(std::string_view sql, std::initializer_list<Value> params = {});
+  Result<std::int64_t> Execute(std::string_view sql, const std::vector<Value>& params);
   Status ExecuteScript(std::string_view sql) { return connection_.ExecuteScript(sql); }
   // Opens a tenant-scoped view on the same transaction.
-  TenantTx InTenant(std::string tenant_id) { return TenantTx(connection_, std::move(tenant_id)); }
+  TenantTx InTenant(std::string tenant_id) { return TenantTx(connection_, std::move(tenant_id), published_); }
 
  private:
   Connection& connection_;
+  std::vector<Change>* published_;
+};
+
+// Wakes a process when another process committed changes (PostgreSQL LISTEN/NOTIFY).
+class ChangeNotifications {
+ public:
+  virtual ~ChangeNotifications() = default;
+  // Waits up to `timeout`; true when a notification arrived (possibly for several commits).
+  virtual bool Wait(std::chrono::milliseconds timeout) = 0;
 };
 
 enum class Backend { kSqlite, kPostgres };
@@ -150,12 +184,30 @@ class Store {
   Status WriteSystem(const std::function<Status(SystemTx&)>& fn);
   Status ReadSystem(const std::function<Status(SystemTx&)>& fn);
 
+  // Called with the changes of every write that published some (sequences assigned), after its commit
+  // is durable and before Write returns, on the writing thread. The change feed sets it once.
+  using PublishedListener = std::function<void(const std::vector<Change>& changes)>;
+  void OnPublished(PublishedListener listener);
+  // True when readers can see a commit before it is durable (SQLite: a sync thread makes the commit
+  // durable after it is visible), so the feed must not deliver past the last durable sequence.
+  virtual bool CommitsVisibleBeforeDurable() const = 0;
+  // Notifications of other processes' commits; nullptr when no other process can write (SQLite).
+  virtual std::unique_ptr<ChangeNotifications> ListenForChanges() { return nullptr; }
+
  protected:
   // Backends implement transactions; `fn`'s status decides commit or rollback.
   virtual Status RunWrite(const ConnectionFn& fn) = 0;
   virtual Status RunRead(const ConnectionFn& fn) = 0;
   // Serialises concurrent Migrate() calls across processes (an advisory lock on PostgreSQL).
   virtual Status RunMigrationLocked(const ConnectionFn& fn) { return RunWrite(fn); }
+
+ private:
+  // One write attempt's published changes go to change_feed inside the transaction (retries start over).
+  Status AppendToFeed(Connection& connection, std::vector<Change>& changes);
+  Status WriteAndPublish(const std::function<Status(Connection&, std::vector<Change>&)>& fn);
+
+  std::mutex listener_mutex_;
+  PublishedListener listener_;  // guarded by listener_mutex_
 };
 
 // Opens a store from a URL: "sqlite:PATH" (the file is created) or "postgresql://..." / "postgres://...".

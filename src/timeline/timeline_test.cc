@@ -38,7 +38,8 @@ TEST_P(TimelineTest, MergesEveryKindNewestFirstAcrossPages) {
               }).ok());
   ASSERT_TRUE(profiles::WriteResult<feedback::FeedbackResponse>(store(), tenant_, [&](store::TenantTx& tx) {
                 return feedback::SubmitFeedback(tx, {.customer_id = customer, .survey = "post-purchase",
-                                                     .metric = feedback::Metric::kNps, .score = 9});
+                                                     .metric = feedback::Metric::kNps, .score = 9},
+                                               identity::AuditContext::System());
               }).ok());
   Result<Note> note = profiles::WriteResult<Note>(store(), tenant_, [&](store::TenantTx& tx) {
     return AddNote(tx, customer, "usr_x", "Prefers phone calls.\nVIP.", identity::AuditContext::System());

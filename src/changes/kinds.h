@@ -1,0 +1,44 @@
+// The vocabulary of change kinds. `data` always holds the ids a subscriber needs to follow the change;
+// it never holds personal data (names, e-mail addresses, comments), so the feed needs no erasure.
+#pragma once
+
+#include <string_view>
+
+namespace tp::changes::kinds {
+
+// data: {"customer_id"}; updated adds "fields": the names of what changed (traits, e-mail, ...).
+inline constexpr std::string_view kCustomerCreated = "customer.created";
+inline constexpr std::string_view kCustomerUpdated = "customer.updated";
+// data: {"survivor_id", "merged_id", "merge_id"}: everything of merged_id now belongs to survivor_id.
+inline constexpr std::string_view kCustomerMerged = "customer.merged";
+// data: {"survivor_id", "restored_id", "merge_id"}: the rows that came from restored_id went back.
+inline constexpr std::string_view kCustomerUnmerged = "customer.unmerged";
+// data: {"customer_id"}: the person is gone; forget everything held about them.
+inline constexpr std::string_view kCustomerErased = "customer.erased";
+// data: {"events": [{"id", "customer_id", "type", "event"}...], "created_customers": [...]}: one
+// record per ingestion request (a batch of events), not one per event.
+inline constexpr std::string_view kEventsIngested = "events.ingested";
+// data: {"case_id", "customer_id", "fields"}.
+inline constexpr std::string_view kCaseCreated = "case.created";
+inline constexpr std::string_view kCaseUpdated = "case.updated";
+// data: {"response_id", "customer_id", "metric", "score"}.
+inline constexpr std::string_view kFeedbackSubmitted = "feedback.submitted";
+// data: {"user_id"} / {"api_key_id", "user_id"} / {"session_id", "user_id"}: credentials to forget.
+inline constexpr std::string_view kUserUpdated = "user.updated";
+inline constexpr std::string_view kApiKeyRevoked = "api_key.revoked";
+inline constexpr std::string_view kSessionEnded = "session.ended";
+// data: {"team_id"}: membership or the team itself changed.
+inline constexpr std::string_view kTeamUpdated = "team.updated";
+// Internal kinds: the platform's own bookkeeping, never sent to webhooks.
+// data: {"job_id", "kind"}: wakes job runners on every node.
+inline constexpr std::string_view kJobScheduled = "job.scheduled";
+// data: {"delivery_id", "state"}.
+inline constexpr std::string_view kDeliveryUpdated = "delivery.updated";
+
+// Every kind a webhook may ask for.
+inline constexpr std::string_view kPublic[] = {
+    kCustomerCreated, kCustomerUpdated, kCustomerMerged, kCustomerUnmerged, kCustomerErased, kEventsIngested,
+    kCaseCreated,     kCaseUpdated,     kFeedbackSubmitted, kUserUpdated,   kApiKeyRevoked,  kSessionEnded,
+    kTeamUpdated};
+
+}  // namespace tp::changes::kinds

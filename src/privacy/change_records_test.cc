@@ -1,0 +1,94 @@
+// What the change feed tells subscribers about merges, unmerges and erasure must be enough for them to
+// move or forget a customer's data without reading anything else (changes/README.md).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "changes/feed.h"
+#include "changes/kinds.h"
+#include "ingest/ingest_test_support.h"
+#include "ingest/merges.h"
+#include "privacy/privacy.h"
+
+namespace tp::privacy {
+namespace {
+
+using nlohmann::json;
+
+class ChangeRecordsTest : public ingest::IngestFixture {
+ protected:
+  // Every change of `kind` so far, oldest first, with its data parsed.
+  std::vector<json> Records(std::string_view kind) {
+    changes::Feed feed(store());
+    EXPECT_TRUE(feed.Start().ok());  // everything committed before the start is deliverable
+    Result<std::vector<store::Change>> all = feed.ReadAfter(0, 10'000);
+    EXPECT_TRUE(all.ok());
+    std::vector<json> found;
+    for (const store::Change& change : all.ok() ? *all : std::vector<store::Change>{}) {
+      if (change.kind == kind) found.push_back(json::parse(change.data));
+    }
+    return found;
+  }
+
+  std::string Profile(const std::string& anonymous_id, const std::string& email, int at) {
+    return Ingest({Msg({{"type", "identify"}, {"anonymousId", anonymous_id}, {"traits", {{"email", email}}}}, at)})
+        .customer_ids[0];
+  }
+};
+
+TEST_P(ChangeRecordsTest, MergeUnmergeAndErasureNameEveryIdInvolvedAndNoPersonalData) {
+  const std::string first = Profile("device-1", "first.person@example.cz", 1);
+  const std::string second = Profile("device-2", "second.person@example.cz", 2);
+  const std::string third = Profile("device-3", "third.person@example.cz", 3);
+  EXPECT_EQ(Records(changes::kinds::kEventsIngested).size(), 3u);
+
+  ASSERT_TRUE(profiles::WriteResult<ingest::Merge>(store(), tenant_, [&](store::TenantTx& tx) {
+                return ingest::MergeCustomers(tx, first, second, "manual", identity::AuditContext::System());
+              }).ok());
+  const auto merge = profiles::WriteResult<ingest::Merge>(store(), tenant_, [&](store::TenantTx& tx) {
+    return ingest::MergeCustomers(tx, first, third, "manual", identity::AuditContext::System());
+  });
+  ASSERT_TRUE(merge.ok());
+  std::vector<json> merges = Records(changes::kinds::kCustomerMerged);
+  ASSERT_EQ(merges.size(), 2u);
+  EXPECT_EQ(merges[0]["survivor_id"], first);
+  EXPECT_EQ(merges[0]["merged_id"], second);
+  EXPECT_EQ(merges[1]["merged_id"], third);
+  EXPECT_EQ(merges[1]["merge_id"], merge->id);
+
+  ASSERT_TRUE(profiles::WriteResult<ingest::Merge>(store(), tenant_, [&](store::TenantTx& tx) {
+                return ingest::UndoMerge(tx, merge->id, identity::AuditContext::System());
+              }).ok());
+  std::vector<json> unmerges = Records(changes::kinds::kCustomerUnmerged);
+  ASSERT_EQ(unmerges.size(), 1u);
+  EXPECT_EQ(unmerges[0]["survivor_id"], first);
+  EXPECT_EQ(unmerges[0]["restored_id"], third);
+  EXPECT_EQ(unmerges[0]["restored_profile_ids"], json::array({third}));
+
+  ASSERT_TRUE(profiles::WriteResult<ErasureReport>(store(), tenant_, [&](store::TenantTx& tx) {
+                return EraseCustomer(tx, first, identity::AuditContext::System());
+              }).ok());
+  std::vector<json> erasures = Records(changes::kinds::kCustomerErased);
+  ASSERT_EQ(erasures.size(), 1u);
+  EXPECT_EQ(erasures[0]["customer_id"], first);
+  // The profile merged into the erased one is gone with it; a subscriber must forget both ids.
+  std::vector<std::string> erased_ids = erasures[0]["profile_ids"].get<std::vector<std::string>>();
+  std::sort(erased_ids.begin(), erased_ids.end());
+  std::vector<std::string> expected{first, second};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(erased_ids, expected);
+
+  // No record holds what erasure removed.
+  changes::Feed feed(store());
+  ASSERT_TRUE(feed.Start().ok());
+  const auto all = feed.ReadAfter(0, 10'000);
+  ASSERT_TRUE(all.ok());
+  for (const store::Change& change : *all) {
+    EXPECT_EQ(change.data.find("example.cz"), std::string::npos) << change.kind << ": " << change.data;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ChangeRecordsTest, ::testing::ValuesIn(store::TestBackends()));
+
+}  // namespace
+}  // namespace tp::privacy
