@@ -11,15 +11,15 @@
 #include "identity/teams.h"
 #include "identity/users.h"
 #include "profiles/customers.h"
-#include "profiles/sql_params.h"
+#include "store/sql_params.h"
 #include "profiles/text.h"
 
 namespace tp::cases {
 namespace {
 
 using nlohmann::json;
-using profiles::Sql;
-using profiles::SqlParams;
+using store::Sql;
+using store::SqlParams;
 
 constexpr std::string_view kIdPrefix = "cas_";
 

@@ -7,13 +7,13 @@
 
 #include "common/ids.h"
 #include "events/events.h"
-#include "profiles/sql_params.h"
+#include "store/sql_params.h"
 
 namespace tp::events {
 namespace {
 
-using profiles::Sql;
-using profiles::SqlParams;
+using store::Sql;
+using store::SqlParams;
 
 constexpr std::string_view kIdPrefix = "evt_";
 constexpr std::string_view kInsertHead =

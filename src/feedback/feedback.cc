@@ -9,14 +9,14 @@
 #include "changes/kinds.h"
 #include "common/ids.h"
 #include "profiles/customers.h"
-#include "profiles/sql_params.h"
+#include "store/sql_params.h"
 #include "profiles/text.h"
 
 namespace tp::feedback {
 namespace {
 
-using profiles::Sql;
-using profiles::SqlParams;
+using store::Sql;
+using store::SqlParams;
 
 constexpr std::string_view kIdPrefix = "fbk_";
 // The normal quantile of a two-sided 95% confidence interval.

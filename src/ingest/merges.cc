@@ -8,23 +8,21 @@
 #include "common/ids.h"
 #include "events/events.h"
 #include "ingest/ingest.h"
+#include "profiles/customer_tables.h"
 #include "profiles/customers.h"
 #include "profiles/identifiers.h"
-#include "profiles/sql_params.h"
+#include "store/sql_params.h"
 #include "profiles/traits.h"
 
 namespace tp::ingest {
 namespace {
 
 using nlohmann::json;
-using profiles::Sql;
-using profiles::SqlParams;
+using store::Sql;
+using store::SqlParams;
 
 constexpr std::string_view kIdPrefix = "mrg_";
 
-// Every table whose rows belong to a customer and follow it through merges.
-constexpr std::array<std::string_view, 6> kCustomerRowTables = {
-    "customer_identifiers", "events", "cases", "feedback_responses", "trait_history", "customer_notes"};
 
 constexpr std::string_view kInsertMerge =
     "INSERT INTO customer_merges (tenant_id, id, survivor_id, merged_id, reason, actor_type, actor_id, created_at) "
@@ -74,8 +72,9 @@ Result<std::optional<std::string>> UserIdOf(store::TenantTx& tx, const std::stri
 
 // Moves every row of `from` to `to`, remembering where each row started.
 Status MoveRows(store::TenantTx& tx, const std::string& from, const std::string& to) {
-  for (std::string_view table : kCustomerRowTables) {
-    TP_RETURN_IF_ERROR(tx.Execute(Sql({"UPDATE ", table,
+  for (const profiles::CustomerOwnedTable& table : profiles::CustomerOwnedTables()) {
+    if (!table.follows_merges) continue;
+    TP_RETURN_IF_ERROR(tx.Execute(Sql({"UPDATE ", table.name,
                                        " SET origin_customer_id = COALESCE(origin_customer_id, customer_id), "
                                        "customer_id = $3 WHERE tenant_id = $1 AND customer_id = $2"}),
                                   {from, to})
@@ -87,11 +86,12 @@ Status MoveRows(store::TenantTx& tx, const std::string& from, const std::string&
 // Moves back to `to` the rows of `from` that started on one of `origins`.
 Status MoveRowsBack(store::TenantTx& tx, const std::string& from, const std::string& to,
                     const std::vector<std::string>& origins) {
-  for (std::string_view table : kCustomerRowTables) {
+  for (const profiles::CustomerOwnedTable& table : profiles::CustomerOwnedTables()) {
+    if (!table.follows_merges) continue;
     SqlParams params;
     const std::string from_param = params.Bind(from);
     const std::string to_param = params.Bind(to);
-    TP_RETURN_IF_ERROR(tx.Execute(Sql({"UPDATE ", table, " SET customer_id = ", to_param,
+    TP_RETURN_IF_ERROR(tx.Execute(Sql({"UPDATE ", table.name, " SET customer_id = ", to_param,
                                        " WHERE tenant_id = $1 AND customer_id = ", from_param,
                                        " AND origin_customer_id IN (", params.BindList(origins), ")"}),
                                   params.values())

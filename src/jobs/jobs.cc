@@ -9,6 +9,7 @@
 #include "changes/kinds.h"
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "store/sql_params.h"
 
 namespace tp::jobs {
 namespace {
@@ -106,13 +107,13 @@ Result<Job> GetJob(store::TenantTx& tx, std::string_view job_id) {
 
 Result<Page<Job>> ListJobs(store::TenantTx& tx, const std::optional<std::string>& kind,
                            const std::optional<JobState>& state, const PageRequest& page) {
-  const std::string sql = "SELECT " + std::string(kJobColumns) +
-                          " FROM jobs WHERE tenant_id = $1 AND id > $2 AND ($3 IS NULL OR kind = $3) "
-                          "AND ($4 IS NULL OR state = $4) ORDER BY id LIMIT $5";
-  TP_ASSIGN_OR_RETURN(store::Rows rows,
-                      tx.Query(sql, {page.after_id, store::Nullable(kind),
-                                     state ? store::Value(std::string(JobStateName(*state))) : store::kNull,
-                                     static_cast<std::int64_t>(page.limit + 1)}));
+  store::SqlParams params;
+  std::string sql = "SELECT " + std::string(kJobColumns) + " FROM jobs WHERE tenant_id = $1";
+  sql += store::Sql({" AND id > ", params.Bind(page.after_id)});
+  if (kind) sql += store::Sql({" AND kind = ", params.Bind(*kind)});
+  if (state) sql += store::Sql({" AND state = ", params.Bind(std::string(JobStateName(*state)))});
+  sql += store::Sql({" ORDER BY id LIMIT ", params.Bind(static_cast<std::int64_t>(page.limit + 1))});
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
   std::vector<Job> jobs;
   jobs.reserve(rows.size());
   for (const store::Row& row : rows) jobs.push_back(JobFromRow(row));

@@ -200,6 +200,33 @@ TEST_P(JobsTest, WorkersRunJobsInTheBackgroundEachOnce) {
   EXPECT_EQ(runs.load(), 20);
 }
 
+TEST_P(JobsTest, ListsJobsByKindAndStatePageByPage) {
+  store::TestDatabase db(GetParam());
+  Runner runner(db.store(), Options("a"));
+  runner.Handle("done", [](const Job&) { return Outcome::Done(); });
+  for (int index = 0; index < 3; ++index) ScheduleJob(db.store(), {.kind = "done"});
+  ScheduleJob(db.store(), {.kind = "waiting"});
+  ASSERT_EQ(Ran(runner.RunDue()), 3);
+  const auto list = [&](std::optional<std::string> kind, std::optional<JobState> state, PageRequest page) {
+    Page<Job> listed;
+    EXPECT_TRUE(db.store()
+                    .Read(std::string(kTenant),
+                          [&](store::TenantTx& tx) -> Status {
+                            TP_ASSIGN_OR_RETURN(listed, ListJobs(tx, kind, state, page));
+                            return Status::Ok();
+                          })
+                    .ok());
+    return listed;
+  };
+  EXPECT_EQ(list(std::nullopt, std::nullopt, {}).items.size(), 4u);
+  EXPECT_EQ(list("done", JobState::kSucceeded, {}).items.size(), 3u);
+  EXPECT_EQ(list(std::nullopt, JobState::kQueued, {}).items.at(0).kind, "waiting");
+  const Page<Job> first = list("done", std::nullopt, {.limit = 2});
+  ASSERT_EQ(first.items.size(), 2u);
+  ASSERT_FALSE(first.next_cursor.empty());
+  EXPECT_EQ(list("done", std::nullopt, {.after_id = first.items.back().id, .limit = 2}).items.size(), 1u);
+}
+
 TEST_P(JobsTest, SchedulingRejectsBadSpecs) {
   store::TestDatabase db(GetParam());
   const Status status = db.store().Write(std::string(kTenant), [&](store::TenantTx& tx) -> Status {

@@ -4,6 +4,7 @@
 
 #include "changes/kinds.h"
 #include "common/ids.h"
+#include "store/sql_params.h"
 #include "outbound/webhooks.h"
 
 namespace tp::outbound {
@@ -132,15 +133,15 @@ Result<Delivery> GetDelivery(store::TenantTx& tx, std::string_view delivery_id) 
 }
 
 Result<Page<Delivery>> ListDeliveries(store::TenantTx& tx, const DeliveryFilter& filter, const PageRequest& page) {
-  // Ids grow with time (common/ids.h), so "newest first" pages backwards from the cursor.
-  const std::string sql = "SELECT " + std::string(kDeliveryColumns) +
-                          " FROM deliveries WHERE tenant_id = $1 AND ($2 = '' OR id < $2) AND ($3 IS NULL OR state = $3) "
-                          "AND ($4 IS NULL OR source = $4) ORDER BY id DESC LIMIT $5";
-  TP_ASSIGN_OR_RETURN(
-      store::Rows rows,
-      tx.Query(sql, {page.after_id,
-                     filter.state ? store::Value(std::string(DeliveryStateName(*filter.state))) : store::kNull,
-                     store::Nullable(filter.source), static_cast<std::int64_t>(page.limit + 1)}));
+  // Ids grow with time (common/ids.h), so "newest first" pages backwards from the cursor. One fragment
+  // per filter that is set (store/sql_params.h).
+  store::SqlParams params;
+  std::string sql = "SELECT " + std::string(kDeliveryColumns) + " FROM deliveries WHERE tenant_id = $1";
+  if (!page.after_id.empty()) sql += store::Sql({" AND id < ", params.Bind(page.after_id)});
+  if (filter.state) sql += store::Sql({" AND state = ", params.Bind(std::string(DeliveryStateName(*filter.state)))});
+  if (filter.source) sql += store::Sql({" AND source = ", params.Bind(*filter.source)});
+  sql += store::Sql({" ORDER BY id DESC LIMIT ", params.Bind(static_cast<std::int64_t>(page.limit + 1))});
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
   std::vector<Delivery> deliveries;
   deliveries.reserve(rows.size());
   for (const store::Row& row : rows) deliveries.push_back(DeliveryFromRow(row));

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "changes/feed.h"
 #include "changes/kinds.h"
 #include "ingest/ingest_test_support.h"
 #include "ingest/merges.h"
 #include "privacy/privacy.h"
+#include "profiles/customer_tables.h"
 
 namespace tp::privacy {
 namespace {
@@ -86,6 +88,29 @@ TEST_P(ChangeRecordsTest, MergeUnmergeAndErasureNameEveryIdInvolvedAndNoPersonal
   for (const store::Change& change : *all) {
     EXPECT_EQ(change.data.find("example.cz"), std::string::npos) << change.kind << ": " << change.data;
   }
+}
+
+// A new table with a customer_id column must be in profiles::CustomerOwnedTables(), or merges would
+// leave its rows behind and erasure would miss them.
+TEST_P(ChangeRecordsTest, EveryTableWithACustomerIdColumnIsACustomerOwnedTable) {
+  std::set<std::string> with_customer_id;
+  ASSERT_TRUE(store()
+                  .ReadSystem([&](store::SystemTx& tx) -> Status {
+                    const std::string sql =
+                        GetParam() == "sqlite"
+                            ? "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) c "
+                              "WHERE m.type = 'table' AND c.name = 'customer_id'"
+                            : "SELECT table_name FROM information_schema.columns "
+                              "WHERE table_schema = current_schema() AND column_name = 'customer_id'";
+                    TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql));
+                    for (const store::Row& row : rows) with_customer_id.insert(row.Text(0));
+                    return Status::Ok();
+                  })
+                  .ok());
+  std::set<std::string> registered;
+  for (const profiles::CustomerOwnedTable& table : profiles::CustomerOwnedTables()) registered.emplace(table.name);
+  EXPECT_EQ(with_customer_id, registered);
+  EXPECT_GE(with_customer_id.size(), 8u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ChangeRecordsTest, ::testing::ValuesIn(store::TestBackends()));

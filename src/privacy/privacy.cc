@@ -1,40 +1,21 @@
 #include "privacy/privacy.h"
 
 #include <array>
+#include <map>
 #include <vector>
 
 #include "changes/kinds.h"
 #include "ingest/ingest.h"
 #include "ingest/merges.h"
+#include "profiles/customer_tables.h"
 #include "profiles/customers.h"
-#include "profiles/sql_params.h"
+#include "store/sql_params.h"
 
 namespace tp::privacy {
 namespace {
 
 using nlohmann::json;
-using profiles::Sql;
-
-// A table holding a customer's rows, the columns exported, and which of them hold JSON text.
-struct CustomerTable {
-  std::string_view name;
-  std::string_view columns;
-  std::string_view order_by;
-  std::array<std::string_view, 3> json_columns;
-};
-
-constexpr std::array kCustomerTables = {
-    CustomerTable{"customer_identifiers", "kind, value, created_at", "kind, value", {}},
-    CustomerTable{"trait_history", "id, name, value, set_at, source", "set_at, id", {"value"}},
-    CustomerTable{"events",
-                  "id, message_id, type, name, user_id, anonymous_id, channel, amount, properties, context, "
-                  "occurred_at, received_at",
-                  "occurred_at, id", {"properties", "context"}},
-    CustomerTable{"cases", "id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at",
-                  "created_at, id", {}},
-    CustomerTable{"feedback_responses", "id, survey, metric, score, comment, touchpoint, created_at", "created_at, id", {}},
-    CustomerTable{"customer_notes", "id, author_id, body, created_at", "created_at, id", {}},
-};
+using store::Sql;
 
 std::vector<std::string> SplitColumns(std::string_view columns) {
   std::vector<std::string> names;
@@ -62,12 +43,12 @@ json CellJson(const store::Value& value, bool is_json) {
   return nullptr;
 }
 
-Result<json> TableRows(store::TenantTx& tx, const CustomerTable& table, const std::string& customer_id) {
-  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(Sql({"SELECT ", table.columns, " FROM ", table.name,
+Result<json> TableRows(store::TenantTx& tx, const profiles::CustomerOwnedTable& table, const std::string& customer_id) {
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(Sql({"SELECT ", table.export_columns, " FROM ", table.name,
                                                       " WHERE tenant_id = $1 AND customer_id = $2 ORDER BY ",
-                                                      table.order_by}),
+                                                      table.export_order}),
                                                  {customer_id}));
-  const std::vector<std::string> names = SplitColumns(table.columns);
+  const std::vector<std::string> names = SplitColumns(table.export_columns);
   json out = json::array();
   for (const store::Row& row : rows) {
     json item = json::object();
@@ -111,7 +92,8 @@ Result<json> ExportCustomerData(store::TenantTx& tx, std::string_view customer_i
   json document{{"exported_at", FormatTimestamp(NowMicros())},
                 {"profile", ProfileJson(customer)},
                 {"merged_profile_ids", json(std::vector<std::string>(profile_ids.begin() + 1, profile_ids.end()))}};
-  for (const CustomerTable& table : kCustomerTables) {
+  for (const profiles::CustomerOwnedTable& table : profiles::CustomerOwnedTables()) {
+    if (table.export_columns.empty()) continue;
     TP_ASSIGN_OR_RETURN(document[std::string(table.name)], TableRows(tx, table, live));
   }
   TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "customer.export", "customer", live, {}, {}));
@@ -148,19 +130,21 @@ Result<ErasureReport> EraseCustomer(store::TenantTx& tx, std::string_view custom
                            .status());
   }
 
-  TP_ASSIGN_OR_RETURN(report.events, Run(tx, "DELETE FROM events WHERE tenant_id = $1 AND customer_id = $2", live));
-  TP_ASSIGN_OR_RETURN(report.cases, Run(tx, "DELETE FROM cases WHERE tenant_id = $1 AND customer_id = $2", live));
-  // Scores stay in the aggregates, but nothing ties them to the person any more.
-  TP_ASSIGN_OR_RETURN(report.feedback_responses,
-                      Run(tx, "UPDATE feedback_responses SET customer_id = NULL, origin_customer_id = NULL, comment = '' "
-                              "WHERE tenant_id = $1 AND customer_id = $2",
-                          live));
-  TP_ASSIGN_OR_RETURN(report.notes, Run(tx, "DELETE FROM customer_notes WHERE tenant_id = $1 AND customer_id = $2", live));
-  TP_ASSIGN_OR_RETURN(report.identifiers,
-                      Run(tx, "DELETE FROM customer_identifiers WHERE tenant_id = $1 AND customer_id = $2", live));
-  TP_RETURN_IF_ERROR(Run(tx, "DELETE FROM trait_history WHERE tenant_id = $1 AND customer_id = $2", live).status());
-  // E-mail deliveries carry the person's address and text; their jobs then find nothing to send.
-  TP_RETURN_IF_ERROR(Run(tx, "DELETE FROM deliveries WHERE tenant_id = $1 AND customer_id = $2", live).status());
+  // Every customer-owned table: rows deleted, or kept for the aggregates and unlinked (survey scores).
+  std::map<std::string_view, std::int64_t> removed;
+  for (const profiles::CustomerOwnedTable& table : profiles::CustomerOwnedTables()) {
+    const std::string sql =
+        table.on_erasure == profiles::OnErasure::kDelete
+            ? Sql({"DELETE FROM ", table.name, " WHERE tenant_id = $1 AND customer_id = $2"})
+            : Sql({"UPDATE ", table.name, " SET ", table.unlink_assignments,
+                   " WHERE tenant_id = $1 AND customer_id = $2"});
+    TP_ASSIGN_OR_RETURN(removed[table.name], Run(tx, sql, live));
+  }
+  report.events = removed["events"];
+  report.cases = removed["cases"];
+  report.feedback_responses = removed["feedback_responses"];
+  report.notes = removed["customer_notes"];
+  report.identifiers = removed["customer_identifiers"];
   for (const std::string& id : profile_ids) {
     TP_RETURN_IF_ERROR(profiles::DeleteSearchTerms(tx, id));
     TP_RETURN_IF_ERROR(

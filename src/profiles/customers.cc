@@ -12,12 +12,15 @@
 #include "common/ids.h"
 #include "identity/validation.h"
 #include "profiles/identifiers.h"
-#include "profiles/sql_params.h"
+#include "store/sql_params.h"
 #include "profiles/text.h"
 #include "profiles/traits.h"
 
 namespace tp::profiles {
 namespace {
+
+using store::Sql;
+using store::SqlParams;
 
 using nlohmann::json;
 

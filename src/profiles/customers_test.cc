@@ -10,12 +10,15 @@
 
 #include "common/crypto.h"
 #include "common/ids.h"
-#include "profiles/sql_params.h"
+#include "store/sql_params.h"
 #include "profiles/testing.h"
 #include "store/testing.h"
 
 namespace tp::profiles {
 namespace {
+
+using store::Sql;
+using store::SqlParams;
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;

@@ -5,11 +5,14 @@
 
 #include "identity/validation.h"
 #include "profiles/customers.h"
-#include "profiles/sql_params.h"
+#include "store/sql_params.h"
 #include "profiles/text.h"
 
 namespace tp::profiles {
 namespace {
+
+using store::Sql;
+using store::SqlParams;
 
 struct KindInfo {
   IdentifierKind kind;

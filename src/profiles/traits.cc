@@ -5,10 +5,13 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 #include "common/ids.h"
-#include "profiles/sql_params.h"
+#include "store/sql_params.h"
 
 namespace tp::profiles {
 namespace {
+
+using store::Sql;
+using store::SqlParams;
 
 using nlohmann::json;
 

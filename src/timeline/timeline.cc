@@ -5,15 +5,15 @@
 #include <charconv>
 
 #include "common/ids.h"
-#include "profiles/sql_params.h"
+#include "store/sql_params.h"
 #include "profiles/text.h"
 
 namespace tp::timeline {
 namespace {
 
 using nlohmann::json;
-using profiles::Sql;
-using profiles::SqlParams;
+using store::Sql;
+using store::SqlParams;
 
 constexpr std::array<std::string_view, 4> kKindNames = {"event", "case", "feedback", "note"};
 

@@ -132,7 +132,7 @@ def main(t):
 
     # --- mail through STARTTLS + AUTH
     sent = api.post("/api/v1/mail/test", {"to": "jana.novakova@example.cz"})
-    t.require(sent.status == 202, "POST /api/v1/mail/test is 202", sent.text())
+    t.require(sent.status == 202, "POST /api/v1/mail/test is 202", sent.text)
     delivery_id = sent.json()["id"]
     mail = wait_for("mail", lambda: sorted(f for f in os.listdir(maildir) if f.endswith(".eml")))
     t.require(mail, "the SMTP server received the test message")
@@ -153,11 +153,11 @@ def main(t):
     created = api.post("/api/v1/webhooks", {"url": "http://127.0.0.1:%d/hooks" % hook_port, "kinds": ["customer.*"],
                                             "description": "CRM"})
     t.require(created.status == 201 and created.json()["secret"].startswith("whsec_"),
-              "POST /api/v1/webhooks returns the secret once", created.text())
+              "POST /api/v1/webhooks returns the secret once", created.text)
     receiver.secret = created.json()["secret"]
     t.check("secret" not in api.get("/api/v1/webhooks/" + created.json()["id"]).json(), "the secret is not shown again")
     customer = api.post("/api/v1/customers", {"name": "Jana Nováková", "email": "jana@example.cz"})
-    t.require(customer.status == 201, "a customer is created", customer.text())
+    t.require(customer.status == 201, "a customer is created", customer.text)
     customer_id = customer.json()["id"]
 
     def retrying():
@@ -184,7 +184,7 @@ def main(t):
     internal = api.post("/api/v1/webhooks", {"url": "http://127.0.0.2:%d/x" % hook_port, "kinds": ["case.*"]})
     t.require(internal.status == 201, "a webhook to an internal address can be registered")
     case = api.post("/api/v1/cases", {"customer_id": customer_id, "subject": "Parcel late", "channel": "email"})
-    t.require(case.status == 201, "a case is created", case.text())
+    t.require(case.status == 201, "a case is created", case.text)
     failed = wait_for("failed", lambda: [d for d in api.get("/api/v1/deliveries?state=failed").json()["items"]
                                          if d["destination"].startswith("http://127.0.0.2")])
     t.check(failed and "loopback" in (failed[0]["last_error"] or ""),

@@ -18,12 +18,12 @@
 
 #include "store/store.h"
 
-namespace tp::profiles {
+namespace tp::store {
 
 class SqlParams {
  public:
   // Adds a parameter and returns its placeholder ("$2", "$3", ...).
-  std::string Bind(store::Value value) {
+  std::string Bind(Value value) {
     values_.push_back(std::move(value));
     // Appended rather than `"$" + std::to_string(…)`, which GCC 12 at -O3 flags with a false -Wrestrict.
     std::string placeholder = "$";
@@ -44,10 +44,10 @@ class SqlParams {
     }
     return placeholders;
   }
-  const std::vector<store::Value>& values() const { return values_; }
+  const std::vector<Value>& values() const { return values_; }
 
  private:
-  std::vector<store::Value> values_;
+  std::vector<Value> values_;
 };
 
 // Concatenates fragments and placeholders. The elements of a braced list are evaluated left to right,
@@ -59,4 +59,4 @@ inline std::string Sql(std::initializer_list<std::string_view> parts) {
   return sql;
 }
 
-}  // namespace tp::profiles
+}  // namespace tp::store

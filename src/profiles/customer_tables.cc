@@ -1,0 +1,34 @@
+#include "profiles/customer_tables.h"
+
+namespace tp::profiles {
+namespace {
+
+constexpr std::array kTables = {
+    CustomerOwnedTable{"customer_identifiers", true, OnErasure::kDelete, "kind, value, created_at", "kind, value", {}},
+    CustomerOwnedTable{"trait_history", true, OnErasure::kDelete, "id, name, value, set_at, source", "set_at, id",
+                       {"value"}},
+    CustomerOwnedTable{"events", true, OnErasure::kDelete,
+                       "id, message_id, type, name, user_id, anonymous_id, channel, amount, properties, context, "
+                       "occurred_at, received_at",
+                       "occurred_at, id", {"properties", "context"}},
+    CustomerOwnedTable{"cases", true, OnErasure::kDelete,
+                       "id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at",
+                       "created_at, id", {}},
+    CustomerOwnedTable{"feedback_responses", true, OnErasure::kUnlink,
+                       "id, survey, metric, score, comment, touchpoint, created_at", "created_at, id", {},
+                       "customer_id = NULL, origin_customer_id = NULL, comment = ''"},
+    CustomerOwnedTable{"customer_notes", true, OnErasure::kDelete, "id, author_id, body, created_at", "created_at, id",
+                       {}},
+    // Derived from the profile (profiles::RewriteSearchTerms): rebuilt on merges, not exported.
+    CustomerOwnedTable{"customer_search_terms", false, OnErasure::kDelete, "", "", {}},
+    // E-mail and webhook calls sent about the person; they stay with the profile they were sent for.
+    CustomerOwnedTable{"deliveries", false, OnErasure::kDelete,
+                       "id, channel, destination, source, state, attempts, created_at, delivered_at", "created_at, id",
+                       {}},
+};
+
+}  // namespace
+
+std::span<const CustomerOwnedTable> CustomerOwnedTables() { return kTables; }
+
+}  // namespace tp::profiles
