@@ -54,6 +54,9 @@ struct ServeFlags {
   bool no_migrate = false;
   bool no_access_log = false;
   int header_timeout_ms = 10'000;
+  int max_queued_requests = 256;
+  int max_connections_per_address = 256;
+  int max_connections = 0;  // 0: the descriptor limit less a reserve
   std::string log_level = "info";
 };
 
@@ -236,6 +239,8 @@ int Export(store::Store& store, const identity::Tenant& tenant, const TransferFl
 
 int Serve(const ServeFlags& flags) {
   spdlog::set_level(spdlog::level::from_str(flags.log_level));
+  // Every connection takes a descriptor; the default soft limit (often 1024) is far below the hard one.
+  const std::uint64_t descriptor_limit = http::RaiseDescriptorLimit();
   auto listen = ParseListen(flags.listen);
   if (!listen.ok()) return Fail(listen.status());
   ShutdownOnSignal shutdown;
@@ -268,7 +273,15 @@ int Serve(const ServeFlags& flags) {
   options.worker_threads = flags.worker_threads;
   options.access_log = !flags.no_access_log;
   options.header_timeout = std::chrono::milliseconds(flags.header_timeout_ms);
-  http::Server server(options, [&api](http::Request& request) { return api.Handle(request); }, metrics);
+  options.max_queued_requests = flags.max_queued_requests;
+  // Health checks are answered while the workers are saturated; they carry no tenant data.
+  options.unqueued_paths = {"/healthz", "/readyz"};
+  options.max_connections_per_address = flags.max_connections_per_address;
+  options.max_connections = flags.max_connections;
+  spdlog::info("open file descriptor limit: {}", descriptor_limit);
+  http::Server server(
+      options, [&api](http::Request& request) { return api.Handle(request); }, metrics,
+      [&api](http::Request& request) { return api.Admit(request); });
   if (Status listening = server.Listen(); !listening.ok()) return Fail(listening);
   shutdown.Watch(server);
   const std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
@@ -318,6 +331,15 @@ int Run(int argc, char** argv) {
   serve->add_option("--header-timeout-ms", serve_flags.header_timeout_ms,
                     "drop a client that has not sent its request headers within this time")
       ->envname("TOUCHPOINT_HEADER_TIMEOUT_MS")->capture_default_str()->check(CLI::Range(100, 600'000));
+  serve->add_option("--max-queued-requests", serve_flags.max_queued_requests,
+                    "requests waiting for a worker; more are answered 503 with Retry-After at once")
+      ->envname("TOUCHPOINT_MAX_QUEUED_REQUESTS")->capture_default_str()->check(CLI::Range(0, 1'000'000));
+  serve->add_option("--max-connections-per-address", serve_flags.max_connections_per_address,
+                    "open connections from one client address; more are closed at once")
+      ->envname("TOUCHPOINT_MAX_CONNECTIONS_PER_ADDRESS")->capture_default_str()->check(CLI::Range(1, 1'000'000));
+  serve->add_option("--max-connections", serve_flags.max_connections,
+                    "open connections in all (0: the open file limit less 128 kept for the store and uploads)")
+      ->envname("TOUCHPOINT_MAX_CONNECTIONS")->capture_default_str()->check(CLI::Range(0, 10'000'000));
   serve->add_option("--log-level", serve_flags.log_level, "trace, debug, info, warn, error")
       ->envname("TOUCHPOINT_LOG_LEVEL")->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
