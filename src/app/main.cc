@@ -278,7 +278,6 @@ int Serve(const ServeFlags& flags) {
   options.unqueued_paths = {"/healthz", "/readyz"};
   options.max_connections_per_address = flags.max_connections_per_address;
   options.max_connections = flags.max_connections;
-  spdlog::info("open file descriptor limit: {}", descriptor_limit);
   http::Server server(
       options, [&api](http::Request& request) { return api.Handle(request); }, metrics,
       [&api](http::Request& request) { return api.Admit(request); });
@@ -288,6 +287,7 @@ int Serve(const ServeFlags& flags) {
   std::printf("touchpoint %s is serving http://%s:%u (store: %s)\n", std::string(kVersion).c_str(), host.c_str(),
               server.port(), flags.db.c_str());
   std::fflush(stdout);
+  spdlog::info("open file descriptor limit: {}", descriptor_limit);
   server.Run();
   store.Close();
   spdlog::info("stopped cleanly");
