@@ -33,7 +33,7 @@ struct ServerOptions {
   // Routes whose uploads may be large (CSV imports): a POST or PUT whose path starts with one of these
   // is written to a temporary file in `spool_directory` (Request::spooled_body), up to
   // `spooled_body_limit` bytes, so that memory stays bounded whatever the file size. The file is
-  // written before the handler authenticates the caller, hence the cap below.
+  // written after the admit check (see Server) but before the handler runs, hence the caps below.
   std::vector<std::string> spooled_prefixes;
   std::uint64_t spooled_body_limit = std::uint64_t{4} << 30;
   std::string spool_directory = "/tmp";
