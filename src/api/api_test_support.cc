@@ -1,9 +1,8 @@
 #include "api/api_test_support.h"
 
-#include "http/errors.h"
-
 #include <gtest/gtest.h>
 
+#include "http/errors.h"
 #include "identity/audit.h"
 #include "identity/tenants.h"
 

@@ -263,7 +263,7 @@ class KeyedSlots {
   const int total_;
   const int per_key_;
   std::mutex mutex_;
-  int taken_ = 0;                                     // guarded by mutex_
+  int taken_ = 0;                                      // guarded by mutex_
   std::unordered_map<std::string, int> taken_by_key_;  // guarded by mutex_; no zero entries
 };
 
@@ -271,8 +271,8 @@ int MaxConnections(const ServerOptions& options) {
   if (options.max_connections > 0) return options.max_connections;
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return std::numeric_limits<int>::max();
-  const std::uint64_t usable = limit.rlim_cur > 2 * kReservedDescriptors ? limit.rlim_cur - kReservedDescriptors
-                                                                         : limit.rlim_cur / 2;
+  const std::uint64_t usable =
+      limit.rlim_cur > 2 * kReservedDescriptors ? limit.rlim_cur - kReservedDescriptors : limit.rlim_cur / 2;
   return static_cast<int>(std::min<std::uint64_t>(usable, std::numeric_limits<int>::max()));
 }
 
@@ -302,7 +302,8 @@ struct ServerContext {
         access_log(options.access_log ? AccessLogger() : nullptr),
         workers(static_cast<std::size_t>(std::max(1, options.worker_threads))),
         max_work(std::max(1, options.worker_threads) + std::max(0, options.max_queued_requests)),
-        spooled_uploads(std::make_shared<KeyedSlots>(options.max_spooled_uploads, options.max_spooled_uploads_per_caller)),
+        spooled_uploads(
+            std::make_shared<KeyedSlots>(options.max_spooled_uploads, options.max_spooled_uploads_per_caller)),
         connections(MaxConnections(options), options.max_connections_per_address) {}
 
   // Takes a place among the requests handled or queued on the workers; false when none is left.
@@ -314,7 +315,8 @@ struct ServerContext {
   void FinishWork() { work.fetch_sub(1); }
 
   bool IsUnqueued(std::string_view path) const {
-    return std::find(options.unqueued_paths.begin(), options.unqueued_paths.end(), path) != options.unqueued_paths.end();
+    return std::find(options.unqueued_paths.begin(), options.unqueued_paths.end(), path) !=
+           options.unqueued_paths.end();
   }
 
   void Unregister(const Session* session) {

@@ -296,9 +296,9 @@ class ServerTest : public ::testing::Test {
 
   // A spool directory of this test's own, so that its files can be counted; removed by TearDown.
   ServerOptions SpoolingOptions() {
-    spool_directory_ = std::filesystem::path(::testing::TempDir()) /
-                       ("tp-spool-" + std::to_string(::getpid()) + "-" +
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    spool_directory_ =
+        std::filesystem::path(::testing::TempDir()) / ("tp-spool-" + std::to_string(::getpid()) + "-" +
+                                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(spool_directory_);
     ServerOptions options = TestOptions();
     options.spooled_prefixes = {"/files/"};
@@ -641,8 +641,8 @@ TEST_F(ServerTest, ExpectContinueIsNotSentToARefusedRequest) {
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 413);
   Client admitted(port_);
-  ASSERT_TRUE(admitted.Send("POST /files/private HTTP/1.1\r\nHost: test\r\nX-Caller: a\r\nContent-Length: 5\r\n" +
-                            expect));
+  ASSERT_TRUE(
+      admitted.Send("POST /files/private HTTP/1.1\r\nHost: test\r\nX-Caller: a\r\nContent-Length: 5\r\n" + expect));
   response = admitted.Read();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 100);
@@ -737,11 +737,11 @@ TEST(DescriptorLimit, SoftLimitIsRaisedToTheHardLimit) {
 TEST_F(ServerTest, AmbiguousBodyFramingIs400AndCloses) {
   Start();
   for (const std::string_view framing :
-       {"Transfer-Encoding: gzip\r\n", "Transfer-Encoding: chunked, gzip\r\n",
-        "Transfer-Encoding: gzip, chunked\r\n", "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"}) {
+       {"Transfer-Encoding: gzip\r\n", "Transfer-Encoding: chunked, gzip\r\n", "Transfer-Encoding: gzip, chunked\r\n",
+        "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"}) {
     Client client(port_);
-    ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: test\r\n" + std::string(framing) + "\r\n" +
-                            "0\r\n\r\n" + Get("/hello")));
+    ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: test\r\n" + std::string(framing) + "\r\n0\r\n\r\n" +
+                            Get("/hello")));
     auto response = client.Read();
     ASSERT_TRUE(response) << framing;
     EXPECT_EQ(response->status, 400) << framing;

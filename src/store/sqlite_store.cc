@@ -482,8 +482,9 @@ class SqliteStore final : public Store {
 
   Status WriteHealth() override {
     if (wal_failed_.load()) return Unavailable(std::string(kWalFailed));
-    const auto remaining = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(
-                               disk_full_until_.load())) - std::chrono::steady_clock::now();
+    const auto remaining =
+        std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(disk_full_until_.load())) -
+        std::chrono::steady_clock::now();
     if (remaining > std::chrono::steady_clock::duration::zero()) {
       return Unavailable("the disk is full: writes fail until space is freed")
           .WithRetryAfter(static_cast<int>(std::chrono::ceil<std::chrono::seconds>(remaining).count()));
