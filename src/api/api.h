@@ -1,5 +1,5 @@
 // The REST API under /api/v1 plus the operational endpoints (/healthz, /readyz, /metrics). Builds the
-// router once; Handle() is the dispatch function given to http::Server.
+// router once; Handle() is the dispatch function given to http::Server, Admit() its pre-body check.
 //
 // Thread-safe once constructed.
 #pragma once
@@ -21,6 +21,9 @@ class Api {
   Api& operator=(const Api&) = delete;
 
   http::Response Handle(http::Request& request) const { return router_.Dispatch(request); }
+  // Authenticates the caller of a protected route and checks the permission from the header alone,
+  // before the server reads the body (see Registrar).
+  Result<http::Admission> Admit(http::Request& request) const { return router_.Admit(request); }
   const std::vector<EndpointInfo>& endpoints() const { return registrar_.endpoints(); }
 
  private:

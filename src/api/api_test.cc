@@ -112,7 +112,60 @@ TEST_P(ApiTest, StoreDownIs503WithoutInternals) {
   auto response = harness_.Send("GET", "/api/v1/users", "", admin_);
   ExpectError(response, 503, "unavailable");
   EXPECT_EQ(response.body.find("SELECT"), std::string::npos);
+  EXPECT_TRUE(response.headers.contains("Retry-After")) << "every 503 says when to come back";
+  EXPECT_TRUE(ready.headers.contains("Retry-After"));
   EXPECT_EQ(harness_.Send("GET", "/healthz").status, 200);
+}
+
+// SQLite refuses writes once the disk is full while reads go on: the instance is then not ready.
+TEST_P(ApiTest, ReadyzIsNotReadyWhileTheStoreRefusesWrites) {
+  if (GetParam() != "sqlite") GTEST_SKIP() << "the full-disk state is the SQLite store's";
+  EXPECT_EQ(harness_.Send("GET", "/readyz").status, 200);
+  // Write functions run on the writer's connection; capping its database at the pages it has makes the
+  // next write that needs a page fail as on a full disk (SQLITE_FULL).
+  const auto pragma = [this](std::string_view statement) {
+    return harness_.store().WriteSystem([&](store::SystemTx& tx) { return tx.ExecuteScript(statement); });
+  };
+  ASSERT_TRUE(pragma("PRAGMA max_page_count = 1").ok());
+  const Status full = pragma("CREATE TABLE disk_filler (x); INSERT INTO disk_filler VALUES (randomblob(1000000))");
+  EXPECT_EQ(full.code(), ErrorCode::kUnavailable) << full.ToString();
+  auto ready = harness_.Send("GET", "/readyz");
+  ExpectError(ready, 503, "unavailable");
+  EXPECT_GE(std::stoi(ready.headers.at("Retry-After")), 1);
+  EXPECT_EQ(harness_.Send("GET", "/api/v1/users", "", admin_).status, 200) << "reads go on";
+  // A write that succeeds shows there is space again.
+  ASSERT_TRUE(pragma("PRAGMA max_page_count = 1073741823").ok());
+  EXPECT_EQ(harness_.Send("GET", "/readyz").status, 200);
+}
+
+// The server gives Api::Admit the header alone before it reads a body (http::AdmitFn): a caller who may
+// not import is refused before a byte of the file is spooled, and an admitted one is named for the
+// server's per-caller upload slots.
+TEST_P(ApiTest, ImportsAreAdmittedFromTheHeaderBeforeTheBodyIsRead) {
+  const auto import_request = [](const Credentials& as, bool with_csrf = true) {
+    http::Request request;
+    request.method = "POST";
+    request.path = "/api/v1/imports/customers";
+    request.headers["Content-Type"] = "text/csv";
+    if (!as.session_token.empty()) request.headers["Cookie"] = "tp_session=" + as.session_token;
+    if (with_csrf) request.headers["X-CSRF-Token"] = as.csrf_token;
+    return request;
+  };
+  http::Request stranger = import_request({});
+  EXPECT_EQ(harness_.api().Admit(stranger).status().code(), ErrorCode::kUnauthenticated);
+  http::Request viewer = import_request(harness_.LoginAs(tenant_, Role::kViewer));
+  EXPECT_EQ(harness_.api().Admit(viewer).status().code(), ErrorCode::kPermissionDenied);
+  http::Request without_csrf = import_request(admin_, /*with_csrf=*/false);
+  EXPECT_EQ(harness_.api().Admit(without_csrf).status().code(), ErrorCode::kPermissionDenied);
+  http::Request admin = import_request(admin_);
+  const Result<http::Admission> admitted = harness_.api().Admit(admin);
+  ASSERT_TRUE(admitted.ok()) << admitted.status().ToString();
+  EXPECT_EQ(admitted->caller, admin_user_.id);
+  // Public routes are left to their handlers.
+  http::Request login;
+  login.method = "POST";
+  login.path = "/api/v1/auth/login";
+  EXPECT_TRUE(harness_.api().Admit(login).ok());
 }
 
 TEST_P(ApiTest, LoginSetsStrictHttpOnlyCookieAndWritesNeedCsrf) {

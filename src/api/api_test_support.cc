@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "http/errors.h"
 #include "identity/audit.h"
 #include "identity/tenants.h"
 
@@ -96,7 +97,6 @@ http::Response ApiHarness::Send(const std::string& method, const std::string& ta
       query.remove_prefix(amp + 1);
     }
   }
-  request.body = body;
   if (!body.empty()) request.headers["Content-Type"] = "application/json";
   request.remote_ip = "127.0.0.1";
   request.request_id = "test-" + std::to_string(++request_counter_);
@@ -106,6 +106,13 @@ http::Response ApiHarness::Send(const std::string& method, const std::string& ta
   }
   if (!as.api_key.empty()) request.headers["Authorization"] = "Bearer " + as.api_key;
   for (const auto& [name, value] : extra_headers) request.headers[name] = value;
+  // As the server does: a request with a body is first admitted from its header alone.
+  if (!body.empty()) {
+    Result<http::Admission> admitted = api_->Admit(request);
+    if (!admitted.ok()) return http::ErrorResponse(admitted.status());
+    last_admission_ = *admitted;
+  }
+  request.body = body;
   return api_->Handle(request);
 }
 

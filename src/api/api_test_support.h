@@ -43,8 +43,11 @@ class ApiHarness {
   Credentials CreateApiKey(const Credentials& owner, const std::string& scope);
 
   // `target` is a path with an optional query string; `body` is sent as application/json when not empty.
+  // A request with a body goes through Api::Admit with its header first, as the server sends it.
   http::Response Send(const std::string& method, const std::string& target, const std::string& body = "",
                       const Credentials& as = {}, const http::Headers& extra_headers = {});
+  // What Api::Admit answered for the last request with a body that it admitted.
+  const http::Admission& last_admission() const { return last_admission_; }
 
  private:
   store::TestDatabase database_;
@@ -52,6 +55,7 @@ class ApiHarness {
   http::Metrics metrics_;
   std::unique_ptr<Api> api_;
   int request_counter_ = 0;
+  http::Admission last_admission_;
 };
 
 // The parsed JSON body of a response (null when the body is not JSON).

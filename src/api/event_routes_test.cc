@@ -382,6 +382,40 @@ TEST_P(EventRoutesTest, GzipBodiesAreDecodedWithinALimit) {
   EXPECT_EQ(Events()["items"].size(), 2u);
 }
 
+// A credential in the header is checked before the body is decoded or parsed, so a stranger never gets
+// a body decompressed.
+TEST_P(EventRoutesTest, HeaderCredentialsAreCheckedBeforeTheBodyIsDecoded) {
+  const http::Headers gzip{{"Content-Encoding", "gzip"}};
+  ExpectError(harness_.Send("POST", "/v1/batch", "\x1f\x8b garbage", Credentials{.api_key = "tpk_unknown"}, gzip), 401,
+              "unauthenticated");
+  ExpectError(harness_.Send("POST", "/v1/batch", "\x1f\x8b garbage", {}, Basic("tpk_unknown")), 401, "unauthenticated");
+  // The same body from a known key gets as far as decoding.
+  ExpectError(harness_.Send("POST", "/v1/batch", "\x1f\x8b garbage", ingest_key_, gzip), 400, "invalid_argument",
+              "Content-Encoding");
+}
+
+// A body that carries its own write key is decoded and parsed before anyone is known, so it is held to
+// 512 KiB (decoded), compressed or not; with the key in the header the same batch is taken.
+TEST_P(EventRoutesTest, BodiesCarryingTheirWriteKeyAreLimitedTo512KiB) {
+  json batch{{"batch", json::array()}};
+  for (int index = 0; index < 40; ++index) {
+    json message = Track("big-" + std::to_string(index), "u1");
+    message["properties"] = {{"padding", std::string(15'000, 'x')}};
+    batch["batch"].push_back(std::move(message));
+  }
+  json keyed = batch;
+  keyed["writeKey"] = ingest_key_.api_key;
+  const http::Headers plain{{"Content-Type", "text/plain"}};
+  ASSERT_GT(keyed.dump().size(), 512u * 1024);
+  ExpectError(harness_.Send("POST", "/v1/b", keyed.dump(), {}, plain), 413, "payload_too_large");
+  ExpectError(harness_.Send("POST", "/v1/b", http::Gzip(keyed.dump()), {},
+                            {{"Content-Type", "text/plain"}, {"Content-Encoding", "gzip"}}),
+              413, "payload_too_large", "Content-Encoding");
+  auto response = harness_.Send("POST", "/v1/batch", batch.dump(), ingest_key_);
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(BodyOf(response)["accepted"], 40);
+}
+
 TEST_P(EventRoutesTest, NativeEventsOneOrMany) {
   const json one{{"id", "n-1"}, {"type", "track"}, {"name", "Order Completed"}, {"customer", {{"email", "petr@example.cz"}}},
                  {"properties", {{"revenue", 10}}}};

@@ -13,6 +13,9 @@ namespace {
 constexpr std::string_view kSessionCookie = "tp_session";
 constexpr std::string_view kApiKeyPrefix = "tpk_";
 constexpr size_t kMaxIdempotencyKeyLength = 255;
+// A body that carries its own write key is decoded and parsed before anyone is authenticated, so it
+// is held to far less than the authenticated limit.
+constexpr std::size_t kMaxBodyWithWriteKey = 512 * 1024;
 
 bool IsUnsafeMethod(std::string_view method) { return method != "GET" && method != "HEAD" && method != "OPTIONS"; }
 
@@ -62,12 +65,13 @@ Result<Authenticated> Authenticate(store::Store& store, const http::Request& req
   return Unauthenticated("sign in (POST /api/v1/auth/login) or send an API key as a Bearer token");
 }
 
+bool HasHeaderCredentials(const http::Request& request) {
+  return request.Header("Authorization") || request.Cookie(kSessionCookie);
+}
+
 // A browser event source without an Authorization header or session names its write key in the body.
-Result<Authenticated> AuthenticateEventSource(store::Store& store, const http::Request& request,
-                                              const ApiOptions& options, Micros now) {
-  if (request.Header("Authorization") || request.Cookie(kSessionCookie)) {
-    return Authenticate(store, request, options, now);
-  }
+Result<Authenticated> AuthenticateFromBody(store::Store& store, const http::Request& request,
+                                           const ApiOptions& options, Micros now) {
   const Status missing = Unauthenticated(
       "send the write key as the HTTP Basic user name, as writeKey in the JSON body, or as a Bearer token");
   const Result<Json> body = ParseJson(request.body);
@@ -127,6 +131,16 @@ Status CheckIdempotencyKey(std::string_view key) {
   return Status::Ok();
 }
 
+// Who calls, and whether they may, from the header alone.
+Result<Authenticated> AuthenticateAndRequire(store::Store& store, const http::Request& request,
+                                             const ApiOptions& options, identity::Permission permission,
+                                             Micros now) {
+  TP_ASSIGN_OR_RETURN(Authenticated caller, Authenticate(store, request, options, now));
+  TP_RETURN_IF_ERROR(CheckCsrf(request, caller));
+  TP_RETURN_IF_ERROR(identity::Require(caller.principal, permission));
+  return caller;
+}
+
 }  // namespace
 
 Registrar::Registrar(store::Store& store, http::Metrics& metrics, http::Router& router, const ApiOptions& options)
@@ -160,31 +174,47 @@ void Registrar::Protected(std::string method, std::string pattern, identity::Per
       return response;
     });
   }
-  router_.Add(std::move(method), std::move(pattern),
-              [this, permission, endpoint, callers](http::Request& request) {
-                http::Response response = Finish(RunProtected(request, permission, endpoint, callers));
-                if (callers == Callers::kBrowserEventSources) AllowAnyOrigin(response);
-                return response;
-              });
+  const bool event_source = callers == Callers::kBrowserEventSources;
+  router_.Add(
+      std::move(method), std::move(pattern),
+      [this, permission, endpoint, event_source](http::Request& request) {
+        http::Response response = Finish(RunProtected(request, permission, endpoint, event_source));
+        if (event_source) AllowAnyOrigin(response);
+        return response;
+      },
+      // Event sources are left to the handler, whose errors carry the CORS headers that let a page read
+      // them; it too authenticates a header credential before it decodes the body.
+      event_source ? http::AdmitFn() : [this, permission](http::Request& request) -> Result<http::Admission> {
+        TP_ASSIGN_OR_RETURN(Authenticated caller,
+                            AuthenticateAndRequire(store_, request, options_, permission, NowMicros()));
+        http::Admission admission{caller.principal.actor_id()};
+        request.admitted = std::move(caller);  // RunProtected takes it from there
+        return admission;
+      });
 }
 
 Result<http::Response> Registrar::RunProtected(http::Request& request, identity::Permission permission,
-                                               Endpoint endpoint, Callers callers) {
+                                               Endpoint endpoint, bool event_source) {
   const Micros now = NowMicros();
-  const bool event_source = callers == Callers::kBrowserEventSources;
-  if (event_source) {
-    // The write key may be inside the (compressed) body, so it is decoded before authentication.
-    TP_RETURN_IF_ERROR(DecodeBody(request, options_.max_decoded_body));
-    AcceptPlainTextAsJson(request);
+  if (event_source) AcceptPlainTextAsJson(request);
+  Authenticated caller;
+  if (auto* admitted = std::any_cast<Authenticated>(&request.admitted)) {
+    caller = std::move(*admitted);
+  } else if (event_source && !HasHeaderCredentials(request)) {
+    TP_RETURN_IF_ERROR(DecodeBody(request, kMaxBodyWithWriteKey));
+    if (request.body.size() > kMaxBodyWithWriteKey) {
+      return Status(ErrorCode::kPayloadTooLarge, "a body carrying its write key is limited to " +
+                                                     std::to_string(kMaxBodyWithWriteKey) +
+                                                     " bytes; send the key in the Authorization header instead");
+    }
+    TP_ASSIGN_OR_RETURN(caller, AuthenticateFromBody(store_, request, options_, now));
+    TP_RETURN_IF_ERROR(identity::Require(caller.principal, permission));
+  } else {  // no pre-body check ran: a request without a body, or from an event source
+    TP_ASSIGN_OR_RETURN(caller, AuthenticateAndRequire(store_, request, options_, permission, now));
   }
-  TP_ASSIGN_OR_RETURN(Authenticated caller, event_source
-                                                ? AuthenticateEventSource(store_, request, options_, now)
-                                                : Authenticate(store_, request, options_, now));
-  TP_RETURN_IF_ERROR(CheckCsrf(request, caller));
   if (int wait = request_limiter_.Acquire(caller.principal.actor_id()); wait > 0) {
     return Status(ErrorCode::kRateLimited, "too many requests; slow down").WithRetryAfter(wait);
   }
-  TP_RETURN_IF_ERROR(identity::Require(caller.principal, permission));
   TP_RETURN_IF_ERROR(DecodeBody(request, options_.max_decoded_body));
   Call call{request, std::move(caller.principal), {}, now};
   call.audit = identity::AuditContext::For(call.principal, request.request_id, request.remote_ip);

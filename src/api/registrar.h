@@ -2,9 +2,15 @@
 // same pipeline, so no endpoint can skip a step:
 //
 //   authenticate (session cookie, or an API key as a Bearer token or as the HTTP Basic user name) →
-//   CSRF check for cookie-authenticated writes → per-caller rate limit → Require(permission) →
+//   CSRF check for cookie-authenticated writes → Require(permission) → per-caller rate limit →
 //   gzip body decoding (Content-Encoding) → Idempotency-Key replay for POST → handler →
 //   ErrorCode mapped to status and JSON error (http/errors.h)
+//
+// The first three steps run as the route's pre-body check (http::AdmitFn) when the request has a body,
+// so that nobody unauthenticated gets a body read, spooled or decompressed. Event sources (Callers) are
+// checked in the handler instead, so that their errors carry CORS headers: a credential in the header
+// before the body is decoded, a write key inside the body once that body, held to 512 KiB (decoded),
+// is parsed.
 //
 // A handler receives a Call (the request, who is calling, an audit context) and returns a response or
 // a Status. Handlers stay thin: parse with FieldReader, call domain code, render JSON.
@@ -89,7 +95,7 @@ class Registrar {
 
  private:
   Result<http::Response> RunProtected(http::Request& request, identity::Permission permission, Endpoint endpoint,
-                                      Callers callers);
+                                      bool event_source);
   Result<http::Response> RunIdempotent(Call& call, Endpoint endpoint);
   http::Response Finish(const Result<http::Response>& result);
 

@@ -1,4 +1,4 @@
-// Operational endpoints: liveness, readiness (the store answers), Prometheus metrics, the OpenAPI
+// Operational endpoints: liveness, readiness (the store answers and takes writes), Prometheus metrics, the OpenAPI
 // document. Public by design: they carry no tenant data.
 #include "api/api.h"
 #include "api/routes.h"
@@ -10,6 +10,7 @@ Result<http::Response> Health(Registrar&, http::Request&) { return JsonResponse(
 
 Result<http::Response> Ready(Registrar& registrar, http::Request&) {
   TP_RETURN_IF_ERROR(registrar.store().Ping());
+  TP_RETURN_IF_ERROR(registrar.store().WriteHealth());
   return JsonResponse(200, Json{{"status", "ready"}});
 }
 

@@ -55,6 +55,9 @@ struct ServeFlags {
   bool no_migrate = false;
   bool no_access_log = false;
   int header_timeout_ms = 10'000;
+  int max_queued_requests = 256;
+  int max_connections_per_address = 256;
+  int max_connections = 0;  // 0: the descriptor limit less a reserve
   std::string log_level = "info";
   PlatformFlags platform;
 };
@@ -238,6 +241,8 @@ int Export(store::Store& store, const identity::Tenant& tenant, const TransferFl
 
 int Serve(const ServeFlags& flags) {
   spdlog::set_level(spdlog::level::from_str(flags.log_level));
+  // Every connection takes a descriptor; the default soft limit (often 1024) is far below the hard one.
+  const std::uint64_t descriptor_limit = http::RaiseDescriptorLimit();
   auto listen = ParseListen(flags.listen);
   if (!listen.ok()) return Fail(listen.status());
   ShutdownOnSignal shutdown;
@@ -275,7 +280,14 @@ int Serve(const ServeFlags& flags) {
   options.worker_threads = flags.worker_threads;
   options.access_log = !flags.no_access_log;
   options.header_timeout = std::chrono::milliseconds(flags.header_timeout_ms);
-  http::Server server(options, [&api](http::Request& request) { return api.Handle(request); }, metrics);
+  options.max_queued_requests = flags.max_queued_requests;
+  // Health checks are answered while the workers are saturated; they carry no tenant data.
+  options.unqueued_paths = {"/healthz", "/readyz"};
+  options.max_connections_per_address = flags.max_connections_per_address;
+  options.max_connections = flags.max_connections;
+  http::Server server(
+      options, [&api](http::Request& request) { return api.Handle(request); }, metrics,
+      [&api](http::Request& request) { return api.Admit(request); });
   if (Status listening = server.Listen(); !listening.ok()) return Fail(listening);
   if (Status started = (*platform)->Start(); !started.ok()) return Fail(started);
   shutdown.Watch(server);
@@ -283,6 +295,7 @@ int Serve(const ServeFlags& flags) {
   std::printf("touchpoint %s is serving http://%s:%u (store: %s)\n", std::string(kVersion).c_str(), host.c_str(),
               server.port(), flags.db.c_str());
   std::fflush(stdout);
+  spdlog::info("open file descriptor limit: {}", descriptor_limit);
   server.Run();
   (*platform)->Stop();
   store.Close();
@@ -330,7 +343,8 @@ int Run(int argc, char** argv) {
   PlatformFlags& platform = serve_flags.platform;
   serve->add_option("--secrets-key-file", platform.secrets_key_file,
                     "32-byte key sealing webhook secrets (default with SQLite: secrets.key beside the database, "
-                    "created on first start; with PostgreSQL name a file every node shares, or webhooks cannot be created)")
+                    "created on first start; with PostgreSQL name a file every node shares, or webhooks cannot be "
+                    "created)")
       ->envname("TOUCHPOINT_SECRETS_KEY_FILE");
   serve->add_option("--allow-outbound", platform.allow_outbound,
                     "ADDRESS[/PREFIX][:PORT] that webhooks and SMTP may reach although it is loopback or private "
@@ -357,6 +371,15 @@ int Run(int argc, char** argv) {
   serve->add_option("--job-retry-base-ms", platform.job_retry_base_ms,
                     "pause before a failed job's first retry; it doubles with every further one (up to 6 h)")
       ->envname("TOUCHPOINT_JOB_RETRY_BASE_MS")->capture_default_str()->check(CLI::Range(10, 3'600'000));
+  serve->add_option("--max-queued-requests", serve_flags.max_queued_requests,
+                    "requests waiting for a worker; more are answered 503 with Retry-After at once")
+      ->envname("TOUCHPOINT_MAX_QUEUED_REQUESTS")->capture_default_str()->check(CLI::Range(0, 1'000'000));
+  serve->add_option("--max-connections-per-address", serve_flags.max_connections_per_address,
+                    "open connections from one client address; more are closed at once")
+      ->envname("TOUCHPOINT_MAX_CONNECTIONS_PER_ADDRESS")->capture_default_str()->check(CLI::Range(1, 1'000'000));
+  serve->add_option("--max-connections", serve_flags.max_connections,
+                    "open connections in all (0: the open file limit less 128 kept for the store and uploads)")
+      ->envname("TOUCHPOINT_MAX_CONNECTIONS")->capture_default_str()->check(CLI::Range(0, 10'000'000));
   serve->add_option("--log-level", serve_flags.log_level, "trace, debug, info, warn, error")
       ->envname("TOUCHPOINT_LOG_LEVEL")->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

@@ -1,12 +1,19 @@
 #include "http/errors.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 namespace tp::http {
+namespace {
+
+// For unavailable answers whose cause does not know better: long enough for a restart or failover.
+constexpr int kUnavailableRetryAfterSeconds = 5;
+
+}  // namespace
 
 int HttpStatusFor(ErrorCode code) {
   switch (code) {
@@ -47,8 +54,12 @@ Response ErrorResponse(const Status& status) {
   // Messages may quote client input that is not valid UTF-8; replace it rather than throw.
   Response response =
       Response::Json(HttpStatusFor(code), body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  if ((code == ErrorCode::kRateLimited || code == ErrorCode::kUnavailable) && status.retry_after_seconds()) {
-    response.headers["Retry-After"] = std::to_string(std::max(0, *status.retry_after_seconds()));
+  if (code == ErrorCode::kRateLimited || code == ErrorCode::kUnavailable) {
+    // Every 503 says when to come back, so that clients back off instead of retrying at once.
+    const std::optional<int> retry_after =
+        code == ErrorCode::kUnavailable ? status.retry_after_seconds().value_or(kUnavailableRetryAfterSeconds)
+                                        : status.retry_after_seconds();
+    if (retry_after) response.headers["Retry-After"] = std::to_string(std::max(0, *retry_after));
   }
   if (code == ErrorCode::kUnauthenticated) {
     response.headers["WWW-Authenticate"] = R"(Bearer realm="touchpoint")";

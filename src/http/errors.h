@@ -11,8 +11,8 @@
 namespace tp::http {
 
 int HttpStatusFor(ErrorCode code);
-// The JSON error response for a non-OK status. Adds Retry-After to rate-limited and unavailable
-// answers that carry retry_after_seconds, and `WWW-Authenticate: Bearer realm="touchpoint"` to 401s.
+// The JSON error response for a non-OK status. Adds Retry-After to rate-limited answers that carry
+// retry_after_seconds and to every unavailable (503) answer (5 seconds unless it says otherwise), and `WWW-Authenticate: Bearer realm="touchpoint"` to 401s.
 // An internal error (or, by mistake, an OK status) is logged and answered with a generic 500.
 Response ErrorResponse(const Status& status);
 // The {"code","message","field"} object of an error body (ErrorResponse wraps it in "error"); an

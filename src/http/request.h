@@ -2,6 +2,8 @@
 // handlers and their tests compile without Boost.
 #pragma once
 
+#include <any>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -53,6 +55,8 @@ struct Request {
   std::shared_ptr<SpooledBody> spooled_body;  // set instead of `body` for spooled uploads
   std::string remote_ip;
   std::string request_id;  // set by the server; echoed in X-Request-Id
+  // What the pre-body check (AdmitFn) learned about the caller, for the handler; opaque to the server.
+  std::any admitted;
   // Filled by the router.
   std::string route;  // the matched pattern, e.g. "/api/v1/users/{id}"; "" when none matched
   std::map<std::string, std::string> path_params;
@@ -79,5 +83,14 @@ struct Response {
   // Several Set-Cookie headers may be needed; they are kept apart from the single-valued headers.
   std::vector<std::string> set_cookies;
 };
+
+// The verdict of a pre-body check on a request whose header has arrived but whose body has not.
+struct Admission {
+  // Whose share of the upload slots a spooled body counts against; "" stands for the client address.
+  std::string caller;
+};
+// Decides from the header alone (the body is still empty) whether a body is worth reading: an error
+// status is the answer, sent without reading the body. Runs on the worker pool, so it may block.
+using AdmitFn = std::function<Result<Admission>(Request&)>;
 
 }  // namespace tp::http

@@ -37,7 +37,7 @@ void Reject(std::string_view pattern, std::string_view reason) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, Handler handler) {
+void Router::Add(std::string method, std::string pattern, Handler handler, AdmitFn admit) {
   if (method.empty()) Reject(pattern, "empty method");
   if (!pattern.starts_with('/')) Reject(pattern, "must start with '/'");
   Node* node = &root_;
@@ -65,7 +65,7 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
   if (!node->endpoints.emplace(method, std::move(endpoint)).second) {
     Reject(pattern, "duplicates a route already added for " + method);
   }
-  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(handler)});
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(handler), std::move(admit)});
 }
 
 // Depth first, literal child before parameter child, so the leftmost literal wins; backtracks when a
@@ -104,22 +104,31 @@ void Router::CollectMethods(const Node& node, const std::vector<std::string_view
   if (node.param && !segment.empty()) CollectMethods(*node.param, segments, index + 1, methods);
 }
 
-Response Router::Dispatch(Request& request) const {
+const Route* Router::Match(Request& request) const {
   request.route.clear();
   request.path_params.clear();
+  if (!request.path.starts_with('/')) return nullptr;
+  std::vector<std::string_view> values;
+  const Endpoint* endpoint = Find(root_, SplitPath(request.path), 0, request.method, values);
+  if (endpoint == nullptr) return nullptr;
+  const Route& route = routes_[endpoint->route_index];
+  for (std::size_t param_index = 0; param_index < values.size(); ++param_index) {
+    request.path_params.emplace(endpoint->param_names[param_index], values[param_index]);
+  }
+  request.route = route.pattern;
+  return &route;
+}
+
+Result<Admission> Router::Admit(Request& request) const {
+  const Route* route = Match(request);
+  if (route == nullptr || !route->admit) return Admission{};
+  return route->admit(request);
+}
+
+Response Router::Dispatch(Request& request) const {
+  if (const Route* route = Match(request)) return route->handler(request);
   if (!request.path.starts_with('/')) return ErrorResponse(NotFound("no route for " + request.path));
   const std::vector<std::string_view> segments = SplitPath(request.path);
-
-  std::vector<std::string_view> values;
-  if (const Endpoint* endpoint = Find(root_, segments, 0, request.method, values)) {
-    const Route& route = routes_[endpoint->route_index];
-    for (std::size_t param_index = 0; param_index < values.size(); ++param_index) {
-      request.path_params.emplace(endpoint->param_names[param_index], values[param_index]);
-    }
-    request.route = route.pattern;
-    return route.handler(request);
-  }
-
   std::set<std::string, std::less<>> methods;
   CollectMethods(root_, segments, 0, methods);
   if (methods.empty()) return ErrorResponse(NotFound("no route for " + request.path));

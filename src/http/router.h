@@ -33,17 +33,21 @@ struct Route {
   std::string method;
   std::string pattern;
   Handler handler;
+  AdmitFn admit;  // optional: checks the header before the server reads the body
 };
 
 class Router {
  public:
   // Throws std::invalid_argument for a malformed pattern or a route that duplicates one already added
   // (same method, same shape): both are programming errors that must stop the process at startup.
-  void Add(std::string method, std::string pattern, Handler handler);
+  void Add(std::string method, std::string pattern, Handler handler, AdmitFn admit = {});
 
   // Finds the handler for request.method and request.path, filling request.route and
   // request.path_params. Returns a 404 or 405 (with Allow) error response when nothing matches.
   Response Dispatch(Request& request) const;
+  // The matched route's pre-body check (the server's AdmitFn), filling request.route and
+  // request.path_params. A route without one, or no route, admits anyone: Dispatch answers them.
+  Result<Admission> Admit(Request& request) const;
 
   const std::vector<Route>& routes() const { return routes_; }
 
@@ -60,6 +64,8 @@ class Router {
     std::map<std::string, Endpoint, std::less<>> endpoints;
   };
 
+  // The route for request.method and request.path, filling request.route and request.path_params.
+  const Route* Match(Request& request) const;
   static const Endpoint* Find(const Node& node, const std::vector<std::string_view>& segments, std::size_t index,
                               std::string_view method, std::vector<std::string_view>& values);
   static void CollectMethods(const Node& node, const std::vector<std::string_view>& segments, std::size_t index,

@@ -258,6 +258,10 @@ TEST(Errors, RetryAfterOnRateLimitedAndUnavailable) {
   EXPECT_FALSE(ErrorResponse(Conflict("x").WithRetryAfter(5)).headers.contains("Retry-After"));
 }
 
+TEST(Errors, EveryUnavailableAnswerHasRetryAfter) {
+  EXPECT_EQ(ErrorResponse(Unavailable("store down")).headers.at("Retry-After"), "5");
+}
+
 TEST(Errors, UnauthenticatedAsksForBearer) {
   const Response response = ErrorResponse(Unauthenticated("no session"));
   EXPECT_EQ(response.headers.at("WWW-Authenticate"), R"(Bearer realm="touchpoint")");

@@ -4,10 +4,14 @@
 //   idle     wait for the first byte of a request: header_timeout on a new connection,
 //            idle_timeout between keep-alive requests
 //   header   read and parse the header within header_timeout (limit kHeaderLimit -> 431);
-//            malformed -> 400; Content-Length over body_limit -> 413 without reading the body
-//   body     read the body within read_timeout; a chunked body over body_limit -> 413. Uploads to
-//            spooled_prefixes go to a temporary file instead, up to spooled_body_limit
-//   dispatch the handler runs on the worker pool, so it may block
+//            malformed or ambiguous framing -> 400; Content-Length over body_limit -> 413 without
+//            reading the body
+//   admit    a request with a body is first checked from its header by the AdmitFn, on the worker
+//            pool; its error is the answer, and the body is never read
+//   body     100 Continue when asked for, then read the body within read_timeout; a chunked body over
+//            body_limit -> 413. Uploads to spooled_prefixes go to a temporary file instead, up to
+//            spooled_body_limit, while an upload slot is free (in all and for the caller)
+//   dispatch the handler runs on the worker pool, so it may block; a full queue -> 503 at once
 //   write    send the response within read_timeout; then idle again (keep-alive) or linger and close
 // Errors found while reading are answered and the connection closed, since the rest of the stream
 // cannot be trusted to start at a message boundary.
@@ -17,6 +21,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -84,6 +89,11 @@ constexpr std::chrono::seconds kLingerTimeout{2};
 // Accept errors such as EMFILE repeat at once; retrying immediately would spin.
 constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Descriptors kept free of connections (ServerOptions::max_connections = 0): the store's connections
+// and files, spooled uploads, logs, and the one accept needs to take a connection only to close it.
+constexpr std::uint64_t kReservedDescriptors = 128;
+// A client refused for overload may come back soon: the queue drains in well under a second.
+constexpr int kOverloadedRetryAfterSeconds = 1;
 
 std::string_view ToStd(beast::string_view text) { return {text.data(), text.size()}; }
 beast::string_view ToBeast(std::string_view text) { return {text.data(), text.size()}; }
@@ -188,6 +198,84 @@ Status ParseTarget(std::string_view target, Request& request) {
   return Status::Ok();
 }
 
+// RFC 9112 section 6.3: when the last transfer coding is not chunked the body's length is unknown, and
+// Transfer-Encoding next to Content-Length may be framed differently by a proxy in front of the server;
+// either way the rest of the stream may be read as another request (request smuggling), so both are
+// refused. chunked is the only transfer coding the server decodes, hence the only one accepted.
+Status CheckFraming(const Request& request) {
+  const std::optional<std::string> codings = request.Header("Transfer-Encoding");
+  if (!codings) return Status::Ok();
+  if (request.Header("Content-Length")) {
+    return InvalidArgument("send either Transfer-Encoding or Content-Length, not both", "Transfer-Encoding");
+  }
+  if (!EqualsIgnoreCase(*codings, "chunked")) {  // the parser has trimmed the value
+    return InvalidArgument("Transfer-Encoding must be chunked, alone", "Transfer-Encoding");
+  }
+  return Status::Ok();
+}
+
+// The status for an exception that escaped a callback of the caller's; used inside a catch block.
+Status UnhandledException(const Request& request) {
+  try {
+    throw;
+  } catch (const std::exception& exception) {
+    return Internal(fmt::format("request {} ({} {}): unhandled exception: {}", request.request_id, request.method,
+                                request.path, exception.what()));
+  } catch (...) {
+    return Internal(fmt::format("request {} ({} {}): unhandled non-standard exception", request.request_id,
+                                request.method, request.path));
+  }
+}
+
+Status Overloaded() {
+  return Status(ErrorCode::kUnavailable, "the server is overloaded; try again shortly")
+      .WithRetryAfter(kOverloadedRetryAfterSeconds);
+}
+
+// A number of slots with a cap in all and a smaller one per key (a caller, a client address), so that
+// no key can take every slot. Thread-safe.
+class KeyedSlots {
+ public:
+  KeyedSlots(int total, int per_key) : total_(std::max(1, total)), per_key_(std::max(1, per_key)) {}
+  KeyedSlots(const KeyedSlots&) = delete;
+  KeyedSlots& operator=(const KeyedSlots&) = delete;
+
+  // False when every slot or the key's share is taken.
+  bool TryTake(const std::string& key) {
+    const std::lock_guard lock(mutex_);
+    if (taken_ >= total_) return false;
+    int& of_key = taken_by_key_[key];
+    if (of_key >= per_key_) return false;
+    ++of_key;
+    ++taken_;
+    return true;
+  }
+
+  void Give(const std::string& key) {
+    const std::lock_guard lock(mutex_);
+    const auto found = taken_by_key_.find(key);
+    if (found == taken_by_key_.end()) return;
+    --taken_;
+    if (--found->second == 0) taken_by_key_.erase(found);
+  }
+
+ private:
+  const int total_;
+  const int per_key_;
+  std::mutex mutex_;
+  int taken_ = 0;                                      // guarded by mutex_
+  std::unordered_map<std::string, int> taken_by_key_;  // guarded by mutex_; no zero entries
+};
+
+int MaxConnections(const ServerOptions& options) {
+  if (options.max_connections > 0) return options.max_connections;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return std::numeric_limits<int>::max();
+  const std::uint64_t usable =
+      limit.rlim_cur > 2 * kReservedDescriptors ? limit.rlim_cur - kReservedDescriptors : limit.rlim_cur / 2;
+  return static_cast<int>(std::min<std::uint64_t>(usable, std::numeric_limits<int>::max()));
+}
+
 // The "access" logger, shared by every server in the process; created on first use with a bare
 // pattern so that each line is exactly one JSON document.
 std::shared_ptr<spdlog::logger> AccessLogger() {
@@ -205,12 +293,31 @@ class Session;
 
 // What the listener and every connection share. Outlives the io_context (see Server::Impl).
 struct ServerContext {
-  ServerContext(ServerOptions server_options, Server::Dispatch server_dispatch, Metrics& server_metrics)
+  ServerContext(ServerOptions server_options, Server::Dispatch server_dispatch, Metrics& server_metrics,
+                AdmitFn server_admit)
       : options(std::move(server_options)),
         dispatch(std::move(server_dispatch)),
+        admit(std::move(server_admit)),
         metrics(server_metrics),
         access_log(options.access_log ? AccessLogger() : nullptr),
-        workers(static_cast<std::size_t>(std::max(1, options.worker_threads))) {}
+        workers(static_cast<std::size_t>(std::max(1, options.worker_threads))),
+        max_work(std::max(1, options.worker_threads) + std::max(0, options.max_queued_requests)),
+        spooled_uploads(
+            std::make_shared<KeyedSlots>(options.max_spooled_uploads, options.max_spooled_uploads_per_caller)),
+        connections(MaxConnections(options), options.max_connections_per_address) {}
+
+  // Takes a place among the requests handled or queued on the workers; false when none is left.
+  bool TryQueueWork() {
+    if (work.fetch_add(1) < max_work) return true;
+    work.fetch_sub(1);
+    return false;
+  }
+  void FinishWork() { work.fetch_sub(1); }
+
+  bool IsUnqueued(std::string_view path) const {
+    return std::find(options.unqueued_paths.begin(), options.unqueued_paths.end(), path) !=
+           options.unqueued_paths.end();
+  }
 
   void Unregister(const Session* session) {
     const std::lock_guard lock(mutex);
@@ -220,12 +327,18 @@ struct ServerContext {
 
   const ServerOptions options;
   const Server::Dispatch dispatch;
+  const AdmitFn admit;  // may be empty
   Metrics& metrics;
   const std::shared_ptr<spdlog::logger> access_log;  // null when access logging is off
   asio::thread_pool workers;
+  asio::thread_pool unqueued_worker{1};  // options.unqueued_paths
+  const int max_work;
+  std::atomic<int> work{0};  // admissions and handlers running or queued on `workers`
   std::atomic<bool> draining{false};
-  // Spooled uploads in progress; shared with their SpooledBody, which gives its slot back when removed.
-  const std::shared_ptr<std::atomic<int>> spooled_uploads = std::make_shared<std::atomic<int>>(0);
+  // Spooled uploads in progress, by caller; shared with their SpooledBody, which gives its slot back
+  // when removed.
+  const std::shared_ptr<KeyedSlots> spooled_uploads;
+  KeyedSlots connections;  // by client address; taken on accept, given back by ~Session
 
   std::mutex mutex;
   std::condition_variable changed;  // a session ended, or shutdown began
@@ -236,7 +349,10 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(ServerContext& context, tcp::socket socket, std::string remote_ip)
       : context_(context), stream_(std::move(socket)), remote_ip_(std::move(remote_ip)) {}
-  ~Session() { context_.Unregister(this); }
+  ~Session() {
+    context_.Unregister(this);
+    context_.connections.Give(remote_ip_);
+  }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -325,8 +441,11 @@ class Session : public std::enable_shared_from_this<Session> {
       Reject(ErrorResponse(target));
       return;
     }
-    const bool spooled = IsSpooled();
-    body_limit_ = spooled ? context_.options.spooled_body_limit : context_.options.body_limit;
+    if (Status framing = CheckFraming(request_); !framing.ok()) {
+      Reject(ErrorResponse(framing));
+      return;
+    }
+    body_limit_ = IsSpooled() ? context_.options.spooled_body_limit : context_.options.body_limit;
     if (const auto length = parser_->content_length(); length && *length > body_limit_) {
       Reject(BodyTooLarge());
       return;
@@ -336,14 +455,47 @@ class Session : public std::enable_shared_from_this<Session> {
       Dispatch();
       return;
     }
-    if (spooled) {
-      if (Status started = StartSpooling(); !started.ok()) {
+    if (!context_.admit) {
+      StartBody(Admission{});
+      return;
+    }
+    if (!context_.TryQueueWork()) {
+      Reject(ErrorResponse(Overloaded()));
+      return;
+    }
+    // The strand leaves request_ alone until the verdict is posted back, as with the handler.
+    asio::post(context_.workers, [self = shared_from_this()] {
+      Result<Admission> admission = self->RunAdmit();
+      self->context_.FinishWork();
+      asio::post(self->stream_.get_executor(), [self, admission = std::move(admission)]() mutable {
+        if (!admission.ok()) {
+          self->Reject(ErrorResponse(admission.status()));
+          return;
+        }
+        self->StartBody(*admission);
+      });
+    });
+  }
+
+  Result<Admission> RunAdmit() {
+    try {
+      return context_.admit(request_);
+    } catch (...) {
+      return UnhandledException(request_);
+    }
+  }
+
+  // The request may have its body: takes an upload slot for a spooled one, and tells a client that
+  // waits for it (Expect: 100-continue) to send it.
+  void StartBody(const Admission& admission) {
+    if (IsSpooled()) {
+      if (Status started = StartSpooling(admission.caller.empty() ? remote_ip_ : admission.caller); !started.ok()) {
         Reject(ErrorResponse(started));
         return;
       }
     }
-    const auto expect = header.find(bhttp::field::expect);
-    if (version_ >= 11 && expect != header.end() && EqualsIgnoreCase(ToStd(expect->value()), "100-continue")) {
+    const std::optional<std::string> expect = request_.Header("Expect");
+    if (version_ >= 11 && expect && EqualsIgnoreCase(*expect, "100-continue")) {
       SendContinue();
       return;
     }
@@ -366,22 +518,21 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Continues with a parser that writes the body to a new temporary file (removed with the request).
-  Status StartSpooling() {
-    const std::shared_ptr<std::atomic<int>> uploads = context_.spooled_uploads;
-    if (uploads->fetch_add(1) >= context_.options.max_spooled_uploads) {
-      uploads->fetch_sub(1);
+  Status StartSpooling(const std::string& caller) {
+    const std::shared_ptr<KeyedSlots> uploads = context_.spooled_uploads;
+    if (!uploads->TryTake(caller)) {
       return Status(ErrorCode::kUnavailable, "too many uploads in progress; try again shortly").WithRetryAfter(5);
     }
     std::string path = context_.options.spool_directory + "/touchpoint-upload-XXXXXX";
     const int descriptor = mkstemp(path.data());
     if (descriptor < 0) {
-      uploads->fetch_sub(1);
+      uploads->Give(caller);
       spdlog::error("cannot create an upload file in {}: {}", context_.options.spool_directory, std::strerror(errno));
-      return Unavailable("the server cannot store the upload now; try again later");
+      return Unavailable("the server cannot store the upload now; try again later").WithRetryAfter(30);
     }
-    request_.spooled_body = std::shared_ptr<SpooledBody>(new SpooledBody(path), [uploads](SpooledBody* body) {
+    request_.spooled_body = std::shared_ptr<SpooledBody>(new SpooledBody(path), [uploads, caller](SpooledBody* body) {
+      uploads->Give(caller);  // first, so that a caller who sees the file gone finds the slot free
       delete body;
-      uploads->fetch_sub(1);
     });
     beast::file file;
     file.native_handle(descriptor);
@@ -445,10 +596,16 @@ class Session : public std::enable_shared_from_this<Session> {
       request_.body = std::move(parser_->get().body());
     }
     phase_ = Phase::kDispatching;
+    const bool unqueued = context_.IsUnqueued(request_.path);
+    if (!unqueued && !context_.TryQueueWork()) {
+      Respond(ErrorResponse(Overloaded()));
+      return;
+    }
     // The strand is not touched while the handler runs: request_ belongs to the worker until the
     // response is posted back.
-    asio::post(context_.workers, [self = shared_from_this()] {
+    asio::post(unqueued ? context_.unqueued_worker : context_.workers, [self = shared_from_this(), unqueued] {
       Response response = self->RunHandler();
+      if (!unqueued) self->context_.FinishWork();
       asio::post(self->stream_.get_executor(),
                  [self, response = std::move(response)]() mutable { self->Respond(std::move(response)); });
     });
@@ -457,12 +614,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Response RunHandler() {
     try {
       return context_.dispatch(request_);
-    } catch (const std::exception& exception) {
-      return ErrorResponse(Internal(fmt::format("request {} ({} {}): unhandled exception: {}", request_.request_id,
-                                                request_.method, request_.path, exception.what())));
     } catch (...) {
-      return ErrorResponse(Internal(fmt::format("request {} ({} {}): unhandled non-standard exception",
-                                                request_.request_id, request_.method, request_.path)));
+      return ErrorResponse(UnhandledException(request_));
     }
   }
 
@@ -579,8 +732,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
 class Server::Impl {
  public:
-  Impl(ServerOptions options, Dispatch dispatch, Metrics& metrics)
-      : context_(std::move(options), std::move(dispatch), metrics),
+  Impl(ServerOptions options, Dispatch dispatch, Metrics& metrics, AdmitFn admit)
+      : context_(std::move(options), std::move(dispatch), metrics, std::move(admit)),
         io_context_(std::max(1, context_.options.io_threads)),
         accept_strand_(asio::make_strand(io_context_)),
         acceptor_(accept_strand_),
@@ -596,6 +749,7 @@ class Server::Impl {
     // Handlers still running (possible only after the drain timeout) may use what the caller owns;
     // wait for them before anything is torn down.
     context_.workers.join();
+    context_.unqueued_worker.join();
   }
 
   Status Listen() {
@@ -672,8 +826,17 @@ class Server::Impl {
       }
       beast::error_code endpoint_ec;
       const tcp::endpoint remote = socket.remote_endpoint(endpoint_ec);
-      if (!endpoint_ec) {  // otherwise the peer is already gone
-        std::make_shared<Session>(context_, std::move(socket), remote.address().to_string())->Start();
+      if (endpoint_ec) {  // the peer is already gone
+        Accept();
+        return;
+      }
+      std::string address = remote.address().to_string();
+      // Over the cap the socket closes here, at once: holding it would spend the descriptors that the
+      // cap is there to keep free.
+      if (context_.connections.TryTake(address)) {
+        std::make_shared<Session>(context_, std::move(socket), std::move(address))->Start();
+      } else {
+        spdlog::debug("http server: refused a connection from {}: too many connections", address);
       }
       Accept();
     });
@@ -714,8 +877,8 @@ class Server::Impl {
   asio::posix::stream_descriptor stop_watch_;
 };
 
-Server::Server(ServerOptions options, Dispatch dispatch, Metrics& metrics)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(dispatch), metrics)) {}
+Server::Server(ServerOptions options, Dispatch dispatch, Metrics& metrics, AdmitFn admit)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(dispatch), metrics, std::move(admit))) {}
 
 Server::~Server() = default;
 
@@ -723,5 +886,16 @@ Status Server::Listen() { return impl_->Listen(); }
 std::uint16_t Server::port() const { return impl_->port(); }
 void Server::Run() { impl_->Run(); }
 void Server::Stop() { impl_->Stop(); }
+
+std::uint64_t RaiseDescriptorLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur;
+}
 
 }  // namespace tp::http

@@ -5,8 +5,10 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -125,6 +127,13 @@ class Client {
     return response;
   }
 
+  // True when a response (or the end of the connection) can be read without waiting.
+  bool Readable() {
+    if (!buffer_.empty()) return true;
+    pollfd ready{fd_, POLLIN, 0};
+    return poll(&ready, 1, 0) > 0;
+  }
+
   // True when the server closes the connection (EOF or reset) within `timeout`; data is discarded.
   bool WaitForClose(std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
@@ -222,18 +231,33 @@ class ServerTest : public ::testing::Test {
   void SetUp() override {
     router_.Add("GET", "/hello", [](Request&) { return Response::Text(200, "hello"); });
     router_.Add("POST", "/echo", [](Request& request) { return Response::Text(200, request.body); });
+    router_.Add("GET", "/healthz", [](Request&) { return Response::Text(200, "ok"); });
+    router_.Add("GET", "/wait", [this](Request&) {
+      waiting_.fetch_add(1);
+      release_.wait();
+      return Response::Text(200, "released");
+    });
     router_.Add("POST", "/upload", [this](Request&) {
       ++upload_calls_;
       return Response::NoContent();
     });
     // Reports where a spooled upload is and what it holds, read back from the file.
-    router_.Add("POST", "/files/csv", [this](Request& request) {
+    const Handler describe_upload = [this](Request& request) {
       if (!request.spooled_body) return Response::Text(500, "not spooled");
       spooled_path_ = request.spooled_body->path();
       std::ifstream file(spooled_path_, std::ios::binary);
       const std::string content((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
       return Response::Text(200, std::to_string(content.size()) + ":" + content.substr(0, 5) + ":" +
                                      (request.body.empty() ? "memory-empty" : "memory-full"));
+    };
+    router_.Add("POST", "/files/csv", describe_upload);
+    // The same for callers named by X-Caller only, checked before the body is read (as api/ does).
+    router_.Add("POST", "/files/private", describe_upload, [this](Request& request) -> Result<Admission> {
+      ++admit_calls_;
+      if (!request.body.empty()) return Internal("the body was read before the admission check");
+      const std::optional<std::string> caller = request.Header("X-Caller");
+      if (!caller) return Unauthenticated("name yourself in X-Caller");
+      return Admission{*caller};
     });
     router_.Add("GET", "/items/{id}",
                 [](Request& request) { return Response::Text(200, std::string(request.PathParam("id"))); });
@@ -259,14 +283,40 @@ class ServerTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (!server_) return;
-    server_->Stop();
-    EXPECT_EQ(run_.wait_for(10s), std::future_status::ready);
+    ReleaseWaiting();  // handlers still in /wait must not hold up the shutdown
+    if (server_) {
+      server_->Stop();
+      EXPECT_EQ(run_.wait_for(10s), std::future_status::ready);
+    }
+    if (!spool_directory_.empty()) {
+      EXPECT_TRUE(std::filesystem::is_empty(spool_directory_)) << "an upload file was left behind";
+      std::filesystem::remove_all(spool_directory_);
+    }
   }
+
+  // A spool directory of this test's own, so that its files can be counted; removed by TearDown.
+  ServerOptions SpoolingOptions() {
+    spool_directory_ =
+        std::filesystem::path(::testing::TempDir()) / ("tp-spool-" + std::to_string(::getpid()) + "-" +
+                                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(spool_directory_);
+    ServerOptions options = TestOptions();
+    options.spooled_prefixes = {"/files/"};
+    options.spooled_body_limit = 64 * 1024;
+    options.spool_directory = spool_directory_.string();
+    return options;
+  }
+
+  void ReleaseWaiting() {
+    std::call_once(released_, [this] { release_promise_.set_value(); });
+  }
+
+  bool SpoolIsEmpty() const { return std::filesystem::is_empty(spool_directory_); }
 
   void Start(ServerOptions options = TestOptions()) {
     server_ = std::make_unique<Server>(
-        options, [this](Request& request) { return router_.Dispatch(request); }, metrics_);
+        options, [this](Request& request) { return router_.Dispatch(request); }, metrics_,
+        [this](Request& request) { return router_.Admit(request); });
     const Status listening = server_->Listen();
     ASSERT_TRUE(listening.ok()) << listening.ToString();
     port_ = server_->port();
@@ -282,6 +332,12 @@ class ServerTest : public ::testing::Test {
   std::atomic<int> upload_calls_{0};
   std::promise<void> slow_started_;
   std::string spooled_path_;
+  std::atomic<int> admit_calls_{0};
+  std::atomic<int> waiting_{0};  // handlers of /wait that started
+  std::promise<void> release_promise_;
+  std::shared_future<void> release_ = release_promise_.get_future().share();
+  std::once_flag released_;
+  std::filesystem::path spool_directory_;
 };
 
 TEST_F(ServerTest, KeepAliveServesTwoRequestsOnOneConnection) {
@@ -453,14 +509,7 @@ TEST_F(ServerTest, BodyAtTheLimitIsAccepted) {
 // Uploads to a spooled prefix go to a temporary file, past the in-memory body limit, whether sent with
 // Content-Length or chunked; the file is gone once the request is answered. Their own limit still holds.
 TEST_F(ServerTest, LargeUploadsToSpooledRoutesGoToATemporaryFile) {
-  ServerOptions options = TestOptions();
-  options.spooled_prefixes = {"/files/"};
-  options.spooled_body_limit = 64 * 1024;
-  const std::filesystem::path spool =
-      std::filesystem::path(::testing::TempDir()) / ("tp-spool-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(spool);
-  options.spool_directory = spool.string();
-  Start(options);
+  Start(SpoolingOptions());
   const std::string upload = "lines" + std::string(50 * 1024, 'z');  // far over body_limit (1 KiB)
   Client client(port_);
   ASSERT_TRUE(client.Send(Post("/files/csv", upload)));
@@ -469,7 +518,7 @@ TEST_F(ServerTest, LargeUploadsToSpooledRoutesGoToATemporaryFile) {
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(response->body, std::to_string(upload.size()) + ":lines:memory-empty");
   ASSERT_FALSE(spooled_path_.empty());
-  EXPECT_TRUE(spooled_path_.starts_with(spool.string()));
+  EXPECT_TRUE(spooled_path_.starts_with(spool_directory_.string()));
 
   // The same connection goes on (keep-alive); the previous request's file is removed by then.
   ASSERT_TRUE(client.Send("POST /files/csv HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -481,10 +530,7 @@ TEST_F(ServerTest, LargeUploadsToSpooledRoutesGoToATemporaryFile) {
   response = client.Read();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->body, "small");
-  for (int attempt = 0; attempt < 100 && std::filesystem::exists(spooled_path_); ++attempt) {
-    std::this_thread::sleep_for(10ms);
-  }
-  EXPECT_FALSE(std::filesystem::exists(spooled_path_));
+  EXPECT_TRUE(Eventually([&] { return !std::filesystem::exists(spooled_path_); }));
 
   Client too_large(port_);
   ASSERT_TRUE(too_large.Send("POST /files/csv HTTP/1.1\r\nHost: test\r\nContent-Length: 70000\r\n\r\n"));
@@ -493,22 +539,17 @@ TEST_F(ServerTest, LargeUploadsToSpooledRoutesGoToATemporaryFile) {
   EXPECT_EQ(response->status, 413);
   EXPECT_NE(response->body.find("65536"), std::string::npos) << response->body;
   ASSERT_TRUE(too_large.WaitForClose(3s));
-  EXPECT_TRUE(std::filesystem::is_empty(spool)) << "an upload file was left behind";
-  std::filesystem::remove_all(spool);
 }
 
 // Spooled uploads are capped in number: one more while the cap is reached is 503 with Retry-After, and
 // a finished upload gives its slot back.
 TEST_F(ServerTest, SpooledUploadsBeyondTheCapAre503) {
-  ServerOptions options = TestOptions();
-  options.spooled_prefixes = {"/files/"};
-  options.spooled_body_limit = 64 * 1024;
+  ServerOptions options = SpoolingOptions();
   options.max_spooled_uploads = 1;
-  options.spool_directory = ::testing::TempDir();
   Start(options);
   Client slow(port_);  // holds the only slot: its body is still on its way
   ASSERT_TRUE(slow.Send("POST /files/csv HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nhello"));
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(Eventually([&] { return !SpoolIsEmpty(); }));  // its file exists once it holds the slot
   Client refused(port_);
   ASSERT_TRUE(refused.Send(Post("/files/csv", "other")));
   auto response = refused.Read();
@@ -519,17 +560,194 @@ TEST_F(ServerTest, SpooledUploadsBeyondTheCapAre503) {
   response = slow.Read();
   ASSERT_TRUE(response);
   EXPECT_EQ(response->body, "10:hello:memory-empty");
-  // The answered request's file and slot go once the answer is written, a moment after it arrives here.
-  int status = 0;
-  for (int attempt = 0; attempt < 100 && status != 200; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(20ms);
-    Client next(port_);
-    ASSERT_TRUE(next.Send(Post("/files/csv", "again")));
-    response = next.Read();
+  // The answered request's slot, then its file, go once the answer is written, a moment after it
+  // arrives here.
+  ASSERT_TRUE(Eventually([&] { return SpoolIsEmpty(); }));
+  Client next(port_);
+  ASSERT_TRUE(next.Send(Post("/files/csv", "again")));
+  response = next.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+}
+
+std::string PrivateUpload(std::string_view caller, std::string_view length, std::string_view body) {
+  return "POST /files/private HTTP/1.1\r\nHost: test\r\nX-Caller: " + std::string(caller) +
+         "\r\nContent-Length: " + std::string(length) + "\r\n\r\n" + std::string(body);
+}
+
+// Uploads are checked from their header before their body is read: a refused caller never holds an
+// upload slot, however slowly it sends, and the one slot stays free for a caller who may upload.
+TEST_F(ServerTest, UploadsOfRefusedCallersAreAnsweredBeforeTheirBodyIsRead) {
+  ServerOptions options = SpoolingOptions();
+  options.max_spooled_uploads = 1;
+  Start(options);
+  std::vector<std::unique_ptr<Client>> strangers;
+  for (int index = 0; index < 4; ++index) {
+    strangers.push_back(std::make_unique<Client>(port_));
+    ASSERT_TRUE(strangers.back()->Send("POST /files/private HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nhel"));
+    auto response = strangers.back()->Read();
     ASSERT_TRUE(response);
-    status = response->status;
+    EXPECT_EQ(response->status, 401);
+    EXPECT_EQ(response->headers.at("Connection"), "close");
   }
-  EXPECT_EQ(status, 200);
+  EXPECT_TRUE(SpoolIsEmpty());
+  Client admin(port_);
+  ASSERT_TRUE(admin.Send(PrivateUpload("admin", "5", "lines")));
+  auto response = admin.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "5:lines:memory-empty");
+  EXPECT_EQ(admit_calls_, 5);
+}
+
+// One caller holds at most its share of the upload slots; the others stay free for other callers.
+TEST_F(ServerTest, UploadSlotsAreSharedOutPerCaller) {
+  ServerOptions options = SpoolingOptions();
+  options.max_spooled_uploads = 2;
+  options.max_spooled_uploads_per_caller = 1;
+  Start(options);
+  Client trickling(port_);  // holds caller a's only slot: its body is still on its way
+  ASSERT_TRUE(trickling.Send(PrivateUpload("a", "10", "hello")));
+  ASSERT_TRUE(Eventually([&] { return !SpoolIsEmpty(); }));
+  Client again(port_);
+  ASSERT_TRUE(again.Send(PrivateUpload("a", "5", "other")));
+  auto response = again.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(response->headers.at("Retry-After"), "5");
+  Client other(port_);
+  ASSERT_TRUE(other.Send(PrivateUpload("b", "5", "bbbbb")));
+  response = other.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "5:bbbbb:memory-empty");
+  ASSERT_TRUE(trickling.Send("world"));
+  response = trickling.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "10:hello:memory-empty");
+}
+
+// 100 Continue invites the body; a request refused from its header gets its answer instead.
+TEST_F(ServerTest, ExpectContinueIsNotSentToARefusedRequest) {
+  Start(SpoolingOptions());
+  const std::string expect = "Expect: 100-continue\r\n\r\n";
+  Client stranger(port_);
+  ASSERT_TRUE(stranger.Send("POST /files/private HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n" + expect));
+  auto response = stranger.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 401);
+  Client too_large(port_);
+  ASSERT_TRUE(too_large.Send("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5000\r\n" + expect));
+  response = too_large.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413);
+  Client admitted(port_);
+  ASSERT_TRUE(
+      admitted.Send("POST /files/private HTTP/1.1\r\nHost: test\r\nX-Caller: a\r\nContent-Length: 5\r\n" + expect));
+  response = admitted.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 100);
+  ASSERT_TRUE(admitted.Send("lines"));
+  response = admitted.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "5:lines:memory-empty");
+}
+
+// With every worker busy and the queue full, a request is answered 503 at once instead of waiting;
+// health checks run outside the queue and still answer.
+TEST_F(ServerTest, RequestsBeyondTheQueueAre503AndHealthChecksStillAnswer) {
+  ServerOptions options = TestOptions();
+  options.worker_threads = 1;
+  options.max_queued_requests = 1;
+  options.unqueued_paths = {"/healthz"};
+  Start(options);
+  Client running(port_);
+  ASSERT_TRUE(running.Send(Get("/wait")));
+  ASSERT_TRUE(Eventually([&] { return waiting_ == 1; }));
+  // One of these two waits in the queue, the other finds it full; which one is up to the scheduler.
+  Client second(port_);
+  Client third(port_);
+  ASSERT_TRUE(second.Send(Get("/wait")));
+  ASSERT_TRUE(third.Send(Get("/wait")));
+  ASSERT_TRUE(Eventually([&] { return second.Readable() || third.Readable(); }));
+  Client& refused = second.Readable() ? second : third;
+  Client& queued = second.Readable() ? third : second;
+  auto response = refused.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(response->headers.at("Retry-After"), "1");
+  Client health(port_);
+  ASSERT_TRUE(health.Send(Get("/healthz")));
+  response = health.Read();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  ReleaseWaiting();
+  for (Client* client : {&running, &queued}) {
+    response = client->Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->body, "released");
+  }
+}
+
+// Opens `cap` connections that are served, then checks that one more is closed at once and that a
+// closed connection's place can be taken again.
+void ExpectConnectionCap(std::uint16_t port, int cap) {
+  std::vector<std::unique_ptr<Client>> open;
+  for (int index = 0; index < cap; ++index) {
+    open.push_back(std::make_unique<Client>(port));
+    ASSERT_TRUE(open.back()->Send(Get("/hello")));
+    auto response = open.back()->Read();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+  }
+  Client beyond(port);
+  ASSERT_TRUE(beyond.connected());  // the kernel accepts it; the server closes it
+  EXPECT_TRUE(beyond.WaitForClose(2s));
+  open.pop_back();
+  EXPECT_TRUE(Eventually([&] {
+    Client next(port);
+    auto response = next.Send(Get("/hello")) ? next.Read() : std::nullopt;
+    return response && response->status == 200;
+  }));
+}
+
+TEST_F(ServerTest, ConnectionsBeyondThePerAddressCapAreClosed) {
+  ServerOptions options = TestOptions();
+  options.max_connections_per_address = 3;
+  Start(options);
+  ExpectConnectionCap(port_, 3);
+}
+
+TEST_F(ServerTest, ConnectionsBeyondTheGlobalCapAreClosed) {
+  ServerOptions options = TestOptions();
+  options.max_connections = 2;
+  Start(options);
+  ExpectConnectionCap(port_, 2);
+}
+
+TEST(DescriptorLimit, SoftLimitIsRaisedToTheHardLimit) {
+  const std::uint64_t raised = RaiseDescriptorLimit();
+  rlimit limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
+  EXPECT_EQ(raised, limit.rlim_cur);
+  EXPECT_EQ(limit.rlim_cur, limit.rlim_max);
+}
+
+// RFC 9112 section 6.3: a body whose length is ambiguous is refused, and what follows it is never
+// read as a request of its own (request smuggling).
+TEST_F(ServerTest, AmbiguousBodyFramingIs400AndCloses) {
+  Start();
+  for (const std::string_view framing :
+       {"Transfer-Encoding: gzip\r\n", "Transfer-Encoding: chunked, gzip\r\n", "Transfer-Encoding: gzip, chunked\r\n",
+        "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n"}) {
+    Client client(port_);
+    ASSERT_TRUE(client.Send("POST /echo HTTP/1.1\r\nHost: test\r\n" + std::string(framing) + "\r\n0\r\n\r\n" +
+                            Get("/hello")));
+    auto response = client.Read();
+    ASSERT_TRUE(response) << framing;
+    EXPECT_EQ(response->status, 400) << framing;
+    EXPECT_EQ(ErrorCodeOf(*response), "invalid_argument") << framing;
+    EXPECT_FALSE(client.Read()) << framing << ": the smuggled request was answered";
+  }
 }
 
 TEST_F(ServerTest, OversizedHeaderIs431) {

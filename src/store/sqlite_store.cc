@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <condition_variable>
 #include <cstdint>
@@ -75,6 +76,11 @@ constexpr size_t kQuotedSqlLength = 120;
 constexpr size_t kMaxCachedStatements = 1024;
 constexpr std::string_view kWalFailed =
     "the write-ahead log could not be written to disk; writes stop until the server is restarted";
+
+// After a write failed for a full disk, readiness reports the store as refusing writes this long
+// (unless a write succeeds first): whether space came back cannot be seen without writing, and an
+// instance out of rotation gets no writes to find out.
+constexpr std::chrono::seconds kDiskFullBackoff{30};
 
 const std::vector<Value> kNoParams;
 
@@ -175,7 +181,7 @@ class SqliteConnection final : public Connection {
     for (;;) {
       const int code = sqlite3_step(statement);
       if (code == SQLITE_DONE) return rows;
-      if (code != SQLITE_ROW) return SqliteError(code, database_.get(), sql);
+      if (code != SQLITE_ROW) return Failed(code, sql);
       std::vector<Value> cells;
       cells.reserve(static_cast<size_t>(columns));
       for (int column = 0; column < columns; ++column) cells.push_back(ColumnValue(statement, column));
@@ -190,7 +196,7 @@ class SqliteConnection final : public Connection {
     // Stepping to the end also runs statements that return rows (INSERT ... RETURNING).
     int code = SQLITE_ROW;
     while (code == SQLITE_ROW) code = sqlite3_step(statement);
-    if (code != SQLITE_DONE) return SqliteError(code, database_.get(), sql);
+    if (code != SQLITE_DONE) return Failed(code, sql);
     return static_cast<std::int64_t>(sqlite3_changes64(database_.get()));
   }
 
@@ -205,12 +211,12 @@ class SqliteConnection final : public Connection {
           sqlite3_prepare_v3(database_.get(), cursor, static_cast<int>(end - cursor), 0, &raw, &tail);
       const StatementPtr statement(raw);
       const std::string_view current(cursor, static_cast<size_t>(end - cursor));
-      if (prepared != SQLITE_OK) return SqliteError(prepared, database_.get(), current);
+      if (prepared != SQLITE_OK) return Failed(prepared, current);
       cursor = tail;
       if (statement == nullptr) continue;  // only whitespace or a comment was left
       int code = SQLITE_ROW;
       while (code == SQLITE_ROW) code = sqlite3_step(statement.get());
-      if (code != SQLITE_DONE) return SqliteError(code, database_.get(), current);
+      if (code != SQLITE_DONE) return Failed(code, current);
     }
     return Status::Ok();
   }
@@ -219,6 +225,9 @@ class SqliteConnection final : public Connection {
   Status Run(std::string_view sql) { return Execute(sql, kNoParams).status(); }
 
   bool InTransaction() const { return sqlite3_get_autocommit(database_.get()) == 0; }
+
+  // Whether a statement failed for a full disk (SQLITE_FULL) since the last call.
+  bool TakeDiskFull() { return std::exchange(disk_full_, false); }
 
   // Copies what it can of the WAL into the database file without waiting for anyone (busy: skipped).
   void CheckpointPassive() { Checkpoint(SQLITE_CHECKPOINT_PASSIVE); }
@@ -240,6 +249,11 @@ class SqliteConnection final : public Connection {
   }
 
  private:
+  Status Failed(int code, std::string_view sql) {
+    if ((code & 0xff) == SQLITE_FULL) disk_full_ = true;
+    return SqliteError(code, database_.get(), sql);
+  }
+
   void Checkpoint(int mode) {
     static_cast<void>(sqlite3_wal_checkpoint_v2(database_.get(), nullptr, mode, nullptr, nullptr));
   }
@@ -287,6 +301,7 @@ class SqliteConnection final : public Connection {
   DatabasePtr database_;
   std::unordered_map<std::string, StatementPtr, StringHash, std::equal_to<>> statements_;
   std::function<void(int)> on_wal_commit_;
+  bool disk_full_ = false;
 };
 
 // Runs passive checkpoints on its own thread and connection whenever the writer reports a WAL of at
@@ -466,6 +481,18 @@ class SqliteStore final : public Store {
     return RunRead([](Connection& connection) { return connection.Query(kPing, kNoParams).status(); });
   }
 
+  Status WriteHealth() override {
+    if (wal_failed_.load()) return Unavailable(std::string(kWalFailed));
+    const auto remaining =
+        std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(disk_full_until_.load())) -
+        std::chrono::steady_clock::now();
+    if (remaining > std::chrono::steady_clock::duration::zero()) {
+      return Unavailable("the disk is full: writes fail until space is freed")
+          .WithRetryAfter(static_cast<int>(std::chrono::ceil<std::chrono::seconds>(remaining).count()));
+    }
+    return Status::Ok();
+  }
+
   void Close() override {
     const std::lock_guard close_lock(close_mutex_);
     {
@@ -569,6 +596,7 @@ class SqliteStore final : public Store {
         for (size_t next = 0; next < group.size();) {
           next += RunTransaction(std::span<WriteJob* const>(group).subspan(next));
         }
+        NoteDiskFull(group);
       }
       // Answered once the WAL holding the commit is on disk; meanwhile the writer runs the next group.
       {
@@ -602,6 +630,15 @@ class SqliteStore final : public Store {
         job->completed.notify_one();
       }
       committed.clear();
+    }
+  }
+
+  // A write that failed for a full disk starts kDiskFullBackoff (WriteHealth); one that succeeded ends it.
+  void NoteDiskFull(std::span<WriteJob* const> group) {
+    if (writer_connection_->TakeDiskFull()) {
+      disk_full_until_.store((std::chrono::steady_clock::now() + kDiskFullBackoff).time_since_epoch().count());
+    } else if (std::any_of(group.begin(), group.end(), [](const WriteJob* job) { return job->status.ok(); })) {
+      disk_full_until_.store(0);
     }
   }
 
@@ -675,6 +712,8 @@ class SqliteStore final : public Store {
   std::vector<WriteJob*> unsynced_;  // committed, waiting for a WAL sync; guarded by sync_mutex_
   bool sync_stopping_ = false;       // guarded by sync_mutex_
   std::atomic<bool> wal_failed_ = false;
+  // steady_clock ticks until which WriteHealth reports a full disk; 0 when none was seen.
+  std::atomic<std::chrono::steady_clock::rep> disk_full_until_ = 0;
   std::thread syncer_;
 
   std::mutex read_mutex_;

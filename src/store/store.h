@@ -169,6 +169,10 @@ class Store {
   virtual Backend backend() const = 0;
   // Fails with kUnavailable when the database cannot be reached.
   virtual Status Ping() = 0;
+  // Fails with kUnavailable (with retry_after_seconds) while the store refuses writes although it
+  // answers reads: on SQLite after a failed WAL sync (until restart) and for a while after a write found
+  // the disk full. Reads a flag only, so readiness checks may call it often.
+  virtual Status WriteHealth() { return Status::Ok(); }
   // Finishes queued writes and closes every connection; later calls fail with kUnavailable.
   virtual void Close() = 0;
 

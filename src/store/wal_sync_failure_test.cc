@@ -51,7 +51,8 @@ std::vector<std::string> CustomerIds(Store& store) {
 }
 
 // A sync that fails may have lost pages the kernel could not write, so the write it carried is refused
-// and so is every later one: a retried sync would prove nothing. Reads go on; a restart recovers.
+// and so is every later one: a retried sync would prove nothing. Reads go on, WriteHealth reports the
+// refusal (readiness), and a restart recovers.
 TEST(SqliteWalSync, AFailedSyncRefusesItsWriteAndEveryLaterOneUntilRestart) {
   TestDatabase database("sqlite");
   Store& store = database.store();
@@ -64,6 +65,7 @@ TEST(SqliteWalSync, AFailedSyncRefusesItsWriteAndEveryLaterOneUntilRestart) {
                   })
                   .ok());
   ASSERT_TRUE(Insert(store, "cus_1_before").ok());
+  EXPECT_TRUE(store.WriteHealth().ok());
 
   fail_syncs = true;
   const Status refused = Insert(store, "cus_2_during");
@@ -74,6 +76,7 @@ TEST(SqliteWalSync, AFailedSyncRefusesItsWriteAndEveryLaterOneUntilRestart) {
   const Status later = Insert(store, "cus_3_after");
   EXPECT_EQ(later.code(), ErrorCode::kUnavailable) << later.ToString();
   EXPECT_NE(later.message().find("until the server is restarted"), std::string::npos) << later.ToString();
+  EXPECT_EQ(store.WriteHealth().code(), ErrorCode::kUnavailable) << "readiness must see the refused writes";
   const std::vector<std::string> readable = CustomerIds(store);
   ASSERT_FALSE(readable.empty());
   EXPECT_EQ(readable.front(), "cus_1_before");
@@ -81,6 +84,7 @@ TEST(SqliteWalSync, AFailedSyncRefusesItsWriteAndEveryLaterOneUntilRestart) {
   database.Reopen();
   Store& reopened = database.store();
   ASSERT_TRUE(Insert(reopened, "cus_4_restarted").ok());
+  EXPECT_TRUE(reopened.WriteHealth().ok());
   const std::vector<std::string> ids = CustomerIds(reopened);
   EXPECT_EQ(ids.front(), "cus_1_before");
   EXPECT_EQ(ids.back(), "cus_4_restarted");

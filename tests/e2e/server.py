@@ -184,12 +184,21 @@ def main(t):
     t.check(headers.get("x-request-id") == big_id, "the 413 carries the request id", headers)
     chunked_id = rid("bigchunked")
     ids_sent.append(chunked_id)
+    session = "Cookie: %s\r\nX-CSRF-Token: %s\r\n" % ("; ".join("%s=%s" % kv for kv in c.cookies.items()), c.csrf)
     head = ("POST /api/v1/customers HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\n"
-            "Transfer-Encoding: chunked\r\nX-Request-Id: %s\r\n\r\n" % (host, port, chunked_id)).encode()
+            "Transfer-Encoding: chunked\r\nX-Request-Id: %s\r\n%s\r\n" % (host, port, chunked_id, session)).encode()
     chunks = [b"%x\r\n" % 65536 + b"x" * 65536 + b"\r\n" for _ in range(size // 65536)] + [b"0\r\n\r\n"]
     status, headers, body = raw_exchange(host, port, head, chunks=chunks, timeout=20)
     t.check(status == 413 and b"payload_too_large" in body,
             "a 2 MiB chunked body (no Content-Length) is 413 payload_too_large too", (status, headers, body[:300]))
+    # Without a session the same upload is refused from its header, before any of the body is read.
+    stranger_id = rid("stranger")
+    ids_sent.append(stranger_id)
+    head = ("POST /api/v1/customers HTTP/1.1\r\nHost: %s:%d\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\nX-Request-Id: %s\r\n\r\n" % (host, port, stranger_id)).encode()
+    status, headers, body = raw_exchange(host, port, head, chunks=chunks, timeout=20)
+    t.check(status == 401 and b"unauthenticated" in body,
+            "a body from a caller without credentials is 401 before it is read", (status, headers, body[:300]))
     r = req(server.client(), "GET", "/healthz", "after413")
     t.check(r.status == 200, "the server still answers after the 413", r)
 
