@@ -494,6 +494,11 @@ class SqliteStore final : public Store {
     writer_connection_.reset();
   }
 
+  std::size_t QueuedWrites() {
+    const std::lock_guard lock(write_mutex_);
+    return write_queue_.size();
+  }
+
  protected:
   Status RunWrite(const ConnectionFn& fn) override {
     WriteJob job{&fn};
@@ -699,6 +704,11 @@ Status CheckLibrary() {
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   // A file: URI could name an in-memory database or change the open mode behind the store's back.
   if (options.path.empty() || options.path == ":memory:" || options.path.starts_with("file:")) {
+std::size_t QueuedSqliteWrites(Store& store) {
+  auto* sqlite = dynamic_cast<SqliteStore*>(&store);
+  return sqlite != nullptr ? sqlite->QueuedWrites() : 0;
+}
+
     return InvalidArgument("sqlite needs a plain file path (not :memory: or a file: URI)", "db");
   }
   if (options.read_connections < 1 || options.max_group < 1) {
