@@ -31,6 +31,7 @@ inline constexpr std::string_view kAuditActions[] = {
     "api_key.create",     "api_key.revoke",                                         // identity/api_keys
     "customer.create",    "customer.update",                                        // profiles
     "customer.merge",     "customer.unmerge",                                       // ingest/merges
+    "events.ingest",                                                                // ingest: one per request
     "customer.note",                                                                // timeline
     "customer.export",    "customer.erase",                                         // privacy
     "case.create",        "case.update",                                            // cases
