@@ -78,6 +78,10 @@ unset TP_BENCH_OWNS_POSTGRES
 work_dir=$(mktemp -d "${TMPDIR:-/tmp}/tp-cd-bench.XXXXXX")
 results=$work_dir/results.tsv
 : >"$results"
+# shellcheck source=bench/file_systems.sh
+. "$bench_dir/file_systems.sh"
+file_systems_report=$work_dir/file-systems.txt
+: >"$file_systems_report"
 server_pid=
 load_pid=
 pg_database=
@@ -144,6 +148,7 @@ create_database() {
       db=$(database_url "$pg_database")
       ;;
   esac
+  note_file_system "$backend $name" "$db"
   "$binary" migrate --db "$db" >/dev/null
   "$binary" tenant add --db "$db" --slug bench --name Bench >/dev/null
   "$binary" user add --db "$db" --tenant bench --email bench@bench.example --name Bench --role admin >/dev/null
@@ -336,6 +341,7 @@ done
   echo "- ingest: bench/http_load --mode ingest --connections $ingest_connections, ${warmup} s warm-up + ${seconds} s, 100 events per batch, 10 users per batch from a pool of 100,000, fresh database (on PostgreSQL a 5 s pre-load and ANALYZE first, as autovacuum would do in service); before each measurement, sync waits for the disk writes earlier steps left"
   echo "- read: bench/http_load --mode read --connections $read_connections and bench/profile_read --threads $read_threads, ${warmup} s warm-up + ${seconds} s, random customers from a sample of 20,000"
   [ -n "${pg_ingest_settings:-}" ] && echo "- $pg_ingest_settings (during the ingest and read measurements)"
+  cat "$file_systems_report"
   echo
   python3 - "$results" "$(getconf CLK_TCK)" <<'EOF'
 import sys
