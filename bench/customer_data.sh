@@ -8,7 +8,8 @@
 #             and said so, while the server has no such route), and the same two calls in-process
 #             (bench/profile_read: profiles::GetCustomer + timeline::CustomerTimeline in one read
 #             transaction)
-#   identity  ingest::IdentityGraph over CD_LINKS identifier links (bench/identity_graph_bench), once
+#   identity  identity resolution as the product runs it: CD_LINKS identifier links, one message each,
+#             through ingest::IngestMessages in batches of 100 (bench/identity_resolution), fresh database
 #
 #   bench/customer_data.sh BUILD_DIR        (make bench runs it after bench/run.sh)
 #   CD_CUSTOMERS=100000 CD_EVENTS=2000000 CD_LINKS=1000000 bench/customer_data.sh build/release   a quick run
@@ -19,7 +20,7 @@
 #   CD_INGEST_CONNECTIONS=8               CD_READ_CONNECTIONS=8    CD_READ_THREADS=2 (in-process)
 #   CD_CUSTOMERS=1000000 CD_EVENTS=20000000                       seeded scale, every backend
 #   CD_PG_CUSTOMERS, CD_PG_EVENTS         a different scale for PostgreSQL (default: the same)
-#   CD_LINKS=10000000 CD_PERSONS=1000000  identity graph size (about 4 identifiers per person)
+#   CD_LINKS=10000000 CD_PERSONS=1000000  identity links and people (about 4 identifiers per person)
 #   CD_PERF=1                             profile the server with `perf record` during the ingest load
 #                                         and print its top functions (needs perf)
 #   CD_KEEP=1                             keep the work directory (databases, logs)
@@ -40,7 +41,7 @@ for candidate in "$build_dir/touchpoint" "$build_dir/src/app/touchpoint"; do
   [ -x "$candidate" ] && { binary=$candidate; break; }
 done
 [ -n "$binary" ] || { echo "bench: no touchpoint binary in $build_dir (build it first)" >&2; exit 1; }
-for tool in http_load seed_customers profile_read identity_graph_bench; do
+for tool in http_load seed_customers profile_read identity_resolution; do
   [ -x "$build_dir/bench/$tool" ] || { echo "bench: no $build_dir/bench/$tool (ninja -C $build_dir $tool)" >&2; exit 1; }
 done
 tools=$build_dir/bench
@@ -68,7 +69,7 @@ for tool in "${needed[@]}"; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
 done
 
-if [[ " $backends " == *" postgres "* ]] && [[ " $scenarios " != " identity " ]] && [ -z "${TP_TEST_POSTGRES_URL:-}" ]; then
+if [[ " $backends " == *" postgres "* ]] && [ -z "${TP_TEST_POSTGRES_URL:-}" ]; then
   export TP_BENCH_OWNS_POSTGRES=1
   exec "$repo_dir/scripts/with-postgres.sh" "$0" "$@"
 fi
@@ -315,10 +316,16 @@ bench_read() {
 }
 
 bench_identity() {
-  echo "== identity graph: $links links, $persons people" >&2
-  bounded 900 "$tools/identity_graph_bench" --links "$links" --persons "$persons" >"$work_dir/identity.txt"
-  cat "$work_dir/identity.txt" >&2
-  record all identity "$(sed -n 's/^identity-result //p' "$work_dir/identity.txt")"
+  local backend=$1 log_dir=$work_dir/logs/$1
+  echo "== $backend identity resolution: $links links, $persons people, fresh database" >&2
+  create_database "$backend" identity
+  [ "$backend" = postgres ] && set_pg_durable on
+  settle_disk
+  bounded 3600 "$tools/identity_resolution" --db "$db" --tenant bench --links "$links" --persons "$persons" \
+    >"$log_dir/identity.txt"
+  cat "$log_dir/identity.txt" >&2
+  record "$backend" identity "$(sed -n 's/^identity-result //p' "$log_dir/identity.txt")"
+  drop_database "$backend" identity
 }
 
 busy_before=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat)
@@ -326,8 +333,8 @@ sleep 1
 busy_before=$((($(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat) - busy_before) * 100 / $(getconf CLK_TCK)))
 
 for backend in $backends; do mkdir -p "$work_dir/logs/$backend"; done
-[[ " $scenarios " == *" identity "* ]] && bench_identity
 for backend in $backends; do
+  [[ " $scenarios " == *" identity "* ]] && bench_identity "$backend"
   [[ " $scenarios " == *" read "* ]] && bench_read "$backend"
   [[ " $scenarios " == *" ingest "* ]] && bench_ingest "$backend"
 done
@@ -350,7 +357,7 @@ for line in open(sys.argv[1]):
     backend, scenario, fields = line.rstrip("\n").split("\t")
     rows.append((backend, scenario, dict(f.split("=", 1) for f in fields.split())))
 ticks = int(sys.argv[2])
-names = {"sqlite": "SQLite (embedded)", "postgres": "PostgreSQL 15", "all": "in memory"}
+names = {"sqlite": "SQLite (embedded)", "postgres": "PostgreSQL 15"}
 def ms(v): return f"{int(v) / 1000:.2f}"
 def cpu(v):
     if "cpu_server" not in v: return ""
@@ -366,9 +373,10 @@ for backend, scenario, v in rows:
     if scenario == "identity":
         secs = float(v["seconds"])
         ok = "✅" if secs <= 10 else "❌"
-        print(f"| identity resolution, {int(v['links']):,} links | {b} | {secs:.2f} s {ok} | ≤ 10 s | | | | "
-              f"{int(v['identifiers']):,} identifiers → {int(v['clusters']):,} clusters, {int(v['refused']):,} links refused; "
-              f"peak RSS {v['rss_peak_mb']} MiB ({int(v['rss_after_mb']) - int(v['rss_before_mb'])} MiB for the graph) |")
+        bad = f"; ⚠ {v['errors']} failed batches" if int(v["errors"]) else ""
+        print(f"| identity resolution through IngestMessages, {int(v['links']):,} links | {b} | {secs:.2f} s {ok} | ≤ 10 s | | | | "
+              f"{int(v['links']) / secs:,.0f} links/s; {int(v['identifiers']):,} identifiers, {int(v['profiles']):,} profiles created, "
+              f"{int(v['merges']):,} merges, {int(v['live_profiles']):,} live profiles{bad} |")
     elif scenario == "ingest":
         secs = int(v["duration_us"]) / 1e6
         rate = int(v["accepted"]) / secs
