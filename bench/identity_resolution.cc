@@ -42,6 +42,7 @@
 #include "ingest/ingest.h"
 #include "profiles/identifiers.h"
 #include "store/store.h"
+#include "tenant_lookup.h"
 
 namespace {
 
@@ -222,17 +223,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   const std::unique_ptr<tp::store::Store> store = std::move(opened).value();
-  std::string tenant_id;
-  const tp::Status found = store->ReadSystem([&](tp::store::SystemTx& tx) -> tp::Status {
-    TP_ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT id FROM tenants WHERE slug = $1", {args.tenant}));
-    if (!row) return tp::NotFound("no tenant " + args.tenant);
-    tenant_id = row->Text(0);
-    return tp::Status::Ok();
-  });
-  if (!found.ok()) {
-    std::fprintf(stderr, "identity_resolution: %s\n", found.ToString().c_str());
+  const tp::Result<std::string> tenant = tp::bench::TenantIdBySlug(*store, args.tenant);
+  if (!tenant.ok()) {
+    std::fprintf(stderr, "identity_resolution: %s\n", tenant.status().ToString().c_str());
     return 1;
   }
+  const std::string& tenant_id = *tenant;
 
   std::atomic<std::size_t> next_batch{0};
   std::atomic<std::int64_t> profiles{0}, merges{0}, errors{0};
