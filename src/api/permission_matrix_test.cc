@@ -8,11 +8,13 @@
 // scenario here fails the suite, and the document's tables are compared with this file and the router.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "api/api_test_support.h"
 #include "identity/totp.h"
