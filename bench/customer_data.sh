@@ -8,7 +8,8 @@
 #             and said so, while the server has no such route), and the same two calls in-process
 #             (bench/profile_read: profiles::GetCustomer + timeline::CustomerTimeline in one read
 #             transaction)
-#   identity  ingest::IdentityGraph over CD_LINKS identifier links (bench/identity_graph_bench), once
+#   identity  identity resolution as the product runs it: CD_LINKS identifier links, one message each,
+#             through ingest::IngestMessages in batches of 100 (bench/identity_resolution), fresh database
 #
 #   bench/customer_data.sh BUILD_DIR        (make bench runs it after bench/run.sh)
 #   CD_CUSTOMERS=100000 CD_EVENTS=2000000 CD_LINKS=1000000 bench/customer_data.sh build/release   a quick run
@@ -19,7 +20,7 @@
 #   CD_INGEST_CONNECTIONS=8               CD_READ_CONNECTIONS=8    CD_READ_THREADS=2 (in-process)
 #   CD_CUSTOMERS=1000000 CD_EVENTS=20000000                       seeded scale, every backend
 #   CD_PG_CUSTOMERS, CD_PG_EVENTS         a different scale for PostgreSQL (default: the same)
-#   CD_LINKS=10000000 CD_PERSONS=1000000  identity graph size (about 4 identifiers per person)
+#   CD_LINKS=10000000 CD_PERSONS=1000000  identity links and people (about 4 identifiers per person)
 #   CD_PERF=1                             profile the server with `perf record` during the ingest load
 #                                         and print its top functions (needs perf)
 #   CD_KEEP=1                             keep the work directory (databases, logs)
@@ -40,7 +41,7 @@ for candidate in "$build_dir/touchpoint" "$build_dir/src/app/touchpoint"; do
   [ -x "$candidate" ] && { binary=$candidate; break; }
 done
 [ -n "$binary" ] || { echo "bench: no touchpoint binary in $build_dir (build it first)" >&2; exit 1; }
-for tool in http_load seed_customers profile_read identity_graph_bench; do
+for tool in http_load seed_customers profile_read identity_resolution; do
   [ -x "$build_dir/bench/$tool" ] || { echo "bench: no $build_dir/bench/$tool (ninja -C $build_dir $tool)" >&2; exit 1; }
 done
 tools=$build_dir/bench
@@ -68,7 +69,7 @@ for tool in "${needed[@]}"; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
 done
 
-if [[ " $backends " == *" postgres "* ]] && [[ " $scenarios " != " identity " ]] && [ -z "${TP_TEST_POSTGRES_URL:-}" ]; then
+if [[ " $backends " == *" postgres "* ]] && [ -z "${TP_TEST_POSTGRES_URL:-}" ]; then
   export TP_BENCH_OWNS_POSTGRES=1
   exec "$repo_dir/scripts/with-postgres.sh" "$0" "$@"
 fi
@@ -78,6 +79,10 @@ unset TP_BENCH_OWNS_POSTGRES
 work_dir=$(mktemp -d "${TMPDIR:-/tmp}/tp-cd-bench.XXXXXX")
 results=$work_dir/results.tsv
 : >"$results"
+# shellcheck source=bench/file_systems.sh
+. "$bench_dir/file_systems.sh"
+file_systems_report=$work_dir/file-systems.txt
+: >"$file_systems_report"
 server_pid=
 load_pid=
 pg_database=
@@ -144,6 +149,7 @@ create_database() {
       db=$(database_url "$pg_database")
       ;;
   esac
+  note_file_system "$backend $name" "$db"
   "$binary" migrate --db "$db" >/dev/null
   "$binary" tenant add --db "$db" --slug bench --name Bench >/dev/null
   "$binary" user add --db "$db" --tenant bench --email bench@bench.example --name Bench --role admin >/dev/null
@@ -310,10 +316,16 @@ bench_read() {
 }
 
 bench_identity() {
-  echo "== identity graph: $links links, $persons people" >&2
-  bounded 900 "$tools/identity_graph_bench" --links "$links" --persons "$persons" >"$work_dir/identity.txt"
-  cat "$work_dir/identity.txt" >&2
-  record all identity "$(sed -n 's/^identity-result //p' "$work_dir/identity.txt")"
+  local backend=$1 log_dir=$work_dir/logs/$1
+  echo "== $backend identity resolution: $links links, $persons people, fresh database" >&2
+  create_database "$backend" identity
+  [ "$backend" = postgres ] && set_pg_durable on
+  settle_disk
+  bounded 3600 "$tools/identity_resolution" --db "$db" --tenant bench --links "$links" --persons "$persons" \
+    >"$log_dir/identity.txt"
+  cat "$log_dir/identity.txt" >&2
+  record "$backend" identity "$(sed -n 's/^identity-result //p' "$log_dir/identity.txt")"
+  drop_database "$backend" identity
 }
 
 busy_before=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat)
@@ -321,8 +333,8 @@ sleep 1
 busy_before=$((($(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat) - busy_before) * 100 / $(getconf CLK_TCK)))
 
 for backend in $backends; do mkdir -p "$work_dir/logs/$backend"; done
-[[ " $scenarios " == *" identity "* ]] && bench_identity
 for backend in $backends; do
+  [[ " $scenarios " == *" identity "* ]] && bench_identity "$backend"
   [[ " $scenarios " == *" read "* ]] && bench_read "$backend"
   [[ " $scenarios " == *" ingest "* ]] && bench_ingest "$backend"
 done
@@ -336,6 +348,7 @@ done
   echo "- ingest: bench/http_load --mode ingest --connections $ingest_connections, ${warmup} s warm-up + ${seconds} s, 100 events per batch, 10 users per batch from a pool of 100,000, fresh database (on PostgreSQL a 5 s pre-load and ANALYZE first, as autovacuum would do in service); before each measurement, sync waits for the disk writes earlier steps left"
   echo "- read: bench/http_load --mode read --connections $read_connections and bench/profile_read --threads $read_threads, ${warmup} s warm-up + ${seconds} s, random customers from a sample of 20,000"
   [ -n "${pg_ingest_settings:-}" ] && echo "- $pg_ingest_settings (during the ingest and read measurements)"
+  cat "$file_systems_report"
   echo
   python3 - "$results" "$(getconf CLK_TCK)" <<'EOF'
 import sys
@@ -344,7 +357,7 @@ for line in open(sys.argv[1]):
     backend, scenario, fields = line.rstrip("\n").split("\t")
     rows.append((backend, scenario, dict(f.split("=", 1) for f in fields.split())))
 ticks = int(sys.argv[2])
-names = {"sqlite": "SQLite (embedded)", "postgres": "PostgreSQL 15", "all": "in memory"}
+names = {"sqlite": "SQLite (embedded)", "postgres": "PostgreSQL 15"}
 def ms(v): return f"{int(v) / 1000:.2f}"
 def cpu(v):
     if "cpu_server" not in v: return ""
@@ -360,9 +373,10 @@ for backend, scenario, v in rows:
     if scenario == "identity":
         secs = float(v["seconds"])
         ok = "✅" if secs <= 10 else "❌"
-        print(f"| identity resolution, {int(v['links']):,} links | {b} | {secs:.2f} s {ok} | ≤ 10 s | | | | "
-              f"{int(v['identifiers']):,} identifiers → {int(v['clusters']):,} clusters, {int(v['refused']):,} links refused; "
-              f"peak RSS {v['rss_peak_mb']} MiB ({int(v['rss_after_mb']) - int(v['rss_before_mb'])} MiB for the graph) |")
+        bad = f"; ⚠ {v['errors']} failed batches" if int(v["errors"]) else ""
+        print(f"| identity resolution through IngestMessages, {int(v['links']):,} links | {b} | {secs:.2f} s {ok} | ≤ 10 s | | | | "
+              f"{int(v['links']) / secs:,.0f} links/s; {int(v['identifiers']):,} identifiers, {int(v['profiles']):,} profiles created, "
+              f"{int(v['merges']):,} merges, {int(v['live_profiles']):,} live profiles{bad} |")
     elif scenario == "ingest":
         secs = int(v["duration_us"]) / 1e6
         rate = int(v["accepted"]) / secs

@@ -23,6 +23,7 @@
 #include "common/status.h"
 #include "profiles/customers.h"
 #include "store/store.h"
+#include "tenant_lookup.h"
 #include "timeline/timeline.h"
 
 namespace {
@@ -81,17 +82,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto store = std::move(opened).value();
-  std::string tenant_id;
-  tp::Status found = store->ReadSystem([&](tp::store::SystemTx& tx) -> tp::Status {
-    TP_ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT id FROM tenants WHERE slug = $1", {args.tenant}));
-    if (!row) return tp::NotFound("no tenant " + args.tenant);
-    tenant_id = row->Text(0);
-    return tp::Status::Ok();
-  });
-  if (!found.ok()) {
-    std::fprintf(stderr, "profile_read: %s\n", found.ToString().c_str());
+  const tp::Result<std::string> tenant = tp::bench::TenantIdBySlug(*store, args.tenant);
+  if (!tenant.ok()) {
+    std::fprintf(stderr, "profile_read: %s\n", tenant.status().ToString().c_str());
     return 1;
   }
+  const std::string& tenant_id = *tenant;
 
   const auto start = Clock::now();
   const auto measure_from = start + std::chrono::seconds(args.warmup);

@@ -92,6 +92,10 @@ owns_postgres=${TP_BENCH_OWNS_POSTGRES:-0}
 unset TP_BENCH_OWNS_POSTGRES
 
 work_dir=$(mktemp -d "${TMPDIR:-/tmp}/tp-bench.XXXXXX")
+# shellcheck source=bench/file_systems.sh
+. "$bench_dir/file_systems.sh"
+file_systems_report=$work_dir/file-systems.txt
+: >"$file_systems_report"
 results_dir=${BENCH_RESULTS_DIR:-$work_dir/results}
 mkdir -p "$results_dir"
 results_file=$results_dir/results.tsv
@@ -177,6 +181,7 @@ create_database() {
       db=$(database_url "$pg_database")
       ;;
   esac
+  note_file_system "$1" "$db"
 }
 
 drop_database() {
@@ -328,7 +333,7 @@ describe_run() {
   local memory cpu fs
   memory=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)
   cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)
-  fs=$(df -T "$work_dir" | awk 'NR == 2 {print $2}')
+  fs=$(file_system_of "$work_dir")
   # The checkout's commit; the binary's time says whether it was built from it.
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); touchpoint $("$binary" version | awk '{print $2}')" \
     "built $(date -u -r "$binary" '+%Y-%m-%d %H:%M UTC'), checkout at" \
@@ -341,7 +346,8 @@ describe_run() {
     "(defaults: 2 I/O threads, 8 workers, 4 SQLite readers, 8 PostgreSQL connections)"
   echo "- CPU in use by other processes just before the run: ${busy_before} % of one core"
   echo "- data: demo-data --customers $customers --cases $cases --feedback $feedback"
-  echo "- SQLite: WAL, synchronous=FULL, group commit"
+  echo "- SQLite: WAL, group commit with synchronous=NORMAL, a sync thread fdatasyncs the WAL before writes are answered"
+  cat "$file_systems_report"
   [ -n "${pg_settings:-}" ] && echo "- $pg_settings"
   if [[ "${pg_settings:-}" == *"fsync=off"* ]]; then
     echo "- ⚠ PostgreSQL runs with fsync=off: its writes are not durable, so its POST row is not comparable"

@@ -30,6 +30,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "store/store.h"
+#include "tenant_lookup.h"
 
 namespace {
 
@@ -206,17 +207,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "seed: migrate: %s\n", migrated.ToString().c_str());
     return 1;
   }
-  std::string tenant_id;
-  Status found = store->ReadSystem([&](tp::store::SystemTx& tx) -> Status {
-    TP_ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT id FROM tenants WHERE slug = $1", {args.tenant}));
-    if (!row) return tp::NotFound("no tenant " + args.tenant + " (create it with touchpoint tenant add)");
-    tenant_id = row->Text(0);
-    return Status::Ok();
-  });
-  if (!found.ok()) {
-    std::fprintf(stderr, "seed: %s\n", found.ToString().c_str());
+  const tp::Result<std::string> tenant = tp::bench::TenantIdBySlug(*store, args.tenant);
+  if (!tenant.ok()) {
+    std::fprintf(stderr, "seed: %s\n", tenant.status().ToString().c_str());
     return 1;
   }
+  const std::string& tenant_id = *tenant;
   if (store->backend() == tp::store::Backend::kSqlite) {
     // The writer connection keeps this for its life: 4 GiB of page cache, so that the randomly ordered
     // event-id index stays in memory while it grows.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "http/errors.h"
+#include "identity/api_keys.h"
 #include "identity/audit.h"
 #include "identity/tenants.h"
 
@@ -75,6 +76,22 @@ Credentials ApiHarness::CreateApiKey(const Credentials& owner, const std::string
   EXPECT_EQ(response.status, 201) << response.body;
   Credentials credentials;
   credentials.api_key = BodyOf(response).value("token", "");
+  return credentials;
+}
+
+Credentials ApiHarness::IssueApiKey(const TenantFixture& tenant, const identity::User& user,
+                                    identity::ApiKeyScope scope) {
+  identity::Principal creator;
+  creator.tenant_id = tenant.id;
+  creator.user_id = user.id;
+  creator.role = user.role;
+  Credentials credentials;
+  const Status status = store().Write(tenant.id, [&](store::TenantTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(auto created, identity::CreateApiKey(tx, identity::AuditContext::System("test"), creator, "test", scope));
+    credentials.api_key = created.secret_token;
+    return Status::Ok();
+  });
+  EXPECT_TRUE(status.ok()) << status.ToString();
   return credentials;
 }
 

@@ -41,6 +41,9 @@ class ApiHarness {
   Credentials Login(const TenantFixture& tenant, const std::string& email, const std::string& password = std::string(kPassword));
   Credentials LoginAs(const TenantFixture& tenant, identity::Role role);
   Credentials CreateApiKey(const Credentials& owner, const std::string& scope);
+  // A key of `user` made in the domain, not over the API, so that roles that may not create keys
+  // themselves (viewers) get one too.
+  Credentials IssueApiKey(const TenantFixture& tenant, const identity::User& user, identity::ApiKeyScope scope);
 
   // `target` is a path with an optional query string; `body` is sent as application/json when not empty.
   // A request with a body goes through Api::Admit with its header first, as the server sends it.

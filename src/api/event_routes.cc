@@ -5,7 +5,7 @@
 // is the user's guide.
 //
 // Partial failure: every message of a request is parsed on its own; the valid ones go to ONE
-// ingest::IngestMessages call in ONE write transaction (one commit per batch is what makes high event
+// ingest::IngestRequest call in ONE write transaction (one commit per batch is what makes high event
 // rates possible), the invalid ones come back in `rejected` with their index and error. Only when no
 // message is valid is the answer an error (400, or the single message's own status).
 #include <algorithm>
@@ -100,7 +100,8 @@ Result<http::Response> IngestAndAnswer(Registrar& registrar, const Call& call, P
   }
   ingest::IngestSummary summary;
   TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
-    TP_ASSIGN_OR_RETURN(summary, ingest::IngestMessages(tx, parsed.valid, call.audit));
+    TP_ASSIGN_OR_RETURN(summary, ingest::IngestRequest(tx, parsed.valid, static_cast<int>(parsed.rejected.size()),
+                                                       call.audit));
     return Status::Ok();
   }));
   return JsonResponse(200, Json{{"success", true},

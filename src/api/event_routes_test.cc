@@ -60,6 +60,35 @@ json Track(const std::string& message_id, const std::string& user_id, const std:
   return json{{"type", "track"}, {"messageId", message_id}, {"userId", user_id}, {"event", event}};
 }
 
+// docs/security.md: every write by a user or key is audited; ingestion with one entry per request that
+// names no person, so that erasure has nothing to redact there.
+TEST_P(EventRoutesTest, EachIngestionRequestLeavesOneAuditEntryWithCountsOnly) {
+  const json batch{{"batch", {Track("audit-1", "audited-user"), Track("audit-2", "audited-user"),
+                              json{{"type", "track"}, {"messageId", "audit-bad"}}}}};
+  ASSERT_EQ(Batch(batch).status, 200);
+  ASSERT_EQ(Batch(batch).status, 200);  // a retry is a request of its own
+  ASSERT_EQ(harness_.Send("POST", "/api/v1/events",
+                          json{{"id", "audit-native"}, {"type", "track"}, {"name", "Signed Up"},
+                               {"customer", {{"email", "audited@example.cz"}}}}.dump(),
+                          admin_).status,
+            200);
+  const json entries = BodyOf(harness_.Send("GET", "/api/v1/audit?action=events.ingest", "", admin_))["items"];
+  ASSERT_EQ(entries.size(), 3u) << entries.dump();
+  EXPECT_EQ(entries[0]["actor_type"], "user");  // newest first: the native call by the admin's session
+  EXPECT_EQ(entries[0]["after"], (json{{"messages", 1}, {"stored", 1}, {"duplicates", 0}, {"rejected", 0},
+                                       {"merges", 0}, {"profiles_created", 1}}));
+  EXPECT_EQ(entries[1]["actor_type"], "api_key");
+  EXPECT_EQ(entries[1]["after"], (json{{"messages", 3}, {"stored", 0}, {"duplicates", 2}, {"rejected", 1},
+                                       {"merges", 0}, {"profiles_created", 0}}));
+  EXPECT_EQ(entries[2]["after"]["stored"], 2);
+  for (const json& entry : entries) {
+    EXPECT_EQ(entry["before"], nullptr);
+    for (std::string_view personal : {"audited-user", "audited@example.cz", "audit-1", "Product Viewed"}) {
+      EXPECT_EQ(entry.dump().find(personal), std::string::npos) << entry.dump();
+    }
+  }
+}
+
 TEST_P(EventRoutesTest, BasicAuthWithTheKeyAsUserNameWorksLikeBearer) {
   const json track{{"userId", "u1"}, {"event", "Signed Up"}};
   auto response = harness_.Send("POST", "/v1/track", track.dump(), {}, Basic(ingest_key_.api_key));

@@ -1,10 +1,20 @@
-// The permission matrix, enforced end to end: every routed endpoint × every role × the caller's own
-// tenant and another tenant → the expected status. A new endpoint without a scenario here fails the
-// suite, so the matrix (and docs/security.md) cannot silently fall behind the router.
+// The permission matrix, pinned and enforced end to end.
+//
+// kDocumentedMatrix is docs/security.md's role × permission table, copied here literally; the expected
+// status of every request comes from it and from each scenario's literal permission, never from
+// identity::HasPermission (the code under test), so a route registered with a weaker permission, or a
+// role given one the document does not grant, fails. Every routed endpoint × every role × a session and
+// API keys of both scopes × the caller's own tenant and another tenant is sent. A new endpoint without a
+// scenario here fails the suite, and the document's tables are compared with this file and the router.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
 #include <functional>
 #include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
 
 #include "api/api_test_support.h"
 #include "identity/totp.h"
@@ -12,9 +22,190 @@
 namespace tp::api::testing {
 namespace {
 
+using identity::ApiKeyScope;
 using identity::Permission;
 using identity::Role;
 using nlohmann::json;
+using P = Permission;
+
+// docs/security.md, "Roles and the permission matrix". `roles` has one character per role in the order
+// admin, manager, agent, analyst, viewer: 'x' holds the permission, '.' does not (an analyst's
+// contact_data:read "only when granted" is '.': the grant is tested separately). `ingest_key`: an `ingest`
+// key holds it when its creator's role does.
+struct DocumentedPermission {
+  Permission permission;
+  std::string_view roles;
+  bool ingest_key;
+};
+constexpr DocumentedPermission kDocumentedMatrix[] = {
+    //                              admin .. viewer
+    {P::kTenantRead,       "xxxxx", false},
+    {P::kTenantWrite,      "x....", false},
+    {P::kUsersRead,        "xxx..", false},
+    {P::kUsersWrite,       "x....", false},
+    {P::kTeamsRead,        "xxxx.", false},
+    {P::kTeamsWrite,       "x....", false},
+    {P::kApiKeysOwn,       "xxxx.", false},
+    {P::kApiKeysAll,       "x....", false},
+    {P::kAuditRead,        "x....", false},
+    {P::kCustomersRead,    "xxxx.", false},
+    {P::kCustomersWrite,   "xxx..", false},
+    {P::kCustomersMerge,   "xxx..", false},
+    {P::kCustomersUnmerge, "x....", false},
+    {P::kPrivacyRequests,  "x....", false},
+    {P::kContactDataRead,  "xxx..", false},
+    {P::kCasesRead,        "xxx..", false},
+    {P::kCasesReadAll,     "xx...", false},
+    {P::kCasesWrite,       "xxx..", false},
+    {P::kFeedbackRead,     "xxxx.", false},
+    {P::kFeedbackWrite,    "xxx..", true},
+    {P::kEventsIngest,     "xx...", true},
+    {P::kAnalyticsRead,    "xx.xx", false},
+    {P::kRulesWrite,       "xx...", false},
+};
+
+// The routes anyone may call, without credentials.
+const std::set<std::string> kPublicRoutes = {"POST /api/v1/auth/login", "GET /healthz", "GET /readyz", "GET /metrics",
+                                             "GET /api/v1/openapi.json"};
+
+enum class CallerKind { kSession, kFullKey, kIngestKey };
+constexpr CallerKind kCallerKinds[] = {CallerKind::kSession, CallerKind::kFullKey, CallerKind::kIngestKey};
+
+std::string_view CallerKindName(CallerKind kind) {
+  switch (kind) {
+    case CallerKind::kSession: return "session";
+    case CallerKind::kFullKey: return "full key";
+    case CallerKind::kIngestKey: return "ingest key";
+  }
+  return "";
+}
+
+size_t RoleIndex(Role role) {
+  const auto& roles = identity::AllRoles();
+  return static_cast<size_t>(std::find(roles.begin(), roles.end(), role) - roles.begin());
+}
+
+const DocumentedPermission& DocumentedRow(Permission permission) {
+  for (const DocumentedPermission& row : kDocumentedMatrix) {
+    if (row.permission == permission) return row;
+  }
+  throw std::logic_error("kDocumentedMatrix lacks " + std::string(identity::PermissionName(permission)));
+}
+
+// What docs/security.md grants: the role's column, for keys narrowed by their scope ("Keys cannot create
+// or revoke keys"; an `ingest` key only what its column says).
+bool DocumentedGrant(Permission permission, Role role, CallerKind kind) {
+  const DocumentedPermission& row = DocumentedRow(permission);
+  const bool role_holds = row.roles.at(RoleIndex(role)) == 'x';
+  switch (kind) {
+    case CallerKind::kSession: return role_holds;
+    case CallerKind::kFullKey: return role_holds && permission != P::kApiKeysOwn && permission != P::kApiKeysAll;
+    case CallerKind::kIngestKey: return role_holds && row.ingest_key;
+  }
+  return false;
+}
+
+identity::Principal PrincipalOf(Role role, CallerKind kind) {
+  identity::Principal principal;
+  principal.role = role;
+  if (kind != CallerKind::kSession) {
+    principal.kind = identity::Principal::Kind::kApiKey;
+    principal.api_key_scope = kind == CallerKind::kIngestKey ? ApiKeyScope::kIngest : ApiKeyScope::kFull;
+  }
+  return principal;
+}
+
+std::string ReadDoc(const std::string& name) {
+  std::ifstream file(std::string(TP_DOCS_DIR) + "/" + name);
+  std::stringstream text;
+  text << file.rdbuf();
+  EXPECT_FALSE(text.str().empty()) << "cannot read docs/" << name;
+  return text.str();
+}
+
+// The cells of the rows of the first markdown table after the line that starts with `header`; the
+// table's header and separator rows are left out.
+std::vector<std::vector<std::string>> TableAfter(const std::string& document, std::string_view header) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream lines(document);
+  std::string line;
+  bool in_table = false;
+  int skipped = 0;
+  while (std::getline(lines, line)) {
+    if (!in_table) {
+      in_table = line.starts_with(header);
+      continue;
+    }
+    if (!line.starts_with("|")) {
+      if (skipped >= 2) break;
+      continue;  // text between the header line and its table
+    }
+    if (++skipped <= 2) continue;
+    std::vector<std::string> cells;
+    std::istringstream row(line.substr(1));
+    std::string cell;
+    while (std::getline(row, cell, '|')) {
+      const size_t first = cell.find_first_not_of(' ');
+      cells.push_back(first == std::string::npos ? "" : cell.substr(first, cell.find_last_not_of(' ') - first + 1));
+    }
+    rows.push_back(std::move(cells));
+  }
+  return rows;
+}
+
+std::string FirstWord(const std::string& text) { return text.substr(0, text.find(' ')); }
+
+TEST(DocumentedPermissions, MatchTheCodeForEveryRoleAndCallerKind) {
+  ASSERT_EQ(std::size(kDocumentedMatrix), identity::AllPermissions().size());
+  for (Permission permission : identity::AllPermissions()) {
+    for (Role role : identity::AllRoles()) {
+      for (CallerKind kind : kCallerKinds) {
+        EXPECT_EQ(identity::HasPermission(PrincipalOf(role, kind), permission), DocumentedGrant(permission, role, kind))
+            << identity::PermissionName(permission) << " for " << identity::RoleName(role) << " ("
+            << CallerKindName(kind) << ")";
+      }
+    }
+  }
+  identity::Principal granted_analyst = PrincipalOf(Role::kAnalyst, CallerKind::kSession);
+  granted_analyst.contact_data_granted = true;
+  EXPECT_TRUE(identity::HasPermission(granted_analyst, P::kContactDataRead));
+}
+
+TEST(DocumentedPermissions, MatchDocsSecurityMd) {
+  const auto rows = TableAfter(ReadDoc("security.md"), "## Roles and the permission matrix");
+  ASSERT_EQ(rows.size(), std::size(kDocumentedMatrix));
+  for (size_t row_idx = 0; row_idx < rows.size(); ++row_idx) {
+    const auto& cells = rows[row_idx];
+    const DocumentedPermission& expected = kDocumentedMatrix[row_idx];
+    ASSERT_GE(cells.size(), 7u) << row_idx;
+    EXPECT_EQ(FirstWord(cells[0]), identity::PermissionName(expected.permission));
+    std::string roles;
+    for (size_t column = 1; column <= 5; ++column) roles += cells[column].starts_with("✓") ? 'x' : '.';
+    EXPECT_EQ(roles, expected.roles) << cells[0];
+    EXPECT_EQ(cells[6].starts_with("✓"), expected.ingest_key) << cells[0];
+  }
+}
+
+TEST(DocumentedEndpoints, ListEveryRouteWithItsPermission) {
+  std::map<std::string, std::string> documented;  // "METHOD /pattern" -> permission name or "public"
+  for (const auto& cells : TableAfter(ReadDoc("security.md"), "Endpoints and the permission each needs")) {
+    ASSERT_GE(cells.size(), 2u);
+    for (size_t tick = cells[0].find('`'); tick != std::string::npos; tick = cells[0].find('`', tick + 1)) {
+      const size_t close = cells[0].find('`', tick + 1);
+      ASSERT_NE(close, std::string::npos) << cells[0];
+      const std::string route = cells[0].substr(tick + 1, close - tick - 1);
+      EXPECT_TRUE(documented.emplace(route, FirstWord(cells[1])).second) << route << " is listed twice";
+      tick = close;
+    }
+  }
+  ApiHarness harness("sqlite");
+  std::map<std::string, std::string> routed;
+  for (const EndpointInfo& endpoint : harness.api().endpoints()) {
+    routed[endpoint.method + " " + endpoint.pattern] =
+        endpoint.permission ? std::string(identity::PermissionName(*endpoint.permission)) : "public";
+  }
+  EXPECT_EQ(documented, routed);
+}
 
 // Objects of the owner tenant that requests refer to.
 struct World {
@@ -32,6 +223,7 @@ struct World {
 struct Caller {
   TenantFixture tenant;
   identity::User user;
+  CallerKind kind;
   Credentials credentials;
   bool in_owner_tenant;
 };
@@ -43,6 +235,7 @@ struct Prepared {
 };
 
 struct Scenario {
+  Permission permission;  // the one the route must be registered with
   int success_status;
   // True when the request names objects of the owner tenant (in its path or body): a caller from
   // another tenant must then get 404, never the object.
@@ -50,6 +243,9 @@ struct Scenario {
   std::function<Prepared(World&, const Caller&)> prepare;
   // True when callers scoped to their teams' customers (agents) are refused with 403 despite the permission.
   bool refuses_team_scoped = false;
+  // True for the routes of one's own session (sign-out, password, TOTP): an API key that holds the
+  // permission gets 422, since there is no session to act on.
+  bool needs_session = false;
 };
 
 std::string CreateIn(World& world, const std::string& path, const json& body) {
@@ -91,61 +287,61 @@ std::map<std::string, Scenario> Scenarios() {
   };
   const std::string password(ApiHarness::kPassword);
   std::map<std::string, Scenario> scenarios{
-      {"POST /api/v1/auth/logout", {204, false, fixed("/api/v1/auth/logout")}},
-      {"GET /api/v1/auth/session", {200, false, fixed("/api/v1/auth/session")}},
+      {"POST /api/v1/auth/logout", {P::kTenantRead, 204, false, fixed("/api/v1/auth/logout"), false, true}},
+      {"GET /api/v1/auth/session", {P::kTenantRead, 200, false, fixed("/api/v1/auth/session")}},
       {"POST /api/v1/auth/password",
-       {204, false, fixed("/api/v1/auth/password", json{{"current_password", password}, {"new_password", "another long secret"}}.dump())}},
-      {"POST /api/v1/auth/totp/setup", {200, false, fixed("/api/v1/auth/totp/setup")}},
+       {P::kTenantRead, 204, false, fixed("/api/v1/auth/password", json{{"current_password", password}, {"new_password", "another long secret"}}.dump()), false, true}},
+      {"POST /api/v1/auth/totp/setup", {P::kTenantRead, 200, false, fixed("/api/v1/auth/totp/setup"), false, true}},
       {"POST /api/v1/auth/totp/confirm",
-       {204, false,
+       {P::kTenantRead, 204, false,
         [](World& world, const Caller& caller) {
           auto setup = world.harness.Send("POST", "/api/v1/auth/totp/setup", "", caller.credentials);
           const std::string secret = BodyOf(setup).value("secret", "");
           return Prepared{"/api/v1/auth/totp/confirm", json{{"totp_code", identity::TotpCode(secret, NowMicros())}}.dump()};
-        }}},
+        }, false, true}},
       {"POST /api/v1/auth/totp/disable",
-       {204, false, fixed("/api/v1/auth/totp/disable", json{{"current_password", password}}.dump())}},
-      {"GET /api/v1/tenant", {200, false, fixed("/api/v1/tenant")}},
-      {"PATCH /api/v1/tenant", {200, false, fixed("/api/v1/tenant", R"({"settings":{"locale":"cs"}})")}},
-      {"GET /api/v1/users", {200, false, fixed("/api/v1/users")}},
+       {P::kTenantRead, 204, false, fixed("/api/v1/auth/totp/disable", json{{"current_password", password}}.dump()), false, true}},
+      {"GET /api/v1/tenant", {P::kTenantRead, 200, false, fixed("/api/v1/tenant")}},
+      {"PATCH /api/v1/tenant", {P::kTenantWrite, 200, false, fixed("/api/v1/tenant", R"({"settings":{"locale":"cs"}})")}},
+      {"GET /api/v1/users", {P::kUsersRead, 200, false, fixed("/api/v1/users")}},
       {"POST /api/v1/users",
-       {201, false,
+       {P::kUsersWrite, 201, false,
         [password](World&, const Caller&) {
           static int counter = 0;
           return Prepared{"/api/v1/users", json{{"email", "new" + std::to_string(++counter) + "@x.example"},
                                                 {"name", "New"}, {"role", "agent"}, {"password", password}}.dump()};
         }}},
-      {"GET /api/v1/users/{id}", {200, true, owner_path("/api/v1/users/", &World::owner_admin_id)}},
-      {"PATCH /api/v1/users/{id}", {200, true, other_user("", R"({"name":"Renamed"})")}},
-      {"GET /api/v1/users/{id}/sessions", {200, true, other_user("/sessions")}},
-      {"DELETE /api/v1/users/{id}/sessions", {204, true, other_user("/sessions")}},
-      {"GET /api/v1/teams", {200, false, fixed("/api/v1/teams")}},
+      {"GET /api/v1/users/{id}", {P::kUsersRead, 200, true, owner_path("/api/v1/users/", &World::owner_admin_id)}},
+      {"PATCH /api/v1/users/{id}", {P::kUsersWrite, 200, true, other_user("", R"({"name":"Renamed"})")}},
+      {"GET /api/v1/users/{id}/sessions", {P::kUsersWrite, 200, true, other_user("/sessions")}},
+      {"DELETE /api/v1/users/{id}/sessions", {P::kUsersWrite, 204, true, other_user("/sessions")}},
+      {"GET /api/v1/teams", {P::kTeamsRead, 200, false, fixed("/api/v1/teams")}},
       {"POST /api/v1/teams",
-       {201, false, [](World&, const Caller&) {
+       {P::kTeamsWrite, 201, false, [](World&, const Caller&) {
           static int counter = 0;
           return Prepared{"/api/v1/teams", json{{"name", "Created " + std::to_string(++counter)}}.dump()};
         }}},
-      {"GET /api/v1/teams/{id}", {200, true, owner_path("/api/v1/teams/", &World::service_team_id)}},
+      {"GET /api/v1/teams/{id}", {P::kTeamsRead, 200, true, owner_path("/api/v1/teams/", &World::service_team_id)}},
       {"PATCH /api/v1/teams/{id}",
-       {200, true, [](World& world, const Caller&) { return Prepared{"/api/v1/teams/" + NewTeam(world), R"({"description":"d"})"}; }}},
+       {P::kTeamsWrite, 200, true, [](World& world, const Caller&) { return Prepared{"/api/v1/teams/" + NewTeam(world), R"({"description":"d"})"}; }}},
       {"DELETE /api/v1/teams/{id}",
-       {204, true, [](World& world, const Caller&) { return Prepared{"/api/v1/teams/" + NewTeam(world), ""}; }}},
+       {P::kTeamsWrite, 204, true, [](World& world, const Caller&) { return Prepared{"/api/v1/teams/" + NewTeam(world), ""}; }}},
       {"PUT /api/v1/teams/{id}/members/{user_id}",
-       {204, true, [](World& world, const Caller&) {
+       {P::kTeamsWrite, 204, true, [](World& world, const Caller&) {
           auto user = world.harness.CreateUser(world.owner, Role::kAgent);
           return Prepared{"/api/v1/teams/" + NewTeam(world) + "/members/" + user.id, ""};
         }}},
       {"DELETE /api/v1/teams/{id}/members/{user_id}",
-       {204, true, [](World& world, const Caller&) {
+       {P::kTeamsWrite, 204, true, [](World& world, const Caller&) {
           auto user = world.harness.CreateUser(world.owner, Role::kAgent);
           const std::string team = NewTeam(world);
           world.harness.Send("PUT", "/api/v1/teams/" + team + "/members/" + user.id, "", world.owner_admin);
           return Prepared{"/api/v1/teams/" + team + "/members/" + user.id, ""};
         }}},
-      {"GET /api/v1/api-keys", {200, false, fixed("/api/v1/api-keys")}},
-      {"POST /api/v1/api-keys", {201, false, fixed("/api/v1/api-keys", R"({"name":"k","scope":"ingest"})")}},
+      {"GET /api/v1/api-keys", {P::kApiKeysOwn, 200, false, fixed("/api/v1/api-keys")}},
+      {"POST /api/v1/api-keys", {P::kApiKeysOwn, 201, false, fixed("/api/v1/api-keys", R"({"name":"k","scope":"ingest"})")}},
       {"DELETE /api/v1/api-keys/{id}",
-       {200, true, [](World& world, const Caller& caller) {
+       {P::kApiKeysOwn, 200, true, [](World& world, const Caller& caller) {
           // Callers revoke their own key; a caller from another tenant tries the owner admin's.
           const Credentials& owner = caller.in_owner_tenant ? caller.credentials : world.owner_admin;
           auto created = world.harness.Send("POST", "/api/v1/api-keys", R"({"name":"k","scope":"full"})", owner);
@@ -156,89 +352,89 @@ std::map<std::string, Scenario> Scenarios() {
           }
           return Prepared{"/api/v1/api-keys/" + id, ""};
         }}},
-      {"GET /api/v1/audit", {200, false, fixed("/api/v1/audit")}},
-      {"GET /api/v1/customers", {200, false, fixed("/api/v1/customers")}},
+      {"GET /api/v1/audit", {P::kAuditRead, 200, false, fixed("/api/v1/audit")}},
+      {"GET /api/v1/customers", {P::kCustomersRead, 200, false, fixed("/api/v1/customers")}},
       {"POST /api/v1/customers",
-       {201, false, [](World&, const Caller&) {
+       {P::kCustomersWrite, 201, false, [](World&, const Caller&) {
           static int counter = 0;  // e-mails identify one customer each
           return Prepared{"/api/v1/customers",
                           json{{"name", "Jana Nováková"}, {"email", "jana" + std::to_string(++counter) + "@example.cz"}}.dump()};
         }}},
-      {"GET /api/v1/customers/{id}", {200, true, owner_path("/api/v1/customers/", &World::customer_id)}},
+      {"GET /api/v1/customers/{id}", {P::kCustomersRead, 200, true, owner_path("/api/v1/customers/", &World::customer_id)}},
       {"PATCH /api/v1/customers/{id}",
-       {200, true, [](World& world, const Caller&) { return Prepared{"/api/v1/customers/" + world.customer_id, R"({"name":"Jana N."})"}; }}},
-      {"GET /api/v1/cases", {200, false, fixed("/api/v1/cases")}},
+       {P::kCustomersWrite, 200, true, [](World& world, const Caller&) { return Prepared{"/api/v1/customers/" + world.customer_id, R"({"name":"Jana N."})"}; }}},
+      {"GET /api/v1/cases", {P::kCasesRead, 200, false, fixed("/api/v1/cases")}},
       {"POST /api/v1/cases",
-       {201, true, [](World& world, const Caller&) {
+       {P::kCasesWrite, 201, true, [](World& world, const Caller&) {
           return Prepared{"/api/v1/cases", json{{"customer_id", world.customer_id}, {"subject", "Parcel is late"},
                                                 {"channel", "email"}, {"team_id", world.service_team_id}}.dump()};
         }}},
-      {"GET /api/v1/cases/{id}", {200, true, owner_path("/api/v1/cases/", &World::case_id)}},
+      {"GET /api/v1/cases/{id}", {P::kCasesRead, 200, true, owner_path("/api/v1/cases/", &World::case_id)}},
       {"PATCH /api/v1/cases/{id}",
-       {200, true, [](World& world, const Caller&) { return Prepared{"/api/v1/cases/" + world.case_id, R"({"priority":"high"})"}; }}},
-      {"GET /api/v1/feedback", {200, false, fixed("/api/v1/feedback")}},
-      {"POST /api/v1/feedback", {201, false, fixed("/api/v1/feedback", R"({"survey":"checkout","metric":"csat","score":4})")}},
-      {"GET /api/v1/feedback/{id}", {200, true, owner_path("/api/v1/feedback/", &World::feedback_id)}},
-      {"GET /api/v1/analytics/summary", {200, false, fixed("/api/v1/analytics/summary")}},
+       {P::kCasesWrite, 200, true, [](World& world, const Caller&) { return Prepared{"/api/v1/cases/" + world.case_id, R"({"priority":"high"})"}; }}},
+      {"GET /api/v1/feedback", {P::kFeedbackRead, 200, false, fixed("/api/v1/feedback")}},
+      {"POST /api/v1/feedback", {P::kFeedbackWrite, 201, false, fixed("/api/v1/feedback", R"({"survey":"checkout","metric":"csat","score":4})")}},
+      {"GET /api/v1/feedback/{id}", {P::kFeedbackRead, 200, true, owner_path("/api/v1/feedback/", &World::feedback_id)}},
+      {"GET /api/v1/analytics/summary", {P::kAnalyticsRead, 200, false, fixed("/api/v1/analytics/summary")}},
       {"POST /api/v1/imports/{kind}",
-       {200, false,
+       {P::kCustomersWrite, 200, false,
         [](World&, const Caller&) {
           return Prepared{"/api/v1/imports/customers", "user_id,name\r\n" + NextUserId() + ",Imported\r\n",
                           {{"Content-Type", "text/csv"}}};
         },
         true}},
-      {"GET /api/v1/exports/{kind}", {200, false, fixed("/api/v1/exports/customers?format=jsonl"), true}},
+      {"GET /api/v1/exports/{kind}", {P::kCustomersRead, 200, false, fixed("/api/v1/exports/customers?format=jsonl"), true}},
       {"POST /v1/batch",
-       {200, false, [](World&, const Caller&) {
+       {P::kEventsIngest, 200, false, [](World&, const Caller&) {
           return Prepared{"/v1/batch", json{{"batch", {{{"type", "track"}, {"userId", NextUserId()}, {"event", "Signed Up"}}}}}.dump()};
         }}},
       {"POST /v1/identify",
-       {200, false, [](World&, const Caller&) {
+       {P::kEventsIngest, 200, false, [](World&, const Caller&) {
           return Prepared{"/v1/identify", json{{"userId", NextUserId()}, {"traits", {{"plan", "pro"}}}}.dump()};
         }}},
       {"POST /v1/track",
-       {200, false, [](World&, const Caller&) {
+       {P::kEventsIngest, 200, false, [](World&, const Caller&) {
           return Prepared{"/v1/track", json{{"userId", NextUserId()}, {"event", "Order Completed"}, {"properties", {{"revenue", 12.5}}}}.dump()};
         }}},
       {"POST /v1/page",
-       {200, false, [](World&, const Caller&) { return Prepared{"/v1/page", json{{"anonymousId", NextUserId()}, {"name", "Home"}}.dump()}; }}},
+       {P::kEventsIngest, 200, false, [](World&, const Caller&) { return Prepared{"/v1/page", json{{"anonymousId", NextUserId()}, {"name", "Home"}}.dump()}; }}},
       {"POST /v1/screen",
-       {200, false, [](World&, const Caller&) { return Prepared{"/v1/screen", json{{"anonymousId", NextUserId()}, {"name", "Cart"}}.dump()}; }}},
+       {P::kEventsIngest, 200, false, [](World&, const Caller&) { return Prepared{"/v1/screen", json{{"anonymousId", NextUserId()}, {"name", "Cart"}}.dump()}; }}},
       {"POST /v1/group",
-       {200, false, [](World&, const Caller&) {
+       {P::kEventsIngest, 200, false, [](World&, const Caller&) {
           return Prepared{"/v1/group", json{{"userId", NextUserId()}, {"groupId", "acme-corp"}, {"traits", {{"employees", 20}}}}.dump()};
         }}},
       {"POST /v1/alias",
-       {200, false, [](World&, const Caller&) {
+       {P::kEventsIngest, 200, false, [](World&, const Caller&) {
           return Prepared{"/v1/alias", json{{"userId", NextUserId()}, {"previousId", NextUserId()}}.dump()};
         }}},
       {"POST /api/v1/events",
-       {200, false, [](World&, const Caller&) {
+       {P::kEventsIngest, 200, false, [](World&, const Caller&) {
           return Prepared{"/api/v1/events", json{{"type", "track"}, {"name", "Signed Up"}, {"customer", {{"user_id", NextUserId()}}}}.dump()};
         }}},
       {"GET /api/v1/events",
-       {200, true, [](World& world, const Caller&) { return Prepared{"/api/v1/events?customer_id=" + world.customer_id, ""}; }}},
-      {"GET /api/v1/events/{id}", {200, true, owner_path("/api/v1/events/", &World::event_id)}},
-      {"GET /api/v1/customers/{id}/timeline", {200, true, owner_path("/api/v1/customers/", &World::customer_id, "/timeline")}},
+       {P::kCustomersRead, 200, true, [](World& world, const Caller&) { return Prepared{"/api/v1/events?customer_id=" + world.customer_id, ""}; }}},
+      {"GET /api/v1/events/{id}", {P::kCustomersRead, 200, true, owner_path("/api/v1/events/", &World::event_id)}},
+      {"GET /api/v1/customers/{id}/timeline", {P::kCustomersRead, 200, true, owner_path("/api/v1/customers/", &World::customer_id, "/timeline")}},
       {"POST /api/v1/customers/{id}/notes",
-       {201, true, [](World& world, const Caller&) {
+       {P::kCustomersWrite, 201, true, [](World& world, const Caller&) {
           return Prepared{"/api/v1/customers/" + world.customer_id + "/notes", R"({"body":"Prefers e-mail."})"};
         }}},
-      {"GET /api/v1/customers/{id}/merges", {200, true, owner_path("/api/v1/customers/", &World::customer_id, "/merges")}},
+      {"GET /api/v1/customers/{id}/merges", {P::kCustomersRead, 200, true, owner_path("/api/v1/customers/", &World::customer_id, "/merges")}},
       {"POST /api/v1/customers/{id}/merge",
-       {201, true, [](World& world, const Caller&) {
+       {P::kCustomersMerge, 201, true, [](World& world, const Caller&) {
           return Prepared{"/api/v1/customers/" + world.customer_id + "/merge",
                           json{{"customer_id", ServicedCustomer(world)}}.dump()};
         }}},
       {"POST /api/v1/merges/{id}/undo",
-       {200, true, [](World& world, const Caller&) {
+       {P::kCustomersUnmerge, 200, true, [](World& world, const Caller&) {
           const std::string merge_id =
               CreateIn(world, "/api/v1/customers/" + world.customer_id + "/merge", {{"customer_id", ServicedCustomer(world)}});
           return Prepared{"/api/v1/merges/" + merge_id + "/undo", ""};
         }}},
-      {"GET /api/v1/customers/{id}/export", {200, true, owner_path("/api/v1/customers/", &World::customer_id, "/export")}},
+      {"GET /api/v1/customers/{id}/export", {P::kPrivacyRequests, 200, true, owner_path("/api/v1/customers/", &World::customer_id, "/export")}},
       {"POST /api/v1/customers/{id}/erase",
-       {200, true, [](World& world, const Caller&) {
+       {P::kPrivacyRequests, 200, true, [](World& world, const Caller&) {
           return Prepared{"/api/v1/customers/" + ServicedCustomer(world) + "/erase", ""};
         }}},
   };
@@ -257,10 +453,13 @@ std::map<std::string, Scenario> Scenarios() {
   return scenarios;
 }
 
-class PermissionMatrixTest : public ::testing::TestWithParam<std::string> {};
+class PermissionMatrixTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  ApiHarness harness_{GetParam()};
+};
 
-TEST_P(PermissionMatrixTest, EveryRoleOnEveryEndpointInOwnAndOtherTenant) {
-  ApiHarness harness(GetParam());
+TEST_P(PermissionMatrixTest, EveryRoleAndCallerKindOnEveryEndpointInOwnAndOtherTenant) {
+  ApiHarness& harness = harness_;
   World world{harness, harness.CreateTenant("owner"), {}, {}, {}, {}, {}, {}};
   const auto owner_admin = harness.CreateUser(world.owner, Role::kAdmin);
   world.owner_admin_id = owner_admin.id;
@@ -289,46 +488,61 @@ TEST_P(PermissionMatrixTest, EveryRoleOnEveryEndpointInOwnAndOtherTenant) {
   auto other_service = BodyOf(harness.Send("POST", "/api/v1/teams", R"({"name":"Service","kind":"service"})", other_admin));
 
   const auto scenarios = Scenarios();
+  std::set<std::string> public_routes;
   int checked = 0;
   for (const EndpointInfo& endpoint : harness.api().endpoints()) {
-    if (!endpoint.permission) continue;  // public: /healthz, /readyz, /metrics, openapi, login
     const std::string name = endpoint.method + " " + endpoint.pattern;
+    if (!endpoint.permission) {
+      public_routes.insert(name);
+      continue;
+    }
     const auto found = scenarios.find(name);
     ASSERT_NE(found, scenarios.end()) << name << " has no permission-matrix scenario";
     const Scenario& scenario = found->second;
+    EXPECT_EQ(identity::PermissionName(*endpoint.permission), identity::PermissionName(scenario.permission))
+        << name << " is registered with another permission than documented";
     for (Role role : identity::AllRoles()) {
-      for (bool own_tenant : {true, false}) {
-        const TenantFixture& tenant = own_tenant ? world.owner : other;
-        Caller caller{tenant, harness.CreateUser(tenant, role), {}, own_tenant};
-        const std::string team_id = own_tenant ? world.service_team_id : other_service.value("id", "");
-        harness.Send("PUT", "/api/v1/teams/" + team_id + "/members/" + caller.user.id, "",
-                     own_tenant ? world.owner_admin : other_admin);
-        caller.credentials = harness.Login(tenant, caller.user.email);
+      for (CallerKind kind : kCallerKinds) {
+        for (bool own_tenant : {true, false}) {
+          const TenantFixture& tenant = own_tenant ? world.owner : other;
+          Caller caller{tenant, harness.CreateUser(tenant, role), kind, {}, own_tenant};
+          const std::string team_id = own_tenant ? world.service_team_id : other_service.value("id", "");
+          harness.Send("PUT", "/api/v1/teams/" + team_id + "/members/" + caller.user.id, "",
+                       own_tenant ? world.owner_admin : other_admin);
+          caller.credentials = kind == CallerKind::kSession
+                                   ? harness.Login(tenant, caller.user.email)
+                                   : harness.IssueApiKey(tenant, caller.user,
+                                                         kind == CallerKind::kIngestKey ? ApiKeyScope::kIngest
+                                                                                        : ApiKeyScope::kFull);
 
-        const Prepared prepared = scenario.prepare(world, caller);
-        identity::Principal principal;
-        principal.role = role;
-        int expected = scenario.success_status;
-        if (!identity::HasPermission(principal, *endpoint.permission)) {
-          expected = 403;
-        } else if (scenario.refuses_team_scoped && identity::ScopedToOwnTeams(principal)) {
-          expected = 403;
-        } else if (!own_tenant && scenario.names_owner_objects) {
-          expected = 404;
+          const Prepared prepared = scenario.prepare(world, caller);
+          const bool scoped_to_teams =
+              DocumentedGrant(P::kCasesRead, role, kind) && !DocumentedGrant(P::kCasesReadAll, role, kind);
+          int expected = scenario.success_status;
+          if (!DocumentedGrant(scenario.permission, role, kind)) {
+            expected = 403;
+          } else if (scenario.refuses_team_scoped && scoped_to_teams) {
+            expected = 403;
+          } else if (scenario.needs_session && kind != CallerKind::kSession) {
+            expected = 422;
+          } else if (!own_tenant && scenario.names_owner_objects) {
+            expected = 404;
+          }
+          auto response = harness.Send(endpoint.method, prepared.path, prepared.body, caller.credentials, prepared.headers);
+          EXPECT_EQ(response.status, expected)
+              << name << " as " << identity::RoleName(role) << " (" << CallerKindName(kind) << ", "
+              << (own_tenant ? "own tenant" : "other tenant") << "): " << response.body;
+          if (!own_tenant && response.status == 200) {
+            EXPECT_EQ(response.body.find(world.customer_id), std::string::npos) << name << " leaked across tenants";
+            EXPECT_EQ(response.body.find(world.case_id), std::string::npos) << name << " leaked across tenants";
+          }
+          ++checked;
         }
-        auto response = harness.Send(endpoint.method, prepared.path, prepared.body, caller.credentials, prepared.headers);
-        EXPECT_EQ(response.status, expected)
-            << name << " as " << identity::RoleName(role) << (own_tenant ? " (own tenant)" : " (other tenant)")
-            << ": " << response.body;
-        if (!own_tenant && response.status == 200) {
-          EXPECT_EQ(response.body.find(world.customer_id), std::string::npos) << name << " leaked across tenants";
-          EXPECT_EQ(response.body.find(world.case_id), std::string::npos) << name << " leaked across tenants";
-        }
-        ++checked;
       }
     }
   }
-  EXPECT_GT(checked, 300);
+  EXPECT_EQ(public_routes, kPublicRoutes);
+  EXPECT_GT(checked, 1000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PermissionMatrixTest, ::testing::ValuesIn(store::TestBackends()));

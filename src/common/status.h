@@ -5,7 +5,7 @@
 //   TP_ASSIGN_OR_RETURN(auto user, FindUser(tx, id));
 //   TP_RETURN_IF_ERROR(CheckPermission(principal, Permission::kUsersWrite));
 //
-// The codes map one-to-one onto HTTP statuses in api/errors.cc; domain code never names a status.
+// The codes map one-to-one onto HTTP statuses in http/errors.cc; domain code never names a status.
 #pragma once
 
 #include <optional>

@@ -124,11 +124,13 @@ TEST(NativeMessageTest, ParsesTheOwnShapeStrictly) {
   EXPECT_EQ(FieldOf(ParseNativeMessage(json::parse(R"({"type": "track", "name": "x"})"), kNow)), "customer");
 }
 
-class EventStoreTest : public ::testing::TestWithParam<std::string> {};
+class EventStoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  store::TestDatabase db_{GetParam()};
+};
 
 TEST_P(EventStoreTest, InsertSkipsKnownMessageIdsAndListsNewestFirst) {
-  store::TestDatabase db(GetParam());
-  const std::string tenant = profiles::CreateTestTenant(db.store(), "acme");
+  const std::string tenant = profiles::CreateTestTenant(db_.store(), "acme");
   const auto event_number = [](int i) {
     Message message;
     message.message_id = "m-" + std::to_string(i);
@@ -140,7 +142,7 @@ TEST_P(EventStoreTest, InsertSkipsKnownMessageIdsAndListsNewestFirst) {
   std::vector<Event> events;
   for (int i = 0; i < 100; ++i) events.push_back(event_number(i));
   auto insert = [&](const std::vector<Event>& batch) {
-    return profiles::WriteResult<std::vector<std::string>>(db.store(), tenant,
+    return profiles::WriteResult<std::vector<std::string>>(db_.store(), tenant,
                                                            [&](store::TenantTx& tx) { return InsertEvents(tx, batch); });
   };
   Result<std::vector<std::string>> first = insert(events);
@@ -166,7 +168,7 @@ TEST_P(EventStoreTest, InsertSkipsKnownMessageIdsAndListsNewestFirst) {
   std::vector<std::string> seen;
   PageRequest page{.limit = 30};
   do {
-    Result<Page<Event>> listed = profiles::ReadResult<Page<Event>>(db.store(), tenant, [&](store::TenantTx& tx) {
+    Result<Page<Event>> listed = profiles::ReadResult<Page<Event>>(db_.store(), tenant, [&](store::TenantTx& tx) {
       return ListEvents(tx, {.customer_id = "cus_01ABCDEFGHJKMNPQRSTVWXYZ01"}, page);
     });
     ASSERT_TRUE(listed.ok()) << listed.status().ToString();

@@ -437,7 +437,10 @@ class Session : public std::enable_shared_from_this<Session> {
     request_.request_id = incoming_id && IsValidRequestId(*incoming_id) ? *incoming_id : NewRequestId();
 
     if (Status target = ParseTarget(ToStd(header.target()), request_); !target.ok()) {
-      request_.path = std::string(ToStd(header.target()));  // the raw target, for the access log
+      // The raw target for the access log, without its query: query values may be personal data (a
+      // search for an e-mail), and a log line is out of erasure's reach.
+      const std::string_view raw_target = ToStd(header.target());
+      request_.path = std::string(raw_target.substr(0, raw_target.find('?')));
       Reject(ErrorResponse(target));
       return;
     }

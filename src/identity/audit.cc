@@ -1,5 +1,6 @@
 #include "identity/audit.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "common/ids.h"
@@ -45,6 +46,9 @@ AuditContext AuditContext::System(std::string request_id) {
 Status RecordAudit(store::TenantTx& tx, const AuditContext& context, std::string_view action,
                    std::string_view target_type, std::string_view target_id, std::optional<std::string> before_json,
                    std::optional<std::string> after_json) {
+  if (std::find(std::begin(kAuditActions), std::end(kAuditActions), action) == std::end(kAuditActions)) {
+    return Internal("audit action \"" + std::string(action) + "\" is not in kAuditActions");
+  }
   return tx
       .Execute(kInsertEntry,
                {NewId("aud_"), NowMicros(), context.actor_type, context.actor_id, std::string(action),

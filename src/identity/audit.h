@@ -5,10 +5,8 @@
 //   AuditContext audit = AuditContext::For(principal, request.id(), request.ip());
 //   TP_RETURN_IF_ERROR(RecordAudit(tx, audit, "team.update", "team", team.id, before, after));
 //
-// Actions are "<object>.<verb>": tenant.create, tenant.update, user.create, user.update,
-// user.password_change, user.totp_begin, user.totp_enable, user.totp_disable, user.sessions_revoke,
-// team.create, team.update, team.delete, team.member_add, team.member_remove, api_key.create,
-// api_key.revoke, auth.login, auth.login_failed.
+// Actions are "<object>.<verb>", one of kAuditActions; RecordAudit refuses any other, so the list below is
+// every action the log can hold.
 #pragma once
 
 #include <optional>
@@ -22,6 +20,25 @@
 #include "store/store.h"
 
 namespace tp::identity {
+
+inline constexpr std::string_view kAuditActions[] = {
+    "tenant.create",      "tenant.update",                                          // identity/tenants
+    "user.create",        "user.update",        "user.password_change",             // identity/users
+    "user.totp_begin",    "user.totp_enable",   "user.totp_disable",  "user.sessions_revoke",
+    "auth.login",         "auth.login_failed",                                      // identity/sessions
+    "team.create",        "team.update",        "team.delete",                      // identity/teams
+    "team.member_add",    "team.member_remove",
+    "api_key.create",     "api_key.revoke",                                         // identity/api_keys
+    "customer.create",    "customer.update",                                        // profiles
+    "customer.merge",     "customer.unmerge",                                       // ingest/merges
+    "events.ingest",                                                                // ingest: one per request
+    "customer.note",                                                                // timeline
+    "customer.export",    "customer.erase",                                         // privacy
+    "case.create",        "case.update",                                            // cases
+    "feedback.submit",                                                              // feedback
+    "customers.import",   "events.import",      "orders.import",                    // transfer: CSV imports
+    "customers.export",   "events.export",                                          // transfer: exports
+};
 
 // Who is acting, for the audit log. actor_type is "user", "api_key", "system" (bootstrap, CLI) or
 // "anonymous" (a failed login for an unknown e-mail).
@@ -49,6 +66,7 @@ struct AuditEntry {
   std::string ip;
 };
 
+// kInternal, and nothing recorded, when `action` is not one of kAuditActions.
 Status RecordAudit(store::TenantTx& tx, const AuditContext& context, std::string_view action,
                    std::string_view target_type, std::string_view target_id,
                    std::optional<std::string> before_json = {}, std::optional<std::string> after_json = {});

@@ -173,6 +173,20 @@ TEST_P(Audit, IsPerTenant) {
   }
 }
 
+TEST_P(Audit, RecordsOnlyTheListedActions) {
+  const size_t before = AuditOf(tenant_).size();
+  const Status unlisted = Write(tenant_.id, [&](store::TenantTx& tx) {
+    return RecordAudit(tx, System(), "tenant.rename", "tenant", tenant_.id);
+  });
+  EXPECT_EQ(unlisted.code(), ErrorCode::kInternal);
+  EXPECT_EQ(AuditOf(tenant_).size(), before);
+  for (std::string_view action : kAuditActions) {
+    EXPECT_TRUE(Write(tenant_.id, [&](store::TenantTx& tx) { return RecordAudit(tx, System(), action, "test", "t"); }).ok())
+        << action;
+  }
+  EXPECT_EQ(AuditOf(tenant_).size(), before + std::size(kAuditActions));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Audit, ::testing::ValuesIn(store::TestBackends()));
 
 }  // namespace

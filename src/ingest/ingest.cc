@@ -6,6 +6,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <nlohmann/json.hpp>
+
 #include "changes/kinds.h"
 #include "ingest/merges.h"
 #include "profiles/customers.h"
@@ -378,6 +380,19 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
   const Micros now = NowMicros();
   for (auto& [customer_id, update] : updates) TP_RETURN_IF_ERROR(SaveUpdate(tx, update, now));
   TP_RETURN_IF_ERROR(PublishIngested(tx, messages, event_message, event_ids, stored, summary));
+  return summary;
+}
+
+Result<IngestSummary> IngestRequest(store::TenantTx& tx, const std::vector<Message>& messages, int rejected,
+                                    const identity::AuditContext& audit) {
+  TP_ASSIGN_OR_RETURN(IngestSummary summary, IngestMessages(tx, messages, audit));
+  const json counts{{"messages", static_cast<int>(messages.size()) + rejected},
+                    {"stored", summary.stored},
+                    {"duplicates", summary.duplicates},
+                    {"rejected", rejected},
+                    {"merges", summary.merges},
+                    {"profiles_created", summary.profiles_created}};
+  TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "events.ingest", "events", "", std::nullopt, counts.dump()));
   return summary;
 }
 

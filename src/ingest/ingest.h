@@ -35,6 +35,14 @@ struct IngestSummary {
 Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<events::Message>& messages,
                                      const identity::AuditContext& audit);
 
+// IngestMessages for one request of a caller (POST /v1/batch and the other /v1/* calls, POST
+// /api/v1/events), plus its one "events.ingest" audit entry in the same transaction. The entry holds
+// counts only (messages sent, stored, duplicates, rejected, merges, profiles created), never
+// identifiers or properties, so that it needs no redaction when a person is erased. A CSV import
+// records its own entry per file instead (transfer/import.h).
+Result<IngestSummary> IngestRequest(store::TenantTx& tx, const std::vector<events::Message>& messages,
+                                    int rejected, const identity::AuditContext& audit);
+
 // The live profile `customer_id` ends at after following merges (itself when never merged).
 // kNotFound when the tenant has no such customer.
 Result<std::string> LiveCustomerId(store::TenantTx& tx, std::string_view customer_id);

@@ -78,6 +78,31 @@ json ProfileJson(const profiles::Customer& customer) {
               {"channels", computed.channels}};
 }
 
+// The merge records naming any of the person's profiles, as survivor or as merged, once each, oldest
+// first: which profiles were joined (and separated again), when, why and by whom.
+Result<json> MergeRecords(store::TenantTx& tx, const std::vector<std::string>& profile_ids) {
+  std::map<std::string, json> records;  // by id, which sorts by time
+  for (const std::string& id : profile_ids) {
+    TP_ASSIGN_OR_RETURN(store::Rows rows,
+                        tx.Query("SELECT id, survivor_id, merged_id, reason, actor_type, actor_id, created_at, undone_at "
+                                 "FROM customer_merges WHERE tenant_id = $1 AND (survivor_id = $2 OR merged_id = $2)",
+                                 {id}));
+    for (const store::Row& row : rows) {
+      records[row.Text(0)] = json{{"id", row.Text(0)},
+                                  {"survivor_id", row.Text(1)},
+                                  {"merged_id", row.Text(2)},
+                                  {"reason", row.Text(3)},
+                                  {"actor_type", row.Text(4)},
+                                  {"actor_id", row.Text(5)},
+                                  {"created_at", row.Int(6)},
+                                  {"undone_at", CellJson(row.Raw(7), false)}};
+    }
+  }
+  json out = json::array();
+  for (auto& [id, record] : records) out.push_back(std::move(record));
+  return out;
+}
+
 Result<std::int64_t> Run(store::TenantTx& tx, std::string_view sql, const std::string& id) {
   return tx.Execute(sql, {id});
 }
@@ -96,6 +121,7 @@ Result<json> ExportCustomerData(store::TenantTx& tx, std::string_view customer_i
     if (table.export_columns.empty()) continue;
     TP_ASSIGN_OR_RETURN(document[std::string(table.name)], TableRows(tx, table, live));
   }
+  TP_ASSIGN_OR_RETURN(document["customer_merges"], MergeRecords(tx, profile_ids));
   TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "customer.export", "customer", live, {}, {}));
   return document;
 }
@@ -118,10 +144,12 @@ Result<ErasureReport> EraseCustomer(store::TenantTx& tx, std::string_view custom
                                                      {id}));
     for (const store::Row& row : merges) redact_targets.push_back(row.Text(0));
   }
+  // Their entries keep who did what and when, but neither the snapshots nor the target: only the
+  // erasure record, written last, names the profile.
   for (const std::string& target : redact_targets) {
     TP_ASSIGN_OR_RETURN(std::int64_t redacted,
-                        Run(tx, "UPDATE audit_log SET before_json = NULL, after_json = NULL "
-                                "WHERE tenant_id = $1 AND target_id = $2 AND (before_json IS NOT NULL OR after_json IS NOT NULL)",
+                        Run(tx, "UPDATE audit_log SET before_json = NULL, after_json = NULL, target_id = '' "
+                                "WHERE tenant_id = $1 AND target_id = $2",
                             target));
     report.audit_entries_redacted += redacted;
     // Replayable responses of idempotent requests may hold the person's data.

@@ -34,7 +34,7 @@ struct ErasureReport {
   std::int64_t feedback_responses = 0;  // unlinked and stripped of comments: scores stay in aggregates
   std::int64_t notes = 0;
   std::int64_t identifiers = 0;
-  std::int64_t audit_entries_redacted = 0;
+  std::int64_t audit_entries_redacted = 0;  // snapshots and target removed
 };
 
 // kNotFound for an unknown customer. Records "customer.erase" with the counts only.

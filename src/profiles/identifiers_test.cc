@@ -23,13 +23,15 @@ TEST(IdentifierTest, NormalisesPerKind) {
   for (IdentifierKind kind : AllIdentifierKinds()) EXPECT_EQ(*ParseIdentifierKind(IdentifierKindName(kind)), kind);
 }
 
-class IdentifiersTest : public ::testing::TestWithParam<std::string> {};
+class IdentifiersTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  store::TestDatabase db_{GetParam()};
+};
 
 TEST_P(IdentifiersTest, CustomersAreFoundByTheirContactDataAndIdentifiersAreExclusive) {
-  store::TestDatabase db(GetParam());
-  const std::string tenant = CreateTestTenant(db.store(), "acme");
+  const std::string tenant = CreateTestTenant(db_.store(), "acme");
   auto create = [&](const NewCustomer& input) {
-    return WriteResult<Customer>(db.store(), tenant, [&](store::TenantTx& tx) {
+    return WriteResult<Customer>(db_.store(), tenant, [&](store::TenantTx& tx) {
       return CreateCustomer(tx, input, identity::AuditContext::System());
     });
   };
@@ -38,19 +40,19 @@ TEST_P(IdentifiersTest, CustomersAreFoundByTheirContactDataAndIdentifiersAreExcl
   EXPECT_EQ(create({.name = "Jana 2", .email = "JANA@example.cz"}).status().code(), ErrorCode::kConflict);
 
   Result<std::optional<std::string>> owner = ReadResult<std::optional<std::string>>(
-      db.store(), tenant, [&](store::TenantTx& tx) {
+      db_.store(), tenant, [&](store::TenantTx& tx) {
         return FindCustomerByIdentifier(tx, {IdentifierKind::kPhone, "+420777123456"});
       });
   ASSERT_TRUE(owner.ok());
   EXPECT_EQ(*owner, jana->id);
 
   // A corrected e-mail replaces the old one.
-  ASSERT_TRUE(WriteResult<Customer>(db.store(), tenant, [&](store::TenantTx& tx) {
+  ASSERT_TRUE(WriteResult<Customer>(db_.store(), tenant, [&](store::TenantTx& tx) {
                 return UpdateCustomer(tx, jana->id, {.email = std::optional<std::string>("jana@new.cz")},
                                       identity::AuditContext::System());
               }).ok());
   Result<std::vector<IdentifierLink>> links = ReadResult<std::vector<IdentifierLink>>(
-      db.store(), tenant, [&](store::TenantTx& tx) { return ListIdentifiers(tx, jana->id); });
+      db_.store(), tenant, [&](store::TenantTx& tx) { return ListIdentifiers(tx, jana->id); });
   ASSERT_TRUE(links.ok());
   ASSERT_EQ(links->size(), 2u);
   EXPECT_EQ((*links)[0].identifier, (Identifier{IdentifierKind::kEmail, "jana@new.cz"}));

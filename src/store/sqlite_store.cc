@@ -57,8 +57,11 @@ constexpr std::string_view kEnableWal = "PRAGMA journal_mode = WAL";
 // saves the writer a write system call per page, about 60 % of its writes. Commits do not wait for the
 // disk (synchronous = NORMAL keeps the WAL consistent, not durable): the store syncs the WAL itself,
 // on its own thread, before it answers the writes a commit carried (WalLog, SqliteStore::SyncLoop).
+// Deleted content is overwritten, not left in free pages, so that an erased person is gone from the file
+// (Debian's SQLite defaults to this; other builds do not).
 constexpr std::string_view kWriterSettings =
-    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY";
+    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384; PRAGMA temp_store = MEMORY; "
+    "PRAGMA secure_delete = ON";
 constexpr std::string_view kCheckpoint = "PRAGMA wal_checkpoint(PASSIVE)";
 // The background checkpoint starts at SQLite's own automatic threshold, in WAL pages. Under sustained
 // writes it never catches up with the log's end, and the log can only start over (instead of growing
@@ -522,6 +525,11 @@ class SqliteStore final : public Store {
     writer_connection_.reset();
   }
 
+  std::size_t QueuedWrites() {
+    const std::lock_guard lock(write_mutex_);
+    return write_queue_.size();
+  }
+
  protected:
   Status RunWrite(const ConnectionFn& fn) override {
     WriteJob job{&fn};
@@ -735,6 +743,11 @@ Status CheckLibrary() {
 }
 
 }  // namespace
+
+std::size_t QueuedSqliteWrites(Store& store) {
+  auto* sqlite = dynamic_cast<SqliteStore*>(&store);
+  return sqlite != nullptr ? sqlite->QueuedWrites() : 0;
+}
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   // A file: URI could name an in-memory database or change the open mode behind the store's back.

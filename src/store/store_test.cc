@@ -303,15 +303,24 @@ TEST_P(StoreTest, FailingWritesDoNotDisturbConcurrentOnes) {
   };
   // Holds the writer until every thread is about to write, so that the first writes of all threads,
   // failing and succeeding ones alike, queue up behind it and commit as one group.
+  // PostgreSQL has no writer queue: there each write is its own transaction and the gate only starts them
+  // together.
   std::atomic<int> ready{0};
+  std::atomic<bool> gate_running{false};
   std::thread gate([&] {
     const Status status = store().Write(kTenantA, [&](TenantTx&) {
-      while (ready.load() < kThreads) std::this_thread::yield();
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      gate_running = true;
+      const bool queued = WaitUntil([&] {
+        return ready.load() == kThreads &&
+               (store().backend() != Backend::kSqlite || QueuedSqliteWrites(store()) == std::size_t{kThreads});
+      });
+      EXPECT_TRUE(queued) << "the writers' first writes did not queue up behind the gate";
       return Status::Ok();
     });
     EXPECT_TRUE(IsOk(status));
   });
+  // Writes sent before the gate runs could share its group instead of queuing behind it.
+  EXPECT_TRUE(WaitUntil([&] { return gate_running.load(); }));
   std::vector<std::thread> writers;
   for (int thread_index = 0; thread_index < kThreads; ++thread_index) {
     writers.emplace_back([&, thread_index] {
@@ -646,10 +655,13 @@ TEST_F(SqliteStoreTest, CloseFinishesQueuedWritesAndAcknowledgesOnlyCommittedOne
       }
     });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  // Closed while writes are acknowledged and others queue, so that both kinds of outcome are seen.
+  constexpr int kAcknowledgedBeforeClose = 10;
+  EXPECT_TRUE(WaitUntil([&] { return acknowledged.load() >= kAcknowledgedBeforeClose; }));
   store().Close();
   for (std::thread& writer : writers) writer.join();
 
+  EXPECT_GE(acknowledged.load(), kAcknowledgedBeforeClose);
   database_.Reopen();
   const Result<std::int64_t> customers = Count(store(), kTenantA, kCountCustomers);
   ASSERT_TRUE(IsOk(customers));
@@ -666,11 +678,7 @@ TEST_F(SqliteStoreTest, WalIsCheckpointedIntoTheDatabaseFileInTheBackground) {
   for (int batch = 0; batch < 30; ++batch) {
     ASSERT_TRUE(IsOk(WritePages(batch)));
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (file_size() < before + 1000 * 4096 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  EXPECT_GE(file_size(), before + 1000 * 4096);
+  EXPECT_TRUE(WaitUntil([&] { return file_size() >= before + 1000 * 4096; }, std::chrono::seconds(10)));
   const Result<std::int64_t> customers = Count(store(), kTenantA, kCountCustomers);
   ASSERT_TRUE(IsOk(customers));
   EXPECT_EQ(*customers, 3000);

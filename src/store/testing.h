@@ -1,16 +1,23 @@
-// Test support: a fresh, migrated store per test on each backend that is available.
+// Test support: a fresh, migrated store per test on each backend.
 //
-//   class MyTest : public ::testing::TestWithParam<std::string> {};   // the parameter is a backend name
+//   class MyTest : public ::testing::TestWithParam<std::string> {   // the parameter is a backend name
+//    protected:
+//     tp::store::TestDatabase db_{GetParam()};
+//   };
 //   INSTANTIATE_TEST_SUITE_P(Backends, MyTest, ::testing::ValuesIn(tp::store::TestBackends()));
-//   TEST_P(MyTest, Works) { tp::store::TestDatabase db(GetParam()); Store& store = db.store(); ... }
+//   TEST_P(MyTest, Works) { Store& store = db_.store(); ... }
 //
-// "sqlite" is always available (a file in a temporary directory). "postgres" is listed when the
-// environment variable TP_TEST_POSTGRES_URL names a PostgreSQL server on which the test may create
+// TestBackends() is {"sqlite", "postgres"}. "sqlite" is a file in a temporary directory. "postgres" needs
+// the environment variable TP_TEST_POSTGRES_URL naming a PostgreSQL server on which the test may create
 // databases (scripts/with-postgres.sh starts one); each TestDatabase creates its own database there and
-// drops it afterwards. Without the variable the postgres cases are skipped, never silently passed:
-// CI (scripts/run-tests.sh) always sets it.
+// drops it afterwards. Without the variable, a postgres TestDatabase reports its test as skipped, with a
+// message naming the variable, so plain `ctest` lists those cases as skipped instead of leaving them out;
+// CI (scripts/run-tests.sh) always sets it. Construct the TestDatabase in the fixture (its constructor or
+// members), not in the test body: GoogleTest stops a test only when the fixture's constructor skips it.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +27,10 @@
 namespace tp::store {
 
 std::vector<std::string> TestBackends();
+
+// Polls `condition` every millisecond until it holds (true) or `timeout` has passed (false): for tests that
+// wait for another thread, so that their outcome depends on what happened, not on how long they slept.
+bool WaitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 class TestDatabase {
  public:

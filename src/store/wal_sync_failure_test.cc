@@ -1,31 +1,15 @@
-// What the SQLite store does when the disk refuses to sync its write-ahead log. This test binary defines
-// fdatasync itself (the store's calls and SQLite's resolve to it), so that a sync can fail the way it
-// does on a disk with an I/O error; everything else is the real store on a real file.
+// What the SQLite store does when the disk refuses to sync its write-ahead log: syncs fail on demand
+// (store/failing_sync.h); everything else is the real store on a real file.
 #include <gtest/gtest.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
+#include "store/failing_sync.h"
 #include "store/store.h"
 #include "store/testing.h"
-
-namespace {
-std::atomic<bool> fail_syncs{false};
-}  // namespace
-
-extern "C" int fdatasync(int fd) {
-  if (fail_syncs.load()) {
-    errno = EIO;
-    return -1;
-  }
-  return static_cast<int>(::syscall(SYS_fdatasync, fd));
-}
 
 namespace tp::store {
 namespace {
@@ -67,9 +51,9 @@ TEST(SqliteWalSync, AFailedSyncRefusesItsWriteAndEveryLaterOneUntilRestart) {
   ASSERT_TRUE(Insert(store, "cus_1_before").ok());
   EXPECT_TRUE(store.WriteHealth().ok());
 
-  fail_syncs = true;
+  FailSyncs(true);
   const Status refused = Insert(store, "cus_2_during");
-  fail_syncs = false;
+  FailSyncs(false);
   EXPECT_EQ(refused.code(), ErrorCode::kUnavailable) << refused.ToString();
   EXPECT_NE(refused.message().find("cannot sync the write-ahead log"), std::string::npos) << refused.ToString();
 

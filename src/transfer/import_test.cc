@@ -111,6 +111,19 @@ TEST_P(ImportTest, GoodRowsLoadBadRowsGoToTheRejectsFileWithLineNumbers) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM customers WHERE tenant_id = $1 AND name = 'Eva \"E\" Dvořáková'"), 1);
 }
 
+// One audit entry per file however many chunks it loads in, with counts and no row's content.
+TEST_P(ImportTest, AnImportLeavesOneAuditEntryWithCountsOnly) {
+  ASSERT_TRUE(Import(ImportKind::kCustomers, std::string(kCustomers), 1).ok());
+  std::vector<std::string> entries;
+  ASSERT_TRUE(store().Read(tenant_, [&](store::TenantTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(auto rows, tx.Query("SELECT action, target_id, COALESCE(before_json, ''), after_json FROM "
+                                            "audit_log WHERE tenant_id = $1 AND action <> 'tenant.create' ORDER BY id"));
+    for (const store::Row& row : rows) entries.push_back(row.Text(0) + " " + row.Text(1) + " " + row.Text(2) + row.Text(3));
+    return Status::Ok();
+  }).ok());
+  EXPECT_THAT(entries, ElementsAre(R"(customers.import customers {"duplicates":0,"loaded":5,"rejected":4,"rows_read":9})"));
+}
+
 TEST_P(ImportTest, ImportingTheSameFileAgainAddsNothing) {
   auto first = Import(ImportKind::kCustomers, std::string(kCustomers));
   ASSERT_TRUE(first.ok()) << first.status().ToString();
