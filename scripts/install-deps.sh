@@ -9,7 +9,7 @@ packages=(
   libsqlite3-dev libpq-dev libsodium-dev libssl-dev zlib1g-dev libjemalloc-dev libsimdjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 oathtool wrk curl python3 procps
-  nginx
+  nginx sqlite3
 )
 # Node.js and npm run Segment's own client in tests/segment (@segment/analytics-node needs Node >= 20).
 # A Node.js from NodeSource bundles npm and conflicts with Debian's npm package: only add them when missing.
