@@ -316,7 +316,7 @@ def main(t):
         entry = wait_for(lambda: next((e for e in access_log_entries(server) if e.get("request_id") == write_id), None), 5)
         t.check(entry is not None and entry.get("remote_ip") == "127.0.0.1",
                 "touchpoint's access log has nginx's request id and the proxy's address as remote_ip", entry)
-        r = https.get("/api/v1/audit?limit=20")
+        r = https.get("/api/v1/audit?target_id=" + created["id"])
         audit = [e for e in ((r.json() or {}).get("items") or []) if e.get("request_id") == write_id]
         t.check(r.status == 200 and len(audit) == 1 and audit[0].get("ip") == "127.0.0.1"
                 and audit[0].get("target_id") == created["id"],
