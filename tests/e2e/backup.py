@@ -5,11 +5,13 @@
   1. tenant + admin + an ingest and a full API key with the CLI; serve (--rate-limit 0);
   2. THREADS clients POST /v1/batch (a short pause between batches), recording every batch answered 200;
   3. while they go on: `VACUUM INTO` through python3's sqlite3 module (a read-only connection), the
-     sqlite3 backup API in one step, and the documented command `sqlite3 -readonly DB "VACUUM INTO 'FILE'"`
-     (when the sqlite3 shell is installed); batches are acknowledged while each backup runs;
+     sqlite3 backup API in one step, and deploy/touchpoint-backup.sh (the sqlite3 shell's VACUUM INTO,
+     integrity check, rename; when the sqlite3 shell is installed); batches are acknowledged while each
+     backup runs;
   4. each backup passes PRAGMA integrity_check and foreign_key_check and holds every message that was
      acknowledged before that backup started;
-  5. restore: a server started on a copy of the first backup is ready, lists the backed-up events and
+  5. the script keeps only the newest TOUCHPOINT_BACKUP_KEEP backups;
+  6. restore: a server started on a copy of the first backup is ready, lists the backed-up events and
      takes new ones.
 """
 import base64
@@ -28,6 +30,9 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import WriterThreads, TestRun, log  # noqa: E402
 from segment_client import set_up  # noqa: E402
+
+BACKUP_SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                             "deploy", "touchpoint-backup.sh")
 
 THREADS = 4
 BATCH = 50
@@ -116,12 +121,39 @@ def backup_api(db_path, target):
         src.close()
 
 
-def sqlite3_shell(db_path, target):
-    # The command docs/operations.md gives.
-    done = subprocess.run(["sqlite3", "-readonly", db_path, "VACUUM INTO '%s'" % target.replace("'", "''")],
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
-    if done.returncode != 0:
-        raise RuntimeError("sqlite3 exited %d: %s" % (done.returncode, done.stderr.strip()))
+def backup_script(t):
+    """deploy/touchpoint-backup.sh, as the systemd timer runs it (VACUUM INTO with the sqlite3 shell)."""
+    directory = t.path("backups", "script")
+    os.makedirs(directory, exist_ok=True)
+
+    def run(db_path, target):
+        env = dict(os.environ, TOUCHPOINT_SQLITE_PATH=db_path, TOUCHPOINT_BACKUP_DIR=directory,
+                   TOUCHPOINT_BACKUP_KEEP="2")
+        done = subprocess.run(["sh", BACKUP_SCRIPT], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=120, env=env)
+        if done.returncode != 0:
+            raise RuntimeError("touchpoint-backup.sh exited %d: %s" % (done.returncode, done.stderr.strip()))
+        written = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+        if not os.path.isfile(written):
+            raise RuntimeError("touchpoint-backup.sh printed no backup file: %r" % done.stdout)
+        os.replace(written, target)  # each attempt under its own name (the script names by the second)
+        return target
+    return run
+
+
+def check_pruning(t, source):
+    """The script keeps the newest TOUCHPOINT_BACKUP_KEEP backups (2 here) and leaves other files alone."""
+    directory = t.path("backups", "script")
+    for name in ("touchpoint-20200101T000000Z.db", "touchpoint-20200102T000000Z.db", "notes.txt"):
+        with open(os.path.join(directory, name), "w") as f:
+            f.write("x")
+    env = dict(os.environ, TOUCHPOINT_SQLITE_PATH=source, TOUCHPOINT_BACKUP_DIR=directory, TOUCHPOINT_BACKUP_KEEP="2")
+    done = subprocess.run(["sh", BACKUP_SCRIPT], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=120, env=env)
+    left = sorted(os.listdir(directory))
+    newest = os.path.basename(done.stdout.strip())
+    t.check(done.returncode == 0 and left == sorted(["notes.txt", "touchpoint-20200102T000000Z.db", newest]),
+            "touchpoint-backup.sh keeps the newest 2 backups and nothing else of its own", "%s %s" % (left, done.stderr))
 
 
 def take_backup(t, ingest, label, method, db_path):
@@ -184,9 +216,10 @@ def main(t):
 
         methods = [("VACUUM INTO (python3 sqlite3)", vacuum_into), ("backup API (python3 sqlite3)", backup_api)]
         if shutil.which("sqlite3"):
-            methods.append(("sqlite3 -readonly DB \"VACUUM INTO 'FILE'\"", sqlite3_shell))
+            methods.append(("deploy/touchpoint-backup.sh", backup_script(t)))
         else:
-            t.note("the sqlite3 shell is not installed: the documented command is not run")
+            t.note("the sqlite3 shell is not installed (scripts/install-deps.sh installs it): "
+                   "deploy/touchpoint-backup.sh is not run")
         backups = []
         for label, method in methods:
             if ingest.count() >= MAX_BATCHES - THREADS:
@@ -203,6 +236,8 @@ def main(t):
     rc, took = server.stop()
     t.check(rc == 0, "the server exits 0 on SIGTERM", "exit %s after %.1fs" % (rc, took))
     t.require(backups, "at least one backup was taken")
+    if shutil.which("sqlite3"):
+        check_pruning(t, backups[0][1])
 
     # Restore: the first backup, copied into place, is a working database.
     label, path, stored = backups[0]
