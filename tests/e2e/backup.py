@@ -18,6 +18,7 @@ import base64
 import http.client
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -36,7 +37,7 @@ BACKUP_SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.
 
 THREADS = 4
 BATCH = 50
-WARM_UP_BATCHES = 100  # 5,000 events in the database before the first backup
+WARM_UP_BATCHES = 300  # 15,000 events in the database before the first backup
 PAUSE = 0.02  # seconds between a writer's batches: at most THREADS * BATCH / PAUSE = 10,000 events/s
 MAX_BATCHES = 3000  # bounds the events written (150,000)
 ATTEMPTS = 3  # a backup that happened to see no acknowledgement while it ran is taken again
@@ -160,7 +161,7 @@ def take_backup(t, ingest, label, method, db_path):
     """Runs method(db_path, target) while the writers go on; returns (target, ids acknowledged before it
     started) or (None, None)."""
     for attempt in range(1, ATTEMPTS + 1):
-        target = t.path("backups", "%s-%d.db" % (label, attempt))
+        target = t.path("backups", "%s-%d.db" % (re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-"), attempt))
         before_ids = ingest.acked_ids()
         before = ingest.count()
         started = time.monotonic()
