@@ -13,7 +13,7 @@
   5. what touchpoint does with the proxy's headers today: it adopts nginx's X-Request-Id (the same id
      in nginx's access log, touchpoint's access log and the audit entry), and it records the TCP peer
      (the proxy, 127.0.0.1) as the client address, whatever X-Forwarded-For says;
-  6. /metrics through the proxy is allowed from loopback; nginx and touchpoint stop cleanly.
+  6. /metrics and /readyz through the proxy are allowed from loopback; nginx and touchpoint stop cleanly.
 
 Skipped (exit 77) when nginx or openssl is not installed (scripts/install-deps.sh installs both).
 """
@@ -337,6 +337,8 @@ def main(t):
         r = https.get("/metrics")
         t.check(r.status == 200 and "touchpoint_http_requests_total" in r.text,
                 "GET /metrics through nginx from loopback is 200 (the server block allows loopback)", r)
+        r = https.get("/readyz")
+        t.check(r.status == 200, "GET /readyz through nginx from loopback is 200", r)
         r = https.post("/api/v1/auth/logout", None)
         t.check(r.status in (200, 204), "sign-out through the proxy", r)
         https.close()
