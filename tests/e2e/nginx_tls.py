@@ -13,7 +13,8 @@
   5. what touchpoint does with the proxy's headers today: it adopts nginx's X-Request-Id (the same id
      in nginx's access log, touchpoint's access log and the audit entry), and it records the TCP peer
      (the proxy, 127.0.0.1) as the client address, whatever X-Forwarded-For says;
-  6. /metrics and /readyz through the proxy are allowed from loopback; nginx and touchpoint stop cleanly.
+  6. /metrics and /readyz through the proxy are allowed from loopback; nginx and touchpoint stop cleanly;
+  7. docs/operations.md shows the deploy files (nginx block, systemd unit and drop-in) as they are.
 
 Skipped (exit 77) when nginx or openssl is not installed (scripts/install-deps.sh installs both).
 """
@@ -69,6 +70,18 @@ def substitute(t, text, pattern, replacement, what, count=None):
     new, n = re.subn(pattern, replacement, text, flags=re.MULTILINE)
     t.require(n > 0 and (count is None or n == count), "deploy/nginx-touchpoint.conf: %s (%d found)" % (what, n))
     return new
+
+
+def check_docs_show_deploy_files(t):
+    """docs/operations.md shows the deploy files as they are (after their leading comment lines)."""
+    with open(os.path.join(REPO, "docs", "operations.md")) as f:
+        doc = f.read()
+    for name in ("nginx-touchpoint.conf", "touchpoint.service", "touchpoint-postgresql.conf"):
+        with open(os.path.join(REPO, "deploy", name)) as f:
+            lines = f.read().splitlines()
+        while lines and (lines[0].startswith("#") or not lines[0].strip()):
+            lines.pop(0)
+        t.check("\n".join(lines).strip() in doc, "docs/operations.md shows deploy/%s as it is" % name)
 
 
 def test_server_block(t, http_port, https_port, upstream_port, cert, key):
@@ -221,6 +234,7 @@ def main(t):
     if not nginx_bin or not openssl:
         t.skip("nginx or openssl is not installed (scripts/install-deps.sh installs them)")
 
+    check_docs_show_deploy_files(t)
     cert, key = make_certificate(t, openssl)
     context = ssl.create_default_context(cafile=cert)  # verifies the chain and that 127.0.0.1 is in the SAN
 
