@@ -12,7 +12,8 @@
      customers (200); a cookie write without X-CSRF-Token is 403, with it 201;
   5. what touchpoint does with the proxy's headers today: it adopts nginx's X-Request-Id (the same id
      in nginx's access log, touchpoint's access log and the audit entry), and it records the TCP peer
-     (the proxy, 127.0.0.1) as the client address, whatever X-Forwarded-For says;
+     (the proxy, 127.0.0.1) as the client address, whatever X-Forwarded-For says, also for the per-IP
+     sign-in limit;
   6. /metrics and /readyz through the proxy are allowed from loopback; nginx and touchpoint stop cleanly;
   7. docs/operations.md shows the deploy files (nginx block, systemd unit and drop-in) as they are.
 
@@ -356,6 +357,21 @@ def main(t):
         r = https.post("/api/v1/auth/logout", None)
         t.check(r.status in (200, 204), "sign-out through the proxy", r)
         https.close()
+
+        # The per-IP sign-in limit (1/s, burst 10) keys on the TCP peer too: attempts that each claim
+        # another X-Forwarded-For still share one budget, as all users behind one proxy do. The limit is
+        # taken before the body is read, so empty bodies (400, no password hashing) use it up quickly.
+        direct = server.client()
+        statuses = []
+        for i in range(30):
+            r = direct.post("/api/v1/auth/login", {}, headers={"X-Forwarded-For": "198.51.100.%d" % (i + 1)})
+            statuses.append(r.status)
+            if r.status == 429:
+                break
+        direct.close()
+        t.check(statuses[-1] == 429 and r.header("Retry-After") and set(statuses[:-1]) <= {400},
+                "sign-in attempts claiming different X-Forwarded-For addresses share one per-IP limit (429 after %d)"
+                % (len(statuses) - 1), statuses)
     finally:
         rc = nginx.stop()
     t.check(rc == 0, "nginx exits 0 on SIGQUIT", "exit %s\n%s" % (rc, nginx.logs()))
