@@ -22,6 +22,9 @@ if [ "$check" != ok ]; then
 fi
 mv "$partial" "$final"
 # Timestamps sort by name; keep the newest $keep.
-ls -1 "$dir" | grep -E '^touchpoint-[0-9]{8}T[0-9]{6}Z\.db$' | sort -r | tail -n +"$((keep + 1))" |
-  while read -r old; do rm -f -- "$dir/$old"; done
+d8='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'
+d6='[0-9][0-9][0-9][0-9][0-9][0-9]'
+for backup in "$dir"/touchpoint-${d8}T${d6}Z.db; do
+  [ -f "$backup" ] && printf '%s\n' "$backup"
+done | sort -r | tail -n +"$((keep + 1))" | while read -r old; do rm -f -- "$old"; done
 echo "$final"
