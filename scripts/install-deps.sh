@@ -9,7 +9,8 @@ packages=(
   libsqlite3-dev libpq-dev libsodium-dev libssl-dev zlib1g-dev libjemalloc-dev libsimdjson-dev
   libcurl4-openssl-dev libgmime-3.0-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql-15 oathtool wrk curl python3 procps python3-aiosmtpd
+  postgresql-15 oathtool wrk curl python3 procps python3-aiosmtpd openssl
+  nginx sqlite3
 )
 # Node.js and npm run Segment's own client in tests/segment (@segment/analytics-node needs Node >= 20).
 # A Node.js from NodeSource bundles npm and conflicts with Debian's npm package: only add them when missing.
