@@ -62,6 +62,7 @@ constexpr DocumentedPermission kDocumentedMatrix[] = {
     {P::kEventsIngest,     "xx...", true},
     {P::kAnalyticsRead,    "xx.xx", false},
     {P::kRulesWrite,       "xx...", false},
+    {P::kIntegrationsManage, "x....", false},
 };
 
 // The routes anyone may call, without credentials.
@@ -218,6 +219,9 @@ struct World {
   std::string case_id;
   std::string feedback_id;
   std::string event_id;  // of a customer with a case in the service team
+  std::string webhook_id;
+  std::string delivery_id;
+  std::string job_id;
 };
 
 struct Caller {
@@ -433,6 +437,21 @@ std::map<std::string, Scenario> Scenarios() {
           return Prepared{"/api/v1/merges/" + merge_id + "/undo", ""};
         }}},
       {"GET /api/v1/customers/{id}/export", {P::kPrivacyRequests, 200, true, owner_path("/api/v1/customers/", &World::customer_id, "/export")}},
+      {"GET /api/v1/webhooks", {P::kIntegrationsManage, 200, false, fixed("/api/v1/webhooks")}},
+      {"POST /api/v1/webhooks",
+       {P::kIntegrationsManage, 201, false,
+        fixed("/api/v1/webhooks", R"({"url":"https://hooks.example.com/touchpoint","kinds":["customer.*"]})")}},
+      {"GET /api/v1/webhooks/{id}", {P::kIntegrationsManage, 200, true, owner_path("/api/v1/webhooks/", &World::webhook_id)}},
+      {"DELETE /api/v1/webhooks/{id}",
+       {P::kIntegrationsManage, 204, true, [](World& world, const Caller&) {
+          const std::string id = CreateIn(world, "/api/v1/webhooks", {{"url", "https://hooks.example.com/x"}, {"kinds", {"*"}}});
+          return Prepared{"/api/v1/webhooks/" + id, ""};
+        }}},
+      {"GET /api/v1/deliveries", {P::kIntegrationsManage, 200, false, fixed("/api/v1/deliveries")}},
+      {"GET /api/v1/deliveries/{id}", {P::kIntegrationsManage, 200, true, owner_path("/api/v1/deliveries/", &World::delivery_id)}},
+      {"POST /api/v1/mail/test", {P::kIntegrationsManage, 202, false, fixed("/api/v1/mail/test", R"({"to":"ops@example.com"})")}},
+      {"GET /api/v1/jobs", {P::kIntegrationsManage, 200, false, fixed("/api/v1/jobs")}},
+      {"GET /api/v1/jobs/{id}", {P::kIntegrationsManage, 200, true, owner_path("/api/v1/jobs/", &World::job_id)}},
       {"POST /api/v1/customers/{id}/erase",
        {P::kPrivacyRequests, 200, true, [](World& world, const Caller&) {
           return Prepared{"/api/v1/customers/" + ServicedCustomer(world) + "/erase", ""};
@@ -469,6 +488,13 @@ TEST_P(PermissionMatrixTest, EveryRoleAndCallerKindOnEveryEndpointInOwnAndOtherT
   world.case_id = CreateIn(world, "/api/v1/cases", {{"customer_id", world.customer_id}, {"subject", "Refund"},
                                                     {"channel", "email"}, {"team_id", world.service_team_id}});
   world.feedback_id = CreateIn(world, "/api/v1/feedback", {{"survey", "nps"}, {"metric", "nps"}, {"score", 3}});
+  world.webhook_id = CreateIn(world, "/api/v1/webhooks", {{"url", "https://hooks.example.com/w"}, {"kinds", {"*"}}});
+  auto mailed = harness.Send("POST", "/api/v1/mail/test", R"({"to":"ops@example.com"})", world.owner_admin);
+  ASSERT_EQ(mailed.status, 202) << mailed.body;
+  world.delivery_id = BodyOf(mailed).value("id", "");
+  const json jobs = BodyOf(harness.Send("GET", "/api/v1/jobs", "", world.owner_admin));
+  ASSERT_FALSE(jobs["items"].empty()) << jobs.dump();
+  world.job_id = jobs["items"][0].value("id", "");
   // An event of the customer with the service team's case, so agents of that team may read it.
   auto ingested = harness.Send("POST", "/api/v1/events",
                                json{{"type", "track"}, {"name", "MatrixEvent"}, {"customer", {{"email", "petr@example.cz"}}}}.dump(),

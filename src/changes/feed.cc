@@ -21,6 +21,11 @@ constexpr std::string_view kInsertCursor =
 constexpr std::string_view kAdvanceCursor =
     "UPDATE change_feed_cursors SET last_sequence = $2, updated_at = $4 WHERE subscriber = $1 AND last_sequence = $3";
 constexpr std::chrono::milliseconds kListenWait{250};
+// Every durable subscriber of every process has its cursor here; none may lose a change it has not had.
+constexpr std::string_view kSlowestCursor = "SELECT MIN(last_sequence) FROM change_feed_cursors";
+constexpr std::string_view kPruneChunk =
+    "DELETE FROM change_feed WHERE sequence IN (SELECT sequence FROM change_feed WHERE sequence <= $1 "
+    "AND committed_at < $2 ORDER BY sequence LIMIT 10000)";
 
 }  // namespace
 
@@ -211,6 +216,25 @@ void Feed::AdvanceForeignHorizon() {
   if (Result<std::int64_t> head = HeadSequence(); head.ok()) visible_at_last_check_ = *head;
 }
 
+Result<std::int64_t> Feed::Prune(Micros now) {
+  TP_ASSIGN_OR_RETURN(std::int64_t keep_after, HeadSequence());
+  TP_RETURN_IF_ERROR(store_.ReadSystem([&](store::SystemTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(auto slowest, tx.QueryOne(kSlowestCursor));
+    if (slowest && !slowest->IsNull(0)) keep_after = std::min(keep_after, slowest->Int(0));
+    return Status::Ok();
+  }));
+  const Micros cutoff = now - std::chrono::duration_cast<std::chrono::microseconds>(options_.retention).count();
+  std::int64_t pruned = 0;
+  for (std::int64_t deleted = -1; deleted != 0;) {
+    TP_RETURN_IF_ERROR(store_.WriteSystem([&](store::SystemTx& tx) -> Status {
+      TP_ASSIGN_OR_RETURN(deleted, tx.Execute(kPruneChunk, {keep_after, cutoff}));
+      return Status::Ok();
+    }));
+    pruned += deleted;
+  }
+  return pruned;
+}
+
 void Feed::Run() {
   for (;;) {
     {
@@ -220,6 +244,12 @@ void Feed::Run() {
       woken_ = false;
     }
     AdvanceForeignHorizon();
+    if (const auto now = std::chrono::steady_clock::now(); now - last_prune_ >= options_.prune_interval) {
+      last_prune_ = now;
+      if (Result<std::int64_t> pruned = Prune(NowMicros()); !pruned.ok()) {
+        spdlog::warn("change feed: pruning failed: {}", pruned.status().message());
+      }
+    }
     bool all_current = true;
     std::int64_t lowest = std::numeric_limits<std::int64_t>::max();
     for (auto& subscriber : subscribers_) {

@@ -39,6 +39,10 @@ struct FeedOptions {
   // How often the table is read without a wake-up: the fallback when a notification was lost.
   std::chrono::milliseconds poll_interval{1000};
   std::chrono::milliseconds retry_pause{1000};
+  // Changes older than this that every durable subscriber has handled are deleted (hourly): the feed
+  // is a log for subscribers, not an archive, and the ids it holds should not outlive their purpose.
+  std::chrono::hours retention{24 * 7};
+  std::chrono::minutes prune_interval{60};
 };
 
 class Feed {
@@ -71,6 +75,8 @@ class Feed {
   Result<std::vector<store::Change>> ReadAfter(std::int64_t after, size_t limit) const;
   // The last sequence handed out (committed, maybe not yet durable on SQLite).
   Result<std::int64_t> HeadSequence() const;
+  // Deletes what the retention allows, as of `now`; returns how many changes went.
+  Result<std::int64_t> Prune(Micros now);
 
  private:
   struct Subscriber {
@@ -97,6 +103,7 @@ class Feed {
   std::atomic<std::int64_t> durable_sequence_ = 0;        // SQLite: the last sequence known durable
   std::int64_t visible_at_last_check_ = 0;                // feed thread only
   std::chrono::steady_clock::time_point last_horizon_check_{};
+  std::chrono::steady_clock::time_point last_prune_{};  // feed thread only
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

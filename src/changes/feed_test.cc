@@ -189,6 +189,34 @@ TEST_P(FeedTest, ADurableSubscribersFailedEffectsRollBackAndTheBatchIsReplayed) 
   EXPECT_EQ(effects, 2);  // the failed attempt's inserts were rolled back, or the replay would conflict
 }
 
+TEST_P(FeedTest, PruningKeepsWhatADurableSubscriberHasNotHadAndWhatIsRecent) {
+  store::TestDatabase db(GetParam());
+  {
+    Feed feed(db.store());
+    feed.SubscribeDurable("slow", [](store::SystemTx&, const std::vector<Change>&) { return Status::Ok(); });
+    ASSERT_TRUE(feed.Start().ok());
+    ASSERT_TRUE(PublishIn(db.store(), {"handled.1", "handled.2"}).ok());
+    ASSERT_TRUE(feed.WaitHandled(2, 10s));
+  }
+  ASSERT_TRUE(PublishIn(db.store(), {"not.yet.handled"}).ok());  // committed while "slow" was down
+  Feed feed(db.store(), FeedOptions{.retention = std::chrono::hours(1)});
+  const auto prune = [&](Micros at) {
+    const Result<std::int64_t> pruned = feed.Prune(at);
+    EXPECT_TRUE(pruned.ok()) << pruned.status().message();
+    return pruned.ok() ? *pruned : -1;
+  };
+  const Micros now = NowMicros();
+  EXPECT_EQ(prune(now), 0) << "younger than the retention";
+  // Two hours on: the two handled changes go, the third stays until "slow" has had it.
+  EXPECT_EQ(prune(now + 2 * 3600 * 1'000'000LL), 2);
+  ASSERT_TRUE(feed.Start().ok());
+  const auto left = feed.ReadAfter(0, 10);
+  ASSERT_TRUE(left.ok());
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ(left->front().kind, "not.yet.handled");
+  EXPECT_EQ(Head(feed), 3) << "sequences go on after pruning";
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, FeedTest, ::testing::ValuesIn(store::TestBackends()));
 
 // Several server processes on one PostgreSQL: each store below stands for one process.

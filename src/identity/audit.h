@@ -38,6 +38,7 @@ inline constexpr std::string_view kAuditActions[] = {
     "feedback.submit",                                                              // feedback
     "customers.import",   "events.import",      "orders.import",                    // transfer: CSV imports
     "customers.export",   "events.export",                                          // transfer: exports
+    "webhook.create",     "webhook.delete",     "mail.test",                        // outbound, api
 };
 
 // Who is acting, for the audit log. actor_type is "user", "api_key", "system" (bootstrap, CLI) or

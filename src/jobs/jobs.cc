@@ -85,7 +85,7 @@ Result<std::optional<std::string>> Schedule(store::TenantTx& tx, const JobSpec& 
   }
   const nlohmann::json payload = nlohmann::json::parse(spec.payload, nullptr, /*allow_exceptions=*/false);
   if (!payload.is_object()) return InvalidArgument("a job's payload must be a JSON object", "payload");
-  std::string id = NewId("job");
+  std::string id = NewId("job_");
   TP_ASSIGN_OR_RETURN(std::int64_t inserted,
                       tx.Execute(kInsertJob, {id, spec.kind, store::Nullable(spec.unique_key), spec.payload,
                                               spec.run_at == 0 ? now : spec.run_at,

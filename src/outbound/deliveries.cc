@@ -44,7 +44,7 @@ Result<Delivery> Queue(store::TenantTx& tx, DeliveryChannel channel, std::string
                        std::string_view source, const std::optional<std::string>& customer_id, std::string payload,
                        Micros now) {
   Delivery delivery;
-  delivery.id = NewId("dlv");
+  delivery.id = NewId("dlv_");
   delivery.channel = channel;
   delivery.destination = std::string(destination);
   delivery.source = std::string(source);

@@ -82,7 +82,7 @@ Result<CreatedWebhook> CreateWebhook(store::TenantTx& tx, const identity::AuditC
   }
   CreatedWebhook created;
   Webhook& webhook = created.webhook;
-  webhook.id = NewId("whk");
+  webhook.id = NewId("whk_");
   webhook.url = spec.url;
   webhook.description = spec.description;
   webhook.kinds = spec.kinds;

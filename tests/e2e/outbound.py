@@ -115,6 +115,9 @@ def main(t):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
     t.cleanups.append(lambda: (smtp.terminate(), smtp.wait(10)))
     t.require(smtp.stdout.readline().strip() == "ready", "aiosmtpd listens with STARTTLS and AUTH")
+
+    def smtp_log():
+        return [line for line in smtp.stdout] if smtp.poll() is not None else []
     password_file = t.path("smtp.password")
     with open(password_file, "w") as f:
         f.write("s3cret-pass\n")
@@ -135,7 +138,8 @@ def main(t):
     t.require(sent.status == 202, "POST /api/v1/mail/test is 202", sent.text)
     delivery_id = sent.json()["id"]
     mail = wait_for("mail", lambda: sorted(f for f in os.listdir(maildir) if f.endswith(".eml")))
-    t.require(mail, "the SMTP server received the test message")
+    t.require(mail, "the SMTP server received the test message",
+              api.get("/api/v1/deliveries/" + delivery_id).text + "\n" + "".join(smtp_log()))
     with open(os.path.join(maildir, mail[0]), "rb") as f:
         message = f.read().decode()
     headers = message.split("\r\n\r\n", 1)[0]

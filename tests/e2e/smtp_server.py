@@ -31,7 +31,7 @@ def main():
             with open(path + ".tmp", "wb") as f:
                 f.write(("X-Envelope-From: %s\r\nX-Envelope-To: %s\r\nX-Tls: %s\r\nX-Auth: %s\r\n" % (
                     envelope.mail_from, ",".join(envelope.rcpt_tos), "yes" if session.ssl else "no",
-                    session.login_data.login.decode() if session.authenticated else "")).encode())
+                    session.auth_data if session.authenticated else "")).encode())
                 f.write(envelope.original_content)
             os.rename(path + ".tmp", path)
             return "250 Message accepted"
@@ -39,7 +39,7 @@ def main():
     def authenticate(server, session, envelope, mechanism, auth_data):
         ok = isinstance(auth_data, LoginPassword) and auth_data.login.decode() == user and \
             auth_data.password.decode() == password
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, auth_data=auth_data.login.decode() if ok else None)
 
     controller = Controller(Handler(), hostname="127.0.0.1", port=int(port), tls_context=context,
                             require_starttls=True, authenticator=authenticate, auth_required=True,
