@@ -179,27 +179,50 @@ Status Feed::DeliverDurable(Subscriber& subscriber, const std::vector<store::Cha
   return Status::Ok();
 }
 
-bool Feed::Deliver(Subscriber& subscriber) {
-  if (std::chrono::steady_clock::now() < subscriber.paused_until) return false;
+bool Feed::Deliver(Subscriber& subscriber, const std::vector<store::Change>& window) {
+  const auto first = std::upper_bound(window.begin(), window.end(), subscriber.cursor,
+                                      [](std::int64_t cursor, const store::Change& change) {
+                                        return cursor < change.sequence;
+                                      });
+  if (first == window.end()) return true;
+  const std::vector<store::Change> batch(first, window.end());
+  Status status;
+  if (subscriber.durable) {
+    status = DeliverDurable(subscriber, batch);
+  } else {
+    status = subscriber.transient(batch);
+    if (status.ok()) subscriber.cursor = batch.back().sequence;
+  }
+  if (status.ok()) return true;
+  spdlog::warn("change feed: subscriber {} failed after sequence {}: {}", subscriber.name, subscriber.cursor,
+               status.message());
+  subscriber.paused_until = std::chrono::steady_clock::now() + options_.retry_pause;
+  return false;
+}
+
+bool Feed::DeliverAll() {
+  // One read of the table serves every subscriber: each takes the part after its own cursor.
   for (;;) {
-    Result<std::vector<store::Change>> batch = ReadAfter(subscriber.cursor, options_.batch_size);
-    Status status = batch.status();
-    if (status.ok() && batch->empty()) return true;
-    if (status.ok()) {
-      if (subscriber.durable) {
-        status = DeliverDurable(subscriber, *batch);
-      } else {
-        status = subscriber.transient(*batch);
-        if (status.ok()) subscriber.cursor = batch->back().sequence;
-      }
+    const auto now = std::chrono::steady_clock::now();
+    std::optional<std::int64_t> lowest;
+    for (const auto& subscriber : subscribers_) {
+      if (now >= subscriber->paused_until) lowest = std::min(lowest.value_or(subscriber->cursor), subscriber->cursor);
     }
-    if (!status.ok()) {
-      spdlog::warn("change feed: subscriber {} failed after sequence {}: {}", subscriber.name, subscriber.cursor,
-                   status.message());
-      subscriber.paused_until = std::chrono::steady_clock::now() + options_.retry_pause;
+    if (!lowest) return false;
+    Result<std::vector<store::Change>> window = ReadAfter(*lowest, options_.batch_size);
+    if (!window.ok()) {
+      spdlog::warn("change feed: reading after sequence {} failed: {}", *lowest, window.status().message());
       return false;
     }
+    if (window->empty()) break;
+    for (auto& subscriber : subscribers_) {
+      if (now >= subscriber->paused_until) Deliver(*subscriber, *window);
+    }
+    if (window->size() < options_.batch_size) break;
   }
+  return std::all_of(subscribers_.begin(), subscribers_.end(), [now = std::chrono::steady_clock::now()](const auto& s) {
+    return now >= s->paused_until;
+  });
 }
 
 void Feed::AdvanceForeignHorizon() {
@@ -250,20 +273,22 @@ void Feed::Run() {
         spdlog::warn("change feed: pruning failed: {}", pruned.status().message());
       }
     }
-    bool all_current = true;
+    const bool all_current = DeliverAll();
     std::int64_t lowest = std::numeric_limits<std::int64_t>::max();
-    for (auto& subscriber : subscribers_) {
-      all_current = Deliver(*subscriber) && all_current;
-      lowest = std::min(lowest, subscriber->cursor);
-    }
+    for (const auto& subscriber : subscribers_) lowest = std::min(lowest, subscriber->cursor);
     {
-      const std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
       if (!subscribers_.empty()) handled_sequence_ = std::max(handled_sequence_, lowest);
       // A paused subscriber is retried after its pause without waiting for the next commit.
       if (!all_current) woken_ = true;
+      handled_.notify_all();
+      // Commits that arrive meanwhile are handled together: under a steady stream of writes the feed
+      // reads the table (and moves durable cursors) a few times a second instead of once per commit.
+      const auto pause =
+          all_current ? options_.min_interval : std::max(options_.min_interval, std::chrono::milliseconds(50));
+      wake_.wait_for(lock, pause, [this] { return stopping_; });
+      if (stopping_) return;
     }
-    handled_.notify_all();
-    if (!all_current) std::this_thread::sleep_for(std::min(options_.retry_pause, std::chrono::milliseconds(50)));
   }
 }
 

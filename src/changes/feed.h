@@ -39,6 +39,8 @@ struct FeedOptions {
   // How often the table is read without a wake-up: the fallback when a notification was lost.
   std::chrono::milliseconds poll_interval{1000};
   std::chrono::milliseconds retry_pause{1000};
+  // Pause after each round of deliveries, so that a stream of commits is delivered in batches.
+  std::chrono::milliseconds min_interval{100};
   // Changes older than this that every durable subscriber has handled are deleted (hourly): the feed
   // is a log for subscribers, not an archive, and the ids it holds should not outlive their purpose.
   std::chrono::hours retention{24 * 7};
@@ -91,8 +93,10 @@ class Feed {
   void Listen();
   void Wake();
   void AdvanceForeignHorizon();
-  // Hands one subscriber every deliverable change after its cursor; false when it must pause.
-  bool Deliver(Subscriber& subscriber);
+  // Hands every subscriber what is deliverable after its cursor; false when one of them is paused.
+  bool DeliverAll();
+  // Hands one subscriber the part of `window` after its cursor; false when it failed and is paused.
+  bool Deliver(Subscriber& subscriber, const std::vector<store::Change>& window);
   Status DeliverDurable(Subscriber& subscriber, const std::vector<store::Change>& batch);
   Result<std::int64_t> LoadCursor(const std::string& name, std::int64_t head);
 
