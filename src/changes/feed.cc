@@ -215,10 +215,15 @@ bool Feed::DeliverAll() {
       return false;
     }
     if (window->empty()) break;
+    bool progressed = false;
+    bool behind = false;  // a durable subscriber whose cursor another process moved only part of the way
     for (auto& subscriber : subscribers_) {
-      if (now >= subscriber->paused_until) Deliver(*subscriber, *window);
+      if (now < subscriber->paused_until) continue;
+      const std::int64_t before = subscriber->cursor;
+      if (Deliver(*subscriber, *window) && subscriber->cursor < window->back().sequence) behind = true;
+      progressed = progressed || subscriber->cursor != before;
     }
-    if (window->size() < options_.batch_size) break;
+    if (window->size() < options_.batch_size && !(behind && progressed)) break;
   }
   return std::all_of(subscribers_.begin(), subscribers_.end(), [now = std::chrono::steady_clock::now()](const auto& s) {
     return now >= s->paused_until;
