@@ -32,6 +32,13 @@ struct Seen {
     const std::lock_guard lock(mutex);
     changes.insert(changes.end(), batch.begin(), batch.end());
   }
+  // A transient subscriber that records here.
+  TransientHandler Recorder() {
+    return [this](const std::vector<Change>& batch) {
+      Add(batch);
+      return Status::Ok();
+    };
+  }
   std::vector<std::string> Kinds() {
     const std::lock_guard lock(mutex);
     std::vector<std::string> kinds;
@@ -52,10 +59,7 @@ TEST_P(FeedTest, DeliversCommittedChangesInOrderAndNothingOfARolledBackWrite) {
   store::TestDatabase db(GetParam());
   Seen seen;
   Feed feed(db.store());
-  feed.SubscribeTransient("seen", [&](const std::vector<Change>& batch) {
-    seen.Add(batch);
-    return Status::Ok();
-  });
+  feed.SubscribeTransient("seen", seen.Recorder());
   ASSERT_TRUE(feed.Start().ok());
   ASSERT_TRUE(PublishIn(db.store(), {"a.one", "a.two"}).ok());
   EXPECT_FALSE(PublishIn(db.store(), {"rolled.back"}, /*fail=*/true).ok());
@@ -84,10 +88,7 @@ TEST_P(FeedTest, ConcurrentWritersGetGaplessSequencesInCommitOrder) {
   store::TestDatabase db(GetParam());
   Seen seen;
   Feed feed(db.store());
-  feed.SubscribeTransient("seen", [&](const std::vector<Change>& batch) {
-    seen.Add(batch);
-    return Status::Ok();
-  });
+  feed.SubscribeTransient("seen", seen.Recorder());
   ASSERT_TRUE(feed.Start().ok());
   std::vector<std::thread> writers;
   std::atomic<int> failures = 0;
@@ -135,8 +136,7 @@ TEST_P(FeedTest, ADurableSubscriberResumesAfterARestartWithNoGap) {
   {
     Feed feed(db.store());
     feed.SubscribeDurable("resumer", [&](store::SystemTx&, const std::vector<Change>& batch) {
-      first.Add(batch);
-      return Status::Ok();
+      return first.Recorder()(batch);
     });
     ASSERT_TRUE(feed.Start().ok());
     ASSERT_TRUE(PublishIn(db.store(), {"before.1", "before.2"}).ok());
@@ -149,8 +149,7 @@ TEST_P(FeedTest, ADurableSubscriberResumesAfterARestartWithNoGap) {
   Seen second;
   Feed feed(db.store());
   feed.SubscribeDurable("resumer", [&](store::SystemTx&, const std::vector<Change>& batch) {
-    second.Add(batch);
-    return Status::Ok();
+    return second.Recorder()(batch);
   });
   ASSERT_TRUE(feed.Start().ok());
   ASSERT_TRUE(PublishIn(db.store(), {"after"}).ok());
@@ -277,10 +276,7 @@ TEST_F(PostgresFeedTest, TwoProcessesEachSeeEveryChangeAndADurableSubscriberRuns
     return Status::Ok();
   };
   for (auto [feed, seen] : {std::pair{&here, &seen_here}, std::pair{&there, &seen_there}}) {
-    feed->SubscribeTransient("seen", [seen](const std::vector<Change>& batch) {
-      seen->Add(batch);
-      return Status::Ok();
-    });
+    feed->SubscribeTransient("seen", seen->Recorder());
     feed->SubscribeDurable("once", effects);
   }
   ASSERT_TRUE(here.Start().ok());

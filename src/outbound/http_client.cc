@@ -1,29 +1,21 @@
 #include "outbound/http_client.h"
 
-#include <curl/curl.h>
-
 #include <charconv>
 #include <memory>
+
+#include "outbound/curl_handle.h"
 
 namespace tp::outbound {
 namespace {
 
-struct CurlDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
 struct CurlUrlDeleter {
   void operator()(CURLU* url) const { curl_url_cleanup(url); }
 };
 
 struct Transfer {
-  const AddressPolicy* policy = nullptr;
   size_t limit = 0;
   std::string body;
   bool truncated = false;
-  std::optional<Status> refused;
   std::optional<long> retry_after;
 };
 
@@ -56,18 +48,6 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
-// Runs for every connection libcurl opens (the first and each redirect's), after name resolution and
-// before connect: the one place every resolved address passes through.
-curl_socket_t OnOpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
-  auto* transfer = static_cast<Transfer*>(user);
-  Status allowed = transfer->policy->Check(&address->addr);
-  if (!allowed.ok()) {
-    transfer->refused = std::move(allowed);
-    return CURL_SOCKET_BAD;
-  }
-  return socket(address->family, address->socktype, address->protocol);
-}
-
 }  // namespace
 
 void InitCurl() { curl_global_init(CURL_GLOBAL_DEFAULT); }
@@ -97,11 +77,12 @@ HttpClient::HttpClient(AddressPolicy policy, HttpClientOptions options)
 
 Result<HttpResponse> HttpClient::Send(const HttpRequest& request) const {
   TP_RETURN_IF_ERROR(CheckWebUrl(request.url, "url"));
-  std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
+  CurlHandle handle(curl_easy_init());
   if (!handle) return Internal("curl_easy_init failed");
   CURL* curl = handle.get();
-  Transfer transfer{.policy = &policy_, .limit = options_.max_response_bytes};
-  std::unique_ptr<curl_slist, SlistDeleter> headers;
+  Transfer transfer{.limit = options_.max_response_bytes};
+  const ConnectionGuard guard(curl, policy_);
+  CurlList headers;
   for (const auto& [name, value] : request.headers) {
     headers.reset(curl_slist_append(headers.release(), (name + ": " + value).c_str()));
   }
@@ -128,14 +109,12 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) const {
   if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
   curl_easy_setopt(curl, CURLOPT_PROXY, "");  // http_proxy in the environment must not reroute deliveries
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, OnOpenSocket);
-  curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
   const CURLcode code = curl_easy_perform(curl);
-  if (transfer.refused) return *transfer.refused;
+  if (guard.refused()) return *guard.refused();
   if (transfer.truncated) {
     return Unavailable("the response was larger than " + std::to_string(options_.max_response_bytes) + " bytes");
   }

@@ -1,6 +1,5 @@
 #include "outbound/mail.h"
 
-#include <curl/curl.h>
 #include <gmime/gmime.h>
 
 #include <algorithm>
@@ -9,16 +8,11 @@
 #include <mutex>
 
 #include "common/crypto.h"
+#include "outbound/curl_handle.h"
 
 namespace tp::outbound {
 namespace {
 
-struct CurlDeleter {
-  void operator()(CURL* handle) const { curl_easy_cleanup(handle); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
 struct ObjectUnref {
   void operator()(void* object) const { g_object_unref(object); }
 };
@@ -47,21 +41,6 @@ size_t OnRead(char* buffer, size_t size, size_t count, void* user) {
   std::memcpy(buffer, upload->remaining.data(), bytes);
   upload->remaining.remove_prefix(bytes);
   return bytes;
-}
-
-struct Connection {
-  const AddressPolicy* policy;
-  std::optional<Status> refused;
-};
-
-curl_socket_t OnOpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
-  auto* connection = static_cast<Connection*>(user);
-  Status allowed = connection->policy->Check(&address->addr);
-  if (!allowed.ok()) {
-    connection->refused = std::move(allowed);
-    return CURL_SOCKET_BAD;
-  }
-  return socket(address->family, address->socktype, address->protocol);
 }
 
 }  // namespace
@@ -133,12 +112,12 @@ Status SmtpSender::Send(MailMessage& message) const {
   TP_RETURN_IF_ERROR(CheckMailMessage(message));
   if (message.message_id.empty()) message.message_id = RandomToken(18) + "@" + options_.domain;
   const std::string rendered = RenderMessage(message, NowMicros());
-  std::unique_ptr<CURL, CurlDeleter> handle(curl_easy_init());
+  CurlHandle handle(curl_easy_init());
   if (!handle) return Internal("curl_easy_init failed");
   CURL* curl = handle.get();
-  Connection connection{&policy_, std::nullopt};
+  const ConnectionGuard guard(curl, policy_);
   Upload upload{rendered};
-  std::unique_ptr<curl_slist, SlistDeleter> recipients;
+  CurlList recipients;
   for (const Mailbox& recipient : message.to) {
     recipients.reset(curl_slist_append(recipients.release(), ("<" + recipient.address + ">").c_str()));
   }
@@ -165,10 +144,8 @@ Status SmtpSender::Send(MailMessage& message) const {
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout.count()));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, OnOpenSocket);
-  curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &connection);
   const CURLcode code = curl_easy_perform(curl);
-  if (connection.refused) return *connection.refused;
+  if (guard.refused()) return *guard.refused();
   if (code == CURLE_OK) return Status::Ok();
   long reply = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply);
