@@ -1,4 +1,5 @@
 #include "events/events.h"
+#include "events/requests.h"
 
 #include <gmock/gmock.h>
 #include <algorithm>
@@ -184,6 +185,32 @@ TEST_P(EventStoreTest, InsertSkipsKnownMessageIdsAndListsNewestFirst) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EventStoreTest, ::testing::ValuesIn(store::TestBackends()));
+
+TEST(SplitRequestTest, ABatchKeepsItsGoodMessagesAndNamesTheBadOnesByIndex) {
+  const json body = {{"batch",
+                      {{{"type", "track"}, {"userId", "u1"}, {"event", "Viewed"}, {"messageId", "m-1"}},
+                       {{"type", "track"}, {"messageId", "m-2"}},  // no user or anonymous id
+                       {{"type", "page"}, {"anonymousId", "a1"}, {"messageId", "m-3"}}}},
+                     {"context", {{"library", {{"name", "test"}}}}}};
+  Result<SplitRequest> split = SplitSegmentBatch(body, 1'800'000'000'000'000);
+  ASSERT_TRUE(split.ok()) << split.status().message();
+  EXPECT_FALSE(split->single);
+  ASSERT_EQ(split->valid.size(), 2u);
+  ASSERT_EQ(split->rejected.size(), 1u);
+  EXPECT_EQ(split->rejected[0].index, 1u);
+  EXPECT_EQ(split->rejected[0].message_id, "m-2");
+  EXPECT_NE(split->valid[0].stored_context.find("\"library\""), std::string::npos) << "the batch context merged in";
+
+  EXPECT_EQ(SplitSegmentBatch(json{{"batch", json::array()}}, 0).status().field(), "batch");
+  EXPECT_EQ(SplitSegmentBatch(json{{"batch", json::array({json::object()})}, {"sentAt", 5}}, 0).status().field(),
+            "sentAt");
+  json too_many = {{"batch", json::array()}};
+  for (std::size_t i = 0; i <= kMaxMessagesPerRequest; ++i) too_many["batch"].push_back(json::object());
+  EXPECT_EQ(SplitSegmentBatch(too_many, 0).status().code(), ErrorCode::kPayloadTooLarge);
+  EXPECT_EQ(SplitNativeRequest(json{{"events", json::array({json::object()})}, {"extra", 1}}, 0).status().field(),
+            "extra");
+  EXPECT_TRUE(SplitSegmentSingle(json{{"userId", "u"}, {"event", "X"}}, 0, EventType::kTrack).single);
+}
 
 }  // namespace
 }  // namespace tp::events
