@@ -95,19 +95,6 @@ Result<http::Response> UpdateCustomer(Registrar& registrar, Call& call) {
   });
 }
 
-Json CaseJson(const cases::Case& item) {
-  return Json{{"id", item.id},
-              {"customer_id", item.customer_id},
-              {"subject", item.subject},
-              {"status", cases::CaseStatusName(item.status)},
-              {"priority", cases::CasePriorityName(item.priority)},
-              {"channel", cases::ChannelName(item.channel)},
-              {"team_id", item.team_id ? Json(*item.team_id) : Json(nullptr)},
-              {"assignee_id", item.assignee_id ? Json(*item.assignee_id) : Json(nullptr)},
-              {"created_at", TimestampJson(item.created_at)},
-              {"updated_at", TimestampJson(item.updated_at)}};
-}
-
 // Parses an optional enum-valued field with one of the domain parsers; the error names the field.
 template <typename T>
 Result<std::optional<T>> ParseOptional(const std::optional<std::string>& text, Result<T> (*parse)(std::string_view),
@@ -196,38 +183,6 @@ Result<http::Response> UpdateCase(Registrar& registrar, Call& call) {
     TP_ASSIGN_OR_RETURN(auto updated, cases::UpdateCase(tx, case_id, patch, call.audit));
     return CaseJson(updated);
   });
-}
-
-Json FeedbackJson(const feedback::FeedbackResponse& response) {
-  return Json{{"id", response.id},
-              {"customer_id", response.customer_id ? Json(*response.customer_id) : Json(nullptr)},
-              {"survey", response.survey},
-              {"metric", feedback::MetricName(response.metric)},
-              {"score", response.score},
-              {"comment", response.comment},
-              {"touchpoint", response.touchpoint},
-              {"created_at", TimestampJson(response.created_at)}};
-}
-
-Json OptionalNumber(const std::optional<double>& value) { return value ? Json(*value) : Json(nullptr); }
-
-Json SummaryJson(const feedback::MetricSummary& summary) {
-  Json body{{"metric", feedback::MetricName(summary.metric)}, {"count", summary.count}, {"mean", OptionalNumber(summary.mean)}};
-  switch (summary.metric) {
-    case feedback::Metric::kNps:
-      body["nps"] = OptionalNumber(summary.nps);
-      body["margin_of_error"] = OptionalNumber(summary.nps_margin_of_error);
-      body["promoters_pct"] = OptionalNumber(summary.promoters_pct);
-      body["passives_pct"] = OptionalNumber(summary.passives_pct);
-      body["detractors_pct"] = OptionalNumber(summary.detractors_pct);
-      break;
-    case feedback::Metric::kCsat:
-      body["satisfied_pct"] = OptionalNumber(summary.satisfied_pct);
-      break;
-    case feedback::Metric::kCes:
-      break;
-  }
-  return body;
 }
 
 Result<feedback::FeedbackQuery> FeedbackQueryFrom(const http::Request& request) {

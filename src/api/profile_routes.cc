@@ -51,17 +51,6 @@ Json EntryJson(const timeline::TimelineEntry& entry, bool with_contact_data) {
               {"detail", std::move(detail)}};
 }
 
-Json MergeJson(const ingest::Merge& merge) {
-  return Json{{"id", merge.id},
-              {"survivor_id", merge.survivor_id},
-              {"merged_id", merge.merged_id},
-              {"reason", merge.reason},
-              {"actor_type", merge.actor_type},
-              {"actor_id", merge.actor_id},
-              {"created_at", TimestampJson(merge.created_at)},
-              {"undone_at", TimestampJson(merge.undone_at)}};
-}
-
 Result<http::Response> CustomerTimeline(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string requested_id, PathId(call.request, "id", "cus_"));
   TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));

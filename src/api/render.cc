@@ -3,6 +3,11 @@
 #include "api/registrar.h"
 
 namespace tp::api {
+namespace {
+
+Json OptionalNumber(const std::optional<double>& value) { return value ? Json(*value) : Json(nullptr); }
+
+}  // namespace
 
 Json UserJson(const identity::User& user) {
   return Json{{"id", user.id},
@@ -100,6 +105,80 @@ Json JobJson(const jobs::Job& job) {
               {"created_at", TimestampJson(job.created_at)},
               {"updated_at", TimestampJson(job.updated_at)},
               {"finished_at", TimestampJson(job.finished_at)}};
+}
+
+Json CaseJson(const cases::Case& item) {
+  return Json{{"id", item.id},
+              {"customer_id", item.customer_id},
+              {"subject", item.subject},
+              {"status", cases::CaseStatusName(item.status)},
+              {"priority", cases::CasePriorityName(item.priority)},
+              {"channel", cases::ChannelName(item.channel)},
+              {"team_id", item.team_id ? Json(*item.team_id) : Json(nullptr)},
+              {"assignee_id", item.assignee_id ? Json(*item.assignee_id) : Json(nullptr)},
+              {"created_at", TimestampJson(item.created_at)},
+              {"updated_at", TimestampJson(item.updated_at)}};
+}
+
+Json FeedbackJson(const feedback::FeedbackResponse& response) {
+  return Json{{"id", response.id},
+              {"customer_id", response.customer_id ? Json(*response.customer_id) : Json(nullptr)},
+              {"survey", response.survey},
+              {"metric", feedback::MetricName(response.metric)},
+              {"score", response.score},
+              {"comment", response.comment},
+              {"touchpoint", response.touchpoint},
+              {"created_at", TimestampJson(response.created_at)}};
+}
+
+
+Json SummaryJson(const feedback::MetricSummary& summary) {
+  Json body{{"metric", feedback::MetricName(summary.metric)}, {"count", summary.count}, {"mean", OptionalNumber(summary.mean)}};
+  switch (summary.metric) {
+    case feedback::Metric::kNps:
+      body["nps"] = OptionalNumber(summary.nps);
+      body["margin_of_error"] = OptionalNumber(summary.nps_margin_of_error);
+      body["promoters_pct"] = OptionalNumber(summary.promoters_pct);
+      body["passives_pct"] = OptionalNumber(summary.passives_pct);
+      body["detractors_pct"] = OptionalNumber(summary.detractors_pct);
+      break;
+    case feedback::Metric::kCsat:
+      body["satisfied_pct"] = OptionalNumber(summary.satisfied_pct);
+      break;
+    case feedback::Metric::kCes:
+      break;
+  }
+  return body;
+}
+
+Json EventJson(const events::Event& event) {
+  const bool carries_traits = events::CarriesTraits(event.type);
+  const Json payload = StoredJson(event.properties_json);
+  return Json{{"id", event.id},
+              {"message_id", event.message_id},
+              {"customer_id", event.customer_id},
+              {"type", events::EventTypeName(event.type)},
+              {"name", event.name},
+              {"user_id", event.user_id ? Json(*event.user_id) : Json(nullptr)},
+              {"anonymous_id", event.anonymous_id ? Json(*event.anonymous_id) : Json(nullptr)},
+              {"channel", event.channel},
+              {"amount", event.amount ? Json(*event.amount) : Json(nullptr)},
+              {"properties", carries_traits ? Json::object() : payload},
+              {"traits", carries_traits ? payload : Json::object()},
+              {"context", StoredJson(event.context_json)},
+              {"occurred_at", TimestampJson(event.occurred_at)},
+              {"received_at", TimestampJson(event.received_at)}};
+}
+
+Json MergeJson(const ingest::Merge& merge) {
+  return Json{{"id", merge.id},
+              {"survivor_id", merge.survivor_id},
+              {"merged_id", merge.merged_id},
+              {"reason", merge.reason},
+              {"actor_type", merge.actor_type},
+              {"actor_id", merge.actor_id},
+              {"created_at", TimestampJson(merge.created_at)},
+              {"undone_at", TimestampJson(merge.undone_at)}};
 }
 
 }  // namespace tp::api

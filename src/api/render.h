@@ -3,11 +3,15 @@
 #pragma once
 
 #include "api/json_body.h"
+#include "cases/cases.h"
+#include "events/events.h"
+#include "feedback/feedback.h"
 #include "identity/api_keys.h"
 #include "identity/audit.h"
 #include "identity/teams.h"
 #include "identity/tenants.h"
 #include "identity/users.h"
+#include "ingest/merges.h"
 #include "jobs/jobs.h"
 #include "outbound/deliveries.h"
 #include "outbound/webhooks.h"
@@ -22,6 +26,11 @@ Json AuditJson(const identity::AuditEntry& entry);
 Json WebhookJson(const outbound::Webhook& webhook);
 Json DeliveryJson(const outbound::Delivery& delivery);
 Json JobJson(const jobs::Job& job);
+Json CaseJson(const cases::Case& item);
+Json FeedbackJson(const feedback::FeedbackResponse& response);
+Json SummaryJson(const feedback::MetricSummary& summary);
+Json EventJson(const events::Event& event);
+Json MergeJson(const ingest::Merge& merge);
 // Parses a stored JSON document (settings, audit snapshots); null when absent.
 Json StoredJson(const std::optional<std::string>& text);
 
