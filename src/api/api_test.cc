@@ -53,6 +53,37 @@ TEST_P(ApiTest, WrongTypeAndUnknownFieldNameTheField) {
   ExpectError(harness_.Send("GET", "/api/v1/users?limit=5000", "", admin_), 400, "invalid_argument", "limit");
 }
 
+TEST_P(ApiTest, WebhooksDeliveriesAndJobsRefuseBadInputNamingTheField) {
+  const auto post = [&](std::string_view path, std::string_view body) {
+    return harness_.Send("POST", std::string(path), std::string(body), admin_);
+  };
+  ExpectError(post("/api/v1/webhooks", R"({"kinds":["*"]})"), 400, "invalid_argument", "url");
+  ExpectError(post("/api/v1/webhooks", R"({"url":"ftp://x.example/h","kinds":["*"]})"), 400, "invalid_argument", "url");
+  ExpectError(post("/api/v1/webhooks", R"({"url":"https://u:p@x.example/h","kinds":["*"]})"), 400, "invalid_argument",
+              "url");
+  ExpectError(post("/api/v1/webhooks", R"({"url":"https://x.example/h","kinds":[]})"), 400, "invalid_argument", "kinds");
+  ExpectError(post("/api/v1/webhooks", R"({"url":"https://x.example/h","kinds":["job.scheduled"]})"), 400,
+              "invalid_argument", "kinds");
+  ExpectError(post("/api/v1/webhooks", R"({"url":"https://x.example/h","kinds":"*"})"), 400, "invalid_argument",
+              "kinds");
+  ExpectError(post("/api/v1/webhooks", R"({"url":"https://x.example/h","kinds":["*"],"secret":"mine"})"), 400,
+              "invalid_argument", "secret");
+  ExpectError(post("/api/v1/mail/test", R"({"to":"not an address"})"), 400, "invalid_argument", "to");
+  ExpectError(post("/api/v1/mail/test", R"({"to":"a@b.cz>\r\nRCPT TO:<x@y.cz"})"), 400, "invalid_argument", "to");
+  ExpectError(harness_.Send("GET", "/api/v1/deliveries?state=lost", "", admin_), 400, "invalid_argument", "state");
+  ExpectError(harness_.Send("GET", "/api/v1/jobs?state=sleeping", "", admin_), 400, "invalid_argument", "state");
+  ExpectError(harness_.Send("GET", "/api/v1/webhooks/whk_nope", "", admin_), 404, "not_found");
+  ExpectError(harness_.Send("GET", "/api/v1/deliveries/dlv_01ARZ3NDEKTSV4RRFFQ69G5FAV", "", admin_), 404, "not_found");
+
+  // The signing secret is in the creation answer only.
+  const auto created = post("/api/v1/webhooks", R"({"url":"https://x.example/h","kinds":["customer.*"]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_TRUE(BodyOf(created)["secret"].get<std::string>().starts_with("whsec_"));
+  const json listed = BodyOf(harness_.Send("GET", "/api/v1/webhooks", "", admin_));
+  ASSERT_EQ(listed["items"].size(), 1u);
+  EXPECT_FALSE(listed["items"][0].contains("secret"));
+}
+
 TEST_P(ApiTest, DeeplyNestedAndInvalidUtf8BodiesAreRejected) {
   std::string deep = R"({"name": "x", "description": )" + std::string(100, '[') + std::string(100, ']') + "}";
   ExpectError(harness_.Send("POST", "/api/v1/teams", deep, admin_), 400, "invalid_argument");

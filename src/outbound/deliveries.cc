@@ -1,6 +1,7 @@
 #include "outbound/deliveries.h"
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "changes/kinds.h"
 #include "common/ids.h"
@@ -21,7 +22,7 @@ constexpr std::string_view kInsertDelivery =
 constexpr std::string_view kRecordAttempt =
     "UPDATE deliveries SET state = $3, attempts = $4, last_error = $5, last_status = $6, updated_at = $7, "
     "delivered_at = $8 WHERE tenant_id = $1 AND id = $2";
-constexpr int kDeliveryAttempts = 12;  // 10 s doubling: the last try is about 11 hours after the first
+constexpr int kDeliveryAttempts = 12;  // waits of 10 s doubling: the last try comes about 6 hours after the first
 
 Delivery DeliveryFromRow(const store::Row& row) {
   Delivery delivery;
@@ -196,7 +197,7 @@ jobs::Outcome Deliverer::SendWebhook(const std::string& tenant_id, const Deliver
   return outcome;
 }
 
-jobs::Outcome Deliverer::SendEmail(const std::string& payload_text, std::optional<int>&) {
+jobs::Outcome Deliverer::SendEmail(const std::string& payload_text) {
   if (mail_ == nullptr) {
     return jobs::Outcome::Retry(Unavailable("no SMTP server is configured (serve --smtp-url)"));
   }
@@ -227,20 +228,22 @@ jobs::Outcome Deliverer::Run(const jobs::Job& job) {
   std::optional<Delivery> delivery;
   std::string payload;
   const Status loaded = store_.Read(job.tenant_id, [&](store::TenantTx& tx) -> Status {
-    TP_ASSIGN_OR_RETURN(delivery, GetDelivery(tx, delivery_id));
-    TP_ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT payload FROM deliveries WHERE tenant_id = $1 AND id = $2",
+    TP_ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT " + std::string(kDeliveryColumns) +
+                                                  ", payload FROM deliveries WHERE tenant_id = $1 AND id = $2",
                                               {delivery_id}));
-    payload = row ? row->Text(0) : "";
+    // An erased customer's deliveries are gone with them: nothing left to send.
+    if (!row) return Status::Ok();
+    delivery = DeliveryFromRow(*row);
+    payload = row->Text(12);
     return Status::Ok();
   });
-  // An erased customer's deliveries are gone with them: nothing left to send.
-  if (loaded.code() == ErrorCode::kNotFound) return jobs::Outcome::Done();
   if (!loaded.ok()) return jobs::Outcome::Retry(loaded);
+  if (!delivery) return jobs::Outcome::Done();
   if (delivery->state == DeliveryState::kDelivered) return jobs::Outcome::Done();
 
   std::optional<int> status;
   const jobs::Outcome outcome = delivery->channel == DeliveryChannel::kEmail
-                                    ? SendEmail(payload, status)
+                                    ? SendEmail(payload)
                                     : SendWebhook(job.tenant_id, *delivery, payload, status);
   const bool done = outcome.status.ok();
   const bool final_failure = !done && (outcome.permanent || job.attempts >= job.max_attempts);
@@ -260,7 +263,7 @@ jobs::Outcome Deliverer::Run(const jobs::Job& job) {
                       Json{{"delivery_id", delivery_id}, {"state", DeliveryStateName(state)}}.dump());
   });
   // Not retried when only the record failed: a delivered call must not be sent twice for it.
-  static_cast<void>(recorded);
+  if (!recorded.ok()) spdlog::warn("delivery {}: its attempt was made but not recorded: {}", delivery_id, recorded.message());
   return outcome;
 }
 

@@ -75,7 +75,7 @@ class Deliverer {
  private:
   jobs::Outcome SendWebhook(const std::string& tenant_id, const Delivery& delivery, const std::string& payload,
                             std::optional<int>& status);
-  jobs::Outcome SendEmail(const std::string& payload, std::optional<int>& status);
+  jobs::Outcome SendEmail(const std::string& payload);
 
   store::Store& store_;
   const HttpClient& http_;

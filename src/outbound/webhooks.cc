@@ -161,18 +161,21 @@ Status FanOut(store::SystemTx& tx, const std::vector<store::Change>& batch, Micr
       for (const store::Row& row : rows) webhooks.push_back(WebhookFromRow(row));
       found = webhooks_of.emplace(change.tenant_id, std::move(webhooks)).first;
     }
+    std::optional<std::string> body;  // built, and the customer looked up, only when a webhook wants it
+    std::optional<std::string> customer_id;
     for (const Webhook& webhook : found->second) {
       const bool wanted = std::any_of(webhook.kinds.begin(), webhook.kinds.end(),
                                       [&](const std::string& pattern) { return KindMatches(pattern, change.kind); });
       if (!wanted) continue;
-      const Json data = Json::parse(change.data, nullptr, false);
-      std::optional<std::string> customer_id;
-      if (data.is_object() && data.contains("customer_id") && data["customer_id"].is_string()) {
-        customer_id = data["customer_id"].get<std::string>();
+      if (!body) {
+        body = WebhookBody(change);
+        const Json data = Json::parse(change.data, nullptr, false);
+        if (data.is_object() && data.contains("customer_id") && data["customer_id"].is_string()) {
+          customer_id = data["customer_id"].get<std::string>();
+        }
       }
       TP_RETURN_IF_ERROR(
-          QueueWebhookCall(tenant, webhook.id, webhook.url, change.kind, WebhookBody(change), customer_id, now)
-              .status());
+          QueueWebhookCall(tenant, webhook.id, webhook.url, change.kind, *body, customer_id, now).status());
     }
   }
   return Status::Ok();
