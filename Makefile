@@ -9,7 +9,7 @@ LISTEN     ?= 127.0.0.1:8080
 JOBS       ?= $(shell nproc)
 CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 
-.PHONY: all deps build build-asan run test test-release test-asan test-node-deps bench clean
+.PHONY: all deps build build-server build-asan run test test-release test-asan test-node-deps bench clean
 
 all: build
 
@@ -28,10 +28,14 @@ $(ASAN_DIR)/build.ninja: CMakeLists.txt | deps
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# What serving needs and nothing else: no tests, no benchmarks.
+build-server: deps $(BUILD_DIR)/build.ninja
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target touchpoint
+
 build-asan: deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 
-run: build
+run: build-server
 	@mkdir -p var
 	@./$(BUILD_DIR)/touchpoint demo-data --db $(DB) --if-empty
 	exec ./$(BUILD_DIR)/touchpoint serve --db $(DB) --listen $(LISTEN)

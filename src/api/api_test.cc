@@ -3,6 +3,9 @@
 // OpenAPI document's coverage of the router.
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+
 #include "api/api_test_support.h"
 #include "identity/totp.h"
 
@@ -399,6 +402,20 @@ TEST_P(ApiTest, OpenApiDocumentsEveryRoutedEndpoint) {
     EXPECT_TRUE(document["paths"].contains(endpoint.pattern) && document["paths"][endpoint.pattern].contains(method))
         << endpoint.method << " " << endpoint.pattern << " is routed but missing from openapi.json";
   }
+  // Generated clients name their methods after operationId: every operation has one, and no two share it.
+  std::set<std::string> operation_ids;
+  for (const auto& [path, operations] : document["paths"].items()) {
+    for (const auto& [method, operation] : operations.items()) {
+      ASSERT_TRUE(operation.contains("operationId") && operation["operationId"].is_string())
+          << method << " " << path << " has no operationId";
+      EXPECT_TRUE(operation_ids.insert(operation["operationId"].get<std::string>()).second)
+          << operation["operationId"] << " is used twice";
+    }
+  }
+  // The GDPR access export is described, not a bare object.
+  EXPECT_EQ(document["paths"]["/api/v1/customers/{id}/export"]["get"]["responses"]["200"]["content"]
+                    ["application/json"]["schema"]["$ref"],
+            "#/components/schemas/CustomerDataExport");
 }
 
 TEST_P(ApiTest, OutOfRangeNumbersDuplicateKeysAndOtherCharsetsAreRejected) {

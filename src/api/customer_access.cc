@@ -34,9 +34,9 @@ Json CustomerJson(const profiles::Customer& customer, bool with_contact_data) {
               {"last_seen_at", TimestampJson(computed.last_seen_at)},
               {"channels", computed.channels},
               {"orders_count", computed.orders_count},
-              {"revenue", computed.revenue},
+              {"revenue", profiles::MoneyTotalsJson(computed.revenue)},
               {"refunds_count", computed.refunds_count},
-              {"refunded", computed.refunded}}}};
+              {"refunded", profiles::MoneyTotalsJson(computed.refunded)}}}};
   if (with_contact_data) {
     if (customer.email) body["email"] = *customer.email;
     if (customer.phone) body["phone"] = *customer.phone;

@@ -204,7 +204,11 @@ TEST_P(EventRoutesTest, SegmentCallsCreateAProfileWithEventsReadableThroughTheAp
   const json by_name = Events("?type=track");
   ASSERT_EQ(by_name["items"].size(), 1u);
   EXPECT_EQ(by_name["items"][0]["name"], "Order Completed");
-  EXPECT_EQ(by_name["items"][0]["amount"], 49.9);
+  EXPECT_EQ(by_name["items"][0]["amount"], (json{{"amount", "49.90"},
+                                                  {"currency", "EUR"},
+                                                  {"reporting_amount", "49.90"},
+                                                  {"reporting_currency", "EUR"},
+                                                  {"exchange_rate", "1"}}));
   EXPECT_EQ(by_name["items"][0]["properties"]["currency"], "EUR");
   EXPECT_EQ(Events("?customer_id=" + customer_id)["items"].size(), 3u);
 

@@ -45,7 +45,8 @@ TEST_P(ProfileRoutesTest, ProfileShowsComputedAttributesAndIdentifiers) {
   Post("/api/v1/feedback", {{"survey", "nps"}, {"metric", "nps"}, {"score", 10}, {"customer_id", id}}, 201);
   const json profile = Get("/api/v1/customers/" + id);
   EXPECT_EQ(profile["computed"]["orders_count"], 1);
-  EXPECT_EQ(profile["computed"]["revenue"], 40.0);
+  EXPECT_EQ(profile["computed"]["revenue"]["by_currency"], (json{{"EUR", "40.00"}}));
+  EXPECT_EQ(profile["computed"]["revenue"]["reporting"], (json{{"EUR", "40.00"}}));
   EXPECT_EQ(profile["computed"]["last_nps"]["score"], 10);
   EXPECT_EQ(profile["computed"]["open_cases"], 0);
   EXPECT_EQ(profile["identifiers"].size(), 2u);

@@ -162,7 +162,7 @@ Json EventJson(const events::Event& event) {
               {"user_id", event.user_id ? Json(*event.user_id) : Json(nullptr)},
               {"anonymous_id", event.anonymous_id ? Json(*event.anonymous_id) : Json(nullptr)},
               {"channel", event.channel},
-              {"amount", event.amount ? Json(*event.amount) : Json(nullptr)},
+              {"amount", events::AmountJson(event.amount, event.reporting_amount, event.exchange_rate)},
               {"properties", carries_traits ? Json::object() : payload},
               {"traits", carries_traits ? payload : Json::object()},
               {"context", StoredJson(event.context_json)},

@@ -1,10 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <set>
 
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/ids.h"
+#include "common/money.h"
 #include "common/pagination.h"
 #include "common/status.h"
 
@@ -106,5 +108,58 @@ TEST(Pagination, CursorRoundTripsAndLimitsAreChecked) {
   EXPECT_EQ(made.items.size(), 2u);
   EXPECT_EQ(made.next_cursor, EncodeCursor("2"));
 }
+}  // namespace
+}  // namespace tp
+
+namespace tp {
+namespace {
+
+TEST(MoneyTest, AmountsAreExactDecimals) {
+  EXPECT_EQ(*ParseAmountText("61.02", "f"), 610'200);
+  EXPECT_EQ(*ParseAmountText("0.00005", "f"), 1);  // half away from zero at the fifth decimal
+  EXPECT_EQ(*ParseAmountText("0.00004999", "f"), 0);
+  EXPECT_EQ(*ParseAmountText("7", "f"), 70'000);
+  EXPECT_EQ(*ParseAmountText(".5", "f"), 5'000);
+  EXPECT_EQ(*ParseAmountText("1000000000000", "f"), kMaxAmount);
+  for (const char* bad : {"", ".", "-1", "1e3", "12,50", "1000000000000.0001", "99999999999999999999", " 5", "NaN"}) {
+    EXPECT_EQ(ParseAmountText(bad, "total").status().field(), "total") << bad;
+  }
+  EXPECT_EQ(*ParseAmountNumber(6.102, "f"), 61'020);
+  EXPECT_FALSE(ParseAmountNumber(1e308, "f").ok());
+  EXPECT_FALSE(ParseAmountNumber(-0.01, "f").ok());
+  std::int64_t sum = 0;
+  for (int i = 0; i < 10; ++i) sum = AddAmounts(sum, *ParseAmountNumber(6.102, "f"));
+  EXPECT_EQ(FormatAmount(sum), "61.02");
+  EXPECT_EQ(FormatAmount(3'000'000), "300.00");
+  EXPECT_EQ(FormatAmount(1), "0.0001");
+  EXPECT_EQ(FormatAmount(-12'345), "-1.2345");
+  EXPECT_EQ(AddAmounts(std::numeric_limits<std::int64_t>::max(), 1), std::numeric_limits<std::int64_t>::max());
+}
+
+TEST(MoneyTest, CurrenciesAndRates) {
+  EXPECT_EQ(*NormaliseCurrency("czk", "c"), "CZK");
+  for (const char* bad : {"", "EU", "EURO", "E1R", "€"}) EXPECT_FALSE(NormaliseCurrency(bad, "c").ok()) << bad;
+  const ExchangeRate rate = *ParseExchangeRate("0.0398", "r");
+  EXPECT_EQ(Convert(3'000'000, rate), 119'400);
+  EXPECT_EQ(Convert(1, *ParseExchangeRate("0.5", "r")), 1);  // half away from zero
+  EXPECT_FALSE(ParseExchangeRate("0", "r").ok());
+  EXPECT_FALSE(ParseExchangeRate("-1", "r").ok());
+
+  const CurrencySettings defaults = *ParseCurrencySettings("{}");
+  EXPECT_EQ(defaults.reporting, "EUR");
+  EXPECT_EQ(defaults.RateFor("EUR")->text, "1");
+  EXPECT_FALSE(defaults.RateFor("CZK").has_value());
+  const CurrencySettings configured =
+      *ParseCurrencySettings(R"({"currency": {"reporting": "czk", "rates": {"eur": "25.12"}}})");
+  EXPECT_EQ(configured.reporting, "CZK");
+  EXPECT_EQ(configured.RateFor("EUR")->scaled, 2'512'000'000);
+  EXPECT_EQ(ParseCurrencySettings(R"({"currency": {"rates": {"EUR": 25.1}}})").status().field(),
+            "settings.currency.rates.EUR");
+  EXPECT_EQ(ParseCurrencySettings(R"({"currency": {"reporting": "euro"}})").status().field(),
+            "settings.currency.reporting");
+  EXPECT_EQ(ParseCurrencySettings(R"({"currency": {"reportin": "EUR"}})").status().field(),
+            "settings.currency.reportin");
+}
+
 }  // namespace
 }  // namespace tp

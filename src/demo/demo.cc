@@ -336,8 +336,8 @@ Status CheckCount(int count, std::string_view field) {
 // again for a batch the store retries, so it must only assign, never append.
 // What the shop's website told touchpoint about a customer, as a Segment source would: an identify
 // when they signed up, then page views, orders and the odd refund between sign-up and now.
-std::vector<events::Message> PlanEvents(Random& random, const profiles::Customer& customer, std::string_view user_id,
-                                        Micros now) {
+Result<std::vector<events::Message>> PlanEvents(Random& random, const profiles::Customer& customer,
+                                                std::string_view user_id, Micros now) {
   static constexpr std::array<std::string_view, 6> kPages = {"Home", "Pricing", "Product", "Cart", "Help", "Account"};
   std::vector<events::Message> messages;
   const Micros span = std::max<Micros>(now - customer.created_at, 0);
@@ -376,12 +376,12 @@ std::vector<events::Message> PlanEvents(Random& random, const profiles::Customer
     events::Message& placed = add(events::EventType::kTrack, std::string(events::kOrderCompleted),
                                   customer.created_at + random.Between(0, span));
     placed.properties = {{"order_id", order_id}, {"revenue", total}, {"currency", "EUR"}};
-    placed.amount = total;
+    TP_RETURN_IF_ERROR(events::ApplyOrderFields(placed));
     if (random.Chance(0.08)) {
       events::Message& refund = add(events::EventType::kTrack, std::string(events::kOrderRefunded),
                                     std::min(now, placed.occurred_at + random.Between(kDay, 14 * kDay)));
       refund.properties = {{"order_id", order_id}, {"revenue", total}, {"currency", "EUR"}};
-      refund.amount = total;
+      TP_RETURN_IF_ERROR(events::ApplyOrderFields(refund));
     }
   }
   return messages;
@@ -462,7 +462,8 @@ Result<DemoSummary> CreateDemoData(store::Store& store, const DemoOptions& optio
   TP_RETURN_IF_ERROR(store.Read(summary.tenant_id, [&](store::TenantTx& tx) -> Status {
     for (size_t plan_idx = 0; plan_idx < customer_plans.size(); ++plan_idx) {
       TP_ASSIGN_OR_RETURN(const profiles::Customer customer, profiles::GetCustomer(tx, customer_ids[plan_idx]));
-      event_plans[plan_idx] = PlanEvents(random, customer, "demo-" + std::to_string(plan_idx + 1), now);
+      TP_ASSIGN_OR_RETURN(event_plans[plan_idx],
+                          PlanEvents(random, customer, "demo-" + std::to_string(plan_idx + 1), now));
     }
     return Status::Ok();
   }));

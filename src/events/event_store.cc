@@ -18,13 +18,14 @@ using store::SqlParams;
 constexpr std::string_view kIdPrefix = "evt_";
 constexpr std::string_view kInsertHead =
     "INSERT INTO events (tenant_id, id, message_id, customer_id, type, name, user_id, anonymous_id, channel, amount, "
-    "properties, context, occurred_at, received_at) VALUES ";
+    "currency, reporting_amount, reporting_currency, exchange_rate, properties, context, occurred_at, received_at) "
+    "VALUES ";
 // Without RETURNING: SQLite buffers returned rows in a temporary table, a cost per event. The count of
 // inserted rows tells whether any message id was already known, which is rare.
 constexpr std::string_view kInsertTail = " ON CONFLICT (tenant_id, message_id) DO NOTHING";
 constexpr std::string_view kColumns =
-    "id, message_id, customer_id, type, name, user_id, anonymous_id, channel, amount, properties, context, "
-    "occurred_at, received_at";
+    "id, message_id, customer_id, type, name, user_id, anonymous_id, channel, amount, currency, reporting_amount, "
+    "reporting_currency, exchange_rate, properties, context, occurred_at, received_at";
 
 Event EventFromRow(const store::Row& row) {
   const Result<EventType> type = ParseEventType(row.Text(3));
@@ -36,15 +37,17 @@ Event EventFromRow(const store::Row& row) {
                .user_id = row.OptionalText(5),
                .anonymous_id = row.OptionalText(6),
                .channel = row.Text(7),
-               .amount = row.IsNull(8) ? std::nullopt : std::optional<double>(row.Real(8)),
-               .properties_json = row.Text(9),
-               .context_json = row.Text(10),
-               .occurred_at = row.Int(11),
-               .received_at = row.Int(12)};
+               .amount = MoneyAt(row, 8),
+               .reporting_amount = MoneyAt(row, 10),
+               .exchange_rate = row.IsNull(12) ? "" : row.Text(12),
+               .properties_json = row.Text(13),
+               .context_json = row.Text(14),
+               .occurred_at = row.Int(15),
+               .received_at = row.Int(16)};
 }
 
 // Values per row after the tenant ($1): the columns of kInsertHead from id on.
-constexpr std::size_t kValuesPerRow = 13;
+constexpr std::size_t kValuesPerRow = 17;
 // Events are inserted in chunks of power-of-two sizes up to this: few rows per statement would cost a
 // round trip each, and a statement per batch size would crowd the prepared-statement caches.
 constexpr std::size_t kLargestChunk = 64;
@@ -81,7 +84,11 @@ void AddRow(std::vector<store::Value>& values, Event&& event) {
   values.push_back(store::Nullable(event.user_id));
   values.push_back(store::Nullable(event.anonymous_id));
   values.emplace_back(std::move(event.channel));
-  values.push_back(store::Nullable(event.amount));
+  for (const std::optional<Money>& money : {event.amount, event.reporting_amount}) {
+    values.push_back(money ? store::Value(money->amount) : store::Value());
+    values.push_back(money ? store::Value(money->currency) : store::Value());
+  }
+  values.push_back(event.exchange_rate.empty() ? store::Value() : store::Value(std::move(event.exchange_rate)));
   values.emplace_back(std::move(event.properties_json));
   values.emplace_back(std::move(event.context_json));
   values.emplace_back(event.occurred_at);
@@ -102,6 +109,21 @@ Result<std::pair<Micros, std::string>> ParseTimeCursor(std::string_view cursor) 
 }
 
 }  // namespace
+
+std::optional<Money> MoneyAt(const store::Row& row, int amount_column) {
+  if (row.IsNull(amount_column)) return std::nullopt;
+  return Money{.amount = row.Int(amount_column), .currency = row.Text(amount_column + 1)};
+}
+
+nlohmann::json AmountJson(const std::optional<Money>& amount, const std::optional<Money>& reporting_amount,
+                          std::string_view exchange_rate) {
+  if (!amount) return nullptr;
+  return {{"amount", FormatAmount(amount->amount)},
+          {"currency", amount->currency},
+          {"reporting_amount", reporting_amount ? nlohmann::json(FormatAmount(reporting_amount->amount)) : nullptr},
+          {"reporting_currency", reporting_amount ? nlohmann::json(reporting_amount->currency) : nullptr},
+          {"exchange_rate", reporting_amount ? nlohmann::json(exchange_rate) : nullptr}};
+}
 
 Event EventFromMessage(const Message& message, std::string customer_id) {
   return Event{.id = NewId(kIdPrefix),

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <span>
 
 #include "common/crypto.h"
 #include "common/ids.h"
@@ -92,32 +93,61 @@ Result<Micros> OccurredAt(std::optional<Micros> timestamp, std::optional<Micros>
   return at;
 }
 
-std::optional<double> NumberOf(const json& value) {
-  if (value.is_number()) return value.get<double>();
-  if (value.is_string()) {
-    try {
-      std::size_t used = 0;
-      const std::string text = value.get<std::string>();
-      const double number = std::stod(text, &used);
-      if (used == text.size() && std::isfinite(number)) return number;
-    } catch (const std::exception&) {
-    }
+std::optional<std::string> OrderKeyPart(const json& properties, std::initializer_list<const char*> keys) {
+  for (const char* key : keys) {
+    const auto it = properties.find(key);
+    if (it == properties.end()) continue;
+    if (it->is_string() && !it->get<std::string>().empty()) return it->get<std::string>();
+    if (it->is_number_integer()) return it->dump();
   }
   return std::nullopt;
 }
 
-// Orders and refunds carry their amount as revenue, total or value (Segment's e-commerce spec).
-std::optional<double> AmountOf(const Message& message) {
-  if (message.type != EventType::kTrack || (message.name != kOrderCompleted && message.name != kOrderRefunded)) {
-    return std::nullopt;
+}  // namespace
+
+Status ApplyOrderFields(Message& message) {
+  if (message.type != EventType::kTrack) return Status::Ok();
+  const bool refund = message.name == kOrderRefunded;
+  if (!refund && message.name != kOrderCompleted) return Status::Ok();
+  const json& properties = message.properties;
+  if (const std::optional<std::string> order_id = OrderKeyPart(properties, {"order_id", "orderId"})) {
+    const std::optional<std::string> refund_id =
+        refund ? OrderKeyPart(properties, {"refund_id", "refundId"}) : std::nullopt;
+    std::string id = (refund ? "refund:" : "order:") + *order_id;
+    if (refund_id) id += ":" + *refund_id;
+    if (id.size() > kMaxMessageIdChars) {
+      return InvalidArgument("properties.order_id is longer than " + std::to_string(kMaxMessageIdChars - 16) +
+                                 " characters",
+                             "properties.order_id");
+    }
+    message.message_id = std::move(id);
   }
-  for (const char* key : {"revenue", "total", "value"}) {
-    const auto it = message.properties.find(key);
-    if (it == message.properties.end()) continue;
-    if (const std::optional<double> amount = NumberOf(*it)) return amount;
+  message.amount.reset();
+  static constexpr std::array<const char*, 3> kOrderAmounts = {"revenue", "total", "value"};
+  static constexpr std::array<const char*, 4> kRefundAmounts = {"refund_amount", "revenue", "total", "value"};
+  for (const char* key : refund ? std::span<const char* const>(kRefundAmounts) : std::span<const char* const>(kOrderAmounts)) {
+    const auto it = properties.find(key);
+    if (it == properties.end() || it->is_null()) continue;
+    const std::string field = std::string("properties.") + key;
+    Money money;
+    if (it->is_number()) {
+      TP_ASSIGN_OR_RETURN(money.amount, ParseAmountNumber(it->get<double>(), field));
+    } else if (it->is_string()) {
+      TP_ASSIGN_OR_RETURN(money.amount, ParseAmountText(it->get<std::string>(), field));
+    } else {
+      return InvalidArgument(field + " must be a number", field);
+    }
+    if (const auto currency = properties.find("currency"); currency != properties.end() && !currency->is_null()) {
+      if (!currency->is_string()) return NormaliseCurrency("", "properties.currency").status();
+      TP_ASSIGN_OR_RETURN(money.currency, NormaliseCurrency(currency->get<std::string>(), "properties.currency"));
+    }
+    message.amount = std::move(money);
+    break;
   }
-  return std::nullopt;
+  return Status::Ok();
 }
+
+namespace {
 
 void AddIdentifier(Message& message, const Identifier& identifier) {
   for (const Identifier& known : message.identifiers) {
@@ -212,7 +242,7 @@ Result<Message> Finish(Message message) {
   if (message.identifiers.empty()) {
     return InvalidArgument("a message needs a userId or an anonymousId", "userId");
   }
-  message.amount = AmountOf(message);
+  TP_RETURN_IF_ERROR(ApplyOrderFields(message));
   return message;
 }
 

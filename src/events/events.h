@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/money.h"
 #include "common/pagination.h"
 #include "common/status.h"
 #include "profiles/identifiers.h"
@@ -45,6 +46,15 @@ inline constexpr Micros kMaxFutureSkew = 24LL * 3600 * 1'000'000;  // after cloc
 inline constexpr std::string_view kOrderCompleted = "Order Completed";
 inline constexpr std::string_view kOrderRefunded = "Order Refunded";
 
+// An order ("Order Completed") or refund ("Order Refunded") is one order whatever path it arrives by
+// (an SDK, the events API, an orders import): its message id becomes "order:<order_id>" or
+// "refund:<order_id>[:<refund_id>]", so the second arrival is a duplicate and counts nothing. Its amount
+// is properties.revenue, total or value (a refund's refund_amount first), as an exact Money with
+// properties.currency. kInvalidArgument naming the property for an amount that is not a number from 0
+// to a trillion or a currency that is not an ISO 4217 code; other messages are left alone.
+struct Message;
+Status ApplyOrderFields(Message& message);
+
 // One validated message, ready to be resolved to a profile and stored.
 struct Message {
   std::string message_id;  // the source's id, or one generated from the content when absent
@@ -65,7 +75,9 @@ struct Message {
   std::string stored_payload;
   std::string stored_context;
   std::string channel;                // "web", "mobile", "server", or a source's own channel
-  std::optional<double> amount;       // revenue/total of orders and refunds
+  // Orders and refunds: what the order or refund was worth (OrderFields). An empty currency means the
+  // message named none: ingestion takes the tenant's reporting currency.
+  std::optional<Money> amount;
   Micros occurred_at = 0;             // corrected for clock skew
   Micros received_at = 0;
 };
@@ -103,12 +115,25 @@ struct Event {
   std::optional<std::string> user_id;
   std::optional<std::string> anonymous_id;
   std::string channel;
-  std::optional<double> amount;
+  std::optional<Money> amount;
+  // amount in the tenant's reporting currency at the rate configured when it arrived (the rate is
+  // kept as configured); std::nullopt when no rate for its currency was configured.
+  std::optional<Money> reporting_amount;
+  std::string exchange_rate;
   std::string properties_json = "{}";  // properties, or traits for identify/group
   std::string context_json = "{}";
   Micros occurred_at = 0;
   Micros received_at = 0;
 };
+
+// An event's amount as the API, timeline and exports show it, decimal text:
+// {"amount": "300.00", "currency": "CZK", "reporting_amount": "11.94", "reporting_currency": "EUR",
+//  "exchange_rate": "0.0398"}; the reporting fields are null when no rate was configured; null without an amount.
+nlohmann::json AmountJson(const std::optional<Money>& amount, const std::optional<Money>& reporting_amount,
+                          std::string_view exchange_rate);
+
+// The Money stored in an amount column and the currency column after it; std::nullopt when NULL.
+std::optional<Money> MoneyAt(const store::Row& row, int amount_column);
 
 // A stored event from a message attributed to `customer_id`.
 Event EventFromMessage(const Message& message, std::string customer_id);

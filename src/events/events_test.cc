@@ -105,11 +105,34 @@ TEST(SegmentMessageTest, OrdersCarryTheirAmount) {
   const Result<Message> order = Parse(json::parse(
       R"({"type": "track", "userId": "u", "event": "Order Completed", "properties": {"order_id": "o1", "revenue": "25.50"}})"));
   ASSERT_TRUE(order.ok());
-  EXPECT_DOUBLE_EQ(order->amount.value_or(-1), 25.5);
+  EXPECT_EQ(order->amount, (Money{.amount = 255'000, .currency = ""}));  // ingestion fills in the currency
+  EXPECT_EQ(order->message_id, "order:o1");  // one order, whatever path it arrives by
   const Result<Message> other = Parse(json::parse(
       R"({"type": "track", "userId": "u", "event": "Viewed", "properties": {"revenue": 3}})"));
   ASSERT_TRUE(other.ok());
   EXPECT_FALSE(other->amount.has_value());
+  const Result<Message> refund = Parse(json::parse(
+      R"({"type": "track", "userId": "u", "event": "Order Refunded", "properties": {"order_id": 17, "refund_id": "r1",
+          "refund_amount": 5.25, "total": 99, "currency": "pln"}})"));
+  ASSERT_TRUE(refund.ok()) << refund.status().ToString();
+  EXPECT_EQ(refund->amount, (Money{.amount = 52'500, .currency = "PLN"}));
+  EXPECT_EQ(refund->message_id, "refund:17:r1");
+}
+
+TEST(SegmentMessageTest, AmountsAreBoundedAndCurrenciesChecked) {
+  auto field_of = [](std::string_view properties) {
+    return FieldOf(Parse(json::parse(R"({"type": "track", "userId": "u", "event": "Order Completed", "properties": )" +
+                                     std::string(properties) + "}")));
+  };
+  EXPECT_EQ(field_of(R"({"revenue": 1e308})"), "properties.revenue");
+  EXPECT_EQ(field_of(R"({"revenue": 1000000000000.01})"), "properties.revenue");
+  EXPECT_EQ(field_of(R"({"total": -5})"), "properties.total");
+  EXPECT_EQ(field_of(R"({"revenue": "12,50"})"), "properties.revenue");
+  EXPECT_EQ(field_of(R"({"revenue": "1e3"})"), "properties.revenue");
+  EXPECT_EQ(field_of(R"({"revenue": true})"), "properties.revenue");
+  EXPECT_EQ(field_of(R"({"revenue": 10, "currency": "EURO"})"), "properties.currency");
+  EXPECT_EQ(field_of(R"({"revenue": 10, "currency": 978})"), "properties.currency");
+  EXPECT_EQ(field_of(R"({"revenue": 1000000000000, "currency": "EUR"})"), "");
 }
 
 TEST(NativeMessageTest, ParsesTheOwnShapeStrictly) {
@@ -118,7 +141,7 @@ TEST(NativeMessageTest, ParsesTheOwnShapeStrictly) {
     "customer": {"email": "Jana@Example.cz", "telegram": "12345"}, "properties": {"total": 12}})"), kNow);
   ASSERT_TRUE(message.ok()) << message.status().ToString();
   EXPECT_THAT(message->identifiers, Contains(Identifier{IdentifierKind::kTelegram, "12345"}));
-  EXPECT_DOUBLE_EQ(message->amount.value_or(0), 12);
+  EXPECT_EQ(message->amount, (Money{.amount = 120'000, .currency = ""}));
   EXPECT_EQ(FieldOf(ParseNativeMessage(json::parse(R"({"type": "track", "name": "x", "customer": {"email": "a@b.cz"}, "extra": 1})"), kNow)), "extra");
   EXPECT_EQ(FieldOf(ParseNativeMessage(json::parse(R"({"type": "track", "name": "x", "customer": {"fax": "1"}})"), kNow)), "customer.fax");
   EXPECT_EQ(FieldOf(ParseNativeMessage(json::parse(R"({"type": "track", "name": "x", "customer": {"email": "nope"}})"), kNow)), "customer.email");

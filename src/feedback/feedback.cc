@@ -186,6 +186,11 @@ MetricSummary SummariseScores(Metric metric, const std::vector<std::int64_t>& sc
   summary.score_counts.resize(static_cast<size_t>(MaxScore(metric)) + 1, 0);
   const std::int64_t count = summary.count;
   if (count == 0) return summary;
+  double total = 0;
+  for (size_t score = 0; score < score_counts.size(); ++score) {
+    total += static_cast<double>(score) * static_cast<double>(score_counts[score]);
+  }
+  summary.mean = total / static_cast<double>(count);  // the mean score, 0–10 for NPS
 
   if (metric == Metric::kNps) {
     const std::int64_t promoters = CountBetween(score_counts, 9, 10);
@@ -203,11 +208,6 @@ MetricSummary SummariseScores(Metric metric, const std::vector<std::int64_t>& sc
     summary.nps_margin_of_error = kZ95 * std::sqrt(variance / n) * 100.0;
     return summary;
   }
-  double total = 0;
-  for (size_t score = 0; score < score_counts.size(); ++score) {
-    total += static_cast<double>(score) * static_cast<double>(score_counts[score]);
-  }
-  summary.mean = total / static_cast<double>(count);
   if (metric == Metric::kCsat) summary.satisfied_pct = Percent(CountBetween(score_counts, 4, 5), count);
   return summary;
 }

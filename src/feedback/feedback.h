@@ -102,7 +102,7 @@ struct MetricSummary {
   std::optional<double> nps_margin_of_error;
   // CSAT: share of 4 and 5.
   std::optional<double> satisfied_pct;
-  // CSAT and CES: the mean score.
+  // The mean score (for NPS the mean of the 0–10 answers).
   std::optional<double> mean;
 };
 

@@ -27,6 +27,7 @@ constexpr Micros kDay = 24LL * 3600 * 1'000'000;
 //   promoters 50 %, passives 30 %, detractors 20 %, NPS = 50 − 20 = 30
 //   x = +1/0/−1: mean 0.3, E[x²] = 7/10 = 0.7, var = 0.7 − 0.09 = 0.61
 //   margin of error = 1.96 · sqrt(0.61 / 10) · 100 = 1.96 · 0.246982 · 100 = 48.408
+//   mean score = 80 / 10 = 8.0
 const std::vector<int> kNpsScores = {10, 10, 10, 9, 9, 8, 8, 7, 6, 3};
 // CSAT: 5 5 5 5 4 4 4 3 2 1 → 7 of 10 satisfied (70 %), mean 38 / 10 = 3.8.
 const std::vector<int> kCsatScores = {5, 5, 5, 5, 4, 4, 4, 3, 2, 1};
@@ -46,7 +47,8 @@ void ExpectHandComputedNps(const MetricSummary& summary) {
   EXPECT_DOUBLE_EQ(*summary.detractors_pct, 20.0);
   EXPECT_DOUBLE_EQ(*summary.nps, 30.0);
   EXPECT_NEAR(*summary.nps_margin_of_error, 48.408, 0.001);
-  EXPECT_FALSE(summary.mean);
+  ASSERT_TRUE(summary.mean);
+  EXPECT_DOUBLE_EQ(*summary.mean, 8.0);
   EXPECT_FALSE(summary.satisfied_pct);
 }
 

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/money.h"
 #include "common/ids.h"
 #include "identity/validation.h"
 
@@ -87,6 +88,7 @@ Result<Tenant> UpdateTenantSettings(store::TenantTx& tx, const AuditContext& aud
   }
   const nlohmann::json settings = nlohmann::json::parse(settings_json, nullptr, false);
   if (!settings.is_object()) return InvalidArgument("settings must be a JSON object", "settings");
+  TP_RETURN_IF_ERROR(ParseCurrencySettings(settings_json).status());  // common/money.h
 
   TP_ASSIGN_OR_RETURN(Tenant before, GetTenant(tx));
   Tenant after = before;

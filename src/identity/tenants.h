@@ -33,8 +33,9 @@ Result<Tenant> CreateTenant(store::SystemTx& tx, std::string_view slug, std::str
 Result<Tenant> FindTenantBySlug(store::SystemTx& tx, std::string_view slug);
 // The transaction's own tenant.
 Result<Tenant> GetTenant(store::TenantTx& tx);
-// Replaces the name and the settings document (a JSON object of at most 64 KiB; stored re-serialised).
-// kInvalidArgument field "name" / "settings". Records "tenant.update" with before and after.
+// Replaces the name and the settings document (a JSON object of at most 64 KiB; stored re-serialised;
+// its "currency" member as common/money.h ParseCurrencySettings reads it).
+// kInvalidArgument field "name" / "settings" / "settings.currency…". Records "tenant.update" with before and after.
 Result<Tenant> UpdateTenantSettings(store::TenantTx& tx, const AuditContext& audit, std::string_view name,
                                     std::string_view settings_json);
 

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "changes/kinds.h"
+#include "common/money.h"
+#include "identity/tenants.h"
 #include "ingest/merges.h"
 #include "profiles/customers.h"
 #include "profiles/identifiers.h"
@@ -115,6 +117,7 @@ class Resolver {
       if (is_user_id) user_id_of_[*target] = identifier.value;
       owner_[identifier] = *target;
     }
+    TP_RETURN_IF_ERROR(RecordAliasOfUnseenId(message, *target));
     return *target;
   }
 
@@ -165,6 +168,25 @@ class Resolver {
   static std::vector<Identifier> PreviousIdentifiers(const Message& message) {
     if (!message.previous_id) return {};
     return {{IdentifierKind::kUserId, *message.previous_id}, {IdentifierKind::kAnonymousId, *message.previous_id}};
+  }
+
+  // An alias whose previousId nobody holds yet still records the link: the previous id joins the
+  // profile as an anonymous id (what a previousId usually is), so that later events sent under it land
+  // on this profile instead of starting another.
+  Status RecordAliasOfUnseenId(const Message& message, const std::string& target) {
+    if (!message.previous_id) return Status::Ok();
+    const std::vector<Identifier> previous = PreviousIdentifiers(message);
+    if (std::any_of(previous.begin(), previous.end(), [&](const Identifier& id) { return Owner(id).has_value(); })) {
+      return Status::Ok();
+    }
+    TP_ASSIGN_OR_RETURN(const Identifier anonymous,
+                        profiles::NormaliseIdentifier(IdentifierKind::kAnonymousId, *message.previous_id, "previousId"));
+    const Status attached = profiles::AttachIdentifier(tx_, target, anonymous, message.occurred_at);
+    // Attached by a concurrent batch meanwhile: that profile and this one meet at the next event.
+    if (attached.code() == ErrorCode::kConflict) return Status::Ok();
+    TP_RETURN_IF_ERROR(attached);
+    owner_[anonymous] = target;
+    return Status::Ok();
   }
 
   Result<std::optional<std::string>> UserIdOf(const std::string& customer_id) {
@@ -255,7 +277,42 @@ void FillContactFields(ProfileUpdate& update, const Message& message, const Reso
   }
 }
 
-void ApplyComputed(ProfileUpdate& update, const Message& message) {
+// An order's or refund's amount with its currency filled in, and its worth in the tenant's reporting
+// currency at the rate configured now (kept with the event, so the rate used is on record).
+struct PricedAmount {
+  Money amount;
+  std::optional<Money> reporting;
+  std::string rate;
+};
+
+class Pricing {
+ public:
+  explicit Pricing(store::TenantTx& tx) : tx_(tx) {}
+
+  Result<std::optional<PricedAmount>> Price(const Message& message) {
+    if (!message.amount) return std::optional<PricedAmount>();
+    if (!settings_) {
+      TP_ASSIGN_OR_RETURN(const identity::Tenant tenant, identity::GetTenant(tx_));
+      // Settings are validated when written; a document from before that validation must not cost
+      // events, so it falls back to the defaults.
+      Result<CurrencySettings> parsed = ParseCurrencySettings(tenant.settings_json);
+      settings_ = parsed.ok() ? std::move(*parsed) : CurrencySettings{};
+    }
+    PricedAmount priced{.amount = *message.amount};
+    if (priced.amount.currency.empty()) priced.amount.currency = settings_->reporting;
+    if (const std::optional<ExchangeRate> rate = settings_->RateFor(priced.amount.currency)) {
+      priced.reporting = Money{.amount = Convert(priced.amount.amount, *rate), .currency = settings_->reporting};
+      priced.rate = rate->text;
+    }
+    return std::optional<PricedAmount>(std::move(priced));
+  }
+
+ private:
+  store::TenantTx& tx_;
+  std::optional<CurrencySettings> settings_;
+};
+
+void ApplyComputed(ProfileUpdate& update, const Message& message, const std::optional<PricedAmount>& priced) {
   profiles::ComputedAttributes& computed = update.customer.computed;
   computed.first_seen_at = std::min(computed.first_seen_at.value_or(message.occurred_at), message.occurred_at);
   computed.last_seen_at = std::max(computed.last_seen_at.value_or(message.occurred_at), message.occurred_at);
@@ -263,10 +320,10 @@ void ApplyComputed(ProfileUpdate& update, const Message& message) {
   if (message.type != EventType::kTrack) return;
   if (message.name == events::kOrderCompleted) {
     ++computed.orders_count;
-    computed.revenue += message.amount.value_or(0);
+    if (priced) computed.revenue.Add(priced->amount, priced->reporting);
   } else if (message.name == events::kOrderRefunded) {
     ++computed.refunds_count;
-    computed.refunded += message.amount.value_or(0);
+    if (priced) computed.refunded.Add(priced->amount, priced->reporting);
   }
 }
 
@@ -336,11 +393,20 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
   // One stored event per message id, attributed to the profile it ends at after the batch's merges.
   std::vector<events::Event> batch_events;
   std::vector<std::size_t> event_message;  // index into messages
+  std::vector<std::optional<PricedAmount>> prices;  // per event
   std::unordered_set<std::string> seen_ids;
+  Pricing pricing(tx);
   for (std::size_t i = 0; i < messages.size(); ++i) {
     resolved[i] = resolver.Live(resolved[i]);
     if (!seen_ids.insert(messages[i].message_id).second) continue;
-    batch_events.push_back(events::EventFromMessage(messages[i], resolved[i]));
+    events::Event& event = batch_events.emplace_back(events::EventFromMessage(messages[i], resolved[i]));
+    TP_ASSIGN_OR_RETURN(std::optional<PricedAmount> priced, pricing.Price(messages[i]));
+    if (priced) {
+      event.amount = priced->amount;
+      event.reporting_amount = priced->reporting;
+      event.exchange_rate = priced->rate;
+    }
+    prices.push_back(std::move(priced));
     event_message.push_back(i);
   }
   // What the change record names of each event, taken before the events are handed over.
@@ -354,7 +420,8 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
   summary.customer_ids = std::move(resolved);
 
   std::map<std::string, ProfileUpdate> updates;
-  for (std::size_t i : event_message) {
+  for (std::size_t event_index = 0; event_index < event_message.size(); ++event_index) {
+    const std::size_t i = event_message[event_index];
     const Message& message = messages[i];
     if (!stored.contains(message.message_id)) continue;
     const std::string& customer_id = summary.customer_ids[i];
@@ -375,7 +442,7 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
       update.trait_changes.insert(update.trait_changes.end(), changes.begin(), changes.end());
     }
     FillContactFields(update, message, resolver);
-    ApplyComputed(update, message);
+    ApplyComputed(update, message, prices[event_index]);
   }
   const Micros now = NowMicros();
   for (auto& [customer_id, update] : updates) TP_RETURN_IF_ERROR(SaveUpdate(tx, update, now));

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "ingest/ingest_test_support.h"
+#include "identity/tenants.h"
 #include "ingest/merges.h"
 #include "profiles/identifiers.h"
 #include "profiles/traits.h"
@@ -119,6 +120,88 @@ TEST_P(IngestTest, AliasLinksThePreviousIdentity) {
   EXPECT_EQ(Live(anonymous), user);
 }
 
+TEST_P(IngestTest, AnAliasBeforeAnyEventOfThePreviousIdStillLinksIt) {
+  const std::string user = Ingest({Msg({{"type", "identify"}, {"userId", "u1"}}, 1)}).customer_ids[0];
+  const IngestSummary alias = Ingest({Msg({{"type", "alias"}, {"userId", "u1"}, {"previousId", "anon-1"}}, 2)});
+  EXPECT_EQ(alias.customer_ids[0], user);
+  EXPECT_EQ(alias.profiles_created, 0);
+  const IngestSummary later = Ingest({Msg({{"type", "track"}, {"anonymousId", "anon-1"}, {"event", "Viewed"}}, 3)});
+  EXPECT_EQ(later.customer_ids[0], user);
+  EXPECT_EQ(later.profiles_created, 0);
+  // An alias naming a user id nobody has seen, with a previous id nobody has seen: one profile for both.
+  const IngestSummary fresh = Ingest({Msg({{"type", "alias"}, {"userId", "u2"}, {"previousId", "anon-2"}}, 4)});
+  EXPECT_EQ(Ingest({Msg({{"type", "page"}, {"anonymousId", "anon-2"}}, 5)}).customer_ids[0], fresh.customer_ids[0]);
+  EXPECT_EQ(Ingest({Msg({{"type", "page"}, {"userId", "u2"}}, 6)}).customer_ids[0], fresh.customer_ids[0]);
+}
+
+TEST_P(IngestTest, AnOrderIsCountedOnceWhateverPathItArrivesBy) {
+  const json order = {{"type", "track"}, {"userId", "buyer"}, {"event", "Order Completed"},
+                      {"properties", {{"order_id", "A-1001"}, {"revenue", 61.02}, {"currency", "czk"}}}};
+  json same_order_other_message = order;
+  same_order_other_message["messageId"] = "sdk-retry-with-a-new-id";
+  const IngestSummary first = Ingest({Msg(order, 1), Msg(same_order_other_message, 2)});
+  EXPECT_EQ(first.stored, 1);
+  // An orders import names the same order: still one order.
+  const IngestSummary imported = Ingest({Msg({{"type", "track"}, {"userId", "buyer"}, {"event", "Order Completed"},
+                                              {"messageId", "import:orders:abc"},
+                                              {"properties", {{"order_id", "A-1001"}, {"total", "61.02"}}}},
+                                             3)});
+  EXPECT_EQ(imported.stored, 0);
+  // A refund with refund_amount counts that amount; a second refund of the order needs its own id.
+  const IngestSummary refunds = Ingest(
+      {Msg({{"type", "track"}, {"userId", "buyer"}, {"event", "Order Refunded"},
+            {"properties", {{"order_id", "A-1001"}, {"refund_amount", "20.00"}, {"currency", "CZK"}}}}, 4),
+       Msg({{"type", "track"}, {"userId", "buyer"}, {"event", "Order Refunded"},
+            {"properties", {{"order_id", "A-1001"}, {"refund_amount", 20}, {"currency", "CZK"}}}}, 5),
+       Msg({{"type", "track"}, {"userId", "buyer"}, {"event", "Order Refunded"},
+            {"properties", {{"order_id", "A-1001"}, {"refund_id", "r2"}, {"refund_amount", 5.5}, {"currency", "CZK"}}}},
+           6)});
+  EXPECT_EQ(refunds.stored, 2);
+  const profiles::Customer buyer = Customer(first.customer_ids[0]);
+  EXPECT_EQ(buyer.computed.orders_count, 1);
+  EXPECT_EQ(buyer.computed.revenue.by_currency, (std::map<std::string, std::int64_t>{{"CZK", 610'200}}));
+  EXPECT_EQ(buyer.computed.refunds_count, 2);
+  EXPECT_EQ(buyer.computed.refunded.by_currency, (std::map<std::string, std::int64_t>{{"CZK", 255'000}}));
+  // No CZK rate is configured: the amounts are not in the reporting total, and say so.
+  EXPECT_TRUE(buyer.computed.revenue.reporting.empty());
+  EXPECT_EQ(buyer.computed.revenue.unconverted, (std::map<std::string, std::int64_t>{{"CZK", 610'200}}));
+}
+
+TEST_P(IngestTest, AmountsAreExactPerCurrencyAndConvertedAtTheConfiguredRate) {
+  ASSERT_TRUE(store()
+                  .Write(tenant_,
+                         [](store::TenantTx& tx) {
+                           return identity::UpdateTenantSettings(
+                                      tx, identity::AuditContext::System(), "Acme",
+                                      R"({"currency": {"reporting": "EUR", "rates": {"CZK": "0.0398", "PLN": "0.23"}}})")
+                               .status();
+                         })
+                  .ok());
+  std::vector<events::Message> orders;
+  // Ten orders of 6.102 EUR: a binary float sum would end at 61.019999999999996.
+  for (int i = 0; i < 10; ++i) {
+    orders.push_back(Msg({{"type", "track"}, {"userId", "buyer"}, {"event", "Order Completed"},
+                          {"properties", {{"order_id", "E" + std::to_string(i)}, {"revenue", 6.102}, {"currency", "EUR"}}}},
+                         i));
+  }
+  orders.push_back(Msg({{"type", "track"}, {"userId", "buyer"}, {"event", "Order Completed"},
+                        {"properties", {{"order_id", "C1"}, {"revenue", "300"}, {"currency", "CZK"}}}}, 20));
+  orders.push_back(Msg({{"type", "track"}, {"userId", "buyer"}, {"event", "Order Completed"},
+                        {"properties", {{"order_id", "U1"}, {"revenue", 5}, {"currency", "USD"}}}}, 21));
+  const IngestSummary summary = Ingest(orders);
+  const profiles::Customer buyer = Customer(summary.customer_ids[0]);
+  EXPECT_EQ(buyer.computed.revenue.by_currency,
+            (std::map<std::string, std::int64_t>{{"CZK", 3'000'000}, {"EUR", 610'200}, {"USD", 50'000}}));
+  EXPECT_EQ(buyer.computed.revenue.reporting, (std::map<std::string, std::int64_t>{{"EUR", 610'200 + 119'400}}));
+  EXPECT_EQ(buyer.computed.revenue.unconverted, (std::map<std::string, std::int64_t>{{"USD", 50'000}}));
+  EXPECT_EQ(profiles::MoneyTotalsJson(buyer.computed.revenue)["reporting"]["EUR"], "72.96");
+  // The rate used is kept with each event.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM events WHERE tenant_id = $1 AND customer_id = $2 AND currency = 'CZK' "
+                  "AND reporting_amount = 119400 AND exchange_rate = '0.0398'",
+                  buyer.id),
+            1);
+}
+
 TEST_P(IngestTest, RetriedBatchesAreNotCountedTwice) {
   const std::vector<events::Message> batch = {
       Msg({{"type", "track"}, {"userId", "buyer"}, {"event", "Order Completed"}, {"properties", {{"revenue", 20}}}}, 1),
@@ -136,9 +219,11 @@ TEST_P(IngestTest, RetriedBatchesAreNotCountedTwice) {
   const profiles::Customer buyer = Customer(first.customer_ids[0]);
   EXPECT_EQ(EventsOf(buyer.id), 3);
   EXPECT_EQ(buyer.computed.orders_count, 2);
-  EXPECT_DOUBLE_EQ(buyer.computed.revenue, 50.5);
+  // Without a currency the amounts are in the reporting currency (EUR by default).
+  EXPECT_EQ(buyer.computed.revenue.by_currency, (std::map<std::string, std::int64_t>{{"EUR", 505'000}}));
+  EXPECT_EQ(buyer.computed.revenue.reporting, (std::map<std::string, std::int64_t>{{"EUR", 505'000}}));
   EXPECT_EQ(buyer.computed.refunds_count, 1);
-  EXPECT_DOUBLE_EQ(buyer.computed.refunded, 10);
+  EXPECT_EQ(buyer.computed.refunded.by_currency, (std::map<std::string, std::int64_t>{{"EUR", 100'000}}));
   EXPECT_EQ(buyer.computed.first_seen_at, batch[0].occurred_at);
   EXPECT_EQ(buyer.computed.last_seen_at, batch[2].occurred_at);
 }

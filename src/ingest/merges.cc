@@ -40,10 +40,13 @@ constexpr std::string_view kMergedSubtree =
 constexpr std::string_view kEventTotals =
     "SELECT MIN(occurred_at), MAX(occurred_at), "
     "SUM(CASE WHEN type = 'track' AND name = $3 THEN 1 ELSE 0 END), "
-    "SUM(CASE WHEN type = 'track' AND name = $3 THEN COALESCE(amount, 0) ELSE 0 END), "
-    "SUM(CASE WHEN type = 'track' AND name = $4 THEN 1 ELSE 0 END), "
-    "SUM(CASE WHEN type = 'track' AND name = $4 THEN COALESCE(amount, 0) ELSE 0 END) "
+    "SUM(CASE WHEN type = 'track' AND name = $4 THEN 1 ELSE 0 END) "
     "FROM events WHERE tenant_id = $1 AND customer_id = $2";
+// Summed here rather than in SQL, with the same saturating addition as ingestion (SQL's SUM fails on
+// overflow).
+constexpr std::string_view kEventAmounts =
+    "SELECT name, amount, currency, reporting_amount, reporting_currency FROM events "
+    "WHERE tenant_id = $1 AND customer_id = $2 AND type = 'track' AND name IN ($3, $4) AND amount IS NOT NULL";
 constexpr std::string_view kEventChannels =
     "SELECT DISTINCT channel FROM events WHERE tenant_id = $1 AND customer_id = $2 AND channel <> '' ORDER BY channel";
 
@@ -136,9 +139,13 @@ Status RecomputeProfile(store::TenantTx& tx, const std::string& customer_id) {
     computed.first_seen_at = std::min(customer.created_at, totals->Int(0));
     computed.last_seen_at = totals->Int(1);
     computed.orders_count = totals->Int(2);
-    computed.revenue = totals->Real(3);
-    computed.refunds_count = totals->Int(4);
-    computed.refunded = totals->Real(5);
+    computed.refunds_count = totals->Int(3);
+  }
+  TP_ASSIGN_OR_RETURN(store::Rows amounts, tx.Query(kEventAmounts, {customer_id, std::string(events::kOrderCompleted),
+                                                                    std::string(events::kOrderRefunded)}));
+  for (const store::Row& row : amounts) {
+    profiles::MoneyTotals& totals_of_kind = row.Text(0) == events::kOrderCompleted ? computed.revenue : computed.refunded;
+    totals_of_kind.Add(*events::MoneyAt(row, 1), events::MoneyAt(row, 3));
   }
   TP_ASSIGN_OR_RETURN(store::Rows channels, tx.Query(kEventChannels, {customer_id}));
   for (const store::Row& row : channels) computed.channels.push_back(row.Text(0));

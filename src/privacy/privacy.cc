@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "changes/kinds.h"
+#include "common/money.h"
 #include "ingest/ingest.h"
 #include "ingest/merges.h"
 #include "profiles/customer_tables.h"
@@ -31,12 +32,30 @@ std::vector<std::string> SplitColumns(std::string_view columns) {
   return names;
 }
 
-json CellJson(const store::Value& value, bool is_json) {
-  if (std::holds_alternative<std::int64_t>(value)) return std::get<std::int64_t>(value);
+// How a column's values read in the export: times as RFC 3339 like every other time the API shows
+// (columns named *_at), amounts as decimal text (common/money.h), JSON documents parsed.
+enum class CellKind { kPlain, kJson, kTime, kAmount };
+
+CellKind KindOfColumn(const profiles::CustomerOwnedTable& table, std::string_view name) {
+  if (std::find(table.json_columns.begin(), table.json_columns.end(), name) != table.json_columns.end()) {
+    return CellKind::kJson;
+  }
+  if (name.ends_with("_at")) return CellKind::kTime;
+  if (name == "amount" || name == "reporting_amount") return CellKind::kAmount;
+  return CellKind::kPlain;
+}
+
+json CellJson(const store::Value& value, CellKind kind) {
+  if (std::holds_alternative<std::int64_t>(value)) {
+    const std::int64_t number = std::get<std::int64_t>(value);
+    if (kind == CellKind::kTime) return FormatTimestamp(number);
+    if (kind == CellKind::kAmount) return FormatAmount(number);
+    return number;
+  }
   if (std::holds_alternative<double>(value)) return std::get<double>(value);
   if (std::holds_alternative<std::string>(value)) {
     const std::string& text = std::get<std::string>(value);
-    if (!is_json) return text;
+    if (kind != CellKind::kJson) return text;
     json parsed = json::parse(text, nullptr, false);
     return parsed.is_discarded() ? json(text) : parsed;
   }
@@ -53,9 +72,7 @@ Result<json> TableRows(store::TenantTx& tx, const profiles::CustomerOwnedTable& 
   for (const store::Row& row : rows) {
     json item = json::object();
     for (std::size_t i = 0; i < names.size(); ++i) {
-      const bool is_json = std::find(table.json_columns.begin(), table.json_columns.end(), names[i]) !=
-                           table.json_columns.end();
-      item[names[i]] = CellJson(row.Raw(i), is_json);
+      item[names[i]] = CellJson(row.Raw(i), KindOfColumn(table, names[i]));
     }
     out.push_back(std::move(item));
   }
@@ -72,9 +89,9 @@ json ProfileJson(const profiles::Customer& customer) {
               {"traits", traits.is_discarded() ? json::object() : traits},
               {"created_at", FormatTimestamp(customer.created_at)},
               {"orders_count", computed.orders_count},
-              {"revenue", computed.revenue},
+              {"revenue", profiles::MoneyTotalsJson(computed.revenue)},
               {"refunds_count", computed.refunds_count},
-              {"refunded", computed.refunded},
+              {"refunded", profiles::MoneyTotalsJson(computed.refunded)},
               {"channels", computed.channels}};
 }
 
@@ -94,8 +111,8 @@ Result<json> MergeRecords(store::TenantTx& tx, const std::vector<std::string>& p
                                   {"reason", row.Text(3)},
                                   {"actor_type", row.Text(4)},
                                   {"actor_id", row.Text(5)},
-                                  {"created_at", row.Int(6)},
-                                  {"undone_at", CellJson(row.Raw(7), false)}};
+                                  {"created_at", FormatTimestamp(row.Int(6))},
+                                  {"undone_at", CellJson(row.Raw(7), CellKind::kTime)}};
     }
   }
   json out = json::array();

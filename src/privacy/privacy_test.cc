@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
 #include <iterator>
 
 #include "cases/cases.h"
@@ -137,6 +138,19 @@ TEST_P(PrivacyTest, ExportHoldsEverythingAboutThePerson) {
   EXPECT_GE((*exported)["trait_history"].size(), 3u);
   EXPECT_EQ((*exported)["events"][2]["name"], "Order Completed");
   EXPECT_EQ((*exported)["events"][2]["properties"]["shipping_address"], "Smazatelna 12, Brno");
+  EXPECT_EQ((*exported)["events"][2]["amount"], "99.00");
+  EXPECT_EQ((*exported)["events"][2]["currency"], "EUR");
+  // Every time in the document is RFC 3339, as everywhere else in the API.
+  std::function<void(const json&, const std::string&)> expect_times = [&](const json& value, const std::string& key) {
+    if (value.is_object()) {
+      for (const auto& [name, child] : value.items()) expect_times(child, name);
+    } else if (value.is_array()) {
+      for (const json& child : value) expect_times(child, key);
+    } else if (key.ends_with("_at") && !value.is_null()) {
+      EXPECT_TRUE(value.is_string() && ParseTimestamp(value.get<std::string>()).ok()) << key << ": " << value;
+    }
+  };
+  expect_times(*exported, "");
 }
 
 TEST_P(PrivacyTest, ErasureLeavesNothingFindable) {

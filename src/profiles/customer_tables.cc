@@ -8,8 +8,8 @@ constexpr std::array kTables = {
     CustomerOwnedTable{"trait_history", true, OnErasure::kDelete, "id, name, value, set_at, source", "set_at, id",
                        {"value"}},
     CustomerOwnedTable{"events", true, OnErasure::kDelete,
-                       "id, message_id, type, name, user_id, anonymous_id, channel, amount, properties, context, "
-                       "occurred_at, received_at",
+                       "id, message_id, type, name, user_id, anonymous_id, channel, amount, currency, reporting_amount, "
+                       "reporting_currency, exchange_rate, properties, context, occurred_at, received_at",
                        "occurred_at, id", {"properties", "context"}},
     CustomerOwnedTable{"cases", true, OnErasure::kDelete,
                        "id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at",

@@ -38,15 +38,15 @@ constexpr std::string_view kInsertCustomer =
     "first_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8)";
 #define TP_CUSTOMER_COLUMNS                                                                                   \
   "id, name, email, phone, traits, created_at, updated_at, trait_times, merged_into, first_seen_at, last_seen_at, " \
-  "channels, orders_count, revenue, refunds_count, refunded"
+  "channels, orders_count, refunds_count, money"
 constexpr std::string_view kSelectCustomer =
     "SELECT " TP_CUSTOMER_COLUMNS " FROM customers WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kInsertBareCustomer =
     "INSERT INTO customers (tenant_id, id, created_at, updated_at, first_seen_at) VALUES ($1, $2, $3, $3, $3)";
 constexpr std::string_view kSaveProfile =
     "UPDATE customers SET name = $3, email = $4, phone = $5, traits = $6, trait_times = $7, updated_at = $8, "
-    "first_seen_at = $9, last_seen_at = $10, channels = $11, orders_count = $12, revenue = $13, refunds_count = $14, "
-    "refunded = $15 WHERE tenant_id = $1 AND id = $2";
+    "first_seen_at = $9, last_seen_at = $10, channels = $11, orders_count = $12, refunds_count = $13, "
+    "money = $14 WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kCustomerExists = "SELECT 1 FROM customers WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kUpdateCustomer =
     "UPDATE customers SET name = $3, email = $4, phone = $5, traits = $6, trait_times = $7, updated_at = $8 "
@@ -125,8 +125,16 @@ std::string JoinChannels(const std::vector<std::string>& channels) {
   return joined;
 }
 
+// The customers.money column: {"revenue": MoneyTotalsJson, "refunded": MoneyTotalsJson}.
+std::string MoneyColumn(const ComputedAttributes& computed) {
+  nlohmann::json money = nlohmann::json::object();
+  if (computed.revenue != MoneyTotals{}) money["revenue"] = MoneyTotalsJson(computed.revenue);
+  if (computed.refunded != MoneyTotals{}) money["refunded"] = MoneyTotalsJson(computed.refunded);
+  return money.dump();
+}
+
 Customer CustomerFromRow(const store::Row& row) {
-  return Customer{.id = row.Text(0),
+  Customer customer{.id = row.Text(0),
                   .name = row.Text(1),
                   .email = row.OptionalText(2),
                   .phone = row.OptionalText(3),
@@ -139,9 +147,9 @@ Customer CustomerFromRow(const store::Row& row) {
                                .last_seen_at = row.OptionalInt(10),
                                .channels = SplitChannels(row.Text(11)),
                                .orders_count = row.Int(12),
-                               .revenue = row.Real(13),
-                               .refunds_count = row.Int(14),
-                               .refunded = row.Real(15)}};
+                               .refunds_count = row.Int(13)}};
+  ReadMoneyColumn(row.Text(14), customer.computed);
+  return customer;
 }
 
 // Points the customer's e-mail and phone identifiers at it (identity resolution finds the profile by
@@ -504,6 +512,54 @@ Result<std::string> InsertProfileFromEvent(store::TenantTx& tx, Micros first_see
   return id;
 }
 
+void ReadMoneyColumn(const std::string& text, ComputedAttributes& computed) {
+  const nlohmann::json money = nlohmann::json::parse(text, nullptr, false);
+  if (!money.is_object()) return;
+  for (auto [key, totals] : {std::pair{"revenue", &computed.revenue}, std::pair{"refunded", &computed.refunded}}) {
+    if (const auto it = money.find(key); it != money.end()) {
+      if (Result<MoneyTotals> parsed = MoneyTotalsFromJson(*it); parsed.ok()) *totals = std::move(*parsed);
+    }
+  }
+}
+
+void MoneyTotals::Add(const Money& amount, const std::optional<Money>& reporting_amount) {
+  by_currency[amount.currency] = AddAmounts(by_currency[amount.currency], amount.amount);
+  if (reporting_amount) {
+    reporting[reporting_amount->currency] = AddAmounts(reporting[reporting_amount->currency], reporting_amount->amount);
+  } else {
+    unconverted[amount.currency] = AddAmounts(unconverted[amount.currency], amount.amount);
+  }
+}
+
+nlohmann::json MoneyTotalsJson(const MoneyTotals& totals) {
+  nlohmann::json document = nlohmann::json::object();
+  for (const auto& [key, amounts] : {std::pair{"by_currency", &totals.by_currency},
+                                     std::pair{"reporting", &totals.reporting},
+                                     std::pair{"unconverted", &totals.unconverted}}) {
+    nlohmann::json& out = document[key] = nlohmann::json::object();
+    for (const auto& [currency, amount] : *amounts) out[currency] = FormatAmount(amount);
+  }
+  return document;
+}
+
+Result<MoneyTotals> MoneyTotalsFromJson(const nlohmann::json& document) {
+  MoneyTotals totals;
+  if (!document.is_object()) return Internal("a money total is not a JSON object");
+  for (auto [key, amounts] : {std::pair{"by_currency", &totals.by_currency}, std::pair{"reporting", &totals.reporting},
+                              std::pair{"unconverted", &totals.unconverted}}) {
+    const auto it = document.find(key);
+    if (it == document.end()) continue;
+    if (!it->is_object()) return Internal(std::string("money total ") + key + " is not an object");
+    for (const auto& [currency, amount] : it->items()) {
+      if (!amount.is_string()) return Internal("a money amount is not decimal text");
+      const Result<std::int64_t> parsed = ParseAmountText(amount.get<std::string>(), key);
+      if (!parsed.ok()) return Internal("a stored money amount does not parse: " + parsed.status().message());
+      (*amounts)[currency] = *parsed;
+    }
+  }
+  return totals;
+}
+
 Status SaveProfile(store::TenantTx& tx, const Customer& customer) {
   const ComputedAttributes& computed = customer.computed;
   return tx
@@ -511,8 +567,7 @@ Status SaveProfile(store::TenantTx& tx, const Customer& customer) {
                {customer.id, customer.name, store::Nullable(customer.email), store::Nullable(customer.phone),
                 customer.traits_json, customer.trait_times_json, customer.updated_at,
                 store::Nullable(computed.first_seen_at), store::Nullable(computed.last_seen_at),
-                JoinChannels(computed.channels), computed.orders_count, computed.revenue, computed.refunds_count,
-                computed.refunded})
+                JoinChannels(computed.channels), computed.orders_count, computed.refunds_count, MoneyColumn(computed)})
       .status();
 }
 

@@ -17,12 +17,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/money.h"
 #include "common/pagination.h"
 #include "common/status.h"
 #include "identity/audit.h"
@@ -33,16 +35,38 @@ namespace tp::profiles {
 inline constexpr std::size_t kMaxCustomerNameChars = 200;
 inline constexpr std::size_t kMaxTraitsBytes = 16 * 1024;
 
+// What a profile's orders (or refunds) add up to: exact, per currency, never summed across currencies.
+struct MoneyTotals {
+  std::map<std::string, std::int64_t> by_currency;
+  // In the tenant's reporting currency at the rate configured when each amount arrived: one entry, or
+  // more after the tenant changed its reporting currency.
+  std::map<std::string, std::int64_t> reporting;
+  // The part of by_currency for which no rate was configured, so it is missing from `reporting`.
+  std::map<std::string, std::int64_t> unconverted;
+
+  void Add(const Money& amount, const std::optional<Money>& reporting_amount);
+  bool operator==(const MoneyTotals&) const = default;
+};
+// {"by_currency": {"CZK": "300.00"}, "reporting": {"EUR": "11.94"}, "unconverted": {}}: decimal text,
+// how the API, exports and the stored profile show it.
+nlohmann::json MoneyTotalsJson(const MoneyTotals& totals);
+// The inverse; kInternal for a document MoneyTotalsJson did not write.
+Result<MoneyTotals> MoneyTotalsFromJson(const nlohmann::json& document);
+
 // Attributes computed from a profile's events and kept current by every write (ingest/).
 struct ComputedAttributes {
   std::optional<Micros> first_seen_at;
   std::optional<Micros> last_seen_at;
   std::vector<std::string> channels;  // sorted: "web", "mobile", "server", "email", ...
-  std::int64_t orders_count = 0;      // "Order Completed" events
-  double revenue = 0;
-  std::int64_t refunds_count = 0;     // "Order Refunded" events
-  double refunded = 0;
+  std::int64_t orders_count = 0;      // orders ("Order Completed"), each counted once (events::ApplyOrderFields)
+  MoneyTotals revenue;
+  std::int64_t refunds_count = 0;     // refunds ("Order Refunded")
+  MoneyTotals refunded;
 };
+
+// Reads the customers.money column ({"revenue": …, "refunded": …}) into `computed`, for readers of the
+// table other than GetCustomer (exports).
+void ReadMoneyColumn(const std::string& text, ComputedAttributes& computed);
 
 struct Customer {
   std::string id;  // "cus_…"

@@ -363,6 +363,30 @@ CREATE INDEX deliveries_by_time ON deliveries (tenant_id, created_at, id);
 CREATE INDEX deliveries_by_customer ON deliveries (tenant_id, customer_id);
 )sql";
 
+// Money becomes exact (common/money.h): event amounts in ten-thousandths with their currency, and the
+// profile's revenue and refunds per currency. Amounts stored before this named no currency: they keep
+// ISO 4217's "XXX" (no currency) and count as unconverted.
+constexpr std::string_view kExactMoney = R"sql(
+ALTER TABLE events RENAME COLUMN amount TO amount_float;
+ALTER TABLE events ADD COLUMN amount BIGINT;
+ALTER TABLE events ADD COLUMN currency TEXT;
+ALTER TABLE events ADD COLUMN reporting_amount BIGINT;
+ALTER TABLE events ADD COLUMN reporting_currency TEXT;
+ALTER TABLE events ADD COLUMN exchange_rate TEXT;
+UPDATE events SET amount = CAST(ROUND(amount_float * 10000) AS BIGINT), currency = 'XXX'
+  WHERE amount_float IS NOT NULL;
+ALTER TABLE events DROP COLUMN amount_float;
+ALTER TABLE customers ADD COLUMN money TEXT NOT NULL DEFAULT '{}';
+UPDATE customers SET money = '{"revenue":{"by_currency":{"XXX":"' ||
+    CAST(ROUND(CAST(revenue AS NUMERIC), 4) AS TEXT) || '"},"unconverted":{"XXX":"' ||
+    CAST(ROUND(CAST(revenue AS NUMERIC), 4) AS TEXT) || '"}},"refunded":{"by_currency":{"XXX":"' ||
+    CAST(ROUND(CAST(refunded AS NUMERIC), 4) AS TEXT) || '"},"unconverted":{"XXX":"' ||
+    CAST(ROUND(CAST(refunded AS NUMERIC), 4) AS TEXT) || '"}}}'
+  WHERE revenue <> 0 OR refunded <> 0;
+ALTER TABLE customers DROP COLUMN revenue;
+ALTER TABLE customers DROP COLUMN refunded;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
@@ -371,6 +395,7 @@ constexpr std::array kMigrations = {
     Migration{5, "customer data: identifiers, events, merges, trait history, notes", kCustomerData},
     Migration{6, "drop the unused customers-by-e-mail index", kDropCustomersByEmail},
     Migration{7, "change feed, jobs, outbound deliveries and webhooks", kFeedJobsDeliveries},
+    Migration{8, "exact money with currencies", kExactMoney},
 };
 
 }  // namespace

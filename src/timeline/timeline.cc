@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "common/ids.h"
+#include "events/events.h"
 #include "store/sql_params.h"
 #include "profiles/text.h"
 
@@ -26,7 +27,8 @@ struct KindSource {
 
 constexpr std::array kSources = {
     KindSource{TimelineKind::kEvent,
-               "SELECT id, occurred_at, type, name, channel, properties, amount FROM events "
+               "SELECT id, occurred_at, type, name, channel, properties, amount, currency, reporting_amount, "
+               "reporting_currency, exchange_rate FROM events "
                "WHERE tenant_id = $1 AND customer_id = ",
                "occurred_at"},
     KindSource{TimelineKind::kCase,
@@ -70,7 +72,10 @@ TimelineEntry EntryFromRow(TimelineKind kind, const store::Row& row) {
       entry.title = row.Text(3).empty() ? row.Text(2) : row.Text(3);
       entry.detail = {{"type", row.Text(2)}, {"name", row.Text(3)}, {"channel", row.Text(4)},
                       {"properties", StoredJson(row.Text(5))}};
-      if (!row.IsNull(6)) entry.detail["amount"] = row.Real(6);
+      if (!row.IsNull(6)) {
+        entry.detail["amount"] =
+            events::AmountJson(events::MoneyAt(row, 6), events::MoneyAt(row, 8), row.IsNull(10) ? "" : row.Text(10));
+      }
       break;
     case TimelineKind::kCase:
       entry.title = row.Text(2);

@@ -6,6 +6,9 @@
 #include <map>
 
 #include "common/clock.h"
+#include "common/money.h"
+#include "events/events.h"
+#include "profiles/customers.h"
 #include "transfer/csv.h"
 
 namespace tp::transfer {
@@ -15,14 +18,14 @@ using nlohmann::json;
 
 constexpr std::string_view kSelectCustomers =
     "SELECT id, name, email, phone, traits, created_at, updated_at, first_seen_at, last_seen_at, channels, "
-    "orders_count, revenue, refunds_count, refunded FROM customers "
+    "orders_count, refunds_count, money FROM customers "
     "WHERE tenant_id = $1 AND merged_into IS NULL AND id > $2 ORDER BY id LIMIT $3";
 constexpr std::string_view kSelectIdentifiersHead =
     "SELECT customer_id, kind, value FROM customer_identifiers WHERE tenant_id = $1 AND customer_id IN (";
 constexpr std::string_view kSelectIdentifiersTail = ") ORDER BY customer_id, kind, created_at, value";
 constexpr std::string_view kSelectEvents =
-    "SELECT id, message_id, customer_id, type, name, user_id, anonymous_id, channel, amount, properties, context, "
-    "occurred_at, received_at FROM events WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3";
+    "SELECT id, message_id, customer_id, type, name, user_id, anonymous_id, channel, amount, currency, "
+    "reporting_amount, reporting_currency, exchange_rate, properties, context, occurred_at, received_at FROM events WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3";
 constexpr std::string_view kMoreCustomers =
     "SELECT 1 FROM customers WHERE tenant_id = $1 AND merged_into IS NULL AND id > $2 ORDER BY id LIMIT 1";
 constexpr std::string_view kMoreEvents = "SELECT 1 FROM events WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT 1";
@@ -59,7 +62,6 @@ json OptionalTime(const std::optional<std::int64_t>& micros) {
   return micros ? json(FormatTimestamp(*micros)) : json(nullptr);
 }
 std::string TimeText(const std::optional<std::int64_t>& micros) { return micros ? FormatTimestamp(*micros) : ""; }
-std::string Number(double value) { return json(value).dump(); }
 
 std::vector<std::string> Channels(const std::string& stored) {
   std::vector<std::string> channels;
@@ -194,6 +196,10 @@ class Writer {
       if (std::find(phones.begin(), phones.end(), value) == phones.end()) phones.push_back(value);
     }
     const std::vector<std::string> channels = Channels(row.Text(9));
+    profiles::ComputedAttributes computed;
+    profiles::ReadMoneyColumn(row.Text(12), computed);
+    const json revenue = profiles::MoneyTotalsJson(computed.revenue);
+    const json refunded = profiles::MoneyTotalsJson(computed.refunded);
     if (options_.format == ExportFormat::kJsonLines) {
       json ids = json::object();
       for (const auto& [kind, values] : identifiers) {
@@ -213,9 +219,9 @@ class Writer {
                   {"last_seen_at", OptionalTime(row.OptionalInt(8))},
                   {"channels", channels},
                   {"orders_count", row.Int(10)},
-                  {"revenue", row.Real(11)},
-                  {"refunds_count", row.Int(12)},
-                  {"refunded", row.Real(13)}};
+                  {"revenue", revenue},
+                  {"refunds_count", row.Int(11)},
+                  {"refunded", refunded}};
       if (!contact) object["contact_data_redacted"] = true;
       Json(object);
       return;
@@ -232,9 +238,9 @@ class Writer {
     fields.push_back(TimeText(row.OptionalInt(8)));
     fields.push_back(Join(channels, ","));
     fields.push_back(std::to_string(row.Int(10)));
-    fields.push_back(Number(row.Real(11)));
-    fields.push_back(std::to_string(row.Int(12)));
-    fields.push_back(Number(row.Real(13)));
+    fields.push_back(revenue.dump());
+    fields.push_back(std::to_string(row.Int(11)));
+    fields.push_back(refunded.dump());
     fields.push_back(traits.dump(-1, ' ', false, json::error_handler_t::replace));
     AppendCsv(buffer_, fields);
   }
@@ -243,14 +249,14 @@ class Writer {
     const bool contact = options_.with_contact_data;
     const std::string type = row.Text(3);
     const bool carries_traits = type == "identify" || type == "group";
-    json payload = ParsedObject(row.Text(9));
-    json context = ParsedObject(row.Text(10));
+    json payload = ParsedObject(row.Text(13));
+    json context = ParsedObject(row.Text(14));
     if (!contact) {
       Redact(payload);
       if (context.contains("traits")) Redact(context["traits"]);
     }
-    const bool has_amount = !row.IsNull(8);
-    const double amount = has_amount ? row.Real(8) : 0;
+    const std::optional<Money> amount = events::MoneyAt(row, 8);
+    const json amount_json = events::AmountJson(amount, events::MoneyAt(row, 10), row.IsNull(12) ? "" : row.Text(12));
     if (options_.format == ExportFormat::kJsonLines) {
       json object{{"id", row.Text(0)},
                   {"message_id", row.Text(1)},
@@ -260,18 +266,19 @@ class Writer {
                   {"user_id", row.IsNull(5) ? json(nullptr) : json(row.Text(5))},
                   {"anonymous_id", row.IsNull(6) ? json(nullptr) : json(row.Text(6))},
                   {"channel", row.Text(7)},
-                  {"amount", has_amount ? json(amount) : json(nullptr)},
+                  {"amount", amount_json},
                   {carries_traits ? "traits" : "properties", std::move(payload)},
                   {"context", std::move(context)},
-                  {"occurred_at", FormatTimestamp(row.Int(11))},
-                  {"received_at", FormatTimestamp(row.Int(12))}};
+                  {"occurred_at", FormatTimestamp(row.Int(15))},
+                  {"received_at", FormatTimestamp(row.Int(16))}};
       Json(object);
       return;
     }
     const std::string payload_text = payload.dump(-1, ' ', false, json::error_handler_t::replace);
     std::vector<std::string> fields{row.Text(0), row.Text(1), row.Text(2), type, row.Text(4), row.Text(5),
-                                    row.Text(6), row.Text(7), has_amount ? Number(amount) : "",
-                                    FormatTimestamp(row.Int(11)), FormatTimestamp(row.Int(12)),
+                                    row.Text(6), row.Text(7), amount ? FormatAmount(amount->amount) : "",
+                                    amount ? amount->currency : "", FormatTimestamp(row.Int(15)),
+                                    FormatTimestamp(row.Int(16)),
                                     carries_traits ? "" : payload_text, carries_traits ? payload_text : "",
                                     context.dump(-1, ' ', false, json::error_handler_t::replace)};
     AppendCsv(buffer_, fields);
@@ -306,7 +313,7 @@ const std::vector<std::string>& ExportColumns(ExportKind kind) {
       "first_seen_at", "last_seen_at", "channels",    "orders_count", "revenue",      "refunds_count",
       "refunded",   "traits"};
   static const std::vector<std::string> kEvents{"id",          "message_id",  "customer_id", "type",   "name",
-                                                "user_id",     "anonymous_id", "channel",    "amount", "occurred_at",
+                                                "user_id",     "anonymous_id", "channel",    "amount", "currency", "occurred_at",
                                                 "received_at", "properties",  "traits",      "context"};
   return kind == ExportKind::kCustomers ? kCustomers : kEvents;
 }

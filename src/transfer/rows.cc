@@ -3,14 +3,12 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <cmath>
-#include <cstdlib>
 #include <map>
-#include <cerrno>
 #include <set>
 #include <span>
 
 #include "common/crypto.h"
+#include "common/money.h"
 #include "profiles/customers.h"
 #include "profiles/identifiers.h"
 #include "profiles/text.h"
@@ -111,17 +109,10 @@ Result<Micros> TimeCell(std::string_view text, const std::string& column, Micros
   return *parsed;
 }
 
+// Exact (common/money.h), then as the JSON number the event's properties hold.
 Result<double> AmountCell(std::string_view text, const std::string& column) {
-  const std::string copy(text);
-  char* end = nullptr;
-  errno = 0;
-  const double value = std::strtod(copy.c_str(), &end);
-  if (copy.empty() || end != copy.c_str() + copy.size() || errno == ERANGE || !std::isfinite(value) ||
-      copy.find_first_of("xXpPnN") != std::string::npos) {
-    return InvalidArgument(column + " must be a number such as 129.90", column);
-  }
-  if (value < 0) return InvalidArgument(column + " must not be negative", column);
-  return value;
+  TP_ASSIGN_OR_RETURN(const std::int64_t amount, ParseAmountText(text, column));
+  return static_cast<double>(amount) / static_cast<double>(kAmountScale);
 }
 
 Result<std::string> LimitedText(std::string_view text, const std::string& column, std::size_t max_chars) {
@@ -209,7 +200,7 @@ constexpr ColumnRule kEventColumns[] = {
     {"context", Role::kContextJson},  {"channel", Role::kChannel},
     // Written by an events export and assigned by touchpoint: ignored.
     {"id", Role::kIgnored},           {"customer_id", Role::kIgnored},   {"received_at", Role::kIgnored},
-    {"amount", Role::kIgnored},
+    {"amount", Role::kIgnored},       {"currency", Role::kIgnored},  // properties.currency holds it
 };
 constexpr ColumnRule kOrderColumns[] = {
     {"order_id", Role::kOrderId},   {"total", Role::kTotal},        {"revenue", Role::kRevenue},
@@ -534,21 +525,6 @@ Result<events::Message> RowConverter::ConvertEvent(const std::vector<std::string
   TP_RETURN_IF_ERROR(CheckSize(properties, "properties", events::kMaxPropertiesBytes));
   TP_RETURN_IF_ERROR(CheckSize(traits, "traits", events::kMaxPropertiesBytes));
   TP_RETURN_IF_ERROR(CheckSize(context, "context", events::kMaxContextBytes));
-  if (message.type == events::EventType::kTrack &&
-      (message.name == events::kOrderCompleted || message.name == events::kOrderRefunded)) {
-    for (const char* key : {"revenue", "total", "value"}) {
-      const auto found = properties.find(key);
-      if (found == properties.end()) continue;
-      if (found->is_number()) {
-        message.amount = found->get<double>();
-      } else if (found->is_string()) {
-        TP_ASSIGN_OR_RETURN(message.amount, AmountCell(found->get<std::string>(), "properties." + std::string(key)));
-      } else {
-        continue;
-      }
-      break;
-    }
-  }
   if (user_id) message.user_id = *user_id;
   if (const std::string* anonymous_id = identifiers.Get(IdentifierKind::kAnonymousId)) message.anonymous_id = *anonymous_id;
   message.identifiers = std::move(identifiers.all);
@@ -557,6 +533,7 @@ Result<events::Message> RowConverter::ConvertEvent(const std::vector<std::string
   if (context.empty()) context = ImportContext(kind_);
   message.context = std::move(context);
   if (message.message_id.empty()) message.message_id = ContentId(fields);
+  TP_RETURN_IF_ERROR(events::ApplyOrderFields(message));
   return message;
 }
 
@@ -646,13 +623,12 @@ Result<events::Message> RowConverter::ConvertOrder(const std::vector<std::string
   if (!currency.empty()) properties["currency"] = currency;
   if (products) properties["products"] = std::move(*products);
   TP_RETURN_IF_ERROR(CheckSize(properties, "properties", events::kMaxPropertiesBytes));
-  message.amount = total ? *total : *revenue;
   message.name = std::string(refunded ? events::kOrderRefunded : events::kOrderCompleted);
-  message.message_id = (refunded ? "refund:" : "order:") + order_id;
   if (const std::string* user_id = identifiers.Get(IdentifierKind::kUserId)) message.user_id = *user_id;
   if (const std::string* anonymous_id = identifiers.Get(IdentifierKind::kAnonymousId)) message.anonymous_id = *anonymous_id;
   message.identifiers = std::move(identifiers.all);
   message.properties = std::move(properties);
+  TP_RETURN_IF_ERROR(events::ApplyOrderFields(message));  // the message id and amount, as on every path
   return message;
 }
 

@@ -106,7 +106,7 @@ TEST(RowsTest, OrderRows) {
   ASSERT_TRUE(order.ok()) << order.status().ToString();
   EXPECT_EQ(order->name, events::kOrderCompleted);
   EXPECT_EQ(order->message_id, "order:A-1");
-  EXPECT_EQ(order->amount, 129.90);
+  EXPECT_EQ(order->amount, (Money{.amount = 1'299'000, .currency = "CZK"}));
   EXPECT_EQ(order->properties["order_id"], "A-1");
   EXPECT_EQ(order->properties["total"], 129.90);
   EXPECT_EQ(order->properties["currency"], "CZK");

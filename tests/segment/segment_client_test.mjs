@@ -97,7 +97,7 @@ try {
     check(track?.customer_id === identify.customer_id && page?.customer_id === identify.customer_id,
       'track and page of the same userId belong to the same profile', { track, page })
   }
-  check(track?.name === 'Order Completed' && track?.amount === 42.5, 'the order is stored with its revenue', track)
+  check(track?.name === 'Order Completed' && track?.amount?.amount === '42.50' && track?.amount?.currency === 'EUR', 'the order is stored with its revenue', track)
   const anonymousPage = ours.find((event) => event.type === 'page' && event.anonymous_id === anonymousId && !event.user_id)
   const linking = ours.find((event) => event.type === 'identify' && event.user_id === laterUserId)
   if (check(anonymousPage !== undefined && linking !== undefined, 'the anonymous page and the linking identify are stored')) {
