@@ -145,9 +145,11 @@ Result<http::Response> CreateCase(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(item.team_id, fields.OptionalString("team_id", 64));
   TP_ASSIGN_OR_RETURN(item.assignee_id, fields.OptionalString("assignee_id", 64));
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
-  TP_ASSIGN_OR_RETURN(auto parsed_channel, ParseOptional(channel, cases::ParseChannel, "channel"));
   TP_ASSIGN_OR_RETURN(auto parsed_priority, ParseOptional(priority, cases::ParseCasePriority, "priority"));
-  item.channel = parsed_channel.value_or(cases::Channel::kOther);
+  item.channel = Channel::kOther;
+  if (channel) {
+    TP_ASSIGN_OR_RETURN(item.channel, ParseChannel(*channel, "channel"));
+  }
   item.priority = parsed_priority.value_or(cases::CasePriority::kNormal);
   if (customer_id) item.customer_id = *customer_id;
   return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {

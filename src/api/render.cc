@@ -113,7 +113,7 @@ Json CaseJson(const cases::Case& item) {
               {"subject", item.subject},
               {"status", cases::CaseStatusName(item.status)},
               {"priority", cases::CasePriorityName(item.priority)},
-              {"channel", cases::ChannelName(item.channel)},
+              {"channel", ChannelName(item.channel)},
               {"team_id", item.team_id ? Json(*item.team_id) : Json(nullptr)},
               {"assignee_id", item.assignee_id ? Json(*item.assignee_id) : Json(nullptr)},
               {"created_at", TimestampJson(item.created_at)},

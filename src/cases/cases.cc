@@ -53,8 +53,6 @@ constexpr std::array kStatuses = {CaseStatus::kNew, CaseStatus::kOpen, CaseStatu
                                   CaseStatus::kClosed};
 constexpr std::array kPriorities = {CasePriority::kLow, CasePriority::kNormal, CasePriority::kHigh,
                                     CasePriority::kUrgent};
-constexpr std::array kChannels = {Channel::kEmail,     Channel::kChat, Channel::kPhone, Channel::kWhatsapp,
-                                  Channel::kMessenger, Channel::kWeb,  Channel::kOther};
 
 // Finds the enumerator whose name is `name`; the error lists the accepted names.
 template <typename Enum, size_t kCount>
@@ -166,18 +164,6 @@ std::string_view CasePriorityName(CasePriority priority) {
   return "normal";
 }
 
-std::string_view ChannelName(Channel channel) {
-  switch (channel) {
-    case Channel::kEmail: return "email";
-    case Channel::kChat: return "chat";
-    case Channel::kPhone: return "phone";
-    case Channel::kWhatsapp: return "whatsapp";
-    case Channel::kMessenger: return "messenger";
-    case Channel::kWeb: return "web";
-    case Channel::kOther: return "other";
-  }
-  return "other";
-}
 
 Result<CaseStatus> ParseCaseStatus(std::string_view name) {
   return ParseName(name, kStatuses, CaseStatusName, "status");
@@ -187,7 +173,6 @@ Result<CasePriority> ParseCasePriority(std::string_view name) {
   return ParseName(name, kPriorities, CasePriorityName, "priority");
 }
 
-Result<Channel> ParseChannel(std::string_view name) { return ParseName(name, kChannels, ChannelName, "channel"); }
 
 bool IsAllowedTransition(CaseStatus from, CaseStatus to) {
   if (from == to) return true;

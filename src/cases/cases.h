@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/channels.h"
 #include "common/clock.h"
 #include "common/pagination.h"
 #include "common/status.h"
@@ -34,15 +35,13 @@ inline constexpr std::size_t kMaxSubjectChars = 300;
 
 enum class CaseStatus { kNew, kOpen, kPending, kSolved, kClosed };
 enum class CasePriority { kLow, kNormal, kHigh, kUrgent };
-enum class Channel { kEmail, kChat, kPhone, kWhatsapp, kMessenger, kWeb, kOther };
 
 std::string_view CaseStatusName(CaseStatus status);      // "new", "open", ...
 std::string_view CasePriorityName(CasePriority priority);  // "low", "normal", "high", "urgent"
-std::string_view ChannelName(Channel channel);             // "email", "chat", ..., "other"
-// kInvalidArgument naming the field ("status", "priority", "channel") for an unknown name.
+// kInvalidArgument naming the field ("status", "priority") for an unknown name. A case's channel is one
+// of common/channels.h.
 Result<CaseStatus> ParseCaseStatus(std::string_view name);
 Result<CasePriority> ParseCasePriority(std::string_view name);
-Result<Channel> ParseChannel(std::string_view name);
 // True when a case may move from `from` to `to` (staying put is always allowed).
 bool IsAllowedTransition(CaseStatus from, CaseStatus to);
 

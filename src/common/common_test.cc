@@ -3,6 +3,7 @@
 #include <limits>
 #include <set>
 
+#include "common/channels.h"
 #include "common/clock.h"
 #include "common/crypto.h"
 #include "common/ids.h"
@@ -159,6 +160,23 @@ TEST(MoneyTest, CurrenciesAndRates) {
             "settings.currency.reporting");
   EXPECT_EQ(ParseCurrencySettings(R"({"currency": {"reportin": "EUR"}})").status().field(),
             "settings.currency.reportin");
+}
+
+}  // namespace
+}  // namespace tp
+
+namespace tp {
+namespace {
+
+TEST(ChannelsTest, OneVocabularyWithTheSynonymsSourcesUse) {
+  for (const Channel channel : AllChannels()) EXPECT_EQ(*ParseChannel(ChannelName(channel)), channel);
+  EXPECT_EQ(*ParseChannel("WhatsApp"), Channel::kWhatsapp);
+  EXPECT_EQ(*ParseChannel("browser"), Channel::kWeb);
+  EXPECT_EQ(*ParseChannel("chat"), Channel::kWebchat);
+  EXPECT_EQ(*ParseChannel("iOS"), Channel::kMobile);
+  const Result<Channel> unknown = ParseChannel("fax", "properties.channel");
+  EXPECT_EQ(unknown.status().field(), "properties.channel");
+  EXPECT_NE(unknown.status().message().find("webchat"), std::string::npos);
 }
 
 }  // namespace

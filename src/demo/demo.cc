@@ -70,15 +70,15 @@ constexpr std::array<TeamSpec, 4> kTeams = {{
 
 struct ChannelWeight {
   int weight;
-  cases::Channel channel;
+  Channel channel;
 };
-constexpr std::array<ChannelWeight, 7> kChannels = {{{35, cases::Channel::kEmail},
-                                                {20, cases::Channel::kChat},
-                                                {18, cases::Channel::kPhone},
-                                                {10, cases::Channel::kWhatsapp},
-                                                {5, cases::Channel::kMessenger},
-                                                {10, cases::Channel::kWeb},
-                                                {2, cases::Channel::kOther}}};
+constexpr std::array<ChannelWeight, 7> kChannels = {{{35, Channel::kEmail},
+                                                {20, Channel::kWebchat},
+                                                {18, Channel::kPhone},
+                                                {10, Channel::kWhatsapp},
+                                                {5, Channel::kMessenger},
+                                                {10, Channel::kWeb},
+                                                {2, Channel::kOther}}};
 // Priority weights low, normal, high, urgent.
 constexpr std::array<int, 4> kUsualPriorities = {22, 58, 17, 3};
 constexpr std::array<int, 4> kPressingPriorities = {5, 45, 38, 12};
@@ -348,7 +348,7 @@ Result<std::vector<events::Message>> PlanEvents(Random& random, const profiles::
     message.name = std::move(name);
     message.user_id = std::string(user_id);
     message.identifiers = {{profiles::IdentifierKind::kUserId, std::string(user_id)}};
-    message.channel = type == events::EventType::kPage ? "web" : "server";
+    message.channel = ChannelName(type == events::EventType::kPage ? Channel::kWeb : Channel::kServer);
     message.occurred_at = at;
     message.received_at = at;
     return message;

@@ -172,7 +172,7 @@ TEST_P(DemoTest, DataLooksLikeACentralEuropeanRetailer) {
     EXPECT_GE(customer.created_at, period_start);
     EXPECT_LE(customer.created_at, now);
   }
-  std::set<cases::Channel> channels;
+  std::set<Channel> channels;
   for (const cases::Case& item : Cases(summary.tenant_id)) {
     channels.insert(item.channel);
     EXPECT_GE(item.created_at, period_start);

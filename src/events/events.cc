@@ -4,6 +4,7 @@
 #include <cmath>
 #include <span>
 
+#include "common/channels.h"
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "events/events.h"
@@ -187,17 +188,26 @@ Status AddExternalIds(Message& message) {
   return Status::Ok();
 }
 
-std::string DefaultChannel(EventType type) {
+Channel DefaultChannel(EventType type) {
   switch (type) {
-    case EventType::kPage: return "web";
-    case EventType::kScreen: return "mobile";
-    default: return "server";
+    case EventType::kPage: return Channel::kWeb;
+    case EventType::kScreen: return Channel::kMobile;
+    default: return Channel::kServer;
   }
 }
 
-Result<std::string> ChannelField(const json& message, EventType type) {
-  TP_ASSIGN_OR_RETURN(std::optional<std::string> channel, IdField(message, "channel", 40));
-  return channel ? identity::TrimAndLowerAscii(*channel) : DefaultChannel(type);
+// A channel of common/channels.h. Segment's own shape names channels freely ("browser", a vendor's
+// word), so a name outside the vocabulary is "other" there rather than a lost event; the native API
+// is strict about it, as about everything else.
+enum class ChannelStrictness { kUnknownIsOther, kUnknownIsAnError };
+
+Result<std::string> ChannelField(const json& message, EventType type, ChannelStrictness strictness) {
+  TP_ASSIGN_OR_RETURN(std::optional<std::string> name, IdField(message, "channel", 40));
+  if (!name) return std::string(ChannelName(DefaultChannel(type)));
+  Result<Channel> channel = ParseChannel(identity::TrimAndLowerAscii(*name), "channel");
+  if (!channel.ok() && strictness == ChannelStrictness::kUnknownIsOther) channel = Channel::kOther;
+  TP_RETURN_IF_ERROR(channel.status());
+  return std::string(ChannelName(*channel));
 }
 
 Result<std::string> NameOf(const json& message, EventType type) {
@@ -291,7 +301,7 @@ Result<Message> ParseSegmentMessage(json&& input, const ReceiptTimes& times, std
     if (!message.previous_id) return InvalidArgument("an alias call needs a previousId", "previousId");
     if (!message.user_id) return InvalidArgument("an alias call needs a userId", "userId");
   }
-  TP_ASSIGN_OR_RETURN(message.channel, ChannelField(input, message.type));
+  TP_ASSIGN_OR_RETURN(message.channel, ChannelField(input, message.type, ChannelStrictness::kUnknownIsOther));
 
   TP_ASSIGN_OR_RETURN(std::optional<Micros> timestamp, TimeField(input, "timestamp"));
   if (!timestamp) {
@@ -329,7 +339,7 @@ Result<Message> ParseNativeMessage(json&& input, Micros received_at) {
   TP_ASSIGN_OR_RETURN(message.traits, ObjectField(input, "traits", kMaxPropertiesBytes, traits_text));
   TP_ASSIGN_OR_RETURN(message.context, ObjectField(input, "context", kMaxContextBytes, message.stored_context));
   message.stored_payload = CarriesTraits(message.type) ? std::move(traits_text) : std::move(properties_text);
-  TP_ASSIGN_OR_RETURN(message.channel, ChannelField(input, message.type));
+  TP_ASSIGN_OR_RETURN(message.channel, ChannelField(input, message.type, ChannelStrictness::kUnknownIsAnError));
 
   const auto customer = input.find("customer");
   if (customer == input.end() || !customer->is_object() || customer->empty()) {

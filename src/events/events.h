@@ -74,7 +74,7 @@ struct Message {
   // EventFromMessage serialises itself.
   std::string stored_payload;
   std::string stored_context;
-  std::string channel;                // "web", "mobile", "server", or a source's own channel
+  std::string channel;                // a name of common/channels.h: "web", "mobile", "server", "email", …
   // Orders and refunds: what the order or refund was worth (OrderFields). An empty currency means the
   // message named none: ingestion takes the tenant's reporting currency.
   std::optional<Money> amount;

@@ -92,6 +92,23 @@ TEST(SegmentMessageTest, InvalidTraitContactDataDoesNotLink) {
   EXPECT_EQ(message->traits["email"], "not an address");
 }
 
+TEST(SegmentMessageTest, ChannelsComeFromTheOneVocabulary) {
+  auto channel_of = [](std::string_view channel) {
+    const Result<Message> message = Parse(json{{"type", "track"}, {"userId", "u"}, {"event", "E"}, {"channel", channel}});
+    return message.ok() ? message->channel : message.status().ToString();
+  };
+  EXPECT_EQ(channel_of("browser"), "web");  // what analytics.js sends
+  EXPECT_EQ(channel_of("WhatsApp"), "whatsapp");
+  EXPECT_EQ(channel_of("a-vendors-word"), "other");  // Segment's shape: kept, not lost
+  // touchpoint's own shape is strict.
+  EXPECT_EQ(FieldOf(ParseNativeMessage(json::parse(R"({"type": "track", "name": "x", "customer": {"email": "a@b.cz"},
+      "channel": "fax"})"), kNow)), "channel");
+  const Result<Message> native = ParseNativeMessage(
+      json::parse(R"({"type": "track", "name": "x", "customer": {"email": "a@b.cz"}, "channel": "chat"})"), kNow);
+  ASSERT_TRUE(native.ok());
+  EXPECT_EQ(native->channel, "webchat");
+}
+
 TEST(SegmentMessageTest, MissingMessageIdIsDerivedFromTheContent) {
   const json page = json::parse(R"({"type": "page", "anonymousId": "a", "name": "Pricing", "timestamp": "2026-11-25T11:00:00Z"})");
   const Result<Message> first = Parse(page);

@@ -3,6 +3,7 @@
 #include <array>
 #include <map>
 
+#include "common/channels.h"
 #include "identity/validation.h"
 #include "profiles/customers.h"
 #include "store/sql_params.h"
@@ -20,11 +21,16 @@ struct KindInfo {
   int strength;
 };
 
+// The contact points and channel handles are named after the channel they address (common/channels.h).
 constexpr std::array kKinds = {
-    KindInfo{IdentifierKind::kUserId, "user_id", 6},       KindInfo{IdentifierKind::kEmail, "email", 5},
-    KindInfo{IdentifierKind::kPhone, "phone", 4},          KindInfo{IdentifierKind::kWhatsapp, "whatsapp", 3},
-    KindInfo{IdentifierKind::kMessenger, "messenger", 3},  KindInfo{IdentifierKind::kTelegram, "telegram", 3},
-    KindInfo{IdentifierKind::kWebchat, "webchat", 2},      KindInfo{IdentifierKind::kAnonymousId, "anonymous_id", 1},
+    KindInfo{IdentifierKind::kUserId, "user_id", 6},
+    KindInfo{IdentifierKind::kEmail, ChannelName(Channel::kEmail), 5},
+    KindInfo{IdentifierKind::kPhone, ChannelName(Channel::kPhone), 4},
+    KindInfo{IdentifierKind::kWhatsapp, ChannelName(Channel::kWhatsapp), 3},
+    KindInfo{IdentifierKind::kMessenger, ChannelName(Channel::kMessenger), 3},
+    KindInfo{IdentifierKind::kTelegram, ChannelName(Channel::kTelegram), 3},
+    KindInfo{IdentifierKind::kWebchat, ChannelName(Channel::kWebchat), 2},
+    KindInfo{IdentifierKind::kAnonymousId, "anonymous_id", 1},
 };
 
 const KindInfo& InfoOf(IdentifierKind kind) {

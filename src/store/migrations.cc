@@ -387,6 +387,13 @@ ALTER TABLE customers DROP COLUMN revenue;
 ALTER TABLE customers DROP COLUMN refunded;
 )sql";
 
+// One channel vocabulary (common/channels.h): cases said "chat" where identifiers said "webchat", and
+// events kept a source's own word ("browser" from analytics.js is the web).
+constexpr std::string_view kOneChannelVocabulary = R"sql(
+UPDATE cases SET channel = 'webchat' WHERE channel = 'chat';
+UPDATE events SET channel = 'web' WHERE channel = 'browser';
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
@@ -396,6 +403,7 @@ constexpr std::array kMigrations = {
     Migration{6, "drop the unused customers-by-e-mail index", kDropCustomersByEmail},
     Migration{7, "change feed, jobs, outbound deliveries and webhooks", kFeedJobsDeliveries},
     Migration{8, "exact money with currencies", kExactMoney},
+    Migration{9, "one channel vocabulary", kOneChannelVocabulary},
 };
 
 }  // namespace

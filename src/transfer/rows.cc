@@ -7,6 +7,7 @@
 #include <set>
 #include <span>
 
+#include "common/channels.h"
 #include "common/crypto.h"
 #include "common/money.h"
 #include "profiles/customers.h"
@@ -52,7 +53,6 @@ using Role = RowConverter::Role;
 constexpr Micros kEarliestEvent = 946'684'800LL * 1'000'000;
 constexpr std::size_t kMaxTraitsBytes = std::min(events::kMaxPropertiesBytes, profiles::kMaxTraitsBytes);
 constexpr std::size_t kMaxOrderIdChars = events::kMaxMessageIdChars - 7;  // "refund:" + id
-constexpr std::size_t kMaxChannelChars = 40;  // as events.cc
 
 std::string Lower(std::string_view text) {
   std::string lower(text);
@@ -482,7 +482,8 @@ Result<events::Message> RowConverter::ConvertEvent(const std::vector<std::string
         break;
       }
       case Role::kChannel: {
-        TP_ASSIGN_OR_RETURN(message.channel, LimitedText(Lower(value), column.name, kMaxChannelChars));
+        TP_ASSIGN_OR_RETURN(const Channel channel, ParseChannel(value, column.name));  // common/channels.h
+        message.channel = ChannelName(channel);
         break;
       }
       default:
