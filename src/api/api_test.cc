@@ -418,6 +418,13 @@ TEST_P(ApiTest, OpenApiDocumentsEveryRoutedEndpoint) {
             "#/components/schemas/CustomerDataExport");
 }
 
+TEST_P(ApiTest, AQueryParameterTheEndpointDoesNotTakeIsA400NamingIt) {
+  ExpectError(harness_.Send("GET", "/api/v1/customers?limt=5", "", admin_), 400, "invalid_argument", "limt");
+  ExpectError(harness_.Send("GET", "/api/v1/teams?colour=red&limit=2", "", admin_), 400, "invalid_argument", "colour");
+  ExpectError(harness_.Send("GET", "/api/v1/tenant?verbose=1", "", admin_), 400, "invalid_argument", "verbose");
+  EXPECT_EQ(harness_.Send("GET", "/api/v1/teams?limit=2", "", admin_).status, 200);
+}
+
 TEST_P(ApiTest, OutOfRangeNumbersDuplicateKeysAndOtherCharsetsAreRejected) {
   ExpectError(harness_.Send("POST", "/api/v1/auth/login", R"({"tenant":"acme","email":"a@b.c","password":"x","totp_code":1e999999})"),
               400, "malformed_json");

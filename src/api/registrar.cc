@@ -1,5 +1,9 @@
 #include "api/registrar.h"
 
+#include <cctype>
+#include <set>
+
+#include "api/api.h"
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "http/content_encoding.h"
@@ -16,6 +20,36 @@ constexpr size_t kMaxIdempotencyKeyLength = 255;
 // A body that carries its own write key is decoded and parsed before anyone is authenticated, so it
 // is held to far less than the authenticated limit.
 constexpr std::size_t kMaxBodyWithWriteKey = 512 * 1024;
+
+// The query parameters openapi.json lists for an operation of the /api/v1 interface, so that the
+// document and the check cannot disagree. std::nullopt for the other routes (Segment's and Snowplow's
+// paths, health checks), which take what their clients send.
+std::optional<std::set<std::string>> DocumentedQueryParameters(std::string method, std::string_view pattern) {
+  if (!pattern.starts_with("/api/v1/")) return std::nullopt;
+  static const Json kDocument = Json::parse(OpenApiDocument());
+  for (char& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::set<std::string> names;
+  const Json operation = kDocument["paths"].value(std::string(pattern), Json::object()).value(method, Json::object());
+  for (const Json& parameter : operation.value("parameters", Json::array())) {
+    if (parameter.value("in", "") == "query") names.insert(parameter.value("name", ""));
+  }
+  return names;
+}
+
+// A query parameter the endpoint does not take is an error naming it: a misspelt filter that silently
+// answers with every row is worse than a 400, and the body's unknown fields are refused the same way.
+Status CheckQueryParameters(const http::Request& request, const std::optional<std::set<std::string>>& documented) {
+  if (!documented) return Status::Ok();
+  for (const auto& [name, value] : request.query) {
+    if (documented->contains(name)) continue;
+    std::string accepted;
+    for (const std::string& known : *documented) accepted += (accepted.empty() ? "" : ", ") + known;
+    return InvalidArgument("unknown query parameter '" + name + "'" +
+                               (accepted.empty() ? "; this endpoint takes none" : "; this endpoint takes " + accepted),
+                           name);
+  }
+  return Status::Ok();
+}
 
 bool IsUnsafeMethod(std::string_view method) { return method != "GET" && method != "HEAD" && method != "OPTIONS"; }
 
@@ -153,8 +187,10 @@ Registrar::Registrar(store::Store& store, http::Metrics& metrics, http::Router& 
 
 void Registrar::Public(std::string method, std::string pattern, PublicEndpoint endpoint) {
   endpoints_.push_back({method, pattern, std::nullopt});
+  auto query = DocumentedQueryParameters(method, pattern);
   router_.Add(std::move(method), std::move(pattern),
-              [this, endpoint](http::Request& request) {
+              [this, endpoint, query = std::move(query)](http::Request& request) {
+                if (Status known = CheckQueryParameters(request, query); !known.ok()) return Finish(known);
                 if (Status decoded = DecodeBody(request, options_.max_decoded_body); !decoded.ok()) return Finish(decoded);
                 return Finish(endpoint(*this, request));
               });
@@ -175,9 +211,11 @@ void Registrar::Protected(std::string method, std::string pattern, identity::Per
     });
   }
   const bool event_source = callers == Callers::kBrowserEventSources;
+  auto query = DocumentedQueryParameters(method, pattern);
   router_.Add(
       std::move(method), std::move(pattern),
-      [this, permission, endpoint, event_source](http::Request& request) {
+      [this, permission, endpoint, event_source, query = std::move(query)](http::Request& request) {
+        if (Status known = CheckQueryParameters(request, query); !known.ok()) return Finish(known);
         http::Response response = Finish(RunProtected(request, permission, endpoint, event_source));
         if (event_source) AllowAnyOrigin(response);
         return response;
