@@ -143,6 +143,7 @@ TEST_P(ApiTest, StoreDownIs503WithoutInternals) {
   harness_.store().Close();
   auto ready = harness_.Send("GET", "/readyz");
   ExpectError(ready, 503, "unavailable");
+  EXPECT_EQ(BodyOf(ready)["error"]["message"], "the store is not ready") << "the store's own error is logged only";
   auto response = harness_.Send("GET", "/api/v1/users", "", admin_);
   ExpectError(response, 503, "unavailable");
   EXPECT_EQ(response.body.find("SELECT"), std::string::npos);

@@ -293,7 +293,7 @@ int Serve(const ServeFlags& flags) {
   shutdown.Watch(server);
   const std::string host = options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   std::printf("touchpoint %s is serving http://%s:%u (store: %s)\n", std::string(kVersion).c_str(), host.c_str(),
-              server.port(), flags.db.c_str());
+              server.port(), store::DescribeStoreUrl(flags.db).c_str());
   std::fflush(stdout);
   spdlog::info("open file descriptor limit: {}", descriptor_limit);
   server.Run();

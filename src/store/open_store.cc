@@ -19,4 +19,13 @@ Result<std::unique_ptr<Store>> OpenStore(std::string_view url) {
   return InvalidArgument("database URL must start with sqlite: or postgresql://", "db");
 }
 
+std::string DescribeStoreUrl(std::string_view url) {
+  const std::size_t scheme_end = url.find("://");
+  if (url.starts_with("sqlite:") || scheme_end == std::string_view::npos) return std::string(url);
+  std::string_view rest = url.substr(scheme_end + 3);
+  rest = rest.substr(0, rest.find('?'));
+  if (const std::size_t at = rest.rfind('@'); at != std::string_view::npos) rest.remove_prefix(at + 1);
+  return std::string(url.substr(0, scheme_end + 3)) + std::string(rest);
+}
+
 }  // namespace tp::store

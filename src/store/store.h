@@ -217,5 +217,8 @@ class Store {
 // Opens a store from a URL: "sqlite:PATH" (the file is created) or "postgresql://..." / "postgres://...".
 // Does not migrate.
 Result<std::unique_ptr<Store>> OpenStore(std::string_view url);
+// The URL as it may be printed or logged: a PostgreSQL URL without its user, password and parameters
+// ("postgresql://db.internal:5432/touchpoint"); a SQLite URL as it is.
+std::string DescribeStoreUrl(std::string_view url);
 
 }  // namespace tp::store

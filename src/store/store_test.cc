@@ -706,5 +706,12 @@ TEST(SqliteStoreOpen, RefusesInMemoryDatabasesAndMissingDirectories) {
   EXPECT_EQ(OpenStore("sqlite:/nonexistent-tp-directory/x.db").status().code(), ErrorCode::kUnavailable);
 }
 
+TEST(StoreUrl, IsDescribedWithoutCredentials) {
+  EXPECT_EQ(DescribeStoreUrl("postgresql://touchpoint:s3cr%40t@db.internal:5432/tp?sslmode=verify-full&password=x"),
+            "postgresql://db.internal:5432/tp");
+  EXPECT_EQ(DescribeStoreUrl("postgres://db/tp"), "postgres://db/tp");
+  EXPECT_EQ(DescribeStoreUrl("sqlite:var/touchpoint.db"), "sqlite:var/touchpoint.db");
+}
+
 }  // namespace
 }  // namespace tp::store
