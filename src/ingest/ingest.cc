@@ -370,7 +370,7 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
           profiles::ApplyTraits(*update.traits, *update.times, message.traits, message.occurred_at);
       ApplyProfileFields(update, changes, resolver);
       for (const profiles::TraitChange& change : changes) {
-        if (profiles::TraitChangeAffectsSearch(change.value)) update.search_fields_changed = true;
+        if (profiles::TraitChangeAffectsSearch(change.name, change.value)) update.search_fields_changed = true;
       }
       update.trait_changes.insert(update.trait_changes.end(), changes.begin(), changes.end());
     }

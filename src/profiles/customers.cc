@@ -68,6 +68,7 @@ constexpr std::string_view kTermContact = "contact";
 // Traits are searchable by their text values ("Brno", "vip"); long values are documents, not labels.
 constexpr std::size_t kMaxSearchedTraits = 32;
 constexpr std::size_t kMaxSearchedTraitBytes = 100;
+constexpr std::string_view kNameTrait = "name";
 constexpr std::string_view kTermEmail = "email";
 constexpr std::string_view kTermPhone = "phone";
 
@@ -229,14 +230,18 @@ Result<std::optional<std::string>> NormaliseOptional(const std::optional<std::st
   return std::optional<std::string>(std::move(normalised));
 }
 
-// Short text traits (contact data among them, under its own kind).
-bool IsSearchableTrait(const json& value) {
-  return value.is_string() && value.get_ref<const std::string&>().size() <= kMaxSearchedTraitBytes;
+// Short text traits (contact data among them, under its own kind). The `name` trait is not: the
+// profile's name is what finds it (after a merge the trait may still hold the other profile's name).
+bool IsSearchableTrait(std::string_view name, const json& value) {
+  return name != kNameTrait && value.is_string() &&
+         value.get_ref<const std::string&>().size() <= kMaxSearchedTraitBytes;
 }
 
 }  // namespace
 
-bool TraitChangeAffectsSearch(const json& value) { return IsSearchableTrait(value) || value.is_null(); }
+bool TraitChangeAffectsSearch(const std::string& name, const json& value) {
+  return IsSearchableTrait(name, value) || value.is_null();
+}
 
 namespace {
 
@@ -252,7 +257,7 @@ std::set<std::pair<std::string, std::string>> SearchTermsOf(const Customer& cust
   if (traits.is_object()) {
     std::size_t indexed = 0;
     for (const auto& [name, value] : traits.items()) {
-      if (!IsSearchableTrait(value)) continue;
+      if (!IsSearchableTrait(name, value)) continue;
       if (++indexed > kMaxSearchedTraits) break;
       const std::string& text = value.get_ref<const std::string&>();
       const std::string kind =
