@@ -3,8 +3,30 @@
 #include "api/render.h"
 
 namespace tp::api {
+namespace {
 
 using identity::Permission;
+
+Json EventBody(const events::Event& event) {
+  const bool carries_traits = events::CarriesTraits(event.type);
+  const Json payload = StoredJson(event.properties_json);
+  return Json{{"id", event.id},
+              {"message_id", event.message_id},
+              {"customer_id", event.customer_id},
+              {"type", events::EventTypeName(event.type)},
+              {"name", event.name},
+              {"user_id", event.user_id ? Json(*event.user_id) : Json(nullptr)},
+              {"anonymous_id", event.anonymous_id ? Json(*event.anonymous_id) : Json(nullptr)},
+              {"channel", event.channel},
+              {"amount", events::AmountJson(event.amount, event.reporting_amount, event.exchange_rate)},
+              {"properties", carries_traits ? Json::object() : payload},
+              {"traits", carries_traits ? payload : Json::object()},
+              {"context", StoredJson(event.context_json)},
+              {"occurred_at", TimestampJson(event.occurred_at)},
+              {"received_at", TimestampJson(event.received_at)}};
+}
+
+}  // namespace
 
 bool SeesContactData(const Call& call) { return identity::HasPermission(call.principal, Permission::kContactDataRead); }
 
@@ -20,12 +42,30 @@ Status CheckCustomerVisible(store::TenantTx& tx, const Call& call, std::string_v
   return visible ? Status::Ok() : NotFound("no such customer");
 }
 
-Json CustomerJson(const profiles::Customer& customer, bool with_contact_data) {
+Result<CustomerDataView> CustomerDataView::For(store::TenantTx& tx, const Call& call) {
+  if (SeesContactData(call)) return CustomerDataView(std::nullopt);
+  TP_ASSIGN_OR_RETURN(profiles::ContactDataClassifier classifier, profiles::LoadContactDataClassifier(tx));
+  return CustomerDataView(std::move(classifier));
+}
+
+void CustomerDataView::Restrict(profiles::CustomerQuery& query) const {
+  query.search_contact_data = contact_data();
+  if (hidden_) query.hidden_trait_keys = hidden_->extra_keys();
+}
+
+// `contact_data_redacted` says why members are missing.
+bool CustomerDataView::Redact(Json& document) const {
+  if (!hidden_ || !hidden_->Redact(document)) return false;
+  if (document.is_object()) document["contact_data_redacted"] = true;
+  return true;
+}
+
+Json CustomerDataView::Customer(const profiles::Customer& customer) const {
   const profiles::ComputedAttributes& computed = customer.computed;
   Json body{{"id", customer.id},
             {"name", customer.name},
-            {"email", nullptr},
-            {"phone", nullptr},
+            {"email", customer.email ? Json(*customer.email) : Json(nullptr)},
+            {"phone", customer.phone ? Json(*customer.phone) : Json(nullptr)},
             {"traits", StoredJson(customer.traits_json)},
             {"created_at", TimestampJson(customer.created_at)},
             {"updated_at", TimestampJson(customer.updated_at)},
@@ -37,28 +77,47 @@ Json CustomerJson(const profiles::Customer& customer, bool with_contact_data) {
               {"revenue", profiles::MoneyTotalsJson(computed.revenue)},
               {"refunds_count", computed.refunds_count},
               {"refunded", profiles::MoneyTotalsJson(computed.refunded)}}}};
-  if (with_contact_data) {
-    if (customer.email) body["email"] = *customer.email;
-    if (customer.phone) body["phone"] = *customer.phone;
-  } else {
+  if (hidden_) {
+    Redact(body);
+    // The profile's own contact fields stay in the shape, empty, even when this profile has none.
+    body["email"] = nullptr;
+    body["phone"] = nullptr;
     body["contact_data_redacted"] = true;
-    // Traits from identify calls carry the same contact data under their Segment names.
-    for (const char* trait : {"email", "phone", "address"}) body["traits"].erase(trait);
   }
   return body;
 }
 
-Json IdentifiersJson(const std::vector<profiles::IdentifierLink>& links, bool with_contact_data) {
+Json CustomerDataView::Identifiers(const std::vector<profiles::IdentifierLink>& links) const {
   Json items = Json::array();
   for (const profiles::IdentifierLink& link : links) {
-    const bool is_contact_data = link.identifier.kind != profiles::IdentifierKind::kUserId &&
-                                 link.identifier.kind != profiles::IdentifierKind::kAnonymousId;
-    if (is_contact_data && !with_contact_data) continue;
+    if (hidden_ && profiles::IsContactIdentifier(link.identifier.kind, link.identifier.value)) continue;
     items.push_back({{"kind", profiles::IdentifierKindName(link.identifier.kind)},
                      {"value", link.identifier.value},
                      {"added_at", TimestampJson(link.created_at)}});
   }
   return items;
+}
+
+Json CustomerDataView::Event(const events::Event& event) const {
+  Json body = EventBody(event);
+  Redact(body);
+  return body;
+}
+
+Json CustomerDataView::TimelineEntry(const timeline::TimelineEntry& entry) const {
+  Json body{{"kind", timeline::TimelineKindName(entry.kind)},
+            {"id", entry.id},
+            {"at", TimestampJson(entry.at)},
+            {"title", entry.title},
+            {"detail", entry.detail}};
+  Redact(body);
+  return body;
+}
+
+Json CustomerDataView::Feedback(const feedback::FeedbackResponse& response) const {
+  Json body = FeedbackJson(response);
+  Redact(body);
+  return body;
 }
 
 }  // namespace tp::api

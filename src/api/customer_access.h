@@ -1,6 +1,6 @@
 // Who may see which customer data, shared by every endpoint that returns customers or their history:
 // agents see only customers with a case in one of their teams (identity::ScopedToOwnTeams); callers
-// without contact_data:read get customers with e-mail, phone and channel handles removed.
+// without contact_data:read get customer data with its contact data removed, through CustomerDataView.
 #pragma once
 
 #include <optional>
@@ -9,8 +9,12 @@
 #include <vector>
 
 #include "api/registrar.h"
+#include "events/events.h"
+#include "feedback/feedback.h"
+#include "profiles/contact_data.h"
 #include "profiles/customers.h"
 #include "profiles/identifiers.h"
+#include "timeline/timeline.h"
 
 namespace tp::api {
 
@@ -20,9 +24,31 @@ std::optional<std::vector<std::string>> TeamScope(const Call& call);
 // kNotFound (as for a customer that does not exist) when an agent's teams have no case of the customer.
 Status CheckCustomerVisible(store::TenantTx& tx, const Call& call, std::string_view customer_id);
 
-// A profile as the API shows it, contact data removed unless `with_contact_data`.
-Json CustomerJson(const profiles::Customer& customer, bool with_contact_data);
-// Identifiers that are contact data (e-mail, phone, channel handles) are left out unless `with_contact_data`.
-Json IdentifiersJson(const std::vector<profiles::IdentifierLink>& links, bool with_contact_data);
+// What of customer data the caller may see, made once per request inside its transaction (the tenant's
+// contact-data keys are read then). Every renderer of customer data takes one, so none can leave the
+// classification out.
+class CustomerDataView {
+ public:
+  static Result<CustomerDataView> For(store::TenantTx& tx, const Call& call);
+
+  bool contact_data() const { return !hidden_; }
+  // A search as this caller may run it: without contact data it matches none.
+  void Restrict(profiles::CustomerQuery& query) const;
+  // Removes what the caller may not see from any rendered document; true when something was.
+  bool Redact(Json& document) const;
+
+  Json Customer(const profiles::Customer& customer) const;
+  // Identifiers that are contact data (e-mail, phone, channel handles, or a user id that is an e-mail
+  // address) are left out for callers without contact data.
+  Json Identifiers(const std::vector<profiles::IdentifierLink>& links) const;
+  Json Event(const events::Event& event) const;
+  Json TimelineEntry(const timeline::TimelineEntry& entry) const;
+  Json Feedback(const feedback::FeedbackResponse& response) const;
+
+ private:
+  explicit CustomerDataView(std::optional<profiles::ContactDataClassifier> hidden) : hidden_(std::move(hidden)) {}
+
+  std::optional<profiles::ContactDataClassifier> hidden_;  // set when contact data is withheld
+};
 
 }  // namespace tp::api

@@ -1,9 +1,10 @@
 // Customers, cases, feedback and the analytics summary: the first CX endpoints, which later issues
 // grow (profiles with identity resolution, the help desk, surveys, the analytics engine).
 //
-// Visibility rules on top of the permission check: agents see only cases of their teams and customers
-// with such a case (identity::ScopedToOwnTeams); callers without contact_data:read get customers with
-// e-mail and phone removed and cannot search by them.
+// Visibility rules on top of the permission check: agents see only cases of their teams, customers
+// with such a case and those customers' feedback (identity::ScopedToOwnTeams); callers without
+// contact_data:read get customers and feedback without contact data and cannot search by it
+// (CustomerDataView).
 #include <algorithm>
 
 #include "api/customer_access.h"
@@ -24,11 +25,12 @@ Result<http::Response> ListCustomers(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
   profiles::CustomerQuery query;
   query.search = call.request.QueryParam("q");
-  query.search_contact_data = SeesContactData(call);
   query.only_teams = TeamScope(call);
   return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(const CustomerDataView view, CustomerDataView::For(tx, call));
+    view.Restrict(query);
     TP_ASSIGN_OR_RETURN(auto page, profiles::ListCustomers(tx, query, page_request));
-    return PageJson(page, [&](const profiles::Customer& customer) { return CustomerJson(customer, query.search_contact_data); });
+    return PageJson(page, [&](const profiles::Customer& customer) { return view.Customer(customer); });
   });
 }
 
@@ -48,8 +50,9 @@ Result<http::Response> CreateCustomer(Registrar& registrar, Call& call) {
   FieldReader fields(request);
   TP_ASSIGN_OR_RETURN(profiles::NewCustomer customer, ReadNewCustomer(fields));
   return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
-    TP_ASSIGN_OR_RETURN(auto created, profiles::CreateCustomer(tx, customer, call.audit));
-    return CustomerJson(created, SeesContactData(call));
+    TP_ASSIGN_OR_RETURN(auto created, profiles::CreateCustomer(tx, customer, call.audit, TeamScope(call)));
+    TP_ASSIGN_OR_RETURN(const CustomerDataView view, CustomerDataView::For(tx, call));
+    return view.Customer(created);
   });
 }
 
@@ -63,9 +66,9 @@ Result<http::Response> GetCustomer(Registrar& registrar, Call& call) {
     TP_ASSIGN_OR_RETURN(auto customer, profiles::GetCustomer(tx, customer_id));
     TP_ASSIGN_OR_RETURN(auto identifiers, profiles::ListIdentifiers(tx, customer_id));
     TP_ASSIGN_OR_RETURN(auto summary, timeline::SummariseProfile(tx, customer_id));
-    const bool contact_data = SeesContactData(call);
-    Json body = CustomerJson(customer, contact_data);
-    body["identifiers"] = IdentifiersJson(identifiers, contact_data);
+    TP_ASSIGN_OR_RETURN(const CustomerDataView view, CustomerDataView::For(tx, call));
+    Json body = view.Customer(customer);
+    body["identifiers"] = view.Identifiers(identifiers);
     auto score = [](const std::optional<timeline::LastScore>& last) {
       return last ? Json{{"score", last->score}, {"at", TimestampJson(last->at)}} : Json(nullptr);
     };
@@ -90,8 +93,9 @@ Result<http::Response> UpdateCustomer(Registrar& registrar, Call& call) {
   return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(const std::string live_id, ingest::LiveCustomerId(tx, customer_id));
     TP_RETURN_IF_ERROR(CheckCustomerVisible(tx, call, live_id));
-    TP_ASSIGN_OR_RETURN(auto updated, profiles::UpdateCustomer(tx, live_id, patch, call.audit));
-    return CustomerJson(updated, SeesContactData(call));
+    TP_ASSIGN_OR_RETURN(auto updated, profiles::UpdateCustomer(tx, live_id, patch, call.audit, TeamScope(call)));
+    TP_ASSIGN_OR_RETURN(const CustomerDataView view, CustomerDataView::For(tx, call));
+    return view.Customer(updated);
   });
 }
 
@@ -201,9 +205,11 @@ Result<feedback::FeedbackQuery> FeedbackQueryFrom(const http::Request& request) 
 Result<http::Response> ListFeedback(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
   TP_ASSIGN_OR_RETURN(auto query, FeedbackQueryFrom(call.request));
+  query.only_teams = TeamScope(call);
   return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(const CustomerDataView view, CustomerDataView::For(tx, call));
     TP_ASSIGN_OR_RETURN(auto page, feedback::ListFeedback(tx, query, page_request));
-    return PageJson(page, FeedbackJson);
+    return PageJson(page, [&](const feedback::FeedbackResponse& response) { return view.Feedback(response); });
   });
 }
 
@@ -237,7 +243,12 @@ Result<http::Response> GetFeedback(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string feedback_id, PathId(call.request, "id", "fbk_"));
   return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto response, feedback::GetFeedback(tx, feedback_id));
-    return FeedbackJson(response);
+    // Agents see the feedback of the customers they see, and no anonymous feedback.
+    if (TeamScope(call) && (!response.customer_id || !CheckCustomerVisible(tx, call, *response.customer_id).ok())) {
+      return NotFound("no such feedback");
+    }
+    TP_ASSIGN_OR_RETURN(const CustomerDataView view, CustomerDataView::For(tx, call));
+    return view.Feedback(response);
   });
 }
 

@@ -87,8 +87,9 @@ Result<http::Response> ListEvents(Registrar& registrar, Call& call) {
       if (!exists) return NotFound("no such customer");
       TP_RETURN_IF_ERROR(CheckCustomerVisible(tx, call, *query.customer_id));
     }
+    TP_ASSIGN_OR_RETURN(const CustomerDataView view, CustomerDataView::For(tx, call));
     TP_ASSIGN_OR_RETURN(auto page, events::ListEvents(tx, query, page_request));
-    return PageJson(page, EventJson);
+    return PageJson(page, [&](const events::Event& event) { return view.Event(event); });
   });
 }
 
@@ -97,7 +98,8 @@ Result<http::Response> GetEvent(Registrar& registrar, Call& call) {
   return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto event, events::GetEvent(tx, event_id));
     if (!CheckCustomerVisible(tx, call, event.customer_id).ok()) return NotFound("no such event");
-    return EventJson(event);
+    TP_ASSIGN_OR_RETURN(const CustomerDataView view, CustomerDataView::For(tx, call));
+    return view.Event(event);
   });
 }
 

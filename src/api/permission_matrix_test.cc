@@ -487,7 +487,10 @@ TEST_P(PermissionMatrixTest, EveryRoleAndCallerKindOnEveryEndpointInOwnAndOtherT
   world.customer_id = CreateIn(world, "/api/v1/customers", {{"name", "Petr Svoboda"}, {"email", "petr@example.cz"}});
   world.case_id = CreateIn(world, "/api/v1/cases", {{"customer_id", world.customer_id}, {"subject", "Refund"},
                                                     {"channel", "email"}, {"team_id", world.service_team_id}});
-  world.feedback_id = CreateIn(world, "/api/v1/feedback", {{"survey", "nps"}, {"metric", "nps"}, {"score", 3}});
+  // Feedback of the customer with the service team's case, so agents of that team may read it.
+  world.feedback_id =
+      CreateIn(world, "/api/v1/feedback",
+               {{"survey", "nps"}, {"metric", "nps"}, {"score", 3}, {"customer_id", world.customer_id}});
   world.webhook_id = CreateIn(world, "/api/v1/webhooks", {{"url", "https://hooks.example.com/w"}, {"kinds", {"*"}}});
   auto mailed = harness.Send("POST", "/api/v1/mail/test", R"({"to":"ops@example.com"})", world.owner_admin);
   ASSERT_EQ(mailed.status, 202) << mailed.body;

@@ -37,20 +37,6 @@ Result<std::vector<timeline::TimelineKind>> KindsFromQuery(const http::Request& 
   return kinds;
 }
 
-Json EntryJson(const timeline::TimelineEntry& entry, bool with_contact_data) {
-  Json detail = entry.detail;
-  // identify traits carry e-mail and phone under their Segment names.
-  if (!with_contact_data && entry.kind == timeline::TimelineKind::kEvent && detail["type"] == "identify") {
-    detail["properties"] = Json::object();
-    detail["contact_data_redacted"] = true;
-  }
-  return Json{{"kind", timeline::TimelineKindName(entry.kind)},
-              {"id", entry.id},
-              {"at", TimestampJson(entry.at)},
-              {"title", entry.title},
-              {"detail", std::move(detail)}};
-}
-
 Result<http::Response> CustomerTimeline(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string requested_id, PathId(call.request, "id", "cus_"));
   TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
@@ -59,8 +45,8 @@ Result<http::Response> CustomerTimeline(Registrar& registrar, Call& call) {
     TP_ASSIGN_OR_RETURN(std::string customer_id, VisibleLiveCustomer(tx, call, requested_id));
     const timeline::TimelineQuery query{.customer_id = customer_id, .kinds = kinds, .only_case_teams = TeamScope(call)};
     TP_ASSIGN_OR_RETURN(auto page, timeline::CustomerTimeline(tx, query, page_request));
-    const bool contact_data = SeesContactData(call);
-    return PageJson(page, [&](const timeline::TimelineEntry& entry) { return EntryJson(entry, contact_data); });
+    TP_ASSIGN_OR_RETURN(const CustomerDataView view, CustomerDataView::For(tx, call));
+    return PageJson(page, [&](const timeline::TimelineEntry& entry) { return view.TimelineEntry(entry); });
   });
 }
 

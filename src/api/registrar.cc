@@ -4,6 +4,7 @@
 #include <set>
 
 #include "api/api.h"
+#include "api/customer_access.h"
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "http/content_encoding.h"
@@ -256,8 +257,18 @@ Result<http::Response> Registrar::RunProtected(http::Request& request, identity:
   TP_RETURN_IF_ERROR(DecodeBody(request, options_.max_decoded_body));
   Call call{request, std::move(caller.principal), {}, now};
   call.audit = identity::AuditContext::For(call.principal, request.request_id, request.remote_ip);
-  if (request.method == "POST" && request.Header("Idempotency-Key")) return RunIdempotent(call, endpoint);
-  return endpoint(*this, call);
+  Result<http::Response> result = request.method == "POST" && request.Header("Idempotency-Key")
+                                      ? RunIdempotent(call, endpoint)
+                                      : endpoint(*this, call);
+  if (result.ok() || SeesContactData(call)) return result;
+  // Error messages are an output too: any contact data in them is masked for callers who may not see it.
+  const Status& error = result.status();
+  const std::string field = profiles::ContactDataClassifier::IsContactText(error.field())
+                                ? std::string(profiles::kMaskedContactData)
+                                : error.field();
+  Status masked(error.code(), profiles::ContactDataClassifier::MaskContactText(error.message()), field);
+  if (!error.retry_after_seconds()) return masked;
+  return std::move(masked).WithRetryAfter(*error.retry_after_seconds());
 }
 
 Result<http::Response> Registrar::RunIdempotent(Call& call, Endpoint endpoint) {

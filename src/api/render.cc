@@ -151,25 +151,6 @@ Json SummaryJson(const feedback::MetricSummary& summary) {
   return body;
 }
 
-Json EventJson(const events::Event& event) {
-  const bool carries_traits = events::CarriesTraits(event.type);
-  const Json payload = StoredJson(event.properties_json);
-  return Json{{"id", event.id},
-              {"message_id", event.message_id},
-              {"customer_id", event.customer_id},
-              {"type", events::EventTypeName(event.type)},
-              {"name", event.name},
-              {"user_id", event.user_id ? Json(*event.user_id) : Json(nullptr)},
-              {"anonymous_id", event.anonymous_id ? Json(*event.anonymous_id) : Json(nullptr)},
-              {"channel", event.channel},
-              {"amount", events::AmountJson(event.amount, event.reporting_amount, event.exchange_rate)},
-              {"properties", carries_traits ? Json::object() : payload},
-              {"traits", carries_traits ? payload : Json::object()},
-              {"context", StoredJson(event.context_json)},
-              {"occurred_at", TimestampJson(event.occurred_at)},
-              {"received_at", TimestampJson(event.received_at)}};
-}
-
 Json MergeJson(const ingest::Merge& merge) {
   return Json{{"id", merge.id},
               {"survivor_id", merge.survivor_id},

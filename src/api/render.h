@@ -4,7 +4,6 @@
 
 #include "api/json_body.h"
 #include "cases/cases.h"
-#include "events/events.h"
 #include "feedback/feedback.h"
 #include "identity/api_keys.h"
 #include "identity/audit.h"
@@ -29,7 +28,6 @@ Json JobJson(const jobs::Job& job);
 Json CaseJson(const cases::Case& item);
 Json FeedbackJson(const feedback::FeedbackResponse& response);
 Json SummaryJson(const feedback::MetricSummary& summary);
-Json EventJson(const events::Event& event);
 Json MergeJson(const ingest::Merge& merge);
 // Parses a stored JSON document (settings, audit snapshots); null when absent.
 Json StoredJson(const std::optional<std::string>& text);

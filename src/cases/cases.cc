@@ -220,7 +220,9 @@ Result<Case> OpenCase(store::TenantTx& tx, const identity::Principal& opener, Ne
                       const std::optional<profiles::NewCustomer>& new_customer, const identity::AuditContext& audit) {
   const bool team_scoped = identity::ScopedToOwnTeams(opener);
   if (new_customer) {
-    TP_ASSIGN_OR_RETURN(const profiles::Customer created, profiles::CreateCustomer(tx, *new_customer, audit));
+    TP_ASSIGN_OR_RETURN(const profiles::Customer created,
+                        profiles::CreateCustomer(tx, *new_customer, audit,
+                                                 team_scoped ? std::optional(opener.team_ids) : std::nullopt));
     input.customer_id = created.id;
   } else {
     TP_ASSIGN_OR_RETURN(const bool customer_exists, profiles::CustomerExists(tx, input.customer_id));

@@ -72,6 +72,9 @@ struct FeedbackQuery {
   std::optional<std::string> customer_id;
   std::optional<Micros> since;
   std::optional<Micros> until;
+  // When set, only responses of customers with a case owned by one of these teams (an agent's view,
+  // as profiles::CustomerQuery::only_teams); anonymous responses are left out too.
+  std::optional<std::vector<std::string>> only_teams;
 };
 
 // kInvalidArgument field "score" (outside the metric's scale), "survey" (empty or over 100

@@ -1,5 +1,7 @@
 #include "identity/passwords.h"
 
+#include <atomic>
+
 #include <sodium.h>
 
 #include <new>
@@ -29,7 +31,14 @@ std::string HashPassword(std::string_view password, const PasswordHashLimits& li
   return hash;
 }
 
+namespace {
+std::atomic<std::uint64_t> verifications{0};
+}  // namespace
+
+std::uint64_t PasswordVerifications() { return verifications.load(std::memory_order_relaxed); }
+
 bool VerifyPassword(std::string_view hash, std::string_view password) {
+  verifications.fetch_add(1, std::memory_order_relaxed);
   // libsodium wants a NUL-terminated string that fits its buffer; anything longer is not its hash.
   if (hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return false;
   const std::string terminated(hash);

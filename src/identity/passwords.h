@@ -33,6 +33,8 @@ std::string HashPassword(std::string_view password,
                          const PasswordHashLimits& limits = PasswordHashLimits::Interactive());
 // False for a wrong password and for anything that is not an argon2 hash string.
 bool VerifyPassword(std::string_view hash, std::string_view password);
+// How many times this process has called VerifyPassword (sign-in paths must each verify once).
+std::uint64_t PasswordVerifications();
 
 // The policy for a password a person chooses: at least 10 characters (UTF-8 code points), at most 256
 // bytes, valid UTF-8, not one character repeated. kInvalidArgument with field "password" otherwise.

@@ -1,7 +1,10 @@
 #include "identity/sessions.h"
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -87,6 +90,28 @@ const std::string& DecoyHash(const PasswordHashLimits& limits) {
   return entry->second;
 }
 
+// How long recording a failed sign-in takes, as a moving average over this process's failures. A
+// sign-in to a tenant that does not exist has nothing to record and waits this long instead, so that
+// its answer comes as late as one for a real tenant.
+class FailureRecordingTime {
+ public:
+  void Add(std::chrono::microseconds took) {
+    const std::int64_t previous = average_us_.load(std::memory_order_relaxed);
+    average_us_.store(previous == 0 ? took.count() : (previous * 7 + took.count()) / 8, std::memory_order_relaxed);
+  }
+  std::chrono::microseconds Average() const {
+    return std::chrono::microseconds(average_us_.load(std::memory_order_relaxed));
+  }
+
+ private:
+  std::atomic<std::int64_t> average_us_{0};
+};
+
+FailureRecordingTime& RecordingTime() {
+  static FailureRecordingTime time;
+  return time;
+}
+
 struct LoginUser {
   std::string id;
   std::string password_hash;
@@ -163,9 +188,18 @@ Status RecordFailure(store::Store& store, const LoginTarget& target, const Login
   });
 }
 
+Status TimedRecordFailure(store::Store& store, const LoginTarget& target, const LoginAttempt& attempt,
+                          const LoginPolicy& policy, Micros now, std::string_view reason, Counted counted) {
+  const auto started = std::chrono::steady_clock::now();
+  TP_RETURN_IF_ERROR(RecordFailure(store, target, attempt, policy, now, reason, counted));
+  RecordingTime().Add(
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started));
+  return Status::Ok();
+}
+
 Status FailLogin(store::Store& store, const LoginTarget& target, const LoginAttempt& attempt,
                  const LoginPolicy& policy, Micros now, std::string_view reason, Counted counted) {
-  TP_RETURN_IF_ERROR(RecordFailure(store, target, attempt, policy, now, reason, counted));
+  TP_RETURN_IF_ERROR(TimedRecordFailure(store, target, attempt, policy, now, reason, counted));
   return InvalidCredentials();
 }
 
@@ -177,7 +211,7 @@ int SecondsUntil(Micros from, Micros to) {
 
 Status LockedOut(store::Store& store, const LoginTarget& target, const LoginAttempt& attempt,
                  const LoginPolicy& policy, Micros now, Micros locked_until) {
-  TP_RETURN_IF_ERROR(RecordFailure(store, target, attempt, policy, now, "locked", Counted::kNo));
+  TP_RETURN_IF_ERROR(TimedRecordFailure(store, target, attempt, policy, now, "locked", Counted::kNo));
   return Status(ErrorCode::kRateLimited, "too many failed sign-ins; try again later")
       .WithRetryAfter(SecondsUntil(now, locked_until));
 }
@@ -218,10 +252,15 @@ Status CheckNotLockedOut(store::TenantTx& tx, std::string_view user_id, Micros n
 Result<NewSession> Login(store::Store& store, const LoginAttempt& attempt, const LoginPolicy& policy, Micros now) {
   TP_ASSIGN_OR_RETURN(std::optional<LoginTarget> target,
                       FindLoginTarget(store, TrimAndLowerAscii(attempt.tenant_slug), TrimAndLowerAscii(attempt.email)));
+  // Every path verifies one password hash (the decoy when there is no account) and records the failure
+  // (or waits as long as that takes), so that response time does not tell which tenants and e-mails
+  // exist, nor which accounts are locked.
   if (!target || !target->user) {
-    // The same argon2 work as a wrong password, so that response time does not reveal which e-mails exist.
     (void)VerifyPassword(DecoyHash(policy.password_limits), attempt.password);
-    if (!target) return InvalidCredentials();
+    if (!target) {
+      std::this_thread::sleep_for(RecordingTime().Average());
+      return InvalidCredentials();
+    }
     std::optional<Micros> locked_until;
     TP_RETURN_IF_ERROR(store.Read(target->tenant_id, [&](store::TenantTx& tx) -> Status {
       TP_ASSIGN_OR_RETURN(auto row, tx.QueryOne(kUnknownEmailLockedUntil,
@@ -235,11 +274,14 @@ Result<NewSession> Login(store::Store& store, const LoginAttempt& attempt, const
     return LockedOut(store, *target, attempt, policy, now, *locked_until);
   }
   const LoginUser& user = *target->user;
+  // Verified outside any transaction: argon2 takes a tenth of a second and must not hold a write lock.
+  // A locked account is verified too, and the result ignored: the lock-out holds even for the right
+  // password.
+  const bool password_matches = VerifyPassword(user.password_hash, attempt.password);
   if (user.locked_until && *user.locked_until > now) {
     return LockedOut(store, *target, attempt, policy, now, *user.locked_until);
   }
-  // Verified outside any transaction: argon2 takes a tenth of a second and must not hold a write lock.
-  if (!VerifyPassword(user.password_hash, attempt.password)) {
+  if (!password_matches) {
     return FailLogin(store, *target, attempt, policy, now, "wrong_password", Counted::kYes);
   }
   if (user.disabled) return FailLogin(store, *target, attempt, policy, now, "disabled", Counted::kNo);

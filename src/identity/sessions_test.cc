@@ -2,9 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
+#include <map>
+
 #include "common/crypto.h"
 #include "common/ids.h"
 #include "identity/identity_test_support.h"
+#include "identity/passwords.h"
 #include "identity/teams.h"
 #include "identity/totp.h"
 
@@ -106,6 +111,51 @@ TEST_P(Sessions, WrongPasswordUnknownEmailAndUnknownTenantLookTheSame) {
   const std::vector<AuditEntry> failures = AuditOf(tenant_, {.action = "auth.login_failed"});
   ASSERT_EQ(failures.size(), 2u);
   EXPECT_EQ(AuditOf(tenant_, {.action = "auth.login_failed", .target_id = user_.id}).front().actor_id, user_.id);
+}
+
+// Response time must not tell a locked account from a locked unknown e-mail, nor an unknown tenant
+// from a known one: every refusal verifies exactly one password hash (the decoy when there is no
+// account), and every one but the unknown tenant's records its failure, which the unknown tenant's
+// waits as long as instead (measured only loosely here: timing asserts are flaky).
+TEST_P(Sessions, EverySignInPathDoesTheSameHashWork) {
+  const LoginPolicy policy = FastPolicy();
+  const User locked = MakeUser(tenant_, "locked@acme.example", Role::kAgent);
+  for (int attempt = 0; attempt < policy.max_failed_logins; ++attempt) {
+    (void)LogIn(tenant_, locked.email, "not the password", kT0 + attempt);
+    (void)LogIn(tenant_, "locked-nobody@acme.example", "not the password", kT0 + attempt);
+  }
+  const Tenant nowhere{.slug = "nowhere"};
+  struct Path {
+    const char* name;
+    std::function<Status()> attempt;
+    ErrorCode expected;
+  };
+  const Micros later = kT0 + kMinute;
+  const std::vector<Path> paths = {
+      {"wrong password", [&] { return LogIn(tenant_, user_.email, "not the password", later).status(); },
+       ErrorCode::kUnauthenticated},
+      {"unknown e-mail", [&] { return LogIn(tenant_, "nobody@acme.example", kPassword, later).status(); },
+       ErrorCode::kUnauthenticated},
+      {"unknown tenant", [&] { return LogIn(nowhere, user_.email, kPassword, later).status(); },
+       ErrorCode::kUnauthenticated},
+      {"locked account, right password", [&] { return LogIn(tenant_, locked.email, kPassword, later).status(); },
+       ErrorCode::kRateLimited},
+      {"locked unknown e-mail", [&] { return LogIn(tenant_, "locked-nobody@acme.example", kPassword, later).status(); },
+       ErrorCode::kRateLimited},
+  };
+  std::map<std::string, std::chrono::nanoseconds> fastest;
+  for (int round = 0; round < 5; ++round) {
+    for (const Path& path : paths) {
+      const std::uint64_t before = PasswordVerifications();
+      const auto started = std::chrono::steady_clock::now();
+      EXPECT_EQ(path.attempt().code(), path.expected) << path.name;
+      const auto took = std::chrono::steady_clock::now() - started;
+      EXPECT_EQ(PasswordVerifications() - before, 1u) << path.name;
+      if (round == 0 || took < fastest[path.name]) fastest[path.name] = took;
+    }
+  }
+  // Generous: the unknown tenant answers no sooner than a third of the time an unknown e-mail takes.
+  EXPECT_GE(fastest["unknown tenant"] * 3, fastest["unknown e-mail"]);
 }
 
 TEST_P(Sessions, LocksAfterRepeatedFailuresUntilTheLockoutEnds) {

@@ -2,8 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/money.h"
+#include <algorithm>
+
 #include "common/ids.h"
+#include "common/money.h"
 #include "identity/validation.h"
 
 namespace tp::identity {
@@ -19,6 +21,9 @@ constexpr std::size_t kMinSlugLength = 2;
 constexpr std::size_t kMaxSlugLength = 63;
 constexpr std::size_t kMaxNameBytes = 200;
 constexpr std::size_t kMaxSettingsBytes = 64 * 1024;
+constexpr std::size_t kMaxContactDataKeys = 100;
+constexpr std::size_t kMaxContactDataKeyBytes = 64;
+constexpr std::size_t kMinContactDataKeyLetters = 3;  // "id" or "ip" would hide half of every document
 
 Tenant TenantFromRow(const store::Row& row) {
   return Tenant{.id = row.Text(0),
@@ -47,6 +52,24 @@ Status ValidateSlug(std::string_view slug) {
     if (!IsSlugCharacter(c)) return invalid;
   }
   if (slug.front() == '-' || slug.back() == '-') return invalid;
+  return Status::Ok();
+}
+Status ValidateContactDataKeys(const nlohmann::json& settings) {
+  const auto keys = settings.find(std::string(kContactDataKeysSetting));
+  if (keys == settings.end()) return Status::Ok();
+  const Status invalid = InvalidArgument(
+      "settings.contact_data_keys must be a list of at most 100 keys of at most 64 bytes with at least 3 letters "
+      "or digits each",
+      "settings");
+  if (!keys->is_array() || keys->size() > kMaxContactDataKeys) return invalid;
+  for (const nlohmann::json& key : *keys) {
+    if (!key.is_string() || key.get_ref<const std::string&>().size() > kMaxContactDataKeyBytes) return invalid;
+    const std::string& text = key.get_ref<const std::string&>();
+    const auto letters = std::count_if(text.begin(), text.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    });
+    if (static_cast<std::size_t>(letters) < kMinContactDataKeyLetters) return invalid;
+  }
   return Status::Ok();
 }
 }  // namespace
@@ -89,6 +112,7 @@ Result<Tenant> UpdateTenantSettings(store::TenantTx& tx, const AuditContext& aud
   const nlohmann::json settings = nlohmann::json::parse(settings_json, nullptr, false);
   if (!settings.is_object()) return InvalidArgument("settings must be a JSON object", "settings");
   TP_RETURN_IF_ERROR(ParseCurrencySettings(settings_json).status());  // common/money.h
+  TP_RETURN_IF_ERROR(ValidateContactDataKeys(settings));
 
   TP_ASSIGN_OR_RETURN(Tenant before, GetTenant(tx));
   Tenant after = before;

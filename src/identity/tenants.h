@@ -17,6 +17,10 @@
 
 namespace tp::identity {
 
+// The settings member listing the tenant's own contact-data keys, besides the defaults
+// (profiles/contact_data.h applies them).
+inline constexpr std::string_view kContactDataKeysSetting = "contact_data_keys";
+
 struct Tenant {
   std::string id;  // "ten_…"
   std::string slug;
@@ -33,8 +37,9 @@ Result<Tenant> CreateTenant(store::SystemTx& tx, std::string_view slug, std::str
 Result<Tenant> FindTenantBySlug(store::SystemTx& tx, std::string_view slug);
 // The transaction's own tenant.
 Result<Tenant> GetTenant(store::TenantTx& tx);
-// Replaces the name and the settings document (a JSON object of at most 64 KiB; stored re-serialised;
-// its "currency" member as common/money.h ParseCurrencySettings reads it).
+// Replaces the name and the settings document (a JSON object of at most 64 KiB; stored re-serialised).
+// Its "currency" member must be what common/money.h ParseCurrencySettings reads; its
+// `contact_data_keys`, when present, a list of at most 100 strings of 3 to 64 characters.
 // kInvalidArgument field "name" / "settings" / "settings.currency…". Records "tenant.update" with before and after.
 Result<Tenant> UpdateTenantSettings(store::TenantTx& tx, const AuditContext& audit, std::string_view name,
                                     std::string_view settings_json);

@@ -11,10 +11,11 @@
 #include "changes/kinds.h"
 #include "common/ids.h"
 #include "identity/validation.h"
+#include "profiles/contact_data.h"
 #include "profiles/identifiers.h"
-#include "store/sql_params.h"
 #include "profiles/text.h"
 #include "profiles/traits.h"
+#include "store/sql_params.h"
 
 namespace tp::profiles {
 namespace {
@@ -57,11 +58,17 @@ constexpr std::string_view kUpdateCustomer =
 constexpr std::string_view kInsertTermsHead =
     "INSERT INTO customer_search_terms (tenant_id, term, customer_id, kind) VALUES ";
 constexpr std::string_view kDeleteTerms = "DELETE FROM customer_search_terms WHERE tenant_id = $1 AND customer_id = $2";
+// Term kinds. A trait's terms are "trait:<canonical key>" so that a search can leave out the keys a
+// tenant classifies as contact data after the terms were written; names and traits that are contact
+// data by default (ContactDataClassifier) are "contact". (Terms written before the kinds carried the
+// key are "trait"; only callers who see contact data match those.)
 constexpr std::string_view kTermName = "name";
-constexpr std::string_view kTermTrait = "trait";
+constexpr std::string_view kTermTraitPrefix = "trait:";
+constexpr std::string_view kTermContact = "contact";
 // Traits are searchable by their text values ("Brno", "vip"); long values are documents, not labels.
 constexpr std::size_t kMaxSearchedTraits = 32;
 constexpr std::size_t kMaxSearchedTraitBytes = 100;
+constexpr std::string_view kNameTrait = "name";
 constexpr std::string_view kTermEmail = "email";
 constexpr std::string_view kTermPhone = "phone";
 
@@ -85,8 +92,9 @@ constexpr std::string_view kLimit = " LIMIT ";
 constexpr std::string_view kAsCapped = ") AS capped";
 constexpr std::string_view kAndTermFrom = " AND term >= ";
 constexpr std::string_view kAndTermBelow = " AND term < ";
-// Without contact-data access a search matches names and traits only (contact traits are not indexed).
-constexpr std::string_view kAndKindIsNotContact = " AND kind IN ('name', 'trait')";
+// Without contact-data access a search matches names and traits only, less the tenant's contact keys.
+constexpr std::string_view kAndKindIsNotContact = " AND (kind = 'name' OR kind LIKE 'trait:%')";
+constexpr std::string_view kAndKindNotLike = " AND kind NOT LIKE ";
 constexpr std::string_view kCloseParen = ")";
 constexpr std::string_view kAndHasCaseOfTeams =
     " AND EXISTS (SELECT 1 FROM cases WHERE cases.tenant_id = $1 AND cases.customer_id = customers.id "
@@ -152,11 +160,30 @@ Customer CustomerFromRow(const store::Row& row) {
   return customer;
 }
 
-// Points the customer's e-mail and phone identifiers at it (identity resolution finds the profile by
-// them); another customer holding one is kConflict naming the field.
-Status AttachContactIdentifiers(store::TenantTx& tx, const Customer& customer, Micros at) {
-  if (customer.email) TP_RETURN_IF_ERROR(AttachIdentifier(tx, customer.id, {IdentifierKind::kEmail, *customer.email}, at));
-  if (customer.phone) TP_RETURN_IF_ERROR(AttachIdentifier(tx, customer.id, {IdentifierKind::kPhone, *customer.phone}, at));
+// Points a contact point at the customer (identity resolution finds the profile by it); another
+// customer holding it is kConflict naming the field, unless the writer cannot see that customer: then
+// the contact point stays with its holder and the write succeeds as with a free one, so that the answer
+// does not tell the writer that the address exists.
+Status AttachContactPoint(store::TenantTx& tx, const std::string& customer_id, const Identifier& identifier, Micros at,
+                          const std::optional<std::vector<std::string>>& writer_teams) {
+  const Status attached = AttachIdentifier(tx, customer_id, identifier, at);
+  if (attached.code() != ErrorCode::kConflict || !writer_teams) return attached;
+  TP_ASSIGN_OR_RETURN(const std::optional<std::string> holder, FindCustomerByIdentifier(tx, identifier));
+  if (!holder) return attached;
+  TP_ASSIGN_OR_RETURN(const bool visible, CustomerVisibleToTeams(tx, *holder, *writer_teams));
+  return visible ? attached : Status::Ok();
+}
+
+Status AttachContactIdentifiers(store::TenantTx& tx, const Customer& customer, Micros at,
+                                const std::optional<std::vector<std::string>>& writer_teams) {
+  if (customer.email) {
+    TP_RETURN_IF_ERROR(
+        AttachContactPoint(tx, customer.id, {IdentifierKind::kEmail, *customer.email}, at, writer_teams));
+  }
+  if (customer.phone) {
+    TP_RETURN_IF_ERROR(
+        AttachContactPoint(tx, customer.id, {IdentifierKind::kPhone, *customer.phone}, at, writer_teams));
+  }
   return Status::Ok();
 }
 
@@ -211,11 +238,11 @@ Result<std::optional<std::string>> NormaliseOptional(const std::optional<std::st
   return std::optional<std::string>(std::move(normalised));
 }
 
-// Short text traits other than contact data (which has its own, permission-checked terms).
+// Short text traits (contact data among them, under its own kind). The `name` trait is not: the
+// profile's name is what finds it (after a merge the trait may still hold the other profile's name).
 bool IsSearchableTrait(std::string_view name, const json& value) {
-  static constexpr std::array<std::string_view, 5> kContactTraits = {"email", "phone", "address", "name", "mobile"};
-  if (!value.is_string() || value.get_ref<const std::string&>().size() > kMaxSearchedTraitBytes) return false;
-  return std::find(kContactTraits.begin(), kContactTraits.end(), name) == kContactTraits.end();
+  return name != kNameTrait && value.is_string() &&
+         value.get_ref<const std::string&>().size() <= kMaxSearchedTraitBytes;
 }
 
 }  // namespace
@@ -227,11 +254,12 @@ bool TraitChangeAffectsSearch(const std::string& name, const json& value) {
 namespace {
 
 // The folded terms a customer is found by, deduplicated.
-std::set<std::pair<std::string, std::string_view>> SearchTermsOf(const Customer& customer) {
-  std::set<std::pair<std::string, std::string_view>> terms;
+std::set<std::pair<std::string, std::string>> SearchTermsOf(const Customer& customer) {
+  std::set<std::pair<std::string, std::string>> terms;
+  const std::string name_kind(ContactDataClassifier::ContainsContactText(customer.name) ? kTermContact : kTermName);
   const std::vector<std::string> words = SearchWords(customer.name);
-  for (const std::string& word : words) terms.emplace(word, kTermName);
-  if (words.size() > 1) terms.emplace(SearchKey(customer.name), kTermName);
+  for (const std::string& word : words) terms.emplace(word, name_kind);
+  if (words.size() > 1) terms.emplace(SearchKey(customer.name), name_kind);
   if (customer.email) terms.emplace(SearchKey(*customer.email), kTermEmail);
   const json traits = json::parse(customer.traits_json, nullptr, false);
   if (traits.is_object()) {
@@ -240,8 +268,12 @@ std::set<std::pair<std::string, std::string_view>> SearchTermsOf(const Customer&
       if (!IsSearchableTrait(name, value)) continue;
       if (++indexed > kMaxSearchedTraits) break;
       const std::string& text = value.get_ref<const std::string&>();
-      for (const std::string& word : SearchWords(text)) terms.emplace(word, kTermTrait);
-      terms.emplace(SearchKey(text), kTermTrait);
+      const std::string kind =
+          ContactDataClassifier::IsDefaultContactKey(name) || ContactDataClassifier::ContainsContactText(text)
+              ? std::string(kTermContact)
+              : std::string(kTermTraitPrefix) + CanonicalKey(name);
+      for (const std::string& word : SearchWords(text)) terms.emplace(word, kind);
+      terms.emplace(SearchKey(text), kind);
     }
   }
   if (customer.phone) terms.emplace(SearchKey(*customer.phone), kTermPhone);
@@ -256,7 +288,7 @@ Status InsertSearchTerms(store::TenantTx& tx, const Customer& customer) {
   std::string sql(kInsertTermsHead);
   for (const auto& [term, kind] : terms) {
     if (sql.size() > kInsertTermsHead.size()) sql += ", ";
-    sql += Sql({"($1, ", params.Bind(term), ", ", customer_param, ", ", params.Bind(std::string(kind)), ")"});
+    sql += Sql({"($1, ", params.Bind(term), ", ", customer_param, ", ", params.Bind(kind), ")"});
   }
   return tx.Execute(sql, params.values()).status();
 }
@@ -287,11 +319,18 @@ std::optional<std::string> AsCustomerId(std::string_view search) {
   return id;
 }
 
-// The conditions on customer_search_terms that select the terms starting with `key`.
-std::string TermConditions(SqlParams& params, const std::string& key, bool names_only) {
+// The conditions on customer_search_terms that select the terms starting with `key` that the query may
+// match. A canonical key is letters and digits only, so it needs no escaping inside a LIKE pattern.
+std::string TermConditions(SqlParams& params, const std::string& key, const CustomerQuery& query) {
   std::string sql = Sql({kAndTermFrom, params.Bind(key)});
   if (const std::optional<std::string> bound = PrefixUpperBound(key)) sql += Sql({kAndTermBelow, params.Bind(*bound)});
-  if (names_only) sql += kAndKindIsNotContact;
+  if (query.search_contact_data) return sql;
+  sql += kAndKindIsNotContact;
+  for (const std::string& hidden : query.hidden_trait_keys) {
+    const std::string prefix = std::string(kTermTraitPrefix);
+    sql +=
+        Sql({kAndKindNotLike, params.Bind(prefix + hidden + "%"), kAndKindNotLike, params.Bind(prefix + "%" + hidden)});
+  }
   return sql;
 }
 
@@ -312,17 +351,16 @@ Result<std::string> SearchCondition(store::TenantTx& tx, const CustomerQuery& qu
   }
   const std::string key = SearchKey(*query.search);
   if (key.empty()) return InvalidArgument("search must contain a letter or a digit", "search");
-  const bool names_only = !query.search_contact_data;
 
   SqlParams count_params;
-  const std::string count_sql = Sql({kCountTermsFrom, TermConditions(count_params, key, names_only), kLimit,
+  const std::string count_sql = Sql({kCountTermsFrom, TermConditions(count_params, key, query), kLimit,
                                      count_params.Bind(kBroadSearchTerms), kAsCapped});
   TP_ASSIGN_OR_RETURN(const store::Rows counted, tx.Query(count_sql, count_params.values()));
   const bool broad = !counted.empty() && counted.front().Int(0) >= kBroadSearchTerms;
   if (broad) {
-    return Sql({kAndIdAfter, after_param, kAndHasTerm, TermConditions(params, key, names_only), kCloseParen});
+    return Sql({kAndIdAfter, after_param, kAndHasTerm, TermConditions(params, key, query), kCloseParen});
   }
-  return Sql({kAndIdInTermsAfter, after_param, TermConditions(params, key, names_only), kCloseParen});
+  return Sql({kAndIdInTermsAfter, after_param, TermConditions(params, key, query), kCloseParen});
 }
 
 Result<Page<Customer>> QueryCustomers(store::TenantTx& tx, std::string_view sql, const SqlParams& params,
@@ -355,7 +393,8 @@ Result<std::string> NormalisePhone(std::string_view phone) {
   return normalised;
 }
 
-Result<Customer> CreateCustomer(store::TenantTx& tx, const NewCustomer& input, const identity::AuditContext& audit) {
+Result<Customer> CreateCustomer(store::TenantTx& tx, const NewCustomer& input, const identity::AuditContext& audit,
+                                const std::optional<std::vector<std::string>>& writer_teams) {
   const Micros now = NowMicros();
   Customer customer;
   TP_ASSIGN_OR_RETURN(customer.name, CleanLine(input.name, "name", kMaxCustomerNameChars, /*required=*/false));
@@ -375,7 +414,7 @@ Result<Customer> CreateCustomer(store::TenantTx& tx, const NewCustomer& input, c
   TP_RETURN_IF_ERROR(tx.Execute(kInsertCustomer, {customer.id, customer.name, store::Nullable(customer.email),
                                                   store::Nullable(customer.phone), customer.traits_json,
                                                   customer.trait_times_json, customer.created_at}));
-  TP_RETURN_IF_ERROR(AttachContactIdentifiers(tx, customer, customer.created_at));
+  TP_RETURN_IF_ERROR(AttachContactIdentifiers(tx, customer, customer.created_at, writer_teams));
   TP_RETURN_IF_ERROR(RecordTraitHistory(tx, customer.id, DiffTraits(json::object(), traits, customer.created_at), "api"));
   TP_RETURN_IF_ERROR(InsertSearchTerms(tx, customer));
   TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "customer.create", "customer", customer.id, {},
@@ -436,7 +475,8 @@ Result<bool> CustomerVisibleToTeams(store::TenantTx& tx, std::string_view custom
 }
 
 Result<Customer> UpdateCustomer(store::TenantTx& tx, std::string_view customer_id, const CustomerPatch& patch,
-                                const identity::AuditContext& audit) {
+                                const identity::AuditContext& audit,
+                                const std::optional<std::vector<std::string>>& writer_teams) {
   TP_ASSIGN_OR_RETURN(Customer customer, GetCustomer(tx, customer_id));
   json before = json::object();
   json after = json::object();
@@ -482,7 +522,7 @@ Result<Customer> UpdateCustomer(store::TenantTx& tx, std::string_view customer_i
   // A corrected address replaces the old one as an identifier; a removed one stops identifying.
   TP_RETURN_IF_ERROR(DetachReplaced(tx, customer.id, IdentifierKind::kEmail, original.email, customer.email));
   TP_RETURN_IF_ERROR(DetachReplaced(tx, customer.id, IdentifierKind::kPhone, original.phone, customer.phone));
-  TP_RETURN_IF_ERROR(AttachContactIdentifiers(tx, customer, now));
+  TP_RETURN_IF_ERROR(AttachContactIdentifiers(tx, customer, now, writer_teams));
   TP_RETURN_IF_ERROR(RecordTraitHistory(tx, customer.id, trait_changes, "api"));
   if (customer.name != original.name || customer.email != original.email || customer.phone != original.phone ||
       customer.traits_json != original.traits_json) {

@@ -106,9 +106,12 @@ struct CustomerQuery {
   // "+420777123456"), of a short text trait or a word in it ("brno" finds city "Brno"), or an exact
   // customer id.
   std::optional<std::string> search;
-  // False for callers who may not read contact data: the search then ignores e-mail and phone, so a
-  // hit cannot reveal them.
+  // False for callers who may not read contact data: the search then ignores e-mail, phone and every
+  // name or trait that is contact data (profiles/contact_data.h), so a hit cannot reveal them.
   bool search_contact_data = true;
+  // Without contact data, also the traits under these canonical keys (the tenant's own contact-data
+  // keys, ContactDataClassifier::extra_keys; the default ones are never searchable without).
+  std::vector<std::string> hidden_trait_keys;
   // When set, only customers with at least one case owned by one of these teams (an agent's view);
   // an empty list matches nothing.
   std::optional<std::vector<std::string>> only_teams;
@@ -120,9 +123,13 @@ Result<std::string> NormaliseEmail(std::string_view email);
 // kInvalidArgument field "phone".
 Result<std::string> NormalisePhone(std::string_view phone);
 
-// kInvalidArgument field "name", "email", "phone", "traits" or "created_at". Records "customer.create".
-Result<Customer> CreateCustomer(store::TenantTx& tx, const NewCustomer& customer,
-                                const identity::AuditContext& audit);
+// kInvalidArgument field "name", "email", "phone", "traits" or "created_at"; kConflict field "email" or
+// "phone" when another customer holds it as an identifier. Records "customer.create".
+// `writer_teams`: the writer's teams when they see only their teams' customers. An e-mail or phone
+// held by a customer they cannot see is then no conflict: the profile keeps it as its contact field,
+// the holder keeps it as identifier, and the writer gets the answer a free address gets.
+Result<Customer> CreateCustomer(store::TenantTx& tx, const NewCustomer& customer, const identity::AuditContext& audit,
+                                const std::optional<std::vector<std::string>>& writer_teams = std::nullopt);
 // kNotFound when the tenant has no such customer. A merged profile is returned as stored, with
 // merged_into set (callers follow it with ingest::LiveCustomerId).
 Result<Customer> GetCustomer(store::TenantTx& tx, std::string_view customer_id);
@@ -133,10 +140,12 @@ Result<Page<Customer>> ListCustomers(store::TenantTx& tx, const CustomerQuery& q
 // True when the customer has a case owned by one of `team_ids` (false for an unknown customer).
 Result<bool> CustomerVisibleToTeams(store::TenantTx& tx, std::string_view customer_id,
                                     const std::vector<std::string>& team_ids);
-// Validates like CreateCustomer. A patch that changes nothing returns the customer and records
-// nothing; otherwise records "customer.update" with the changed fields before and after.
+// Validates, and treats `writer_teams`, like CreateCustomer. A patch that changes nothing returns the
+// customer and records nothing; otherwise records "customer.update" with the changed fields before and
+// after.
 Result<Customer> UpdateCustomer(store::TenantTx& tx, std::string_view customer_id, const CustomerPatch& patch,
-                                const identity::AuditContext& audit);
+                                const identity::AuditContext& audit,
+                                const std::optional<std::vector<std::string>>& writer_teams = std::nullopt);
 
 // Rewrites the customer's rows in the search index from its name, e-mail and phone (after a change made
 // outside UpdateCustomer: ingestion, merges).

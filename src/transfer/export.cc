@@ -8,6 +8,7 @@
 #include "common/clock.h"
 #include "common/money.h"
 #include "events/events.h"
+#include "profiles/contact_data.h"
 #include "profiles/customers.h"
 #include "transfer/csv.h"
 
@@ -33,29 +34,10 @@ constexpr std::string_view kMoreEvents = "SELECT 1 FROM events WHERE tenant_id =
 // Identifier kinds in CSV column order. Contact kinds are left out for callers without contact data.
 constexpr std::string_view kIdentifierKinds[] = {"user_id", "anonymous_id", "whatsapp", "messenger", "telegram",
                                                  "webchat"};
-bool IsContactKey(std::string_view key) {
-  std::string lower(key);
-  for (char& c : lower) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return lower == "email" || lower == "phone" || lower == "whatsapp" || lower == "messenger" ||
-         lower == "telegram" || lower == "mobile" || lower == "phone_number" || lower == "address";
-}
 
 json ParsedObject(const std::string& text) {
   json parsed = json::parse(text, nullptr, false);
   return parsed.is_object() ? parsed : json::object();
-}
-
-void Redact(json& object) {
-  if (!object.is_object()) return;
-  for (auto it = object.begin(); it != object.end();) {
-    if (IsContactKey(it.key())) {
-      it = object.erase(it);
-    } else {
-      ++it;
-    }
-  }
 }
 
 json OptionalTime(const std::optional<std::int64_t>& micros) {
@@ -98,7 +80,9 @@ std::string Join(const std::vector<std::string>& values, std::string_view separa
 
 class Writer {
  public:
-  Writer(const ExportOptions& options, std::ostream& out) : options_(options), out_(out) {}
+  // `hidden` is set when contact data is left out.
+  Writer(const ExportOptions& options, std::optional<profiles::ContactDataClassifier> hidden, std::ostream& out)
+      : options_(options), hidden_(std::move(hidden)), out_(out) {}
 
   Result<ExportSummary> Customers(store::Store& store, const std::string& tenant_id) {
     if (options_.format == ExportFormat::kCsv && options_.header) Line(ExportColumns(ExportKind::kCustomers));
@@ -178,10 +162,26 @@ class Writer {
     buffer_ += '\n';
   }
 
+  // The identifier values of `kind` the export may show.
+  std::vector<std::string> Shown(std::string_view kind, const std::vector<std::string>& values) const {
+    if (!hidden_) return values;
+    const Result<profiles::IdentifierKind> parsed = profiles::ParseIdentifierKind(kind);
+    std::vector<std::string> shown;
+    for (const std::string& value : values) {
+      if (parsed.ok() && !profiles::IsContactIdentifier(*parsed, value)) shown.push_back(value);
+    }
+    return shown;
+  }
+  // A single text column: empty when it is contact data the export may not show.
+  std::string ShownText(std::string text) const {
+    return hidden_ && profiles::ContactDataClassifier::IsContactText(text) ? std::string() : text;
+  }
+
   void CustomerRow(const store::Row& row, std::map<std::string, std::vector<std::string>>& identifiers) {
-    const bool contact = options_.with_contact_data;
+    const bool contact = !hidden_;
     json traits = ParsedObject(row.Text(4));
-    if (!contact) Redact(traits);
+    if (hidden_) hidden_->Redact(traits);
+    const std::string name = ShownText(row.Text(1));
     const std::optional<std::string> email = row.OptionalText(2);
     const std::optional<std::string> phone = row.OptionalText(3);
     // The profile's e-mail first, then the other e-mail addresses the person is known by.
@@ -203,12 +203,11 @@ class Writer {
     if (options_.format == ExportFormat::kJsonLines) {
       json ids = json::object();
       for (const auto& [kind, values] : identifiers) {
-        if (values.empty()) continue;
-        if (!contact && IsContactKey(kind)) continue;
-        ids[kind] = values;
+        std::vector<std::string> shown = Shown(kind, values);
+        if (!shown.empty()) ids[kind] = std::move(shown);
       }
       json object{{"id", row.Text(0)},
-                  {"name", row.Text(1)},
+                  {"name", name},
                   {"email", contact && email ? json(*email) : json(nullptr)},
                   {"phone", contact && phone ? json(*phone) : json(nullptr)},
                   {"identifiers", std::move(ids)},
@@ -226,11 +225,10 @@ class Writer {
       Json(object);
       return;
     }
-    std::vector<std::string> fields{row.Text(0), row.Text(1), contact ? Join(emails, " ") : "",
+    std::vector<std::string> fields{row.Text(0), name, contact ? Join(emails, " ") : "",
                                     contact && !phones.empty() ? phones.front() : ""};
     for (std::string_view kind : kIdentifierKinds) {
-      const std::string key(kind);
-      fields.push_back(!contact && IsContactKey(key) ? "" : Join(identifiers[key], " "));
+      fields.push_back(Join(Shown(kind, identifiers[std::string(kind)]), " "));
     }
     fields.push_back(FormatTimestamp(row.Int(5)));
     fields.push_back(FormatTimestamp(row.Int(6)));
@@ -246,15 +244,16 @@ class Writer {
   }
 
   void EventRow(const store::Row& row) {
-    const bool contact = options_.with_contact_data;
     const std::string type = row.Text(3);
     const bool carries_traits = type == "identify" || type == "group";
     json payload = ParsedObject(row.Text(13));
     json context = ParsedObject(row.Text(14));
-    if (!contact) {
-      Redact(payload);
-      if (context.contains("traits")) Redact(context["traits"]);
+    if (hidden_) {
+      hidden_->Redact(payload);
+      hidden_->Redact(context);
     }
+    const std::string user_id = ShownText(row.Text(5));
+    const std::string anonymous_id = ShownText(row.Text(6));
     const std::optional<Money> amount = events::MoneyAt(row, 8);
     const json amount_json = events::AmountJson(amount, events::MoneyAt(row, 10), row.IsNull(12) ? "" : row.Text(12));
     if (options_.format == ExportFormat::kJsonLines) {
@@ -263,8 +262,8 @@ class Writer {
                   {"customer_id", row.Text(2)},
                   {"type", type},
                   {"name", row.Text(4)},
-                  {"user_id", row.IsNull(5) ? json(nullptr) : json(row.Text(5))},
-                  {"anonymous_id", row.IsNull(6) ? json(nullptr) : json(row.Text(6))},
+                  {"user_id", user_id.empty() ? json(nullptr) : json(user_id)},
+                  {"anonymous_id", anonymous_id.empty() ? json(nullptr) : json(anonymous_id)},
                   {"channel", row.Text(7)},
                   {"amount", amount_json},
                   {carries_traits ? "traits" : "properties", std::move(payload)},
@@ -275,8 +274,8 @@ class Writer {
       return;
     }
     const std::string payload_text = payload.dump(-1, ' ', false, json::error_handler_t::replace);
-    std::vector<std::string> fields{row.Text(0), row.Text(1), row.Text(2), type, row.Text(4), row.Text(5),
-                                    row.Text(6), row.Text(7), amount ? FormatAmount(amount->amount) : "",
+    std::vector<std::string> fields{row.Text(0), row.Text(1), row.Text(2), type, row.Text(4), user_id,
+                                    anonymous_id, row.Text(7), amount ? FormatAmount(amount->amount) : "",
                                     amount ? amount->currency : "", FormatTimestamp(row.Int(15)),
                                     FormatTimestamp(row.Int(16)),
                                     carries_traits ? "" : payload_text, carries_traits ? payload_text : "",
@@ -285,6 +284,7 @@ class Writer {
   }
 
   const ExportOptions& options_;
+  const std::optional<profiles::ContactDataClassifier> hidden_;
   std::ostream& out_;
   std::string buffer_;  // one page
   ExportSummary summary_;
@@ -320,7 +320,14 @@ const std::vector<std::string>& ExportColumns(ExportKind kind) {
 
 Result<ExportSummary> ExportData(store::Store& store, const std::string& tenant_id, ExportKind kind,
                                  const ExportOptions& options, std::ostream& out) {
-  Writer writer(options, out);
+  std::optional<profiles::ContactDataClassifier> hidden;
+  if (!options.with_contact_data) {
+    TP_RETURN_IF_ERROR(store.Read(tenant_id, [&](store::TenantTx& tx) -> Status {
+      TP_ASSIGN_OR_RETURN(hidden, profiles::LoadContactDataClassifier(tx));
+      return Status::Ok();
+    }));
+  }
+  Writer writer(options, std::move(hidden), out);
   return kind == ExportKind::kCustomers ? writer.Customers(store, tenant_id) : writer.Events(store, tenant_id);
 }
 

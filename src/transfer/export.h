@@ -7,8 +7,9 @@
 //
 // Each page is its own read transaction: rows added while an export runs may or may not be in it, rows
 // are never repeated or skipped (pages follow the id order). Callers who may not read contact data set
-// with_contact_data = false: e-mail, phone and messaging handles are left out, from the columns, the
-// identifiers and the traits and properties named like them.
+// with_contact_data = false: contact data as the tenant classifies it (profiles/contact_data.h) is left
+// out of the columns, the identifiers, the names and ids that are contact text, and the traits,
+// properties and context at any depth.
 #pragma once
 
 #include <cstdint>
