@@ -89,6 +89,17 @@ def backends(t, name):
     return found
 
 
+def on_each_backend(t, name, run):
+    """On each backend: a tenant `name` with its keys (set_up), a server, run(server, ingest_key, full_key,
+    label), and the server's clean stop."""
+    for label, db in backends(t, name):
+        ingest_key, full_key = set_up(t, db, name)
+        server = t.serve(db, "--rate-limit", "0", name="server (%s)" % label)
+        run(server, ingest_key, full_key, label)
+        rc, took = server.stop()
+        t.check(rc == 0, "%s: the server exits 0 on SIGTERM" % label, "exit %s after %.1fs" % (rc, took))
+
+
 def run_client(t, node, server, write_key, read_key, label, script=SCRIPT, extra_args=()):
     """Runs one of tests/segment/*_test.mjs against the server; returns its JSON summary (None on failure)."""
     cmd = [node, script, "--url", server.url, "--key", write_key, "--read-key", read_key] + list(extra_args)
@@ -149,14 +160,13 @@ def check_through_api(t, server, write_key, read_key, summary, label):
 
 def main(t):
     node = node_with(t, "@segment/analytics-node")
-    for label, db in backends(t, "segment"):
-        write_key, read_key = set_up(t, db, "segment")
-        server = t.serve(db, "--rate-limit", "0", name="server (%s)" % label)
+
+    def run(server, write_key, read_key, label):
         summary = run_client(t, node, server, write_key, read_key, label)
         if summary:
             check_through_api(t, server, write_key, read_key, summary, label)
-        rc, took = server.stop()
-        t.check(rc == 0, "%s: the server exits 0 on SIGTERM" % label, "exit %s after %.1fs" % (rc, took))
+
+    on_each_backend(t, "segment", run)
 
 
 if __name__ == "__main__":
