@@ -130,11 +130,13 @@ Result<std::string> CheckSelfDescribing(const json& item, const std::string& fie
   return IgluName(item.contains("schema") ? item["schema"] : json(), field);
 }
 
+// Snowplow's platform codes (p) that name one of touchpoint's channels; the others (pc, tv, iot, …) are
+// "other".
 std::string ChannelOf(std::string_view platform) {
   if (platform == "web") return "web";
   if (platform == "mob") return "mobile";
   if (platform == "srv") return "server";
-  return std::string(platform);
+  return "other";
 }
 
 // Copies parameters into an object under the names given, leaving out absent ones.
