@@ -66,7 +66,8 @@ try {
     check(track?.customer_id === identify.customer_id && page?.customer_id === identify.customer_id,
       `${mode}: track and page of the same userId belong to the same profile`, { track, page })
   }
-  check(track?.name === 'Order Completed' && track?.amount === 19.9, `${mode}: the order keeps its revenue`, track)
+  check(track?.name === 'Order Completed' && track?.amount?.amount === '19.90' && track?.amount?.currency === 'CZK',
+  `${mode}: the order keeps its revenue and currency`, track)
   check(page?.name === 'Pricing' && page?.properties?.category === 'Docs',
     `${mode}: the page keeps its name and its top-level category`, page)
   const anonymousPage = ours.find((event) => event.type === 'page' && event.anonymous_id === anonymousId && !event.user_id)
