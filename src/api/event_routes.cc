@@ -1,8 +1,9 @@
 // Customer events in: Segment's HTTP tracking API (/v1/batch, /v1/identify, /v1/track, /v1/page,
 // /v1/screen, /v1/group, /v1/alias, and analytics.js's /v1/b, /v1/i, /v1/t, /v1/p, /v1/s, /v1/g, /v1/a,
-// callable from any web page with the write key in the body) and touchpoint's own shape
-// (POST /api/v1/events); events out (GET /api/v1/events, GET /api/v1/events/{id}). docs/ingestion.md
-// is the user's guide.
+// callable from any web page with the write key in the body), Snowplow's tracker protocol
+// (POST /com.snowplowanalytics.snowplow/tp2 and GET /i, also under /snowplow/{write_key}/ for trackers
+// that cannot send headers) and touchpoint's own shape (POST /api/v1/events); events out
+// (GET /api/v1/events, GET /api/v1/events/{id}). docs/ingestion.md is the user's guide.
 //
 // Partial failure: events/requests.h splits a request into valid and rejected messages; the valid ones
 // go to ONE ingest::IngestRequest call in ONE write transaction (one commit per batch is what makes
@@ -61,6 +62,33 @@ template <events::EventType kType>
 Result<http::Response> SegmentSingle(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(Json body, ParseJsonObject(call.request));
   return IngestAndAnswer(registrar, call, events::SplitSegmentSingle(std::move(body), call.now, kType));
+}
+
+// POST /com.snowplowanalytics.snowplow/tp2: {"schema": "iglu:…/payload_data/…", "data": [event, …]}.
+Result<http::Response> SnowplowPost(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(Json body, ParseJsonObject(call.request));
+  TP_ASSIGN_OR_RETURN(events::SplitRequest split, events::SplitSnowplowPayload(std::move(body), call.now));
+  return IngestAndAnswer(registrar, call, std::move(split));
+}
+
+// GET /i?e=pv&…: one event as query parameters (the first value of a repeated one). A stored event is
+// answered with the 1×1 GIF a tracking pixel expects; errors are JSON as everywhere.
+Result<http::Response> SnowplowPixel(Registrar& registrar, Call& call) {
+  Json parameters = Json::object();
+  for (const auto& [name, value] : call.request.query) {
+    if (!parameters.contains(name)) parameters[name] = value;
+  }
+  TP_ASSIGN_OR_RETURN(http::Response answer,
+                      IngestAndAnswer(registrar, call, events::SplitSnowplowEvent(std::move(parameters), call.now)));
+  if (answer.status != 200) return answer;
+  static constexpr unsigned char kTransparentGif[] = {
+      0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff,
+      0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,
+      0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b};
+  http::Response pixel = http::Response::Text(
+      200, std::string(reinterpret_cast<const char*>(kTransparentGif), sizeof(kTransparentGif)), "image/gif");
+  pixel.headers["Cache-Control"] = "no-store";
+  return pixel;
 }
 
 // POST /api/v1/events: one event in touchpoint's shape, or {"events": [...]}.
@@ -122,6 +150,13 @@ void RegisterEventRoutes(Registrar& registrar) {
   for (const auto& [path, short_path, endpoint] : kSingles) {
     registrar.Protected("POST", path, Permission::kEventsIngest, endpoint, kSources);
     registrar.Protected("POST", short_path, Permission::kEventsIngest, endpoint, kSources);
+  }
+  // Snowplow's collector paths, and the same under /snowplow/{write_key} for trackers that name their key
+  // in the URL (a tracker's endpoint setting may carry a path).
+  for (const std::string prefix : {"", "/snowplow/{write_key}"}) {
+    registrar.Protected("POST", prefix + "/com.snowplowanalytics.snowplow/tp2", Permission::kEventsIngest, SnowplowPost,
+                        Callers::kTrackers);
+    registrar.Protected("GET", prefix + "/i", Permission::kEventsIngest, SnowplowPixel, Callers::kTrackers);
   }
   registrar.Protected("POST", "/api/v1/events", Permission::kEventsIngest, IngestNative);
   registrar.Protected("GET", "/api/v1/events", Permission::kCustomersRead, ListEvents);

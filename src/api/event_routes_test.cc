@@ -1,9 +1,11 @@
-// The event ingestion API on every backend: Segment's /v1/* calls and the native POST /api/v1/events,
-// HTTP Basic write keys, gzip bodies, the partial-failure contract, deduplication, clock-skew
-// correction, limits, and reading events and profiles back.
+// The event ingestion API on every backend: Segment's /v1/* calls, Snowplow's tracker protocol and the
+// native POST /api/v1/events, HTTP Basic write keys, keys in the URL, gzip bodies, the partial-failure
+// contract, deduplication, clock-skew correction, limits, and reading events and profiles back.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <set>
 
 #include "api/api_test_support.h"
@@ -298,7 +300,7 @@ TEST_P(EventRoutesTest, AllInvalidEmptyOrMalformedRequestsAre400) {
   ExpectError(harness_.Send("POST", "/v1/batch", "{\"batch\": [{\"type\": \"track\", \"event\": \"\xff\xfe\"}]}", ingest_key_),
               400, "malformed_json");
   ExpectError(harness_.Send("POST", "/v1/batch", json{{"batch", {Track("a", "u")}}}.dump(), ingest_key_,
-                            {{"Content-Type", "application/xml"}}),
+                            {{"Content-Type", "application/json; charset=utf-16"}}),
               415, "unsupported_media_type");
   EXPECT_EQ(Events()["items"].size(), 0u);
 }
@@ -516,6 +518,230 @@ TEST_P(EventRoutesTest, OtherTenantsNeverSeeTheEvents) {
   EXPECT_EQ(BodyOf(harness_.Send("POST", "/v1/batch", json{{"batch", {Track("t-1", "u1")}}}.dump(),
                                  harness_.CreateApiKey(other_admin, "ingest")))["accepted"],
             1);
+}
+
+// RudderStack's Node SDK gzips its batches and axios labels the Buffer application/x-www-form-urlencoded;
+// its page calls carry category only at the top level. Segment's and RudderStack's servers read any
+// label as JSON; so does touchpoint on /v1/*, refusing only another charset.
+TEST_P(EventRoutesTest, EventSourcesReadAnyLabelAsJsonAndKeepAPagesCategory) {
+  json page{{"type", "page"}, {"messageId", "rs-1"}, {"userId", "rs-user"}, {"name", "Pricing"}, {"category", "Docs"},
+            {"channel", "server"}, {"_metadata", {{"nodeVersion", "20"}}}};
+  const json batch{{"batch", {page}}, {"sentAt", FormatTimestamp(NowMicros())}};
+  auto response = harness_.Send("POST", "/v1/batch", http::Gzip(batch.dump()), {},
+                                {{"Authorization", "Basic " + Base64Encode(ingest_key_.api_key + ":")},
+                                 {"Content-Encoding", "gzip"},
+                                 {"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(BodyOf(response)["accepted"], 1);
+  // Without a label, and with the properties' own category, which wins.
+  page["messageId"] = "rs-2";
+  page["properties"] = {{"category", "Own"}};
+  EXPECT_EQ(harness_.Send("POST", "/v1/page", page.dump(), ingest_key_, {{"Content-Type", ""}}).status, 200);
+  for (const std::string label : {"application/json; charset=utf-16", "multipart/form-data; boundary=x"}) {
+    ExpectError(harness_.Send("POST", "/v1/page", page.dump(), ingest_key_, {{"Content-Type", label}}), 415,
+                "unsupported_media_type");
+  }
+  // Elsewhere the label still matters.
+  ExpectError(harness_.Send("POST", "/api/v1/customers", R"({"name":"Form"})", full_key_,
+                            {{"Content-Type", "application/x-www-form-urlencoded"}}),
+              415, "unsupported_media_type");
+  std::map<std::string, json> categories;
+  const json pages = Events("?type=page");
+  for (const json& event : pages["items"]) categories[event["message_id"]] = event["properties"]["category"];
+  EXPECT_EQ(categories, (std::map<std::string, json>{{"rs-1", "Docs"}, {"rs-2", "Own"}}));
+}
+
+// Snowplow trackers: base64 as the JavaScript and Node trackers encode it (URL-safe, unpadded).
+std::string Base64Url(const std::string& text) {
+  std::string encoded = Base64Encode(text);
+  std::replace(encoded.begin(), encoded.end(), '+', '-');
+  std::replace(encoded.begin(), encoded.end(), '/', '_');
+  encoded.erase(encoded.find_last_not_of('=') + 1);
+  return encoded;
+}
+
+json SelfDescribing(const std::string& schema, const json& data) { return json{{"schema", schema}, {"data", data}}; }
+
+json SnowplowContexts(const json& entities) {
+  return SelfDescribing("iglu:com.snowplowanalytics.snowplow/contexts/jsonschema/1-0-1", entities);
+}
+
+json SnowplowEvent(const std::string& schema, const json& data) {
+  return SelfDescribing("iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0", SelfDescribing(schema, data));
+}
+
+json SnowplowPayload(const json& events) {
+  return SelfDescribing("iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4", events);
+}
+
+// The query string of a GET /i. The harness does not percent-decode, so values here avoid '&' and '='.
+std::string SnowplowQuery(const json& parameters) {
+  std::string query;
+  for (const auto& [name, value] : parameters.items()) {
+    query += (query.empty() ? "?" : "&") + name + "=" + value.get<std::string>();
+  }
+  return query;
+}
+
+TEST_P(EventRoutesTest, SnowplowTrackersPostAndGetIntoOneProfile) {
+  const std::string dtm = std::to_string(NowMicros() / 1000 - 5000);
+  const std::string entity = SnowplowContexts(json::array({SelfDescribing("iglu:com.acme/user/jsonschema/1-0-0", {{"plan", "pro"}})})).dump();
+  const json events = {
+      {{"e", "pv"}, {"eid", "sp-1"}, {"uid", "sp-user"}, {"duid", "sp-device"}, {"url", "https://shop.example/pricing"},
+       {"page", "Pricing"}, {"refr", "https://search.example/"}, {"p", "web"}, {"tv", "js-4.0.0"}, {"aid", "shop"},
+       {"dtm", dtm}, {"stm", dtm}, {"cx", Base64Url(entity)}},
+      {{"e", "se"}, {"eid", "sp-2"}, {"uid", "sp-user"}, {"se_ca", "basket"}, {"se_ac", "add"}, {"se_la", "sku-1"},
+       {"se_va", "2.5"}, {"p", "srv"}},
+      {{"e", "ue"}, {"eid", "sp-3"}, {"duid", "sp-device"}, {"p", "srv"}, {"co", entity},
+       {"ue_px", Base64Url(SnowplowEvent("iglu:com.acme/checkout_started/jsonschema/1-0-0", {{"step", 1}}).dump())}}};
+  const std::string post_path = "/snowplow/" + ingest_key_.api_key + "/com.snowplowanalytics.snowplow/tp2";
+  auto response = harness_.Send("POST", post_path, SnowplowPayload(events).dump(), {},
+                                {{"Content-Type", "application/json; charset=UTF-8"}});
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(BodyOf(response)["accepted"], 3) << response.body;
+  EXPECT_EQ(response.headers["Access-Control-Allow-Origin"], "*");
+  // The tracker retries what it got no answer for: the event ids deduplicate.
+  response = harness_.Send("POST", post_path, SnowplowPayload(events).dump());
+  EXPECT_EQ(BodyOf(response)["duplicates"], 3) << response.body;
+
+  // GET mode: the pixel, plain JSON payloads, and a header key on the collector's own path.
+  const json pixel_event{{"e", "ue"}, {"eid", "sp-4"}, {"uid", "sp-user"}, {"p", "web"},
+                         {"ue_pr", SnowplowEvent("iglu:com.acme/link_click/jsonschema/1-0-0", {{"target", "faq"}}).dump()}};
+  for (const auto& [path, credentials] : {std::pair{"/snowplow/" + ingest_key_.api_key + "/i", Credentials{}},
+                                          std::pair{std::string("/i"), ingest_key_}}) {
+    response = harness_.Send("GET", path + SnowplowQuery(pixel_event), "", credentials);
+    ASSERT_EQ(response.status, 200) << path << ": " << response.body;
+    EXPECT_EQ(response.headers["Content-Type"], "image/gif");
+    EXPECT_TRUE(response.body.starts_with("GIF89a"));
+  }
+
+  std::map<std::string, json> by_id;
+  const json stored = Events();
+  for (const json& event : stored["items"]) by_id[event["message_id"]] = event;
+  ASSERT_EQ(by_id.size(), 4u) << stored.dump();
+  const json& page = by_id["sp-1"];
+  EXPECT_EQ(page["type"], "page");
+  EXPECT_EQ(page["name"], "Pricing");
+  EXPECT_EQ(page["channel"], "web");
+  EXPECT_EQ(page["context"]["page"], (json{{"url", "https://shop.example/pricing"}, {"title", "Pricing"},
+                                           {"referrer", "https://search.example/"}}));
+  EXPECT_EQ(page["context"]["snowplow"]["entities"][0]["data"]["plan"], "pro");
+  EXPECT_EQ(page["context"]["snowplow"]["app_id"], "shop");
+  EXPECT_EQ(by_id["sp-2"]["name"], "add");
+  EXPECT_EQ(by_id["sp-2"]["properties"], (json{{"category", "basket"}, {"action", "add"}, {"label", "sku-1"}, {"value", 2.5}}));
+  EXPECT_EQ(by_id["sp-3"]["name"], "checkout_started");
+  EXPECT_EQ(by_id["sp-3"]["properties"], (json{{"step", 1}}));
+  EXPECT_EQ(by_id["sp-3"]["context"]["snowplow"]["schema"], "iglu:com.acme/checkout_started/jsonschema/1-0-0");
+  EXPECT_EQ(by_id["sp-4"]["name"], "link_click");
+  // uid and duid name one person: the device's anonymous event joined the user's profile.
+  for (const char* id : {"sp-2", "sp-3", "sp-4"}) EXPECT_EQ(by_id[id]["customer_id"], page["customer_id"]) << id;
+}
+
+TEST_P(EventRoutesTest, SnowplowTimesAreCorrectedBySentTimeUnlessTrue) {
+  const Micros now = NowMicros();
+  const auto millis = [&](Micros micros) { return std::to_string(micros / 1000); };
+  // The device's clock is a day fast: it created the event 10 s before it sent it.
+  const Micros day = 24LL * 3600 * 1'000'000;
+  const json events = {{{"e", "se"}, {"eid", "t-1"}, {"uid", "u"}, {"se_ca", "c"}, {"se_ac", "skewed"},
+                        {"dtm", millis(now + day - 10'000'000)}, {"stm", millis(now + day)}},
+                       {{"e", "se"}, {"eid", "t-2"}, {"uid", "u"}, {"se_ca", "c"}, {"se_ac", "true"},
+                        {"ttm", millis(now - 3600'000'000LL)}, {"dtm", millis(now + day)}, {"stm", millis(now + day)}}};
+  ASSERT_EQ(harness_.Send("POST", "/com.snowplowanalytics.snowplow/tp2", SnowplowPayload(events).dump(), ingest_key_).status, 200);
+  std::map<std::string, Micros> occurred;
+  const json stored = Events();
+  for (const json& event : stored["items"]) occurred[event["message_id"]] = *ParseTimestamp(event["occurred_at"].get<std::string>());
+  EXPECT_NEAR(static_cast<double>(occurred["t-1"]), static_cast<double>(now - 10'000'000), 2'000'000);
+  EXPECT_NEAR(static_cast<double>(occurred["t-2"]), static_cast<double>(now - 3600'000'000LL), 1'000);
+}
+
+TEST_P(EventRoutesTest, HostileSnowplowInputIsRefusedNamingTheParameter) {
+  const json good{{"e", "se"}, {"eid", "h-ok"}, {"uid", "u"}, {"se_ca", "c"}, {"se_ac", "a"}};
+  const auto with = [&](const json& changes) {
+    json event = good;
+    event["eid"] = "h-bad";
+    for (const auto& [name, value] : changes.items()) {
+      if (value.is_null()) {
+        event.erase(name);
+      } else {
+        event[name] = value;
+      }
+    }
+    return event;
+  };
+  const std::string big(40 * 1024, 'x');
+  const std::pair<json, std::string> cases[] = {
+      {with({{"e", "ue"}, {"ue_px", "not*base64!"}}), "ue_px"},
+      {with({{"e", "ue"}, {"ue_px", Base64Url("{\"schema\": ")}}), "ue_px"},
+      {with({{"e", "ue"}, {"ue_pr", SelfDescribing("iglu:com.acme/x/jsonschema/1-0-0", {{"a", 1}}).dump()}}), "ue_pr"},
+      {with({{"e", "ue"}, {"ue_pr", SnowplowEvent("com.acme/x/1-0-0", {{"a", 1}}).dump()}}), "ue_pr"},
+      {with({{"e", "ue"}, {"ue_pr", SnowplowEvent("iglu:com.acme/x/jsonschema/1-0-0", {{"big", big}}).dump()}}), "ue_pr"},
+      {with({{"e", "ue"}, {"ue_pr", std::string(100, '[') + std::string(100, ']')}}), "ue_pr"},
+      {with({{"cx", Base64Url(SnowplowContexts(json::array({json{{"data", json{{"a", 1}}}}})).dump())}}), "cx"},
+      {with({{"co", SnowplowContexts(json{{"not", "an array"}}).dump()}}), "co"},
+      {with({{"e", "tr"}}), "e"},
+      {with({{"e", nullptr}}), "e"},
+      {with({{"uid", nullptr}}), "uid"},
+      {with({{"uid", std::string(300, 'u')}}), "uid"},
+      {with({{"se_ac", nullptr}}), "se_ac"},
+      {with({{"se_va", "lots"}}), "se_va"},
+      {with({{"dtm", "yesterday"}}), "dtm"},
+      {with({{"dtm", "946684799000"}}), "dtm"},
+      {with({{"uid", json{{"a", 1}}}}), "uid"},
+  };
+  for (const auto& [event, field] : cases) {
+    auto response = harness_.Send("POST", "/com.snowplowanalytics.snowplow/tp2", SnowplowPayload(json::array({good, event})).dump(), ingest_key_);
+    ASSERT_EQ(response.status, 200) << field << ": " << response.body;
+    const json rejected = BodyOf(response)["rejected"];
+    ASSERT_EQ(rejected.size(), 1u) << field << ": " << response.body;
+    EXPECT_EQ(rejected[0]["index"], 1);
+    EXPECT_EQ(rejected[0]["messageId"], "h-bad");
+    EXPECT_EQ(rejected[0]["error"]["field"], field) << response.body;
+    EXPECT_EQ(rejected[0]["error"]["code"], "invalid_argument");
+  }
+  // GET: a bad single event is its own error, in JSON, never a pixel.
+  auto response = harness_.Send("GET", "/i?e=ue&uid=u&ue_px=%%%", "", ingest_key_);
+  ExpectError(response, 400, "invalid_argument", "ue_px");
+  EXPECT_EQ(response.headers["Access-Control-Allow-Origin"], "*");
+  // The request's own shape.
+  const std::string post = "/com.snowplowanalytics.snowplow/tp2";
+  ExpectError(harness_.Send("POST", post, json{{"schema", "iglu:com.acme/payload_data/jsonschema/1-0-4"}, {"data", json::array({good})}}.dump(), ingest_key_),
+              400, "invalid_argument", "schema");
+  ExpectError(harness_.Send("POST", post, json{{"data", json::array({good})}}.dump(), ingest_key_), 400, "invalid_argument", "schema");
+  ExpectError(harness_.Send("POST", post, SnowplowPayload("x").dump(), ingest_key_), 400, "invalid_argument", "data");
+  ExpectError(harness_.Send("POST", post, SnowplowPayload(json::array()).dump(), ingest_key_), 400, "invalid_argument", "data");
+  ExpectError(harness_.Send("POST", post, SnowplowPayload(json::array({good, "x"})).dump().substr(3), ingest_key_), 400,
+              "malformed_json");
+  json many = json::array();
+  for (int i = 0; i < 2501; ++i) many.push_back(good);
+  ExpectError(harness_.Send("POST", post, SnowplowPayload(many).dump(), ingest_key_), 413, "payload_too_large", "data");
+  // Only the good event was ever stored, once.
+  const json items = Events()["items"];
+  ASSERT_EQ(items.size(), 1u) << items.dump();
+  EXPECT_EQ(items[0]["message_id"], "h-ok");
+}
+
+// A tracker that cannot send headers names its key in the URL: an ingest key of the tenant it writes to.
+TEST_P(EventRoutesTest, SnowplowKeysInTheUrlAreIngestKeysOnly) {
+  const std::string query = SnowplowQuery({{"e", "pv"}, {"eid", "k-1"}, {"uid", "u"}});
+  ExpectError(harness_.Send("GET", "/snowplow/tpk_unknown/i" + query), 401, "unauthenticated");
+  ExpectError(harness_.Send("GET", "/snowplow/admin@shop.example/i" + query), 401, "unauthenticated");
+  ExpectError(harness_.Send("GET", "/snowplow/" + full_key_.api_key + "/i" + query), 403, "forbidden");
+  auto response = harness_.Send("GET", "/i" + query);
+  ExpectError(response, 401, "unauthenticated");
+  EXPECT_NE(BodyOf(response)["error"]["message"].get<std::string>().find("/snowplow/<key>/i"), std::string::npos);
+  ExpectError(harness_.Send("POST", "/com.snowplowanalytics.snowplow/tp2", SnowplowPayload(json::array({json{{"e", "pv"}, {"uid", "u"}}})).dump()),
+              401, "unauthenticated");
+  // A GET here writes: a session needs its CSRF token even for the pixel.
+  Credentials without_csrf = admin_;
+  without_csrf.omit_csrf = true;
+  ExpectError(harness_.Send("GET", "/i" + query, "", without_csrf), 403, "forbidden");
+  // Another tenant's ingest key writes to that tenant only.
+  const auto other = harness_.CreateTenant("other");
+  const Credentials other_admin = harness_.LoginAs(other, Role::kAdmin);
+  const Credentials other_ingest = harness_.CreateApiKey(other_admin, "ingest");
+  ASSERT_EQ(harness_.Send("GET", "/snowplow/" + other_ingest.api_key + "/i" + query).status, 200);
+  EXPECT_EQ(Events()["items"].size(), 0u);
+  EXPECT_EQ(BodyOf(harness_.Send("GET", "/api/v1/events", "", other_admin))["items"].size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EventRoutesTest, ::testing::ValuesIn(store::TestBackends()));

@@ -183,16 +183,22 @@ Result<Json> ParseJson(std::string_view text) {
   return builder.Take(parsed);
 }
 
-bool IsUtf8MediaType(const std::optional<std::string>& content_type, std::string_view media_type) {
-  if (!content_type) return false;
+std::optional<std::string> Utf8MediaType(const std::optional<std::string>& content_type) {
+  if (!content_type) return std::nullopt;
   std::string lowered(*content_type);
   for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   lowered.erase(std::remove(lowered.begin(), lowered.end(), ' '), lowered.end());
   const auto semicolon = lowered.find(';');
-  if (lowered.substr(0, semicolon) != media_type) return false;
-  if (semicolon == std::string::npos) return true;
-  const std::string parameters = lowered.substr(semicolon + 1);
-  return parameters == "charset=utf-8" || parameters == "charset=\"utf-8\"";
+  if (semicolon != std::string::npos) {
+    const std::string parameters = lowered.substr(semicolon + 1);
+    if (parameters != "charset=utf-8" && parameters != "charset=\"utf-8\"") return std::nullopt;
+  }
+  return lowered.substr(0, semicolon);
+}
+
+bool IsUtf8MediaType(const std::optional<std::string>& content_type, std::string_view media_type) {
+  const std::optional<std::string> type = Utf8MediaType(content_type);
+  return type && *type == media_type;
 }
 
 Status CheckJsonContentType(const std::optional<std::string>& content_type) {

@@ -28,6 +28,9 @@ inline constexpr int kMaxJsonDepth = 32;
 
 // Parses text as JSON (depth-limited); errors are kMalformedJson with the byte position.
 Result<Json> ParseJson(std::string_view text);
+// The media type of a Content-Type header (lower case) when its only parameter, if any, is
+// charset=utf-8; std::nullopt otherwise or when there is no header.
+std::optional<std::string> Utf8MediaType(const std::optional<std::string>& content_type);
 // Whether a Content-Type header names `media_type` (lower case), optionally with charset=utf-8, the
 // only encoding bodies may have. Media types and parameter names are case-insensitive (RFC 9110 §8.3).
 bool IsUtf8MediaType(const std::optional<std::string>& content_type, std::string_view media_type);

@@ -412,6 +412,14 @@ std::map<std::string, Scenario> Scenarios() {
        {P::kEventsIngest, 200, false, [](World&, const Caller&) {
           return Prepared{"/v1/alias", json{{"userId", NextUserId()}, {"previousId", NextUserId()}}.dump()};
         }}},
+      {"POST /com.snowplowanalytics.snowplow/tp2",
+       {P::kEventsIngest, 200, false, [](World&, const Caller&) {
+          const json event{{"e", "se"}, {"uid", NextUserId()}, {"se_ca", "matrix"}, {"se_ac", "sent"}};
+          return Prepared{"/com.snowplowanalytics.snowplow/tp2",
+                          json{{"schema", "iglu:com.snowplowanalytics.snowplow/payload_data/jsonschema/1-0-4"},
+                               {"data", json::array({event})}}.dump()};
+        }}},
+      {"GET /i", {P::kEventsIngest, 200, false, [](World&, const Caller&) { return Prepared{"/i?e=pv&uid=" + NextUserId(), ""}; }}},
       {"POST /api/v1/events",
        {P::kEventsIngest, 200, false, [](World&, const Caller&) {
           return Prepared{"/api/v1/events", json{{"type", "track"}, {"name", "Signed Up"}, {"customer", {{"user_id", NextUserId()}}}}.dump()};
@@ -468,6 +476,18 @@ std::map<std::string, Scenario> Scenarios() {
       return prepared;
     };
     scenarios.emplace(std::string("POST ") + short_path, std::move(scenario));
+  }
+  // Snowplow's paths under /snowplow/{write_key}: a credential in the header is the caller, as on the
+  // collector's own paths (a key in the path alone is tested in event_routes_test.cc).
+  for (const std::string route : {"POST /com.snowplowanalytics.snowplow/tp2", "GET /i"}) {
+    Scenario scenario = scenarios.at(route);
+    scenario.prepare = [prepare = scenario.prepare](World& world, const Caller& caller) {
+      Prepared prepared = prepare(world, caller);
+      prepared.path = "/snowplow/tpk_in_path_unused" + prepared.path;
+      return prepared;
+    };
+    const auto space = route.find(' ');
+    scenarios.emplace(route.substr(0, space + 1) + "/snowplow/{write_key}" + route.substr(space + 1), std::move(scenario));
   }
   return scenarios;
 }

@@ -119,12 +119,26 @@ Result<Authenticated> AuthenticateFromBody(store::Store& store, const http::Requ
   return Authenticated{std::move(principal), {}};
 }
 
-// analytics.js labels its JSON text/plain so that browsers send it without a CORS preflight; for event
-// sources that label means JSON.
-void AcceptPlainTextAsJson(http::Request& request) {
-  if (IsUtf8MediaType(request.Header("Content-Type"), "text/plain")) {
-    request.headers["Content-Type"] = "application/json";
+// A tracker without an Authorization header names its key in the URL: /snowplow/{write_key}/….
+Result<Authenticated> AuthenticateFromPath(store::Store& store, const http::Request& request,
+                                           const ApiOptions& options, Micros now) {
+  const std::string_view token = request.PathParam("write_key");
+  if (token.empty()) {
+    return Unauthenticated("send an ingest key as a Bearer token, or in the URL: /snowplow/<key>" + request.path);
   }
+  if (!token.starts_with(kApiKeyPrefix)) return Unauthenticated("the key in the URL is not an API key");
+  TP_ASSIGN_OR_RETURN(auto principal, identity::AuthenticateApiKey(store, std::string(token), now, options.credentials));
+  if (principal.api_key_scope != identity::ApiKeyScope::kIngest) {
+    return PermissionDenied("a key in a URL is public (proxies log it, pages show it): use an ingest key");
+  }
+  return Authenticated{std::move(principal), {}};
+}
+
+// Event sources' bodies are JSON whatever their label (Callers): any media type without parameters
+// other than charset=utf-8, or none, is read as JSON.
+void ReadEventBodyAsJson(http::Request& request) {
+  const std::optional<std::string> content_type = request.Header("Content-Type");
+  if (!content_type || Utf8MediaType(content_type)) request.headers["Content-Type"] = "application/json";
 }
 
 void AllowAnyOrigin(http::Response& response) {
@@ -145,8 +159,9 @@ Status DecodeBody(http::Request& request, std::size_t max_decoded_body) {
   return Status::Ok();
 }
 
-Status CheckCsrf(const http::Request& request, const Authenticated& caller) {
-  if (caller.csrf_hash.empty() || !IsUnsafeMethod(request.method)) return Status::Ok();
+// `writes`: the route changes data whatever its method (a tracker's GET pixel).
+Status CheckCsrf(const http::Request& request, const Authenticated& caller, bool writes) {
+  if (caller.csrf_hash.empty() || !(writes || IsUnsafeMethod(request.method))) return Status::Ok();
   const auto token = request.Header("X-CSRF-Token");
   if (!token || !ConstantTimeEquals(Sha256Hex(*token), caller.csrf_hash)) {
     return PermissionDenied("missing or invalid X-CSRF-Token header for a cookie-authenticated write");
@@ -169,9 +184,9 @@ Status CheckIdempotencyKey(std::string_view key) {
 // Who calls, and whether they may, from the header alone.
 Result<Authenticated> AuthenticateAndRequire(store::Store& store, const http::Request& request,
                                              const ApiOptions& options, identity::Permission permission,
-                                             Micros now) {
+                                             Micros now, bool writes = false) {
   TP_ASSIGN_OR_RETURN(Authenticated caller, Authenticate(store, request, options, now));
-  TP_RETURN_IF_ERROR(CheckCsrf(request, caller));
+  TP_RETURN_IF_ERROR(CheckCsrf(request, caller, writes));
   TP_RETURN_IF_ERROR(identity::Require(caller.principal, permission));
   return caller;
 }
@@ -200,7 +215,8 @@ void Registrar::Public(std::string method, std::string pattern, PublicEndpoint e
 void Registrar::Protected(std::string method, std::string pattern, identity::Permission permission,
                           Endpoint endpoint, Callers callers) {
   endpoints_.push_back({method, pattern, permission});
-  if (callers == Callers::kBrowserEventSources) {
+  const bool event_source = callers != Callers::kSameOrigin;
+  if (event_source) {
     // The preflight a browser sends first when a page adds headers (Authorization, Content-Encoding).
     router_.Add("OPTIONS", pattern, [method](http::Request&) {
       http::Response response = http::Response::NoContent();
@@ -211,13 +227,12 @@ void Registrar::Protected(std::string method, std::string pattern, identity::Per
       return response;
     });
   }
-  const bool event_source = callers == Callers::kBrowserEventSources;
   auto query = DocumentedQueryParameters(method, pattern);
   router_.Add(
       std::move(method), std::move(pattern),
-      [this, permission, endpoint, event_source, query = std::move(query)](http::Request& request) {
+      [this, permission, endpoint, callers, event_source, query = std::move(query)](http::Request& request) {
         if (Status known = CheckQueryParameters(request, query); !known.ok()) return Finish(known);
-        http::Response response = Finish(RunProtected(request, permission, endpoint, event_source));
+        http::Response response = Finish(RunProtected(request, permission, endpoint, callers));
         if (event_source) AllowAnyOrigin(response);
         return response;
       },
@@ -233,12 +248,16 @@ void Registrar::Protected(std::string method, std::string pattern, identity::Per
 }
 
 Result<http::Response> Registrar::RunProtected(http::Request& request, identity::Permission permission,
-                                               Endpoint endpoint, bool event_source) {
+                                               Endpoint endpoint, Callers callers) {
   const Micros now = NowMicros();
-  if (event_source) AcceptPlainTextAsJson(request);
+  const bool event_source = callers != Callers::kSameOrigin;
+  if (event_source) ReadEventBodyAsJson(request);
   Authenticated caller;
   if (auto* admitted = std::any_cast<Authenticated>(&request.admitted)) {
     caller = std::move(*admitted);
+  } else if (callers == Callers::kTrackers && !HasHeaderCredentials(request)) {
+    TP_ASSIGN_OR_RETURN(caller, AuthenticateFromPath(store_, request, options_, now));
+    TP_RETURN_IF_ERROR(identity::Require(caller.principal, permission));
   } else if (event_source && !HasHeaderCredentials(request)) {
     TP_RETURN_IF_ERROR(DecodeBody(request, kMaxBodyWithWriteKey));
     if (request.body.size() > kMaxBodyWithWriteKey) {
@@ -249,7 +268,8 @@ Result<http::Response> Registrar::RunProtected(http::Request& request, identity:
     TP_ASSIGN_OR_RETURN(caller, AuthenticateFromBody(store_, request, options_, now));
     TP_RETURN_IF_ERROR(identity::Require(caller.principal, permission));
   } else {  // no pre-body check ran: a request without a body, or from an event source
-    TP_ASSIGN_OR_RETURN(caller, AuthenticateAndRequire(store_, request, options_, permission, now));
+    TP_ASSIGN_OR_RETURN(caller, AuthenticateAndRequire(store_, request, options_, permission, now,
+                                                       /*writes=*/callers == Callers::kTrackers));
   }
   if (int wait = request_limiter_.Acquire(caller.principal.actor_id()); wait > 0) {
     return Status(ErrorCode::kRateLimited, "too many requests; slow down").WithRetryAfter(wait);

@@ -9,8 +9,8 @@
 // The first three steps run as the route's pre-body check (http::AdmitFn) when the request has a body,
 // so that nobody unauthenticated gets a body read, spooled or decompressed. Event sources (Callers) are
 // checked in the handler instead, so that their errors carry CORS headers: a credential in the header
-// before the body is decoded, a write key inside the body once that body, held to 512 KiB (decoded),
-// is parsed.
+// or the path before the body is decoded, a write key inside the body once that body, held to 512 KiB
+// (decoded), is parsed.
 //
 // A handler receives a Call (the request, who is calling, an audit context) and returns a response or
 // a Status. Handlers stay thin: parse with FieldReader, call domain code, render JSON.
@@ -60,11 +60,20 @@ struct Call {
   Micros now;
 };
 
-// Who may call an endpoint from a web page. Browser event sources (Segment's analytics.js) post from any
-// site as text/plain, a "simple" request without CORS preflight, with the write key as `writeKey` in
-// the JSON body instead of an Authorization header. Such endpoints accept exactly that and answer with
+// Who may call an endpoint from a web page. Event sources are called from any site and answer with
 // Access-Control-Allow-Origin: *; an ingest key is public there anyway, and it can only send events.
-enum class Callers { kSameOrigin, kBrowserEventSources };
+// Their bodies are JSON whatever Content-Type says (only a charset other than UTF-8 is refused), as
+// the SDKs label them: analytics.js sends text/plain (a "simple" request, no CORS preflight),
+// RudderStack's Node SDK application/x-www-form-urlencoded for its gzip bodies.
+enum class Callers {
+  kSameOrigin,
+  // Segment's libraries: the key in the Authorization header, or as `writeKey` in the JSON body.
+  kBrowserEventSources,
+  // Snowplow trackers, which cannot always set headers (the GET pixel): the key in the Authorization
+  // header, or as the route's {write_key} path segment, which must then be an ingest key (a URL ends up
+  // in proxies' logs and in page source). Every request counts as a write, GET too (CSRF).
+  kTrackers,
+};
 
 class Registrar;
 // Handlers are plain functions; the registrar passes itself for access to the store and options.
@@ -95,7 +104,7 @@ class Registrar {
 
  private:
   Result<http::Response> RunProtected(http::Request& request, identity::Permission permission, Endpoint endpoint,
-                                      bool event_source);
+                                      Callers callers);
   Result<http::Response> RunIdempotent(Call& call, Endpoint endpoint);
   http::Response Finish(const Result<http::Response>& result);
 

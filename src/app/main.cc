@@ -279,6 +279,8 @@ int Serve(const ServeFlags& flags) {
   options.io_threads = flags.io_threads;
   options.worker_threads = flags.worker_threads;
   options.access_log = !flags.no_access_log;
+  // Snowplow trackers put their API key in the URL (/snowplow/tpk_…/i): keep it out of the log.
+  options.credential_segment_prefix = "tpk_";
   options.header_timeout = std::chrono::milliseconds(flags.header_timeout_ms);
   options.max_queued_requests = flags.max_queued_requests;
   // Health checks are answered while the workers are saturated; they carry no tenant data.

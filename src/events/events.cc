@@ -233,6 +233,17 @@ Result<std::string> NameOf(const json& message, EventType type) {
   return name.value_or("");
 }
 
+// A page or screen call's top-level category: Segment's libraries also copy it into properties,
+// RudderStack's send it only at the top level, where it would be lost. It joins the properties unless
+// they name a category of their own.
+Status KeepCategory(const json& input, Message& message) {
+  TP_ASSIGN_OR_RETURN(std::optional<std::string> category, IdField(input, "category", kMaxEventNameChars));
+  if (!category || message.properties.contains("category")) return Status::Ok();
+  message.properties["category"] = std::move(*category);
+  message.stored_payload = message.properties.dump();
+  return Status::Ok();
+}
+
 // Fills the parts common to both shapes once type, ids, name, payload and times are known.
 Result<Message> Finish(Message message) {
   if (message.user_id) {
@@ -296,6 +307,9 @@ Result<Message> ParseSegmentMessage(json&& input, const ReceiptTimes& times, std
                         ObjectField(input, "properties", kMaxPropertiesBytes, message.stored_payload));
   }
   TP_ASSIGN_OR_RETURN(message.context, ObjectField(input, "context", kMaxContextBytes, message.stored_context));
+  if (message.type == EventType::kPage || message.type == EventType::kScreen) {
+    TP_RETURN_IF_ERROR(KeepCategory(input, message));
+  }
   if (message.type == EventType::kAlias) {
     TP_ASSIGN_OR_RETURN(message.previous_id, IdField(input, "previousId", profiles::kMaxIdentifierChars));
     if (!message.previous_id) return InvalidArgument("an alias call needs a previousId", "previousId");

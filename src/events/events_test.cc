@@ -1,10 +1,12 @@
 #include "events/events.h"
 #include "events/requests.h"
+#include "events/snowplow.h"
 
 #include <gmock/gmock.h>
 #include <algorithm>
 #include <gtest/gtest.h>
 
+#include "common/crypto.h"
 #include "common/ids.h"
 #include "profiles/testing.h"
 #include "store/testing.h"
@@ -250,6 +252,40 @@ TEST(SplitRequestTest, ABatchKeepsItsGoodMessagesAndNamesTheBadOnesByIndex) {
   EXPECT_EQ(SplitNativeRequest(json{{"events", json::array({json::object()})}, {"extra", 1}}, 0).status().field(),
             "extra");
   EXPECT_TRUE(SplitSegmentSingle(json{{"userId", "u"}, {"event", "X"}}, 0, EventType::kTrack).single);
+}
+
+TEST(SegmentMessageTest, APagesTopLevelCategoryJoinsItsProperties) {
+  // RudderStack sends category only at the top level; Segment's libraries copy it into properties too.
+  const Result<Message> page = Parse(json{{"type", "page"}, {"userId", "u"}, {"name", "Pricing"}, {"category", "Docs"}});
+  ASSERT_TRUE(page.ok()) << page.status().ToString();
+  EXPECT_EQ(page->properties["category"], "Docs");
+  EXPECT_NE(page->stored_payload.find("Docs"), std::string::npos);
+  const Result<Message> own = Parse(json{{"type", "screen"}, {"userId", "u"}, {"category", "A"}, {"properties", {{"category", "B"}}}});
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->properties["category"], "B");
+  EXPECT_EQ(FieldOf(Parse(json{{"type", "page"}, {"userId", "u"}, {"category", json::array()}})), "category");
+}
+
+TEST(SnowplowEventTest, BothBase64AlphabetsWithOrWithoutPaddingDecode) {
+  const std::string event =
+      R"({"schema":"iglu:com.snowplowanalytics.snowplow/unstruct_event/jsonschema/1-0-0",)"
+      R"("data":{"schema":"iglu:com.acme/rated/jsonschema/1-0-0","data":{"note":"ÿÿÿ>>>"}}})";
+  std::string standard = Base64Encode(event);  // padded, with '+' and '/'
+  ASSERT_NE(standard.find_first_of("+/"), std::string::npos);
+  std::string url_safe = standard;
+  std::replace(url_safe.begin(), url_safe.end(), '+', '-');
+  std::replace(url_safe.begin(), url_safe.end(), '/', '_');
+  url_safe.erase(url_safe.find_last_not_of('=') + 1);
+  for (const std::string& encoded : {standard, url_safe}) {
+    const Result<Message> message =
+        ParseSnowplowEvent(json{{"e", "ue"}, {"eid", "e-1"}, {"nuid", "n-1"}, {"ue_px", encoded}, {"dtm", 1764072000000}}, kNow);
+    ASSERT_TRUE(message.ok()) << message.status().ToString();
+    EXPECT_EQ(message->name, "rated");
+    EXPECT_EQ(message->anonymous_id, "n-1");
+    EXPECT_EQ(message->properties["note"], "ÿÿÿ>>>");
+    EXPECT_EQ(message->occurred_at, *ParseTimestamp("2025-11-25T12:00:00Z"));
+    EXPECT_EQ(message->context["library"]["name"], "snowplow");
+  }
 }
 
 }  // namespace

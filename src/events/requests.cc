@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "events/snowplow.h"
+
 namespace tp::events {
 namespace {
 
@@ -112,6 +114,25 @@ Result<SplitRequest> SplitNativeRequest(Json body, Micros received_at) {
   SplitRequest split;
   split.valid.reserve(list->size());
   for (std::size_t index = 0; index < list->size(); ++index) ParseOne(split, index, (*list)[index], "id", parse);
+  return split;
+}
+
+Result<SplitRequest> SplitSnowplowPayload(Json body, Micros received_at) {
+  TP_RETURN_IF_ERROR(CheckSnowplowPayload(body));
+  Json& events = body["data"];
+  if (!events.is_array()) return InvalidArgument("data must be an array of events", "data");
+  TP_RETURN_IF_ERROR(CheckMessageCount(events.size(), "data"));
+  SplitRequest split;
+  split.valid.reserve(events.size());
+  for (std::size_t index = 0; index < events.size(); ++index) {
+    ParseOne(split, index, events[index], "eid", [&](Json& item) { return ParseSnowplowEvent(std::move(item), received_at); });
+  }
+  return split;
+}
+
+SplitRequest SplitSnowplowEvent(Json parameters, Micros received_at) {
+  SplitRequest split{.single = true};
+  ParseOne(split, 0, parameters, "eid", [&](Json& item) { return ParseSnowplowEvent(std::move(item), received_at); });
   return split;
 }
 

@@ -41,5 +41,11 @@ Result<SplitRequest> SplitSegmentBatch(nlohmann::json body, Micros received_at);
 SplitRequest SplitSegmentSingle(nlohmann::json body, Micros received_at, EventType type);
 // touchpoint's own shape: one event, or {"events": [...]} and nothing else beside it.
 Result<SplitRequest> SplitNativeRequest(nlohmann::json body, Micros received_at);
+// Snowplow's POST /com.snowplowanalytics.snowplow/tp2 body, {"schema": "iglu:…/payload_data/…", "data":
+// [event, …]} (events/snowplow.h); kInvalidArgument naming "schema" or "data", kPayloadTooLarge beyond
+// kMaxMessagesPerRequest.
+Result<SplitRequest> SplitSnowplowPayload(nlohmann::json body, Micros received_at);
+// One Snowplow event given as its parameters (GET /i's query string).
+SplitRequest SplitSnowplowEvent(nlohmann::json parameters, Micros received_at);
 
 }  // namespace tp::events

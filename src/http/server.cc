@@ -115,6 +115,21 @@ bool IsValidRequestId(std::string_view id) {
   });
 }
 
+// The path as the access log shows it: each segment that starts with `credential_prefix` (when not
+// empty) is cut to that prefix.
+std::string LoggedPath(std::string_view path, std::string_view credential_prefix) {
+  if (credential_prefix.empty()) return std::string(path);
+  std::string logged;
+  for (std::size_t start = 0;;) {
+    const std::size_t slash = path.find('/', start);
+    const std::string_view segment = path.substr(start, slash == std::string_view::npos ? slash : slash - start);
+    logged += segment.starts_with(credential_prefix) ? std::string(credential_prefix) + "…" : std::string(segment);
+    if (slash == std::string_view::npos) return logged;
+    logged += '/';
+    start = slash + 1;
+  }
+}
+
 // Request ids correlate log lines; they need to be unique, not unguessable.
 std::string NewRequestId() {
   thread_local std::mt19937_64 engine = [] {
@@ -676,7 +691,7 @@ class Session : public std::enable_shared_from_this<Session> {
         {"ts", FormatTimestamp(NowMicros())},
         {"request_id", request_.request_id},
         {"method", request_.method},
-        {"path", request_.path},
+        {"path", LoggedPath(request_.path, context_.options.credential_segment_prefix)},
         {"route", request_.route},
         {"status", status},
         {"duration_ms", seconds * 1000},

@@ -60,6 +60,9 @@ struct ServerOptions {
   int io_threads = 2;
   int worker_threads = 8;
   bool access_log = true;
+  // Path segments that start with this are credentials (API keys that trackers put in their URL): the
+  // access log shows the prefix only. Empty: no segment is one.
+  std::string credential_segment_prefix;
 };
 
 class Server {

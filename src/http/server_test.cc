@@ -975,6 +975,23 @@ TEST_F(ServerTest, AccessLogWritesOneJsonLinePerRequest) {
   spdlog::drop("access");
 }
 
+TEST_F(ServerTest, AccessLogCutsCredentialSegmentsToTheirPrefix) {
+  auto sink = std::make_shared<CaptureSink>();
+  spdlog::drop("access");
+  spdlog::register_logger(std::make_shared<spdlog::logger>("access", sink));
+  ServerOptions options = TestOptions();
+  options.access_log = true;
+  options.credential_segment_prefix = "tpk_";
+  Start(options);
+  Client client(port_);
+  ASSERT_TRUE(client.Send(Get("/items/tpk_secret_key")));
+  ASSERT_TRUE(client.Read());
+  ASSERT_TRUE(Eventually([&] { return sink->Lines().size() == 1; }));
+  EXPECT_EQ(nlohmann::json::parse(sink->Lines().front()).at("path"), "/items/tpk_…");
+  EXPECT_EQ(sink->Lines().front().find("secret"), std::string::npos);
+  spdlog::drop("access");
+}
+
 TEST_F(ServerTest, GracefulShutdownFinishesInFlightRequest) {
   Start();
   Client client(port_);

@@ -54,7 +54,7 @@ def postgres_db(t):
 
 def set_up(t, db, slug):
     t.cli_ok("migrate", "--db", db)
-    t.cli_ok("tenant", "add", "--db", db, "--slug", slug, "--name", "Segment Shop")
+    t.cli_ok("tenant", "add", "--db", db, "--slug", slug, "--name", "%s Shop" % slug.capitalize())
     admin = t.cli_ok("user", "add", "--db", db, "--tenant", slug, "--email", "admin@%s.example" % slug,
                      "--name", "Admin", "--role", "admin")
     t.require(parse_password(admin.stdout) is not None, "`user add` prints a password", admin.stdout)
@@ -67,14 +67,49 @@ def set_up(t, db, slug):
     return keys["ingest"], keys["full"]
 
 
-def run_client(t, node, server, write_key, read_key, label):
-    cmd = [node, SCRIPT, "--url", server.url, "--key", write_key, "--read-key", read_key]
-    log("   $ node %s --url %s --key tpk_… --read-key tpk_…" % (os.path.relpath(SCRIPT), server.url))
+def node_with(t, *packages):
+    """The node binary, once it and the SDK packages in tests/segment/node_modules are there."""
+    node = shutil.which("node")
+    t.require(node is not None, "node is installed (scripts/install-deps.sh installs nodejs)")
+    for package in packages:
+        t.require(os.path.isfile(os.path.join(SEGMENT_DIR, "node_modules", package, "package.json")),
+                  "tests/segment/node_modules holds %s (the Makefile runs `npm ci` there; nothing is downloaded "
+                  "at test time)" % package)
+    return node
+
+
+def backends(t, name):
+    """[(label, db)]: SQLite, and PostgreSQL too when TP_TEST_POSTGRES_URL is set."""
+    found = [("sqlite", t.sqlite_db(name))]
+    pg = postgres_db(t)
+    if pg:
+        found.append(("postgresql", pg))
+    else:
+        t.note("TP_TEST_POSTGRES_URL is not set: SQLite only")
+    return found
+
+
+def on_each_backend(t, name, run):
+    """On each backend: a tenant `name` with its keys (set_up), a server, run(server, ingest_key, full_key,
+    label), and the server's clean stop."""
+    for label, db in backends(t, name):
+        ingest_key, full_key = set_up(t, db, name)
+        server = t.serve(db, "--rate-limit", "0", name="server (%s)" % label)
+        run(server, ingest_key, full_key, label)
+        rc, took = server.stop()
+        t.check(rc == 0, "%s: the server exits 0 on SIGTERM" % label, "exit %s after %.1fs" % (rc, took))
+
+
+def run_client(t, node, server, write_key, read_key, label, script=SCRIPT, extra_args=()):
+    """Runs one of tests/segment/*_test.mjs against the server; returns its JSON summary (None on failure)."""
+    cmd = [node, script, "--url", server.url, "--key", write_key, "--read-key", read_key] + list(extra_args)
+    log("   $ node %s --url %s --key tpk_… --read-key tpk_… %s" % (os.path.relpath(script), server.url,
+                                                                  " ".join(extra_args)))
     try:
         done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
                               cwd=t.tmp, env=child_env({"NODE_NO_WARNINGS": "1"}))
     except subprocess.TimeoutExpired as e:
-        t.check(False, "%s: the Segment client finishes within 120 s" % label, e)
+        t.check(False, "%s: %s finishes within 120 s" % (label, os.path.basename(script)), e)
         return None
     for line in done.stderr.splitlines():
         log("   | " + line)
@@ -86,7 +121,7 @@ def run_client(t, node, server, write_key, read_key, label):
         except ValueError:
             continue
     t.check(done.returncode == 0 and summary and summary.get("ok"),
-            "%s: segment_client_test.mjs passes all its checks" % label,
+            "%s: %s passes all its checks" % (label, os.path.basename(script)),
             "exit %d\nstdout: %s" % (done.returncode, done.stdout.strip()[-2000:]))
     return summary
 
@@ -124,25 +159,14 @@ def check_through_api(t, server, write_key, read_key, summary, label):
 
 
 def main(t):
-    node = shutil.which("node")
-    t.require(node is not None, "node is installed (scripts/install-deps.sh installs nodejs)")
-    t.require(os.path.isfile(os.path.join(SEGMENT_DIR, "node_modules", "@segment", "analytics-node", "package.json")),
-              "tests/segment/node_modules holds @segment/analytics-node (the Makefile runs `npm ci` there; "
-              "nothing is downloaded at test time)")
-    backends = [("sqlite", t.sqlite_db("segment"))]
-    pg = postgres_db(t)
-    if pg:
-        backends.append(("postgresql", pg))
-    else:
-        t.note("TP_TEST_POSTGRES_URL is not set: SQLite only")
-    for label, db in backends:
-        write_key, read_key = set_up(t, db, "segment")
-        server = t.serve(db, "--rate-limit", "0", name="server (%s)" % label)
+    node = node_with(t, "@segment/analytics-node")
+
+    def run(server, write_key, read_key, label):
         summary = run_client(t, node, server, write_key, read_key, label)
         if summary:
             check_through_api(t, server, write_key, read_key, summary, label)
-        rc, took = server.stop()
-        t.check(rc == 0, "%s: the server exits 0 on SIGTERM" % label, "exit %s after %.1fs" % (rc, took))
+
+    on_each_backend(t, "segment", run)
 
 
 if __name__ == "__main__":

@@ -9,26 +9,10 @@
 // found ({"ok": true, ...}) and exits 0 when every check passed, 1 otherwise.
 import { Analytics } from '@segment/analytics-node'
 import { randomUUID } from 'node:crypto'
-import { parseArgs } from 'node:util'
+import { allEvents, apiGetter, checker, clientArgs, finish } from './client_test_support.mjs'
 
-const { values: args } = parseArgs({
-  options: {
-    url: { type: 'string', default: process.env.TP_URL },
-    key: { type: 'string', default: process.env.TP_WRITE_KEY },
-    'read-key': { type: 'string', default: process.env.TP_READ_KEY },
-  },
-})
-if (!args.url || !args.key || !args['read-key']) {
-  console.error('usage: segment_client_test.mjs --url URL --key WRITE_KEY --read-key FULL_KEY')
-  process.exit(2)
-}
-
-const failures = []
-const check = (condition, what, detail) => {
-  console.error(`${condition ? 'ok  ' : 'FAIL'} - ${what}${condition || detail === undefined ? '' : ': ' + JSON.stringify(detail)}`)
-  if (!condition) failures.push(what)
-  return condition
-}
+const args = clientArgs('segment_client_test.mjs --url URL --key WRITE_KEY --read-key FULL_KEY')
+const { check, failures } = checker()
 
 const run = randomUUID().slice(0, 8)
 const userId = `seg-user-${run}`
@@ -65,22 +49,11 @@ check(errors.length === 0, 'the library reported no delivery errors', errors)
 check(responses.length >= 2 && responses.every((status) => status === 200),
   'every /v1/batch request was answered 200 (and flushAt made it send more than one)', responses)
 
-async function get(path) {
-  const response = await fetch(new URL(path, args.url), { headers: { Authorization: `Bearer ${args['read-key']}` } })
-  const body = await response.json().catch(() => null)
-  if (!response.ok) throw new Error(`GET ${path}: HTTP ${response.status} ${JSON.stringify(body)}`)
-  return body
-}
+const get = apiGetter(args.url, args['read-key'])
 
 const summary = { ok: false, user_id: userId, customer_id: null, later_customer_id: null, events: 0 }
 try {
-  const events = []
-  for (let cursor = null, pages = 0; pages < 20; pages++) {
-    const page = await get('/api/v1/events?limit=200' + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''))
-    events.push(...page.items)
-    cursor = page.next_cursor
-    if (!cursor) break
-  }
+  const events = await allEvents(get)
   const ours = events.filter((event) => [userId, laterUserId].includes(event.user_id) || event.anonymous_id === anonymousId)
   summary.events = ours.length
   check(ours.length === 5, 'all five calls are listed by GET /api/v1/events', ours.map((event) => event.type))
@@ -112,7 +85,4 @@ try {
   check(false, 'the REST API answered', String(error))
 }
 
-summary.ok = failures.length === 0
-summary.failures = failures
-console.log(JSON.stringify(summary))
-process.exit(summary.ok ? 0 : 1)
+finish(summary, failures)
