@@ -196,6 +196,7 @@ struct ProfileUpdate {
   std::vector<profiles::TraitChange> trait_changes;
   std::set<std::string> channels;
   bool search_fields_changed = false;
+  bool created_at_changed = false;
 };
 
 std::optional<std::string> TraitText(const json& traits, const char* name) {
@@ -257,7 +258,12 @@ void FillContactFields(ProfileUpdate& update, const Message& message, const Reso
 
 void ApplyComputed(ProfileUpdate& update, const Message& message) {
   profiles::ComputedAttributes& computed = update.customer.computed;
-  computed.first_seen_at = std::min(computed.first_seen_at.value_or(message.occurred_at), message.occurred_at);
+  const Micros first_seen = std::min(message.occurred_at, message.first_seen_at.value_or(message.occurred_at));
+  computed.first_seen_at = std::min(computed.first_seen_at.value_or(first_seen), first_seen);
+  if (message.customer_since && *message.customer_since < update.customer.created_at) {
+    update.customer.created_at = *message.customer_since;
+    update.created_at_changed = true;
+  }
   computed.last_seen_at = std::max(computed.last_seen_at.value_or(message.occurred_at), message.occurred_at);
   if (!message.channel.empty()) update.channels.insert(message.channel);
   if (message.type != EventType::kTrack) return;
@@ -292,6 +298,7 @@ Status SaveUpdate(store::TenantTx& tx, ProfileUpdate& update, Micros now) {
   customer.computed.channels.assign(update.channels.begin(), update.channels.end());
   customer.updated_at = now;
   TP_RETURN_IF_ERROR(profiles::SaveProfile(tx, customer));
+  if (update.created_at_changed) TP_RETURN_IF_ERROR(profiles::SaveCreatedAt(tx, customer));
   TP_RETURN_IF_ERROR(profiles::RecordTraitHistory(tx, customer.id, update.trait_changes, "identify"));
   if (update.search_fields_changed) TP_RETURN_IF_ERROR(profiles::RewriteSearchTerms(tx, customer));
   return Status::Ok();

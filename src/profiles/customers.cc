@@ -47,6 +47,7 @@ constexpr std::string_view kSaveProfile =
     "UPDATE customers SET name = $3, email = $4, phone = $5, traits = $6, trait_times = $7, updated_at = $8, "
     "first_seen_at = $9, last_seen_at = $10, channels = $11, orders_count = $12, revenue = $13, refunds_count = $14, "
     "refunded = $15 WHERE tenant_id = $1 AND id = $2";
+constexpr std::string_view kSaveCreatedAt = "UPDATE customers SET created_at = $3 WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kCustomerExists = "SELECT 1 FROM customers WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kUpdateCustomer =
     "UPDATE customers SET name = $3, email = $4, phone = $5, traits = $6, trait_times = $7, updated_at = $8 "
@@ -514,6 +515,10 @@ Status SaveProfile(store::TenantTx& tx, const Customer& customer) {
                 JoinChannels(computed.channels), computed.orders_count, computed.revenue, computed.refunds_count,
                 computed.refunded})
       .status();
+}
+
+Status SaveCreatedAt(store::TenantTx& tx, const Customer& customer) {
+  return tx.Execute(kSaveCreatedAt, {customer.id, customer.created_at}).status();
 }
 
 }  // namespace tp::profiles

@@ -128,5 +128,7 @@ Result<std::string> InsertProfileFromEvent(store::TenantTx& tx, Micros first_see
 // Writes back what ingestion changed: name, contact data, traits with their times and the computed
 // attributes. Does not touch the search index (RewriteSearchTerms does, when a searched field changed).
 Status SaveProfile(store::TenantTx& tx, const Customer& customer);
+// Writes back the customer's created time (ingestion moves it back to an earlier one an import states).
+Status SaveCreatedAt(store::TenantTx& tx, const Customer& customer);
 
 }  // namespace tp::profiles
