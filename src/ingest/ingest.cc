@@ -299,9 +299,22 @@ Status SaveUpdate(store::TenantTx& tx, ProfileUpdate& update, Micros now) {
   customer.updated_at = now;
   TP_RETURN_IF_ERROR(profiles::SaveProfile(tx, customer));
   if (update.created_at_changed) TP_RETURN_IF_ERROR(profiles::SaveCreatedAt(tx, customer));
-  TP_RETURN_IF_ERROR(profiles::RecordTraitHistory(tx, customer.id, update.trait_changes, "identify"));
-  if (update.search_fields_changed) TP_RETURN_IF_ERROR(profiles::RewriteSearchTerms(tx, customer));
   return Status::Ok();
+}
+
+// The trait history and search terms of every profile the batch changed, in a few statements rather
+// than a few per profile: a statement's fixed cost (and, on SQLite, journaling every page it changes)
+// is most of what a new profile's rows cost, so an import chunk of 1000 new customers pays it per
+// hundreds of rows instead.
+Status SaveTraitsAndSearchTerms(store::TenantTx& tx, const std::map<std::string, ProfileUpdate>& updates) {
+  std::vector<profiles::CustomerTraitChanges> trait_changes;
+  std::vector<const profiles::Customer*> searched;
+  for (const auto& [customer_id, update] : updates) {
+    if (!update.trait_changes.empty()) trait_changes.push_back({customer_id, update.trait_changes});
+    if (update.search_fields_changed) searched.push_back(&update.customer);
+  }
+  TP_RETURN_IF_ERROR(profiles::RecordTraitHistory(tx, trait_changes, "identify"));
+  return profiles::RewriteSearchTerms(tx, searched);
 }
 
 // One change record per ingested batch (changes/kinds.h kEventsIngested), naming each new event.
@@ -386,6 +399,7 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
   }
   const Micros now = NowMicros();
   for (auto& [customer_id, update] : updates) TP_RETURN_IF_ERROR(SaveUpdate(tx, update, now));
+  TP_RETURN_IF_ERROR(SaveTraitsAndSearchTerms(tx, updates));
   TP_RETURN_IF_ERROR(PublishIngested(tx, messages, event_message, event_ids, stored, summary));
   return summary;
 }

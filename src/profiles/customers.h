@@ -117,6 +117,8 @@ Result<Customer> UpdateCustomer(store::TenantTx& tx, std::string_view customer_i
 // Rewrites the customer's rows in the search index from its name, e-mail and phone (after a change made
 // outside UpdateCustomer: ingestion, merges).
 Status RewriteSearchTerms(store::TenantTx& tx, const Customer& customer);
+// The same for many customers in a few statements (ingestion rewrites a whole batch's at once).
+Status RewriteSearchTerms(store::TenantTx& tx, const std::vector<const Customer*>& customers);
 // True when setting trait `name` to `value` (null: removing it) can change what finds the customer.
 bool TraitChangeAffectsSearch(const std::string& name, const nlohmann::json& value);
 // Removes the customer from the search index (merged and erased profiles are not found).
