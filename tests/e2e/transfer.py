@@ -275,8 +275,9 @@ def exporters_files(t, db):
 
     stripe = write("stripe-payments.csv", STRIPE_PAYMENTS)
     done = import_cli("orders", stripe)
-    t.check(done.returncode == 2 and "order_id" in done.stderr, "a Stripe payments export without a mapping is refused, "
-            "saying it needs an order_id", done.stderr)
+    t.check(done.returncode == 2 and "identifier column" in done.stderr and "map" in done.stderr,
+            "a Stripe payments export without a mapping is refused (exit 2), saying a column may be mapped to an "
+            "identifier", done.stderr)
     done = import_cli("orders", stripe, "--map", STRIPE_MAP)
     t.check(done.returncode == 0 and "3 rows read, 2 loaded, 0 duplicates, 1 rejected" in done.stdout,
             "with --map the Stripe payments load as orders", done.stdout + done.stderr)
