@@ -338,7 +338,7 @@ bench_import() {
   for rows in $import_rows; do
     echo "== $backend import: $rows new customers, fresh database" >&2
     create_database "$backend" import
-    [ "$backend" = postgres ] && set_pg_durable on
+    [ "$backend" = postgres ] && { set_pg_durable on; pg_import_settings=$(pg_settings); }
     settle_disk
     bounded 7200 "$tools/customer_import" --db "$db" --tenant bench --rows "$rows" \
       --file "$work_dir/customers-$rows.csv" >"$log_dir/import-$rows.txt"
@@ -369,6 +369,7 @@ done
   echo "- ingest: bench/http_load --mode ingest --connections $ingest_connections, ${warmup} s warm-up + ${seconds} s, 100 events per batch, 10 users per batch from a pool of 100,000, fresh database (on PostgreSQL a 5 s pre-load and ANALYZE first, as autovacuum would do in service); before each measurement, sync waits for the disk writes earlier steps left"
   echo "- read: bench/http_load --mode read --connections $read_connections and bench/profile_read --threads $read_threads, ${warmup} s warm-up + ${seconds} s, random customers from a sample of 20,000"
   [[ " $scenarios " == *" import "* ]] && echo "- import: bench/customer_import, transfer::ImportCsv of a CSV of new customers (3 identifiers, a name, 2 traits and a signup time per row) in chunks of 1000 rows as \`touchpoint import customers\` runs it, rows: $import_rows, fresh database each"
+  [ -n "${pg_import_settings:-}" ] && echo "- $pg_import_settings (during the import measurements)"
   [ -n "${pg_ingest_settings:-}" ] && echo "- $pg_ingest_settings (during the ingest and read measurements)"
   cat "$file_systems_report"
   echo
