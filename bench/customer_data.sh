@@ -10,12 +10,16 @@
 #             transaction)
 #   identity  identity resolution as the product runs it: CD_LINKS identifier links, one message each,
 #             through ingest::IngestMessages in batches of 100 (bench/identity_resolution), fresh database
+#   import    `touchpoint import customers` of a CSV file of new customers, for each row count in
+#             CD_IMPORT_ROWS, through transfer::ImportCsv as the command runs it (bench/customer_import):
+#             rows/s overall and per tenth of the file, fresh database each
 #
 #   bench/customer_data.sh BUILD_DIR        (make bench runs it after bench/run.sh)
 #   CD_CUSTOMERS=100000 CD_EVENTS=2000000 CD_LINKS=1000000 bench/customer_data.sh build/release   a quick run
 #
 # Settings (environment):
-#   CD_SCENARIOS="identity ingest read"   CD_BACKENDS="sqlite postgres"
+#   CD_SCENARIOS="identity import ingest read"   CD_BACKENDS="sqlite postgres"
+#   CD_IMPORT_ROWS="20000 1000000"        customers per imported file
 #   CD_SECONDS=10 CD_WARMUP_SECONDS=3     measured / unmeasured seconds per load
 #   CD_INGEST_CONNECTIONS=8               CD_READ_CONNECTIONS=8    CD_READ_THREADS=2 (in-process)
 #   CD_CUSTOMERS=1000000 CD_EVENTS=20000000                       seeded scale, every backend
@@ -41,12 +45,13 @@ for candidate in "$build_dir/touchpoint" "$build_dir/src/app/touchpoint"; do
   [ -x "$candidate" ] && { binary=$candidate; break; }
 done
 [ -n "$binary" ] || { echo "bench: no touchpoint binary in $build_dir (build it first)" >&2; exit 1; }
-for tool in http_load seed_customers profile_read identity_resolution; do
+for tool in http_load seed_customers profile_read identity_resolution customer_import; do
   [ -x "$build_dir/bench/$tool" ] || { echo "bench: no $build_dir/bench/$tool (ninja -C $build_dir $tool)" >&2; exit 1; }
 done
 tools=$build_dir/bench
 
-scenarios=${CD_SCENARIOS:-identity ingest read}
+scenarios=${CD_SCENARIOS:-identity import ingest read}
+import_rows=${CD_IMPORT_ROWS:-20000 1000000}
 backends=${CD_BACKENDS:-sqlite postgres}
 seconds=${CD_SECONDS:-10}
 warmup=${CD_WARMUP_SECONDS:-3}
@@ -328,6 +333,21 @@ bench_identity() {
   drop_database "$backend" identity
 }
 
+bench_import() {
+  local backend=$1 log_dir=$work_dir/logs/$1 rows
+  for rows in $import_rows; do
+    echo "== $backend import: $rows new customers, fresh database" >&2
+    create_database "$backend" import
+    [ "$backend" = postgres ] && { set_pg_durable on; pg_import_settings=$(pg_settings); }
+    settle_disk
+    bounded 7200 "$tools/customer_import" --db "$db" --tenant bench --rows "$rows" \
+      --file "$work_dir/customers-$rows.csv" >"$log_dir/import-$rows.txt"
+    cat "$log_dir/import-$rows.txt" >&2
+    record "$backend" import "$(sed -n 's/^import-result //p' "$log_dir/import-$rows.txt")"
+    drop_database "$backend" import
+  done
+}
+
 busy_before=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat)
 sleep 1
 busy_before=$((($(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat) - busy_before) * 100 / $(getconf CLK_TCK)))
@@ -335,6 +355,7 @@ busy_before=$((($(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/
 for backend in $backends; do mkdir -p "$work_dir/logs/$backend"; done
 for backend in $backends; do
   [[ " $scenarios " == *" identity "* ]] && bench_identity "$backend"
+  [[ " $scenarios " == *" import "* ]] && bench_import "$backend"
   [[ " $scenarios " == *" read "* ]] && bench_read "$backend"
   [[ " $scenarios " == *" ingest "* ]] && bench_ingest "$backend"
 done
@@ -347,6 +368,8 @@ done
   echo "- server: touchpoint serve --rate-limit 0 --no-access-log --body-limit 16777216${serve_args:+ $serve_args}"
   echo "- ingest: bench/http_load --mode ingest --connections $ingest_connections, ${warmup} s warm-up + ${seconds} s, 100 events per batch, 10 users per batch from a pool of 100,000, fresh database (on PostgreSQL a 5 s pre-load and ANALYZE first, as autovacuum would do in service); before each measurement, sync waits for the disk writes earlier steps left"
   echo "- read: bench/http_load --mode read --connections $read_connections and bench/profile_read --threads $read_threads, ${warmup} s warm-up + ${seconds} s, random customers from a sample of 20,000"
+  [[ " $scenarios " == *" import "* ]] && echo "- import: bench/customer_import, transfer::ImportCsv of a CSV of new customers (3 identifiers, a name, 2 traits and a signup time per row) in chunks of 1000 rows as \`touchpoint import customers\` runs it, rows: $import_rows, fresh database each"
+  [ -n "${pg_import_settings:-}" ] && echo "- $pg_import_settings (during the import measurements)"
   [ -n "${pg_ingest_settings:-}" ] && echo "- $pg_ingest_settings (during the ingest and read measurements)"
   cat "$file_systems_report"
   echo
@@ -377,6 +400,14 @@ for backend, scenario, v in rows:
         print(f"| identity resolution through IngestMessages, {int(v['links']):,} links | {b} | {secs:.2f} s {ok} | ≤ 10 s | | | | "
               f"{int(v['links']) / secs:,.0f} links/s; {int(v['identifiers']):,} identifiers, {int(v['profiles']):,} profiles created, "
               f"{int(v['merges']):,} merges, {int(v['live_profiles']):,} live profiles{bad} |")
+    elif scenario == "import":
+        secs = float(v["seconds"])
+        rate = int(v["rows"]) / secs
+        ok = "✅" if rate >= 20000 and float(v["slowest_tenth_rps"]) >= 20000 else "❌"
+        bad = f"; ⚠ {v['rejected']} rejected" if int(v["rejected"]) else ""
+        print(f"| touchpoint import customers, {int(v['rows']):,} new customers | {b} | {rate:,.0f} rows/s {ok} | ≥ 20,000 rows/s, flat | | | | "
+              f"{secs:.2f} s; per tenth of the file: first {float(v['first_tenth_rps']):,.0f}, last {float(v['last_tenth_rps']):,.0f}, "
+              f"slowest {float(v['slowest_tenth_rps']):,.0f} rows/s; {int(v['loaded']):,} loaded{bad} |")
     elif scenario == "ingest":
         secs = int(v["duration_us"]) / 1e6
         rate = int(v["accepted"]) / secs

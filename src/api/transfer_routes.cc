@@ -1,5 +1,5 @@
-// Bulk import and export of customer data (transfer/): POST /api/v1/imports/{kind} takes a CSV body
-// (the server spools it to a temporary file, up to --upload-limit, and it is read as a stream) and
+// Bulk import and export of customer data (transfer/): POST /api/v1/imports/{kind}?map=… takes a CSV
+// body (the server spools it to a temporary file, up to --upload-limit, and it is read as a stream) and
 // answers the summary with up to 100 rejected rows; GET /api/v1/exports/{kind} answers up to `limit`
 // rows as CSV or JSON lines with X-Next-Cursor for the next part.
 //
@@ -55,10 +55,15 @@ Result<http::Response> Import(Registrar& registrar, Call& call) {
     file.open(call.request.spooled_body->path(), std::ios::binary);
     if (!file) return Unavailable("the upload could not be read back; try again");
   }
+  transfer::ImportOptions options{.keep_rejects = 100, .now = call.now};
+  // ?map=customer_id=user_id,ts=timestamp, as `touchpoint import --map` (repeatable).
+  const auto [map_begin, map_end] = call.request.query.equal_range("map");
+  for (auto map = map_begin; map != map_end; ++map) {
+    TP_RETURN_IF_ERROR(transfer::ParseColumnMapping(map->second, options.mapping));
+  }
   std::istream in(call.request.spooled_body ? static_cast<std::streambuf*>(file.rdbuf()) : &buffer);
   TP_ASSIGN_OR_RETURN(transfer::ImportSummary summary,
-                      transfer::ImportCsv(registrar.store(), call.principal.tenant_id, *kind, in,
-                                          {.keep_rejects = 100, .now = call.now}, call.audit));
+                      transfer::ImportCsv(registrar.store(), call.principal.tenant_id, *kind, in, options, call.audit));
   Json rejects = Json::array();
   for (const transfer::Reject& reject : summary.rejects) {
     rejects.push_back({{"line", reject.line}, {"field", reject.field}, {"reason", reject.reason}});

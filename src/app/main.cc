@@ -19,6 +19,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <string>
 #include <thread>
 
@@ -144,6 +145,8 @@ struct TransferFlags {
   std::string kind;
   std::string file;  // import: the CSV ("-": standard input); export: --out ("" or "-": standard output)
   std::string rejects;
+  std::vector<std::string> maps;  // --map COLUMN=TARGET,…, each
+  std::string map_file;           // --map-file: a JSON object of the same
   int batch = transfer::kDefaultBatchSize;
   std::string format = "csv";
 };
@@ -158,6 +161,18 @@ int Import(store::Store& store, const identity::Tenant& tenant, const TransferFl
   std::istream* in = &std::cin;
   transfer::ImportOptions options;
   options.batch_size = flags.batch;
+  if (!flags.map_file.empty()) {
+    std::ifstream map_file(flags.map_file, std::ios::binary);
+    if (!map_file) {
+      std::cerr << "touchpoint: cannot read " << flags.map_file << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    const std::string text((std::istreambuf_iterator<char>(map_file)), std::istreambuf_iterator<char>());
+    if (Status parsed = transfer::ParseColumnMappingJson(text, options.mapping); !parsed.ok()) return Fail(parsed);
+  }
+  for (const std::string& map : flags.maps) {
+    if (Status parsed = transfer::ParseColumnMapping(map, options.mapping); !parsed.ok()) return Fail(parsed);
+  }
   if (flags.file != "-") {
     file.open(flags.file, std::ios::binary);
     if (!file) {
@@ -444,6 +459,11 @@ int Run(int argc, char** argv) {
   import->add_option("file", transfer_flags.file, "the CSV file (- for standard input)")->required();
   import->add_option("--tenant", tenant_slug, "tenant slug")->capture_default_str();
   import->add_option("--rejects", transfer_flags.rejects, "write rejected rows to this CSV file");
+  import->add_option("--map", transfer_flags.maps,
+                     "which documented column a column of the file holds: COLUMN=TARGET pairs separated by commas, "
+                     "e.g. customer_id=user_id,ts=timestamp (TARGET ignore drops a column); may be repeated");
+  import->add_option("--map-file", transfer_flags.map_file,
+                     "the same as a JSON object, {\"customer_id\": \"user_id\", …}");
   import->add_option("--batch", transfer_flags.batch, "rows per transaction")->capture_default_str()
       ->check(CLI::Range(1, transfer::kMaxBatchSize));
   auto* export_data = app.add_subcommand("export", "Export customers or events as CSV or JSON lines");

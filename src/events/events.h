@@ -80,6 +80,10 @@ struct Message {
   std::optional<Money> amount;
   Micros occurred_at = 0;             // corrected for clock skew
   Micros received_at = 0;
+  // When the person became a customer and when they were first seen, as a customers import states
+  // them (transfer/rows.h): the profile's created and first-seen times move back to them when earlier.
+  std::optional<Micros> customer_since;
+  std::optional<Micros> first_seen_at;
 };
 
 struct ReceiptTimes {

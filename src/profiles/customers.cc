@@ -48,6 +48,7 @@ constexpr std::string_view kSaveProfile =
     "UPDATE customers SET name = $3, email = $4, phone = $5, traits = $6, trait_times = $7, updated_at = $8, "
     "first_seen_at = $9, last_seen_at = $10, channels = $11, orders_count = $12, refunds_count = $13, "
     "money = $14 WHERE tenant_id = $1 AND id = $2";
+constexpr std::string_view kSaveCreatedAt = "UPDATE customers SET created_at = $3 WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kCustomerExists = "SELECT 1 FROM customers WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kUpdateCustomer =
     "UPDATE customers SET name = $3, email = $4, phone = $5, traits = $6, trait_times = $7, updated_at = $8 "
@@ -58,6 +59,11 @@ constexpr std::string_view kUpdateCustomer =
 constexpr std::string_view kInsertTermsHead =
     "INSERT INTO customer_search_terms (tenant_id, term, customer_id, kind) VALUES ";
 constexpr std::string_view kDeleteTerms = "DELETE FROM customer_search_terms WHERE tenant_id = $1 AND customer_id = $2";
+constexpr std::string_view kDeleteTermsOfHead = "DELETE FROM customer_search_terms WHERE tenant_id = $1 AND customer_id IN (";
+// Rows per multi-row INSERT of search terms, and customers per DELETE: powers of two up to these, so
+// that a few statement texts (which the store caches) cover every count.
+constexpr std::size_t kLargestTermsInsert = 256;
+constexpr std::size_t kLargestTermsDelete = 64;
 // Term kinds. A trait's terms are "trait:<canonical key>" so that a search can leave out the keys a
 // tenant classifies as contact data after the terms were written; names and traits that are contact
 // data by default (ContactDataClassifier) are "contact". (Terms written before the kinds carried the
@@ -280,17 +286,30 @@ std::set<std::pair<std::string, std::string>> SearchTermsOf(const Customer& cust
   return terms;
 }
 
-Status InsertSearchTerms(store::TenantTx& tx, const Customer& customer) {
-  const auto terms = SearchTermsOf(customer);
-  if (terms.empty()) return Status::Ok();
-  SqlParams params;
-  const std::string customer_param = params.Bind(customer.id);
-  std::string sql(kInsertTermsHead);
-  for (const auto& [term, kind] : terms) {
-    if (sql.size() > kInsertTermsHead.size()) sql += ", ";
-    sql += Sql({"($1, ", params.Bind(term), ", ", customer_param, ", ", params.Bind(kind), ")"});
+Status InsertSearchTerms(store::TenantTx& tx, const std::vector<const Customer*>& customers) {
+  struct TermRow {
+    const std::string* customer_id;
+    std::string term;
+    std::string kind;
+  };
+  std::vector<TermRow> rows;
+  for (const Customer* customer : customers) {
+    for (auto& [term, kind] : SearchTermsOf(*customer)) rows.push_back({&customer->id, term, kind});
   }
-  return tx.Execute(sql, params.values()).status();
+  for (std::size_t begin = 0; begin < rows.size();) {
+    std::size_t chunk = kLargestTermsInsert;
+    while (chunk > rows.size() - begin) chunk /= 2;
+    SqlParams params;
+    std::string sql(kInsertTermsHead);
+    for (std::size_t i = begin; i < begin + chunk; ++i) {
+      if (i > begin) sql += ", ";
+      sql += Sql({"($1, ", params.Bind(rows[i].term), ", ", params.Bind(*rows[i].customer_id), ", ",
+                  params.Bind(rows[i].kind), ")"});
+    }
+    TP_RETURN_IF_ERROR(tx.Execute(sql, params.values()).status());
+    begin += chunk;
+  }
+  return Status::Ok();
 }
 
 // Applies one field of a patch: records the change in the audit snapshots when the value differs.
@@ -416,7 +435,7 @@ Result<Customer> CreateCustomer(store::TenantTx& tx, const NewCustomer& input, c
                                                   customer.trait_times_json, customer.created_at}));
   TP_RETURN_IF_ERROR(AttachContactIdentifiers(tx, customer, customer.created_at, writer_teams));
   TP_RETURN_IF_ERROR(RecordTraitHistory(tx, customer.id, DiffTraits(json::object(), traits, customer.created_at), "api"));
-  TP_RETURN_IF_ERROR(InsertSearchTerms(tx, customer));
+  TP_RETURN_IF_ERROR(InsertSearchTerms(tx, {&customer}));
   TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "customer.create", "customer", customer.id, {},
                                            CustomerJson(customer).dump()));
   TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCustomerCreated, customer.id, json{{"customer_id", customer.id}}.dump()));
@@ -539,7 +558,19 @@ Result<Customer> UpdateCustomer(store::TenantTx& tx, std::string_view customer_i
 
 Status RewriteSearchTerms(store::TenantTx& tx, const Customer& customer) {
   TP_RETURN_IF_ERROR(DeleteSearchTerms(tx, customer.id));
-  return InsertSearchTerms(tx, customer);
+  return InsertSearchTerms(tx, {&customer});
+}
+
+Status RewriteSearchTerms(store::TenantTx& tx, const std::vector<const Customer*>& customers) {
+  for (std::size_t begin = 0; begin < customers.size(); begin += kLargestTermsDelete) {
+    std::vector<std::string> ids;
+    for (std::size_t i = begin; i < std::min(customers.size(), begin + kLargestTermsDelete); ++i) {
+      ids.push_back(customers[i]->id);
+    }
+    SqlParams params;
+    TP_RETURN_IF_ERROR(tx.Execute(Sql({kDeleteTermsOfHead, params.BindList(ids), kCloseParen}), params.values()).status());
+  }
+  return InsertSearchTerms(tx, customers);
 }
 
 Status DeleteSearchTerms(store::TenantTx& tx, std::string_view customer_id) {
@@ -609,6 +640,10 @@ Status SaveProfile(store::TenantTx& tx, const Customer& customer) {
                 store::Nullable(computed.first_seen_at), store::Nullable(computed.last_seen_at),
                 JoinChannels(computed.channels), computed.orders_count, computed.refunds_count, MoneyColumn(computed)})
       .status();
+}
+
+Status SaveCreatedAt(store::TenantTx& tx, const Customer& customer) {
+  return tx.Execute(kSaveCreatedAt, {customer.id, customer.created_at}).status();
 }
 
 }  // namespace tp::profiles

@@ -150,6 +150,8 @@ Result<Customer> UpdateCustomer(store::TenantTx& tx, std::string_view customer_i
 // Rewrites the customer's rows in the search index from its name, e-mail and phone (after a change made
 // outside UpdateCustomer: ingestion, merges).
 Status RewriteSearchTerms(store::TenantTx& tx, const Customer& customer);
+// The same for many customers in a few statements (ingestion rewrites a whole batch's at once).
+Status RewriteSearchTerms(store::TenantTx& tx, const std::vector<const Customer*>& customers);
 // True when setting trait `name` to `value` (null: removing it) can change what finds the customer.
 bool TraitChangeAffectsSearch(const std::string& name, const nlohmann::json& value);
 // Removes the customer from the search index (merged and erased profiles are not found).
@@ -161,5 +163,7 @@ Result<std::string> InsertProfileFromEvent(store::TenantTx& tx, Micros first_see
 // Writes back what ingestion changed: name, contact data, traits with their times and the computed
 // attributes. Does not touch the search index (RewriteSearchTerms does, when a searched field changed).
 Status SaveProfile(store::TenantTx& tx, const Customer& customer);
+// Writes back the customer's created time (ingestion moves it back to an earlier one an import states).
+Status SaveCreatedAt(store::TenantTx& tx, const Customer& customer);
 
 }  // namespace tp::profiles

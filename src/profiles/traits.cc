@@ -66,19 +66,31 @@ std::vector<TraitChange> DiffTraits(const json& before, const json& after, Micro
 
 Status RecordTraitHistory(store::TenantTx& tx, const std::string& customer_id, const std::vector<TraitChange>& changes,
                           std::string_view source) {
-  constexpr std::size_t kChunk = 32;
-  for (std::size_t begin = 0; begin < changes.size(); begin += kChunk) {
-    const std::size_t end = std::min(changes.size(), begin + kChunk);
+  return RecordTraitHistory(tx, {CustomerTraitChanges{customer_id, changes}}, source);
+}
+
+Status RecordTraitHistory(store::TenantTx& tx, const std::vector<CustomerTraitChanges>& customers,
+                          std::string_view source) {
+  std::vector<std::pair<const std::string*, const TraitChange*>> rows;
+  for (const CustomerTraitChanges& customer : customers) {
+    for (const TraitChange& change : customer.changes) rows.emplace_back(&customer.customer_id, &change);
+  }
+  // Powers of two up to kLargestInsert rows per statement: few statement texts for the store to cache.
+  constexpr std::size_t kLargestInsert = 128;
+  for (std::size_t begin = 0; begin < rows.size();) {
+    std::size_t chunk = kLargestInsert;
+    while (chunk > rows.size() - begin) chunk /= 2;
     SqlParams params;
-    const std::string customer = params.Bind(customer_id);
     const std::string source_param = params.Bind(std::string(source));
     std::string sql(kInsertHead);
-    for (std::size_t i = begin; i < end; ++i) {
+    for (std::size_t i = begin; i < begin + chunk; ++i) {
+      const auto& [customer_id, change] = rows[i];
       if (i > begin) sql += ", ";
-      sql += Sql({"($1, ", params.Bind(NewId("trh_")), ", ", customer, ", ", params.Bind(changes[i].name), ", ",
-                  params.Bind(changes[i].value.dump()), ", ", params.Bind(changes[i].set_at), ", ", source_param, ")"});
+      sql += Sql({"($1, ", params.Bind(NewId("trh_")), ", ", params.Bind(*customer_id), ", ", params.Bind(change->name),
+                  ", ", params.Bind(change->value.dump()), ", ", params.Bind(change->set_at), ", ", source_param, ")"});
     }
     TP_RETURN_IF_ERROR(tx.Execute(sql, params.values()).status());
+    begin += chunk;
   }
   return Status::Ok();
 }

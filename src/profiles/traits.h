@@ -35,6 +35,14 @@ std::vector<TraitChange> DiffTraits(const nlohmann::json& before, const nlohmann
 
 Status RecordTraitHistory(store::TenantTx& tx, const std::string& customer_id, const std::vector<TraitChange>& changes,
                           std::string_view source);
+// The trait changes of one customer, for recording those of many in a few statements (ingestion
+// records a whole batch's at once).
+struct CustomerTraitChanges {
+  const std::string& customer_id;
+  const std::vector<TraitChange>& changes;
+};
+Status RecordTraitHistory(store::TenantTx& tx, const std::vector<CustomerTraitChanges>& customers,
+                          std::string_view source);
 
 // A stored JSON object (traits, their set-times) as a value; {} when the text is not an object.
 nlohmann::json StoredObject(const std::string& text);

@@ -31,23 +31,22 @@ class Importer {
     CsvReader reader(in, {.max_record_bytes = options_.max_record_bytes});
     reader_ = &reader;
     CsvRecord record;
+    // The rejects file starts with its header even when the whole file is refused.
     if (!reader.Next(record)) {
+      WriteRejectsHeader({});
       if (reader.io_error()) return Unavailable("the file could not be read");
       return InvalidArgument("the file is empty: the first line must be the header", "header");
     }
     if (!record.error.empty()) {
+      WriteRejectsHeader(record.fields);
       return InvalidArgument("the header on line " + std::to_string(record.line) + " is malformed: " + record.error,
                              "header");
     }
-    TP_ASSIGN_OR_RETURN(RowConverter converter, RowConverter::Create(kind, record.fields, now));
+    Result<RowConverter> created = RowConverter::Create(kind, record.fields, now, options_.mapping);
+    WriteRejectsHeader(created.ok() ? created->header() : record.fields);
+    if (!created.ok()) return created.status();
+    const RowConverter& converter = *created;
     header_ = converter.header();
-    if (options_.rejects) {
-      std::vector<std::string> reject_header{"reject_line", "reject_field", "reject_reason"};
-      reject_header.insert(reject_header.end(), header_.begin(), header_.end());
-      std::string line;
-      AppendCsvRecord(line, reject_header);
-      *options_.rejects << line;
-    }
 
     while (reader.Next(record)) {
       ++summary_.rows_read;
@@ -121,6 +120,16 @@ class Importer {
     chunk_ids_.clear();
     Report();
     return Status::Ok();
+  }
+
+  void WriteRejectsHeader(const std::vector<std::string>& file_header) {
+    if (!options_.rejects) return;
+    std::vector<std::string> reject_header{"reject_line", "reject_field", "reject_reason"};
+    reject_header.insert(reject_header.end(), file_header.begin(), file_header.end());
+    std::string line;
+    AppendCsvRecord(line, reject_header);
+    *options_.rejects << line;
+    options_.rejects->flush();
   }
 
   static bool IsRowError(const Status& status) {

@@ -11,8 +11,9 @@
 // good row loads. Importing the same file again stores nothing new (message ids are derived from the
 // row content, and ingestion skips known ids): the second run counts its rows as duplicates.
 //
-// Errors: a missing or malformed header is kInvalidArgument (nothing is loaded); a store failure stops
-// the import with that status, after the chunks before it were committed (re-running is safe).
+// Errors: a missing or malformed header or a bad mapping is kInvalidArgument (nothing is loaded, the
+// rejects CSV holds its header only); a store failure stops the import with that status, after the
+// chunks before it were committed (re-running is safe).
 #pragma once
 
 #include <cstdint>
@@ -56,6 +57,7 @@ struct ImportSummary : ImportProgress {
 
 struct ImportOptions {
   std::ostream* rejects = nullptr;  // the rejects CSV is written here when set
+  ColumnMapping mapping;            // which documented column the file's other columns hold (rows.h)
   int batch_size = kDefaultBatchSize;
   std::size_t max_record_bytes = 1 << 20;
   std::size_t keep_rejects = 100;

@@ -200,6 +200,57 @@ TEST_P(ImportTest, HeaderProblemsStopTheImportBeforeAnythingLoads) {
   EXPECT_EQ(LiveCustomers(), 0);
 }
 
+// Whatever refuses the file, the rejects file starts with its header, so a script reading it always
+// finds one.
+TEST_P(ImportTest, TheRejectsFileHoldsItsHeaderWhenTheWholeFileIsRefused) {
+  EXPECT_EQ(Import(ImportKind::kCustomers, "name,plan\nJana,gold\n").status().field(), "user_id");
+  ASSERT_EQ(RejectRecords().size(), 1u);
+  EXPECT_THAT(RejectRecords()[0].fields, ElementsAre("reject_line", "reject_field", "reject_reason", "name", "plan"));
+  std::istringstream in("customer_id,ts\nc1,2025-01-01\n");
+  rejects_.str("");
+  ImportOptions options{.rejects = &rejects_, .mapping = {{"customer_id", "userid"}}};
+  EXPECT_EQ(ImportCsv(store(), tenant_, ImportKind::kOrders, in, options, identity::AuditContext::System()).status().field(),
+            "map");
+  ASSERT_EQ(RejectRecords().size(), 1u);
+  EXPECT_THAT(RejectRecords()[0].fields, ElementsAre("reject_line", "reject_field", "reject_reason", "customer_id", "ts"));
+  EXPECT_FALSE(Import(ImportKind::kCustomers, "").ok());
+  ASSERT_EQ(RejectRecords().size(), 1u);
+  EXPECT_THAT(RejectRecords()[0].fields, ElementsAre("reject_line", "reject_field", "reject_reason"));
+  EXPECT_EQ(LiveCustomers(), 0);
+}
+
+// A customers file sets when each person became a customer and was first seen: new profiles start
+// with them, existing ones move back to them when they are earlier (never forward).
+TEST_P(ImportTest, ACustomersFileSetsCreatedAndFirstSeenTimes) {
+  ASSERT_TRUE(Import(ImportKind::kEvents, "user_id,event,timestamp\nu2,Visited,2025-06-01T00:00:00Z\n").ok());
+  std::istringstream in("customer_id,signup_date,first_visit\n"
+                        "u1,2024-03-01,2023-01-15 08:30\n"
+                        "u2,2024-04-01,\n"
+                        "u3,,2022-02-02\n");
+  ImportOptions options{.mapping = {{"customer_id", "user_id"}, {"signup_date", "created_at"},
+                                    {"first_visit", "first_seen_at"}}};
+  auto summary = ImportCsv(store(), tenant_, ImportKind::kCustomers, in, options, identity::AuditContext::System());
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->loaded, 3);
+  // "created_at first_seen_at" of the profile holding a user id.
+  const auto times_of = [&](const std::string& user_id) {
+    const std::string profile = "(SELECT customer_id FROM customer_identifiers WHERE tenant_id = $1 AND "
+                                "kind = 'user_id' AND value = '" + user_id + "')";
+    return std::to_string(Count("SELECT created_at FROM customers WHERE tenant_id = $1 AND id = " + profile)) + " " +
+           std::to_string(Count("SELECT first_seen_at FROM customers WHERE tenant_id = $1 AND id = " + profile));
+  };
+  const auto micros = [](const char* text) { return std::to_string(*ParseTimestamp(text)); };
+  EXPECT_EQ(times_of("u1"), micros("2024-03-01T00:00:00Z") + " " + micros("2023-01-15T08:30:00Z"));
+  // u2 was first seen by an event in 2025: the file's signup date is earlier, so both move back.
+  EXPECT_EQ(times_of("u2"), micros("2024-04-01T00:00:00Z") + " " + micros("2024-04-01T00:00:00Z"));
+  // Without a created time the profile is created by the import, first seen as the file says.
+  EXPECT_EQ(times_of("u3").substr(times_of("u3").find(' ') + 1), micros("2022-02-02T00:00:00Z"));
+  // A later date moves nothing forward.
+  std::istringstream later("user_id,created_at,first_seen_at\nu1,2024-09-01,2024-09-01\n");
+  ASSERT_TRUE(ImportCsv(store(), tenant_, ImportKind::kCustomers, later, {}, identity::AuditContext::System()).ok());
+  EXPECT_EQ(times_of("u1"), micros("2024-03-01T00:00:00Z") + " " + micros("2023-01-15T08:30:00Z"));
+}
+
 TEST_P(ImportTest, ManyChunksAndProgress) {
   std::string csv = "user_id,email,name\n";
   for (int i = 0; i < 2500; ++i) {

@@ -26,6 +26,7 @@ enum class RowConverter::Role {
   kFirstName,
   kLastName,
   kCreatedAt,
+  kFirstSeenAt,
   kTraitsJson,
   kTrait,
   kMessageId,
@@ -101,9 +102,45 @@ Status CheckSize(const json& document, const std::string& field, std::size_t max
   return Status::Ok();
 }
 
+bool AllDigits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// RFC 3339 and the times exporters write instead: a space for the T, no seconds ("2024-03-01 10:00"),
+// no zone (UTC, as "Created (UTC)" columns are), " UTC" or a space before the offset
+// ("2024-03-01 10:00:00 +0100"), a date alone (midnight UTC), and Unix time in seconds (10 digits) or
+// milliseconds (13).
+std::optional<Micros> ParseImportTime(std::string_view text) {
+  if (AllDigits(text) && (text.size() == 10 || text.size() == 13)) {
+    const Micros value = std::strtoll(std::string(text).c_str(), nullptr, 10);
+    return text.size() == 10 ? value * 1'000'000 : value * 1'000;
+  }
+  if (const std::optional<Micros> exact = ParseTimestamp(text)) return exact;
+  constexpr std::size_t kDateChars = 10, kMinutesEnd = kDateChars + 6;  // "YYYY-MM-DD" and "THH:MM"
+  if (text.size() < kMinutesEnd || (text[kDateChars] != ' ' && text[kDateChars] != 'T')) return std::nullopt;
+  std::string rfc3339(text.substr(0, kMinutesEnd));
+  std::string_view rest = text.substr(kMinutesEnd);
+  if (!rest.starts_with(":")) rfc3339 += ":00";
+  while (!rest.empty() && (rest.front() == ':' || rest.front() == '.' || (rest.front() >= '0' && rest.front() <= '9'))) {
+    rfc3339 += rest.front();
+    rest.remove_prefix(1);
+  }
+  rest = Trim(rest);
+  if (rest.empty() || rest == "UTC" || rest == "GMT") {
+    rfc3339 += 'Z';
+  } else {
+    rfc3339 += rest;
+  }
+  return ParseTimestamp(rfc3339);
+}
+
 Result<Micros> TimeCell(std::string_view text, const std::string& column, Micros now, Micros earliest) {
-  const std::optional<Micros> parsed = ParseTimestamp(text);
-  if (!parsed) return InvalidArgument(column + " must be an RFC 3339 timestamp, e.g. 2026-11-25T10:00:00Z", column);
+  const std::optional<Micros> parsed = ParseImportTime(text);
+  if (!parsed) {
+    return InvalidArgument(column + " must be a time such as 2026-11-25T10:00:00Z, 2026-11-25 10:00:00 (UTC) or "
+                           "2026-11-25",
+                           column);
+  }
   if (*parsed < earliest) return InvalidArgument(column + " is before " + FormatTimestamp(earliest), column);
   if (*parsed > now + events::kMaxFutureSkew) return InvalidArgument(column + " is in the future", column);
   return *parsed;
@@ -187,9 +224,10 @@ struct ColumnRule {
 
 constexpr ColumnRule kCustomerColumns[] = {
     {"name", Role::kName},          {"first_name", Role::kFirstName},    {"last_name", Role::kLastName},
-    {"created_at", Role::kCreatedAt}, {"traits", Role::kTraitsJson},
+    {"created_at", Role::kCreatedAt}, {"first_seen_at", Role::kFirstSeenAt}, {"first_seen", Role::kFirstSeenAt},
+    {"traits", Role::kTraitsJson},
     // Written by a customers export and computed by touchpoint: ignored, so an export can be imported.
-    {"id", Role::kIgnored},         {"updated_at", Role::kIgnored},      {"first_seen_at", Role::kIgnored},
+    {"id", Role::kIgnored},         {"updated_at", Role::kIgnored},
     {"last_seen_at", Role::kIgnored}, {"channels", Role::kIgnored},      {"orders_count", Role::kIgnored},
     {"revenue", Role::kIgnored},    {"refunds_count", Role::kIgnored},   {"refunded", Role::kIgnored},
 };
@@ -208,6 +246,15 @@ constexpr ColumnRule kOrderColumns[] = {
     {"ordered_at", Role::kTimestamp}, {"products", Role::kProducts}, {"properties", Role::kPropertiesJson},
 };
 
+std::span<const ColumnRule> ColumnRules(ImportKind kind) {
+  switch (kind) {
+    case ImportKind::kCustomers: return kCustomerColumns;
+    case ImportKind::kEvents: return kEventColumns;
+    case ImportKind::kOrders: return kOrderColumns;
+  }
+  return kCustomerColumns;
+}
+
 // Which identifier columns each kind reads.
 bool KindReadsIdentifier(ImportKind kind, IdentifierKind identifier) {
   switch (kind) {
@@ -221,6 +268,116 @@ bool KindReadsIdentifier(ImportKind kind, IdentifierKind identifier) {
              identifier == IdentifierKind::kEmail || identifier == IdentifierKind::kPhone;
   }
   return false;
+}
+
+constexpr std::string_view kIgnoreTarget = "ignore";
+constexpr std::string_view kTraitPrefix = "traits.";
+constexpr std::string_view kPropertyPrefix = "properties.";
+
+bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
+bool IsLowerOrDigit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// A column name as the documented columns spell it: lower case, with camelCase and words in snake_case
+// ("userId", "anonymousID", "First Name", "first-seen" → "user_id", "anonymous_id", "first_name",
+// "first_seen"), which is how Segment's, spreadsheets' and exporters' spellings meet the documented ones.
+std::string SnakeCase(std::string_view name) {
+  std::string snake;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (c == ' ' || c == '-' || c == '_') {
+      if (!snake.empty() && snake.back() != '_') snake += '_';
+      continue;
+    }
+    // A capital starts a word after a lower-case letter or digit ("userId"), or ends an acronym
+    // before a lower-case letter ("IDNumber").
+    const bool starts_word = IsUpper(c) && i > 0 &&
+                             (IsLowerOrDigit(name[i - 1]) ||
+                              (IsUpper(name[i - 1]) && i + 1 < name.size() && IsLowerOrDigit(name[i + 1])));
+    if (starts_word && !snake.empty() && snake.back() != '_') snake += '_';
+    snake += IsUpper(c) ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  while (!snake.empty() && snake.back() == '_') snake.pop_back();
+  return snake;
+}
+
+// What a documented column holds, and the name a derived message id gives it.
+struct Target {
+  Role role = Role::kIgnored;
+  std::string key;           // the identifier kind, or the trait or property key
+  std::string content_name;  // see RowConverter::ContentId
+};
+
+// The documented column of a `kind` file that `name` spells, if any: "traits.<key>" and
+// "properties.<key>" as written (the key keeps its case), anything else in any spelling SnakeCase meets.
+std::optional<Target> DocumentedColumn(ImportKind kind, std::string_view name) {
+  const std::string lower = Lower(name);
+  if (kind != ImportKind::kOrders && lower.starts_with(kTraitPrefix) && name.size() > kTraitPrefix.size()) {
+    return Target{Role::kTrait, std::string(name.substr(kTraitPrefix.size())), lower};
+  }
+  if (kind != ImportKind::kCustomers && lower.starts_with(kPropertyPrefix) && name.size() > kPropertyPrefix.size()) {
+    return Target{Role::kProperty, std::string(name.substr(kPropertyPrefix.size())), lower};
+  }
+  const std::string snake = SnakeCase(name);
+  if (const auto identifier = IdentifierColumn(snake); identifier && KindReadsIdentifier(kind, *identifier)) {
+    return Target{Role::kIdentifier, snake, snake};
+  }
+  for (const ColumnRule& rule : ColumnRules(kind)) {
+    if (rule.name == snake) return Target{rule.role, "", snake};
+  }
+  return std::nullopt;
+}
+
+// The documented columns of a `kind` file, for error messages.
+std::string DocumentedColumnNames(ImportKind kind) {
+  std::string names;
+  for (IdentifierKind identifier : profiles::AllIdentifierKinds()) {
+    if (!KindReadsIdentifier(kind, identifier)) continue;
+    names += std::string(names.empty() ? "" : ", ") + std::string(profiles::IdentifierKindName(identifier));
+  }
+  for (const ColumnRule& rule : ColumnRules(kind)) {
+    if (rule.role != Role::kIgnored) names += ", " + std::string(rule.name);
+  }
+  if (kind != ImportKind::kOrders) names += ", traits.<key>";
+  if (kind != ImportKind::kCustomers) names += ", properties.<key>";
+  return names + ", " + std::string(kIgnoreTarget);
+}
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string joined;
+  for (const std::string& name : names) joined += (joined.empty() ? "" : ", ") + name;
+  return joined;
+}
+
+// The mapping's targets by the lower-case name of the column each maps; every target must be a
+// documented column of `kind` (or "ignore") and every mapped column one of `header`.
+Result<std::map<std::string, Target>> ResolveMapping(ImportKind kind, const ColumnMapping& mapping,
+                                                     const std::vector<std::string>& header) {
+  std::set<std::string> columns;
+  for (const std::string& name : header) columns.insert(Lower(Trim(name)));
+  std::map<std::string, Target> targets;
+  std::vector<std::string> unknown_targets, missing_columns;
+  for (const auto& [column, target_name] : mapping) {
+    const std::string name(Trim(column));
+    const std::string target_text(Trim(target_name));
+    std::optional<Target> target = SnakeCase(target_text) == kIgnoreTarget ? std::optional<Target>(Target{})
+                                                                             : DocumentedColumn(kind, target_text);
+    if (!target) unknown_targets.push_back(target_text);
+    if (!columns.contains(Lower(name))) missing_columns.push_back(name);
+    if (target && !targets.emplace(Lower(name), *std::move(target)).second) {
+      return InvalidArgument("the mapping maps column " + name + " twice", "map");
+    }
+  }
+  if (!unknown_targets.empty()) {
+    return InvalidArgument("the mapping names " + JoinNames(unknown_targets) + ", which " +
+                               (unknown_targets.size() == 1 ? "is" : "are") + " not a column of " +
+                               std::string(ImportKindName(kind)) + " files (" + DocumentedColumnNames(kind) + ")",
+                           "map");
+  }
+  if (!missing_columns.empty()) {
+    return InvalidArgument("the mapping names column " + JoinNames(missing_columns) + ", which the header does not have",
+                           "map");
+  }
+  return targets;
 }
 
 }  // namespace
@@ -241,12 +398,50 @@ Result<ImportKind> ParseImportKind(std::string_view name) {
   return InvalidArgument("the import kind must be customers, events or orders", "kind");
 }
 
-Result<RowConverter> RowConverter::Create(ImportKind kind, const std::vector<std::string>& header, Micros now) {
+Status ParseColumnMapping(std::string_view text, ColumnMapping& mapping) {
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    std::size_t end = text.find(',', begin);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view pair = Trim(text.substr(begin, end - begin));
+    begin = end + 1;
+    if (pair.empty()) continue;
+    const std::size_t equals = pair.find('=');
+    const std::string_view column = equals == std::string_view::npos ? "" : Trim(pair.substr(0, equals));
+    const std::string_view target = equals == std::string_view::npos ? "" : Trim(pair.substr(equals + 1));
+    if (column.empty() || target.empty()) {
+      return InvalidArgument("the mapping must be COLUMN=TARGET pairs separated by commas, e.g. customer_id=user_id "
+                             "(not \"" + std::string(pair) + "\")",
+                             "map");
+    }
+    mapping.emplace_back(column, target);
+  }
+  return Status::Ok();
+}
+
+Status ParseColumnMappingJson(std::string_view text, ColumnMapping& mapping) {
+  const json parsed = json::parse(text, nullptr, false);
+  if (!parsed.is_object()) {
+    return InvalidArgument("the mapping file must hold a JSON object of column names, e.g. {\"customer_id\": \"user_id\"}",
+                           "map");
+  }
+  for (const auto& [column, target] : parsed.items()) {
+    if (!target.is_string()) return InvalidArgument("the mapping of " + column + " must be a column name", "map");
+    mapping.emplace_back(column, target.get<std::string>());
+  }
+  return Status::Ok();
+}
+
+Result<RowConverter> RowConverter::Create(ImportKind kind, const std::vector<std::string>& header, Micros now,
+                                          const ColumnMapping& mapping) {
   RowConverter converter;
   converter.kind_ = kind;
   converter.now_ = now;
+  TP_ASSIGN_OR_RETURN(const auto mapped, ResolveMapping(kind, mapping, header));
   std::set<std::string> seen;
-  std::set<Role> seen_roles;
+  // Which column holds each documented value (aliases such as event/name count as one), for the
+  // duplicate check: an identifier kind by its name, any other value by its role.
+  std::map<std::pair<Role, std::string>, std::string> holders;
   bool has_identifier = false;
   for (std::size_t i = 0; i < header.size(); ++i) {
     const std::string name(Trim(header[i]));
@@ -254,58 +449,46 @@ Result<RowConverter> RowConverter::Create(ImportKind kind, const std::vector<std
     if (name.empty()) return InvalidArgument("column " + std::to_string(i + 1) + " of the header has no name", "header");
     const std::string lower = Lower(name);
     if (!seen.insert(lower).second) return InvalidArgument("the header names " + name + " twice", name);
-    Column column{Role::kIgnored, name, ""};
-    bool known = false;
-    if (const auto identifier = IdentifierColumn(lower); identifier && KindReadsIdentifier(kind, *identifier)) {
-      column.role = Role::kIdentifier;
-      column.key = lower;
-      known = true;
-      has_identifier = true;
+    std::optional<Target> target;
+    if (const auto found = mapped.find(lower); found != mapped.end()) {
+      target = found->second;
+    } else {
+      target = DocumentedColumn(kind, name);
     }
-    const std::span<const ColumnRule> rules = kind == ImportKind::kCustomers ? std::span<const ColumnRule>(kCustomerColumns)
-                                              : kind == ImportKind::kEvents  ? std::span<const ColumnRule>(kEventColumns)
-                                                                             : std::span<const ColumnRule>(kOrderColumns);
-    for (const ColumnRule& rule : rules) {
-      if (!known && rule.name == lower) {
-        column.role = rule.role;
-        known = true;
-      }
-    }
-    if (!known && kind != ImportKind::kOrders && lower.starts_with("traits.") && name.size() > 7) {
-      column.role = Role::kTrait;
-      column.key = name.substr(7);
-      known = true;
-    }
-    if (!known && kind != ImportKind::kCustomers && lower.starts_with("properties.") && name.size() > 11) {
-      column.role = Role::kProperty;
-      column.key = name.substr(11);
-      known = true;
-    }
-    if (!known) {
+    if (!target) {
       if (kind == ImportKind::kEvents) {
-        return InvalidArgument("unknown column " + name + " (see docs/import-export.md for the columns of events)", name);
+        return InvalidArgument("unknown column " + name + " (map it to a column of events, or to ignore; see "
+                               "docs/import-export.md)",
+                               name);
       }
       // Customers: any other column is a trait; orders: a property of the order.
-      column.role = kind == ImportKind::kCustomers ? Role::kTrait : Role::kProperty;
-      column.key = name;
+      target = Target{kind == ImportKind::kCustomers ? Role::kTrait : Role::kProperty, name, lower};
     }
-    // Aliases (event/name, timestamp/occurred_at) may not both be given.
-    const bool single = column.role != Role::kIgnored && column.role != Role::kIdentifier &&
-                        column.role != Role::kTrait && column.role != Role::kProperty;
-    if (single && !seen_roles.insert(column.role).second) {
-      return InvalidArgument("the header has two columns for the same value (" + name + ")", name);
+    const bool single = target->role != Role::kIgnored && target->role != Role::kTrait && target->role != Role::kProperty;
+    if (single) {
+      const std::pair<Role, std::string> value{target->role, target->role == Role::kIdentifier ? target->key : ""};
+      if (const auto [holder, added] = holders.emplace(value, name); !added) {
+        return InvalidArgument("the header has two columns for the same value (" + holder->second + " and " + name + ")",
+                               name);
+      }
     }
-    converter.columns_.push_back(std::move(column));
+    if (target->role == Role::kIdentifier) has_identifier = true;
+    converter.columns_.push_back(Column{target->role, name, std::move(target->key), std::move(target->content_name)});
   }
+  const std::string_view hint = " (or map one of the file's columns to it, e.g. customer_id=user_id)";
   if (!has_identifier) {
-    return InvalidArgument(kind == ImportKind::kCustomers
-                               ? "the header needs an identifier column: user_id, email, phone, anonymous_id, "
-                                 "whatsapp, messenger or telegram"
-                               : "the header needs an identifier column: user_id, anonymous_id, email or phone",
+    return InvalidArgument(std::string(kind == ImportKind::kCustomers
+                                           ? "the header needs an identifier column: user_id, email, phone, "
+                                             "anonymous_id, whatsapp, messenger or telegram"
+                                           : "the header needs an identifier column: user_id, anonymous_id, email or "
+                                             "phone") +
+                               std::string(hint),
                            "user_id");
   }
-  if (kind == ImportKind::kOrders && !seen_roles.contains(Role::kOrderId)) {
-    return InvalidArgument("the header needs an order_id column", "order_id");
+  if (kind == ImportKind::kOrders && !holders.contains({Role::kOrderId, ""})) {
+    return InvalidArgument("the header needs an order_id column (or map one of the file's columns to it, e.g. "
+                           "id=order_id)",
+                           "order_id");
   }
   return converter;
 }
@@ -316,7 +499,7 @@ std::string RowConverter::ContentId(const std::vector<std::string>& fields) cons
     if (columns_[i].role == Role::kIgnored) continue;
     const std::string_view value = Trim(fields[i]);
     if (value.empty()) continue;
-    pairs.emplace_back(Lower(columns_[i].name), value);
+    pairs.emplace_back(columns_[i].content_name, value);
   }
   std::sort(pairs.begin(), pairs.end());
   std::string canonical;
@@ -352,7 +535,7 @@ Result<events::Message> RowConverter::ConvertCustomer(const std::vector<std::str
   json traits = json::object();
   json column_traits = json::object();
   std::string name, first_name, last_name;
-  std::optional<Micros> created_at;
+  std::optional<Micros> created_at, first_seen_at;
   for (std::size_t i = 0; i < columns_.size(); ++i) {
     const Column& column = columns_[i];
     const std::string_view value = Trim(fields[i]);
@@ -376,6 +559,10 @@ Result<events::Message> RowConverter::ConvertCustomer(const std::vector<std::str
       }
       case Role::kCreatedAt: {
         TP_ASSIGN_OR_RETURN(created_at, TimeCell(value, column.name, now_, 0));
+        break;
+      }
+      case Role::kFirstSeenAt: {
+        TP_ASSIGN_OR_RETURN(first_seen_at, TimeCell(value, column.name, now_, 0));
         break;
       }
       case Role::kTraitsJson: {
@@ -408,7 +595,9 @@ Result<events::Message> RowConverter::ConvertCustomer(const std::vector<std::str
   if (created_at) {
     traits["created_at"] = FormatTimestamp(*created_at);
     message.occurred_at = *created_at;
+    message.customer_since = *created_at;
   }
+  message.first_seen_at = first_seen_at;
   TP_RETURN_IF_ERROR(CheckSize(traits, "traits", kMaxTraitsBytes));
   if (const std::string* user_id = identifiers.Get(IdentifierKind::kUserId)) message.user_id = *user_id;
   if (const std::string* anonymous_id = identifiers.Get(IdentifierKind::kAnonymousId)) message.anonymous_id = *anonymous_id;

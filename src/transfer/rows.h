@@ -5,14 +5,18 @@
 //   TP_ASSIGN_OR_RETURN(RowConverter converter, RowConverter::Create(ImportKind::kCustomers, header, now));
 //   Result<events::Message> message = converter.Convert(record.fields);   // error names the column
 //
-// The column rules of each kind are in docs/import-export.md. A row without a message id gets one
-// derived from its content ("import:<kind>:<sha256>"; orders "order:<order_id>" / "refund:<order_id>"),
-// so importing the same file twice stores nothing the second time.
+// The column rules of each kind are in docs/import-export.md. A column's name matches a documented
+// column in any letter case and in camelCase, snake_case or words ("userId", "user_id", "User ID"); a
+// ColumnMapping names the documented column of any other ("customer_id" holds the user_id). A row
+// without a message id gets one derived from its content ("import:<kind>:<sha256>"; orders
+// "order:<order_id>" / "refund:<order_id>"), so importing the same file twice stores nothing the second
+// time.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -26,14 +30,27 @@ std::string_view ImportKindName(ImportKind kind);  // "customers", "events", "or
 // kInvalidArgument field "kind" for anything else.
 Result<ImportKind> ParseImportKind(std::string_view name);
 
+// Which documented column each named column of a file holds, in the order given: {"customer_id",
+// "user_id"}, {"ts", "timestamp"}; the target "ignore" leaves a column out.
+using ColumnMapping = std::vector<std::pair<std::string, std::string>>;
+// "customer_id=user_id,ts=timestamp" (touchpoint import --map, the API's ?map=), appended to `mapping`.
+// kInvalidArgument field "map" for a pair without "=" or with an empty side.
+Status ParseColumnMapping(std::string_view text, ColumnMapping& mapping);
+// A JSON object {"customer_id": "user_id", …} (touchpoint import --map-file), appended to `mapping`.
+// kInvalidArgument field "map" when it is not an object of strings.
+Status ParseColumnMappingJson(std::string_view text, ColumnMapping& mapping);
+
 class RowConverter {
  public:
-  // Checks the header once: a duplicate column, an unknown column (events files), or a header that
-  // cannot name an identifier at all is kInvalidArgument naming the column. `now` is the receipt time
-  // of every message and the time of rows without one.
+  // Checks the header and the mapping once: a duplicate column (two columns holding one documented
+  // column), an unknown column (events files), or a header that cannot name an identifier at all is
+  // kInvalidArgument naming the column; a mapping naming a column the header lacks, naming one column
+  // twice or naming targets that are no column of the kind is kInvalidArgument field "map" naming them.
+  // `now` is the receipt time of every message and the time of rows without one.
   enum class Role;  // what a column holds (rows.cc)
 
-  static Result<RowConverter> Create(ImportKind kind, const std::vector<std::string>& header, Micros now);
+  static Result<RowConverter> Create(ImportKind kind, const std::vector<std::string>& header, Micros now,
+                                     const ColumnMapping& mapping = {});
 
   ImportKind kind() const { return kind_; }
   const std::vector<std::string>& header() const { return header_; }
@@ -46,6 +63,7 @@ class RowConverter {
     Role role;
     std::string name;  // as in the header, trimmed
     std::string key;   // trait or property key for the roles that have one
+    std::string content_name;  // what the derived message id calls the column (ContentId)
   };
 
   Result<events::Message> ConvertCustomer(const std::vector<std::string>& fields) const;

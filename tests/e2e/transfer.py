@@ -9,10 +9,15 @@
   * an unreadable file exits non-zero; a bad header exits 2 and loads nothing;
   * the export writes every customer (CSV and JSON lines) and imports into another tenant;
   * the same file posted to POST /api/v1/imports/customers loads alike; a 256 MiB upload barely moves the
-    server's peak memory (the body is spooled to a file); one over --upload-limit is 413.
+    server's peak memory (the body is spooled to a file); one over --upload-limit is 413;
+  * files as real exporters write them load with a column mapping (--map, --map-file, ?map=): a
+    Shopify-like customers export, HubSpot-like contacts (created time from "Create Date"), Stripe-like
+    payments as orders, and Segment's camelCase columns without any mapping; an unknown mapping target
+    is an error naming it, and the rejects file still gets its header.
 Rows: TP_E2E_IMPORT_ROWS (default 15000, 5000 in the sanitized build; the module's own tests cover
 correctness, this one scale).
 """
+import calendar
 import csv
 import json
 import os
@@ -147,6 +152,7 @@ def main(t):
     t.check(code == 0 and "%d loaded" % ROWS in out, "the export imports into another tenant", out + err)
 
     import_over_http(t, db, source, size)
+    exporters_files(t, db)
 
 
 def peak_memory_kib(pid):
@@ -195,6 +201,128 @@ def import_over_http(t, db, source, size):
         "POST /api/v1/imports/customers HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer %s\r\n"
         "Content-Type: text/csv\r\nContent-Length: %d\r\n\r\n" % (key, max(size, 256 << 20) + 8192)).encode())
     t.check(status == 413 and b"payload_too_large" in answer, "an upload over --upload-limit is 413", status)
+
+
+SHOPIFY_CUSTOMERS = (
+    "Customer ID,First Name,Last Name,Email,Accepts Email Marketing,Default Address Company,"
+    "Default Address Address1,Default Address City,Default Address Province Code,Default Address Country Code,"
+    "Default Address Zip,Default Address Phone,Phone,Accepts SMS Marketing,Total Spent,Total Orders,Note,"
+    "Tax Exempt,Tags\n"
+    "7408577216790,Jana,Nováková,jana.novakova@example.cz,yes,,Vinohradská 12,Praha,,CZ,120 00,"
+    "+420 777 123 456,+420 777 123 456,no,1234.50,3,\"VIP, prefers phone\",no,\"vip, newsletter\"\n"
+    "7408577216791,Piotr,Kowalski,piotr@example.pl,no,Firma Sp. z o.o.,ul. Długa 5,Kraków,MA,PL,30-001,"
+    ",+48 601 234 567,no,89.00,1,,no,\n"
+    ",Anna,,,no,,,,,,,,,no,0.00,0,,no,\n")  # nobody to identify: rejected
+HUBSPOT_CONTACTS = (
+    "Record ID,First Name,Last Name,Email,Phone Number,Create Date,Lifecycle Stage,Contact owner,Last Activity Date\n"
+    "101,Petr,Svoboda,petr.svoboda@example.cz,+420 602 111 222,2023-04-12 09:15,customer,Alice Owner,"
+    "2024-01-05 10:00\n"
+    "102,Eva,Dvořáková,eva@example.sk,,2022-11-30 17:45:10,lead,Bob Owner,\n")
+STRIPE_PAYMENTS = (
+    "id,Created (UTC),Amount,Amount Refunded,Currency,Status,Customer ID,Customer Email,Description\n"
+    "ch_3PabcA,2024-05-01 12:30:00,129.90,0.00,czk,Paid,7408577216790,jana.novakova@example.cz,Order #1001\n"
+    "ch_3PabcB,2024-05-03 08:00:00,45.00,0.00,pln,Paid,7408577216791,piotr@example.pl,Order #1002\n"
+    "ch_3PabcC,2024-05-04 09:00:00,12.00,0.00,czk,Paid,,,Order #1003\n")  # no customer: rejected
+STRIPE_MAP = ("id=order_id,Created (UTC)=timestamp,Amount=total,Customer ID=user_id,Customer Email=email,"
+              "Status=ignore,Amount Refunded=ignore")
+SEGMENT_EVENTS = (
+    "messageId,type,event,userId,anonymousId,timestamp,properties\n"
+    "seg-1,track,Product Viewed,7408577216790,,2024-05-01T12:00:00Z,\"{\"\"sku\"\":\"\"A1\"\"}\"\n"
+    "seg-2,page,Pricing,,anon-77,2024-05-01T12:01:00Z,\n")
+
+
+def exporters_files(t, db):
+    """Files as exporters write them, through the CLI with --map / --map-file and over HTTP with ?map=."""
+    db_path = db[len("sqlite:"):]
+    t.cli_ok("tenant", "add", "--db", db, "--slug", "shop", "--name", "Shop")
+
+    def write(name, text):
+        with open(t.path(name), "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        return t.path(name)
+
+    def import_cli(kind, path, *args):
+        return t.cli("import", kind, path, "--db", db, "--tenant", "shop", *args)
+
+    def profile(user_id, column):
+        return count(db_path, "SELECT c.%s FROM customers c JOIN customer_identifiers i ON i.tenant_id = c.tenant_id "
+                     "AND i.customer_id = c.id JOIN tenants t ON t.id = c.tenant_id WHERE t.slug = 'shop' "
+                     "AND i.kind = 'user_id' AND i.value = '%s'" % (column, user_id))
+
+    shopify = write("shopify-customers.csv", SHOPIFY_CUSTOMERS)
+    rejects = t.path("shopify-rejects.csv")
+    done = import_cli("customers", shopify, "--map", "Customer ID=user_id", "--map", "Default Address Phone=ignore",
+                      "--rejects", rejects)
+    t.check(done.returncode == 0 and "3 rows read, 2 loaded, 0 duplicates, 1 rejected" in done.stdout,
+            "a Shopify customers export loads with --map 'Customer ID=user_id'", done.stdout + done.stderr)
+    t.check(profile("7408577216790", "name") == "Jana Nováková" and profile("7408577216790", "phone") == "+420777123456",
+            "its First Name, Last Name and Phone columns fill the profile without a mapping")
+    traits = json.loads(profile("7408577216790", "traits"))
+    t.check(traits.get("Default Address City") == "Praha" and traits.get("Tags") == "vip, newsletter"
+            and "Customer ID" not in traits and "Default Address Phone" not in traits,
+            "other columns are traits under their own names; mapped and ignored ones are not", traits)
+
+    hubspot = write("hubspot-contacts.csv", HUBSPOT_CONTACTS)
+    with open(t.path("hubspot-map.json"), "w") as f:
+        json.dump({"Record ID": "user_id", "Phone Number": "phone", "Create Date": "created_at"}, f)
+    done = import_cli("customers", hubspot, "--map-file", t.path("hubspot-map.json"))
+    t.check(done.returncode == 0 and "2 loaded" in done.stdout, "HubSpot contacts load with --map-file", done.stdout +
+            done.stderr)
+    created = calendar.timegm(time.strptime("2023-04-12 09:15", "%Y-%m-%d %H:%M")) * 1000000
+    t.check(profile("101", "created_at") == created and profile("101", "first_seen_at") == created,
+            "'Create Date' mapped to created_at sets the profile's created and first-seen times (a time without a zone "
+            "is UTC)", (profile("101", "created_at"), created))
+
+    stripe = write("stripe-payments.csv", STRIPE_PAYMENTS)
+    done = import_cli("orders", stripe)
+    t.check(done.returncode == 2 and "identifier column" in done.stderr and "map" in done.stderr,
+            "a Stripe payments export without a mapping is refused (exit 2), saying a column may be mapped to an "
+            "identifier", done.stderr)
+    done = import_cli("orders", stripe, "--map", STRIPE_MAP)
+    t.check(done.returncode == 0 and "3 rows read, 2 loaded, 0 duplicates, 1 rejected" in done.stdout,
+            "with --map the Stripe payments load as orders", done.stdout + done.stderr)
+    t.check(profile("7408577216790", "orders_count") == 1 and profile("7408577216791", "orders_count") == 1,
+            "each payment counts as its customer's order")
+
+    bad_rejects = t.path("bad-map-rejects.csv")
+    done = import_cli("orders", stripe, "--map", "id=order_id,Amount=amount_total,Created (UTC)=when", "--rejects",
+                      bad_rejects)
+    t.check(done.returncode == 2 and "amount_total, when" in done.stderr and "not a column of orders" in done.stderr,
+            "unknown mapping targets exit 2, naming them", done.stderr)
+    with open(bad_rejects, encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f), None)
+    t.check(header is not None and header[:4] == ["reject_line", "reject_field", "reject_reason", "id"],
+            "the rejects file holds its header even when the whole file is refused", header)
+
+    segment = write("segment-events.csv", SEGMENT_EVENTS)
+    done = import_cli("events", segment)
+    t.check(done.returncode == 0 and "2 loaded" in done.stdout,
+            "Segment's camelCase columns (messageId, userId, anonymousId) load without a mapping", done.stdout +
+            done.stderr)
+
+    # The API takes the same mapping as ?map= (repeatable).
+    t.cli_ok("user", "add", "--db", db, "--tenant", "shop", "--email", "admin@shop.example", "--name", "Admin",
+             "--role", "admin")
+    key = parse_token(t.cli_ok("apikey", "create", "--db", db, "--tenant", "shop", "--user", "admin@shop.example",
+                               "--name", "importer", "--scope", "full").stdout)
+    server = t.serve(db, name="mapping-server")
+    client = server.client(bearer=key)
+    payments = STRIPE_PAYMENTS.replace("ch_3Pabc", "py_9Qxyz").replace("2024-05-0", "2024-06-0")
+    query = "&".join("map=" + urllib.parse.quote(part) for part in STRIPE_MAP.split(",", 2))
+    response = client.post("/api/v1/imports/orders?" + query, raw=payments.encode(), content_type="text/csv")
+    summary = response.json() if response.status == 200 else {}
+    t.check(response.status == 200 and summary.get("loaded") == 2 and summary.get("rejected") == 1,
+            "POST /api/v1/imports/orders?map=… loads the Stripe payments", response.text[:400])
+    t.check(profile("7408577216790", "orders_count") == 2, "the API's orders reach the same profile")
+    response = client.post("/api/v1/imports/customers?map=" + urllib.parse.quote("Customer ID=customer_number"),
+                           raw=SHOPIFY_CUSTOMERS.encode(), content_type="text/csv")
+    error = response.json().get("error", {}) if response.status == 400 else {}
+    t.check(response.status == 400 and error.get("field") == "map" and "customer_number" in error.get("message", ""),
+            "an unknown mapping target over HTTP is 400 with field map, naming it", response.text[:300])
+    response = client.post("/api/v1/imports/customers?map=Customer+ID", raw=SHOPIFY_CUSTOMERS.encode(),
+                           content_type="text/csv")
+    t.check(response.status == 400 and "COLUMN=TARGET" in response.text, "a malformed ?map= is 400",
+            response.text[:300])
 
 
 TestRun.main(main, timeout=600)
