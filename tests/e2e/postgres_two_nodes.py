@@ -56,7 +56,10 @@ def main(t):
     node_a = t.serve(db, "--rate-limit", "0", name="node A")
     node_b = t.serve(db, "--rate-limit", "0", name="node B")
     t.require(node_a.port != node_b.port, "the two nodes listen on different ports (%d, %d)" % (node_a.port, node_b.port))
-    t.check(node_a.store == db and node_b.store == db, "both nodes report the PostgreSQL store")
+    # The start-up line names the database without its user, password and parameters.
+    described = re.sub(r"//[^@/]*@", "//", db.split("?")[0])
+    t.check(node_a.store == described and node_b.store == described,
+            "both nodes report the PostgreSQL store, without credentials", (node_a.store, described))
 
     on_a = node_a.client()
     r = on_a.login("nodes", "admin@nodes.example", password)
