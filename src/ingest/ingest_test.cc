@@ -6,8 +6,8 @@
 #include <atomic>
 #include <thread>
 
-#include "ingest/ingest_test_support.h"
 #include "identity/tenants.h"
+#include "ingest/ingest_test_support.h"
 #include "ingest/merges.h"
 #include "profiles/identifiers.h"
 #include "profiles/traits.h"
@@ -46,6 +46,29 @@ TEST_P(IngestTest, AnonymousBrowsingThenIdentifyIsOneProfile) {
   ASSERT_TRUE(found.ok());
   ASSERT_EQ(found->items.size(), 1u);
   EXPECT_EQ(found->items[0].id, customer.id);
+}
+
+TEST_P(IngestTest, ACustomerIsFoundByAnyIdentifierTheCompanyKnowsThemBy) {
+  const std::string u1 = Ingest({Msg({{"type", "identify"}, {"userId", "u1"}, {"anonymousId", "device-9"},
+                                      {"traits", {{"name", "U1 Tester"}, {"email", "u1@example.cz"}}}}, 1)})
+                             .customer_ids[0];
+  Ingest({Msg({{"type", "identify"}, {"userId", "u10"}, {"traits", {{"name", "Someone U1-ish"}}}}, 2)});
+  auto search = [&](const std::string& text, bool contact_data) {
+    Result<Page<profiles::Customer>> found = profiles::ReadResult<Page<profiles::Customer>>(
+        store(), tenant_, [&](store::TenantTx& tx) {
+          return profiles::ListCustomers(tx, {.search = text, .search_contact_data = contact_data}, {});
+        });
+    std::vector<std::string> ids;
+    if (found.ok()) {
+      for (const profiles::Customer& customer : found->items) ids.push_back(customer.id);
+    }
+    return ids;
+  };
+  EXPECT_EQ(search("u1", true), std::vector<std::string>{u1});  // the user id, not every "u1…" prefix
+  EXPECT_EQ(search("device-9", false), std::vector<std::string>{u1});
+  EXPECT_EQ(search("U1@Example.cz", true), std::vector<std::string>{u1});
+  // An e-mail address is contact data: a caller who may not see it cannot find people by it.
+  EXPECT_TRUE(search("u1@example.cz", false).empty());
 }
 
 TEST_P(IngestTest, IdentifyTyingTwoProfilesMergesThem) {

@@ -353,6 +353,28 @@ std::string TermConditions(SqlParams& params, const std::string& key, const Cust
   return sql;
 }
 
+// The customer whose identifier of any kind is exactly the search text (a user id as the company
+// knows it, an anonymous id, an e-mail address, a phone number, a channel handle), so that
+// `?q=u1` finds user u1. Contact identifiers count only for callers who see contact data.
+Result<std::optional<std::string>> HolderOfIdentifier(store::TenantTx& tx, const CustomerQuery& query) {
+  std::vector<Identifier> candidates;
+  for (const IdentifierKind kind : AllIdentifierKinds()) {
+    Result<Identifier> identifier = NormaliseIdentifier(kind, *query.search);
+    if (!identifier.ok()) continue;
+    if (!query.search_contact_data && IsContactIdentifier(identifier->kind, identifier->value)) continue;
+    candidates.push_back(std::move(*identifier));
+  }
+  if (candidates.empty()) return std::optional<std::string>();
+  TP_ASSIGN_OR_RETURN(const std::vector<IdentifierLink> links, FindIdentifierLinks(tx, candidates));
+  // The strongest kind wins when two people hold the same text under different kinds.
+  const IdentifierLink* best = nullptr;
+  for (const IdentifierLink& link : links) {
+    if (!best || IdentifierStrength(link.identifier.kind) > IdentifierStrength(best->identifier.kind)) best = &link;
+  }
+  if (!best) return std::optional<std::string>();
+  return std::optional<std::string>(best->customer_id);
+}
+
 // The WHERE terms for a search (including the cursor). A narrow search collects its matches from the
 // term index and reads them through the primary key: cheap while the matches are few. A broad one
 // ("a", typed into a search box) matches a large share of all customers, so collecting is the
@@ -368,6 +390,8 @@ Result<std::string> SearchCondition(store::TenantTx& tx, const CustomerQuery& qu
   if (const std::optional<std::string> id = AsCustomerId(*query.search)) {
     return Sql({kAndIdIs, params.Bind(*id), kAndIdAfter, after_param});
   }
+  TP_ASSIGN_OR_RETURN(const std::optional<std::string> holder, HolderOfIdentifier(tx, query));
+  if (holder) return Sql({kAndIdIs, params.Bind(*holder), kAndIdAfter, after_param});
   const std::string key = SearchKey(*query.search);
   if (key.empty()) return InvalidArgument("search must contain a letter or a digit", "search");
 

@@ -105,6 +105,8 @@ struct CustomerQuery {
   // "Jana Nováková"), a prefix of the e-mail address or of the phone number ("+420 777" finds
   // "+420777123456"), of a short text trait or a word in it ("brno" finds city "Brno"), or an exact
   // customer id.
+  // Also exactly the value of any identifier (a user id, anonymous id, e-mail, phone, channel handle):
+  // that finds its holder alone.
   std::optional<std::string> search;
   // False for callers who may not read contact data: the search then ignores e-mail, phone and every
   // name or trait that is contact data (profiles/contact_data.h), so a hit cannot reveal them.
