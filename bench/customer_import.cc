@@ -11,6 +11,8 @@
 // chunk, so that a rate falling while the tables grow shows. The tenant must exist (`touchpoint tenant
 // add`) and be empty. Prints one machine-readable line:
 //   import-result rows=N seconds=S loaded=N rejected=N first_tenth_rps=R last_tenth_rps=R slowest_tenth_rps=R
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -34,25 +36,20 @@ struct Args {
   int batch = tp::transfer::kDefaultBatchSize;
 };
 
-[[noreturn]] void Usage(const char* program) {
-  std::fprintf(stderr, "usage: %s --db URL --file PATH [--tenant SLUG] [--rows N] [--batch N]\n", program);
-  std::exit(2);
-}
-
+// CLI11, as the product's own command line uses; a bad flag exits 2 with a message.
 Args ParseArgs(int argc, char** argv) {
   Args args;
-  for (int i = 1; i < argc; ++i) {
-    const std::string flag = argv[i];
-    if (i + 1 >= argc) Usage(argv[0]);
-    const std::string value = argv[++i];
-    if (flag == "--db") args.db = value;
-    else if (flag == "--file") args.file = value;
-    else if (flag == "--tenant") args.tenant = value;
-    else if (flag == "--rows") args.rows = std::stoull(value);
-    else if (flag == "--batch") args.batch = std::stoi(value);
-    else Usage(argv[0]);
+  CLI::App app{"Imports new customers through transfer::ImportCsv and reports rows/s"};
+  app.add_option("--db", args.db, "sqlite:PATH or postgresql://...")->required();
+  app.add_option("--file", args.file, "the CSV file (written when it lacks the wanted rows)")->required();
+  app.add_option("--tenant", args.tenant, "tenant slug");
+  app.add_option("--rows", args.rows, "rows in the file")->check(CLI::PositiveNumber);
+  app.add_option("--batch", args.batch, "rows per transaction")->check(CLI::PositiveNumber);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    std::exit(app.exit(error) == 0 ? 0 : 2);
   }
-  if (args.db.empty() || args.file.empty() || args.rows == 0 || args.batch < 1) Usage(argv[0]);
   return args;
 }
 
