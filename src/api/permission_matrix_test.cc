@@ -70,7 +70,8 @@ const std::set<std::string> kPublicRoutes = {"POST /api/v1/auth/login",   "GET /
                                              "GET /readyz",               "GET /metrics",
                                              "GET /api/v1/openapi.json",  "GET /s/{token}",
                                              "GET /assets/survey/{file}", "GET /api/v1/respond/{token}",
-                                             "PUT /api/v1/respond/{token}", "POST /api/v1/respond/{token}"};
+                                             "PUT /api/v1/respond/{token}", "POST /api/v1/respond/{token}",
+                                             "GET /s/{token}/opt-out",    "POST /api/v1/respond/{token}/opt-out"};
 
 enum class CallerKind { kSession, kFullKey, kIngestKey };
 constexpr CallerKind kCallerKinds[] = {CallerKind::kSession, CallerKind::kFullKey, CallerKind::kIngestKey};
@@ -398,6 +399,11 @@ std::map<std::string, Scenario> Scenarios() {
       {"POST /api/v1/surveys/{id}/links",
        {P::kRulesWrite, 201, true, [](World& world, const Caller&) {
           return Prepared{"/api/v1/surveys/" + world.survey_id + "/links", R"({"kind":"public"})"};
+        }}},
+      {"POST /api/v1/surveys/{id}/invitations",
+       {P::kRulesWrite, 201, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/surveys/" + world.survey_id + "/invitations",
+                          json{{"customer_ids", {world.customer_id}}}.dump()};
         }}},
       {"GET /api/v1/survey-responses", {P::kFeedbackRead, 200, false, fixed("/api/v1/survey-responses")}},
       {"GET /api/v1/survey-responses/{id}",

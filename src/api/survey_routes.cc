@@ -13,6 +13,7 @@
 #include "api/customer_access.h"
 #include "api/render.h"
 #include "api/routes.h"
+#include "surveys/invitations.h"
 #include "surveys/surveys.h"
 
 namespace tp::api {
@@ -300,6 +301,48 @@ Result<http::Response> CreateSurveyLink(Registrar& registrar, Call& call) {
   });
 }
 
+Result<http::Response> InviteByEmail(Registrar& registrar, Call& call) {
+  surveys::EmailInvitation input;
+  TP_ASSIGN_OR_RETURN(input.survey_id, PathId(call.request, "id", "svy_"));
+  TP_ASSIGN_OR_RETURN(Json body, ParseJsonObject(call.request));
+  FieldReader fields(body);
+  TP_ASSIGN_OR_RETURN(input.customer_ids,
+                      fields.RequiredStringArray("customer_ids", surveys::kMaxInvitationsPerRequest, 64));
+  TP_ASSIGN_OR_RETURN(auto language, fields.OptionalString("language", 20));
+  TP_ASSIGN_OR_RETURN(auto subject, fields.OptionalString("subject", 300));
+  TP_ASSIGN_OR_RETURN(auto text, fields.OptionalString("text", 20'000));
+  TP_ASSIGN_OR_RETURN(input.case_id, fields.OptionalString("case_id", 64));
+  TP_ASSIGN_OR_RETURN(input.order_id, fields.OptionalString("order_id", 200));
+  TP_ASSIGN_OR_RETURN(auto reminder_hours, fields.OptionalInt("reminder_after_hours", 0, 24 * 60));
+  TP_RETURN_IF_ERROR(fields.RejectUnknown());
+  input.language = language.value_or("");
+  input.subject = subject.value_or("");
+  input.text = text.value_or("");
+  input.from = {"", registrar.options().mail_from};
+  input.base_url = registrar.options().public_url;
+  if (reminder_hours) input.reminder_after = *reminder_hours * 3600LL * 1'000'000;
+  return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
+    for (const std::string& customer_id : input.customer_ids) {
+      TP_RETURN_IF_ERROR(CheckCustomerVisible(tx, call, customer_id));
+    }
+    TP_ASSIGN_OR_RETURN(auto outcomes, surveys::InviteByEmail(tx, input, call.audit, call.now));
+    Json items = Json::array();
+    for (const surveys::InvitationOutcome& outcome : outcomes) {
+      items.push_back({{"customer_id", outcome.customer_id},
+                       {"link_id", outcome.link_id ? Json(*outcome.link_id) : Json()},
+                       {"delivery_id", outcome.delivery_id ? Json(*outcome.delivery_id) : Json()},
+                       {"skipped", outcome.skipped.empty() ? Json() : Json(outcome.skipped)}});
+    }
+    return Json{{"items", std::move(items)}};
+  });
+}
+
+Result<http::Response> OptOutOfSurveys(Registrar& registrar, http::Request& request) {
+  TP_RETURN_IF_ERROR(CheckRespondentRate(registrar, request));
+  TP_RETURN_IF_ERROR(surveys::OptOut(registrar.store(), request.PathParam("token"), NowMicros()));
+  return http::Response::NoContent();
+}
+
 Result<http::Response> ListSurveyLinks(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string survey_id, PathId(call.request, "id", "svy_"));
   TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
@@ -350,14 +393,17 @@ void RegisterSurveyRoutes(Registrar& registrar) {
   registrar.Protected("PATCH", "/api/v1/surveys/{id}", Permission::kRulesWrite, UpdateSurvey);
   registrar.Protected("GET", "/api/v1/surveys/{id}/links", Permission::kRulesWrite, ListSurveyLinks);
   registrar.Protected("POST", "/api/v1/surveys/{id}/links", Permission::kRulesWrite, CreateSurveyLink);
+  registrar.Protected("POST", "/api/v1/surveys/{id}/invitations", Permission::kRulesWrite, InviteByEmail);
   registrar.Protected("GET", "/api/v1/survey-responses", Permission::kFeedbackRead, ListSurveyResponses);
   registrar.Protected("GET", "/api/v1/survey-responses/{id}", Permission::kFeedbackRead, GetSurveyResponse);
   // Respondents: the token in the path is the credential.
   registrar.Public("GET", "/s/{token}", SurveyPage);
+  registrar.Public("GET", "/s/{token}/opt-out", SurveyPage);
   registrar.Public("GET", "/assets/survey/{file}", ServeAsset);
   registrar.Public("GET", "/api/v1/respond/{token}", OpenSurveyLink);
   registrar.Public("PUT", "/api/v1/respond/{token}", SaveSurveyProgress);
   registrar.Public("POST", "/api/v1/respond/{token}", SubmitSurveyResponse);
+  registrar.Public("POST", "/api/v1/respond/{token}/opt-out", OptOutOfSurveys);
 }
 
 }  // namespace tp::api

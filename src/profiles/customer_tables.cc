@@ -29,6 +29,8 @@ constexpr std::array kTables = {
     CustomerOwnedTable{"survey_links", true, OnErasure::kDelete,
                        "id, survey_id, kind, channel, language, expires_at, response_id, created_at", "created_at, id",
                        {}},
+    // The person asked not to be surveyed; erasure removes the record with them.
+    CustomerOwnedTable{"survey_opt_outs", true, OnErasure::kDelete, "source, created_at", "created_at", {}},
     CustomerOwnedTable{"customer_notes", true, OnErasure::kDelete, "id, author_id, body, created_at", "created_at, id",
                        {}},
     // Derived from the profile (profiles::RewriteSearchTerms): rebuilt on merges, not exported.

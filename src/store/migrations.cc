@@ -478,6 +478,14 @@ CREATE TABLE survey_answers (
 CREATE INDEX survey_answers_by_response ON survey_answers (tenant_id, response_id);
 CREATE INDEX survey_answers_by_question ON survey_answers (tenant_id, survey_id, question, answered_at);
 CREATE INDEX survey_answers_by_customer ON survey_answers (tenant_id, customer_id);
+CREATE TABLE survey_opt_outs (
+  tenant_id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  origin_customer_id TEXT,
+  source TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, customer_id)
+);
 ALTER TABLE feedback_responses ADD COLUMN survey_response_id TEXT;
 )sql";
 

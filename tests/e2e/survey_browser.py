@@ -3,8 +3,9 @@
 web/package-lock.json and installed by `npm ci` in the Makefile's set-up, never at test time).
 
   1. a tenant, an admin and a customer; a live NPS survey with Czech texts, a reason asked of detractors
-     only (visibleIf) and attribute ratings; an invitation in Czech and a public link, through the API;
-  2. node web/tests/survey_page_test.mjs: the customer opens the invitation in Chromium, answers NPS 3
+     only (visibleIf) and attribute ratings, through the API; an e-mail invitation in Czech, which a real
+     SMTP server (Debian's aiosmtpd) receives; a second invitation within the contact gap is skipped;
+  2. node web/tests/survey_page_test.mjs: the customer opens the link from that e-mail in Chromium, answers NPS 3
      with a comment, completes it, and cannot answer the same link twice; no CSP violation, nothing
      loaded from elsewhere;
   3. here: the response is stored with its version, language and answers, its score is feedback of the
@@ -12,15 +13,18 @@ web/package-lock.json and installed by `npm ci` in the Makefile's set-up, never 
   4. node web/tests/survey_semantics_test.mjs: survey-core in Node and the server agree on visibility,
      required answers and scales for the definition the server serves (on the public link).
 """
+import email
+import email.policy
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TestRun, child_env, parse_password, log  # noqa: E402
+from harness import SmtpServer, TestRun, child_env, parse_password, log, wait_for  # noqa: E402
 
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "web")
 COMMENT = "Kurýr přijel o dva dny později a balík byl <b>mokrý</b>."
@@ -87,7 +91,8 @@ def main(t):
     admin = t.cli_ok("user", "add", "--db", db, "--tenant", "shop", "--email", "admin@shop.example",
                      "--name", "Admin", "--role", "admin")
     password = parse_password(admin.stdout)
-    server = t.serve(db, "--rate-limit", "0", "--public-url", "http://public.example")
+    smtp = SmtpServer(t, "cx@shop.example")
+    server = t.serve(db, "--rate-limit", "0", "--public-url", "http://public.example", *smtp.serve_args)
     client = server.client()
     t.require(client.login("shop", "admin@shop.example", password).status == 200, "the admin signs in")
 
@@ -99,13 +104,25 @@ def main(t):
     survey = r.json()
     t.check(survey["languages"] == ["default", "cs"] and survey["version"] == 1,
             "the survey knows its languages and is version 1", survey)
-    r = client.post("/api/v1/surveys/%s/links" % survey["id"],
-                    {"customer_id": customer_id, "language": "cs", "channel": "email"})
-    t.require(r.status == 201, "an invitation in Czech is created", r)
-    invitation = r.json()
-    t.check(invitation["url"] == "http://public.example/s/" + invitation["token"],
-            "the invitation's URL is on the public URL", invitation)
-    page_url = server.url + "/s/" + invitation["token"]
+    r = client.post("/api/v1/surveys/%s/invitations" % survey["id"],
+                    {"customer_ids": [customer_id], "language": "cs", "reminder_after_hours": 72})
+    t.require(r.status == 201 and r.json()["items"][0]["skipped"] is None, "an e-mail invitation in Czech is queued", r)
+    invited = r.json()["items"][0]
+    r = client.post("/api/v1/surveys/%s/invitations" % survey["id"], {"customer_ids": [customer_id]})
+    t.check(r.status == 201 and r.json()["items"][0]["skipped"] == "contacted_recently",
+            "a second invitation within the contact gap is skipped", r)
+    mail = wait_for("the invitation e-mail", smtp.messages)
+    t.require(mail, "the invitation reaches the SMTP server",
+              client.get("/api/v1/deliveries/" + invited["delivery_id"]).text + "".join(smtp.log()))
+    message = email.message_from_bytes(smtp.read(mail[0]), policy=email.policy.default)
+    body = message.get_body(("plain",)).get_content()
+    t.check(message["To"].addresses[0].addr_spec == "jana@example.cz" and message["Subject"] == "Jak jsme si vedli?"
+            and message["Auto-Submitted"] == "auto-generated" and "Jana Nováková" in body,
+            "the invitation is addressed to the customer, in Czech, marked auto-generated", str(message)[:2000])
+    links = re.findall(r"http://public\.example/s/([A-Za-z0-9_-]+)(/opt-out)?", body)
+    t.require(len(links) == 2 and links[1][1] == "/opt-out" and links[0][0] == links[1][0],
+              "the e-mail holds the survey link on the public URL and its opt-out link", body)
+    page_url = server.url + "/s/" + links[0][0]
 
     run_node(t, "survey_page_test.mjs", "--url", page_url, "--comment", COMMENT)
 
@@ -123,12 +140,23 @@ def main(t):
     t.check(len(scores) == 1 and scores[0]["score"] == 3 and scores[0]["comment"] == COMMENT
             and scores[0]["survey_response_id"] == response["id"] and scores[0]["metric"] == "nps",
             "its NPS answer is the customer's feedback with the comment", scores)
-    again = server.client().post("/api/v1/respond/" + invitation["token"], {"data": {"recommend": 10}}, csrf=False)
+    again = server.client().post("/api/v1/respond/" + links[0][0], {"data": {"recommend": 10}}, csrf=False)
     t.check(again.status == 409 and again.error_code() == "conflict", "a second submission is 409", again)
+
+    r = client.get("/api/v1/jobs?kind=surveys.remind")
+    reminders = (r.json() or {}).get("items") or []
+    t.check(len(reminders) == 1 and reminders[0]["state"] == "queued", "one reminder is scheduled", r)
 
     r = client.post("/api/v1/surveys/%s/links" % survey["id"], {"kind": "public"})
     t.require(r.status == 201, "a public link is created", r)
+    t.check(r.json()["url"] == "http://public.example/s/" + r.json()["token"], "a link's URL is on the public URL", r)
     run_node(t, "survey_semantics_test.mjs", "--url", server.url, "--token", r.json()["token"])
+
+    # The e-mail's opt-out link: the page's button records it, and no survey is sent to them again.
+    r = server.client().post("/api/v1/respond/%s/opt-out" % links[0][0], csrf=False)
+    t.check(r.status == 204, "the opt-out is recorded", r)
+    r = client.post("/api/v1/surveys/%s/invitations" % survey["id"], {"customer_ids": [customer_id]})
+    t.check(r.status == 201 and r.json()["items"][0]["skipped"] == "opted_out", "an opted-out customer is not invited", r)
 
     rc, took = server.stop()
     t.check(rc == 0, "the server exits 0 on SIGTERM", "exit %s after %.1fs" % (rc, took))

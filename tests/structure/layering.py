@@ -23,7 +23,7 @@ ALLOWED = {
     "cases": {"common", "store", "changes", "identity", "profiles"},
     "feedback": {"common", "store", "changes", "identity", "profiles"},
     "events": {"common", "store", "changes", "identity", "profiles"},
-    "surveys": {"common", "store", "changes", "identity", "profiles", "cases", "feedback"},
+    "surveys": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback"},
     "ingest": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events"},
     "timeline": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest"},
     "privacy": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest",

@@ -5,7 +5,10 @@
   'use strict';
 
   var root = document.getElementById('survey');
-  var token = decodeURIComponent(location.pathname.split('/').pop() || '');
+  // /s/<token>, or /s/<token>/opt-out to receive no more surveys.
+  var path = location.pathname.match(/^\/s\/([^/]+)(\/opt-out)?$/) || [];
+  var token = decodeURIComponent(path[1] || '');
+  var optingOut = Boolean(path[2]);
   var api = '/api/v1/respond/' + encodeURIComponent(token);
 
   // Messages of our own, in the languages touchpoint's surveys are written in.
@@ -16,7 +19,9 @@
       conflict: 'This survey has already been answered. Thank you!',
       rate_limited: 'Too many answers from your network. Please try again in a minute.',
       unavailable: 'The survey is not available right now. Please try again later.',
-      error: 'Something went wrong. Please try again later.'
+      error: 'Something went wrong. Please try again later.',
+      opt_out: 'Receive no more surveys from us',
+      opted_out: 'Done. We will not send you any more surveys.'
     },
     cs: {
       not_found: 'Tento odkaz na dotazník není platný.',
@@ -24,7 +29,9 @@
       conflict: 'Tento dotazník už byl vyplněn. Děkujeme!',
       rate_limited: 'Z vaší sítě přišlo příliš mnoho odpovědí. Zkuste to prosím za minutu.',
       unavailable: 'Dotazník teď není dostupný. Zkuste to prosím později.',
-      error: 'Něco se pokazilo. Zkuste to prosím později.'
+      error: 'Něco se pokazilo. Zkuste to prosím později.',
+      opt_out: 'Nechci od vás další dotazníky',
+      opted_out: 'Hotovo. Žádné další dotazníky vám posílat nebudeme.'
     },
     sk: {
       not_found: 'Tento odkaz na dotazník nie je platný.',
@@ -32,7 +39,9 @@
       conflict: 'Tento dotazník už bol vyplnený. Ďakujeme!',
       rate_limited: 'Z vašej siete prišlo príliš veľa odpovedí. Skúste to prosím o minútu.',
       unavailable: 'Dotazník teraz nie je dostupný. Skúste to prosím neskôr.',
-      error: 'Niečo sa pokazilo. Skúste to prosím neskôr.'
+      error: 'Niečo sa pokazilo. Skúste to prosím neskôr.',
+      opt_out: 'Nechcem od vás ďalšie dotazníky',
+      opted_out: 'Hotovo. Žiadne ďalšie dotazníky vám posielať nebudeme.'
     },
     pl: {
       not_found: 'Ten link do ankiety jest nieprawidłowy.',
@@ -40,7 +49,9 @@
       conflict: 'Ta ankieta została już wypełniona. Dziękujemy!',
       rate_limited: 'Zbyt wiele odpowiedzi z Twojej sieci. Spróbuj ponownie za minutę.',
       unavailable: 'Ankieta jest teraz niedostępna. Spróbuj ponownie później.',
-      error: 'Coś poszło nie tak. Spróbuj ponownie później.'
+      error: 'Coś poszło nie tak. Spróbuj ponownie później.',
+      opt_out: 'Nie chcę więcej ankiet',
+      opted_out: 'Gotowe. Nie będziemy już wysyłać Ci ankiet.'
     },
     sl: {
       not_found: 'Ta povezava do ankete ni veljavna.',
@@ -48,7 +59,9 @@
       conflict: 'Na to anketo ste že odgovorili. Hvala!',
       rate_limited: 'Iz vašega omrežja je prišlo preveč odgovorov. Poskusite znova čez minuto.',
       unavailable: 'Anketa trenutno ni na voljo. Poskusite znova pozneje.',
-      error: 'Nekaj je šlo narobe. Poskusite znova pozneje.'
+      error: 'Nekaj je šlo narobe. Poskusite znova pozneje.',
+      opt_out: 'Ne želim več anket',
+      opted_out: 'Končano. Anket vam ne bomo več pošiljali.'
     }
   };
   var language = (navigator.language || 'en').slice(0, 2).toLowerCase();
@@ -136,6 +149,25 @@
     root.textContent = '';
     model.render(root);
   }
+
+  // A button, not the link itself: mail scanners follow links, and must not opt anyone out.
+  function offerOptOut() {
+    root.textContent = '';
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'sd-btn sd-btn--action tp-opt-out';
+    button.textContent = text('opt_out');
+    button.addEventListener('click', function () {
+      button.disabled = true;
+      fetch(api + '/opt-out', { method: 'POST', credentials: 'omit' }).then(function (response) {
+        if (response.ok) return show(text('opted_out'));
+        return response.json().then(function (body) { show(text(codeOf(body))); });
+      }, function () { show(text('error')); });
+    });
+    root.appendChild(button);
+  }
+
+  if (optingOut) return offerOptOut();
 
   fetch(api, { headers: { Accept: 'application/json' }, credentials: 'omit' })
     .then(function (response) {
