@@ -460,7 +460,7 @@ CREATE TABLE survey_responses (
   PRIMARY KEY (tenant_id, id)
 );
 CREATE INDEX survey_responses_by_survey ON survey_responses (tenant_id, survey_id, id);
-CREATE INDEX survey_responses_by_customer ON survey_responses (tenant_id, customer_id, started_at);
+CREATE INDEX survey_responses_by_customer ON survey_responses (tenant_id, customer_id, submitted_at, id);
 CREATE TABLE survey_answers (
   tenant_id TEXT NOT NULL,
   response_id TEXT NOT NULL,

@@ -16,7 +16,7 @@ using nlohmann::json;
 using store::Sql;
 using store::SqlParams;
 
-constexpr std::array<std::string_view, 4> kKindNames = {"event", "case", "feedback", "note"};
+constexpr std::array<std::string_view, 5> kKindNames = {"event", "case", "feedback", "note", "survey_response"};
 
 // Per kind: the statement head selecting (id, time, kind-specific columns…) of one customer.
 struct KindSource {
@@ -42,6 +42,10 @@ constexpr std::array kSources = {
     KindSource{TimelineKind::kNote,
                "SELECT id, created_at, author_id, body FROM customer_notes WHERE tenant_id = $1 AND customer_id = ",
                "created_at"},
+    KindSource{TimelineKind::kSurveyResponse,
+               "SELECT id, submitted_at, survey_id, version, touchpoint, channel, data FROM survey_responses "
+               "WHERE tenant_id = $1 AND status = 'complete' AND customer_id = ",
+               "submitted_at"},
 };
 
 constexpr std::string_view kInsertNote =
@@ -94,6 +98,11 @@ TimelineEntry EntryFromRow(TimelineKind kind, const store::Row& row) {
       entry.title = FirstLine(row.Text(3), 120);
       entry.detail = {{"author_id", row.Text(2)}, {"body", row.Text(3)}};
       break;
+    case TimelineKind::kSurveyResponse:
+      entry.title = "Survey response" + (row.Text(4).empty() ? std::string() : ": " + row.Text(4));
+      entry.detail = {{"survey_id", row.Text(2)}, {"version", row.Int(3)}, {"touchpoint", row.Text(4)},
+                      {"channel", row.Text(5)}, {"answers", StoredJson(row.Text(6))}};
+      break;
   }
   return entry;
 }
@@ -121,7 +130,7 @@ Result<TimelineKind> ParseTimelineKind(std::string_view name) {
   for (std::size_t i = 0; i < kKindNames.size(); ++i) {
     if (kKindNames[i] == name) return static_cast<TimelineKind>(i);
   }
-  return InvalidArgument("kind must be one of event, case, feedback, note", "kind");
+  return InvalidArgument("kind must be one of event, case, feedback, note, survey_response", "kind");
 }
 
 Result<Page<TimelineEntry>> CustomerTimeline(store::TenantTx& tx, const TimelineQuery& query, const PageRequest& page) {

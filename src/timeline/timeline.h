@@ -26,8 +26,10 @@
 
 namespace tp::timeline {
 
-enum class TimelineKind { kEvent, kCase, kFeedback, kNote };
-std::string_view TimelineKindName(TimelineKind kind);  // "event", "case", "feedback", "note"
+// A completed survey response is a survey_response entry with its answers; its NPS/CSAT/CES scores are
+// feedback entries too (what the profile summary and metrics count).
+enum class TimelineKind { kEvent, kCase, kFeedback, kNote, kSurveyResponse };
+std::string_view TimelineKindName(TimelineKind kind);  // "event", "case", "feedback", "note", "survey_response"
 // kInvalidArgument field "kind".
 Result<TimelineKind> ParseTimelineKind(std::string_view name);
 

@@ -140,6 +140,9 @@ def main(t):
     t.check(len(scores) == 1 and scores[0]["score"] == 3 and scores[0]["comment"] == COMMENT
             and scores[0]["survey_response_id"] == response["id"] and scores[0]["metric"] == "nps",
             "its NPS answer is the customer's feedback with the comment", scores)
+    r = client.get("/api/v1/customers/%s/timeline?kind=survey_response,feedback" % customer_id)
+    kinds = sorted(entry["kind"] for entry in (r.json() or {}).get("items") or [])
+    t.check(kinds == ["feedback", "survey_response"], "the response and its score are on the customer's timeline", r)
     again = server.client().post("/api/v1/respond/" + links[0][0], {"data": {"recommend": 10}}, csrf=False)
     t.check(again.status == 409 and again.error_code() == "conflict", "a second submission is 409", again)
 
