@@ -17,7 +17,7 @@
 #   BENCH_SECONDS=10          measured seconds per scenario and backend
 #   BENCH_WARMUP_SECONDS=2    unmeasured load before each measurement
 #   BENCH_CONNECTIONS=32      wrk connections        BENCH_WRK_THREADS=1   wrk threads
-#   BENCH_BACKENDS="sqlite postgres"                 BENCH_SCENARIOS="list get post"
+#   BENCH_BACKENDS="sqlite postgres"                 BENCH_SCENARIOS="list get post survey"
 #   BENCH_CUSTOMERS=5000 BENCH_CASES=3000 BENCH_FEEDBACK=20000            demo data size
 #   BENCH_SERVE_ARGS="..."    extra `touchpoint serve` flags (e.g. "--workers 4")
 #   BENCH_OUT=FILE            also write the settings and the table to FILE (markdown)
@@ -56,7 +56,7 @@ warmup_seconds=${BENCH_WARMUP_SECONDS:-2}
 connections=${BENCH_CONNECTIONS:-32}
 wrk_threads=${BENCH_WRK_THREADS:-1}
 backends=${BENCH_BACKENDS:-sqlite postgres}
-scenarios=${BENCH_SCENARIOS:-list get post}
+scenarios=${BENCH_SCENARIOS:-list get post survey}
 customers=${BENCH_CUSTOMERS:-5000}
 cases=${BENCH_CASES:-3000}
 feedback=${BENCH_FEEDBACK:-20000}
@@ -74,7 +74,7 @@ for backend in $backends; do
   case $backend in sqlite | postgres) ;; *) echo "bench: unknown backend '$backend'" >&2; exit 2 ;; esac
 done
 for scenario in $scenarios; do
-  case $scenario in list | get | post) ;; *) echo "bench: unknown scenario '$scenario'" >&2; exit 2 ;; esac
+  case $scenario in list | get | post | survey) ;; *) echo "bench: unknown scenario '$scenario'" >&2; exit 2 ;; esac
 done
 
 needed=(wrk curl python3 timeout)
@@ -198,7 +198,8 @@ drop_database() {
 start_server() {
   local db=$1 log=$2
   # shellcheck disable=SC2086  # serve_args is a list of flags
-  "$binary" serve --db "$db" --listen 127.0.0.1:0 --rate-limit 0 --no-access-log --log-level warn \
+  "$binary" serve --db "$db" --listen 127.0.0.1:0 --rate-limit 0 --respondent-rate-limit 0 --no-access-log \
+    --log-level warn \
     $serve_args >"$log" 2>&1 &
   server_pid=$!
   base_url=
@@ -227,6 +228,7 @@ run_wrk() {
     list) script=list_customers.lua ;;
     get) script=get_customer.lua ;;
     post) script=post_feedback.lua ;;
+    survey) script=submit_survey.lua ;;
   esac
   BENCH_DIR=$bench_dir bounded $((seconds + 30)) \
     wrk -t "$wrk_threads" -c "$connections" -d "${seconds}s" "$@" -s "$bench_dir/$script" "$base_url"
@@ -302,6 +304,16 @@ bench_backend() {
   curl -fsS --max-time 10 -o /dev/null "${auth[@]}" "$base_url/api/v1/customers/$(head -n 1 "$BENCH_IDS_FILE")"
   curl -fsS --max-time 10 -o /dev/null "${auth[@]}" -H 'Content-Type: application/json' \
     -d '{"survey":"bench","metric":"nps","score":9,"touchpoint":"checkout"}' "$base_url/api/v1/feedback"
+  # The survey scenario answers a kiosk link of a live NPS survey, as the respondent's page does.
+  export BENCH_SURVEY_TOKEN
+  local survey_id
+  survey_id=$(curl -fsS --max-time 10 "${auth[@]}" -H 'Content-Type: application/json' \
+    -d @"$bench_dir/survey.json" "$base_url/api/v1/surveys" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+  BENCH_SURVEY_TOKEN=$(curl -fsS --max-time 10 "${auth[@]}" -H 'Content-Type: application/json' \
+    -d '{"kind":"kiosk"}' "$base_url/api/v1/surveys/$survey_id/links" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+  curl -fsS --max-time 10 -o /dev/null -H 'Content-Type: application/json' -d @"$bench_dir/survey_answers.json" \
+    "$base_url/api/v1/respond/$BENCH_SURVEY_TOKEN"
 
   for scenario in $scenarios; do
     echo "   $scenario: warm-up ${warmup_seconds} s, then ${measure_seconds} s" >&2
@@ -364,6 +376,7 @@ names = {
     "list": "GET /api/v1/customers?limit=20",
     "get": "GET /api/v1/customers/{id}",
     "post": "POST /api/v1/feedback (durable)",
+    "survey": "POST /api/v1/respond/{token}: a completed survey (durable)",
 }
 backend_names = {"sqlite": "SQLite (embedded)", "postgres": "PostgreSQL 15"}
 rows = {}

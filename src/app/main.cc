@@ -60,6 +60,8 @@ struct ServeFlags {
   int max_connections_per_address = 256;
   int max_connections = 0;  // 0: the descriptor limit less a reserve
   std::string log_level = "info";
+  double respondent_rate_limit = 2;
+  double respondent_rate_burst = 60;
   std::string web_root{TP_DEFAULT_WEB_ROOT};
   std::string public_url;  // empty: http://LISTEN
   PlatformFlags platform;
@@ -281,6 +283,8 @@ int Serve(const ServeFlags& flags) {
   api_options.request_burst = flags.rate_burst;
   // A compressed body may expand; allow what the body limit allows, eightfold, within reason.
   api_options.max_decoded_body = std::min<std::size_t>(8 * flags.body_limit, std::size_t{64} << 20);
+  api_options.respondent_requests_per_second = flags.respondent_rate_limit;
+  api_options.respondent_burst = flags.respondent_rate_burst;
   api_options.web_root = flags.web_root;
   api_options.public_url = flags.public_url.empty() ? "http://" + flags.listen : flags.public_url;
   while (api_options.public_url.ends_with('/')) api_options.public_url.pop_back();
@@ -358,6 +362,12 @@ int Run(int argc, char** argv) {
   serve->add_flag("--secure-cookies", serve_flags.secure_cookies, "mark session cookies Secure (HTTPS)")
       ->envname("TOUCHPOINT_SECURE_COOKIES");
   serve->add_flag("--no-migrate", serve_flags.no_migrate, "do not apply migrations on start");
+  serve->add_option("--respondent-rate-limit", serve_flags.respondent_rate_limit,
+                    "survey respondents' requests per second per client address (0: off)")
+      ->envname("TOUCHPOINT_RESPONDENT_RATE_LIMIT")->capture_default_str();
+  serve->add_option("--respondent-rate-burst", serve_flags.respondent_rate_burst,
+                    "burst allowance per survey respondent address")
+      ->envname("TOUCHPOINT_RESPONDENT_RATE_BURST")->capture_default_str();
   serve->add_option("--web-root", serve_flags.web_root,
                     "directory of the survey page's files (web/ of a checkout, after npm ci there)")
       ->envname("TOUCHPOINT_WEB_ROOT")->capture_default_str();
