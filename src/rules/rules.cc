@@ -119,7 +119,7 @@ Status CheckAction(std::string_view trigger, const json& action, const std::stri
   ActionReader reader(action, field);
   if (name == "create_case") {
     TP_RETURN_IF_ERROR(reader.String("subject", kMaxTemplateChars, true));
-    TP_RETURN_IF_ERROR(reader.Id("team_id", "tea_", false));
+    TP_RETURN_IF_ERROR(reader.Id("team_id", "team_", false));
     TP_RETURN_IF_ERROR(reader.Priority(false));
   } else if (name == "set_priority" || name == "assign") {
     if (!IsCaseTrigger(trigger)) {
@@ -131,7 +131,7 @@ Status CheckAction(std::string_view trigger, const json& action, const std::stri
       TP_RETURN_IF_ERROR(reader.Priority(true));
     } else {
       TP_RETURN_IF_ERROR(reader.Id("assignee_id", "usr_", false, true));
-      TP_RETURN_IF_ERROR(reader.Id("team_id", "tea_", false));
+      TP_RETURN_IF_ERROR(reader.Id("team_id", "team_", false));
       if (!reader.Has("team_id") && action.find("assignee_id") == action.end()) {
         return InvalidArgument("needs assignee_id, team_id or both", field);
       }
