@@ -199,10 +199,12 @@ ActionResult SetTrait(store::TenantTx& tx, const json& action, const json& conte
   if (!traits.is_object()) traits = json::object();
   json value = action["value"];
   if (value.is_string()) value = RenderTemplate(value.get<std::string>(), context);
-  traits[action["name"].get<std::string>()] = std::move(value);
+  const std::string name = action["name"].get<std::string>();
+  traits[name] = std::move(value);
   TP_RETURN_IF_ERROR(
       profiles::UpdateCustomer(tx, customer.id, {.traits_json = traits.dump()}, audit).status());
-  return json{{"customer_id", customer.id}};
+  // The execution log names no customer (it holds no personal data), only what was set.
+  return json{{"trait", name}};
 }
 
 ActionResult SendWebhook(store::TenantTx& tx, const json& action, const json& context, const Execution& execution,
