@@ -294,7 +294,9 @@ Result<std::vector<json>> BuildContexts(store::TenantTx& tx, const store::Change
                           {"channel", ChannelName(found->channel)},
                           {"team_id", Optional(found->team_id)},
                           {"assignee_id", Optional(found->assignee_id)}}},
-                        {"fields", data.is_object() ? data.value("fields", json::array()) : json::array()},
+                        // case.updated: what changed (status, priority, team_id, assignee_id), before and after.
+                        {"before", data.is_object() ? data.value("before", json::object()) : json::object()},
+                        {"after", data.is_object() ? data.value("after", json::object()) : json::object()},
                         {"customer_id", found->customer_id},
                         {"customer", std::move(customer)}});
   } else if (change.kind == "events.ingested" && data.is_object() && data.contains("events") &&

@@ -312,6 +312,26 @@ TEST_P(RulesEngineTest, CaseRulesSetPriorityAndAssignTheTriggeringCase) {
   EXPECT_EQ(cases[0].team_id, team_id_);
 }
 
+TEST_P(RulesEngineTest, CaseUpdatedRulesSeeWhatChanged) {
+  const Rule escalate = AddRule({.name = "Reopened cases go to the team", .trigger = "case.updated",
+                                 .condition = R"(before.status == "solved" and after.status == "open")",
+                                 .actions = json::array({{{"type", "assign"}, {"team_id", team_id_}}})});
+  auto created = WriteResult<cases::Case>(store(), tenant_, [&](store::TenantTx& tx) {
+    return cases::CreateCase(tx, {.customer_id = customer_id_, .subject = "Refund"}, kAudit);
+  });
+  ASSERT_TRUE(created.ok());
+  for (cases::CaseStatus status : {cases::CaseStatus::kSolved, cases::CaseStatus::kOpen}) {
+    ASSERT_TRUE(WriteResult<cases::Case>(store(), tenant_, [&](store::TenantTx& tx) {
+                  return cases::UpdateCase(tx, created->id, {.status = status}, kAudit);
+                }).ok());
+  }
+  Settle();
+  EXPECT_EQ(Cases()[0].team_id, team_id_);
+  const std::vector<Execution> executions = Executions(escalate.id);
+  ASSERT_EQ(executions.size(), 1u);  // the assignment's own case.updated does not match (status unchanged)
+  EXPECT_EQ(executions[0].outcome, ExecutionOutcome::kSucceeded);
+}
+
 TEST_P(RulesEngineTest, AnInvalidConditionIsRefusedNamingThePosition) {
   auto rule = WriteResult<Rule>(store(), tenant_, [&](store::TenantTx& tx) {
     return CreateRule(tx, kAudit, {.name = "Broken", .trigger = "feedback.submitted", .condition = "score <= <= 6",
