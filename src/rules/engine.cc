@@ -183,7 +183,8 @@ ActionResult UpdateTriggeringCase(store::TenantTx& tx, const json& action, const
   if (action["type"] == "set_priority") {
     TP_ASSIGN_OR_RETURN(patch.priority, PriorityOf(action));
   } else {
-    if (action.contains("team_id")) patch.team_id = StringField(action, "team_id");
+    // A null team_id is no team_id (ParseActions); a null assignee_id unassigns.
+    if (auto team_id = StringField(action, "team_id")) patch.team_id = std::move(team_id);
     if (action.contains("assignee_id")) patch.assignee_id = StringField(action, "assignee_id");
   }
   TP_ASSIGN_OR_RETURN(cases::Case updated, cases::UpdateCase(tx, *case_id, patch, audit));

@@ -5,6 +5,7 @@
 #include <atomic>
 
 #include "cases/cases.h"
+#include "changes/feed.h"
 #include "feedback/feedback.h"
 #include "identity/teams.h"
 #include "jobs/jobs.h"
@@ -339,6 +340,73 @@ TEST_P(RulesEngineTest, AnInvalidConditionIsRefusedNamingThePosition) {
   });
   EXPECT_EQ(rule.status().field(), "condition");
   EXPECT_NE(rule.status().message().find("position 10"), std::string::npos) << rule.status().message();
+}
+
+TEST_P(RulesEngineTest, EventRulesRunOncePerMatchingEventOfABatch) {
+  const Rule rule = AddRule({.name = "Buyers", .trigger = "events.ingested",
+                             .condition = R"(event.name == "Order Completed" and customer.language == "cs")",
+                             .actions = json::parse(R"([{"type":"set_trait","name":"last_event","value":"{{event.id}}"}])")});
+  // The record ingestion publishes for one request (ingest/ingest.cc): several events, one change.
+  ASSERT_TRUE(store()
+                  .Write(tenant_,
+                         [&](store::TenantTx& tx) {
+                           return tx.Publish("events.ingested", "evt_1",
+                                             json{{"events",
+                                                   {{{"id", "evt_1"}, {"customer_id", customer_id_}, {"type", "page"}, {"event", ""}},
+                                                    {{"id", "evt_2"}, {"customer_id", customer_id_}, {"type", "track"},
+                                                     {"event", "Order Completed"}},
+                                                    {{"id", "evt_3"}, {"customer_id", nullptr}, {"type", "track"},
+                                                     {"event", "Order Completed"}}}},
+                                                  {"profiles_created", 0},
+                                                  {"merges", 0}}
+                                                 .dump());
+                         })
+                  .ok());
+  Settle();
+  const std::vector<Execution> executions = Executions(rule.id);
+  ASSERT_EQ(executions.size(), 1u);
+  EXPECT_EQ(executions[0].item, 1);
+  EXPECT_EQ(executions[0].outcome, ExecutionOutcome::kSucceeded);
+  auto customer = ReadResult<profiles::Customer>(store(), tenant_, [&](store::TenantTx& tx) {
+    return profiles::GetCustomer(tx, customer_id_);
+  });
+  ASSERT_TRUE(customer.ok());
+  EXPECT_EQ(json::parse(customer->traits_json)["last_event"], "evt_2");
+}
+
+TEST_P(RulesEngineTest, OnTheChangeFeedADetractorsCaseIsOpenedOnce) {
+  const Rule rule = AddRule({.name = "Detractor follow-up", .trigger = "feedback.submitted", .condition = "score <= 6",
+                             .actions = FollowUpCase(team_id_)});
+  changes::Feed feed(store(), {.poll_interval = std::chrono::milliseconds(20), .min_interval = std::chrono::milliseconds(1)});
+  feed.SubscribeDurable("rules", [this](store::SystemTx& tx, const std::vector<store::Change>& batch) {
+    return RunRules(tx, batch, now_.load());
+  });
+  ASSERT_TRUE(feed.Start().ok());
+  Submit(0, "Never again");
+  Result<std::int64_t> head = feed.HeadSequence();
+  ASSERT_TRUE(head.ok());
+  ASSERT_TRUE(feed.WaitHandled(*head, std::chrono::seconds(30)));
+  feed.Stop();
+  Result<int> ran = runner_.RunDue();
+  ASSERT_TRUE(ran.ok());
+  EXPECT_EQ(*ran, 1);
+  const std::vector<cases::Case> cases = Cases();
+  ASSERT_EQ(cases.size(), 1u);
+  EXPECT_EQ(cases[0].customer_id, customer_id_);
+  EXPECT_EQ(cases[0].team_id, team_id_);
+  ASSERT_EQ(Executions(rule.id).size(), 1u);
+  // A second feed on the same database resumes from the durable cursor: nothing is evaluated twice.
+  changes::Feed restarted(store(), {.poll_interval = std::chrono::milliseconds(20), .min_interval = std::chrono::milliseconds(1)});
+  restarted.SubscribeDurable("rules", [this](store::SystemTx& tx, const std::vector<store::Change>& batch) {
+    return RunRules(tx, batch, now_.load());
+  });
+  ASSERT_TRUE(restarted.Start().ok());
+  head = restarted.HeadSequence();
+  ASSERT_TRUE(head.ok());
+  ASSERT_TRUE(restarted.WaitHandled(*head, std::chrono::seconds(30)));
+  restarted.Stop();
+  EXPECT_EQ(Executions(rule.id).size(), 1u);
+  EXPECT_EQ(Cases().size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RulesEngineTest, ::testing::ValuesIn(store::TestBackends()));
