@@ -6,9 +6,12 @@
 
 #include "cases/cases.h"
 #include "changes/feed.h"
+#include "common/crypto.h"
 #include "feedback/feedback.h"
 #include "identity/teams.h"
 #include "jobs/jobs.h"
+#include "outbound/deliveries.h"
+#include "outbound/webhooks.h"
 #include "profiles/customers.h"
 #include "profiles/testing.h"
 #include "rules/engine.h"
@@ -407,6 +410,53 @@ TEST_P(RulesEngineTest, OnTheChangeFeedADetractorsCaseIsOpenedOnce) {
   restarted.Stop();
   EXPECT_EQ(Executions(rule.id).size(), 1u);
   EXPECT_EQ(Cases().size(), 1u);
+}
+
+TEST_P(RulesEngineTest, WebhookAndEmailActionsQueueOutboundDeliveries) {
+  InitCrypto();
+  const SecretBox secrets = SecretBox::WithRandomKey();
+  auto webhook = WriteResult<outbound::CreatedWebhook>(store(), tenant_, [&](store::TenantTx& tx) {
+    return outbound::CreateWebhook(tx, kAudit, {.url = "https://hooks.example.com/cx", .kinds = {"case.*"}}, secrets, now_);
+  });
+  ASSERT_TRUE(webhook.ok()) << webhook.status().ToString();
+  const Rule rule = AddRule(
+      {.name = "Tell everyone", .trigger = "feedback.submitted", .condition = "score <= 6",
+       .actions = json::array({{{"type", "send_webhook"}, {"webhook_id", webhook->webhook.id}},
+                               {{"type", "send_email"}, {"to", {"lead@example.com"}}, {"subject", "NPS {{score}}"},
+                                {"text", "{{customer.name}} wrote: {{comment}}"}}})});
+  Submit(4, "Slow");
+  Settle();
+  // This server has no SMTP server: the e-mail action fails, visibly, and the webhook call is queued.
+  Execution execution = Executions(rule.id).at(0);
+  EXPECT_EQ(execution.actions[0]["state"], "done");
+  EXPECT_EQ(execution.actions[1]["state"], "retrying");
+  EXPECT_NE(execution.error.value_or("").find("no SMTP server"), std::string::npos) << execution.error.value_or("");
+  auto deliveries = ReadResult<Page<outbound::Delivery>>(store(), tenant_, [&](store::TenantTx& tx) {
+    return outbound::ListDeliveries(tx, {}, PageRequest{});
+  });
+  ASSERT_TRUE(deliveries.ok());
+  ASSERT_EQ(deliveries->items.size(), 1u);
+  EXPECT_EQ(deliveries->items[0].channel, outbound::DeliveryChannel::kWebhook);
+  EXPECT_EQ(deliveries->items[0].destination, "https://hooks.example.com/cx");
+  EXPECT_EQ(deliveries->items[0].customer_id, customer_id_);
+  EXPECT_EQ(execution.actions[0]["result"]["delivery_id"], deliveries->items[0].id);
+
+  // With a sender configured the next attempt queues the e-mail.
+  ActionRunner with_mail(store(), "touchpoint@example.com", [this] { return now_.load(); });
+  jobs::Runner mail_runner(store(), {.owner = "mail", .now = [this] { return now_.load(); }});
+  mail_runner.Handle(std::string(kActionJob), [&](const jobs::Job& job) { return with_mail.Run(job); });
+  now_ += 24LL * 3600 * 1'000'000;
+  ASSERT_TRUE(mail_runner.RunDue().ok());
+  execution = Executions(rule.id).at(0);
+  EXPECT_EQ(execution.outcome, ExecutionOutcome::kSucceeded);
+  EXPECT_FALSE(execution.error);
+  deliveries = ReadResult<Page<outbound::Delivery>>(store(), tenant_, [&](store::TenantTx& tx) {
+    return outbound::ListDeliveries(tx, {.state = std::nullopt, .source = "rule:" + rule.id}, PageRequest{});
+  });
+  ASSERT_TRUE(deliveries.ok());
+  ASSERT_EQ(deliveries->items.size(), 1u);
+  EXPECT_EQ(deliveries->items[0].channel, outbound::DeliveryChannel::kEmail);
+  EXPECT_EQ(deliveries->items[0].destination, "lead@example.com");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RulesEngineTest, ::testing::ValuesIn(store::TestBackends()));
