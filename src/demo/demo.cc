@@ -400,16 +400,18 @@ Status WriteInBatches(store::Store& store, const std::string& tenant_id, size_t 
   return Status::Ok();
 }
 
-// The two rules every CX team starts with (docs/rules.md). Post-case CSAT surveys come from the call
-// centre and returns desks, where the demo's cases are handled.
+// The two rules every CX team starts with (docs/rules.md). A detractor's case goes to the team that owns
+// the touchpoint: IT for the website and the app, Service for the rest. Post-case CSAT surveys come from
+// the call centre and returns desks, where the demo's cases are handled.
 Status CreateStarterRules(store::TenantTx& tx, const identity::AuditContext& audit, const std::string& service_team,
-                          Micros now) {
+                          const std::string& it_team, Micros now) {
   const rules::RuleSpec detractor{
       .name = "Detractor: follow-up case within 24 h",
       .trigger = "feedback.submitted",
       .condition = R"(metric == "nps" and score <= 6 and customer_id != null)",
       .actions = nlohmann::json::array(
           {{{"type", "create_case"},
+            {"team_by_touchpoint", {{"website checkout", it_team}, {"mobile app", it_team}}},
             {"team_id", service_team},
             {"priority", "high"},
             {"subject", "Call back within 24 h: NPS {{score}} at {{touchpoint}} from {{customer.name}}: {{comment}}"}}}),
@@ -480,7 +482,7 @@ Result<DemoSummary> CreateDemoData(store::Store& store, const DemoOptions& optio
       team_ids[spec.department] = team.id;
     }
     TP_RETURN_IF_ERROR(identity::AddTeamMember(tx, audit, team_ids[Department::kService], agent_id));
-    return CreateStarterRules(tx, audit, team_ids[Department::kService], now);
+    return CreateStarterRules(tx, audit, team_ids[Department::kService], team_ids[Department::kIt], now);
   }));
 
   std::vector<std::string> customer_ids(customer_plans.size());

@@ -156,7 +156,7 @@ TEST_P(DemoTest, CreatesTheTenantUsersTeamsAndTheRequestedCounts) {
   EXPECT_GT(service_cases, 40 / 2) << "most cases belong to the service team";
 }
 
-TEST_P(DemoTest, ShipsTheTwoStarterRulesForTheServiceTeam) {
+TEST_P(DemoTest, ShipsTheTwoStarterRulesForTheOwningTeams) {
   const DemoSummary summary = MustCreate(SmallOptions());
   Result<std::vector<rules::Rule>> rules = ReadResult<std::vector<rules::Rule>>(
       store(), summary.tenant_id, [](store::TenantTx& tx) { return rules::ListRules(tx); });
@@ -166,9 +166,12 @@ TEST_P(DemoTest, ShipsTheTwoStarterRulesForTheServiceTeam) {
       store(), summary.tenant_id, [](store::TenantTx& tx) { return identity::ListTeams(tx, PageRequest{}); });
   ASSERT_TRUE(teams.ok());
   std::string service_team;
+  std::string it_team;
   for (const identity::Team& team : teams->items) {
     if (team.kind == "service") service_team = team.id;
+    if (team.kind == "it") it_team = team.id;
   }
+  EXPECT_EQ((*rules)[0].actions[0]["team_by_touchpoint"]["website checkout"], it_team);
   const nlohmann::json detractor = {{"metric", "nps"}, {"score", 4}, {"customer_id", "cus_1"}};
   const nlohmann::json unhappy = {{"metric", "csat"}, {"score", 2}, {"touchpoint", "call centre"}, {"customer_id", "cus_1"}};
   const nlohmann::json content = {{"metric", "csat"}, {"score", 4}, {"touchpoint", "call centre"}, {"customer_id", "cus_1"}};

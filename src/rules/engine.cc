@@ -170,7 +170,11 @@ ActionResult CreateCase(store::TenantTx& tx, const json& action, const json& con
   if (input.subject.size() > cases::kMaxSubjectChars) input.subject.resize(cases::kMaxSubjectChars);
   if (input.subject.empty()) input.subject = "Follow-up";
   TP_ASSIGN_OR_RETURN(input.priority, PriorityOf(action));
-  input.team_id = StringField(action, "team_id");
+  // The team that owns the touchpoint, else the action's team.
+  const std::optional<std::string> touchpoint = StringField(context, "touchpoint");
+  const json by_touchpoint = action.value("team_by_touchpoint", json::object());
+  input.team_id = touchpoint ? StringField(by_touchpoint, *touchpoint) : std::nullopt;
+  if (!input.team_id) input.team_id = StringField(action, "team_id");
   TP_ASSIGN_OR_RETURN(cases::Case created, cases::CreateCase(tx, input, audit));
   return json{{"case_id", created.id}};
 }

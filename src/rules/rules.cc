@@ -21,6 +21,7 @@ constexpr std::string_view kExecutionColumns =
 constexpr std::size_t kMaxTemplateChars = 2000;
 constexpr std::size_t kMaxTraitNameChars = 100;
 constexpr std::size_t kMaxRecipients = 10;
+constexpr std::size_t kMaxTouchpoints = 100;
 
 bool IsCaseTrigger(std::string_view trigger) { return trigger == "case.created" || trigger == "case.updated"; }
 
@@ -87,6 +88,22 @@ class ActionReader {
     }
     return Status::Ok();
   }
+  // An object naming a team per touchpoint: {"delivery": "team_…", ...}.
+  Status TeamsByTouchpoint(std::string_view name) {
+    seen_.emplace(name);
+    const auto found = action_.find(name);
+    if (found == action_.end() || found->is_null()) return Status::Ok();
+    if (!found->is_object() || found->empty() || found->size() > kMaxTouchpoints) {
+      return InvalidArgument("must be an object of 1 to " + std::to_string(kMaxTouchpoints) + " touchpoints and team ids",
+                             Field(name));
+    }
+    for (const auto& [touchpoint, team_id] : found->items()) {
+      if (!team_id.is_string() || !LooksLikeId(team_id.get_ref<const std::string&>(), "team_")) {
+        return InvalidArgument("must be an id starting with team_", Field(name) + "." + touchpoint);
+      }
+    }
+    return Status::Ok();
+  }
   bool Has(std::string_view name) const {
     const auto found = action_.find(name);
     return found != action_.end() && !found->is_null();
@@ -120,6 +137,7 @@ Status CheckAction(std::string_view trigger, const json& action, const std::stri
   if (name == "create_case") {
     TP_RETURN_IF_ERROR(reader.String("subject", kMaxTemplateChars, true));
     TP_RETURN_IF_ERROR(reader.Id("team_id", "team_", false));
+    TP_RETURN_IF_ERROR(reader.TeamsByTouchpoint("team_by_touchpoint"));
     TP_RETURN_IF_ERROR(reader.Priority(false));
   } else if (name == "set_priority" || name == "assign") {
     if (!IsCaseTrigger(trigger)) {

@@ -38,6 +38,8 @@ TEST(ParseActions, NamesTheFieldThatIsWrong) {
             "actions[0].priority");
   EXPECT_EQ(field_of("feedback.submitted", R"([{"type":"create_case","subject":"x","team_id":"t"}])"),
             "actions[0].team_id");
+  EXPECT_EQ(field_of("feedback.submitted", R"([{"type":"create_case","subject":"x","team_by_touchpoint":{"delivery":1}}])"),
+            "actions[0].team_by_touchpoint.delivery");
   EXPECT_EQ(field_of("feedback.submitted", R"([{"type":"set_trait","name":"a","value":1},{"type":"set_priority","priority":"high"}])"),
             "actions[1].type");  // no case to act on
   EXPECT_EQ(field_of("case.created", R"([{"type":"assign"}])"), "actions[0]");
@@ -195,6 +197,29 @@ TEST_P(RulesEngineTest, ADetractorBecomesAFollowUpCaseForTheTeamWithTheCustomer)
   EXPECT_EQ(executions[0].actions[0]["state"], "done");
   EXPECT_EQ(executions[0].actions[0]["result"]["case_id"], cases[0].id);
   EXPECT_EQ(executions[0].cause_chain, std::vector<std::string>{rule.id});
+}
+
+TEST_P(RulesEngineTest, TheFollowUpCaseGoesToTheTeamThatOwnsTheTouchpoint) {
+  auto checkout = WriteResult<identity::Team>(store(), tenant_, [&](store::TenantTx& tx) {
+    return identity::CreateTeam(tx, kAudit, {.name = "Web shop", .kind = "it"});
+  });
+  ASSERT_TRUE(checkout.ok());
+  json actions = FollowUpCase(team_id_);  // the fallback
+  actions[0]["team_by_touchpoint"] = {{"website checkout", checkout->id}};
+  AddRule({.name = "Detractors", .trigger = "feedback.submitted", .condition = "score <= 6", .actions = actions});
+  Submit(5, "Checkout crashed");  // touchpoint "delivery": not in the map
+  Settle();
+  ASSERT_TRUE(WriteResult<feedback::FeedbackResponse>(store(), tenant_, [&](store::TenantTx& tx) {
+                return feedback::SubmitFeedback(tx, {.customer_id = customer_id_, .survey = "checkout-nps",
+                                                     .metric = feedback::Metric::kNps, .score = 2,
+                                                     .touchpoint = "website checkout"},
+                                                kAudit);
+              }).ok());
+  Settle();
+  const std::vector<cases::Case> cases = Cases();
+  ASSERT_EQ(cases.size(), 2u);
+  EXPECT_EQ(cases[0].team_id, team_id_);
+  EXPECT_EQ(cases[1].team_id, checkout->id);
 }
 
 TEST_P(RulesEngineTest, RulesRunInOrderAndADisabledRuleDoesNothing) {
