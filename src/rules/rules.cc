@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/ids.h"
+#include "profiles/customers.h"
 #include "rules/expression.h"
 
 namespace tp::rules {
@@ -81,8 +82,7 @@ class ActionReader {
       return InvalidArgument("must be a list of 1 to " + std::to_string(kMaxRecipients) + " e-mail addresses", Field(name));
     }
     for (const json& address : *found) {
-      if (!address.is_string() || address.get_ref<const std::string&>().find('@') == std::string::npos ||
-          address.get_ref<const std::string&>().size() > 254) {
+      if (!address.is_string() || !profiles::NormaliseEmail(address.get_ref<const std::string&>()).ok()) {
         return InvalidArgument("must be a list of e-mail addresses", Field(name));
       }
     }

@@ -46,6 +46,8 @@ TEST(ParseActions, NamesTheFieldThatIsWrong) {
   EXPECT_EQ(field_of("case.created", R"([{"type":"set_trait","name":"a","value":{"x":1}}])"), "actions[0].value");
   EXPECT_EQ(field_of("case.created", R"([{"type":"send_email","to":["nobody"],"subject":"s","text":"t"}])"),
             "actions[0].to");
+  EXPECT_EQ(field_of("case.created", R"([{"type":"send_email","to":["a@b.cz\r\nBcc: x@y.cz"],"subject":"s","text":"t"}])"),
+            "actions[0].to");
   EXPECT_EQ(field_of("case.created", R"([{"type":"send_webhook","webhook_id":"whk_01J00000000000000000000000","colour":"red"}])"),
             "actions[0].colour");
   EXPECT_TRUE(ParseActions("case.updated", json::parse(R"([{"type":"assign","assignee_id":null},
