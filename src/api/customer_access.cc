@@ -120,4 +120,10 @@ Json CustomerDataView::Feedback(const feedback::FeedbackResponse& response) cons
   return body;
 }
 
+Json CustomerDataView::SurveyResponse(const surveys::SurveyResponse& response) const {
+  Json body = SurveyResponseJson(response);
+  Redact(body["answers"]);
+  return body;
+}
+
 }  // namespace tp::api

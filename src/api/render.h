@@ -14,6 +14,7 @@
 #include "jobs/jobs.h"
 #include "outbound/deliveries.h"
 #include "outbound/webhooks.h"
+#include "surveys/surveys.h"
 
 namespace tp::api {
 
@@ -29,6 +30,11 @@ Json CaseJson(const cases::Case& item);
 Json FeedbackJson(const feedback::FeedbackResponse& response);
 Json SummaryJson(const feedback::MetricSummary& summary);
 Json MergeJson(const ingest::Merge& merge);
+// A survey with its definition (null in lists, which leave it out).
+Json SurveyJson(const surveys::Survey& survey);
+// `base_url` makes the respondent's URL of a link just created (the only time its token is known).
+Json SurveyLinkJson(const surveys::SurveyLink& link, std::string_view base_url = {});
+Json SurveyResponseJson(const surveys::SurveyResponse& response);
 // Parses a stored JSON document (settings, audit snapshots); null when absent.
 Json StoredJson(const std::optional<std::string>& text);
 

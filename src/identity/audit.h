@@ -36,6 +36,7 @@ inline constexpr std::string_view kAuditActions[] = {
     "customer.export",    "customer.erase",                                         // privacy
     "case.create",        "case.update",                                            // cases
     "feedback.submit",                                                              // feedback
+    "survey.create",      "survey.update",      "survey_link.create",               // surveys
     "customers.import",   "events.import",      "orders.import",                    // transfer: CSV imports
     "customers.export",   "events.export",                                          // transfer: exports
     "webhook.create",     "webhook.delete",     "mail.test",                        // outbound, api
@@ -43,7 +44,8 @@ inline constexpr std::string_view kAuditActions[] = {
 };
 
 // Who is acting, for the audit log. actor_type is "user", "api_key", "system" (bootstrap, CLI),
-// "anonymous" (a failed login for an unknown e-mail) or "rule" (a rule's action; actor_id is the rule).
+// "anonymous" (a failed login for an unknown e-mail), "respondent" (a survey link: actor_id is the link)
+// or "rule" (a rule's action; actor_id is the rule).
 struct AuditContext {
   std::string actor_type;
   std::string actor_id;
