@@ -483,9 +483,9 @@ CREATE TABLE survey_opt_outs (
   customer_id TEXT NOT NULL,
   origin_customer_id TEXT,
   source TEXT NOT NULL,
-  created_at BIGINT NOT NULL,
-  PRIMARY KEY (tenant_id, customer_id)
+  created_at BIGINT NOT NULL
 );
+CREATE INDEX survey_opt_outs_by_customer ON survey_opt_outs (tenant_id, customer_id);
 ALTER TABLE feedback_responses ADD COLUMN survey_response_id TEXT;
 )sql";
 

@@ -12,19 +12,21 @@ namespace {
 constexpr Micros kDay = 24LL * 3600 * 1'000'000;
 
 constexpr std::string_view kIsOptedOut =
-    "SELECT 1 FROM survey_opt_outs WHERE tenant_id = $1 AND customer_id = $2";
+    "SELECT 1 FROM survey_opt_outs WHERE tenant_id = $1 AND customer_id = $2 LIMIT 1";
 constexpr std::string_view kLastInvitation =
     "SELECT MAX(created_at) FROM survey_links WHERE tenant_id = $1 AND customer_id = $2 AND kind = 'invitation'";
+// Not unique per customer: a merge moves both profiles' opt-outs to the survivor.
 constexpr std::string_view kRecordOptOut =
     "INSERT INTO survey_opt_outs (tenant_id, customer_id, origin_customer_id, source, created_at) "
-    "VALUES ($1, $2, $2, $3, $4) ON CONFLICT (tenant_id, customer_id) DO NOTHING";
+    "SELECT $1, $2, $2, $3, $4 WHERE NOT EXISTS "
+    "(SELECT 1 FROM survey_opt_outs WHERE tenant_id = $1 AND customer_id = $2)";
 constexpr std::string_view kFindLinkCustomer =
     "SELECT tenant_id, id, customer_id FROM survey_links WHERE token_hash = $1";
 constexpr std::string_view kReminderState =
     "SELECT l.expires_at, r.status, o.customer_id, l.customer_id FROM survey_links l "
     "LEFT JOIN survey_responses r ON r.tenant_id = l.tenant_id AND r.id = l.response_id "
     "LEFT JOIN survey_opt_outs o ON o.tenant_id = l.tenant_id AND o.customer_id = l.customer_id "
-    "WHERE l.tenant_id = $1 AND l.id = $2";
+    "WHERE l.tenant_id = $1 AND l.id = $2 LIMIT 1";
 
 // The default message per language: short, with the link on its own line (mail clients link it).
 struct DefaultText {

@@ -6,6 +6,9 @@
 
 #include "common/crypto.h"
 #include "feedback/feedback.h"
+#include "jobs/jobs.h"
+#include "outbound/deliveries.h"
+#include "surveys/invitations.h"
 #include "profiles/customers.h"
 #include "profiles/testing.h"
 #include "store/testing.h"
@@ -203,6 +206,71 @@ TEST_P(SurveysTest, AnotherTenantSeesNoneOfIt) {
     return CreateLink(tx, {.survey_id = survey.id, .kind = LinkKind::kPublic}, identity::AuditContext::System());
   });
   EXPECT_EQ(link.status().field(), "survey_id");
+}
+
+TEST_P(SurveysTest, InvitationsFollowTheContactRulesAndRemindOnlyThoseWhoDidNotAnswer) {
+  const Survey survey = LiveSurvey();
+  auto new_customer = [&](const std::string& name, std::optional<std::string> email) {
+    Result<profiles::Customer> customer = WriteResult<profiles::Customer>(store(), tenant_, [&](store::TenantTx& tx) {
+      return profiles::CreateCustomer(tx, {.name = name, .email = email}, identity::AuditContext::System());
+    });
+    EXPECT_TRUE(customer.ok()) << customer.status().ToString();
+    return customer.ok() ? customer->id : "";
+  };
+  const std::string answers = new_customer("Eva", "eva@example.cz");
+  const std::string ignores = new_customer("Petr", "petr@example.cz");
+  const std::string no_email = new_customer("Anonym", std::nullopt);
+  const Micros now = NowMicros();
+  auto invite = [&](std::vector<std::string> customers, Micros at) {
+    return WriteResult<std::vector<InvitationOutcome>>(store(), tenant_, [&](store::TenantTx& tx) {
+      return InviteByEmail(tx,
+                           {.survey_id = survey.id, .customer_ids = customers, .language = "cs",
+                            .from = {"Shop", "cx@shop.example"}, .base_url = "https://cx.shop.example"},
+                           identity::AuditContext::System(), at);
+    });
+  };
+  Result<std::vector<InvitationOutcome>> sent = invite({answers, ignores, no_email}, now);
+  ASSERT_TRUE(sent.ok()) << sent.status().ToString();
+  ASSERT_EQ(sent->size(), 3u);
+  EXPECT_EQ((*sent)[0].skipped, "");
+  EXPECT_TRUE((*sent)[0].delivery_id);
+  EXPECT_EQ((*sent)[2].skipped, "no_email");
+  Result<std::vector<InvitationOutcome>> again = invite({answers}, now + 1'000'000);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)[0].skipped, "contacted_recently");
+
+  // Both reminders come due after Eva answered.
+  Result<Page<jobs::Job>> reminders = ReadResult<Page<jobs::Job>>(store(), tenant_, [&](store::TenantTx& tx) {
+    return jobs::ListJobs(tx, std::string(kReminderJob), std::nullopt, {});
+  });
+  ASSERT_TRUE(reminders.ok());
+  ASSERT_EQ(reminders->items.size(), 2u);
+  EXPECT_EQ(reminders->items[0].payload.find("eva@"), std::string::npos) << "no address in the job";
+  // Eva answers through the link of her e-mail (which her reminder would repeat).
+  const std::string eva_link = (*sent)[0].link_id.value_or("");
+  for (const jobs::Job& job : reminders->items) {
+    const Json payload = Json::parse(job.payload);
+    if (payload["link_id"] != eva_link) continue;
+    const std::string url = payload["url"];
+    ASSERT_TRUE(url.starts_with("https://cx.shop.example/s/")) << url;
+    Result<SurveyResponse> answered =
+        SubmitResponse(store(), url.substr(url.rfind('/') + 1), {.data = {{"recommend", 9}}}, now);
+    ASSERT_TRUE(answered.ok()) << answered.status().ToString();
+  }
+  for (const jobs::Job& job : reminders->items) {
+    EXPECT_TRUE(SendReminder(store(), job, now + kDefaultReminderDelay).status.ok());
+  }
+  Result<Page<outbound::Delivery>> mail = ReadResult<Page<outbound::Delivery>>(store(), tenant_, [&](store::TenantTx& tx) {
+    return outbound::ListDeliveries(tx, {.source = "survey-reminder:" + (*sent)[1].link_id.value_or("")}, {});
+  });
+  ASSERT_TRUE(mail.ok());
+  ASSERT_EQ(mail->items.size(), 1u) << "Petr, who did not answer, is reminded";
+  EXPECT_EQ(mail->items[0].destination, "petr@example.cz");
+  Result<Page<outbound::Delivery>> none = ReadResult<Page<outbound::Delivery>>(store(), tenant_, [&](store::TenantTx& tx) {
+    return outbound::ListDeliveries(tx, {.source = "survey-reminder:" + eva_link}, {});
+  });
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->items.empty()) << "Eva, who answered, is not";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SurveysTest, ::testing::ValuesIn(store::TestBackends()));
