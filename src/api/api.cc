@@ -15,6 +15,7 @@ Api::Api(store::Store& store, http::Metrics& metrics, ApiOptions options)
   RegisterTransferRoutes(registrar_);
   RegisterOutboundRoutes(registrar_);
   RegisterSurveyRoutes(registrar_);
+  RegisterRuleRoutes(registrar_);
 }
 
 }  // namespace tp::api

@@ -212,6 +212,9 @@ TEST(DocumentedEndpoints, ListEveryRouteWithItsPermission) {
   EXPECT_EQ(documented, routed);
 }
 
+constexpr const char* kMatrixRule = R"({"name":"Detractors","trigger":"feedback.submitted","condition":"score <= 6",)"
+                                   R"("actions":[{"type":"set_trait","name":"detractor","value":true}]})";
+
 // Objects of the owner tenant that requests refer to.
 struct World {
   ApiHarness& harness;
@@ -228,6 +231,7 @@ struct World {
   std::string webhook_id;
   std::string delivery_id;
   std::string job_id;
+  std::string rule_id;
 };
 
 struct Caller {
@@ -488,6 +492,25 @@ std::map<std::string, Scenario> Scenarios() {
       {"POST /api/v1/mail/test", {P::kIntegrationsManage, 202, false, fixed("/api/v1/mail/test", R"({"to":"ops@example.com"})")}},
       {"GET /api/v1/jobs", {P::kIntegrationsManage, 200, false, fixed("/api/v1/jobs")}},
       {"GET /api/v1/jobs/{id}", {P::kIntegrationsManage, 200, true, owner_path("/api/v1/jobs/", &World::job_id)}},
+      {"GET /api/v1/rules", {P::kRulesWrite, 200, false, fixed("/api/v1/rules")}},
+      {"POST /api/v1/rules", {P::kRulesWrite, 201, false, fixed("/api/v1/rules", kMatrixRule)}},
+      {"POST /api/v1/rules/dry-run",
+       {P::kRulesWrite, 200, false,
+        fixed("/api/v1/rules/dry-run", R"({"trigger":"feedback.submitted","condition":"score <= 6",)"
+                                       R"("actions":[{"type":"set_trait","name":"detractor","value":true}],"payload":{"score":3}})")}},
+      {"GET /api/v1/rules/{id}", {P::kRulesWrite, 200, true, owner_path("/api/v1/rules/", &World::rule_id)}},
+      {"PATCH /api/v1/rules/{id}",
+       {P::kRulesWrite, 200, true, [](World& world, const Caller&) { return Prepared{"/api/v1/rules/" + world.rule_id, R"({"enabled":true})"}; }}},
+      {"DELETE /api/v1/rules/{id}",
+       {P::kRulesWrite, 204, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/rules/" + CreateIn(world, "/api/v1/rules", json::parse(kMatrixRule)), ""};
+        }}},
+      {"POST /api/v1/rules/{id}/dry-run",
+       {P::kRulesWrite, 200, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/rules/" + world.rule_id + "/dry-run", R"({"payload":{"score":3}})"};
+        }}},
+      {"GET /api/v1/rules/{id}/executions", {P::kRulesWrite, 200, true, owner_path("/api/v1/rules/", &World::rule_id, "/executions")}},
+      {"GET /api/v1/rule-executions", {P::kRulesWrite, 200, false, fixed("/api/v1/rule-executions")}},
       {"POST /api/v1/customers/{id}/erase",
        {P::kPrivacyRequests, 200, true, [](World& world, const Caller&) {
           return Prepared{"/api/v1/customers/" + ServicedCustomer(world) + "/erase", ""};
@@ -549,6 +572,7 @@ TEST_P(PermissionMatrixTest, EveryRoleAndCallerKindOnEveryEndpointInOwnAndOtherT
   ASSERT_EQ(answered.status, 201) << answered.body;
   world.survey_response_id = BodyOf(answered).value("response_id", "");
   world.webhook_id = CreateIn(world, "/api/v1/webhooks", {{"url", "https://hooks.example.com/w"}, {"kinds", {"*"}}});
+  world.rule_id = CreateIn(world, "/api/v1/rules", json::parse(kMatrixRule));
   auto mailed = harness.Send("POST", "/api/v1/mail/test", R"({"to":"ops@example.com"})", world.owner_admin);
   ASSERT_EQ(mailed.status, 202) << mailed.body;
   world.delivery_id = BodyOf(mailed).value("id", "");

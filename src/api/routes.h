@@ -14,5 +14,6 @@ void RegisterEventRoutes(Registrar& registrar);     // Segment's /v1/* tracking 
 void RegisterTransferRoutes(Registrar& registrar);  // /api/v1/imports/{kind}, /api/v1/exports/{kind}
 void RegisterOutboundRoutes(Registrar& registrar);  // webhooks, deliveries, jobs, test e-mail
 void RegisterSurveyRoutes(Registrar& registrar);    // surveys, links, responses; respondents' /s/{token}
+void RegisterRuleRoutes(Registrar& registrar);      // rules, dry runs, rule executions
 
 }  // namespace tp::api

@@ -70,7 +70,8 @@ Platform::Platform(store::Store& store, std::optional<SecretBox> secrets, const 
       runner_(store, jobs::RunnerOptions{.workers = flags.job_workers,
                                          .lease = std::chrono::seconds(flags.job_lease_seconds),
                                          .backoff_base = std::chrono::milliseconds(flags.job_retry_base_ms)}),
-      deliverer_(store, http_, smtp_ ? &*smtp_ : nullptr, secrets_ ? &*secrets_ : nullptr) {}
+      deliverer_(store, http_, smtp_ ? &*smtp_ : nullptr, secrets_ ? &*secrets_ : nullptr),
+      rule_actions_(store, flags.mail_from) {}
 
 Platform::~Platform() { Stop(); }
 
@@ -81,6 +82,10 @@ Status Platform::Start() {
                  [this](const jobs::Job& job) { return surveys::SendReminder(store_, job, NowMicros()); });
   feed_.SubscribeDurable("webhooks", [](store::SystemTx& tx, const std::vector<store::Change>& batch) {
     return outbound::FanOut(tx, batch, NowMicros());
+  });
+  runner_.Handle(std::string(rules::kActionJob), [this](const jobs::Job& job) { return rule_actions_.Run(job); });
+  feed_.SubscribeDurable("rules", [](store::SystemTx& tx, const std::vector<store::Change>& batch) {
+    return rules::RunRules(tx, batch, NowMicros());
   });
   // Jobs scheduled by any process wake this one's workers at once instead of at their next poll.
   feed_.SubscribeTransient("job-wake-up", [this](const std::vector<store::Change>& batch) {

@@ -15,6 +15,7 @@
 #include "outbound/deliveries.h"
 #include "outbound/http_client.h"
 #include "outbound/mail.h"
+#include "rules/engine.h"
 #include "store/store.h"
 
 namespace tp::app {
@@ -59,6 +60,7 @@ class Platform {
   changes::Feed feed_;
   jobs::Runner runner_;
   outbound::Deliverer deliverer_;
+  rules::ActionRunner rule_actions_;
   bool started_ = false;
 };
 

@@ -1,5 +1,7 @@
 // The vocabulary of change kinds. `data` always holds the ids a subscriber needs to follow the change;
 // it never holds personal data (names, e-mail addresses, comments), so the feed needs no erasure.
+// A change written by a rule's action also carries "caused_by": {"rules": [rule ids], "execution_id"}
+// (TenantTx::SetCause, rules/engine.h), which is how the rules engine stops loops.
 #pragma once
 
 #include <string_view>

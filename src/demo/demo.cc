@@ -21,6 +21,7 @@
 #include "ingest/ingest.h"
 #include "identity/audit.h"
 #include "identity/teams.h"
+#include "rules/rules.h"
 #include "identity/tenants.h"
 #include "identity/users.h"
 #include "profiles/customers.h"
@@ -399,6 +400,40 @@ Status WriteInBatches(store::Store& store, const std::string& tenant_id, size_t 
   return Status::Ok();
 }
 
+// The two rules every CX team starts with (docs/rules.md). A detractor's case goes to the team that owns
+// the touchpoint: IT for the website and the app, Service for the rest. Post-case CSAT surveys come from
+// the call centre and returns desks, where the demo's cases are handled.
+Status CreateStarterRules(store::TenantTx& tx, const identity::AuditContext& audit, const std::string& service_team,
+                          const std::string& it_team, Micros now) {
+  const rules::RuleSpec detractor{
+      .name = "Detractor: follow-up case within 24 h",
+      .trigger = "feedback.submitted",
+      .condition = R"(metric == "nps" and score <= 6 and customer_id != null)",
+      .actions = nlohmann::json::array(
+          {{{"type", "create_case"},
+            {"team_by_touchpoint", {{"website checkout", it_team}, {"mobile app", it_team}}},
+            {"team_id", service_team},
+            {"priority", "high"},
+            {"subject", "Call back within 24 h: NPS {{score}} at {{touchpoint}} from {{customer.name}}: {{comment}}"}}}),
+      .enabled = true,
+      .position = 1};
+  const rules::RuleSpec unhappy_after_case{
+      .name = "CSAT 2 or less after a case: team lead review",
+      .trigger = "feedback.submitted",
+      .condition = R"(metric == "csat" and score <= 2 and touchpoint in ["call centre", "returns"] and customer_id != null)",
+      .actions = nlohmann::json::array(
+          {{{"type", "create_case"},
+            {"team_id", service_team},
+            {"priority", "urgent"},
+            {"subject", "Team lead review: CSAT {{score}} after a case at {{touchpoint}}: {{comment}}"}}}),
+      .enabled = true,
+      .position = 2};
+  for (const rules::RuleSpec& spec : {detractor, unhappy_after_case}) {
+    TP_RETURN_IF_ERROR(rules::CreateRule(tx, audit, spec, now).status());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<DemoSummary> CreateDemoData(store::Store& store, const DemoOptions& options) {
@@ -446,7 +481,8 @@ Result<DemoSummary> CreateDemoData(store::Store& store, const DemoOptions& optio
                                                 .description = std::string(spec.description)}));
       team_ids[spec.department] = team.id;
     }
-    return identity::AddTeamMember(tx, audit, team_ids[Department::kService], agent_id);
+    TP_RETURN_IF_ERROR(identity::AddTeamMember(tx, audit, team_ids[Department::kService], agent_id));
+    return CreateStarterRules(tx, audit, team_ids[Department::kService], team_ids[Department::kIt], now);
   }));
 
   std::vector<std::string> customer_ids(customer_plans.size());

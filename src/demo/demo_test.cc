@@ -14,6 +14,7 @@
 #include "feedback/feedback.h"
 #include "identity/sessions.h"
 #include "identity/teams.h"
+#include "rules/rules.h"
 #include "identity/tenants.h"
 #include "identity/users.h"
 #include "profiles/customers.h"
@@ -153,6 +154,40 @@ TEST_P(DemoTest, CreatesTheTenantUsersTeamsAndTheRequestedCounts) {
     if (*item.team_id == service_id) ++service_cases;
   }
   EXPECT_GT(service_cases, 40 / 2) << "most cases belong to the service team";
+}
+
+TEST_P(DemoTest, ShipsTheTwoStarterRulesForTheOwningTeams) {
+  const DemoSummary summary = MustCreate(SmallOptions());
+  Result<std::vector<rules::Rule>> rules = ReadResult<std::vector<rules::Rule>>(
+      store(), summary.tenant_id, [](store::TenantTx& tx) { return rules::ListRules(tx); });
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  ASSERT_EQ(rules->size(), 2u);
+  Result<Page<identity::Team>> teams = ReadResult<Page<identity::Team>>(
+      store(), summary.tenant_id, [](store::TenantTx& tx) { return identity::ListTeams(tx, PageRequest{}); });
+  ASSERT_TRUE(teams.ok());
+  std::string service_team;
+  std::string it_team;
+  for (const identity::Team& team : teams->items) {
+    if (team.kind == "service") service_team = team.id;
+    if (team.kind == "it") it_team = team.id;
+  }
+  EXPECT_EQ((*rules)[0].actions[0]["team_by_touchpoint"]["website checkout"], it_team);
+  const nlohmann::json detractor = {{"metric", "nps"}, {"score", 4}, {"customer_id", "cus_1"}};
+  const nlohmann::json unhappy = {{"metric", "csat"}, {"score", 2}, {"touchpoint", "call centre"}, {"customer_id", "cus_1"}};
+  const nlohmann::json content = {{"metric", "csat"}, {"score", 4}, {"touchpoint", "call centre"}, {"customer_id", "cus_1"}};
+  int matched = 0;
+  for (const rules::Rule& rule : *rules) {
+    EXPECT_TRUE(rule.enabled) << rule.name;
+    EXPECT_EQ(rule.trigger, "feedback.submitted");
+    EXPECT_EQ(rule.actions[0]["type"], "create_case");
+    EXPECT_EQ(rule.actions[0]["team_id"], service_team);
+    for (const nlohmann::json& payload : {detractor, unhappy, content}) {
+      Result<rules::DryRun> dry_run = rules::DryRunRule(rule.trigger, rule.condition, rule.actions, payload);
+      ASSERT_TRUE(dry_run.ok()) << dry_run.status().ToString();
+      if (dry_run->matched) ++matched;
+    }
+  }
+  EXPECT_EQ(matched, 2);  // the detractor by the first rule, the unhappy CSAT by the second
 }
 
 TEST_P(DemoTest, DataLooksLikeACentralEuropeanRetailer) {

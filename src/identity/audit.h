@@ -40,10 +40,12 @@ inline constexpr std::string_view kAuditActions[] = {
     "customers.import",   "events.import",      "orders.import",                    // transfer: CSV imports
     "customers.export",   "events.export",                                          // transfer: exports
     "webhook.create",     "webhook.delete",     "mail.test",                        // outbound, api
+    "rule.create",        "rule.update",        "rule.delete",                      // rules
 };
 
-// Who is acting, for the audit log. actor_type is "user", "api_key", "system" (bootstrap, CLI) or
-// "anonymous" (a failed login for an unknown e-mail) or "respondent" (a survey link: actor_id is the link).
+// Who is acting, for the audit log. actor_type is "user", "api_key", "system" (bootstrap, CLI),
+// "anonymous" (a failed login for an unknown e-mail), "respondent" (a survey link: actor_id is the link)
+// or "rule" (a rule's action; actor_id is the rule).
 struct AuditContext {
   std::string actor_type;
   std::string actor_id;

@@ -489,6 +489,44 @@ CREATE INDEX survey_opt_outs_by_customer ON survey_opt_outs (tenant_id, customer
 ALTER TABLE feedback_responses ADD COLUMN survey_response_id TEXT;
 )sql";
 
+// The rules engine (rules/): rules in their order, and one row per execution (a rule that matched a
+// change, or was stopped as a loop) with the state of each of its actions. Executions name the change
+// by its sequence and subject, never the customer, so they hold no personal data.
+constexpr std::string_view kRules = R"sql(
+CREATE TABLE rules (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  trigger_kind TEXT NOT NULL,
+  condition TEXT NOT NULL,
+  actions TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  created_by TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX rules_by_trigger ON rules (tenant_id, trigger_kind, position, id);
+CREATE TABLE rule_executions (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  rule_id TEXT NOT NULL,
+  change_sequence BIGINT NOT NULL,
+  change_kind TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  item INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT NOT NULL,
+  actions TEXT NOT NULL,
+  cause_chain TEXT NOT NULL,
+  error TEXT,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX rule_executions_by_rule ON rule_executions (tenant_id, rule_id, id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
@@ -500,6 +538,7 @@ constexpr std::array kMigrations = {
     Migration{8, "exact money with currencies", kExactMoney},
     Migration{9, "one channel vocabulary", kOneChannelVocabulary},
     Migration{10, "surveys, survey links, responses and answers", kSurveys},
+    Migration{11, "rules and rule executions", kRules},
 };
 
 }  // namespace

@@ -121,6 +121,11 @@ Result<std::int64_t> SystemTx::Execute(std::string_view sql, const std::vector<V
 
 Status TenantTx::Publish(std::string_view kind, std::string subject_id, std::string data) {
   if (published_ == nullptr) return Internal("a change was published in a read transaction: " + std::string(kind));
+  if (!cause_json_.empty()) {
+    if (data.size() < 2 || data.front() != '{') return Internal("change data is not a JSON object: " + std::string(kind));
+    const bool empty_object = data.find_first_not_of(" \t\n\r", 1) == data.size() - 1;
+    data = "{\"caused_by\":" + cause_json_ + (empty_object ? "}" : "," + data.substr(1));
+  }
   published_->push_back(Change{0, tenant_id_, std::string(kind), std::move(subject_id), std::move(data), 0});
   return Status::Ok();
 }

@@ -117,6 +117,9 @@ class TenantTx {
   // Publishes a change of this tenant when, and only if, the transaction commits. `data` is a JSON
   // object. Fails with kInternal in a read transaction.
   Status Publish(std::string_view kind, std::string subject_id, std::string data);
+  // Every change published after this call carries `cause_json` (a JSON value) as "caused_by" in its
+  // data, so a subscriber can tell which automation made it (the rules engine's loop protection).
+  void SetCause(std::string cause_json) { cause_json_ = std::move(cause_json); }
 
  private:
   Status CheckScoped(std::string_view sql) const;
@@ -125,6 +128,7 @@ class TenantTx {
   Connection& connection_;
   std::string tenant_id_;
   std::vector<Change>* published_;
+  std::string cause_json_;
 };
 
 // A transaction that may touch every tenant. Used only where no tenant is known yet (resolving a

@@ -25,17 +25,18 @@ ALLOWED = {
     "events": {"common", "store", "changes", "identity", "profiles"},
     "surveys": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback"},
     "ingest": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events"},
+    "rules": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback"},
     "timeline": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest"},
     "privacy": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest",
                 "timeline"},
     "transfer": {"common", "store", "changes", "identity", "profiles", "events", "ingest"},
     "demo": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest",
-             "surveys"},
+             "surveys", "rules"},
     "http": {"common"},
     "api": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback", "events",
-            "ingest", "timeline", "privacy", "transfer", "surveys", "http"},
+            "ingest", "timeline", "privacy", "transfer", "surveys", "rules", "http"},
     "app": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback", "events",
-            "ingest", "timeline", "privacy", "transfer", "surveys", "demo", "http", "api"},
+            "ingest", "timeline", "privacy", "transfer", "surveys", "rules", "demo", "http", "api"},
 }
 # Only these files may include Boost (the server, and the tests that talk to it over sockets).
 BOOST_ALLOWED = {"http/server.cc", "http/server_test.cc"}
