@@ -252,20 +252,40 @@ Result<http::Response> GetFeedback(Registrar& registrar, Call& call) {
   });
 }
 
+// compare=previous_period adds, per metric, the period of the same length just before since..until (until
+// defaulting to now) and whether the change is significant, as Qualtrics' "compare to previous period".
 Result<http::Response> AnalyticsSummary(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto query, FeedbackQueryFrom(call.request));
   if (query.metric || query.customer_id) {
     return InvalidArgument("the summary covers every metric and all customers; filter by survey, touchpoint or time",
                            query.metric ? "metric" : "customer_id");
   }
+  const std::optional<std::string> compare = call.request.QueryParam("compare");
+  if (compare && *compare != "previous_period") return InvalidArgument("compare must be previous_period", "compare");
+  std::optional<feedback::PeriodPair> periods;
+  if (compare) {
+    TP_ASSIGN_OR_RETURN(periods, feedback::WithPreviousPeriod(query, NowMicros()));
+  }
   Json body = Json::object();
   TP_RETURN_IF_ERROR(registrar.store().Read(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
     for (feedback::Metric metric : {feedback::Metric::kNps, feedback::Metric::kCsat, feedback::Metric::kCes}) {
-      TP_ASSIGN_OR_RETURN(auto summary, feedback::SummariseMetric(tx, metric, query));
-      body[std::string(feedback::MetricName(metric))] = SummaryJson(summary);
+      const std::string name(feedback::MetricName(metric));
+      if (periods) {
+        TP_ASSIGN_OR_RETURN(auto comparison, feedback::CompareMetric(tx, metric, *periods));
+        body[name] = ComparisonJson(comparison);
+      } else {
+        TP_ASSIGN_OR_RETURN(auto summary, feedback::SummariseMetric(tx, metric, query));
+        body[name] = SummaryJson(summary);
+      }
     }
     return Status::Ok();
   }));
+  if (periods) {
+    body["period"] = {{"since", TimestampJson(periods->current.since)},
+                      {"until", TimestampJson(periods->current.until)}};
+    body["previous_period"] = {{"since", TimestampJson(periods->previous.since)},
+                               {"until", TimestampJson(periods->previous.until)}};
+  }
   return JsonResponse(200, body);
 }
 

@@ -132,11 +132,39 @@ Json FeedbackJson(const feedback::FeedbackResponse& response) {
 }
 
 
+namespace {
+
+Json IntervalJson(const std::optional<feedback::Interval>& interval) {
+  if (!interval) return nullptr;
+  return Json{{"low", interval->low},
+              {"high", interval->high},
+              {"level", 0.95},
+              {"method", feedback::IntervalMethodName(interval->method)}};
+}
+
+Json ChangeJson(const std::optional<feedback::Change>& change) {
+  if (!change) return nullptr;
+  return Json{{"test", feedback::ChangeTestName(change->test)},
+              {"difference", change->difference},
+              {"standard_error", OptionalNumber(change->standard_error)},
+              {"statistic", OptionalNumber(change->statistic)},
+              {"degrees_of_freedom", OptionalNumber(change->degrees_of_freedom)},
+              {"p_value", OptionalNumber(change->p_value)},
+              {"significant", change->significant ? Json(*change->significant) : Json(nullptr)}};
+}
+
+}  // namespace
+
 Json SummaryJson(const feedback::MetricSummary& summary) {
-  Json body{{"metric", feedback::MetricName(summary.metric)}, {"count", summary.count}, {"mean", OptionalNumber(summary.mean)}};
+  Json body{{"metric", feedback::MetricName(summary.metric)},
+            {"count", summary.count},
+            {"mean", OptionalNumber(summary.mean)},
+            {"standard_deviation", OptionalNumber(summary.standard_deviation)},
+            {"mean_interval", IntervalJson(summary.mean_interval)}};
   switch (summary.metric) {
     case feedback::Metric::kNps:
       body["nps"] = OptionalNumber(summary.nps);
+      body["nps_interval"] = IntervalJson(summary.nps_interval);
       body["margin_of_error"] = OptionalNumber(summary.nps_margin_of_error);
       body["promoters_pct"] = OptionalNumber(summary.promoters_pct);
       body["passives_pct"] = OptionalNumber(summary.passives_pct);
@@ -144,10 +172,18 @@ Json SummaryJson(const feedback::MetricSummary& summary) {
       break;
     case feedback::Metric::kCsat:
       body["satisfied_pct"] = OptionalNumber(summary.satisfied_pct);
+      body["satisfied_interval"] = IntervalJson(summary.satisfied_interval);
       break;
     case feedback::Metric::kCes:
       break;
   }
+  return body;
+}
+
+Json ComparisonJson(const feedback::MetricComparison& comparison) {
+  Json body = SummaryJson(comparison.current);
+  body["previous_period"] = SummaryJson(comparison.previous);
+  body["change"] = ChangeJson(comparison.change);
   return body;
 }
 

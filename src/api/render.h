@@ -28,6 +28,8 @@ Json JobJson(const jobs::Job& job);
 Json CaseJson(const cases::Case& item);
 Json FeedbackJson(const feedback::FeedbackResponse& response);
 Json SummaryJson(const feedback::MetricSummary& summary);
+// A summary with the previous period's under "previous_period" and the change under "change".
+Json ComparisonJson(const feedback::MetricComparison& comparison);
 Json MergeJson(const ingest::Merge& merge);
 // Parses a stored JSON document (settings, audit snapshots); null when absent.
 Json StoredJson(const std::optional<std::string>& text);
