@@ -37,6 +37,7 @@ inline constexpr std::string_view kAuditActions[] = {
     "case.create",        "case.update",                                            // cases
     "feedback.submit",                                                              // feedback
     "customers.import",   "events.import",      "orders.import",                    // transfer: CSV imports
+    "reviews.import",                                                               // transfer: reviews
     "customers.export",   "events.export",                                          // transfer: exports
     "webhook.create",     "webhook.delete",     "mail.test",                        // outbound, api
 };

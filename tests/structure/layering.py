@@ -27,7 +27,7 @@ ALLOWED = {
     "timeline": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest"},
     "privacy": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest",
                 "timeline"},
-    "transfer": {"common", "store", "changes", "identity", "profiles", "events", "ingest"},
+    "transfer": {"common", "store", "changes", "identity", "profiles", "feedback", "events", "ingest"},
     "demo": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest"},
     "http": {"common"},
     "api": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback", "events",
