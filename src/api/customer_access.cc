@@ -120,4 +120,14 @@ Json CustomerDataView::Feedback(const feedback::FeedbackResponse& response) cons
   return body;
 }
 
+Json CustomerDataView::Review(const feedback::Review& review) const {
+  Json body = ReviewJson(review);
+  Redact(body);
+  if (hidden_ && !review.author.empty()) {
+    body["author"] = nullptr;
+    body["contact_data_redacted"] = true;
+  }
+  return body;
+}
+
 }  // namespace tp::api

@@ -12,6 +12,7 @@
 #include "api/routes.h"
 #include "cases/cases.h"
 #include "feedback/feedback.h"
+#include "feedback/reviews.h"
 #include "ingest/ingest.h"
 #include "profiles/customers.h"
 #include "timeline/timeline.h"
@@ -252,6 +253,22 @@ Result<http::Response> GetFeedback(Registrar& registrar, Call& call) {
   });
 }
 
+Result<http::Response> ListReviews(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
+  feedback::ReviewQuery query;
+  query.source = call.request.QueryParam("source");
+  query.touchpoint = call.request.QueryParam("touchpoint");
+  query.customer_id = call.request.QueryParam("customer_id");
+  TP_ASSIGN_OR_RETURN(query.since, TimestampFromQuery(call.request, "since"));
+  TP_ASSIGN_OR_RETURN(query.until, TimestampFromQuery(call.request, "until"));
+  query.only_teams = TeamScope(call);
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(const CustomerDataView view, CustomerDataView::For(tx, call));
+    TP_ASSIGN_OR_RETURN(auto page, feedback::ListReviews(tx, query, page_request));
+    return PageJson(page, [&](const feedback::Review& review) { return view.Review(review); });
+  });
+}
+
 // compare=previous_period adds, per metric, the period of the same length just before since..until (until
 // defaulting to now) and whether the change is significant, as Qualtrics' "compare to previous period".
 Result<http::Response> AnalyticsSummary(Registrar& registrar, Call& call) {
@@ -304,6 +321,7 @@ void RegisterCustomerRoutes(Registrar& registrar) {
   registrar.Protected("POST", "/api/v1/feedback", Permission::kFeedbackWrite, SubmitFeedback);
   registrar.Protected("GET", "/api/v1/feedback/{id}", Permission::kFeedbackRead, GetFeedback);
   registrar.Protected("GET", "/api/v1/analytics/summary", Permission::kAnalyticsRead, AnalyticsSummary);
+  registrar.Protected("GET", "/api/v1/reviews", Permission::kFeedbackRead, ListReviews);
 }
 
 }  // namespace tp::api

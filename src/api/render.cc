@@ -187,6 +187,21 @@ Json ComparisonJson(const feedback::MetricComparison& comparison) {
   return body;
 }
 
+Json ReviewJson(const feedback::Review& review) {
+  return Json{{"id", review.id},
+              {"source", review.source},
+              {"rating", review.rating},
+              {"rating_scale", review.rating_scale},
+              {"title", review.title},
+              {"text", review.text},
+              {"author", review.author},
+              {"url", review.url},
+              {"touchpoint", review.touchpoint},
+              {"customer_id", review.customer_id ? Json(*review.customer_id) : Json(nullptr)},
+              {"reviewed_at", TimestampJson(review.reviewed_at)},
+              {"imported_at", TimestampJson(review.imported_at)}};
+}
+
 Json MergeJson(const ingest::Merge& merge) {
   return Json{{"id", merge.id},
               {"survivor_id", merge.survivor_id},

@@ -5,6 +5,7 @@
 #include "api/json_body.h"
 #include "cases/cases.h"
 #include "feedback/feedback.h"
+#include "feedback/reviews.h"
 #include "identity/api_keys.h"
 #include "identity/audit.h"
 #include "identity/teams.h"
@@ -30,6 +31,8 @@ Json FeedbackJson(const feedback::FeedbackResponse& response);
 Json SummaryJson(const feedback::MetricSummary& summary);
 // A summary with the previous period's under "previous_period" and the change under "change".
 Json ComparisonJson(const feedback::MetricComparison& comparison);
+// With the author; CustomerDataView::Review leaves the author out for callers without contact data.
+Json ReviewJson(const feedback::Review& review);
 Json MergeJson(const ingest::Merge& merge);
 // Parses a stored JSON document (settings, audit snapshots); null when absent.
 Json StoredJson(const std::optional<std::string>& text);
