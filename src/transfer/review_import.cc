@@ -11,6 +11,7 @@
 #include "profiles/identifiers.h"
 #include "profiles/text.h"
 #include "transfer/csv.h"
+#include "transfer/rows.h"
 
 namespace tp::transfer {
 namespace {
@@ -50,13 +51,6 @@ std::optional<std::int64_t> ParseWholeNumber(std::string_view text) {
   return std::stoll(std::string(text));
 }
 
-// RFC 3339, or a date alone as review sites often give it (midnight UTC).
-std::optional<Micros> ParseReviewDate(std::string_view text) {
-  text = Trimmed(text);
-  if (text.size() == 10) return ParseTimestamp(std::string(text) + "T00:00:00Z");
-  return ParseTimestamp(text);
-}
-
 Result<feedback::NewReview> ReviewFromFields(const Fields& fields, const ReviewImportOptions& options, Micros now) {
   feedback::NewReview review;
   review.source = FieldOf(fields, "source");
@@ -72,8 +66,8 @@ Result<feedback::NewReview> ReviewFromFields(const Fields& fields, const ReviewI
   }
   const std::string_view date = FieldOf(fields, "date");
   if (Trimmed(date).empty()) return InvalidArgument("a review needs its date", "date");
-  const std::optional<Micros> reviewed_at = ParseReviewDate(date);
-  if (!reviewed_at) return InvalidArgument("date must be RFC 3339 or YYYY-MM-DD", "date");
+  const std::optional<Micros> reviewed_at = ParseImportTime(Trimmed(date));
+  if (!reviewed_at) return InvalidArgument("date must be a time (docs/import-export.md, CSV files)", "date");
   review.reviewed_at = *reviewed_at;
   review.title = FieldOf(fields, "title");
   review.text = FieldOf(fields, "text");
@@ -98,8 +92,10 @@ Result<Fields> FieldsOfJsonLine(std::string_view line) {
     return InvalidArgument("the line is not a JSON object", "row");
   }
   Fields fields;
-  for (const auto& [name, value] : document.items()) {
-    if (!IsKnownField(name)) return InvalidArgument("unknown field " + name, name);
+  for (const auto& [written, value] : document.items()) {
+    const std::string name = SnakeCase(written);
+    if (!IsKnownField(name)) return InvalidArgument("unknown field " + written, written);
+    if (fields.contains(name)) return InvalidArgument("two members name " + name, written);
     if (value.is_null()) continue;
     if (value.is_string()) {
       fields[name] = value.get<std::string>();
@@ -152,11 +148,14 @@ class ReviewImporter {
       return InvalidArgument("the header on line " + std::to_string(record.line) + " is malformed: " + record.error,
                              "header");
     }
-    const std::vector<std::string> header = record.fields;
-    for (const std::string& column : header) {
-      if (!IsKnownField(column)) return InvalidArgument("unknown column " + column + " (docs/import-export.md)", "header");
-      if (std::count(header.begin(), header.end(), column) > 1) {
-        return InvalidArgument("the header names " + column + " twice", "header");
+    std::vector<std::string> header;
+    for (const std::string& column : record.fields) {
+      header.push_back(SnakeCase(column));
+      if (!IsKnownField(header.back())) {
+        return InvalidArgument("unknown column " + column + " (docs/import-export.md, Reviews)", "header");
+      }
+      if (std::count(header.begin(), header.end(), header.back()) > 1) {
+        return InvalidArgument("two columns name " + header.back(), "header");
       }
     }
     for (std::string_view required : {"source", "rating", "date"}) {

@@ -7,8 +7,10 @@
 // Fields (CSV columns, or JSON members): source, rating and date are required; title, text, author,
 // url, touchpoint (else ReviewImportOptions::default_touchpoint), scale (5 or 10, default 5), and the
 // customer's identifiers email, phone and user_id, which match the review to an existing customer.
-// date is RFC 3339 or a plain YYYY-MM-DD (midnight UTC). A CSV column or JSON member of another name
-// is refused (the header, or the line), so a misspelt column is not silently dropped.
+// Names match in any letter case and in camelCase or words ("User ID", "userId"), and date is any time
+// the other imports read (transfer/rows.h ParseImportTime: RFC 3339, a date alone, Unix seconds…). A
+// CSV column or JSON member of another name is refused (the header, or the line), so a misspelt column
+// is not silently dropped.
 //
 // Bad rows are not loaded: they go to the rejects CSV (reject_line, reject_field, reject_reason, then
 // the row's fields, or for JSON lines the line itself as `record`) and the summary counts them while

@@ -152,6 +152,27 @@ TEST_P(ReviewImportTest, JsonLinesWithTheSameReviewsAreTheSameReviews) {
   EXPECT_EQ(booking[0].reviewed_at, *ParseTimestamp("2026-11-24T07:30:00Z"));
 }
 
+TEST_P(ReviewImportTest, NamesAndTimesAreReadAsTheOtherImportsReadThem) {
+  // An exporter's spelling: capitals and words; a time without seconds, Unix seconds.
+  Result<ReviewImportSummary> summary = Import(
+      "Source,Rating,Review Date,Date,Title,User ID\r\n"
+      "google,5,,2026-11-20 10:30,Hi,u-1\r\n"
+      "google,4,,1763632800,Hello,\r\n");
+  EXPECT_EQ(summary.status().field(), "header");  // "Review Date" is no field of a review
+  summary = Import(
+      "Source,Rating,Date,Title,User ID\r\n"
+      "google,5,2026-11-20 10:30,Hi,u-1\r\n"
+      "google,4,1763632800,Hello,\r\n");
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->loaded, 2);
+  EXPECT_EQ(Reviews({.since = *ParseTimestamp("2026-11-20T10:30:00Z"), .until = *ParseTimestamp("2026-11-20T10:30:01Z")})
+                .size(),
+            1u);
+  EXPECT_EQ(Reviews({.since = *ParseTimestamp("2025-11-20T10:00:00Z"), .until = *ParseTimestamp("2025-11-20T10:00:01Z")})
+                .size(),
+            1u);
+}
+
 TEST_P(ReviewImportTest, ABadHeaderLoadsNothing) {
   EXPECT_EQ(Import("source,rating,date,stars\r\ngoogle,4,2026-11-20,4\r\n").status().field(), "header");
   EXPECT_EQ(Import("source,title\r\ngoogle,Hi\r\n").status().field(), "header");
