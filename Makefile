@@ -9,7 +9,7 @@ LISTEN     ?= 127.0.0.1:8080
 JOBS       ?= $(shell nproc)
 CMAKE_COMMON := -G Ninja -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
 
-.PHONY: all deps build build-server build-asan run test test-release test-asan test-node-deps bench clean
+.PHONY: all deps web build build-server build-asan run test test-release test-asan test-node-deps bench clean
 
 all: build
 
@@ -28,9 +28,15 @@ $(ASAN_DIR)/build.ninja: CMakeLists.txt | deps
 build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# What serving needs and nothing else: no tests, no benchmarks.
-build-server: deps $(BUILD_DIR)/build.ninja
+# What serving needs and nothing else: no tests, no benchmarks. The survey pages' SurveyJS files come
+# from web/node_modules, exactly as pinned in web/package-lock.json.
+build-server: deps web $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target touchpoint
+
+web/node_modules/.package-lock.json: web/package-lock.json web/package.json | deps
+	cd web && npm ci --no-audit --no-fund && touch node_modules/.package-lock.json
+
+web: web/node_modules/.package-lock.json
 
 build-asan: deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) -j $(JOBS)
@@ -46,7 +52,7 @@ test: test-release test-asan
 tests/segment/node_modules/.package-lock.json: tests/segment/package-lock.json tests/segment/package.json | deps
 	cd tests/segment && npm ci --no-audit --no-fund && touch node_modules/.package-lock.json
 
-test-node-deps: tests/segment/node_modules/.package-lock.json
+test-node-deps: tests/segment/node_modules/.package-lock.json web
 
 test-release: build test-node-deps
 	./scripts/run-tests.sh $(BUILD_DIR)

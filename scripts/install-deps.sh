@@ -10,7 +10,7 @@ packages=(
   libcurl4-openssl-dev libgmime-3.0-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 oathtool wrk curl python3 procps python3-aiosmtpd openssl
-  nginx sqlite3
+  nginx sqlite3 chromium
 )
 # Node.js and npm run Segment's own client in tests/segment (@segment/analytics-node needs Node >= 20).
 # A Node.js from NodeSource bundles npm and conflicts with Debian's npm package: only add them when missing.

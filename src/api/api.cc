@@ -14,6 +14,7 @@ Api::Api(store::Store& store, http::Metrics& metrics, ApiOptions options)
   RegisterEventRoutes(registrar_);
   RegisterTransferRoutes(registrar_);
   RegisterOutboundRoutes(registrar_);
+  RegisterSurveyRoutes(registrar_);
 }
 
 }  // namespace tp::api

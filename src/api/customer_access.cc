@@ -120,6 +120,12 @@ Json CustomerDataView::Feedback(const feedback::FeedbackResponse& response) cons
   return body;
 }
 
+Json CustomerDataView::SurveyResponse(const surveys::SurveyResponse& response) const {
+  Json body = SurveyResponseJson(response);
+  Redact(body["answers"]);
+  return body;
+}
+
 Json CustomerDataView::Review(const feedback::Review& review) const {
   Json body = ReviewJson(review);
   Redact(body);

@@ -15,6 +15,7 @@
 #include "profiles/contact_data.h"
 #include "profiles/customers.h"
 #include "profiles/identifiers.h"
+#include "surveys/surveys.h"
 #include "timeline/timeline.h"
 
 namespace tp::api {
@@ -45,6 +46,8 @@ class CustomerDataView {
   Json Event(const events::Event& event) const;
   Json TimelineEntry(const timeline::TimelineEntry& entry) const;
   Json Feedback(const feedback::FeedbackResponse& response) const;
+  // Answers are free text the customer typed: contact data in them is hidden like everywhere else.
+  Json SurveyResponse(const surveys::SurveyResponse& response) const;
   // A review's author is a person's name: null for callers without contact data, like an e-mail.
   Json Review(const feedback::Review& review) const;
 

@@ -100,16 +100,6 @@ Result<http::Response> UpdateCustomer(Registrar& registrar, Call& call) {
   });
 }
 
-// Parses an optional enum-valued field with one of the domain parsers; the error names the field.
-template <typename T>
-Result<std::optional<T>> ParseOptional(const std::optional<std::string>& text, Result<T> (*parse)(std::string_view),
-                                       std::string_view field) {
-  if (!text) return std::optional<T>();
-  Result<T> parsed = parse(*text);
-  if (!parsed.ok()) return InvalidArgument(parsed.status().message(), std::string(field));
-  return std::optional<T>(*parsed);
-}
-
 Status CheckCaseVisible(const Call& call, const cases::Case& item) {
   const auto teams = TeamScope(call);
   if (!teams) return Status::Ok();

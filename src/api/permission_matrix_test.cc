@@ -66,8 +66,12 @@ constexpr DocumentedPermission kDocumentedMatrix[] = {
 };
 
 // The routes anyone may call, without credentials.
-const std::set<std::string> kPublicRoutes = {"POST /api/v1/auth/login", "GET /healthz", "GET /readyz", "GET /metrics",
-                                             "GET /api/v1/openapi.json"};
+const std::set<std::string> kPublicRoutes = {"POST /api/v1/auth/login",   "GET /healthz",
+                                             "GET /readyz",               "GET /metrics",
+                                             "GET /api/v1/openapi.json",  "GET /s/{token}",
+                                             "GET /assets/survey/{file}", "GET /api/v1/respond/{token}",
+                                             "PUT /api/v1/respond/{token}", "POST /api/v1/respond/{token}",
+                                             "GET /s/{token}/opt-out",    "POST /api/v1/respond/{token}/opt-out"};
 
 enum class CallerKind { kSession, kFullKey, kIngestKey };
 constexpr CallerKind kCallerKinds[] = {CallerKind::kSession, CallerKind::kFullKey, CallerKind::kIngestKey};
@@ -218,6 +222,8 @@ struct World {
   std::string customer_id;
   std::string case_id;
   std::string feedback_id;
+  std::string survey_id;
+  std::string survey_response_id;  // of the customer with the service team's case
   std::string event_id;  // of a customer with a case in the service team
   std::string webhook_id;
   std::string delivery_id;
@@ -275,6 +281,10 @@ std::string NewTeam(World& world) {
   static int counter = 0;
   return CreateIn(world, "/api/v1/teams", {{"name", "Team " + std::to_string(++counter)}});
 }
+
+const json kMatrixSurvey = {
+    {"name", "Matrix"}, {"touchpoint", "web"}, {"stage", "purchase"}, {"status", "live"},
+    {"definition", {{"elements", {{{"type", "rating"}, {"name", "recommend"}, {"rateMin", 0}, {"rateMax", 10}}}}}}};
 
 std::map<std::string, Scenario> Scenarios() {
   auto fixed = [](std::string path, std::string body = "") {
@@ -380,6 +390,24 @@ std::map<std::string, Scenario> Scenarios() {
       {"POST /api/v1/feedback", {P::kFeedbackWrite, 201, false, fixed("/api/v1/feedback", R"({"survey":"checkout","metric":"csat","score":4})")}},
       {"GET /api/v1/feedback/{id}", {P::kFeedbackRead, 200, true, owner_path("/api/v1/feedback/", &World::feedback_id)}},
       {"GET /api/v1/analytics/summary", {P::kAnalyticsRead, 200, false, fixed("/api/v1/analytics/summary")}},
+      {"GET /api/v1/surveys", {P::kFeedbackRead, 200, false, fixed("/api/v1/surveys")}},
+      {"POST /api/v1/surveys", {P::kRulesWrite, 201, false, fixed("/api/v1/surveys", kMatrixSurvey.dump())}},
+      {"GET /api/v1/surveys/{id}", {P::kFeedbackRead, 200, true, owner_path("/api/v1/surveys/", &World::survey_id)}},
+      {"PATCH /api/v1/surveys/{id}",
+       {P::kRulesWrite, 200, true, [](World& world, const Caller&) { return Prepared{"/api/v1/surveys/" + world.survey_id, R"({"name":"Renamed"})"}; }}},
+      {"GET /api/v1/surveys/{id}/links", {P::kRulesWrite, 200, true, owner_path("/api/v1/surveys/", &World::survey_id, "/links")}},
+      {"POST /api/v1/surveys/{id}/links",
+       {P::kRulesWrite, 201, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/surveys/" + world.survey_id + "/links", R"({"kind":"public"})"};
+        }}},
+      {"POST /api/v1/surveys/{id}/invitations",
+       {P::kRulesWrite, 201, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/surveys/" + world.survey_id + "/invitations",
+                          json{{"customer_ids", {world.customer_id}}}.dump()};
+        }}},
+      {"GET /api/v1/survey-responses", {P::kFeedbackRead, 200, false, fixed("/api/v1/survey-responses")}},
+      {"GET /api/v1/survey-responses/{id}",
+       {P::kFeedbackRead, 200, true, owner_path("/api/v1/survey-responses/", &World::survey_response_id)}},
       {"POST /api/v1/imports/{kind}",
        {P::kCustomersWrite, 200, false,
         [](World&, const Caller&) {
@@ -507,7 +535,7 @@ class PermissionMatrixTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(PermissionMatrixTest, EveryRoleAndCallerKindOnEveryEndpointInOwnAndOtherTenant) {
   ApiHarness& harness = harness_;
-  World world{harness, harness.CreateTenant("owner"), {}, {}, {}, {}, {}, {}};
+  World world{harness, harness.CreateTenant("owner"), {}, {}, {}, {}, {}, {}, {}, {}};
   const auto owner_admin = harness.CreateUser(world.owner, Role::kAdmin);
   world.owner_admin_id = owner_admin.id;
   world.owner_admin = harness.Login(world.owner, owner_admin.email);
@@ -519,6 +547,15 @@ TEST_P(PermissionMatrixTest, EveryRoleAndCallerKindOnEveryEndpointInOwnAndOtherT
   world.feedback_id =
       CreateIn(world, "/api/v1/feedback",
                {{"survey", "nps"}, {"metric", "nps"}, {"score", 3}, {"customer_id", world.customer_id}});
+  // A survey response of the same customer, through an invitation as a respondent answers it.
+  world.survey_id = CreateIn(world, "/api/v1/surveys", kMatrixSurvey);
+  auto invited = harness.Send("POST", "/api/v1/surveys/" + world.survey_id + "/links",
+                              json{{"customer_id", world.customer_id}}.dump(), world.owner_admin);
+  ASSERT_EQ(invited.status, 201) << invited.body;
+  auto answered = harness.Send("POST", "/api/v1/respond/" + BodyOf(invited).value("token", ""),
+                               R"({"data":{"recommend":3}})");
+  ASSERT_EQ(answered.status, 201) << answered.body;
+  world.survey_response_id = BodyOf(answered).value("response_id", "");
   world.webhook_id = CreateIn(world, "/api/v1/webhooks", {{"url", "https://hooks.example.com/w"}, {"kinds", {"*"}}});
   auto mailed = harness.Send("POST", "/api/v1/mail/test", R"({"to":"ops@example.com"})", world.owner_admin);
   ASSERT_EQ(mailed.status, 202) << mailed.body;

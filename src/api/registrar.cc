@@ -199,7 +199,8 @@ Registrar::Registrar(store::Store& store, http::Metrics& metrics, http::Router& 
       router_(router),
       options_(options),
       request_limiter_(options.requests_per_second, options.request_burst),
-      login_limiter_(options.logins_per_second, options.login_burst) {}
+      login_limiter_(options.logins_per_second, options.login_burst),
+      respondent_limiter_(options.respondent_requests_per_second, options.respondent_burst) {}
 
 void Registrar::Public(std::string method, std::string pattern, PublicEndpoint endpoint) {
   endpoints_.push_back({method, pattern, std::nullopt});

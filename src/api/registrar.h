@@ -51,6 +51,13 @@ struct ApiOptions {
   const SecretBox* secrets = nullptr;
   // The sender of e-mail the platform writes itself (POST /api/v1/mail/test); empty: no SMTP configured.
   std::string mail_from;
+  // Survey respondents (no sign-in) per client address: opening a link, saving, submitting.
+  double respondent_requests_per_second = 2;
+  double respondent_burst = 60;
+  // Where the respondent's page files are (web/ of a checkout: public/ and node_modules/).
+  std::string web_root;
+  // How respondents reach this server ("https://cx.example.com"), for the URLs of survey links.
+  std::string public_url;
 };
 
 struct Call {
@@ -95,6 +102,7 @@ class Registrar {
   const ApiOptions& options() const { return options_; }
   http::Metrics& metrics() { return metrics_; }
   RateLimiter& login_limiter() { return login_limiter_; }
+  RateLimiter& respondent_limiter() { return respondent_limiter_; }
 
   void Public(std::string method, std::string pattern, PublicEndpoint endpoint);
   void Protected(std::string method, std::string pattern, identity::Permission permission, Endpoint endpoint,
@@ -114,6 +122,7 @@ class Registrar {
   const ApiOptions& options_;
   RateLimiter request_limiter_;
   RateLimiter login_limiter_;
+  RateLimiter respondent_limiter_;
   std::vector<EndpointInfo> endpoints_;
 };
 
@@ -150,6 +159,15 @@ Result<http::Response> WriteJson(Registrar& registrar, const Call& call, int sta
     return Status::Ok();
   }));
   return JsonResponse(status, body);
+}
+// Parses an optional enum-valued field with one of the domain parsers; the error names the field.
+template <typename T>
+Result<std::optional<T>> ParseOptional(const std::optional<std::string>& text, Result<T> (*parse)(std::string_view),
+                                       std::string_view field) {
+  if (!text) return std::optional<T>();
+  Result<T> parsed = parse(*text);
+  if (!parsed.ok()) return InvalidArgument(parsed.status().message(), std::string(field));
+  return std::optional<T>(*parsed);
 }
 // Reads a path parameter that must be an id with `prefix`; a malformed id is simply not found.
 Result<std::string> PathId(const http::Request& request, std::string_view name, std::string_view prefix);

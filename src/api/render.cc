@@ -6,6 +6,7 @@ namespace tp::api {
 namespace {
 
 Json OptionalNumber(const std::optional<double>& value) { return value ? Json(*value) : Json(nullptr); }
+Json OptionalText(const std::optional<std::string>& value) { return value ? Json(*value) : Json(nullptr); }
 
 }  // namespace
 
@@ -83,7 +84,7 @@ Json DeliveryJson(const outbound::Delivery& delivery) {
               {"channel", outbound::DeliveryChannelName(delivery.channel)},
               {"destination", delivery.destination},
               {"source", delivery.source},
-              {"customer_id", delivery.customer_id ? Json(*delivery.customer_id) : Json()},
+              {"customer_id", OptionalText(delivery.customer_id)},
               {"state", outbound::DeliveryStateName(delivery.state)},
               {"attempts", delivery.attempts},
               {"last_error", delivery.last_error ? Json(*delivery.last_error) : Json()},
@@ -122,13 +123,69 @@ Json CaseJson(const cases::Case& item) {
 
 Json FeedbackJson(const feedback::FeedbackResponse& response) {
   return Json{{"id", response.id},
-              {"customer_id", response.customer_id ? Json(*response.customer_id) : Json(nullptr)},
+              {"customer_id", OptionalText(response.customer_id)},
               {"survey", response.survey},
               {"metric", feedback::MetricName(response.metric)},
               {"score", response.score},
               {"comment", response.comment},
               {"touchpoint", response.touchpoint},
+              {"survey_response_id", OptionalText(response.survey_response_id)},
               {"created_at", TimestampJson(response.created_at)}};
+}
+
+Json SurveyJson(const surveys::Survey& survey) {
+  return Json{{"id", survey.id},
+              {"name", survey.name},
+              {"touchpoint", survey.touchpoint},
+              {"stage", survey.stage},
+              {"status", surveys::SurveyStatusName(survey.status)},
+              {"version", survey.version},
+              {"current_version", survey.current_version},
+              {"definition", survey.definition},
+              {"metrics", survey.metrics},
+              {"languages", survey.languages},
+              {"created_at", TimestampJson(survey.created_at)},
+              {"updated_at", TimestampJson(survey.updated_at)}};
+}
+
+Json SurveyLinkJson(const surveys::SurveyLink& link, std::string_view base_url) {
+  Json body{{"id", link.id},
+            {"survey_id", link.survey_id},
+            {"kind", surveys::LinkKindName(link.kind)},
+            {"customer_id", OptionalText(link.customer_id)},
+            {"channel", ChannelName(link.channel)},
+            {"language", link.language},
+            {"case_id", OptionalText(link.case_id)},
+            {"order_id", OptionalText(link.order_id)},
+            {"expires_at", TimestampJson(link.expires_at)},
+            {"response_id", OptionalText(link.response_id)},
+            {"created_at", TimestampJson(link.created_at)}};
+  if (!link.token.empty()) {
+    body["token"] = link.token;
+    body["url"] = std::string(base_url) + "/s/" + link.token;
+  }
+  return body;
+}
+
+Json SurveyResponseJson(const surveys::SurveyResponse& response) {
+  return Json{{"id", response.id},
+              {"survey_id", response.survey_id},
+              {"version", response.version},
+              {"link_id", OptionalText(response.link_id)},
+              {"customer_id", OptionalText(response.customer_id)},
+              {"channel", ChannelName(response.channel)},
+              {"touchpoint", response.touchpoint},
+              {"stage", response.stage},
+              {"language", response.language},
+              {"case_id", OptionalText(response.case_id)},
+              {"agent_id", OptionalText(response.agent_id)},
+              {"team_id", OptionalText(response.team_id)},
+              {"order_id", OptionalText(response.order_id)},
+              {"status", surveys::ResponseStatusName(response.status)},
+              {"answers", response.data},
+              {"feedback_ids", response.feedback_ids},
+              {"started_at", TimestampJson(response.started_at)},
+              {"submitted_at", TimestampJson(response.submitted_at)}};
 }
 
 

@@ -15,6 +15,7 @@
 #include "jobs/jobs.h"
 #include "outbound/deliveries.h"
 #include "outbound/webhooks.h"
+#include "surveys/surveys.h"
 
 namespace tp::api {
 
@@ -34,6 +35,11 @@ Json ComparisonJson(const feedback::MetricComparison& comparison);
 // With the author; CustomerDataView::Review leaves the author out for callers without contact data.
 Json ReviewJson(const feedback::Review& review);
 Json MergeJson(const ingest::Merge& merge);
+// A survey with its definition (null in lists, which leave it out).
+Json SurveyJson(const surveys::Survey& survey);
+// `base_url` makes the respondent's URL of a link just created (the only time its token is known).
+Json SurveyLinkJson(const surveys::SurveyLink& link, std::string_view base_url = {});
+Json SurveyResponseJson(const surveys::SurveyResponse& response);
 // Parses a stored JSON document (settings, audit snapshots); null when absent.
 Json StoredJson(const std::optional<std::string>& text);
 

@@ -13,5 +13,6 @@ void RegisterProfileRoutes(Registrar& registrar);   // timeline, notes, merges, 
 void RegisterEventRoutes(Registrar& registrar);     // Segment's /v1/* tracking API, /api/v1/events
 void RegisterTransferRoutes(Registrar& registrar);  // /api/v1/imports/{kind}, /api/v1/exports/{kind}
 void RegisterOutboundRoutes(Registrar& registrar);  // webhooks, deliveries, jobs, test e-mail
+void RegisterSurveyRoutes(Registrar& registrar);    // surveys, links, responses; respondents' /s/{token}
 
 }  // namespace tp::api

@@ -61,6 +61,8 @@ struct ServeFlags {
   int max_connections_per_address = 256;
   int max_connections = 0;  // 0: the descriptor limit less a reserve
   std::string log_level = "info";
+  std::string web_root{TP_DEFAULT_WEB_ROOT};
+  std::string public_url;  // empty: http://LISTEN
   PlatformFlags platform;
 };
 
@@ -343,6 +345,9 @@ int Serve(const ServeFlags& flags) {
   api_options.request_burst = flags.rate_burst;
   // A compressed body may expand; allow what the body limit allows, eightfold, within reason.
   api_options.max_decoded_body = std::min<std::size_t>(8 * flags.body_limit, std::size_t{64} << 20);
+  api_options.web_root = flags.web_root;
+  api_options.public_url = flags.public_url.empty() ? "http://" + flags.listen : flags.public_url;
+  while (api_options.public_url.ends_with('/')) api_options.public_url.pop_back();
   const api::Api api(store, metrics, api_options);
 
   http::ServerOptions options;
@@ -417,6 +422,13 @@ int Run(int argc, char** argv) {
   serve->add_flag("--secure-cookies", serve_flags.secure_cookies, "mark session cookies Secure (HTTPS)")
       ->envname("TOUCHPOINT_SECURE_COOKIES");
   serve->add_flag("--no-migrate", serve_flags.no_migrate, "do not apply migrations on start");
+  serve->add_option("--web-root", serve_flags.web_root,
+                    "directory of the survey page's files (web/ of a checkout, after npm ci there)")
+      ->envname("TOUCHPOINT_WEB_ROOT")->capture_default_str();
+  serve->add_option("--public-url", serve_flags.public_url,
+                    "how respondents reach this server, e.g. https://cx.example.com (survey link URLs; default "
+                    "http://LISTEN)")
+      ->envname("TOUCHPOINT_PUBLIC_URL");
   serve->add_flag("--no-access-log", serve_flags.no_access_log, "do not write the JSON access log");
   serve->add_option("--header-timeout-ms", serve_flags.header_timeout_ms,
                     "drop a client that has not sent its request headers within this time")

@@ -7,6 +7,7 @@
 
 #include "changes/kinds.h"
 #include "outbound/webhooks.h"
+#include "surveys/invitations.h"
 
 namespace tp::app {
 namespace {
@@ -76,6 +77,8 @@ Platform::~Platform() { Stop(); }
 Status Platform::Start() {
   outbound::InitCurl();
   runner_.Handle(std::string(outbound::kDeliverJob), [this](const jobs::Job& job) { return deliverer_.Run(job); });
+  runner_.Handle(std::string(surveys::kReminderJob),
+                 [this](const jobs::Job& job) { return surveys::SendReminder(store_, job, NowMicros()); });
   feed_.SubscribeDurable("webhooks", [](store::SystemTx& tx, const std::vector<store::Change>& batch) {
     return outbound::FanOut(tx, batch, NowMicros());
   });

@@ -21,8 +21,11 @@ inline constexpr std::string_view kEventsIngested = "events.ingested";
 // data: {"case_id", "customer_id", "fields"}.
 inline constexpr std::string_view kCaseCreated = "case.created";
 inline constexpr std::string_view kCaseUpdated = "case.updated";
-// data: {"response_id", "customer_id", "metric", "score"}.
+// data: {"response_id", "customer_id", "survey", "touchpoint", "metric", "score", "survey_response_id"}.
 inline constexpr std::string_view kFeedbackSubmitted = "feedback.submitted";
+// data: {"response_id", "survey_id", "version", "customer_id", "case_id", "feedback_ids"}: a survey
+// response was completed; its NPS/CSAT/CES answers are the feedback.submitted records of feedback_ids.
+inline constexpr std::string_view kSurveyResponseSubmitted = "survey_response.submitted";
 // data: {"user_id"} / {"api_key_id", "user_id"} / {"session_id", "user_id"}: credentials to forget.
 inline constexpr std::string_view kUserUpdated = "user.updated";
 inline constexpr std::string_view kApiKeyRevoked = "api_key.revoked";
@@ -39,6 +42,6 @@ inline constexpr std::string_view kDeliveryUpdated = "delivery.updated";
 inline constexpr std::string_view kPublic[] = {
     kCustomerCreated, kCustomerUpdated, kCustomerMerged, kCustomerUnmerged, kCustomerErased, kEventsIngested,
     kCaseCreated,     kCaseUpdated,     kFeedbackSubmitted, kUserUpdated,   kApiKeyRevoked,  kSessionEnded,
-    kTeamUpdated};
+    kTeamUpdated,     kSurveyResponseSubmitted};
 
 }  // namespace tp::changes::kinds

@@ -17,14 +17,16 @@ using store::SqlParams;
 constexpr std::string_view kIdPrefix = "fbk_";
 constexpr std::string_view kInsertResponse =
     "INSERT INTO feedback_responses (tenant_id, id, customer_id, survey, metric, score, comment, touchpoint, "
-    "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    "created_at, survey_response_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 constexpr std::string_view kSelectResponse =
-    "SELECT id, customer_id, survey, metric, score, comment, touchpoint, created_at FROM feedback_responses "
+    "SELECT id, customer_id, survey, metric, score, comment, touchpoint, created_at, survey_response_id "
+    "FROM feedback_responses "
     "WHERE tenant_id = $1 AND id = $2";
 
 // List and summary statements, assembled from these fragments (profiles/sql_params.h says why).
 constexpr std::string_view kSelectResponsesAfter =
-    "SELECT id, customer_id, survey, metric, score, comment, touchpoint, created_at FROM feedback_responses "
+    "SELECT id, customer_id, survey, metric, score, comment, touchpoint, created_at, survey_response_id "
+    "FROM feedback_responses "
     "WHERE tenant_id = $1 AND id > ";
 constexpr std::string_view kCountScoresOfMetric =
     "SELECT score, COUNT(*) FROM feedback_responses WHERE tenant_id = $1 AND metric = ";
@@ -68,7 +70,8 @@ Result<FeedbackResponse> ResponseFromRow(const store::Row& row) {
                           .score = static_cast<int>(row.Int(4)),
                           .comment = row.Text(5),
                           .touchpoint = row.Text(6),
-                          .created_at = row.Int(7)};
+                          .created_at = row.Int(7),
+                          .survey_response_id = row.OptionalText(8)};
 }
 
 double Percent(std::int64_t part, std::int64_t whole) {
@@ -152,10 +155,12 @@ Result<FeedbackResponse> SubmitFeedback(store::TenantTx& tx, const NewFeedback& 
   response.score = static_cast<int>(input.score);
   response.comment = input.comment;
   response.created_at = input.created_at.value_or(now);
+  response.survey_response_id = input.survey_response_id;
   TP_RETURN_IF_ERROR(tx.Execute(kInsertResponse,
                                 {response.id, store::Nullable(response.customer_id), response.survey,
                                  std::string(MetricName(response.metric)), std::int64_t{response.score},
-                                 response.comment, response.touchpoint, response.created_at}));
+                                 response.comment, response.touchpoint, response.created_at,
+                                 store::Nullable(response.survey_response_id)}));
   TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "feedback.submit", "feedback", response.id));
   // The comment stays out: the feed holds no personal data (changes/README.md).
   TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kFeedbackSubmitted, response.id,
@@ -165,7 +170,10 @@ Result<FeedbackResponse> SubmitFeedback(store::TenantTx& tx, const NewFeedback& 
                                                {"survey", response.survey},
                                                {"touchpoint", response.touchpoint},
                                                {"metric", MetricName(response.metric)},
-                                               {"score", response.score}}
+                                               {"score", response.score},
+                                               {"survey_response_id", response.survey_response_id
+                                                                          ? nlohmann::json(*response.survey_response_id)
+                                                                          : nlohmann::json()}}
                                     .dump()));
   return response;
 }

@@ -51,6 +51,7 @@ struct FeedbackResponse {
   std::string comment;
   std::string touchpoint;  // "" when the answer is not tied to a touchpoint
   Micros created_at = 0;
+  std::optional<std::string> survey_response_id;  // the survey response it is a score of (surveys/surveys.h)
 };
 
 struct NewFeedback {
@@ -63,6 +64,8 @@ struct NewFeedback {
   // When the customer answered, for widgets that queue answers offline and for imports; now when
   // absent. At most kMaxClockSkew (profiles/text.h) in the future.
   std::optional<Micros> created_at;
+  // Set by surveys::SubmitResponse for the NPS, CSAT and CES answers of a survey response.
+  std::optional<std::string> survey_response_id;
 };
 
 // Every field narrows the result. `since` is inclusive, `until` exclusive, both on created_at.

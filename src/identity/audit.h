@@ -36,6 +36,7 @@ inline constexpr std::string_view kAuditActions[] = {
     "customer.export",    "customer.erase",                                         // privacy
     "case.create",        "case.update",                                            // cases
     "feedback.submit",                                                              // feedback
+    "survey.create",      "survey.update",      "survey_link.create",               // surveys
     "customers.import",   "events.import",      "orders.import",                    // transfer: CSV imports
     "reviews.import",                                                               // transfer: reviews
     "customers.export",   "events.export",                                          // transfer: exports
@@ -43,7 +44,7 @@ inline constexpr std::string_view kAuditActions[] = {
 };
 
 // Who is acting, for the audit log. actor_type is "user", "api_key", "system" (bootstrap, CLI) or
-// "anonymous" (a failed login for an unknown e-mail).
+// "anonymous" (a failed login for an unknown e-mail) or "respondent" (a survey link: actor_id is the link).
 struct AuditContext {
   std::string actor_type;
   std::string actor_id;

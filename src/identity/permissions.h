@@ -41,7 +41,7 @@ enum class Permission {
   kFeedbackWrite,      // submit survey responses (also the `ingest` API key scope)
   kEventsIngest,       // send customer events (the `ingest` API key scope)
   kAnalyticsRead,      // dashboards and metrics
-  kRulesWrite,         // rules, surveys and automations (later issues)
+  kRulesWrite,         // surveys and their links, rules and automations
   kIntegrationsManage, // webhooks, outbound deliveries and jobs, test e-mail (admins)
 };
 

@@ -113,6 +113,12 @@ Result<Tenant> UpdateTenantSettings(store::TenantTx& tx, const AuditContext& aud
   if (!settings.is_object()) return InvalidArgument("settings must be a JSON object", "settings");
   TP_RETURN_IF_ERROR(ParseCurrencySettings(settings_json).status());  // common/money.h
   TP_RETURN_IF_ERROR(ValidateContactDataKeys(settings));
+  if (auto gap = settings.find(std::string(kSurveyContactGapSetting)); gap != settings.end()) {
+    if (!gap->is_number_integer() || gap->get<std::int64_t>() < 0 || gap->get<std::int64_t>() > 365) {
+      return InvalidArgument("survey_contact_gap_days must be a whole number of days from 0 to 365",
+                             "settings.survey_contact_gap_days");
+    }
+  }
 
   TP_ASSIGN_OR_RETURN(Tenant before, GetTenant(tx));
   Tenant after = before;

@@ -20,6 +20,9 @@ namespace tp::identity {
 // The settings member listing the tenant's own contact-data keys, besides the defaults
 // (profiles/contact_data.h applies them).
 inline constexpr std::string_view kContactDataKeysSetting = "contact_data_keys";
+// Days during which a customer who was invited to a survey is not invited to another (0: no limit).
+inline constexpr std::string_view kSurveyContactGapSetting = "survey_contact_gap_days";
+inline constexpr int kDefaultSurveyContactGapDays = 30;
 
 struct Tenant {
   std::string id;  // "ten_…"
@@ -39,7 +42,8 @@ Result<Tenant> FindTenantBySlug(store::SystemTx& tx, std::string_view slug);
 Result<Tenant> GetTenant(store::TenantTx& tx);
 // Replaces the name and the settings document (a JSON object of at most 64 KiB; stored re-serialised).
 // Its "currency" member must be what common/money.h ParseCurrencySettings reads; its
-// `contact_data_keys`, when present, a list of at most 100 strings of 3 to 64 characters.
+// `contact_data_keys`, when present, a list of at most 100 strings of 3 to 64 characters;
+// `survey_contact_gap_days` a whole number from 0 to 365.
 // kInvalidArgument field "name" / "settings" / "settings.currency…". Records "tenant.update" with before and after.
 Result<Tenant> UpdateTenantSettings(store::TenantTx& tx, const AuditContext& audit, std::string_view name,
                                     std::string_view settings_json);

@@ -17,6 +17,20 @@ constexpr std::array kTables = {
     CustomerOwnedTable{"feedback_responses", true, OnErasure::kUnlink,
                        "id, survey, metric, score, comment, touchpoint, created_at", "created_at, id", {},
                        "customer_id = NULL, origin_customer_id = NULL, comment = ''"},
+    // Survey responses and their answers stay for aggregates, without the person and their free text.
+    CustomerOwnedTable{"survey_responses", true, OnErasure::kUnlink,
+                       "id, survey_id, version, channel, touchpoint, stage, language, case_id, order_id, status, data, "
+                       "started_at, submitted_at",
+                       "started_at, id", {"data"}, "customer_id = NULL, origin_customer_id = NULL, data = '{}'"},
+    // Derived from survey_responses.data, which the export shows.
+    CustomerOwnedTable{"survey_answers", true, OnErasure::kUnlink, "", "", {},
+                       "customer_id = NULL, origin_customer_id = NULL, text = CASE WHEN free_text = 1 THEN '' ELSE "
+                       "text END"},
+    CustomerOwnedTable{"survey_links", true, OnErasure::kDelete,
+                       "id, survey_id, kind, channel, language, expires_at, response_id, created_at", "created_at, id",
+                       {}},
+    // The person asked not to be surveyed; erasure removes the record with them.
+    CustomerOwnedTable{"survey_opt_outs", true, OnErasure::kDelete, "source, created_at", "created_at", {}},
     // Public reviews matched to the person: erasure keeps the rating for aggregates and the row, so a
     // re-import of the same review stays a duplicate instead of bringing the text back.
     CustomerOwnedTable{"reviews", true, OnErasure::kUnlink,

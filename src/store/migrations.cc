@@ -394,6 +394,101 @@ UPDATE cases SET channel = 'webchat' WHERE channel = 'chat';
 UPDATE events SET channel = 'web' WHERE channel = 'browser';
 )sql";
 
+// Surveys (SurveyJS definitions, versioned), the links respondents open, their responses and every
+// answer per question (surveys/README.md).
+constexpr std::string_view kSurveys = R"sql(
+CREATE TABLE surveys (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  touchpoint TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  status TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE TABLE survey_versions (
+  tenant_id TEXT NOT NULL,
+  survey_id TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  definition TEXT NOT NULL,
+  metrics TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, survey_id, version)
+);
+CREATE TABLE survey_links (
+  token_hash TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  survey_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  customer_id TEXT,
+  origin_customer_id TEXT,
+  channel TEXT NOT NULL,
+  language TEXT NOT NULL,
+  case_id TEXT,
+  order_id TEXT,
+  expires_at BIGINT,
+  response_id TEXT,
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX survey_links_by_id ON survey_links (tenant_id, id);
+CREATE INDEX survey_links_by_survey ON survey_links (tenant_id, survey_id, id);
+CREATE INDEX survey_links_by_customer ON survey_links (tenant_id, customer_id);
+CREATE TABLE survey_responses (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  survey_id TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  link_id TEXT,
+  customer_id TEXT,
+  origin_customer_id TEXT,
+  channel TEXT NOT NULL,
+  touchpoint TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  language TEXT NOT NULL,
+  case_id TEXT,
+  agent_id TEXT,
+  team_id TEXT,
+  order_id TEXT,
+  status TEXT NOT NULL,
+  data TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  submitted_at BIGINT,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX survey_responses_by_survey ON survey_responses (tenant_id, survey_id, id);
+CREATE INDEX survey_responses_by_customer ON survey_responses (tenant_id, customer_id, started_at);
+CREATE TABLE survey_answers (
+  tenant_id TEXT NOT NULL,
+  response_id TEXT NOT NULL,
+  survey_id TEXT NOT NULL,
+  version BIGINT NOT NULL,
+  question TEXT NOT NULL,
+  attribute TEXT NOT NULL,
+  number DOUBLE PRECISION,
+  text TEXT NOT NULL,
+  free_text INTEGER NOT NULL,
+  customer_id TEXT,
+  origin_customer_id TEXT,
+  answered_at BIGINT NOT NULL
+);
+CREATE INDEX survey_answers_by_response ON survey_answers (tenant_id, response_id);
+CREATE INDEX survey_answers_by_question ON survey_answers (tenant_id, survey_id, question, answered_at);
+CREATE INDEX survey_answers_by_customer ON survey_answers (tenant_id, customer_id);
+CREATE TABLE survey_opt_outs (
+  tenant_id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  origin_customer_id TEXT,
+  source TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX survey_opt_outs_by_customer ON survey_opt_outs (tenant_id, customer_id);
+ALTER TABLE feedback_responses ADD COLUMN survey_response_id TEXT;
+)sql";
+
 // Public reviews imported as feedback (feedback/reviews.h). The id is derived from what identifies a
 // review on its site, so a re-import hits the primary key; customer_id is set only when one of the
 // review's identifiers matched a customer, and follows merges like the other customer-owned rows.
@@ -428,6 +523,7 @@ constexpr std::array kMigrations = {
     Migration{7, "change feed, jobs, outbound deliveries and webhooks", kFeedJobsDeliveries},
     Migration{8, "exact money with currencies", kExactMoney},
     Migration{9, "one channel vocabulary", kOneChannelVocabulary},
+    Migration{10, "surveys, survey links, responses and answers", kSurveys},
     Migration{12, "public reviews", kReviews},
 };
 

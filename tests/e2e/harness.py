@@ -433,6 +433,58 @@ class Server:
             log("   | " + line)
 
 
+def wait_for(what, predicate, timeout=30.0, interval=0.1):
+    """predicate()'s first truthy value within `timeout` seconds, or None. `what` names it in logs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    log("   (gave up waiting for %s after %.0f s)" % (what, timeout))
+    return None
+
+
+class SmtpServer:
+    """A real SMTP server for a run: Debian's aiosmtpd (smtp_server.py) on a loopback port, STARTTLS with a
+    self-signed certificate that touchpoint is told to trust, AUTH with one user; every accepted message
+    lands in `maildir` as NNN.eml. `serve_args` are the `touchpoint serve` flags that send mail there."""
+
+    DEBIAN_PYTHON = "/usr/bin/python3"  # has python3-aiosmtpd; the python3 on PATH may be another one
+
+    def __init__(self, t, mail_from):
+        self.cert, tls_key, self.maildir = t.path("smtp.crt"), t.path("smtp.key"), t.path("mail")
+        os.makedirs(self.maildir)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", tls_key,
+                        "-out", self.cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [self.DEBIAN_PYTHON, os.path.join(os.path.dirname(os.path.abspath(__file__)), "smtp_server.py"),
+             str(self.port), self.cert, tls_key, "mailer", "s3cret-pass", self.maildir],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+        t.cleanups.append(lambda: (self.process.terminate(), self.process.wait(10)))
+        t.require(self.process.stdout.readline().strip() == "ready", "aiosmtpd listens with STARTTLS and AUTH")
+        password_file = t.path("smtp.password")
+        with open(password_file, "w") as f:
+            f.write("s3cret-pass\n")
+        self.serve_args = ["--allow-outbound", "127.0.0.1:%d" % self.port, "--outbound-ca-file", self.cert,
+                           "--smtp-url", "smtp://127.0.0.1:%d" % self.port, "--smtp-user", "mailer",
+                           "--smtp-password-file", password_file, "--mail-from", mail_from]
+
+    def log(self):
+        """What the server printed, once it has exited."""
+        return [line for line in self.process.stdout] if self.process.poll() is not None else []
+
+    def messages(self):
+        """The names of the received messages, in arrival order."""
+        return sorted(f for f in os.listdir(self.maildir) if f.endswith(".eml"))
+
+    def read(self, name):
+        with open(os.path.join(self.maildir, name), "rb") as f:
+            return f.read()
+
+
 class TestRun:
     def __init__(self, binary, name, keep=False):
         self.binary = os.path.abspath(binary)

@@ -17,16 +17,14 @@ import http.server
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TestRun, free_port, parse_password, parse_token  # noqa: E402
+from harness import SmtpServer, TestRun, free_port, parse_password, parse_token, wait_for  # noqa: E402
 
-DEBIAN_PYTHON = "/usr/bin/python3"  # has python3-aiosmtpd; the python3 on PATH may be another one
 
 
 class Receiver:
@@ -83,16 +81,6 @@ class Receiver:
             return [c for c in self.calls if predicate(c)]
 
 
-def wait_for(what, predicate, timeout=30.0, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    return None
-
-
 def main(t):
     db = t.sqlite_db()
     t.cli_ok("tenant", "add", "--db", db, "--slug", "acme", "--name", "Acme")
@@ -103,32 +91,14 @@ def main(t):
                                "--name", "ops", "--scope", "full").stdout)
     t.require(key, "a full API key was created")
 
-    # The SMTP server: STARTTLS with a self-signed certificate that touchpoint is told to trust, AUTH.
-    cert, tls_key, maildir = t.path("smtp.crt"), t.path("smtp.key"), t.path("mail")
-    os.makedirs(maildir)
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", tls_key, "-out", cert,
-                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
-                   check=True, capture_output=True)
-    smtp_port = free_port()
-    smtp = subprocess.Popen([DEBIAN_PYTHON, os.path.join(os.path.dirname(__file__), "smtp_server.py"),
-                             str(smtp_port), cert, tls_key, "mailer", "s3cret-pass", maildir],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
-    t.cleanups.append(lambda: (smtp.terminate(), smtp.wait(10)))
-    t.require(smtp.stdout.readline().strip() == "ready", "aiosmtpd listens with STARTTLS and AUTH")
-
-    def smtp_log():
-        return [line for line in smtp.stdout] if smtp.poll() is not None else []
-    password_file = t.path("smtp.password")
-    with open(password_file, "w") as f:
-        f.write("s3cret-pass\n")
+    smtp = SmtpServer(t, "support@acme.example")
+    maildir = smtp.maildir
+    smtp_log = smtp.log
 
     hook_port = free_port()
     receiver = Receiver(hook_port)
     t.cleanups.append(receiver.stop)
-    server_args = ["--rate-limit", "0", "--allow-outbound", "127.0.0.1:%d" % smtp_port,
-                   "--allow-outbound", "127.0.0.1:%d" % hook_port, "--outbound-ca-file", cert,
-                   "--smtp-url", "smtp://127.0.0.1:%d" % smtp_port, "--smtp-user", "mailer",
-                   "--smtp-password-file", password_file, "--mail-from", "support@acme.example",
+    server_args = ["--rate-limit", "0", "--allow-outbound", "127.0.0.1:%d" % hook_port] + smtp.serve_args + [
                    "--job-retry-base-ms", "300", "--job-lease-seconds", "3"]
     server = t.serve(db, *server_args)
     api = server.client(bearer=key)

@@ -23,17 +23,19 @@ ALLOWED = {
     "cases": {"common", "store", "changes", "identity", "profiles"},
     "feedback": {"common", "store", "changes", "identity", "profiles"},
     "events": {"common", "store", "changes", "identity", "profiles"},
+    "surveys": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback"},
     "ingest": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events"},
     "timeline": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest"},
     "privacy": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest",
                 "timeline"},
     "transfer": {"common", "store", "changes", "identity", "profiles", "feedback", "events", "ingest"},
-    "demo": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest"},
+    "demo": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest",
+             "surveys"},
     "http": {"common"},
     "api": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback", "events",
-            "ingest", "timeline", "privacy", "transfer", "http"},
+            "ingest", "timeline", "privacy", "transfer", "surveys", "http"},
     "app": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback", "events",
-            "ingest", "timeline", "privacy", "transfer", "demo", "http", "api"},
+            "ingest", "timeline", "privacy", "transfer", "surveys", "demo", "http", "api"},
 }
 # Only these files may include Boost (the server, and the tests that talk to it over sockets; Boost.Math's
 # Student's t distribution in the feedback statistics).
