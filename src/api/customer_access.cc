@@ -126,4 +126,14 @@ Json CustomerDataView::SurveyResponse(const surveys::SurveyResponse& response) c
   return body;
 }
 
+Json CustomerDataView::Review(const feedback::Review& review) const {
+  Json body = ReviewJson(review);
+  Redact(body);
+  if (hidden_ && !review.author.empty()) {
+    body["author"] = nullptr;
+    body["contact_data_redacted"] = true;
+  }
+  return body;
+}
+
 }  // namespace tp::api

@@ -11,6 +11,7 @@
 #include "api/registrar.h"
 #include "events/events.h"
 #include "feedback/feedback.h"
+#include "feedback/reviews.h"
 #include "profiles/contact_data.h"
 #include "profiles/customers.h"
 #include "profiles/identifiers.h"
@@ -47,6 +48,8 @@ class CustomerDataView {
   Json Feedback(const feedback::FeedbackResponse& response) const;
   // Answers are free text the customer typed: contact data in them is hidden like everywhere else.
   Json SurveyResponse(const surveys::SurveyResponse& response) const;
+  // A review's author is a person's name: null for callers without contact data, like an e-mail.
+  Json Review(const feedback::Review& review) const;
 
  private:
   explicit CustomerDataView(std::optional<profiles::ContactDataClassifier> hidden) : hidden_(std::move(hidden)) {}

@@ -12,6 +12,7 @@
 #include "api/routes.h"
 #include "cases/cases.h"
 #include "feedback/feedback.h"
+#include "feedback/reviews.h"
 #include "ingest/ingest.h"
 #include "profiles/customers.h"
 #include "timeline/timeline.h"
@@ -242,20 +243,56 @@ Result<http::Response> GetFeedback(Registrar& registrar, Call& call) {
   });
 }
 
+Result<http::Response> ListReviews(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
+  feedback::ReviewQuery query;
+  query.source = call.request.QueryParam("source");
+  query.touchpoint = call.request.QueryParam("touchpoint");
+  query.customer_id = call.request.QueryParam("customer_id");
+  TP_ASSIGN_OR_RETURN(query.since, TimestampFromQuery(call.request, "since"));
+  TP_ASSIGN_OR_RETURN(query.until, TimestampFromQuery(call.request, "until"));
+  query.only_teams = TeamScope(call);
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(const CustomerDataView view, CustomerDataView::For(tx, call));
+    TP_ASSIGN_OR_RETURN(auto page, feedback::ListReviews(tx, query, page_request));
+    return PageJson(page, [&](const feedback::Review& review) { return view.Review(review); });
+  });
+}
+
+// compare=previous_period adds, per metric, the period of the same length just before since..until (until
+// defaulting to now) and whether the change is significant, as Qualtrics' "compare to previous period".
 Result<http::Response> AnalyticsSummary(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto query, FeedbackQueryFrom(call.request));
   if (query.metric || query.customer_id) {
     return InvalidArgument("the summary covers every metric and all customers; filter by survey, touchpoint or time",
                            query.metric ? "metric" : "customer_id");
   }
+  const std::optional<std::string> compare = call.request.QueryParam("compare");
+  if (compare && *compare != "previous_period") return InvalidArgument("compare must be previous_period", "compare");
+  std::optional<feedback::PeriodPair> periods;
+  if (compare) {
+    TP_ASSIGN_OR_RETURN(periods, feedback::WithPreviousPeriod(query, NowMicros()));
+  }
   Json body = Json::object();
   TP_RETURN_IF_ERROR(registrar.store().Read(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
     for (feedback::Metric metric : {feedback::Metric::kNps, feedback::Metric::kCsat, feedback::Metric::kCes}) {
-      TP_ASSIGN_OR_RETURN(auto summary, feedback::SummariseMetric(tx, metric, query));
-      body[std::string(feedback::MetricName(metric))] = SummaryJson(summary);
+      const std::string name(feedback::MetricName(metric));
+      if (periods) {
+        TP_ASSIGN_OR_RETURN(auto comparison, feedback::CompareMetric(tx, metric, *periods));
+        body[name] = ComparisonJson(comparison);
+      } else {
+        TP_ASSIGN_OR_RETURN(auto summary, feedback::SummariseMetric(tx, metric, query));
+        body[name] = SummaryJson(summary);
+      }
     }
     return Status::Ok();
   }));
+  if (periods) {
+    body["period"] = {{"since", TimestampJson(periods->current.since)},
+                      {"until", TimestampJson(periods->current.until)}};
+    body["previous_period"] = {{"since", TimestampJson(periods->previous.since)},
+                               {"until", TimestampJson(periods->previous.until)}};
+  }
   return JsonResponse(200, body);
 }
 
@@ -274,6 +311,7 @@ void RegisterCustomerRoutes(Registrar& registrar) {
   registrar.Protected("POST", "/api/v1/feedback", Permission::kFeedbackWrite, SubmitFeedback);
   registrar.Protected("GET", "/api/v1/feedback/{id}", Permission::kFeedbackRead, GetFeedback);
   registrar.Protected("GET", "/api/v1/analytics/summary", Permission::kAnalyticsRead, AnalyticsSummary);
+  registrar.Protected("GET", "/api/v1/reviews", Permission::kFeedbackRead, ListReviews);
 }
 
 }  // namespace tp::api

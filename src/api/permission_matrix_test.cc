@@ -420,6 +420,14 @@ std::map<std::string, Scenario> Scenarios() {
         },
         true}},
       {"GET /api/v1/exports/{kind}", {P::kCustomersRead, 200, false, fixed("/api/v1/exports/customers?format=jsonl"), true}},
+      {"GET /api/v1/reviews", {P::kFeedbackRead, 200, false, fixed("/api/v1/reviews")}},
+      {"POST /api/v1/imports/reviews",
+       {P::kFeedbackWrite, 200, false,
+        [](World&, const Caller&) {
+          return Prepared{"/api/v1/imports/reviews", "source,rating,date,url\r\ngoogle,4,2026-11-20,https://g.example/r/1\r\n",
+                          {{"Content-Type", "text/csv"}}};
+        },
+        true}},
       {"POST /v1/batch",
        {P::kEventsIngest, 200, false, [](World&, const Caller&) {
           return Prepared{"/v1/batch", json{{"batch", {{{"type", "track"}, {"userId", NextUserId()}, {"event", "Signed Up"}}}}}.dump()};

@@ -189,11 +189,39 @@ Json SurveyResponseJson(const surveys::SurveyResponse& response) {
 }
 
 
+namespace {
+
+Json IntervalJson(const std::optional<feedback::Interval>& interval) {
+  if (!interval) return nullptr;
+  return Json{{"low", interval->low},
+              {"high", interval->high},
+              {"level", 0.95},
+              {"method", feedback::IntervalMethodName(interval->method)}};
+}
+
+Json ChangeJson(const std::optional<feedback::Change>& change) {
+  if (!change) return nullptr;
+  return Json{{"test", feedback::ChangeTestName(change->test)},
+              {"difference", change->difference},
+              {"standard_error", OptionalNumber(change->standard_error)},
+              {"statistic", OptionalNumber(change->statistic)},
+              {"degrees_of_freedom", OptionalNumber(change->degrees_of_freedom)},
+              {"p_value", OptionalNumber(change->p_value)},
+              {"significant", change->significant ? Json(*change->significant) : Json(nullptr)}};
+}
+
+}  // namespace
+
 Json SummaryJson(const feedback::MetricSummary& summary) {
-  Json body{{"metric", feedback::MetricName(summary.metric)}, {"count", summary.count}, {"mean", OptionalNumber(summary.mean)}};
+  Json body{{"metric", feedback::MetricName(summary.metric)},
+            {"count", summary.count},
+            {"mean", OptionalNumber(summary.mean)},
+            {"standard_deviation", OptionalNumber(summary.standard_deviation)},
+            {"mean_interval", IntervalJson(summary.mean_interval)}};
   switch (summary.metric) {
     case feedback::Metric::kNps:
       body["nps"] = OptionalNumber(summary.nps);
+      body["nps_interval"] = IntervalJson(summary.nps_interval);
       body["margin_of_error"] = OptionalNumber(summary.nps_margin_of_error);
       body["promoters_pct"] = OptionalNumber(summary.promoters_pct);
       body["passives_pct"] = OptionalNumber(summary.passives_pct);
@@ -201,11 +229,34 @@ Json SummaryJson(const feedback::MetricSummary& summary) {
       break;
     case feedback::Metric::kCsat:
       body["satisfied_pct"] = OptionalNumber(summary.satisfied_pct);
+      body["satisfied_interval"] = IntervalJson(summary.satisfied_interval);
       break;
     case feedback::Metric::kCes:
       break;
   }
   return body;
+}
+
+Json ComparisonJson(const feedback::MetricComparison& comparison) {
+  Json body = SummaryJson(comparison.current);
+  body["previous_period"] = SummaryJson(comparison.previous);
+  body["change"] = ChangeJson(comparison.change);
+  return body;
+}
+
+Json ReviewJson(const feedback::Review& review) {
+  return Json{{"id", review.id},
+              {"source", review.source},
+              {"rating", review.rating},
+              {"rating_scale", review.rating_scale},
+              {"title", review.title},
+              {"text", review.text},
+              {"author", review.author},
+              {"url", review.url},
+              {"touchpoint", review.touchpoint},
+              {"customer_id", review.customer_id ? Json(*review.customer_id) : Json(nullptr)},
+              {"reviewed_at", TimestampJson(review.reviewed_at)},
+              {"imported_at", TimestampJson(review.imported_at)}};
 }
 
 Json MergeJson(const ingest::Merge& merge) {

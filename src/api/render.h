@@ -5,6 +5,7 @@
 #include "api/json_body.h"
 #include "cases/cases.h"
 #include "feedback/feedback.h"
+#include "feedback/reviews.h"
 #include "identity/api_keys.h"
 #include "identity/audit.h"
 #include "identity/teams.h"
@@ -29,6 +30,10 @@ Json JobJson(const jobs::Job& job);
 Json CaseJson(const cases::Case& item);
 Json FeedbackJson(const feedback::FeedbackResponse& response);
 Json SummaryJson(const feedback::MetricSummary& summary);
+// A summary with the previous period's under "previous_period" and the change under "change".
+Json ComparisonJson(const feedback::MetricComparison& comparison);
+// With the author; CustomerDataView::Review leaves the author out for callers without contact data.
+Json ReviewJson(const feedback::Review& review);
 Json MergeJson(const ingest::Merge& merge);
 // A survey with its definition (null in lists, which leave it out).
 Json SurveyJson(const surveys::Survey& survey);

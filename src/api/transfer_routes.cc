@@ -13,6 +13,7 @@
 #include "api/routes.h"
 #include "transfer/export.h"
 #include "transfer/import.h"
+#include "transfer/review_import.h"
 
 namespace tp::api {
 namespace {
@@ -79,6 +80,41 @@ Result<http::Response> Import(Registrar& registrar, Call& call) {
                                 {"rejects_truncated", summary.rejected > static_cast<std::int64_t>(summary.rejects.size())}});
 }
 
+// Public reviews: CSV (text/csv) or JSON lines (application/x-ndjson); ?touchpoint= for rows without one.
+// Matching reads every customer's identifiers, so agents are refused as for the other imports.
+Result<http::Response> ImportReviews(Registrar& registrar, Call& call) {
+  TP_RETURN_IF_ERROR(RefuseTeamScoped(call));
+  const std::optional<std::string> content_type = call.request.Header("Content-Type");
+  transfer::ReviewImportOptions options{.keep_rejects = 100, .now = call.now};
+  if (IsUtf8MediaType(content_type, "application/x-ndjson")) {
+    options.format = transfer::ReviewFormat::kJsonLines;
+  } else {
+    TP_RETURN_IF_ERROR(CheckCsvContentType(content_type));
+  }
+  options.default_touchpoint = call.request.QueryParam("touchpoint").value_or("");
+  StringViewBuffer buffer(call.request.body);
+  std::ifstream file;
+  if (call.request.spooled_body) {
+    file.open(call.request.spooled_body->path(), std::ios::binary);
+    if (!file) return Unavailable("the upload could not be read back; try again");
+  }
+  std::istream in(call.request.spooled_body ? static_cast<std::streambuf*>(file.rdbuf()) : &buffer);
+  TP_ASSIGN_OR_RETURN(transfer::ReviewImportSummary summary,
+                      transfer::ImportReviews(registrar.store(), call.principal.tenant_id, in, options, call.audit));
+  Json rejects = Json::array();
+  for (const transfer::Reject& reject : summary.rejects) {
+    rejects.push_back({{"line", reject.line}, {"field", reject.field}, {"reason", reject.reason}});
+  }
+  return JsonResponse(200, Json{{"kind", "reviews"},
+                                {"rows_read", summary.rows_read},
+                                {"loaded", summary.loaded},
+                                {"duplicates", summary.duplicates},
+                                {"rejected", summary.rejected},
+                                {"matched", summary.matched},
+                                {"rejects", std::move(rejects)},
+                                {"rejects_truncated", summary.rejected > static_cast<std::int64_t>(summary.rejects.size())}});
+}
+
 Result<http::Response> Export(Registrar& registrar, Call& call) {
   TP_RETURN_IF_ERROR(RefuseTeamScoped(call));
   const auto kind = transfer::ParseExportKind(call.request.PathParam("kind"));
@@ -126,6 +162,7 @@ Result<http::Response> Export(Registrar& registrar, Call& call) {
 
 void RegisterTransferRoutes(Registrar& registrar) {
   registrar.Protected("POST", "/api/v1/imports/{kind}", Permission::kCustomersWrite, Import);
+  registrar.Protected("POST", "/api/v1/imports/reviews", Permission::kFeedbackWrite, ImportReviews);
   registrar.Protected("GET", "/api/v1/exports/{kind}", Permission::kCustomersRead, Export);
 }
 

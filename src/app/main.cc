@@ -35,6 +35,7 @@
 #include "store/store.h"
 #include "transfer/export.h"
 #include "transfer/import.h"
+#include "transfer/review_import.h"
 #include "transfer/progress.h"
 
 namespace tp::app {
@@ -153,14 +154,77 @@ struct TransferFlags {
   std::string map_file;           // --map-file: a JSON object of the same
   int batch = transfer::kDefaultBatchSize;
   std::string format = "csv";
+  std::string review_format;      // import reviews: csv or jsonl; empty: by the file's extension
+  std::string review_touchpoint;  // import reviews: the touchpoint of rows without one
 };
+
+// `touchpoint import reviews FILE`: as Import below, for public reviews in CSV or JSON lines.
+int ImportReviewsFile(store::Store& store, const identity::Tenant& tenant, const TransferFlags& flags,
+                      const identity::AuditContext& audit) {
+  if (!flags.maps.empty() || !flags.map_file.empty()) {
+    return Fail(InvalidArgument("reviews have fixed field names: --map and --map-file do not apply", "map"));
+  }
+  const bool json_lines_name = flags.file.ends_with(".jsonl") || flags.file.ends_with(".ndjson");
+  const auto format = transfer::ParseReviewFormat(
+      !flags.review_format.empty() ? flags.review_format : (json_lines_name ? "jsonl" : "csv"));
+  if (!format.ok()) return Fail(format.status());
+  transfer::ReviewImportOptions options{.format = *format, .default_touchpoint = flags.review_touchpoint,
+                                        .batch_size = flags.batch};
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (flags.file != "-") {
+    file.open(flags.file, std::ios::binary);
+    if (!file) {
+      std::cerr << "touchpoint: cannot read " << flags.file << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    struct stat info{};
+    if (stat(flags.file.c_str(), &info) == 0 && S_ISREG(info.st_mode)) options.total_bytes = static_cast<std::uint64_t>(info.st_size);
+    in = &file;
+  }
+  std::ofstream rejects;
+  if (!flags.rejects.empty()) {
+    rejects.open(flags.rejects, std::ios::binary | std::ios::trunc);
+    if (!rejects) {
+      std::cerr << "touchpoint: cannot write " << flags.rejects << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    options.rejects = &rejects;
+  }
+  transfer::ProgressLine progress(stderr, isatty(fileno(stderr)) != 0);
+  options.on_progress = [&progress](const transfer::ImportProgress& now) { progress.Update(now); };
+  auto summary = transfer::ImportReviews(store, tenant.id, *in, options, audit);
+  progress.Finish();
+  if (!summary.ok()) return Fail(summary.status());
+  std::printf("imported reviews: %lld rows read, %lld loaded, %lld duplicates, %lld rejected; %lld matched to "
+              "customers; %.1f s\n",
+              static_cast<long long>(summary->rows_read), static_cast<long long>(summary->loaded),
+              static_cast<long long>(summary->duplicates), static_cast<long long>(summary->rejected),
+              static_cast<long long>(summary->matched), summary->seconds);
+  if (summary->rejected > 0) {
+    if (!flags.rejects.empty()) {
+      std::printf("rejected rows are in %s (line, field and reason, then the row)\n", flags.rejects.c_str());
+    } else {
+      for (std::size_t index = 0; index < summary->rejects.size() && index < 10; ++index) {
+        const transfer::Reject& reject = summary->rejects[index];
+        std::fprintf(stderr, "line %lld: %s: %s\n", static_cast<long long>(reject.line), reject.field.c_str(),
+                     reject.reason.c_str());
+      }
+    }
+  }
+  return 0;
+}
 
 // `touchpoint import KIND FILE`: exit 0 when the file was read to the end, rejected rows included (they are
 // counted and written to --rejects); 1 when the file cannot be read or the store fails; 2 for a bad header.
 int Import(store::Store& store, const identity::Tenant& tenant, const TransferFlags& flags,
            const identity::AuditContext& audit) {
+  if (flags.kind == "reviews") return ImportReviewsFile(store, tenant, flags, audit);
   const auto kind = transfer::ParseImportKind(flags.kind);
   if (!kind.ok()) return Fail(kind.status());
+  if (!flags.review_format.empty() || !flags.review_touchpoint.empty()) {
+    return Fail(InvalidArgument("--format and --touchpoint apply to reviews only", "format"));
+  }
   std::ifstream file;
   std::istream* in = &std::cin;
   transfer::ImportOptions options;
@@ -473,11 +537,12 @@ int Run(int argc, char** argv) {
 
   TransferFlags transfer_flags;
   auto* import = app.add_subcommand(
-      "import", "Import customers, events or orders from a CSV file (see docs/import-export.md); rejected rows "
+      "import", "Import customers, events or orders from a CSV file, or public reviews from CSV or JSON lines (see "
+                "docs/import-export.md); rejected rows "
                 "are reported, the exit code is 0 unless the file cannot be read");
   add_db(import);
-  import->add_option("kind", transfer_flags.kind, "customers, events or orders")->required()
-      ->check(CLI::IsMember({"customers", "events", "orders"}));
+  import->add_option("kind", transfer_flags.kind, "customers, events, orders or reviews")->required()
+      ->check(CLI::IsMember({"customers", "events", "orders", "reviews"}));
   import->add_option("file", transfer_flags.file, "the CSV file (- for standard input)")->required();
   import->add_option("--tenant", tenant_slug, "tenant slug")->capture_default_str();
   import->add_option("--rejects", transfer_flags.rejects, "write rejected rows to this CSV file");
@@ -488,6 +553,10 @@ int Run(int argc, char** argv) {
                      "the same as a JSON object, {\"customer_id\": \"user_id\", …}");
   import->add_option("--batch", transfer_flags.batch, "rows per transaction")->capture_default_str()
       ->check(CLI::Range(1, transfer::kMaxBatchSize));
+  import->add_option("--format", transfer_flags.review_format,
+                     "reviews: csv or jsonl (default: jsonl for a .jsonl or .ndjson file, else csv)")
+      ->check(CLI::IsMember({"csv", "jsonl"}));
+  import->add_option("--touchpoint", transfer_flags.review_touchpoint, "reviews: the touchpoint of rows without one");
   auto* export_data = app.add_subcommand("export", "Export customers or events as CSV or JSON lines");
   add_db(export_data);
   export_data->add_option("kind", transfer_flags.kind, "customers or events")->required()

@@ -2,10 +2,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <cmath>
-#include <numeric>
-
 #include "changes/kinds.h"
 #include "common/ids.h"
 #include "profiles/customers.h"
@@ -19,9 +15,6 @@ using store::Sql;
 using store::SqlParams;
 
 constexpr std::string_view kIdPrefix = "fbk_";
-// The normal quantile of a two-sided 95% confidence interval.
-constexpr double kZ95 = 1.96;
-
 constexpr std::string_view kInsertResponse =
     "INSERT INTO feedback_responses (tenant_id, id, customer_id, survey, metric, score, comment, touchpoint, "
     "created_at, survey_response_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
@@ -92,6 +85,19 @@ std::int64_t CountBetween(const std::vector<std::int64_t>& score_counts, int fir
     total += score_counts[static_cast<size_t>(score)];
   }
   return total;
+}
+
+// The statistics of a score distribution, shared by the summary and the period comparison.
+NpsEstimate NpsOf(const std::vector<std::int64_t>& score_counts) {
+  const std::int64_t promoters = CountBetween(score_counts, 9, 10);
+  const std::int64_t passives = CountBetween(score_counts, 7, 8);
+  return EstimateNps(promoters, passives, CountBetween(score_counts, 0, 6));
+}
+ShareEstimate SatisfiedOf(const std::vector<std::int64_t>& score_counts) {
+  return EstimateShare(CountBetween(score_counts, 4, 5), CountBetween(score_counts, 1, 5));
+}
+MeanEstimate MeanOf(Metric metric, const std::vector<std::int64_t>& score_counts) {
+  return EstimateMean(score_counts, MinScore(metric), MaxScore(metric));
 }
 
 }  // namespace
@@ -197,35 +203,29 @@ Result<Page<FeedbackResponse>> ListFeedback(store::TenantTx& tx, const FeedbackQ
 }
 
 MetricSummary SummariseScores(Metric metric, const std::vector<std::int64_t>& score_counts) {
-  MetricSummary summary{.metric = metric,
-                        .count = std::accumulate(score_counts.begin(), score_counts.end(), std::int64_t{0}),
-                        .score_counts = score_counts};
+  MetricSummary summary{.metric = metric, .score_counts = score_counts};
   summary.score_counts.resize(static_cast<size_t>(MaxScore(metric)) + 1, 0);
-  const std::int64_t count = summary.count;
-  if (count == 0) return summary;
-  double total = 0;
-  for (size_t score = 0; score < score_counts.size(); ++score) {
-    total += static_cast<double>(score) * static_cast<double>(score_counts[score]);
-  }
-  summary.mean = total / static_cast<double>(count);  // the mean score, 0–10 for NPS
+  const MeanEstimate mean = MeanOf(metric, summary.score_counts);
+  summary.count = mean.n;
+  summary.mean = mean.mean;
+  summary.standard_deviation = mean.standard_deviation;
+  summary.mean_interval = mean.interval;
+  if (summary.count == 0) return summary;
 
   if (metric == Metric::kNps) {
-    const std::int64_t promoters = CountBetween(score_counts, 9, 10);
-    const std::int64_t detractors = CountBetween(score_counts, 0, 6);
-    summary.promoters_pct = Percent(promoters, count);
-    summary.detractors_pct = Percent(detractors, count);
-    summary.passives_pct = Percent(count - promoters - detractors, count);
-    summary.nps = *summary.promoters_pct - *summary.detractors_pct;
-    // Each response scores +1, 0 or −1; the NPS is 100 × their mean, so its standard error is
-    // 100 × sqrt(var / n) with var = E[x²] − E[x]².
-    const double n = static_cast<double>(count);
-    const double mean = static_cast<double>(promoters - detractors) / n;
-    const double mean_of_squares = static_cast<double>(promoters + detractors) / n;
-    const double variance = std::max(0.0, mean_of_squares - mean * mean);
-    summary.nps_margin_of_error = kZ95 * std::sqrt(variance / n) * 100.0;
-    return summary;
+    const NpsEstimate nps = NpsOf(summary.score_counts);
+    summary.promoters_pct = Percent(nps.promoters, summary.count);
+    summary.passives_pct = Percent(nps.passives, summary.count);
+    summary.detractors_pct = Percent(nps.detractors, summary.count);
+    summary.nps = nps.nps;
+    summary.nps_margin_of_error = nps.margin_of_error;
+    summary.nps_interval = nps.interval;
   }
-  if (metric == Metric::kCsat) summary.satisfied_pct = Percent(CountBetween(score_counts, 4, 5), count);
+  if (metric == Metric::kCsat) {
+    const ShareEstimate satisfied = SatisfiedOf(summary.score_counts);
+    summary.satisfied_pct = satisfied.pct;
+    summary.satisfied_interval = satisfied.interval;
+  }
   return summary;
 }
 
@@ -247,6 +247,35 @@ Result<MetricSummary> SummariseMetric(store::TenantTx& tx, Metric metric, const 
     score_counts[static_cast<size_t>(score)] = row.Int(1);
   }
   return SummariseScores(metric, score_counts);
+}
+
+Result<PeriodPair> WithPreviousPeriod(const FeedbackQuery& query, Micros now) {
+  if (!query.since) return InvalidArgument("comparing with the previous period needs since", "since");
+  PeriodPair periods{.current = query, .previous = query};
+  periods.current.until = query.until.value_or(now);
+  const Micros length = *periods.current.until - *query.since;
+  if (length <= 0) return InvalidArgument("until must be after since", "until");
+  periods.previous.since = *query.since - length;
+  periods.previous.until = *query.since;
+  return periods;
+}
+
+std::optional<Change> CompareSummaries(const MetricSummary& current, const MetricSummary& previous) {
+  switch (current.metric) {
+    case Metric::kNps: return CompareNps(NpsOf(current.score_counts), NpsOf(previous.score_counts));
+    case Metric::kCsat: return CompareShares(SatisfiedOf(current.score_counts), SatisfiedOf(previous.score_counts));
+    case Metric::kCes:
+      return CompareMeans(MeanOf(current.metric, current.score_counts), MeanOf(previous.metric, previous.score_counts));
+  }
+  return std::nullopt;
+}
+
+Result<MetricComparison> CompareMetric(store::TenantTx& tx, Metric metric, const PeriodPair& periods) {
+  MetricComparison comparison;
+  TP_ASSIGN_OR_RETURN(comparison.current, SummariseMetric(tx, metric, periods.current));
+  TP_ASSIGN_OR_RETURN(comparison.previous, SummariseMetric(tx, metric, periods.previous));
+  comparison.change = CompareSummaries(comparison.current, comparison.previous);
+  return comparison;
 }
 
 }  // namespace tp::feedback

@@ -24,6 +24,7 @@
 #include "common/clock.h"
 #include "common/pagination.h"
 #include "common/status.h"
+#include "feedback/statistics.h"
 #include "identity/audit.h"
 #include "store/store.h"
 
@@ -92,31 +93,62 @@ Result<FeedbackResponse> GetFeedback(store::TenantTx& tx, std::string_view feedb
 Result<Page<FeedbackResponse>> ListFeedback(store::TenantTx& tx, const FeedbackQuery& query, const PageRequest& page);
 
 // A metric over a set of responses. Percentages are 0–100; the optional fields are set only when
-// count > 0 and only for the metric they belong to.
+// count > 0 and only for the metric they belong to. `count` is the n of every figure. The intervals are
+// 95% ones from statistics.h, which says when each is absent (n = 1, unanimous answers).
 struct MetricSummary {
   Metric metric = Metric::kNps;
   std::int64_t count = 0;
   // Responses per score, indexed by the score itself (0..MaxScore; unused low entries stay 0).
   std::vector<std::int64_t> score_counts;
-  // NPS: shares of promoters, passives and detractors; the score (promoters % − detractors %) and its
-  // 95% margin of error, 1.96 · sqrt(var / n) · 100, where var is the (population) variance of the
-  // responses scored +1 (promoter), 0 (passive) and −1 (detractor).
+  // NPS: shares of promoters, passives and detractors; the score (promoters % − detractors %), its
+  // interval (Wald from the variance of the +1/0/−1 scores, adjusted Wald when they are all in one
+  // group) and the Wald margin of error 1.96 · 100 · sqrt(var / n), absent when the interval is not
+  // the Wald one.
   std::optional<double> promoters_pct;
   std::optional<double> passives_pct;
   std::optional<double> detractors_pct;
   std::optional<double> nps;
   std::optional<double> nps_margin_of_error;
-  // CSAT: share of 4 and 5.
+  std::optional<Interval> nps_interval;
+  // CSAT: share of 4 and 5 with its Wilson interval.
   std::optional<double> satisfied_pct;
-  // The mean score (for NPS the mean of the 0–10 answers).
+  std::optional<Interval> satisfied_interval;
+  // The mean score (for NPS the mean of the 0–10 answers), the sample standard deviation and the
+  // mean's Student's t interval.
   std::optional<double> mean;
+  std::optional<double> standard_deviation;
+  std::optional<Interval> mean_interval;
 };
 
 // The summary of a score distribution (score_counts indexed by score, as in MetricSummary). Pure; the
-// formulas live here so that they are tested without a database.
+// statistics come from statistics.h.
 MetricSummary SummariseScores(Metric metric, const std::vector<std::int64_t>& score_counts);
 // Summarises the responses of `metric` that match `query`; one aggregate query, at most 11 rows back.
 // kInvalidArgument field "metric" when query.metric is set to a different metric.
 Result<MetricSummary> SummariseMetric(store::TenantTx& tx, Metric metric, const FeedbackQuery& query);
+
+// A period and the one of the same length just before it, as "compare with the previous period" in
+// Qualtrics' dashboards: [since, until) and [since − (until − since), since).
+struct PeriodPair {
+  FeedbackQuery current;
+  FeedbackQuery previous;
+};
+// `query` with `until` defaulting to `now`, and the same query over the previous period.
+// kInvalidArgument field "since" when query.since is absent (an open period has no previous one),
+// field "until" when until is not after since.
+Result<PeriodPair> WithPreviousPeriod(const FeedbackQuery& query, Micros now);
+
+// How the metric's headline value moved: the NPS (z test), CSAT's % satisfied (two-proportion z test),
+// CES's mean (Welch's t test). Absent when either summary has no responses. Pure.
+std::optional<Change> CompareSummaries(const MetricSummary& current, const MetricSummary& previous);
+
+struct MetricComparison {
+  MetricSummary current;
+  MetricSummary previous;
+  std::optional<Change> change;
+};
+// Summarises `metric` over both periods (two aggregate queries) and compares them.
+// kInvalidArgument field "metric" as SummariseMetric.
+Result<MetricComparison> CompareMetric(store::TenantTx& tx, Metric metric, const PeriodPair& periods);
 
 }  // namespace tp::feedback

@@ -26,8 +26,9 @@ constexpr Micros kDay = 24LL * 3600 * 1'000'000;
 // detractors (6, 3).
 //   promoters 50 %, passives 30 %, detractors 20 %, NPS = 50 − 20 = 30
 //   x = +1/0/−1: mean 0.3, E[x²] = 7/10 = 0.7, var = 0.7 − 0.09 = 0.61
-//   margin of error = 1.96 · sqrt(0.61 / 10) · 100 = 1.96 · 0.246982 · 100 = 48.408
-//   mean score = 80 / 10 = 8.0
+//   margin of error = 1.96 · sqrt(0.61 / 10) · 100 = 1.96 · 0.246982 · 100 = 48.408 → −18.408 .. 78.408
+//   mean score = 80 / 10 = 8.0; squared deviations 3·4 + 2·1 + 2·0 + 1 + 4 + 25 = 44, s = sqrt(44/9)
+//   = 2.211083, t-interval 8 ± 2.262157 · 2.211083 / sqrt(10) = 8 ± 1.581714
 const std::vector<int> kNpsScores = {10, 10, 10, 9, 9, 8, 8, 7, 6, 3};
 // CSAT: 5 5 5 5 4 4 4 3 2 1 → 7 of 10 satisfied (70 %), mean 38 / 10 = 3.8.
 const std::vector<int> kCsatScores = {5, 5, 5, 5, 4, 4, 4, 3, 2, 1};
@@ -47,9 +48,18 @@ void ExpectHandComputedNps(const MetricSummary& summary) {
   EXPECT_DOUBLE_EQ(*summary.detractors_pct, 20.0);
   EXPECT_DOUBLE_EQ(*summary.nps, 30.0);
   EXPECT_NEAR(*summary.nps_margin_of_error, 48.408, 0.001);
+  ASSERT_TRUE(summary.nps_interval);
+  EXPECT_NEAR(summary.nps_interval->low, -18.408, 0.001);
+  EXPECT_NEAR(summary.nps_interval->high, 78.408, 0.001);
+  EXPECT_EQ(summary.nps_interval->method, IntervalMethod::kWald);
   ASSERT_TRUE(summary.mean);
   EXPECT_DOUBLE_EQ(*summary.mean, 8.0);
+  EXPECT_NEAR(*summary.standard_deviation, 2.211083, 1e-6);
+  ASSERT_TRUE(summary.mean_interval);
+  EXPECT_NEAR(summary.mean_interval->low, 8.0 - 1.581714, 1e-6);
+  EXPECT_NEAR(summary.mean_interval->high, 8.0 + 1.581714, 1e-6);
   EXPECT_FALSE(summary.satisfied_pct);
+  EXPECT_FALSE(summary.satisfied_interval);
 }
 
 TEST(Metric, NamesAndScales) {
@@ -66,18 +76,41 @@ TEST(SummariseScores, NpsSplitsPromotersPassivesDetractorsWithMarginOfError) {
   ExpectHandComputedNps(SummariseScores(Metric::kNps, CountsOf(Metric::kNps, kNpsScores)));
 }
 
-TEST(SummariseScores, NpsOfUnanimousAnswersHasNoMarginOfError) {
+TEST(SummariseScores, NpsOfUnanimousAnswersHasAnAdjustedIntervalAndNoMarginOfError) {
+  // Adjusted Wald for 3 promoters (statistics_test.cc computes it): −6.579 .. 100.
   const MetricSummary all_promoters = SummariseScores(Metric::kNps, CountsOf(Metric::kNps, {9, 10, 10}));
   EXPECT_DOUBLE_EQ(*all_promoters.nps, 100.0);
-  EXPECT_DOUBLE_EQ(*all_promoters.nps_margin_of_error, 0.0);
+  EXPECT_FALSE(all_promoters.nps_margin_of_error);
+  ASSERT_TRUE(all_promoters.nps_interval);
+  EXPECT_EQ(all_promoters.nps_interval->method, IntervalMethod::kAdjustedWald);
+  EXPECT_NEAR(all_promoters.nps_interval->low, -6.579, 0.001);
+  EXPECT_DOUBLE_EQ(all_promoters.nps_interval->high, 100.0);
   const MetricSummary all_detractors = SummariseScores(Metric::kNps, CountsOf(Metric::kNps, {0, 6}));
   EXPECT_DOUBLE_EQ(*all_detractors.nps, -100.0);
+  EXPECT_DOUBLE_EQ(all_detractors.nps_interval->low, -100.0);
+}
+
+TEST(SummariseScores, OneAnswerHasValuesAndOnlyTheWilsonInterval) {
+  const MetricSummary nps = SummariseScores(Metric::kNps, CountsOf(Metric::kNps, {10}));
+  EXPECT_EQ(nps.count, 1);
+  EXPECT_DOUBLE_EQ(*nps.nps, 100.0);
+  EXPECT_FALSE(nps.nps_interval);
+  EXPECT_FALSE(nps.mean_interval);
+  const MetricSummary csat = SummariseScores(Metric::kCsat, CountsOf(Metric::kCsat, {5}));
+  EXPECT_DOUBLE_EQ(*csat.satisfied_pct, 100.0);
+  ASSERT_TRUE(csat.satisfied_interval);
+  EXPECT_NEAR(csat.satisfied_interval->low, 20.655, 0.001);
+  EXPECT_FALSE(csat.standard_deviation);
 }
 
 TEST(SummariseScores, CsatCountsFourAndFiveAsSatisfied) {
   const MetricSummary summary = SummariseScores(Metric::kCsat, CountsOf(Metric::kCsat, kCsatScores));
   EXPECT_EQ(summary.count, 10);
   EXPECT_DOUBLE_EQ(*summary.satisfied_pct, 70.0);
+  // Wilson for 7 of 10 (statistics_test.cc): 39.678 .. 89.221.
+  ASSERT_TRUE(summary.satisfied_interval);
+  EXPECT_NEAR(summary.satisfied_interval->low, 39.678, 0.001);
+  EXPECT_NEAR(summary.satisfied_interval->high, 89.221, 0.001);
   EXPECT_DOUBLE_EQ(*summary.mean, 3.8);
   EXPECT_FALSE(summary.nps);
 }
@@ -85,6 +118,10 @@ TEST(SummariseScores, CsatCountsFourAndFiveAsSatisfied) {
 TEST(SummariseScores, CesIsTheMeanEffort) {
   const MetricSummary summary = SummariseScores(Metric::kCes, CountsOf(Metric::kCes, kCesScores));
   EXPECT_DOUBLE_EQ(*summary.mean, 4.9);
+  // t-interval (statistics_test.cc): 3.574497 .. 6.225503.
+  ASSERT_TRUE(summary.mean_interval);
+  EXPECT_NEAR(summary.mean_interval->low, 3.574497, 1e-6);
+  EXPECT_EQ(summary.mean_interval->method, IntervalMethod::kStudentT);
   EXPECT_FALSE(summary.satisfied_pct);
   EXPECT_THAT(summary.score_counts, ElementsAre(0, 0, 2, 0, 2, 1, 3, 2));
 }
@@ -95,7 +132,52 @@ TEST(SummariseScores, NoResponsesLeaveEveryFigureEmpty) {
   EXPECT_EQ(summary.score_counts.size(), 11u);
   EXPECT_FALSE(summary.nps);
   EXPECT_FALSE(summary.nps_margin_of_error);
+  EXPECT_FALSE(summary.nps_interval);
+  EXPECT_FALSE(summary.mean);
+  EXPECT_FALSE(summary.mean_interval);
   EXPECT_FALSE(summary.promoters_pct);
+}
+
+TEST(CompareSummaries, ComparesEachMetricsHeadlineValue) {
+  // NPS 30 against −30 on ten answers each: p = 0.085834 (statistics_test.cc).
+  const std::optional<Change> nps = CompareSummaries(SummariseScores(Metric::kNps, CountsOf(Metric::kNps, kNpsScores)),
+                                                     SummariseScores(Metric::kNps, CountsOf(Metric::kNps, {10, 10, 8, 8, 7, 6, 5, 3, 2, 0})));
+  ASSERT_TRUE(nps);
+  EXPECT_EQ(nps->test, ChangeTest::kNpsZ);
+  EXPECT_NEAR(nps->difference, 60.0, 1e-9);
+  EXPECT_NEAR(*nps->p_value, 0.085834, 1e-6);
+  // 7 of 10 satisfied against 3 of 10: p = 0.073638.
+  const std::optional<Change> csat =
+      CompareSummaries(SummariseScores(Metric::kCsat, CountsOf(Metric::kCsat, kCsatScores)),
+                       SummariseScores(Metric::kCsat, CountsOf(Metric::kCsat, {5, 4, 4, 3, 3, 3, 2, 2, 1, 1})));
+  ASSERT_TRUE(csat);
+  EXPECT_EQ(csat->test, ChangeTest::kTwoProportionZ);
+  EXPECT_NEAR(*csat->p_value, 0.073638, 1e-6);
+  // CES means 4.9 against 3.2: Welch p = 0.030790.
+  const std::optional<Change> ces =
+      CompareSummaries(SummariseScores(Metric::kCes, CountsOf(Metric::kCes, kCesScores)),
+                       SummariseScores(Metric::kCes, CountsOf(Metric::kCes, {5, 5, 4, 4, 3, 3, 3, 2, 2, 1})));
+  ASSERT_TRUE(ces);
+  EXPECT_EQ(ces->test, ChangeTest::kWelchT);
+  EXPECT_NEAR(*ces->p_value, 0.030790, 1e-6);
+  EXPECT_TRUE(*ces->significant);
+  EXPECT_FALSE(CompareSummaries(SummariseScores(Metric::kCes, {}), SummariseScores(Metric::kCes, {})));
+}
+
+TEST(WithPreviousPeriod, IsTheSameLengthJustBefore) {
+  const Micros since = 1'000 * kDay;
+  Result<PeriodPair> week = WithPreviousPeriod({.touchpoint = "delivery", .since = since, .until = since + 7 * kDay}, 0);
+  ASSERT_TRUE(week.ok()) << week.status().ToString();
+  EXPECT_EQ(week->previous.since, since - 7 * kDay);
+  EXPECT_EQ(week->previous.until, since);
+  EXPECT_EQ(week->previous.touchpoint, "delivery");
+  // Without until the current period ends now, and so does its length.
+  Result<PeriodPair> to_now = WithPreviousPeriod({.since = since}, since + 3 * kDay);
+  ASSERT_TRUE(to_now.ok());
+  EXPECT_EQ(to_now->current.until, since + 3 * kDay);
+  EXPECT_EQ(to_now->previous.since, since - 3 * kDay);
+  EXPECT_EQ(WithPreviousPeriod({.until = since}, since).status().field(), "since");
+  EXPECT_EQ(WithPreviousPeriod({.since = since, .until = since}, since).status().field(), "until");
 }
 
 class FeedbackTest : public ::testing::TestWithParam<std::string> {
@@ -223,6 +305,27 @@ TEST_P(FeedbackTest, SummariseMetricMatchesTheHandComputedExample) {
   EXPECT_DOUBLE_EQ(*ces->mean, 4.9);
 
   EXPECT_EQ(Summary(Metric::kCes, {.metric = Metric::kNps}).status().field(), "metric");
+}
+
+TEST_P(FeedbackTest, CompareMetricSummarisesBothPeriods) {
+  const Micros now = NowMicros();
+  // This week the hand-computed ten (NPS 30); the week before NPS −30 (as CompareSummaries above).
+  for (int score : kNpsScores) MustSubmit({.survey = "delivery-nps", .score = score, .created_at = now - kDay});
+  for (int score : {10, 10, 8, 8, 7, 6, 5, 3, 2, 0}) {
+    MustSubmit({.survey = "delivery-nps", .score = score, .created_at = now - 8 * kDay});
+  }
+  MustSubmit({.survey = "delivery-nps", .score = 0, .created_at = now - 15 * kDay});  // before both
+  Result<PeriodPair> periods = WithPreviousPeriod({.since = now - 7 * kDay}, now);
+  ASSERT_TRUE(periods.ok());
+  Result<MetricComparison> comparison = ReadResult<MetricComparison>(
+      store(), tenant_, [&](store::TenantTx& tx) { return CompareMetric(tx, Metric::kNps, *periods); });
+  ASSERT_TRUE(comparison.ok()) << comparison.status().ToString();
+  ExpectHandComputedNps(comparison->current);
+  EXPECT_EQ(comparison->previous.count, 10);
+  EXPECT_DOUBLE_EQ(*comparison->previous.nps, -30.0);
+  ASSERT_TRUE(comparison->change);
+  EXPECT_NEAR(comparison->change->difference, 60.0, 1e-9);
+  EXPECT_FALSE(*comparison->change->significant);
 }
 
 TEST_P(FeedbackTest, ListFiltersByEveryField) {

@@ -9,6 +9,7 @@
 
 #include "cases/cases.h"
 #include "feedback/feedback.h"
+#include "feedback/reviews.h"
 #include "ingest/ingest_test_support.h"
 #include "ingest/merges.h"
 #include "timeline/timeline.h"
@@ -20,11 +21,22 @@ using nlohmann::json;
 
 class PrivacyTest : public ingest::IngestFixture {
  protected:
-  // A person known from two devices (merged), with orders, a case, a survey comment and a note.
+  // A person known from two devices (merged), with orders, a case, a survey comment, a public review
+  // (matched by phone to the profile merged away) and a note.
   std::string CreatePerson() {
     const std::string phone_profile =
         Ingest({Msg({{"type", "identify"}, {"anonymousId", "device-2"}, {"traits", {{"phone", "+420 602 555 444"}}}}, 1)})
             .customer_ids[0];
+    Result<feedback::NewReview> review = feedback::CleanReview(
+        {.source = "google", .rating = 2, .title = "Zdenka's parcel", .text = "Never arrived. Zdenka Smazatelna",
+         .reviewed_at = NowMicros() - 1'000'000, .author = "Zdenka Smazatelna", .url = "https://g.example/r/zdenka",
+         .identifiers = {*profiles::NormaliseIdentifier(profiles::IdentifierKind::kPhone, "+420 602 555 444")}},
+        NowMicros());
+    EXPECT_TRUE(review.ok()) << review.status().ToString();
+    EXPECT_EQ(profiles::WriteResult<feedback::ReviewCounts>(store(), tenant_, [&](store::TenantTx& tx) {
+                return feedback::StoreReviews(tx, {*review}, NowMicros());
+              })->matched,
+              1);
     const std::string person =
         Ingest({Msg({{"type", "identify"}, {"userId", "user-erase-me"}, {"anonymousId", "device-1"},
                      {"traits", {{"email", "erase.me@example.cz"}, {"name", "Zdenka Smazatelna"}}}}, 2),
@@ -135,6 +147,8 @@ TEST_P(PrivacyTest, ExportHoldsEverythingAboutThePerson) {
   EXPECT_EQ((*exported)["cases"].size(), 1u);
   EXPECT_EQ((*exported)["feedback_responses"][0]["comment"], "Call me on +420602555444, Zdenka");
   EXPECT_EQ((*exported)["customer_notes"].size(), 1u);
+  ASSERT_EQ((*exported)["reviews"].size(), 1u);  // it followed the merge
+  EXPECT_EQ((*exported)["reviews"][0]["author"], "Zdenka Smazatelna");
   EXPECT_GE((*exported)["trait_history"].size(), 3u);
   EXPECT_EQ((*exported)["events"][2]["name"], "Order Completed");
   EXPECT_EQ((*exported)["events"][2]["properties"]["shipping_address"], "Smazatelna 12, Brno");
@@ -177,6 +191,13 @@ TEST_P(PrivacyTest, ErasureLeavesNothingFindable) {
   EXPECT_THAT(Leftovers(PersonMarkers(person, (*ids)[1]), erasures[0]), ::testing::IsEmpty());
   EXPECT_EQ(Customer(bystander).email, "keep@example.cz");
   EXPECT_EQ(EventsOf(bystander), 1);
+  // The review's rating stays, unlinked, so that a re-import of it is a duplicate, not the text again.
+  const std::int64_t ratings = *profiles::ReadResult<std::int64_t>(store(), tenant_, [](store::TenantTx& tx) -> Result<std::int64_t> {
+    TP_ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT COUNT(*) FROM reviews WHERE tenant_id = $1 AND rating = 2 AND "
+                                              "customer_id IS NULL"));
+    return row->Int(0);
+  });
+  EXPECT_EQ(ratings, 1);
   // Events from the erased person's devices start a new, empty profile rather than reviving the old one.
   EXPECT_NE(Ingest({Msg({{"type", "page"}, {"anonymousId", "device-1"}}, 9)}).customer_ids[0], person);
 }

@@ -31,6 +31,12 @@ constexpr std::array kTables = {
                        {}},
     // The person asked not to be surveyed; erasure removes the record with them.
     CustomerOwnedTable{"survey_opt_outs", true, OnErasure::kDelete, "source, created_at", "created_at", {}},
+    // Public reviews matched to the person: erasure keeps the rating for aggregates and the row, so a
+    // re-import of the same review stays a duplicate instead of bringing the text back.
+    CustomerOwnedTable{"reviews", true, OnErasure::kUnlink,
+                       "id, source, rating, rating_scale, title, body, author, url, touchpoint, reviewed_at, imported_at",
+                       "reviewed_at, id", {},
+                       "customer_id = NULL, origin_customer_id = NULL, title = '', body = '', author = '', url = ''"},
     CustomerOwnedTable{"customer_notes", true, OnErasure::kDelete, "id, author_id, body, created_at", "created_at, id",
                        {}},
     // Derived from the profile (profiles::RewriteSearchTerms): rebuilt on merges, not exported.

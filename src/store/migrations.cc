@@ -527,6 +527,30 @@ CREATE TABLE rule_executions (
 CREATE INDEX rule_executions_by_rule ON rule_executions (tenant_id, rule_id, id);
 )sql";
 
+// Public reviews imported as feedback (feedback/reviews.h). The id is derived from what identifies a
+// review on its site, so a re-import hits the primary key; customer_id is set only when one of the
+// review's identifiers matched a customer, and follows merges like the other customer-owned rows.
+constexpr std::string_view kReviews = R"sql(
+CREATE TABLE reviews (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  source TEXT NOT NULL,
+  rating INTEGER NOT NULL,
+  rating_scale INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  body TEXT NOT NULL,
+  author TEXT NOT NULL,
+  url TEXT NOT NULL,
+  touchpoint TEXT NOT NULL,
+  customer_id TEXT,
+  origin_customer_id TEXT,
+  reviewed_at BIGINT NOT NULL,
+  imported_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX reviews_by_customer ON reviews (tenant_id, customer_id, id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
@@ -539,6 +563,7 @@ constexpr std::array kMigrations = {
     Migration{9, "one channel vocabulary", kOneChannelVocabulary},
     Migration{10, "surveys, survey links, responses and answers", kSurveys},
     Migration{11, "rules and rule executions", kRules},
+    Migration{12, "public reviews", kReviews},
 };
 
 }  // namespace

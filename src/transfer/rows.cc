@@ -106,10 +106,8 @@ bool AllDigits(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// RFC 3339 and the times exporters write instead: a space for the T, no seconds ("2024-03-01 10:00"),
-// no zone (UTC, as "Created (UTC)" columns are), " UTC" or a space before the offset
-// ("2024-03-01 10:00:00 +0100"), a date alone (midnight UTC), and Unix time in seconds (10 digits) or
-// milliseconds (13).
+}  // namespace
+
 std::optional<Micros> ParseImportTime(std::string_view text) {
   if (AllDigits(text) && (text.size() == 10 || text.size() == 13)) {
     const Micros value = std::strtoll(std::string(text).c_str(), nullptr, 10);
@@ -133,6 +131,8 @@ std::optional<Micros> ParseImportTime(std::string_view text) {
   }
   return ParseTimestamp(rfc3339);
 }
+
+namespace {
 
 Result<Micros> TimeCell(std::string_view text, const std::string& column, Micros now, Micros earliest) {
   const std::optional<Micros> parsed = ParseImportTime(text);
@@ -277,9 +277,8 @@ constexpr std::string_view kPropertyPrefix = "properties.";
 bool IsUpper(char c) { return c >= 'A' && c <= 'Z'; }
 bool IsLowerOrDigit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
-// A column name as the documented columns spell it: lower case, with camelCase and words in snake_case
-// ("userId", "anonymousID", "First Name", "first-seen" → "user_id", "anonymous_id", "first_name",
-// "first_seen"), which is how Segment's, spreadsheets' and exporters' spellings meet the documented ones.
+}  // namespace
+
 std::string SnakeCase(std::string_view name) {
   std::string snake;
   for (std::size_t i = 0; i < name.size(); ++i) {
@@ -299,6 +298,8 @@ std::string SnakeCase(std::string_view name) {
   while (!snake.empty() && snake.back() == '_') snake.pop_back();
   return snake;
 }
+
+namespace {
 
 // What a documented column holds, and the name a derived message id gives it.
 struct Target {

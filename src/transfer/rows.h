@@ -40,6 +40,16 @@ Status ParseColumnMapping(std::string_view text, ColumnMapping& mapping);
 // kInvalidArgument field "map" when it is not an object of strings.
 Status ParseColumnMappingJson(std::string_view text, ColumnMapping& mapping);
 
+// RFC 3339 and the times exporters write instead: a space for the T, no seconds ("2024-03-01 10:00"),
+// no zone (UTC, as "Created (UTC)" columns are), " UTC" or a space before the offset
+// ("2024-03-01 10:00:00 +0100"), a date alone (midnight UTC), and Unix time in seconds (10 digits) or
+// milliseconds (13). Shared by every import.
+std::optional<Micros> ParseImportTime(std::string_view text);
+// A column name as the documented columns spell it: lower case, with camelCase and words in snake_case
+// ("userId", "anonymousID", "First Name", "first-seen" → "user_id", "anonymous_id", "first_name",
+// "first_seen"), which is how Segment's, spreadsheets' and exporters' spellings meet the documented ones.
+std::string SnakeCase(std::string_view name);
+
 class RowConverter {
  public:
   // Checks the header and the mapping once: a duplicate column (two columns holding one documented

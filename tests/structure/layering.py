@@ -29,7 +29,7 @@ ALLOWED = {
     "timeline": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest"},
     "privacy": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest",
                 "timeline"},
-    "transfer": {"common", "store", "changes", "identity", "profiles", "events", "ingest"},
+    "transfer": {"common", "store", "changes", "identity", "profiles", "feedback", "events", "ingest"},
     "demo": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest",
              "surveys", "rules"},
     "http": {"common"},
@@ -38,8 +38,9 @@ ALLOWED = {
     "app": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback", "events",
             "ingest", "timeline", "privacy", "transfer", "surveys", "rules", "demo", "http", "api"},
 }
-# Only these files may include Boost (the server, and the tests that talk to it over sockets).
-BOOST_ALLOWED = {"http/server.cc", "http/server_test.cc"}
+# Only these files may include Boost (the server, and the tests that talk to it over sockets; Boost.Math's
+# Student's t distribution in the feedback statistics).
+BOOST_ALLOWED = {"http/server.cc", "http/server_test.cc", "feedback/statistics.cc"}
 # Only the store backends (and the store's own test support) talk to the database libraries.
 SQL_CLIENT_HEADERS = ("sqlite3.h", "libpq-fe.h")
 SQL_CLIENT_ALLOWED_MODULE = "store"
