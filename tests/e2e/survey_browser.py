@@ -96,6 +96,17 @@ def main(t):
     client = server.client()
     t.require(client.login("shop", "admin@shop.example", password).status == 200, "the admin signs in")
 
+    # The closed loop: a detractor becomes a follow-up case for the team that owns the touchpoint.
+    r = client.post("/api/v1/teams", {"name": "Doručení"})
+    t.require(r.status == 201, "the delivery team is created", r)
+    delivery_team = r.json()["id"]
+    r = client.post("/api/v1/rules", {
+        "name": "Detractor: follow-up within 24 h", "trigger": "feedback.submitted",
+        "condition": "metric == \"nps\" and score <= 6 and customer_id != null",
+        "actions": [{"type": "create_case", "team_by_touchpoint": {"delivery": delivery_team}, "priority": "high",
+                     "subject": "Zavolat do 24 h: NPS {{score}}, {{customer.name}}: {{comment}}"}]})
+    t.require(r.status == 201, "the detractor rule is created", r)
+
     r = client.post("/api/v1/customers", {"name": "Jana Nováková", "email": "jana@example.cz"})
     t.require(r.status == 201, "a customer is created", r)
     customer_id = r.json()["id"]
@@ -143,6 +154,11 @@ def main(t):
     r = client.get("/api/v1/customers/%s/timeline?kind=survey_response,feedback" % customer_id)
     kinds = sorted(entry["kind"] for entry in (r.json() or {}).get("items") or [])
     t.check(kinds == ["feedback", "survey_response"], "the response and its score are on the customer's timeline", r)
+    cases = wait_for("the follow-up case", lambda: (client.get("/api/v1/cases?customer_id=" + customer_id).json()
+                                                     or {}).get("items"))
+    t.check(cases and len(cases) == 1 and cases[0]["team_id"] == delivery_team and cases[0]["priority"] == "high"
+            and COMMENT in cases[0]["subject"] and "Jana Nováková" in cases[0]["subject"],
+            "a follow-up case appears for the owning team with the customer and the comment", cases)
     again = server.client().post("/api/v1/respond/" + links[0][0], {"data": {"recommend": 10}}, csrf=False)
     t.check(again.status == 409 and again.error_code() == "conflict", "a second submission is 409", again)
 
