@@ -5,6 +5,7 @@
 // The respondent's page is survey-core + survey-js-ui (SurveyJS, MIT) and a small script of ours, all
 // served from the web root (`serve --web-root`, web/ in a checkout, filled by `npm ci`): nothing is
 // fetched from elsewhere, so the Content-Security-Policy allows 'self' only.
+#include <charconv>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -168,12 +169,12 @@ Result<surveys::Submission> ReadSubmission(const http::Request& request) {
   FieldReader fields(body);
   surveys::Submission submission;
   TP_ASSIGN_OR_RETURN(auto data, fields.OptionalObjectText("data", kMaxAnswersText));
-  if (!data) return InvalidArgument("data (the answers) is required", "data");
-  submission.data = Json::parse(*data);
   TP_ASSIGN_OR_RETURN(submission.version, fields.OptionalInt("version", 1, 1'000'000));
   TP_ASSIGN_OR_RETURN(auto language, fields.OptionalString("language", 20));
-  submission.language = language.value_or("");
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
+  if (!data) return InvalidArgument("data (the answers) is required", "data");
+  submission.data = Json::parse(*data);
+  submission.language = language.value_or("");
   return submission;
 }
 
@@ -247,11 +248,12 @@ Result<http::Response> GetSurvey(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(std::string survey_id, PathId(call.request, "id", "svy_"));
   std::optional<std::int64_t> version;
   if (auto text = call.request.QueryParam("version")) {
-    try {
-      version = std::stoll(*text);
-    } catch (const std::exception&) {
-      return InvalidArgument("version must be a number", "version");
+    std::int64_t number = 0;
+    auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), number);
+    if (error != std::errc() || end != text->data() + text->size() || number < 1) {
+      return InvalidArgument("version must be a whole number from 1", "version");
     }
+    version = number;
   }
   return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto survey, surveys::GetSurvey(tx, survey_id, version));

@@ -158,6 +158,57 @@ struct TransferFlags {
   std::string review_touchpoint;  // import reviews: the touchpoint of rows without one
 };
 
+// What an import reads and where its rejects go: FILE or standard input ("-"), and --rejects FILE.
+struct ImportFiles {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  std::ofstream rejects;
+  std::ostream* rejects_out = nullptr;
+  std::uint64_t total_bytes = 0;  // a regular file's size, for the progress line; 0: unknown
+
+  // False, with the reason on stderr, when a file cannot be opened.
+  bool Open(const TransferFlags& flags) {
+    if (flags.file != "-") {
+      file.open(flags.file, std::ios::binary);
+      if (!file) {
+        std::cerr << "touchpoint: cannot read " << flags.file << ": " << std::strerror(errno) << "\n";
+        return false;
+      }
+      struct stat info{};
+      if (stat(flags.file.c_str(), &info) == 0 && S_ISREG(info.st_mode)) {
+        total_bytes = static_cast<std::uint64_t>(info.st_size);
+      }
+      in = &file;
+    }
+    if (!flags.rejects.empty()) {
+      rejects.open(flags.rejects, std::ios::binary | std::ios::trunc);
+      if (!rejects) {
+        std::cerr << "touchpoint: cannot write " << flags.rejects << ": " << std::strerror(errno) << "\n";
+        return false;
+      }
+      rejects_out = &rejects;
+    }
+    return true;
+  }
+
+  // Says where the rejected rows are, or shows the first ten; the exit status: 1 when the rejects file
+  // could not be written whole.
+  int Finish(const TransferFlags& flags, std::int64_t rejected, const std::vector<transfer::Reject>& kept) {
+    if (rejected > 0 && !flags.rejects.empty()) {
+      std::printf("rejected rows are in %s (line, field and reason, then the row)\n", flags.rejects.c_str());
+    } else if (rejected > 0) {
+      for (std::size_t index = 0; index < kept.size() && index < 10; ++index) {
+        std::fprintf(stderr, "line %lld: %s: %s\n", static_cast<long long>(kept[index].line), kept[index].field.c_str(),
+                     kept[index].reason.c_str());
+      }
+      std::fprintf(stderr, "(use --rejects FILE to get every rejected row)\n");
+    }
+    if (!rejects.is_open() || rejects.good()) return 0;
+    std::cerr << "touchpoint: writing " << flags.rejects << " failed\n";
+    return 1;
+  }
+};
+
 // `touchpoint import reviews FILE`: as Import below, for public reviews in CSV or JSON lines.
 int ImportReviewsFile(store::Store& store, const identity::Tenant& tenant, const TransferFlags& flags,
                       const identity::AuditContext& audit) {
@@ -170,30 +221,13 @@ int ImportReviewsFile(store::Store& store, const identity::Tenant& tenant, const
   if (!format.ok()) return Fail(format.status());
   transfer::ReviewImportOptions options{.format = *format, .default_touchpoint = flags.review_touchpoint,
                                         .batch_size = flags.batch};
-  std::ifstream file;
-  std::istream* in = &std::cin;
-  if (flags.file != "-") {
-    file.open(flags.file, std::ios::binary);
-    if (!file) {
-      std::cerr << "touchpoint: cannot read " << flags.file << ": " << std::strerror(errno) << "\n";
-      return 1;
-    }
-    struct stat info{};
-    if (stat(flags.file.c_str(), &info) == 0 && S_ISREG(info.st_mode)) options.total_bytes = static_cast<std::uint64_t>(info.st_size);
-    in = &file;
-  }
-  std::ofstream rejects;
-  if (!flags.rejects.empty()) {
-    rejects.open(flags.rejects, std::ios::binary | std::ios::trunc);
-    if (!rejects) {
-      std::cerr << "touchpoint: cannot write " << flags.rejects << ": " << std::strerror(errno) << "\n";
-      return 1;
-    }
-    options.rejects = &rejects;
-  }
+  ImportFiles files;
+  if (!files.Open(flags)) return 1;
+  options.total_bytes = files.total_bytes;
+  options.rejects = files.rejects_out;
   transfer::ProgressLine progress(stderr, isatty(fileno(stderr)) != 0);
   options.on_progress = [&progress](const transfer::ImportProgress& now) { progress.Update(now); };
-  auto summary = transfer::ImportReviews(store, tenant.id, *in, options, audit);
+  auto summary = transfer::ImportReviews(store, tenant.id, *files.in, options, audit);
   progress.Finish();
   if (!summary.ok()) return Fail(summary.status());
   std::printf("imported reviews: %lld rows read, %lld loaded, %lld duplicates, %lld rejected; %lld matched to "
@@ -201,18 +235,7 @@ int ImportReviewsFile(store::Store& store, const identity::Tenant& tenant, const
               static_cast<long long>(summary->rows_read), static_cast<long long>(summary->loaded),
               static_cast<long long>(summary->duplicates), static_cast<long long>(summary->rejected),
               static_cast<long long>(summary->matched), summary->seconds);
-  if (summary->rejected > 0) {
-    if (!flags.rejects.empty()) {
-      std::printf("rejected rows are in %s (line, field and reason, then the row)\n", flags.rejects.c_str());
-    } else {
-      for (std::size_t index = 0; index < summary->rejects.size() && index < 10; ++index) {
-        const transfer::Reject& reject = summary->rejects[index];
-        std::fprintf(stderr, "line %lld: %s: %s\n", static_cast<long long>(reject.line), reject.field.c_str(),
-                     reject.reason.c_str());
-      }
-    }
-  }
-  return 0;
+  return files.Finish(flags, summary->rejected, summary->rejects);
 }
 
 // `touchpoint import KIND FILE`: exit 0 when the file was read to the end, rejected rows included (they are
@@ -225,8 +248,6 @@ int Import(store::Store& store, const identity::Tenant& tenant, const TransferFl
   if (!flags.review_format.empty() || !flags.review_touchpoint.empty()) {
     return Fail(InvalidArgument("--format and --touchpoint apply to reviews only", "format"));
   }
-  std::ifstream file;
-  std::istream* in = &std::cin;
   transfer::ImportOptions options;
   options.batch_size = flags.batch;
   if (!flags.map_file.empty()) {
@@ -241,28 +262,13 @@ int Import(store::Store& store, const identity::Tenant& tenant, const TransferFl
   for (const std::string& map : flags.maps) {
     if (Status parsed = transfer::ParseColumnMapping(map, options.mapping); !parsed.ok()) return Fail(parsed);
   }
-  if (flags.file != "-") {
-    file.open(flags.file, std::ios::binary);
-    if (!file) {
-      std::cerr << "touchpoint: cannot read " << flags.file << ": " << std::strerror(errno) << "\n";
-      return 1;
-    }
-    struct stat info{};
-    if (stat(flags.file.c_str(), &info) == 0 && S_ISREG(info.st_mode)) options.total_bytes = static_cast<std::uint64_t>(info.st_size);
-    in = &file;
-  }
-  std::ofstream rejects;
-  if (!flags.rejects.empty()) {
-    rejects.open(flags.rejects, std::ios::binary | std::ios::trunc);
-    if (!rejects) {
-      std::cerr << "touchpoint: cannot write " << flags.rejects << ": " << std::strerror(errno) << "\n";
-      return 1;
-    }
-    options.rejects = &rejects;
-  }
+  ImportFiles files;
+  if (!files.Open(flags)) return 1;
+  options.total_bytes = files.total_bytes;
+  options.rejects = files.rejects_out;
   transfer::ProgressLine progress(stderr, isatty(fileno(stderr)) != 0);
   options.on_progress = [&progress](const transfer::ImportProgress& now) { progress.Update(now); };
-  auto summary = transfer::ImportCsv(store, tenant.id, *kind, *in, options, audit);
+  auto summary = transfer::ImportCsv(store, tenant.id, *kind, *files.in, options, audit);
   progress.Finish();
   if (!summary.ok()) return Fail(summary.status());
   const double rate = summary->seconds > 0 ? static_cast<double>(summary->rows_read) / summary->seconds : 0;
@@ -272,23 +278,7 @@ int Import(store::Store& store, const identity::Tenant& tenant, const TransferFl
               static_cast<long long>(summary->duplicates), static_cast<long long>(summary->rejected),
               static_cast<long long>(summary->profiles_created), static_cast<long long>(summary->merges),
               summary->seconds, rate);
-  if (summary->rejected > 0) {
-    if (!flags.rejects.empty()) {
-      std::printf("rejected rows are in %s (line, field and reason, then the row)\n", flags.rejects.c_str());
-    } else {
-      for (const transfer::Reject& reject : summary->rejects) {
-        if (&reject - summary->rejects.data() >= 10) break;
-        std::fprintf(stderr, "line %lld: %s: %s\n", static_cast<long long>(reject.line), reject.field.c_str(),
-                     reject.reason.c_str());
-      }
-      std::fprintf(stderr, "(use --rejects FILE to get every rejected row)\n");
-    }
-  }
-  if (rejects.is_open() && !rejects.good()) {
-    std::cerr << "touchpoint: writing " << flags.rejects << " failed\n";
-    return 1;
-  }
-  return 0;
+  return files.Finish(flags, summary->rejected, summary->rejects);
 }
 
 int Export(store::Store& store, const identity::Tenant& tenant, const TransferFlags& flags,

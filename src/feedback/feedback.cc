@@ -34,10 +34,6 @@ constexpr std::string_view kAndMetricIs = " AND metric = ";
 constexpr std::string_view kAndSurveyIs = " AND survey = ";
 constexpr std::string_view kAndTouchpointIs = " AND touchpoint = ";
 constexpr std::string_view kAndCustomerIs = " AND customer_id = ";
-constexpr std::string_view kAndCustomerHasCaseOfTeams =
-    " AND customer_id IN (SELECT customer_id FROM cases WHERE tenant_id = $1 AND team_id IN (";
-constexpr std::string_view kCloseTwoParens = "))";
-constexpr std::string_view kAndNothing = " AND 1 = 0";
 constexpr std::string_view kAndCreatedFrom = " AND created_at >= ";
 constexpr std::string_view kAndCreatedBefore = " AND created_at < ";
 constexpr std::string_view kOrderByIdLimit = " ORDER BY id LIMIT ";
@@ -49,11 +45,7 @@ std::string FiltersOf(const FeedbackQuery& query, SqlParams& params) {
   if (query.survey) filters += Sql({kAndSurveyIs, params.Bind(*query.survey)});
   if (query.touchpoint) filters += Sql({kAndTouchpointIs, params.Bind(*query.touchpoint)});
   if (query.customer_id) filters += Sql({kAndCustomerIs, params.Bind(*query.customer_id)});
-  if (query.only_teams) {
-    filters += query.only_teams->empty()
-                   ? std::string(kAndNothing)
-                   : Sql({kAndCustomerHasCaseOfTeams, params.BindList(*query.only_teams), kCloseTwoParens});
-  }
+  if (query.only_teams) filters += profiles::AndCustomerServedByTeams(*query.only_teams, params);
   if (query.since) filters += Sql({kAndCreatedFrom, params.Bind(*query.since)});
   if (query.until) filters += Sql({kAndCreatedBefore, params.Bind(*query.until)});
   return filters;

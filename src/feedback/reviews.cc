@@ -5,6 +5,7 @@
 
 #include "common/crypto.h"
 #include "feedback/feedback.h"
+#include "profiles/customers.h"
 #include "profiles/text.h"
 #include "store/sql_params.h"
 
@@ -31,10 +32,6 @@ constexpr std::string_view kSelectReviewsAfter =
 constexpr std::string_view kAndSourceIs = " AND source = ";
 constexpr std::string_view kAndTouchpointIs = " AND touchpoint = ";
 constexpr std::string_view kAndCustomerIs = " AND customer_id = ";
-constexpr std::string_view kAndCustomerHasCaseOfTeams =
-    " AND customer_id IN (SELECT customer_id FROM cases WHERE tenant_id = $1 AND team_id IN (";
-constexpr std::string_view kCloseTwoParens = "))";
-constexpr std::string_view kAndNothing = " AND 1 = 0";
 constexpr std::string_view kAndReviewedFrom = " AND reviewed_at >= ";
 constexpr std::string_view kAndReviewedBefore = " AND reviewed_at < ";
 constexpr std::string_view kOrderByIdLimit = " ORDER BY id LIMIT ";
@@ -158,11 +155,7 @@ Result<Page<Review>> ListReviews(store::TenantTx& tx, const ReviewQuery& query, 
   if (query.source) sql += Sql({kAndSourceIs, params.Bind(AsciiLower(*query.source))});
   if (query.touchpoint) sql += Sql({kAndTouchpointIs, params.Bind(*query.touchpoint)});
   if (query.customer_id) sql += Sql({kAndCustomerIs, params.Bind(*query.customer_id)});
-  if (query.only_teams) {
-    sql += query.only_teams->empty()
-               ? std::string(kAndNothing)
-               : Sql({kAndCustomerHasCaseOfTeams, params.BindList(*query.only_teams), kCloseTwoParens});
-  }
+  if (query.only_teams) sql += profiles::AndCustomerServedByTeams(*query.only_teams, params);
   if (query.since) sql += Sql({kAndReviewedFrom, params.Bind(*query.since)});
   if (query.until) sql += Sql({kAndReviewedBefore, params.Bind(*query.until)});
   sql += Sql({kOrderByIdLimit, params.Bind(std::int64_t{page.limit} + 1)});

@@ -102,6 +102,9 @@ constexpr std::string_view kAndTermBelow = " AND term < ";
 constexpr std::string_view kAndKindIsNotContact = " AND (kind = 'name' OR kind LIKE 'trait:%')";
 constexpr std::string_view kAndKindNotLike = " AND kind NOT LIKE ";
 constexpr std::string_view kCloseParen = ")";
+constexpr std::string_view kAndCustomerIdHasCaseOfTeams =
+    " AND customer_id IN (SELECT customer_id FROM cases WHERE tenant_id = $1 AND team_id IN (";
+constexpr std::string_view kAndNothing = " AND 1 = 0";
 constexpr std::string_view kAndHasCaseOfTeams =
     " AND EXISTS (SELECT 1 FROM cases WHERE cases.tenant_id = $1 AND cases.customer_id = customers.id "
     "AND cases.team_id IN (";
@@ -471,6 +474,11 @@ Result<Customer> GetCustomer(store::TenantTx& tx, std::string_view customer_id) 
   TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(kSelectCustomer, {std::string(customer_id)}));
   if (!row) return NotFound("no such customer");
   return CustomerFromRow(*row);
+}
+
+std::string AndCustomerServedByTeams(const std::vector<std::string>& teams, store::SqlParams& params) {
+  if (teams.empty()) return std::string(kAndNothing);
+  return Sql({kAndCustomerIdHasCaseOfTeams, params.BindList(teams), kCloseTwoParens});
 }
 
 Result<bool> CustomerExists(store::TenantTx& tx, std::string_view customer_id) {

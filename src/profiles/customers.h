@@ -27,6 +27,7 @@
 #include "common/money.h"
 #include "common/pagination.h"
 #include "common/status.h"
+#include "store/sql_params.h"
 #include "identity/audit.h"
 #include "store/store.h"
 
@@ -137,6 +138,10 @@ Result<Customer> CreateCustomer(store::TenantTx& tx, const NewCustomer& customer
 Result<Customer> GetCustomer(store::TenantTx& tx, std::string_view customer_id);
 // True when the tenant has the customer (one indexed read, for the modules that reference customers).
 Result<bool> CustomerExists(store::TenantTx& tx, std::string_view customer_id);
+// The WHERE term (" AND …") that keeps the rows of a customer_id-bearing table whose customer has a
+// case owned by one of `teams`: an agent's view of feedback, reviews and survey responses. An empty
+// list keeps nothing; anonymous rows (customer_id NULL) never pass.
+std::string AndCustomerServedByTeams(const std::vector<std::string>& teams, store::SqlParams& params);
 // Lists live profiles only (merged ones redirect). kInvalidArgument field "search" when the search text has no letter or digit.
 Result<Page<Customer>> ListCustomers(store::TenantTx& tx, const CustomerQuery& query, const PageRequest& page);
 // True when the customer has a case owned by one of `team_ids` (false for an unknown customer).

@@ -83,10 +83,6 @@ constexpr std::string_view kFeedbackOfResponse =
     "SELECT id FROM feedback_responses WHERE tenant_id = $1 AND survey_response_id = $2 ORDER BY id";
 constexpr std::string_view kAndSurveyIs = " AND survey_id = ";
 constexpr std::string_view kAndCustomerIs = " AND customer_id = ";
-constexpr std::string_view kAndCustomerHasCaseOfTeams =
-    " AND customer_id IN (SELECT customer_id FROM cases WHERE tenant_id = $1 AND team_id IN (";
-constexpr std::string_view kCloseTwoParens = "))";
-constexpr std::string_view kAndNothing = " AND 1 = 0";
 
 std::string SelectResponses(std::string_view where) {
   return "SELECT " + std::string(kResponseColumns) + " FROM survey_responses " + std::string(where);
@@ -111,11 +107,15 @@ Result<Survey> SurveyFromRow(const store::Row& row) {
                 .metrics = Json::parse(row.Text(8)),
                 .created_at = row.Int(9),
                 .updated_at = row.Int(10)};
-  if (!survey.definition.is_null()) {
-    Result<SurveyModel> model = ParseDefinition(survey.definition, survey.metrics);
-    if (model.ok()) survey.languages = model->languages;
-  }
   return survey;
+}
+
+// The languages of a stored survey's texts, for the callers that show or check them (a submission
+// parses the definition once itself and needs none).
+void FillLanguages(Survey& survey) {
+  if (survey.definition.is_null()) return;
+  Result<SurveyModel> model = ParseDefinition(survey.definition, survey.metrics);
+  if (model.ok()) survey.languages = model->languages;
 }
 
 // The metrics as the server scores them, written out in full so that a reader sees what was inferred.
@@ -468,6 +468,8 @@ Result<Survey> UpdateSurvey(store::TenantTx& tx, std::string_view survey_id, con
                                                       survey.metrics.dump(), now}));
     }
     survey.current_version = survey.version;
+  } else {
+    FillLanguages(survey);
   }
   survey.updated_at = now;
   TP_RETURN_IF_ERROR(tx.Execute(kUpdateSurvey, {survey.id, survey.name, survey.touchpoint, survey.stage,
@@ -480,7 +482,10 @@ Result<Survey> UpdateSurvey(store::TenantTx& tx, std::string_view survey_id, con
 
 Result<Survey> GetSurvey(store::TenantTx& tx, std::string_view survey_id, std::optional<std::int64_t> version) {
   TP_ASSIGN_OR_RETURN(std::optional<Survey> survey, FindSurvey(tx, survey_id, version));
-  if (survey) return std::move(*survey);
+  if (survey) {
+    FillLanguages(*survey);
+    return std::move(*survey);
+  }
   if (version) {
     TP_ASSIGN_OR_RETURN(std::optional<Survey> current, FindSurvey(tx, survey_id, std::nullopt));
     if (current) return Status(ErrorCode::kNotFound, "the survey has no such version", "version");
@@ -506,6 +511,7 @@ Result<Page<Survey>> ListSurveys(store::TenantTx& tx, const SurveyQuery& query, 
 Result<SurveyLink> CreateLink(store::TenantTx& tx, const NewLink& input, const identity::AuditContext& audit) {
   TP_ASSIGN_OR_RETURN(std::optional<Survey> survey, FindSurvey(tx, input.survey_id, std::nullopt));
   if (!survey) return Status(ErrorCode::kNotFound, "no such survey", "survey_id");
+  FillLanguages(*survey);
   const Micros now = NowMicros();
   SurveyLink link{.id = NewId(kLinkPrefix),
                   .survey_id = survey->id,
@@ -579,11 +585,7 @@ Result<Page<SurveyResponse>> ListResponses(store::TenantTx& tx, const ResponseQu
   if (query.survey_id) sql += Sql({kAndSurveyIs, params.Bind(*query.survey_id)});
   if (query.customer_id) sql += Sql({kAndCustomerIs, params.Bind(*query.customer_id)});
   if (query.status) sql += Sql({kAndStatusIs, params.Bind(std::string(ResponseStatusName(*query.status)))});
-  if (query.only_teams) {
-    sql += query.only_teams->empty()
-               ? std::string(kAndNothing)
-               : Sql({kAndCustomerHasCaseOfTeams, params.BindList(*query.only_teams), kCloseTwoParens});
-  }
+  if (query.only_teams) sql += profiles::AndCustomerServedByTeams(*query.only_teams, params);
   sql += Sql({kOrderByIdLimit, params.Bind(std::int64_t{page.limit} + 1)});
   TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
   std::vector<SurveyResponse> responses;
@@ -620,6 +622,7 @@ Result<RespondentView> OpenLink(store::Store& store, std::string_view token, Mic
       }
     }
     TP_ASSIGN_OR_RETURN(view.survey, AnswerableSurvey(tx, view.link, version, now));
+    FillLanguages(view.survey);
     return Status::Ok();
   }));
   return view;
