@@ -139,6 +139,8 @@ Result<http::Response> CreateCase(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto priority, fields.OptionalString("priority", 20));
   TP_ASSIGN_OR_RETURN(item.team_id, fields.OptionalString("team_id", 64));
   TP_ASSIGN_OR_RETURN(item.assignee_id, fields.OptionalString("assignee_id", 64));
+  TP_ASSIGN_OR_RETURN(auto tags, fields.OptionalStringArray("tags", cases::kMaxTags, cases::kMaxTagBytes));
+  item.tags = tags.value_or(std::vector<std::string>{});
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
   TP_ASSIGN_OR_RETURN(auto parsed_priority, ParseOptional(priority, cases::ParseCasePriority, "priority"));
   item.channel = Channel::kOther;
@@ -171,6 +173,11 @@ Result<http::Response> UpdateCase(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto priority, fields.OptionalString("priority", 20));
   TP_ASSIGN_OR_RETURN(patch.team_id, fields.NullableString("team_id", 64));
   TP_ASSIGN_OR_RETURN(patch.assignee_id, fields.NullableString("assignee_id", 64));
+  TP_ASSIGN_OR_RETURN(patch.tags, fields.OptionalStringArray("tags", cases::kMaxTags, cases::kMaxTagBytes));
+  TP_ASSIGN_OR_RETURN(auto add_tags, fields.OptionalStringArray("add_tags", cases::kMaxTags, cases::kMaxTagBytes));
+  TP_ASSIGN_OR_RETURN(auto remove_tags, fields.OptionalStringArray("remove_tags", cases::kMaxTags, cases::kMaxTagBytes));
+  patch.add_tags = add_tags.value_or(std::vector<std::string>{});
+  patch.remove_tags = remove_tags.value_or(std::vector<std::string>{});
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
   TP_ASSIGN_OR_RETURN(patch.status, ParseOptional(status, cases::ParseCaseStatus, "status"));
   TP_ASSIGN_OR_RETURN(patch.priority, ParseOptional(priority, cases::ParseCasePriority, "priority"));

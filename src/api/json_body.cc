@@ -235,14 +235,15 @@ Result<std::string> FieldReader::RequiredString(std::string_view name, size_t ma
   return std::move(*value);
 }
 
-Result<std::vector<std::string>> FieldReader::RequiredStringArray(std::string_view name, size_t max_items,
-                                                                  size_t max_length) {
+Result<std::optional<std::vector<std::string>>> FieldReader::OptionalStringArray(std::string_view name,
+                                                                                 size_t max_items,
+                                                                                 size_t max_length) {
   const Json* value = Find(name);
-  if (!value) return InvalidArgument(Field(name) + " is required", Field(name));
-  const Status wrong = InvalidArgument(Field(name) + " must be an array of 1 to " + std::to_string(max_items) +
+  if (!value) return std::optional<std::vector<std::string>>();
+  const Status wrong = InvalidArgument(Field(name) + " must be an array of at most " + std::to_string(max_items) +
                                            " strings of 1 to " + std::to_string(max_length) + " bytes",
                                        Field(name));
-  if (!value->is_array() || value->empty() || value->size() > max_items) return wrong;
+  if (!value->is_array() || value->size() > max_items) return wrong;
   std::vector<std::string> items;
   for (const Json& item : *value) {
     if (!item.is_string() || item.get_ref<const std::string&>().empty() ||
@@ -251,7 +252,18 @@ Result<std::vector<std::string>> FieldReader::RequiredStringArray(std::string_vi
     }
     items.push_back(item.get<std::string>());
   }
-  return items;
+  return std::optional(std::move(items));
+}
+
+Result<std::vector<std::string>> FieldReader::RequiredStringArray(std::string_view name, size_t max_items,
+                                                                  size_t max_length) {
+  TP_ASSIGN_OR_RETURN(std::optional<std::vector<std::string>> items, OptionalStringArray(name, max_items, max_length));
+  if (!items || items->empty()) {
+    return InvalidArgument(Field(name) + " must be an array of 1 to " + std::to_string(max_items) + " strings of 1 to " +
+                               std::to_string(max_length) + " bytes",
+                           Field(name));
+  }
+  return std::move(*items);
 }
 
 Result<std::optional<std::string>> FieldReader::OptionalString(std::string_view name, size_t max_length) {

@@ -49,6 +49,9 @@ class FieldReader {
   // For patches: absent → std::nullopt; JSON null → an engaged optional holding std::nullopt (clear it).
   Result<std::optional<std::optional<std::string>>> NullableString(std::string_view name, size_t max_length);
   Result<std::optional<bool>> OptionalBool(std::string_view name);
+  // An array (maybe empty) of at most `max_items` strings of 1 to `max_length` bytes; absent: std::nullopt.
+  Result<std::optional<std::vector<std::string>>> OptionalStringArray(std::string_view name, size_t max_items,
+                                                                      size_t max_length);
   // A non-empty array of at most `max_items` strings of 1 to `max_length` bytes.
   Result<std::vector<std::string>> RequiredStringArray(std::string_view name, size_t max_items, size_t max_length);
   Result<std::optional<std::int64_t>> OptionalInt(std::string_view name, std::int64_t min, std::int64_t max);

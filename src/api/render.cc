@@ -117,6 +117,8 @@ Json CaseJson(const cases::Case& item) {
               {"channel", ChannelName(item.channel)},
               {"team_id", item.team_id ? Json(*item.team_id) : Json(nullptr)},
               {"assignee_id", item.assignee_id ? Json(*item.assignee_id) : Json(nullptr)},
+              {"tags", item.tags},
+              {"follow_up_of", item.follow_up_of ? Json(*item.follow_up_of) : Json(nullptr)},
               {"created_at", TimestampJson(item.created_at)},
               {"updated_at", TimestampJson(item.updated_at)}};
 }

@@ -316,7 +316,12 @@ Result<http::Response> InviteByEmail(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(input.case_id, fields.OptionalString("case_id", 64));
   TP_ASSIGN_OR_RETURN(input.order_id, fields.OptionalString("order_id", 200));
   TP_ASSIGN_OR_RETURN(auto reminder_hours, fields.OptionalInt("reminder_after_hours", 0, 24 * 60));
+  TP_ASSIGN_OR_RETURN(auto send_at, fields.OptionalString("send_at", 64));
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
+  if (send_at) {
+    input.send_at = ParseTimestamp(*send_at);
+    if (!input.send_at) return InvalidArgument("send_at must be an RFC 3339 time", "send_at");
+  }
   input.language = language.value_or("");
   input.subject = subject.value_or("");
   input.text = text.value_or("");
@@ -333,6 +338,7 @@ Result<http::Response> InviteByEmail(Registrar& registrar, Call& call) {
       items.push_back({{"customer_id", outcome.customer_id},
                        {"link_id", outcome.link_id ? Json(*outcome.link_id) : Json()},
                        {"delivery_id", outcome.delivery_id ? Json(*outcome.delivery_id) : Json()},
+                       {"scheduled_for", outcome.scheduled_for ? TimestampJson(*outcome.scheduled_for) : Json()},
                        {"skipped", outcome.skipped.empty() ? Json() : Json(outcome.skipped)}});
     }
     return Json{{"items", std::move(items)}};

@@ -325,7 +325,10 @@ int Serve(const ServeFlags& flags) {
   if (!flags.no_migrate) {
     if (Status migrated = store.Migrate(); !migrated.ok()) return Fail(migrated);
   }
-  auto platform = Platform::Create(store, flags.db, flags.platform);
+  PlatformFlags platform_flags = flags.platform;
+  platform_flags.public_url = flags.public_url.empty() ? "http://" + flags.listen : flags.public_url;
+  while (platform_flags.public_url.ends_with('/')) platform_flags.public_url.pop_back();
+  auto platform = Platform::Create(store, flags.db, platform_flags);
   if (!platform.ok()) return Fail(platform.status());
   http::Metrics metrics;
   api::ApiOptions api_options;
@@ -340,8 +343,7 @@ int Serve(const ServeFlags& flags) {
   api_options.respondent_requests_per_second = flags.respondent_rate_limit;
   api_options.respondent_burst = flags.respondent_rate_burst;
   api_options.web_root = flags.web_root;
-  api_options.public_url = flags.public_url.empty() ? "http://" + flags.listen : flags.public_url;
-  while (api_options.public_url.ends_with('/')) api_options.public_url.pop_back();
+  api_options.public_url = platform_flags.public_url;
   const api::Api api(store, metrics, api_options);
 
   http::ServerOptions options;

@@ -71,15 +71,18 @@ Platform::Platform(store::Store& store, std::optional<SecretBox> secrets, const 
                                          .lease = std::chrono::seconds(flags.job_lease_seconds),
                                          .backoff_base = std::chrono::milliseconds(flags.job_retry_base_ms)}),
       deliverer_(store, http_, smtp_ ? &*smtp_ : nullptr, secrets_ ? &*secrets_ : nullptr),
-      rule_actions_(store, flags.mail_from) {}
+      rule_actions_(store, rules::ActionOptions{.mail_from = flags.smtp_url.empty() ? "" : flags.mail_from,
+                                                .public_url = flags.public_url}) {}
 
 Platform::~Platform() { Stop(); }
 
 Status Platform::Start() {
   outbound::InitCurl();
   runner_.Handle(std::string(outbound::kDeliverJob), [this](const jobs::Job& job) { return deliverer_.Run(job); });
-  runner_.Handle(std::string(surveys::kReminderJob),
-                 [this](const jobs::Job& job) { return surveys::SendReminder(store_, job, NowMicros()); });
+  for (std::string_view kind : {surveys::kInvitationJob, surveys::kReminderJob}) {
+    runner_.Handle(std::string(kind),
+                   [this](const jobs::Job& job) { return surveys::SendScheduledMail(store_, job, NowMicros()); });
+  }
   feed_.SubscribeDurable("webhooks", [](store::SystemTx& tx, const std::vector<store::Change>& batch) {
     return outbound::FanOut(tx, batch, NowMicros());
   });

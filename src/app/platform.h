@@ -28,6 +28,7 @@ struct PlatformFlags {
   std::string smtp_password_file;
   std::string smtp_tls = "required";
   std::string mail_from;
+  std::string public_url;  // how respondents reach this server: the base of survey links rules send
   std::string outbound_ca_file;
   int job_workers = 2;
   int job_lease_seconds = 300;

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <utility>
 
 #include "changes/kinds.h"
 #include "common/ids.h"
+#include "feedback/feedback.h"
 #include "identity/teams.h"
 #include "identity/users.h"
 #include "profiles/customers.h"
@@ -25,17 +27,19 @@ constexpr std::string_view kIdPrefix = "cas_";
 
 constexpr std::string_view kInsertCase =
     "INSERT INTO cases (tenant_id, id, customer_id, subject, status, priority, channel, team_id, assignee_id, "
-    "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)";
+    "tags, follow_up_of, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)";
 constexpr std::string_view kSelectCase =
-    "SELECT id, customer_id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at "
+    "SELECT id, customer_id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at, "
+    "tags, follow_up_of "
     "FROM cases WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kUpdateCase =
-    "UPDATE cases SET status = $3, priority = $4, team_id = $5, assignee_id = $6, updated_at = $7 "
+    "UPDATE cases SET status = $3, priority = $4, team_id = $5, assignee_id = $6, tags = $7, updated_at = $8 "
     "WHERE tenant_id = $1 AND id = $2";
 
 // List statements, assembled from these fragments (profiles/sql_params.h says why).
 constexpr std::string_view kSelectCasesAfter =
-    "SELECT id, customer_id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at "
+    "SELECT id, customer_id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at, "
+    "tags, follow_up_of "
     "FROM cases WHERE tenant_id = $1 AND id > ";
 constexpr std::string_view kAndStatusIs = " AND status = ";
 constexpr std::string_view kAndCustomerIs = " AND customer_id = ";
@@ -44,7 +48,8 @@ constexpr std::string_view kOrderByIdLimit = " ORDER BY id LIMIT ";
 // Several teams: each team's page is one range of an index that starts with team_id; the branches are
 // merged and cut again, so a page reads at most teams × limit rows however large the teams are.
 constexpr std::string_view kSelectColumnsFrom =
-    "SELECT id, customer_id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at "
+    "SELECT id, customer_id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at, "
+    "tags, follow_up_of "
     "FROM (";
 constexpr std::string_view kAsTeamBranch = ") AS team_";
 constexpr std::string_view kUnionAll = " UNION ALL ";
@@ -67,6 +72,34 @@ Result<Enum> ParseName(std::string_view name, const std::array<Enum, kCount>& va
   return InvalidArgument(std::string(field) + " must be one of " + accepted, std::string(field));
 }
 
+std::vector<std::string> TagsFromText(const std::string& text) {
+  const json tags = json::parse(text, nullptr, false);
+  std::vector<std::string> out;
+  if (!tags.is_array()) return out;
+  for (const json& tag : tags) {
+    if (tag.is_string()) out.push_back(tag.get<std::string>());
+  }
+  return out;
+}
+
+// Normalized, sorted and unique; kInvalidArgument naming `field` for a bad tag.
+Result<std::vector<std::string>> NormalizeTags(const std::vector<std::string>& tags, std::string_view field) {
+  std::vector<std::string> out;
+  out.reserve(tags.size());
+  for (const std::string& tag : tags) {
+    TP_ASSIGN_OR_RETURN(std::string normalized, NormalizeTag(tag, field));
+    out.push_back(std::move(normalized));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Status CheckTagCount(const std::vector<std::string>& tags) {
+  if (tags.size() > kMaxTags) return InvalidArgument("a case has at most " + std::to_string(kMaxTags) + " tags", "tags");
+  return Status::Ok();
+}
+
 // Stored names come from this module, so an unknown one is a bug or a newer schema, never user input.
 Result<Case> CaseFromRow(const store::Row& row) {
   Result<CaseStatus> status = ParseCaseStatus(row.Text(3));
@@ -81,6 +114,8 @@ Result<Case> CaseFromRow(const store::Row& row) {
               .channel = *channel,
               .team_id = row.OptionalText(6),
               .assignee_id = row.OptionalText(7),
+              .tags = TagsFromText(row.Text(10)),
+              .follow_up_of = row.OptionalText(11),
               .created_at = row.Int(8),
               .updated_at = row.Int(9)};
 }
@@ -96,6 +131,8 @@ json CaseJson(const Case& item) {
               {"channel", ChannelName(item.channel)},
               {"team_id", OptionalJson(item.team_id)},
               {"assignee_id", OptionalJson(item.assignee_id)},
+              {"tags", item.tags},
+              {"follow_up_of", OptionalJson(item.follow_up_of)},
               {"created_at", FormatTimestamp(item.created_at)}};
 }
 
@@ -174,6 +211,23 @@ Result<CasePriority> ParseCasePriority(std::string_view name) {
 }
 
 
+Result<std::string> NormalizeTag(std::string_view tag, std::string_view field) {
+  if (tag.empty() || tag.size() > kMaxTagBytes) {
+    return InvalidArgument("a tag has 1 to " + std::to_string(kMaxTagBytes) + " bytes", std::string(field));
+  }
+  std::string normalized;
+  normalized.reserve(tag.size());
+  for (const char c : tag) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= ' ' || byte == 0x7f || c == ',') {
+      return InvalidArgument("a tag has no spaces, control characters or commas (use _ or -)", std::string(field));
+    }
+    normalized.push_back(byte < 0x80 ? static_cast<char>(std::tolower(byte)) : c);
+  }
+  TP_ASSIGN_OR_RETURN(normalized, profiles::CleanLine(normalized, field, kMaxTagBytes, true));
+  return normalized;
+}
+
 bool IsAllowedTransition(CaseStatus from, CaseStatus to) {
   if (from == to) return true;
   return to != CaseStatus::kNew && from != CaseStatus::kClosed;
@@ -188,6 +242,12 @@ Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identit
   if (!customer_exists) return Status(ErrorCode::kNotFound, "no such customer", "customer_id");
   TP_RETURN_IF_ERROR(CheckTeam(tx, input.team_id));
   TP_RETURN_IF_ERROR(CheckAssignee(tx, input.assignee_id));
+  TP_ASSIGN_OR_RETURN(created.tags, NormalizeTags(input.tags, "tags"));
+  TP_RETURN_IF_ERROR(CheckTagCount(created.tags));
+  if (input.follow_up_of) {
+    TP_RETURN_IF_ERROR(
+        NotFoundField(feedback::GetFeedback(tx, *input.follow_up_of).status(), "no such feedback", "follow_up_of"));
+  }
 
   created.id = NewId(kIdPrefix);
   created.customer_id = input.customer_id;
@@ -196,12 +256,14 @@ Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identit
   created.channel = input.channel;
   created.team_id = input.team_id;
   created.assignee_id = input.assignee_id;
+  created.follow_up_of = input.follow_up_of;
   created.created_at = input.created_at.value_or(now);
   created.updated_at = created.created_at;
   TP_RETURN_IF_ERROR(tx.Execute(
       kInsertCase, {created.id, created.customer_id, created.subject, std::string(CaseStatusName(created.status)),
                     std::string(CasePriorityName(created.priority)), std::string(ChannelName(created.channel)),
-                    store::Nullable(created.team_id), store::Nullable(created.assignee_id), created.created_at}));
+                    store::Nullable(created.team_id), store::Nullable(created.assignee_id), json(created.tags).dump(),
+                    store::Nullable(created.follow_up_of), created.created_at}));
   TP_RETURN_IF_ERROR(
       identity::RecordAudit(tx, audit, "case.create", "case", created.id, {}, CaseJson(created).dump()));
   TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCaseCreated, created.id,
@@ -211,7 +273,9 @@ Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identit
                                      {"priority", CasePriorityName(created.priority)},
                                      {"channel", ChannelName(created.channel)},
                                      {"team_id", OptionalJson(created.team_id)},
-                                     {"assignee_id", OptionalJson(created.assignee_id)}}
+                                     {"assignee_id", OptionalJson(created.assignee_id)},
+                                     {"tags", created.tags},
+                                     {"follow_up_of", OptionalJson(created.follow_up_of)}}
                                     .dump()));
   return created;
 }
@@ -314,15 +378,29 @@ Result<Case> UpdateCase(store::TenantTx& tx, std::string_view case_id, const Cas
     after["assignee_id"] = OptionalJson(*patch.assignee_id);
     updated.assignee_id = *patch.assignee_id;
   }
+  TP_ASSIGN_OR_RETURN(std::vector<std::string> tags,
+                      patch.tags ? NormalizeTags(*patch.tags, "tags") : Result<std::vector<std::string>>(updated.tags));
+  TP_ASSIGN_OR_RETURN(const std::vector<std::string> added, NormalizeTags(patch.add_tags, "add_tags"));
+  TP_ASSIGN_OR_RETURN(const std::vector<std::string> removed, NormalizeTags(patch.remove_tags, "remove_tags"));
+  tags.insert(tags.end(), added.begin(), added.end());
+  std::sort(tags.begin(), tags.end());
+  tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+  std::erase_if(tags, [&](const std::string& tag) { return std::binary_search(removed.begin(), removed.end(), tag); });
+  if (tags != updated.tags) {
+    TP_RETURN_IF_ERROR(CheckTagCount(tags));
+    before["tags"] = updated.tags;
+    after["tags"] = tags;
+    updated.tags = std::move(tags);
+  }
   if (after.empty()) return updated;
 
   updated.updated_at = NowMicros();
   TP_RETURN_IF_ERROR(tx.Execute(kUpdateCase, {updated.id, std::string(CaseStatusName(updated.status)),
                                               std::string(CasePriorityName(updated.priority)),
                                               store::Nullable(updated.team_id), store::Nullable(updated.assignee_id),
-                                              updated.updated_at}));
+                                              json(updated.tags).dump(), updated.updated_at}));
   TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "case.update", "case", updated.id, before.dump(), after.dump()));
-  // Status, priority, team and assignee are not personal data: the record carries them before and after.
+  // Status, priority, team, assignee and tags are not personal data: the record carries them before and after.
   TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCaseUpdated, updated.id,
                                 json{{"case_id", updated.id},
                                      {"customer_id", updated.customer_id},

@@ -32,6 +32,8 @@
 namespace tp::cases {
 
 inline constexpr std::size_t kMaxSubjectChars = 300;
+inline constexpr std::size_t kMaxTags = 50;
+inline constexpr std::size_t kMaxTagBytes = 64;
 
 enum class CaseStatus { kNew, kOpen, kPending, kSolved, kClosed };
 enum class CasePriority { kLow, kNormal, kHigh, kUrgent };
@@ -42,6 +44,10 @@ std::string_view CasePriorityName(CasePriority priority);  // "low", "normal", "
 // of common/channels.h.
 Result<CaseStatus> ParseCaseStatus(std::string_view name);
 Result<CasePriority> ParseCasePriority(std::string_view name);
+// A tag as cases keep it: ASCII letters lower-cased, 1 to kMaxTagBytes bytes of UTF-8 without spaces,
+// control characters or commas ("Damaged Parcel" is refused, "damaged_parcel" and "zásilka" are kept).
+// kInvalidArgument naming `field` otherwise.
+Result<std::string> NormalizeTag(std::string_view tag, std::string_view field);
 // True when a case may move from `from` to `to` (staying put is always allowed).
 bool IsAllowedTransition(CaseStatus from, CaseStatus to);
 
@@ -54,6 +60,10 @@ struct Case {
   Channel channel = Channel::kOther;
   std::optional<std::string> team_id;
   std::optional<std::string> assignee_id;  // a user id
+  std::vector<std::string> tags;           // sorted, unique, as NormalizeTag makes them
+  // The feedback response (fbk_…) this case follows up, when a rule opened it for a detractor or a low
+  // CSAT: what a re-survey after the case is solved asks about.
+  std::optional<std::string> follow_up_of;
   Micros created_at = 0;
   Micros updated_at = 0;
 };
@@ -67,6 +77,8 @@ struct NewCase {
   CaseStatus status = CaseStatus::kNew;
   std::optional<std::string> team_id;
   std::optional<std::string> assignee_id;
+  std::vector<std::string> tags;
+  std::optional<std::string> follow_up_of;  // a feedback response id (kNotFound field "follow_up_of")
   // When the case was really opened (imports, demo data); now when absent. Not in the future.
   std::optional<Micros> created_at;
 };
@@ -78,6 +90,9 @@ struct CasePatch {
   std::optional<CasePriority> priority;
   std::optional<std::optional<std::string>> team_id;
   std::optional<std::optional<std::string>> assignee_id;
+  std::optional<std::vector<std::string>> tags;  // the whole set, replacing the case's tags
+  std::vector<std::string> add_tags;             // then these are added
+  std::vector<std::string> remove_tags;          // and these removed
 };
 
 // Every field narrows the list.
@@ -89,7 +104,7 @@ struct CaseQuery {
   std::optional<std::vector<std::string>> only_teams;
 };
 
-// kInvalidArgument field "subject" or "created_at"; kNotFound field "customer_id" when the tenant has
+// kInvalidArgument field "subject", "tags" or "created_at"; kNotFound field "customer_id" when the tenant has
 // no such customer, "team_id" / "assignee_id" for an unknown team or user; kFailedPrecondition field
 // "assignee_id" for a disabled user. Records "case.create".
 Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identity::AuditContext& audit);
@@ -109,7 +124,8 @@ Status DeleteTeam(store::TenantTx& tx, const identity::AuditContext& audit, std:
 Result<Case> GetCase(store::TenantTx& tx, std::string_view case_id);
 Result<Page<Case>> ListCases(store::TenantTx& tx, const CaseQuery& query, const PageRequest& page);
 // kFailedPrecondition field "status" for a transition IsAllowedTransition refuses; team and assignee
-// are checked as in CreateCase. A patch that changes nothing returns the case and records nothing;
+// are checked as in CreateCase; tags as NormalizeTag (field "tags", "add_tags", "remove_tags"), at most
+// kMaxTags after the patch. A patch that changes nothing returns the case and records nothing;
 // otherwise records "case.update" with the changed fields before and after.
 Result<Case> UpdateCase(store::TenantTx& tx, std::string_view case_id, const CasePatch& patch,
                         const identity::AuditContext& audit);

@@ -7,6 +7,7 @@
 
 #include "cases/cases.h"
 #include "common/ids.h"
+#include "events/events.h"
 #include "feedback/feedback.h"
 #include "identity/audit.h"
 #include "outbound/deliveries.h"
@@ -14,6 +15,7 @@
 #include "profiles/customers.h"
 #include "rules/expression.h"
 #include "rules/rules.h"
+#include "surveys/invitations.h"
 
 namespace tp::rules {
 
@@ -47,6 +49,62 @@ std::optional<std::string> StringField(const json& object, std::string_view name
   const auto found = object.find(name);
   if (found == object.end() || !found->is_string()) return std::nullopt;
   return found->get<std::string>();
+}
+
+// What a feedback response's survey response adds to its context (null fields for feedback that came
+// without a survey: the API, an import).
+Result<json> SurveyResponseFields(store::TenantTx& tx, const std::optional<std::string>& survey_response_id) {
+  json fields{{"survey_response_id", nullptr}, {"survey_id", nullptr}, {"stage", nullptr},
+              {"channel", nullptr},            {"language", nullptr},  {"case_id", nullptr},
+              {"agent_id", nullptr},           {"team_id", nullptr},   {"order_id", nullptr},
+              {"answers", nullptr}};
+  if (!survey_response_id) return fields;
+  Result<surveys::SurveyResponse> response = surveys::GetResponse(tx, *survey_response_id);
+  if (!response.ok()) {
+    if (response.status().code() == ErrorCode::kNotFound) return fields;
+    return response.status();
+  }
+  fields["survey_response_id"] = response->id;
+  fields["survey_id"] = response->survey_id;
+  fields["stage"] = response->stage;
+  fields["channel"] = ChannelName(response->channel);
+  fields["language"] = response->language;
+  fields["case_id"] = Optional(response->case_id);
+  fields["agent_id"] = Optional(response->agent_id);
+  fields["team_id"] = Optional(response->team_id);
+  fields["order_id"] = Optional(response->order_id);
+  fields["answers"] = response->data;
+  return fields;
+}
+
+// The feedback a follow-up case is about: {feedback_id, survey_id, metric, score, touchpoint}, or null.
+Result<json> FollowUpContext(store::TenantTx& tx, const std::optional<std::string>& feedback_id) {
+  if (!feedback_id) return json(nullptr);
+  Result<feedback::FeedbackResponse> response = feedback::GetFeedback(tx, *feedback_id);
+  if (!response.ok()) {
+    if (response.status().code() == ErrorCode::kNotFound) return json(nullptr);
+    return response.status();
+  }
+  TP_ASSIGN_OR_RETURN(json survey_fields, SurveyResponseFields(tx, response->survey_response_id));
+  return json{{"feedback_id", response->id},
+              {"survey", response->survey},
+              {"survey_id", survey_fields["survey_id"]},
+              {"metric", feedback::MetricName(response->metric)},
+              {"score", response->score},
+              {"touchpoint", response->touchpoint}};
+}
+
+// An event's properties ({} when it is gone, or for identify and group calls, whose properties are traits).
+Result<json> EventProperties(store::TenantTx& tx, const std::optional<std::string>& event_id) {
+  if (!event_id) return json::object();
+  Result<events::Event> event = events::GetEvent(tx, *event_id);
+  if (!event.ok()) {
+    if (event.status().code() == ErrorCode::kNotFound) return json::object();
+    return event.status();
+  }
+  if (event->type == events::EventType::kIdentify || event->type == events::EventType::kGroup) return json::object();
+  json properties = json::parse(event->properties_json, nullptr, false);
+  return properties.is_object() ? properties : json::object();
 }
 
 // The rules to evaluate for one tenant and trigger, conditions parsed once per batch.
@@ -175,6 +233,9 @@ ActionResult CreateCase(store::TenantTx& tx, const json& action, const json& con
   const json by_touchpoint = action.value("team_by_touchpoint", json::object());
   input.team_id = touchpoint ? StringField(by_touchpoint, *touchpoint) : std::nullopt;
   if (!input.team_id) input.team_id = StringField(action, "team_id");
+  for (const json& tag : action.value("tags", json::array())) input.tags.push_back(tag.get<std::string>());
+  // A case opened about a feedback response follows it up: a re-survey after it is solved asks again.
+  if (context.value("trigger", "") == "feedback.submitted") input.follow_up_of = StringField(context, "response_id");
   TP_ASSIGN_OR_RETURN(cases::Case created, cases::CreateCase(tx, input, audit));
   return json{{"case_id", created.id}};
 }
@@ -186,6 +247,9 @@ ActionResult UpdateTriggeringCase(store::TenantTx& tx, const json& action, const
   cases::CasePatch patch;
   if (action["type"] == "set_priority") {
     TP_ASSIGN_OR_RETURN(patch.priority, PriorityOf(action));
+  } else if (action["type"] == "tag") {
+    for (const json& tag : action.value("add", json::array())) patch.add_tags.push_back(tag.get<std::string>());
+    for (const json& tag : action.value("remove", json::array())) patch.remove_tags.push_back(tag.get<std::string>());
   } else {
     // A null team_id is no team_id (ParseActions); a null assignee_id unassigns.
     if (auto team_id = StringField(action, "team_id")) patch.team_id = std::move(team_id);
@@ -243,6 +307,51 @@ ActionResult SendEmail(store::TenantTx& tx, const json& action, const json& cont
   return json{{"delivery_id", delivery.id}};
 }
 
+// An e-mail invitation to a survey for the context's customer: about the triggering case (a CSAT after
+// it is solved) and order when there is one, in the customer's language when the survey has it, after
+// delay_hours. The contact rules decide; a customer they exclude is a result, not a failure.
+ActionResult SendSurvey(store::TenantTx& tx, const json& action, const json& context, const ActionOptions& options,
+                        const identity::AuditContext& audit, Micros now) {
+  if (options.mail_from.empty()) {
+    return FailedPrecondition("no SMTP server is configured (serve --smtp-url and --mail-from)");
+  }
+  const std::optional<std::string> customer_id = StringField(context, "customer_id");
+  if (!customer_id) return FailedPrecondition("the change has no customer to survey");
+  const std::string survey_id = RenderTemplate(action["survey_id"].get<std::string>(), context);
+  if (!LooksLikeId(survey_id, "svy_")) {
+    return FailedPrecondition("survey_id gave \"" + survey_id.substr(0, 64) + "\", which is no survey id");
+  }
+  TP_ASSIGN_OR_RETURN(const surveys::Survey survey, surveys::GetSurvey(tx, survey_id));
+  surveys::EmailInvitation invitation{.survey_id = survey.id,
+                                      .customer_ids = {*customer_id},
+                                      .subject = RenderTemplate(action.value("subject", ""), context),
+                                      .text = RenderTemplate(action.value("text", ""), context),
+                                      .from = {"", options.mail_from},
+                                      .base_url = options.public_url,
+                                      .case_id = StringField(context.value("case", json::object()), "id"),
+                                      .order_id = StringField(context, "order_id")};
+  std::replace(invitation.subject.begin(), invitation.subject.end(), '\n', ' ');
+  std::replace(invitation.subject.begin(), invitation.subject.end(), '\r', ' ');
+  const std::optional<std::string> language =
+      StringField(context.value("customer", json::object()), "language");
+  if (language && std::find(survey.languages.begin(), survey.languages.end(), *language) != survey.languages.end()) {
+    invitation.language = *language;
+  }
+  if (!action.value("reminder", true)) invitation.reminder_after = 0;
+  invitation.respect_contact_gap = action.value("respect_contact_gap", true);
+  const std::int64_t delay_hours = action.value("delay_hours", std::int64_t{0});
+  if (delay_hours > 0) invitation.send_at = now + delay_hours * 3600LL * 1'000'000;
+  TP_ASSIGN_OR_RETURN(const std::vector<surveys::InvitationOutcome> outcomes,
+                      surveys::InviteByEmail(tx, invitation, audit, now));
+  const surveys::InvitationOutcome& outcome = outcomes.front();
+  json result{{"survey_id", survey.id}};
+  if (!outcome.skipped.empty()) result["skipped"] = outcome.skipped;
+  if (outcome.link_id) result["link_id"] = *outcome.link_id;
+  if (outcome.delivery_id) result["delivery_id"] = *outcome.delivery_id;
+  if (outcome.scheduled_for) result["scheduled_for"] = FormatTimestamp(*outcome.scheduled_for);
+  return result;
+}
+
 // Reads the change an execution came from; it is in the feed until the feed's retention prunes it.
 Result<store::Change> ReadChange(store::TenantTx& tx, std::int64_t sequence) {
   TP_ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT sequence, kind, subject_id, data, committed_at FROM change_feed "
@@ -274,15 +383,18 @@ Result<std::vector<json>> BuildContexts(store::TenantTx& tx, const store::Change
       return response.status();
     }
     TP_ASSIGN_OR_RETURN(json customer, CustomerContext(tx, response->customer_id));
-    contexts.push_back({{"trigger", change.kind},
-                        {"response_id", response->id},
-                        {"survey", response->survey},
-                        {"metric", feedback::MetricName(response->metric)},
-                        {"score", response->score},
-                        {"comment", response->comment},
-                        {"touchpoint", response->touchpoint},
-                        {"customer_id", Optional(response->customer_id)},
-                        {"customer", std::move(customer)}});
+    json context{{"trigger", change.kind},
+                 {"response_id", response->id},
+                 {"survey", response->survey},
+                 {"metric", feedback::MetricName(response->metric)},
+                 {"score", response->score},
+                 {"comment", response->comment},
+                 {"touchpoint", response->touchpoint},
+                 {"customer_id", Optional(response->customer_id)},
+                 {"customer", std::move(customer)}};
+    TP_ASSIGN_OR_RETURN(json survey_fields, SurveyResponseFields(tx, response->survey_response_id));
+    context.update(survey_fields);
+    contexts.push_back(std::move(context));
   } else if (change.kind == "case.created" || change.kind == "case.updated") {
     Result<cases::Case> found = cases::GetCase(tx, change.subject_id);
     if (!found.ok()) {
@@ -290,6 +402,7 @@ Result<std::vector<json>> BuildContexts(store::TenantTx& tx, const store::Change
       return found.status();
     }
     TP_ASSIGN_OR_RETURN(json customer, CustomerContext(tx, found->customer_id));
+    TP_ASSIGN_OR_RETURN(json follow_up_of, FollowUpContext(tx, found->follow_up_of));
     contexts.push_back({{"trigger", change.kind},
                         {"case",
                          {{"id", found->id},
@@ -298,7 +411,9 @@ Result<std::vector<json>> BuildContexts(store::TenantTx& tx, const store::Change
                           {"priority", cases::CasePriorityName(found->priority)},
                           {"channel", ChannelName(found->channel)},
                           {"team_id", Optional(found->team_id)},
-                          {"assignee_id", Optional(found->assignee_id)}}},
+                          {"assignee_id", Optional(found->assignee_id)},
+                          {"tags", found->tags},
+                          {"follow_up_of", std::move(follow_up_of)}}},
                         // case.updated: what changed (status, priority, team_id, assignee_id), before and after.
                         {"before", data.is_object() ? data.value("before", json::object()) : json::object()},
                         {"after", data.is_object() ? data.value("after", json::object()) : json::object()},
@@ -318,11 +433,17 @@ Result<std::vector<json>> BuildContexts(store::TenantTx& tx, const store::Change
         }
         customer = known->second;
       }
+      TP_ASSIGN_OR_RETURN(json properties, EventProperties(tx, StringField(event, "id")));
+      json order_id = properties.value("order_id", json(nullptr));
+      if (order_id.is_number_integer()) order_id = order_id.dump();
+      if (!order_id.is_string()) order_id = nullptr;
       contexts.push_back({{"trigger", change.kind},
                           {"event",
                            {{"id", event.value("id", json(nullptr))},
                             {"type", event.value("type", json(nullptr))},
-                            {"name", event.value("event", json(nullptr))}}},
+                            {"name", event.value("event", json(nullptr))},
+                            {"properties", std::move(properties)}}},
+                          {"order_id", std::move(order_id)},
                           {"customer_id", Optional(customer_id)},
                           {"customer", std::move(customer)}});
     }
@@ -375,8 +496,8 @@ Status RunRules(store::SystemTx& tx, const std::vector<store::Change>& batch, Mi
   return Status::Ok();
 }
 
-ActionRunner::ActionRunner(store::Store& store, std::string mail_from, std::function<Micros()> now)
-    : store_(store), mail_from_(std::move(mail_from)), now_(std::move(now)) {}
+ActionRunner::ActionRunner(store::Store& store, ActionOptions options, std::function<Micros()> now)
+    : store_(store), options_(std::move(options)), now_(std::move(now)) {}
 
 jobs::Outcome ActionRunner::Run(const jobs::Job& job) {
   const json payload = json::parse(job.payload, nullptr, false);
@@ -408,10 +529,13 @@ jobs::Outcome ActionRunner::Run(const jobs::Job& job) {
                                        .request_id = execution.id, .ip = ""};
     ActionResult result = [&]() -> ActionResult {
       if (type == "create_case") return CreateCase(tx, action, context, audit);
-      if (type == "set_priority" || type == "assign") return UpdateTriggeringCase(tx, action, context, audit);
+      if (type == "set_priority" || type == "assign" || type == "tag") {
+        return UpdateTriggeringCase(tx, action, context, audit);
+      }
       if (type == "set_trait") return SetTrait(tx, action, context, audit);
       if (type == "send_webhook") return SendWebhook(tx, action, context, execution, now);
-      if (type == "send_email") return SendEmail(tx, action, context, execution, mail_from_, now);
+      if (type == "send_email") return SendEmail(tx, action, context, execution, options_.mail_from, now);
+      if (type == "send_survey") return SendSurvey(tx, action, context, options_, audit, now);
       return Internal("unknown action type " + type);
     }();
     if (!result.ok()) return result.status();

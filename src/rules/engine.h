@@ -48,17 +48,23 @@ std::string RenderTemplate(std::string_view text, const nlohmann::json& context)
 // The durable change-feed subscriber.
 Status RunRules(store::SystemTx& tx, const std::vector<store::Change>& batch, Micros now);
 
+struct ActionOptions {
+  // The sender of send_email and send_survey e-mails; empty when the server has no SMTP server, and
+  // then those actions fail with a clear error.
+  std::string mail_from;
+  // How respondents reach this server (serve --public-url): the base of survey links.
+  std::string public_url;
+};
+
 // The handler of kActionJob.
 class ActionRunner {
  public:
-  // `mail_from` is the sender of send_email actions; empty when the server has no SMTP server, and then
-  // those actions fail with a clear error.
-  ActionRunner(store::Store& store, std::string mail_from, std::function<Micros()> now = NowMicros);
+  ActionRunner(store::Store& store, ActionOptions options, std::function<Micros()> now = NowMicros);
   jobs::Outcome Run(const jobs::Job& job);
 
  private:
   store::Store& store_;
-  std::string mail_from_;
+  ActionOptions options_;
   std::function<Micros()> now_;
 };
 

@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "cases/cases.h"
 #include "common/ids.h"
 #include "profiles/customers.h"
 #include "rules/expression.h"
@@ -104,6 +105,43 @@ class ActionReader {
     }
     return Status::Ok();
   }
+  // A list of tags (cases::NormalizeTag), at most cases::kMaxTags.
+  Status Tags(std::string_view name) {
+    seen_.emplace(name);
+    const auto found = action_.find(name);
+    if (found == action_.end() || found->is_null()) return Status::Ok();
+    if (!found->is_array() || found->size() > cases::kMaxTags) {
+      return InvalidArgument("must be a list of at most " + std::to_string(cases::kMaxTags) + " tags", Field(name));
+    }
+    for (const json& tag : *found) {
+      if (!tag.is_string()) return InvalidArgument("must be a list of tags", Field(name));
+      TP_RETURN_IF_ERROR(cases::NormalizeTag(tag.get_ref<const std::string&>(), Field(name)).status());
+    }
+    return Status::Ok();
+  }
+  Status Integer(std::string_view name, std::int64_t min, std::int64_t max) {
+    seen_.emplace(name);
+    const auto found = action_.find(name);
+    if (found == action_.end() || found->is_null()) return Status::Ok();
+    if (!found->is_number_integer() || found->get<std::int64_t>() < min || found->get<std::int64_t>() > max) {
+      return InvalidArgument("must be a whole number from " + std::to_string(min) + " to " + std::to_string(max),
+                             Field(name));
+    }
+    return Status::Ok();
+  }
+  Status Boolean(std::string_view name) {
+    seen_.emplace(name);
+    const auto found = action_.find(name);
+    if (found == action_.end() || found->is_null() || found->is_boolean()) return Status::Ok();
+    return InvalidArgument("must be true or false", Field(name));
+  }
+  // A survey id, or a template that gives one when the action runs ("{{case.follow_up_of.survey_id}}").
+  Status SurveyId(std::string_view name) {
+    TP_RETURN_IF_ERROR(String(name, kMaxTemplateChars, true));
+    const std::string& value = action_.at(std::string(name)).get_ref<const std::string&>();
+    if (LooksLikeId(value, "svy_") || value.find("{{") != std::string::npos) return Status::Ok();
+    return InvalidArgument("must be a survey id (svy_…) or a template that gives one", Field(name));
+  }
   bool Has(std::string_view name) const {
     const auto found = action_.find(name);
     return found != action_.end() && !found->is_null();
@@ -129,8 +167,9 @@ Status CheckAction(std::string_view trigger, const json& action, const std::stri
   if (type == action.end() || !type->is_string() ||
       std::find(std::begin(kActionTypes), std::end(kActionTypes), type->get_ref<const std::string&>()) ==
           std::end(kActionTypes)) {
-    return InvalidArgument("must be create_case, set_priority, assign, set_trait, send_webhook or send_email",
-                           field + ".type");
+    return InvalidArgument(
+        "must be create_case, set_priority, assign, tag, set_trait, send_webhook, send_email or send_survey",
+        field + ".type");
   }
   const std::string& name = type->get_ref<const std::string&>();
   ActionReader reader(action, field);
@@ -139,7 +178,8 @@ Status CheckAction(std::string_view trigger, const json& action, const std::stri
     TP_RETURN_IF_ERROR(reader.Id("team_id", "team_", false));
     TP_RETURN_IF_ERROR(reader.TeamsByTouchpoint("team_by_touchpoint"));
     TP_RETURN_IF_ERROR(reader.Priority(false));
-  } else if (name == "set_priority" || name == "assign") {
+    TP_RETURN_IF_ERROR(reader.Tags("tags"));
+  } else if (name == "set_priority" || name == "assign" || name == "tag") {
     if (!IsCaseTrigger(trigger)) {
       return InvalidArgument(name + " acts on the triggering case, so only case.created and case.updated rules may "
                              "use it",
@@ -147,6 +187,11 @@ Status CheckAction(std::string_view trigger, const json& action, const std::stri
     }
     if (name == "set_priority") {
       TP_RETURN_IF_ERROR(reader.Priority(true));
+    } else if (name == "tag") {
+      TP_RETURN_IF_ERROR(reader.Tags("add"));
+      TP_RETURN_IF_ERROR(reader.Tags("remove"));
+      auto count = [&](const char* list) { return reader.Has(list) ? action[list].size() : 0; };
+      if (count("add") + count("remove") == 0) return InvalidArgument("needs tags to add or remove", field);
     } else {
       TP_RETURN_IF_ERROR(reader.Id("assignee_id", "usr_", false, true));
       TP_RETURN_IF_ERROR(reader.Id("team_id", "team_", false));
@@ -159,6 +204,13 @@ Status CheckAction(std::string_view trigger, const json& action, const std::stri
     TP_RETURN_IF_ERROR(reader.Scalar("value"));
   } else if (name == "send_webhook") {
     TP_RETURN_IF_ERROR(reader.Id("webhook_id", "whk_", true));
+  } else if (name == "send_survey") {
+    TP_RETURN_IF_ERROR(reader.SurveyId("survey_id"));
+    TP_RETURN_IF_ERROR(reader.Integer("delay_hours", 0, kMaxSurveyDelayHours));
+    TP_RETURN_IF_ERROR(reader.String("subject", kMaxTemplateChars, false));
+    TP_RETURN_IF_ERROR(reader.String("text", 10 * kMaxTemplateChars, false));
+    TP_RETURN_IF_ERROR(reader.Boolean("reminder"));
+    TP_RETURN_IF_ERROR(reader.Boolean("respect_contact_gap"));
   } else {  // send_email
     TP_RETURN_IF_ERROR(reader.Recipients("to"));
     TP_RETURN_IF_ERROR(reader.String("subject", kMaxTemplateChars, true));

@@ -37,12 +37,14 @@ inline constexpr std::string_view kTriggers[] = {"feedback.submitted", "case.cre
 bool IsTrigger(std::string_view kind);
 
 // The action types (docs/rules.md lists their fields).
-inline constexpr std::string_view kActionTypes[] = {"create_case", "set_priority", "assign",
-                                                    "set_trait",   "send_webhook", "send_email"};
+inline constexpr std::string_view kActionTypes[] = {"create_case", "set_priority", "assign",     "tag",
+                                                    "set_trait",   "send_webhook", "send_email", "send_survey"};
+// send_survey's delay_hours: at most a year and a day.
+inline constexpr std::int64_t kMaxSurveyDelayHours = 366 * 24;
 
 // Checks an actions document for `trigger`: a JSON array of 1..kMaxActions objects, each with a known
-// "type" and that type's fields. kInvalidArgument naming the field ("actions[1].priority"); set_priority
-// and assign need a case, so only case triggers may use them. Returns the array as given.
+// "type" and that type's fields. kInvalidArgument naming the field ("actions[1].priority"); set_priority,
+// assign and tag need a case, so only case triggers may use them. Returns the array as given.
 Result<nlohmann::json> ParseActions(std::string_view trigger, const nlohmann::json& actions);
 
 struct Rule {

@@ -7,15 +7,19 @@
 #include "cases/cases.h"
 #include "changes/feed.h"
 #include "common/crypto.h"
+#include "common/ids.h"
 #include "feedback/feedback.h"
 #include "identity/teams.h"
 #include "jobs/jobs.h"
 #include "outbound/deliveries.h"
 #include "outbound/webhooks.h"
+#include "events/events.h"
 #include "profiles/customers.h"
 #include "profiles/testing.h"
 #include "rules/engine.h"
 #include "store/testing.h"
+#include "surveys/invitations.h"
+#include "surveys/surveys.h"
 
 namespace tp::rules {
 namespace {
@@ -172,7 +176,7 @@ class RulesEngineTest : public ::testing::TestWithParam<std::string> {
   std::string customer_id_;
   std::int64_t delivered_ = 0;
   std::atomic<Micros> now_ = kStart;
-  ActionRunner actions_{store(), "", [this] { return now_.load(); }};
+  ActionRunner actions_{store(), {}, [this] { return now_.load(); }};
   jobs::Runner runner_{store(), {.owner = "test", .backoff_base = std::chrono::seconds(10), .now = [this] { return now_.load(); }}};
 };
 
@@ -469,7 +473,7 @@ TEST_P(RulesEngineTest, WebhookAndEmailActionsQueueOutboundDeliveries) {
   EXPECT_EQ(execution.actions[0]["result"]["delivery_id"], deliveries->items[0].id);
 
   // With a sender configured the next attempt queues the e-mail.
-  ActionRunner with_mail(store(), "touchpoint@example.com", [this] { return now_.load(); });
+  ActionRunner with_mail(store(), {.mail_from = "touchpoint@example.com", .public_url = "https://cx.example"}, [this] { return now_.load(); });
   jobs::Runner mail_runner(store(), {.owner = "mail", .now = [this] { return now_.load(); }});
   mail_runner.Handle(std::string(kActionJob), [&](const jobs::Job& job) { return with_mail.Run(job); });
   now_ += 24LL * 3600 * 1'000'000;
@@ -484,6 +488,141 @@ TEST_P(RulesEngineTest, WebhookAndEmailActionsQueueOutboundDeliveries) {
   ASSERT_EQ(deliveries->items.size(), 1u);
   EXPECT_EQ(deliveries->items[0].channel, outbound::DeliveryChannel::kEmail);
   EXPECT_EQ(deliveries->items[0].destination, "lead@example.com");
+}
+
+// The loop a CX team closes: a detractor's survey answer becomes a tagged follow-up case; when the case
+// is solved the customer gets the same survey again, in their language, about that case.
+TEST_P(RulesEngineTest, ASolvedFollowUpCaseIsTaggedAndTheCustomerSurveyedAgain) {
+  InitCrypto();
+  now_ = NowMicros();  // survey links are made on the real clock
+  ActionRunner mailing(store(), {.mail_from = "cx@shop.example", .public_url = "https://cx.shop.example"},
+                       [this] { return now_.load(); });
+  jobs::Runner mail_runner(store(), {.owner = "mail", .now = [this] { return now_.load(); }});
+  mail_runner.Handle(std::string(kActionJob), [&](const jobs::Job& job) { return mailing.Run(job); });
+  auto settle = [&] {
+    for (int round = 0; round < 10; ++round) {
+      Deliver();
+      Result<int> ran = mail_runner.RunDue();
+      ASSERT_TRUE(ran.ok()) << ran.status().ToString();
+      if (*ran == 0) return;
+    }
+  };
+  auto petr = WriteResult<profiles::Customer>(store(), tenant_, [&](store::TenantTx& tx) {
+    return profiles::CreateCustomer(tx, {.name = "Petr Svoboda", .email = "petr@example.cz",
+                                         .traits_json = R"({"language":"cs"})"}, kAudit);
+  });
+  ASSERT_TRUE(petr.ok());
+  auto survey = WriteResult<surveys::Survey>(store(), tenant_, [&](store::TenantTx& tx) {
+    return surveys::CreateSurvey(tx, {.name = "After delivery", .touchpoint = "delivery", .stage = "fulfilment",
+                                      .definition = json::parse(R"({"pages": [{"elements": [
+        {"type": "rating", "name": "recommend", "rateMin": 0, "rateMax": 10,
+         "title": {"default": "Would you recommend us?", "cs": "Doporučili byste nás?"}},
+        {"type": "comment", "name": "reason"}]}]})"),
+                                      .metrics = json{{"nps", {{"question", "recommend"}, {"comment", "reason"}}}},
+                                      .status = surveys::SurveyStatus::kLive}, kAudit);
+  });
+  ASSERT_TRUE(survey.ok()) << survey.status().ToString();
+  AddRule({.name = "Detractor", .trigger = "feedback.submitted",
+           .condition = R"(score <= 6 and survey_id != null and stage == "fulfilment" and answers.reason contains "late")",
+           .actions = json::parse(R"([{"type": "create_case", "subject": "Call back: {{comment}}",
+                                       "tags": ["Detractor", "nps"]}])")});
+  const Rule resurvey = AddRule(
+      {.name = "Ask again", .trigger = "case.updated",
+       .condition = R"(after.status == "solved" and case.follow_up_of.metric == "nps")",
+       .actions = json::parse(R"([{"type": "tag", "add": ["resurveyed"], "remove": ["nps"]},
+                                  {"type": "send_survey", "survey_id": "{{case.follow_up_of.survey_id}}",
+                                   "respect_contact_gap": false}])")});
+
+  auto link = WriteResult<surveys::SurveyLink>(store(), tenant_, [&](store::TenantTx& tx) {
+    return surveys::CreateLink(tx, {.survey_id = survey->id, .customer_id = petr->id}, kAudit);
+  });
+  ASSERT_TRUE(link.ok());
+  ASSERT_TRUE(surveys::SubmitResponse(store(), link->token, {.data = {{"recommend", 3}, {"reason", "Came late"}}},
+                                      now_).ok());
+  settle();
+  std::vector<cases::Case> cases = Cases();
+  ASSERT_EQ(cases.size(), 1u);
+  EXPECT_EQ(cases[0].tags, (std::vector<std::string>{"detractor", "nps"}));
+  ASSERT_TRUE(cases[0].follow_up_of);
+
+  ASSERT_TRUE(WriteResult<cases::Case>(store(), tenant_, [&](store::TenantTx& tx) {
+                return cases::UpdateCase(tx, cases[0].id, {.status = cases::CaseStatus::kSolved}, kAudit);
+              }).ok());
+  settle();
+  cases = Cases();
+  EXPECT_EQ(cases[0].tags, (std::vector<std::string>{"detractor", "resurveyed"}));
+  const Execution execution = Executions(resurvey.id).at(0);
+  EXPECT_EQ(execution.outcome, ExecutionOutcome::kSucceeded) << execution.error.value_or("");
+  EXPECT_EQ(execution.actions[1]["result"]["survey_id"], survey->id);
+  auto links = ReadResult<Page<surveys::SurveyLink>>(store(), tenant_, [&](store::TenantTx& tx) {
+    return surveys::ListLinks(tx, survey->id, PageRequest{});
+  });
+  ASSERT_TRUE(links.ok());
+  ASSERT_EQ(links->items.size(), 2u);
+  EXPECT_EQ(links->items[1].case_id, cases[0].id) << "the new survey is about the follow-up case";
+  EXPECT_EQ(links->items[1].language, "cs");
+  auto mail = ReadResult<Page<outbound::Delivery>>(store(), tenant_, [&](store::TenantTx& tx) {
+    return outbound::ListDeliveries(tx, {.source = "survey:" + links->items[1].id}, PageRequest{});
+  });
+  ASSERT_TRUE(mail.ok());
+  ASSERT_EQ(mail->items.size(), 1u);
+  EXPECT_EQ(mail->items[0].destination, "petr@example.cz");
+}
+
+// "Order Completed" → NPS a week later, about that order, scheduled through the job queue.
+TEST_P(RulesEngineTest, AnEventSchedulesASurveyForLaterAboutItsOrder) {
+  InitCrypto();
+  now_ = NowMicros();  // survey links are made on the real clock
+  const std::string event_id = NewId("evt_");
+  ActionRunner mailing(store(), {.mail_from = "cx@shop.example", .public_url = "https://cx.shop.example"},
+                       [this] { return now_.load(); });
+  jobs::Runner mail_runner(store(), {.owner = "mail", .now = [this] { return now_.load(); }});
+  mail_runner.Handle(std::string(kActionJob), [&](const jobs::Job& job) { return mailing.Run(job); });
+  auto customer = WriteResult<profiles::Customer>(store(), tenant_, [&](store::TenantTx& tx) {
+    return profiles::CreateCustomer(tx, {.name = "Eva", .email = "eva@example.cz"}, kAudit);
+  });
+  ASSERT_TRUE(customer.ok());
+  auto survey = WriteResult<surveys::Survey>(store(), tenant_, [&](store::TenantTx& tx) {
+    return surveys::CreateSurvey(tx, {.name = "After purchase", .touchpoint = "e-shop", .stage = "purchase",
+                                      .definition = json::parse(R"({"pages": [{"elements": [
+        {"type": "rating", "name": "recommend", "rateMin": 0, "rateMax": 10}]}]})"),
+                                      .status = surveys::SurveyStatus::kLive}, kAudit);
+  });
+  ASSERT_TRUE(survey.ok()) << survey.status().ToString();
+  const Rule rule = AddRule(
+      {.name = "NPS after the order", .trigger = "events.ingested",
+       .condition = R"(event.name == "Order Completed" and event.properties.total > 100)",
+       .actions = json::array({{{"type", "send_survey"}, {"survey_id", survey->id}, {"delay_hours", 168}}})});
+  ASSERT_TRUE(WriteResult<std::vector<std::string>>(store(), tenant_, [&](store::TenantTx& tx) {
+                return events::InsertEvents(tx, {events::Event{.id = event_id, .message_id = "m1",
+                                                               .customer_id = customer->id,
+                                                               .name = "Order Completed",
+                                                               .properties_json = R"({"order_id":"O-1001","total":250})",
+                                                               .occurred_at = now_, .received_at = now_}});
+              }).ok());
+  // InsertEvents leaves publishing to ingestion; publish what it would.
+  ASSERT_TRUE(store().Write(tenant_, [&](store::TenantTx& tx) {
+                return tx.Publish("events.ingested", event_id,
+                                  json{{"events", {{{"id", event_id}, {"customer_id", customer->id},
+                                                    {"type", "track"}, {"event", "Order Completed"}}}}}.dump());
+              }).ok());
+  Deliver();
+  ASSERT_TRUE(mail_runner.RunDue().ok());
+  const Execution execution = Executions(rule.id).at(0);
+  EXPECT_EQ(execution.outcome, ExecutionOutcome::kSucceeded) << execution.error.value_or("");
+  EXPECT_EQ(execution.actions[0]["result"]["scheduled_for"], FormatTimestamp(now_ + 168LL * 3600 * 1'000'000));
+  auto links = ReadResult<Page<surveys::SurveyLink>>(store(), tenant_, [&](store::TenantTx& tx) {
+    return surveys::ListLinks(tx, survey->id, PageRequest{});
+  });
+  ASSERT_TRUE(links.ok());
+  ASSERT_EQ(links->items.size(), 1u);
+  EXPECT_EQ(links->items[0].order_id, "O-1001");
+  auto invitations = ReadResult<Page<jobs::Job>>(store(), tenant_, [&](store::TenantTx& tx) {
+    return jobs::ListJobs(tx, std::string(surveys::kInvitationJob), std::nullopt, {});
+  });
+  ASSERT_TRUE(invitations.ok());
+  ASSERT_EQ(invitations->items.size(), 1u);
+  EXPECT_EQ(invitations->items[0].run_at, now_ + 168LL * 3600 * 1'000'000);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RulesEngineTest, ::testing::ValuesIn(store::TestBackends()));

@@ -551,6 +551,13 @@ CREATE TABLE reviews (
 CREATE INDEX reviews_by_customer ON reviews (tenant_id, customer_id, id);
 )sql";
 
+// Case tags (a JSON array of normalized tags, cases/cases.h) and the feedback response a follow-up case
+// is about, which a re-survey after the case is solved asks again.
+constexpr std::string_view kCaseTagsAndFollowUps = R"sql(
+ALTER TABLE cases ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE cases ADD COLUMN follow_up_of TEXT;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
@@ -564,6 +571,7 @@ constexpr std::array kMigrations = {
     Migration{10, "surveys, survey links, responses and answers", kSurveys},
     Migration{11, "rules and rule executions", kRules},
     Migration{12, "public reviews", kReviews},
+    Migration{15, "case tags and follow-ups", kCaseTagsAndFollowUps},
 };
 
 }  // namespace

@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <optional>
+
 #include "identity/tenants.h"
 #include "outbound/deliveries.h"
 #include "profiles/customers.h"
@@ -22,7 +25,7 @@ constexpr std::string_view kRecordOptOut =
     "(SELECT 1 FROM survey_opt_outs WHERE tenant_id = $1 AND customer_id = $2)";
 constexpr std::string_view kFindLinkCustomer =
     "SELECT tenant_id, id, customer_id FROM survey_links WHERE token_hash = $1";
-constexpr std::string_view kReminderState =
+constexpr std::string_view kLinkState =
     "SELECT l.expires_at, r.status, o.customer_id, l.customer_id FROM survey_links l "
     "LEFT JOIN survey_responses r ON r.tenant_id = l.tenant_id AND r.id = l.response_id "
     "LEFT JOIN survey_opt_outs o ON o.tenant_id = l.tenant_id AND o.customer_id = l.customer_id "
@@ -86,6 +89,78 @@ Result<std::string> ContactRuleFor(store::TenantTx& tx, const profiles::Customer
   return std::string();
 }
 
+// An invitation or reminder e-mail as it waits in a job: everything but the recipient, whom it reads
+// from the profile when it goes.
+struct ScheduledMail {
+  std::string link_id;
+  std::string url;
+  outbound::Mailbox from;
+  std::string subject;
+  std::string text;  // with "{link}" and "{name}" still to fill
+  std::string reminder_subject;
+  Micros reminder_after = 0;
+
+  nlohmann::json Payload() const {
+    return {{"link_id", link_id},
+            {"url", url},
+            {"from", {{"name", from.name}, {"address", from.address}}},
+            {"subject", subject},
+            {"text", text},
+            {"reminder_subject", reminder_subject},
+            {"reminder_after", reminder_after}};
+  }
+  static std::optional<ScheduledMail> FromPayload(const std::string& payload_text) {
+    const nlohmann::json payload = nlohmann::json::parse(payload_text, nullptr, false);
+    if (!payload.is_object() || !payload.contains("link_id") || !payload["link_id"].is_string() ||
+        !payload.contains("from") || !payload["from"].is_object()) {
+      return std::nullopt;
+    }
+    return ScheduledMail{.link_id = payload["link_id"].get<std::string>(),
+                         .url = payload.value("url", ""),
+                         .from = {payload["from"].value("name", ""), payload["from"].value("address", "")},
+                         .subject = payload.value("subject", ""),
+                         .text = payload.value("text", ""),
+                         .reminder_subject = payload.value("reminder_subject", ""),
+                         .reminder_after = payload.value("reminder_after", Micros{0})};
+  }
+};
+
+Status Schedule(store::TenantTx& tx, std::string_view kind, const ScheduledMail& mail, Micros run_at, Micros now) {
+  return jobs::Schedule(tx,
+                        {.kind = std::string(kind),
+                         .payload = mail.Payload().dump(),
+                         .unique_key = std::string(kind) + ":" + mail.link_id,
+                         .run_at = run_at},
+                        now)
+      .status();
+}
+
+Result<std::string> QueueMail(store::TenantTx& tx, const ScheduledMail& mail, const std::string& subject,
+                              std::string_view purpose, const profiles::Customer& customer, Micros now) {
+  outbound::MailMessage message{
+      .from = mail.from,
+      .to = {{customer.name, *customer.email}},
+      .subject = subject,
+      .text = Fill(Fill(mail.text, "{link}", mail.url), "{name}", customer.name),
+      // A survey invitation is bulk mail that nobody should auto-reply to (RFC 3834).
+      .headers = {{"Auto-Submitted", "auto-generated"}, {"Precedence", "bulk"}}};
+  TP_ASSIGN_OR_RETURN(outbound::Delivery delivery,
+                      outbound::QueueEmail(tx, message, std::string(purpose) + mail.link_id, customer.id, now));
+  return delivery.id;
+}
+
+// The invitation e-mail, and its reminder scheduled.
+Result<std::string> QueueInvitation(store::TenantTx& tx, const ScheduledMail& mail, const profiles::Customer& customer,
+                                    Micros now) {
+  TP_ASSIGN_OR_RETURN(std::string delivery_id, QueueMail(tx, mail, mail.subject, "survey:", customer, now));
+  if (mail.reminder_after > 0) TP_RETURN_IF_ERROR(Schedule(tx, kReminderJob, mail, now + mail.reminder_after, now));
+  return delivery_id;
+}
+
+Status QueueReminder(store::TenantTx& tx, const ScheduledMail& mail, const profiles::Customer& customer, Micros now) {
+  return QueueMail(tx, mail, mail.reminder_subject, "survey-reminder:", customer, now).status();
+}
+
 }  // namespace
 
 Result<std::vector<InvitationOutcome>> InviteByEmail(store::TenantTx& tx, const EmailInvitation& input,
@@ -100,8 +175,15 @@ Result<std::vector<InvitationOutcome>> InviteByEmail(store::TenantTx& tx, const 
   if (input.from.address.empty()) {
     return Status(ErrorCode::kFailedPrecondition, "no sender: start serve with --smtp-url and --mail-from", "from");
   }
-  TP_ASSIGN_OR_RETURN(const Micros gap, ContactGap(tx));
+  const Micros send_at = std::max(now, input.send_at.value_or(now));
+  if (send_at - now > kMaxInvitationDelay) return InvalidArgument("at most a year ahead", "send_at");
+  Micros gap = 0;
+  if (input.respect_contact_gap) {
+    TP_ASSIGN_OR_RETURN(gap, ContactGap(tx));
+  }
   const DefaultText& defaults = DefaultFor(input.language);
+  const std::string subject = input.subject.empty() ? std::string(defaults.subject) : input.subject;
+  const std::string text = WithOptOut(input.text.empty() ? std::string(defaults.text) : input.text, defaults);
   std::vector<InvitationOutcome> outcomes;
   for (const std::string& customer_id : input.customer_ids) {
     Result<profiles::Customer> customer = profiles::GetCustomer(tx, customer_id);
@@ -118,39 +200,25 @@ Result<std::vector<InvitationOutcome>> InviteByEmail(store::TenantTx& tx, const 
                                                      .channel = Channel::kEmail,
                                                      .language = input.language,
                                                      .case_id = input.case_id,
-                                                     .order_id = input.order_id},
+                                                     .order_id = input.order_id,
+                                                     .expires_at = send_at + kDefaultInvitationLifetime},
                                                     audit));
-    const std::string url = input.base_url + "/s/" + link.token;
-    outbound::MailMessage message{
-        .from = input.from,
-        .to = {{customer->name, *customer->email}},
-        .subject = input.subject.empty() ? std::string(defaults.subject) : input.subject,
-        .text = Fill(Fill(WithOptOut(input.text.empty() ? std::string(defaults.text) : input.text, defaults), "{link}",
-                          url),
-                     "{name}", customer->name),
-        // A survey invitation is bulk mail that nobody should auto-reply to (RFC 3834).
-        .headers = {{"Auto-Submitted", "auto-generated"}, {"Precedence", "bulk"}}};
-    TP_ASSIGN_OR_RETURN(outbound::Delivery delivery,
-                        outbound::QueueEmail(tx, message, "survey:" + link.id, customer->id, now));
-    if (input.reminder_after > 0) {
-      // No name or address in the job: the reminder reads them from the profile when it is due, so an
-      // erasure in between leaves nothing behind (and a changed address is used).
-      const nlohmann::json payload{{"link_id", link.id},
-                                   {"url", url},
-                                   {"from", {{"name", input.from.name}, {"address", input.from.address}}},
-                                   {"subject", std::string(defaults.reminder) + message.subject},
-                                   {"text", WithOptOut(input.text.empty() ? std::string(defaults.text) : input.text,
-                                                       defaults)}};
-      TP_RETURN_IF_ERROR(jobs::Schedule(tx,
-                                        {.kind = std::string(kReminderJob),
-                                         .payload = payload.dump(),
-                                         .unique_key = "survey-reminder:" + link.id,
-                                         .run_at = now + input.reminder_after},
-                                        now)
-                             .status());
-    }
+    // No name or address in a scheduled e-mail: it reads them from the profile when it is due, so an
+    // erasure in between leaves nothing behind (and a changed address is used).
+    const ScheduledMail mail{.link_id = link.id,
+                             .url = input.base_url + "/s/" + link.token,
+                             .from = input.from,
+                             .subject = subject,
+                             .text = text,
+                             .reminder_subject = std::string(defaults.reminder) + subject,
+                             .reminder_after = input.reminder_after};
     outcome.link_id = link.id;
-    outcome.delivery_id = delivery.id;
+    if (send_at > now) {
+      TP_RETURN_IF_ERROR(Schedule(tx, kInvitationJob, mail, send_at, now));
+      outcome.scheduled_for = send_at;
+    } else {
+      TP_ASSIGN_OR_RETURN(outcome.delivery_id, QueueInvitation(tx, mail, *customer, now));
+    }
     outcomes.push_back(std::move(outcome));
   }
   return outcomes;
@@ -169,30 +237,20 @@ Status OptOut(store::Store& store, std::string_view token, Micros now) {
   });
 }
 
-jobs::Outcome SendReminder(store::Store& store, const jobs::Job& job, Micros now) {
-  const nlohmann::json payload = nlohmann::json::parse(job.payload, nullptr, false);
-  if (!payload.is_object() || !payload.contains("link_id") || !payload["link_id"].is_string() ||
-      !payload.contains("from") || !payload["from"].is_object()) {
-    return jobs::Outcome::Fail(Internal("a reminder without its link"));
-  }
+jobs::Outcome SendScheduledMail(store::Store& store, const jobs::Job& job, Micros now) {
+  const std::optional<ScheduledMail> mail = ScheduledMail::FromPayload(job.payload);
+  if (!mail) return jobs::Outcome::Fail(Internal("a scheduled survey e-mail without its link"));
   Status status = store.Write(job.tenant_id, [&](store::TenantTx& tx) -> Status {
-    TP_ASSIGN_OR_RETURN(std::optional<store::Row> state, tx.QueryOne(kReminderState, {payload["link_id"].get<std::string>()}));
-    // Nothing to remind of: the link is gone (its customer erased), answered, expired or opted out.
+    TP_ASSIGN_OR_RETURN(std::optional<store::Row> state, tx.QueryOne(kLinkState, {mail->link_id}));
+    // Nothing to send: the link is gone (its customer erased), answered, expired or opted out.
     if (!state || state->Text(1) == "complete" || !state->IsNull(2) ||
         (!state->IsNull(0) && state->Int(0) <= now)) {
       return Status::Ok();
     }
     Result<profiles::Customer> customer = profiles::GetCustomer(tx, state->Text(3));
     if (!customer.ok() || !customer->email) return Status::Ok();
-    outbound::MailMessage message{
-        .from = {payload["from"].value("name", ""), payload["from"].value("address", "")},
-        .to = {{customer->name, *customer->email}},
-        .subject = payload.value("subject", ""),
-        .text = Fill(Fill(payload.value("text", ""), "{link}", payload.value("url", "")), "{name}", customer->name),
-        .headers = {{"Auto-Submitted", "auto-generated"}, {"Precedence", "bulk"}}};
-    return outbound::QueueEmail(tx, message, "survey-reminder:" + payload["link_id"].get<std::string>(),
-                                customer->id, now)
-        .status();
+    if (job.kind == kReminderJob) return QueueReminder(tx, *mail, *customer, now);
+    return QueueInvitation(tx, *mail, *customer, now).status();
   });
   return status.ok() ? jobs::Outcome::Done() : jobs::Outcome::Retry(status);
 }

@@ -20,6 +20,10 @@
 namespace tp::surveys {
 
 inline constexpr std::string_view kReminderJob = "surveys.remind";
+// A scheduled invitation (EmailInvitation::send_at in the future): sends the first e-mail when due.
+inline constexpr std::string_view kInvitationJob = "surveys.invite";
+// How far ahead an invitation may be scheduled.
+inline constexpr Micros kMaxInvitationDelay = 366LL * 24 * 3600 * 1'000'000;
 inline constexpr Micros kDefaultReminderDelay = 3LL * 24 * 3600 * 1'000'000;
 inline constexpr std::size_t kMaxInvitationsPerRequest = 1000;
 
@@ -36,19 +40,27 @@ struct EmailInvitation {
   std::optional<std::string> case_id;  // a CSAT about one case (one customer only)
   std::optional<std::string> order_id;
   Micros reminder_after = kDefaultReminderDelay;  // 0: no reminder
+  // When the e-mail goes: now when absent or not in the future; later through kInvitationJob (an NPS a
+  // week after the order). The contact rules are checked now, and again (opt-out, an address) when it goes.
+  std::optional<Micros> send_at;
+  // False only for a deliberate second ask, such as the re-survey after a detractor's follow-up case is
+  // solved: the contact gap is then not applied. Opt-outs always are.
+  bool respect_contact_gap = true;
 };
 
 struct InvitationOutcome {
   std::string customer_id;
   std::optional<std::string> link_id;
-  std::optional<std::string> delivery_id;
+  std::optional<std::string> delivery_id;    // the e-mail, when it went at once
+  std::optional<Micros> scheduled_for;       // when a scheduled e-mail will go
   // Why nobody was invited: "opted_out", "contacted_recently", "no_email"; empty when the e-mail went.
   std::string skipped;
 };
 
 // kInvalidArgument field "customer_ids" (none, over kMaxInvitationsPerRequest, or a case with several),
-// "from" (no sender: serve has no --mail-from); kNotFound as CreateLink. Records "survey_link.create"
-// per invitation.
+// "from" (no sender: serve has no --mail-from), "send_at" (more than kMaxInvitationDelay ahead);
+// kNotFound as CreateLink. Records "survey_link.create" per invitation. The link is made at once (it
+// expires kDefaultInvitationLifetime after the e-mail goes), so the contact gap counts from then.
 Result<std::vector<InvitationOutcome>> InviteByEmail(store::TenantTx& tx, const EmailInvitation& input,
                                                      const identity::AuditContext& audit, Micros now);
 
@@ -56,8 +68,9 @@ Result<std::vector<InvitationOutcome>> InviteByEmail(store::TenantTx& tx, const 
 // kNotFound field "token"; kFailedPrecondition field "token" for an anonymous link.
 Status OptOut(store::Store& store, std::string_view token, Micros now);
 
-// The handler of kReminderJob: queues the reminder unless the invitation was answered, the customer
-// opted out or the link expired.
-jobs::Outcome SendReminder(store::Store& store, const jobs::Job& job, Micros now);
+// The handler of kInvitationJob and kReminderJob: queues the e-mail unless the invitation was answered,
+// the customer opted out, lost their address or was erased, or the link expired; an invitation then
+// schedules its reminder.
+jobs::Outcome SendScheduledMail(store::Store& store, const jobs::Job& job, Micros now);
 
 }  // namespace tp::surveys

@@ -258,7 +258,7 @@ TEST_P(SurveysTest, InvitationsFollowTheContactRulesAndRemindOnlyThoseWhoDidNotA
     ASSERT_TRUE(answered.ok()) << answered.status().ToString();
   }
   for (const jobs::Job& job : reminders->items) {
-    EXPECT_TRUE(SendReminder(store(), job, now + kDefaultReminderDelay).status.ok());
+    EXPECT_TRUE(SendScheduledMail(store(), job, now + kDefaultReminderDelay).status.ok());
   }
   Result<Page<outbound::Delivery>> mail = ReadResult<Page<outbound::Delivery>>(store(), tenant_, [&](store::TenantTx& tx) {
     return outbound::ListDeliveries(tx, {.source = "survey-reminder:" + (*sent)[1].link_id.value_or("")}, {});
@@ -271,6 +271,71 @@ TEST_P(SurveysTest, InvitationsFollowTheContactRulesAndRemindOnlyThoseWhoDidNotA
   });
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->items.empty()) << "Eva, who answered, is not";
+}
+
+TEST_P(SurveysTest, AScheduledInvitationGoesWhenDueUnlessTheCustomerOptedOutMeanwhile) {
+  const Survey survey = LiveSurvey();
+  std::vector<std::string> customers;
+  for (const char* email : {"jana@example.cz", "karel@example.cz"}) {
+    Result<profiles::Customer> customer = WriteResult<profiles::Customer>(store(), tenant_, [&](store::TenantTx& tx) {
+      return profiles::CreateCustomer(tx, {.name = "Zákazník", .email = std::string(email)},
+                                      identity::AuditContext::System());
+    });
+    ASSERT_TRUE(customer.ok()) << customer.status().ToString();
+    customers.push_back(customer->id);
+  }
+  const Micros now = NowMicros();
+  const Micros week = 7LL * 24 * 3600 * 1'000'000;
+  Result<std::vector<InvitationOutcome>> scheduled =
+      WriteResult<std::vector<InvitationOutcome>>(store(), tenant_, [&](store::TenantTx& tx) {
+        return InviteByEmail(tx,
+                             {.survey_id = survey.id, .customer_ids = customers, .from = {"Shop", "cx@shop.example"},
+                              .base_url = "https://cx.shop.example", .send_at = now + week},
+                             identity::AuditContext::System(), now);
+      });
+  ASSERT_TRUE(scheduled.ok()) << scheduled.status().ToString();
+  ASSERT_EQ(scheduled->size(), 2u);
+  EXPECT_FALSE((*scheduled)[0].delivery_id) << "nothing goes before it is due";
+  EXPECT_EQ((*scheduled)[0].scheduled_for, now + week);
+  auto deliveries = [&](const std::string& source) {
+    Result<Page<outbound::Delivery>> found = ReadResult<Page<outbound::Delivery>>(store(), tenant_, [&](store::TenantTx& tx) {
+      return outbound::ListDeliveries(tx, {.source = source}, {});
+    });
+    EXPECT_TRUE(found.ok());
+    return found.ok() ? found->items.size() : 0u;
+  };
+  EXPECT_EQ(deliveries("survey:" + (*scheduled)[0].link_id.value_or("")), 0u);
+  Result<Page<jobs::Job>> jobs = ReadResult<Page<jobs::Job>>(store(), tenant_, [&](store::TenantTx& tx) {
+    return jobs::ListJobs(tx, std::string(kInvitationJob), std::nullopt, {});
+  });
+  ASSERT_TRUE(jobs.ok());
+  ASSERT_EQ(jobs->items.size(), 2u);
+  EXPECT_EQ(jobs->items[0].run_at, now + week);
+  EXPECT_EQ(jobs->items[0].payload.find("@example.cz"), std::string::npos) << "no address in the job";
+
+  // Karel opts out through the link before it is due (an earlier e-mail's footer, say).
+  const std::string karel_link = (*scheduled)[1].link_id.value_or("");
+  Result<std::string> karel_token = ReadResult<std::string>(store(), tenant_, [&](store::TenantTx&) -> Result<std::string> {
+    for (const jobs::Job& job : jobs->items) {
+      const Json payload = Json::parse(job.payload);
+      if (payload["link_id"] == karel_link) {
+        const std::string url = payload["url"];
+        return url.substr(url.rfind('/') + 1);
+      }
+    }
+    return NotFound("no job for Karel");
+  });
+  ASSERT_TRUE(karel_token.ok());
+  ASSERT_TRUE(OptOut(store(), *karel_token, now + 1).ok());
+  for (const jobs::Job& job : jobs->items) EXPECT_TRUE(SendScheduledMail(store(), job, now + week).status.ok());
+  EXPECT_EQ(deliveries("survey:" + (*scheduled)[0].link_id.value_or("")), 1u) << "Jana's invitation went";
+  EXPECT_EQ(deliveries("survey:" + karel_link), 0u) << "Karel, who opted out, got nothing";
+  Result<Page<jobs::Job>> reminders = ReadResult<Page<jobs::Job>>(store(), tenant_, [&](store::TenantTx& tx) {
+    return jobs::ListJobs(tx, std::string(kReminderJob), std::nullopt, {});
+  });
+  ASSERT_TRUE(reminders.ok());
+  ASSERT_EQ(reminders->items.size(), 1u) << "only the invitation that went has a reminder";
+  EXPECT_EQ(reminders->items[0].run_at, now + week + kDefaultReminderDelay);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SurveysTest, ::testing::ValuesIn(store::TestBackends()));
