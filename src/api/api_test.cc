@@ -492,6 +492,23 @@ TEST_P(ApiTest, ATeamThatOwnsCasesCannotBeDeleted) {
   EXPECT_EQ(harness_.Send("DELETE", team_path, "", admin_).status, 204);
 }
 
+TEST_P(ApiTest, CaseTagsAreNormalizedAddedAndRemovedAndBadOnesNamed) {
+  auto customer = BodyOf(harness_.Send("POST", "/api/v1/customers", R"({"name":"C"})", admin_));
+  auto opened = BodyOf(harness_.Send("POST", "/api/v1/cases",
+                                     json{{"customer_id", customer["id"]}, {"subject", "s"},
+                                          {"tags", {"Damaged", "zásilka", "damaged"}}}.dump(), admin_));
+  EXPECT_EQ(opened["tags"], json({"damaged", "zásilka"}));
+  EXPECT_TRUE(opened["follow_up_of"].is_null());
+  const std::string path = "/api/v1/cases/" + opened["id"].get<std::string>();
+  auto patched = BodyOf(harness_.Send("PATCH", path, R"({"add_tags":["vip"],"remove_tags":["zásilka"]})", admin_));
+  EXPECT_EQ(patched["tags"], json({"damaged", "vip"}));
+  auto replaced = BodyOf(harness_.Send("PATCH", path, R"({"tags":[]})", admin_));
+  EXPECT_EQ(replaced["tags"], json::array());
+  ExpectError(harness_.Send("PATCH", path, R"({"add_tags":["two words"]})", admin_), 400, "invalid_argument", "add_tags");
+  ExpectError(harness_.Send("PATCH", path, R"({"tags":"vip"})", admin_), 400, "invalid_argument", "tags");
+  ExpectError(harness_.Send("PATCH", path, R"({"tags":["a,b"]})", admin_), 400, "invalid_argument", "tags");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ApiTest, ::testing::ValuesIn(store::TestBackends()));
 
 }  // namespace
