@@ -86,6 +86,9 @@ TEST_P(SurveyRoutesTest, SurveyEndpointsNameTheFieldOfBadInput) {
               "expires_at");
   ExpectError(Send("POST", "/api/v1/surveys/" + id + "/invitations", json{{"customer_ids", json::array()}}), 400,
               "customer_ids");
+  ExpectError(Send("POST", "/api/v1/surveys/" + id + "/invitations",
+                   json{{"customer_ids", {"cus_x"}}, {"send_at", "next week"}}),
+              400, "send_at");
   ExpectError(Send("POST", "/api/v1/surveys/" + NewId("svy_") + "/links", json{{"kind", "public"}}), 404, "survey_id");
   ExpectError(Send("GET", "/api/v1/survey-responses?status=maybe"), 400, "status");
   EXPECT_EQ(Send("GET", "/api/v1/surveys/svy_nothing").status, 404);

@@ -25,15 +25,28 @@ namespace {
 
 json Optional(const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); }
 
+// A record read for a context: std::nullopt when it is gone (erased, deleted) by the time it is read.
+template <typename T>
+Result<std::optional<T>> FoundOrGone(Result<T> record) {
+  if (record.ok()) return std::optional<T>(std::move(record).value());
+  if (record.status().code() == ErrorCode::kNotFound) return std::optional<T>();
+  return record.status();
+}
+
+// A subject line made from templates: line breaks would end the header.
+std::string OneLine(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  std::replace(text.begin(), text.end(), '\r', ' ');
+  return text;
+}
+
 // The customer as conditions see them: traits, with segment and language lifted to the top because
 // every CX team asks for them.
 Result<json> CustomerContext(store::TenantTx& tx, const std::optional<std::string>& customer_id) {
   if (!customer_id) return json(nullptr);
-  Result<profiles::Customer> customer = profiles::GetCustomer(tx, *customer_id);
-  if (!customer.ok()) {
-    if (customer.status().code() == ErrorCode::kNotFound) return json(nullptr);
-    return customer.status();
-  }
+  TP_ASSIGN_OR_RETURN(const std::optional<profiles::Customer> customer,
+                      FoundOrGone(profiles::GetCustomer(tx, *customer_id)));
+  if (!customer) return json(nullptr);
   json traits = json::parse(customer->traits_json, nullptr, false);
   if (!traits.is_object()) traits = json::object();
   return json{{"id", customer->id},
@@ -59,11 +72,9 @@ Result<json> SurveyResponseFields(store::TenantTx& tx, const std::optional<std::
               {"agent_id", nullptr},           {"team_id", nullptr},   {"order_id", nullptr},
               {"answers", nullptr}};
   if (!survey_response_id) return fields;
-  Result<surveys::SurveyResponse> response = surveys::GetResponse(tx, *survey_response_id);
-  if (!response.ok()) {
-    if (response.status().code() == ErrorCode::kNotFound) return fields;
-    return response.status();
-  }
+  TP_ASSIGN_OR_RETURN(const std::optional<surveys::SurveyResponse> response,
+                      FoundOrGone(surveys::GetResponse(tx, *survey_response_id)));
+  if (!response) return fields;
   fields["survey_response_id"] = response->id;
   fields["survey_id"] = response->survey_id;
   fields["stage"] = response->stage;
@@ -80,11 +91,9 @@ Result<json> SurveyResponseFields(store::TenantTx& tx, const std::optional<std::
 // The feedback a follow-up case is about: {feedback_id, survey_id, metric, score, touchpoint}, or null.
 Result<json> FollowUpContext(store::TenantTx& tx, const std::optional<std::string>& feedback_id) {
   if (!feedback_id) return json(nullptr);
-  Result<feedback::FeedbackResponse> response = feedback::GetFeedback(tx, *feedback_id);
-  if (!response.ok()) {
-    if (response.status().code() == ErrorCode::kNotFound) return json(nullptr);
-    return response.status();
-  }
+  TP_ASSIGN_OR_RETURN(const std::optional<feedback::FeedbackResponse> response,
+                      FoundOrGone(feedback::GetFeedback(tx, *feedback_id)));
+  if (!response) return json(nullptr);
   TP_ASSIGN_OR_RETURN(json survey_fields, SurveyResponseFields(tx, response->survey_response_id));
   return json{{"feedback_id", response->id},
               {"survey", response->survey},
@@ -97,11 +106,8 @@ Result<json> FollowUpContext(store::TenantTx& tx, const std::optional<std::strin
 // An event's properties ({} when it is gone, or for identify and group calls, whose properties are traits).
 Result<json> EventProperties(store::TenantTx& tx, const std::optional<std::string>& event_id) {
   if (!event_id) return json::object();
-  Result<events::Event> event = events::GetEvent(tx, *event_id);
-  if (!event.ok()) {
-    if (event.status().code() == ErrorCode::kNotFound) return json::object();
-    return event.status();
-  }
+  TP_ASSIGN_OR_RETURN(const std::optional<events::Event> event, FoundOrGone(events::GetEvent(tx, *event_id)));
+  if (!event) return json::object();
   if (event->type == events::EventType::kIdentify || event->type == events::EventType::kGroup) return json::object();
   json properties = json::parse(event->properties_json, nullptr, false);
   return properties.is_object() ? properties : json::object();
@@ -296,9 +302,7 @@ ActionResult SendEmail(store::TenantTx& tx, const json& action, const json& cont
   outbound::MailMessage message;
   message.from = {"touchpoint", mail_from};
   for (const json& address : action["to"]) message.to.push_back({"", address.get<std::string>()});
-  message.subject = RenderTemplate(action["subject"].get<std::string>(), context);
-  std::replace(message.subject.begin(), message.subject.end(), '\n', ' ');
-  std::replace(message.subject.begin(), message.subject.end(), '\r', ' ');
+  message.subject = OneLine(RenderTemplate(action["subject"].get<std::string>(), context));
   message.text = RenderTemplate(action["text"].get<std::string>(), context);
   message.headers = {{"Auto-Submitted", "auto-generated"}};
   TP_ASSIGN_OR_RETURN(outbound::Delivery delivery,
@@ -324,14 +328,12 @@ ActionResult SendSurvey(store::TenantTx& tx, const json& action, const json& con
   TP_ASSIGN_OR_RETURN(const surveys::Survey survey, surveys::GetSurvey(tx, survey_id));
   surveys::EmailInvitation invitation{.survey_id = survey.id,
                                       .customer_ids = {*customer_id},
-                                      .subject = RenderTemplate(action.value("subject", ""), context),
+                                      .subject = OneLine(RenderTemplate(action.value("subject", ""), context)),
                                       .text = RenderTemplate(action.value("text", ""), context),
                                       .from = {"", options.mail_from},
                                       .base_url = options.public_url,
                                       .case_id = StringField(context.value("case", json::object()), "id"),
                                       .order_id = StringField(context, "order_id")};
-  std::replace(invitation.subject.begin(), invitation.subject.end(), '\n', ' ');
-  std::replace(invitation.subject.begin(), invitation.subject.end(), '\r', ' ');
   const std::optional<std::string> language =
       StringField(context.value("customer", json::object()), "language");
   if (language && std::find(survey.languages.begin(), survey.languages.end(), *language) != survey.languages.end()) {
@@ -377,11 +379,9 @@ Result<std::vector<json>> BuildContexts(store::TenantTx& tx, const store::Change
   const json data = json::parse(change.data, nullptr, false);
   std::vector<json> contexts;
   if (change.kind == "feedback.submitted") {
-    Result<feedback::FeedbackResponse> response = feedback::GetFeedback(tx, change.subject_id);
-    if (!response.ok()) {
-      if (response.status().code() == ErrorCode::kNotFound) return contexts;
-      return response.status();
-    }
+    TP_ASSIGN_OR_RETURN(const std::optional<feedback::FeedbackResponse> response,
+                        FoundOrGone(feedback::GetFeedback(tx, change.subject_id)));
+    if (!response) return contexts;
     TP_ASSIGN_OR_RETURN(json customer, CustomerContext(tx, response->customer_id));
     json context{{"trigger", change.kind},
                  {"response_id", response->id},
@@ -396,11 +396,8 @@ Result<std::vector<json>> BuildContexts(store::TenantTx& tx, const store::Change
     context.update(survey_fields);
     contexts.push_back(std::move(context));
   } else if (change.kind == "case.created" || change.kind == "case.updated") {
-    Result<cases::Case> found = cases::GetCase(tx, change.subject_id);
-    if (!found.ok()) {
-      if (found.status().code() == ErrorCode::kNotFound) return contexts;
-      return found.status();
-    }
+    TP_ASSIGN_OR_RETURN(const std::optional<cases::Case> found, FoundOrGone(cases::GetCase(tx, change.subject_id)));
+    if (!found) return contexts;
     TP_ASSIGN_OR_RETURN(json customer, CustomerContext(tx, found->customer_id));
     TP_ASSIGN_OR_RETURN(json follow_up_of, FollowUpContext(tx, found->follow_up_of));
     contexts.push_back({{"trigger", change.kind},

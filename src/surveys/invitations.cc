@@ -120,12 +120,13 @@ struct ScheduledMail {
                          .from = {payload["from"].value("name", ""), payload["from"].value("address", "")},
                          .subject = payload.value("subject", ""),
                          .text = payload.value("text", ""),
-                         .reminder_subject = payload.value("reminder_subject", ""),
+                         // Reminders scheduled before invitations could be scheduled carry theirs as "subject".
+                         .reminder_subject = payload.value("reminder_subject", payload.value("subject", "")),
                          .reminder_after = payload.value("reminder_after", Micros{0})};
   }
 };
 
-Status Schedule(store::TenantTx& tx, std::string_view kind, const ScheduledMail& mail, Micros run_at, Micros now) {
+Status ScheduleMail(store::TenantTx& tx, std::string_view kind, const ScheduledMail& mail, Micros run_at, Micros now) {
   return jobs::Schedule(tx,
                         {.kind = std::string(kind),
                          .payload = mail.Payload().dump(),
@@ -153,7 +154,7 @@ Result<std::string> QueueMail(store::TenantTx& tx, const ScheduledMail& mail, co
 Result<std::string> QueueInvitation(store::TenantTx& tx, const ScheduledMail& mail, const profiles::Customer& customer,
                                     Micros now) {
   TP_ASSIGN_OR_RETURN(std::string delivery_id, QueueMail(tx, mail, mail.subject, "survey:", customer, now));
-  if (mail.reminder_after > 0) TP_RETURN_IF_ERROR(Schedule(tx, kReminderJob, mail, now + mail.reminder_after, now));
+  if (mail.reminder_after > 0) TP_RETURN_IF_ERROR(ScheduleMail(tx, kReminderJob, mail, now + mail.reminder_after, now));
   return delivery_id;
 }
 
@@ -214,7 +215,7 @@ Result<std::vector<InvitationOutcome>> InviteByEmail(store::TenantTx& tx, const 
                              .reminder_after = input.reminder_after};
     outcome.link_id = link.id;
     if (send_at > now) {
-      TP_RETURN_IF_ERROR(Schedule(tx, kInvitationJob, mail, send_at, now));
+      TP_RETURN_IF_ERROR(ScheduleMail(tx, kInvitationJob, mail, send_at, now));
       outcome.scheduled_for = send_at;
     } else {
       TP_ASSIGN_OR_RETURN(outcome.delivery_id, QueueInvitation(tx, mail, *customer, now));
