@@ -14,6 +14,7 @@ SRC = pathlib.Path(__file__).resolve().parents[2] / "src"
 # module -> the project modules it may include (besides itself)
 ALLOWED = {
     "common": set(),
+    "richtext": {"common"},
     "store": {"common"},
     "changes": {"common", "store"},
     "jobs": {"common", "store", "changes"},
