@@ -7,7 +7,7 @@ packages=(
   build-essential g++ cmake ninja-build ccache pkg-config git
   libboost-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libsqlite3-dev libpq-dev libsodium-dev libssl-dev zlib1g-dev libjemalloc-dev libsimdjson-dev
-  libcurl4-openssl-dev libgmime-3.0-dev
+  libcurl4-openssl-dev libgmime-3.0-dev libxml2-dev
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 oathtool wrk curl python3 procps python3-aiosmtpd openssl

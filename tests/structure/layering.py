@@ -15,6 +15,7 @@ SRC = pathlib.Path(__file__).resolve().parents[2] / "src"
 ALLOWED = {
     "common": set(),
     "calendars": {"common"},
+    "richtext": {"common"},
     "store": {"common"},
     "changes": {"common", "store"},
     "jobs": {"common", "store", "changes"},
