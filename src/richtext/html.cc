@@ -51,9 +51,8 @@ constexpr auto kDroppedWithContent = std::to_array<std::string_view>({
     "template", "noscript", "noembed", "head",   "title",   "meta",     "link",   "base",    "audio",   "video",
     "canvas",  "map",      "area",   "picture", "portal",  "xml",      "dialog",
 });
-// (libxml2 2.9 knows HTML 4's void elements only: it takes what follows an <embed>, <source>, <track>,
-// <wbr> or <keygen> for its content. Those are unwrapped (they have no content of their own), or the
-// rest of the message would go with them.)
+// Not in the list: <embed>, <source>, <track>, <wbr> and <keygen>. They are void in HTML5 but not in
+// libxml2 2.9, which takes whatever follows them for their content; unwrapped, they keep it.
 
 // Block elements outside the allowlist that are kept as a <div>, so that the lines they separate stay
 // separate; every other unknown element is unwrapped.
@@ -112,16 +111,17 @@ struct FreeParserContext {
 
 // libxml2's HTML parser drops an element's prefix: <o:p> (which Outlook puts at the end of every
 // paragraph) becomes a "p" inside the paragraph, <x:a> an "a". Its SAX start-element callback still
-// sees the full name, so a wrapper marks each element created from a prefixed name; the walk treats
-// those as unknown.
+// sees the full name, so OnStartElement marks each element created from a prefixed name; the walk
+// treats those as unknown.
 char prefixed_element_marker;
 
 // libxml2 2.9 looks through all open elements for each end tag that closes none: 65,000 unclosed <b>
-// and as many </i> took 1.4 s. Reading stops at this depth (its own limit, 256, lost the end of long
-// e-mail threads, which nest a few elements per reply).
+// and as many </i> took 1.4 s. Reading stops at this depth; libxml2's own limit, 256, would cut long
+// e-mail threads short, which nest a few elements per reply.
 constexpr int kMaxDepth = 1024;
 
-void StartElementMarkingPrefixes(void* context, const xmlChar* name, const xmlChar** attributes) {
+// The parser's start-element callback: libxml2's own, after the depth check, and the prefix mark.
+void OnStartElement(void* context, const xmlChar* name, const xmlChar** attributes) {
   auto* parser = static_cast<htmlParserCtxt*>(context);
   if (parser->nameNr > kMaxDepth) {
     xmlStopParser(parser);
@@ -132,10 +132,10 @@ void StartElementMarkingPrefixes(void* context, const xmlChar* name, const xmlCh
     parser->node->_private = &prefixed_element_marker;
   }
 }
+
 struct FreeXmlString {
   void operator()(xmlChar* text) const { xmlFree(text); }
 };
-
 
 std::optional<std::string> Attribute(const xmlNode& node, const char* name) {
   const std::unique_ptr<xmlChar, FreeXmlString> value(xmlGetNoNsProp(&node, reinterpret_cast<const xmlChar*>(name)));
@@ -281,7 +281,7 @@ std::size_t CopyStartTag(std::string_view input, std::size_t start, std::string&
   while (true) {
     const std::size_t attribute_start = index;
     while (index < input.size() && IsBlank(input[index])) ++index;
-    if (index >= input.size() || input[index] == '>' || input[index] == '<' || input.substr(index).starts_with("/>")) {
+    if (index >= input.size() || input[index] == '>' || input.substr(index).starts_with("/>")) {
       out += input.substr(attribute_start, index - attribute_start);
       return index;
     }
@@ -664,7 +664,7 @@ RenderedBody RenderHtml(const std::string& cleaned) {
   // and nothing here recurses over the tree).
   const std::unique_ptr<htmlParserCtxt, FreeParserContext> parser(htmlNewParserCtxt());
   if (parser == nullptr || parser->sax == nullptr) return {};
-  parser->sax->startElement = StartElementMarkingPrefixes;  // the context's own copy of the handlers
+  parser->sax->startElement = OnStartElement;  // the context's own copy of the handlers
   const std::unique_ptr<xmlDoc, FreeDoc> doc(
       htmlCtxtReadMemory(parser.get(), html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
                          HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER |
