@@ -29,14 +29,44 @@ namespace {
 // ---- The allowlist ----
 
 enum class Tag {
-  kP, kBr, kDiv, kSpan, kB, kStrong, kI, kEm, kU, kS, kBlockquote, kPre, kCode, kUl, kOl, kLi, kA,
-  kH1, kH2, kH3, kH4, kH5, kH6, kTable, kCaption, kThead, kTbody, kTfoot, kTr, kTd, kTh, kHr,
+  kP,
+  kBr,
+  kDiv,
+  kSpan,
+  kB,
+  kStrong,
+  kI,
+  kEm,
+  kU,
+  kS,
+  kBlockquote,
+  kPre,
+  kCode,
+  kUl,
+  kOl,
+  kLi,
+  kA,
+  kH1,
+  kH2,
+  kH3,
+  kH4,
+  kH5,
+  kH6,
+  kTable,
+  kCaption,
+  kThead,
+  kTbody,
+  kTfoot,
+  kTr,
+  kTd,
+  kTh,
+  kHr,
 };
 // In the order of Tag.
 constexpr std::array<std::string_view, 32> kTagNames = {
-    "p",  "br", "div", "span", "b",  "strong", "i",  "em",  "u",       "s",     "blockquote",
-    "pre", "code", "ul", "ol", "li", "a",      "h1", "h2",  "h3",      "h4",    "h5",
-    "h6", "table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th", "hr",
+    "p",   "br",    "div",     "span",  "b",     "strong", "i",  "em", "u",  "s",  "blockquote",
+    "pre", "code",  "ul",      "ol",    "li",    "a",      "h1", "h2", "h3", "h4", "h5",
+    "h6",  "table", "caption", "thead", "tbody", "tfoot",  "tr", "td", "th", "hr",
 };
 static_assert(kTagNames.size() == static_cast<std::size_t>(Tag::kHr) + 1);
 
@@ -46,10 +76,10 @@ std::string_view TagName(Tag tag) { return kTagNames[static_cast<std::size_t>(ta
 // foreign content (SVG and MathML are where parser differentials live), and the document's head.
 // Outlook's <xml> islands carry settings, not text.
 constexpr auto kDroppedWithContent = std::to_array<std::string_view>({
-    "script",  "style",    "iframe", "frame",   "frameset", "noframes", "object", "applet",  "param",
-    "form",    "input",    "button", "textarea", "select",  "option",   "optgroup", "datalist", "svg",    "math",
-    "template", "noscript", "noembed", "head",   "title",   "meta",     "link",   "base",    "audio",   "video",
-    "canvas",  "map",      "area",   "picture", "portal",  "xml",      "dialog",
+    "script", "style",    "iframe",   "frame",    "frameset", "noframes", "object",   "applet",   "param",
+    "form",   "input",    "button",   "textarea", "select",   "option",   "optgroup", "datalist", "svg",
+    "math",   "template", "noscript", "noembed",  "head",     "title",    "meta",     "link",     "base",
+    "audio",  "video",    "canvas",   "map",      "area",     "picture",  "portal",   "xml",      "dialog",
 });
 // Not in the list: <embed>, <source>, <track>, <wbr> and <keygen>. They are void in HTML5 but not in
 // libxml2 2.9, which takes whatever follows them for their content; unwrapped, they keep it.
@@ -57,8 +87,8 @@ constexpr auto kDroppedWithContent = std::to_array<std::string_view>({
 // Block elements outside the allowlist that are kept as a <div>, so that the lines they separate stay
 // separate; every other unknown element is unwrapped.
 constexpr auto kBlocksKeptAsDiv = std::to_array<std::string_view>({
-    "section", "article", "aside",   "header", "footer",  "nav",      "main", "address", "center", "figure",
-    "figcaption", "details", "summary", "dl",  "dt",      "dd",       "fieldset", "legend", "hgroup", "search",
+    "section",    "article", "aside",   "header", "footer", "nav", "main",     "address", "center", "figure",
+    "figcaption", "details", "summary", "dl",     "dt",     "dd",  "fieldset", "legend",  "hgroup", "search",
 });
 
 bool Contains(std::span<const std::string_view> names, std::string_view name) {
@@ -171,7 +201,7 @@ struct Event {
   enum class Kind { kOpen, kClose, kText };
   Kind kind = Kind::kText;
   Tag tag = Tag::kSpan;
-  std::string text;  // kText: the text; kOpen of <a>: the href
+  std::string text;                                                  // kText: the text; kOpen of <a>: the href
   std::vector<std::pair<std::string_view, std::string>> attributes;  // kOpen of <td>, <th>
 };
 
@@ -406,7 +436,12 @@ class TextWriter {
       case Tag::kP:
       case Tag::kPre:
       case Tag::kHr:
-      case Tag::kH1: case Tag::kH2: case Tag::kH3: case Tag::kH4: case Tag::kH5: case Tag::kH6:
+      case Tag::kH1:
+      case Tag::kH2:
+      case Tag::kH3:
+      case Tag::kH4:
+      case Tag::kH5:
+      case Tag::kH6:
         RequestBreak(2);
         if (event.tag == Tag::kPre) ++preformatted_;
         pre_just_opened_ = event.tag == Tag::kPre;
@@ -414,13 +449,9 @@ class TextWriter {
       case Tag::kDiv:
       case Tag::kTable:
       case Tag::kCaption:
-      case Tag::kTr:
-        RequestBreak(1);
-        break;
+      case Tag::kTr: RequestBreak(1); break;
       case Tag::kTd:
-      case Tag::kTh:
-        cell_separator_ = true;
-        break;
+      case Tag::kTh: cell_separator_ = true; break;
       case Tag::kBr: HardBreak(); break;
       case Tag::kBlockquote:
         RequestBreak(2);
@@ -445,9 +476,7 @@ class TextWriter {
         prefixes_.push_back(std::string(marker.size(), ' '));
         break;
       }
-      case Tag::kA:
-        links_.push_back({.start = out_.size(), .href = event.text});
-        break;
+      case Tag::kA: links_.push_back({.start = out_.size(), .href = event.text}); break;
       default: break;
     }
   }
@@ -457,16 +486,19 @@ class TextWriter {
     switch (event.tag) {
       case Tag::kP:
       case Tag::kPre:
-      case Tag::kH1: case Tag::kH2: case Tag::kH3: case Tag::kH4: case Tag::kH5: case Tag::kH6:
+      case Tag::kH1:
+      case Tag::kH2:
+      case Tag::kH3:
+      case Tag::kH4:
+      case Tag::kH5:
+      case Tag::kH6:
         RequestBreak(2);
         if (event.tag == Tag::kPre) --preformatted_;
         break;
       case Tag::kDiv:
       case Tag::kTable:
       case Tag::kCaption:
-      case Tag::kTr:
-        RequestBreak(1);
-        break;
+      case Tag::kTr: RequestBreak(1); break;
       case Tag::kBlockquote:
         prefixes_.pop_back();
         RequestBreak(2);
@@ -527,7 +559,8 @@ class TextWriter {
   static constexpr std::size_t kMaxPrefixLevels = 12;
   std::string Prefix() const {
     std::string prefix;
-    for (std::size_t level = 0; level < std::min(prefixes_.size(), kMaxPrefixLevels); ++level) prefix += prefixes_[level];
+    for (std::size_t level = 0; level < std::min(prefixes_.size(), kMaxPrefixLevels); ++level)
+      prefix += prefixes_[level];
     return prefix;
   }
 
