@@ -29,14 +29,44 @@ namespace {
 // ---- The allowlist ----
 
 enum class Tag {
-  kP, kBr, kDiv, kSpan, kB, kStrong, kI, kEm, kU, kS, kBlockquote, kPre, kCode, kUl, kOl, kLi, kA,
-  kH1, kH2, kH3, kH4, kH5, kH6, kTable, kCaption, kThead, kTbody, kTfoot, kTr, kTd, kTh, kHr,
+  kP,
+  kBr,
+  kDiv,
+  kSpan,
+  kB,
+  kStrong,
+  kI,
+  kEm,
+  kU,
+  kS,
+  kBlockquote,
+  kPre,
+  kCode,
+  kUl,
+  kOl,
+  kLi,
+  kA,
+  kH1,
+  kH2,
+  kH3,
+  kH4,
+  kH5,
+  kH6,
+  kTable,
+  kCaption,
+  kThead,
+  kTbody,
+  kTfoot,
+  kTr,
+  kTd,
+  kTh,
+  kHr,
 };
 // In the order of Tag.
 constexpr std::array<std::string_view, 32> kTagNames = {
-    "p",  "br", "div", "span", "b",  "strong", "i",  "em",  "u",       "s",     "blockquote",
-    "pre", "code", "ul", "ol", "li", "a",      "h1", "h2",  "h3",      "h4",    "h5",
-    "h6", "table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th", "hr",
+    "p",   "br",    "div",     "span",  "b",     "strong", "i",  "em", "u",  "s",  "blockquote",
+    "pre", "code",  "ul",      "ol",    "li",    "a",      "h1", "h2", "h3", "h4", "h5",
+    "h6",  "table", "caption", "thead", "tbody", "tfoot",  "tr", "td", "th", "hr",
 };
 static_assert(kTagNames.size() == static_cast<std::size_t>(Tag::kHr) + 1);
 
@@ -46,20 +76,19 @@ std::string_view TagName(Tag tag) { return kTagNames[static_cast<std::size_t>(ta
 // foreign content (SVG and MathML are where parser differentials live), and the document's head.
 // Outlook's <xml> islands carry settings, not text.
 constexpr auto kDroppedWithContent = std::to_array<std::string_view>({
-    "script",  "style",    "iframe", "frame",   "frameset", "noframes", "object", "applet",  "param",
-    "form",    "input",    "button", "textarea", "select",  "option",   "optgroup", "datalist", "svg",    "math",
-    "template", "noscript", "noembed", "head",   "title",   "meta",     "link",   "base",    "audio",   "video",
-    "canvas",  "map",      "area",   "picture", "portal",  "xml",      "dialog",
+    "script", "style",    "iframe",   "frame",    "frameset", "noframes", "object",   "applet",   "param",
+    "form",   "input",    "button",   "textarea", "select",   "option",   "optgroup", "datalist", "svg",
+    "math",   "template", "noscript", "noembed",  "head",     "title",    "meta",     "link",     "base",
+    "audio",  "video",    "canvas",   "map",      "area",     "picture",  "portal",   "xml",      "dialog",
 });
-// (libxml2 2.9 knows HTML 4's void elements only: it takes what follows an <embed>, <source>, <track>,
-// <wbr> or <keygen> for its content. Those are unwrapped (they have no content of their own), or the
-// rest of the message would go with them.)
+// Not in the list: <embed>, <source>, <track>, <wbr> and <keygen>. They are void in HTML5 but not in
+// libxml2 2.9, which takes whatever follows them for their content; unwrapped, they keep it.
 
 // Block elements outside the allowlist that are kept as a <div>, so that the lines they separate stay
 // separate; every other unknown element is unwrapped.
 constexpr auto kBlocksKeptAsDiv = std::to_array<std::string_view>({
-    "section", "article", "aside",   "header", "footer",  "nav",      "main", "address", "center", "figure",
-    "figcaption", "details", "summary", "dl",  "dt",      "dd",       "fieldset", "legend", "hgroup", "search",
+    "section",    "article", "aside",   "header", "footer", "nav", "main",     "address", "center", "figure",
+    "figcaption", "details", "summary", "dl",     "dt",     "dd",  "fieldset", "legend",  "hgroup", "search",
 });
 
 bool Contains(std::span<const std::string_view> names, std::string_view name) {
@@ -112,16 +141,17 @@ struct FreeParserContext {
 
 // libxml2's HTML parser drops an element's prefix: <o:p> (which Outlook puts at the end of every
 // paragraph) becomes a "p" inside the paragraph, <x:a> an "a". Its SAX start-element callback still
-// sees the full name, so a wrapper marks each element created from a prefixed name; the walk treats
-// those as unknown.
+// sees the full name, so OnStartElement marks each element created from a prefixed name; the walk
+// treats those as unknown.
 char prefixed_element_marker;
 
 // libxml2 2.9 looks through all open elements for each end tag that closes none: 65,000 unclosed <b>
-// and as many </i> took 1.4 s. Reading stops at this depth (its own limit, 256, lost the end of long
-// e-mail threads, which nest a few elements per reply).
+// and as many </i> took 1.4 s. Reading stops at this depth; libxml2's own limit, 256, would cut long
+// e-mail threads short, which nest a few elements per reply.
 constexpr int kMaxDepth = 1024;
 
-void StartElementMarkingPrefixes(void* context, const xmlChar* name, const xmlChar** attributes) {
+// The parser's start-element callback: libxml2's own, after the depth check, and the prefix mark.
+void OnStartElement(void* context, const xmlChar* name, const xmlChar** attributes) {
   auto* parser = static_cast<htmlParserCtxt*>(context);
   if (parser->nameNr > kMaxDepth) {
     xmlStopParser(parser);
@@ -132,10 +162,10 @@ void StartElementMarkingPrefixes(void* context, const xmlChar* name, const xmlCh
     parser->node->_private = &prefixed_element_marker;
   }
 }
+
 struct FreeXmlString {
   void operator()(xmlChar* text) const { xmlFree(text); }
 };
-
 
 std::optional<std::string> Attribute(const xmlNode& node, const char* name) {
   const std::unique_ptr<xmlChar, FreeXmlString> value(xmlGetNoNsProp(&node, reinterpret_cast<const xmlChar*>(name)));
@@ -171,7 +201,7 @@ struct Event {
   enum class Kind { kOpen, kClose, kText };
   Kind kind = Kind::kText;
   Tag tag = Tag::kSpan;
-  std::string text;  // kText: the text; kOpen of <a>: the href
+  std::string text;                                                  // kText: the text; kOpen of <a>: the href
   std::vector<std::pair<std::string_view, std::string>> attributes;  // kOpen of <td>, <th>
 };
 
@@ -281,7 +311,7 @@ std::size_t CopyStartTag(std::string_view input, std::size_t start, std::string&
   while (true) {
     const std::size_t attribute_start = index;
     while (index < input.size() && IsBlank(input[index])) ++index;
-    if (index >= input.size() || input[index] == '>' || input[index] == '<' || input.substr(index).starts_with("/>")) {
+    if (index >= input.size() || input[index] == '>' || input.substr(index).starts_with("/>")) {
       out += input.substr(attribute_start, index - attribute_start);
       return index;
     }
@@ -406,7 +436,12 @@ class TextWriter {
       case Tag::kP:
       case Tag::kPre:
       case Tag::kHr:
-      case Tag::kH1: case Tag::kH2: case Tag::kH3: case Tag::kH4: case Tag::kH5: case Tag::kH6:
+      case Tag::kH1:
+      case Tag::kH2:
+      case Tag::kH3:
+      case Tag::kH4:
+      case Tag::kH5:
+      case Tag::kH6:
         RequestBreak(2);
         if (event.tag == Tag::kPre) ++preformatted_;
         pre_just_opened_ = event.tag == Tag::kPre;
@@ -414,13 +449,9 @@ class TextWriter {
       case Tag::kDiv:
       case Tag::kTable:
       case Tag::kCaption:
-      case Tag::kTr:
-        RequestBreak(1);
-        break;
+      case Tag::kTr: RequestBreak(1); break;
       case Tag::kTd:
-      case Tag::kTh:
-        cell_separator_ = true;
-        break;
+      case Tag::kTh: cell_separator_ = true; break;
       case Tag::kBr: HardBreak(); break;
       case Tag::kBlockquote:
         RequestBreak(2);
@@ -445,9 +476,7 @@ class TextWriter {
         prefixes_.push_back(std::string(marker.size(), ' '));
         break;
       }
-      case Tag::kA:
-        links_.push_back({.start = out_.size(), .href = event.text});
-        break;
+      case Tag::kA: links_.push_back({.start = out_.size(), .href = event.text}); break;
       default: break;
     }
   }
@@ -457,16 +486,19 @@ class TextWriter {
     switch (event.tag) {
       case Tag::kP:
       case Tag::kPre:
-      case Tag::kH1: case Tag::kH2: case Tag::kH3: case Tag::kH4: case Tag::kH5: case Tag::kH6:
+      case Tag::kH1:
+      case Tag::kH2:
+      case Tag::kH3:
+      case Tag::kH4:
+      case Tag::kH5:
+      case Tag::kH6:
         RequestBreak(2);
         if (event.tag == Tag::kPre) --preformatted_;
         break;
       case Tag::kDiv:
       case Tag::kTable:
       case Tag::kCaption:
-      case Tag::kTr:
-        RequestBreak(1);
-        break;
+      case Tag::kTr: RequestBreak(1); break;
       case Tag::kBlockquote:
         prefixes_.pop_back();
         RequestBreak(2);
@@ -527,7 +559,8 @@ class TextWriter {
   static constexpr std::size_t kMaxPrefixLevels = 12;
   std::string Prefix() const {
     std::string prefix;
-    for (std::size_t level = 0; level < std::min(prefixes_.size(), kMaxPrefixLevels); ++level) prefix += prefixes_[level];
+    for (std::size_t level = 0; level < std::min(prefixes_.size(), kMaxPrefixLevels); ++level)
+      prefix += prefixes_[level];
     return prefix;
   }
 
@@ -664,7 +697,7 @@ RenderedBody RenderHtml(const std::string& cleaned) {
   // and nothing here recurses over the tree).
   const std::unique_ptr<htmlParserCtxt, FreeParserContext> parser(htmlNewParserCtxt());
   if (parser == nullptr || parser->sax == nullptr) return {};
-  parser->sax->startElement = StartElementMarkingPrefixes;  // the context's own copy of the handlers
+  parser->sax->startElement = OnStartElement;  // the context's own copy of the handlers
   const std::unique_ptr<xmlDoc, FreeDoc> doc(
       htmlCtxtReadMemory(parser.get(), html.data(), static_cast<int>(html.size()), nullptr, "UTF-8",
                          HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER |

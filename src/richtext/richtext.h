@@ -48,7 +48,7 @@ constexpr std::string_view BodyFormatName(BodyFormat format) {
 Result<BodyFormat> ParseBodyFormat(std::string_view name, std::string_view field = "format");
 
 struct RenderedBody {
-  std::string text;  // readable plain text, no trailing newline
+  std::string text;  // readable plain text (of an HTML body: without trailing line breaks)
   std::string html;  // sanitised HTML fragment, safe to insert into a page
 };
 

@@ -23,9 +23,7 @@ bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
   return true;
 }
 
-bool IsAsciiAlphanumeric(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
+bool IsAsciiAlphanumeric(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
 
 // Where a URL written in plain text ends: at white space, at a character that cannot be in one
 // unescaped, or at a non-ASCII character (typographic quotes around a URL are more common in messages
@@ -41,9 +39,12 @@ std::size_t UrlEnd(std::string_view line, std::size_t start) {
   while (end > start) {
     const char last = line[end - 1];
     const std::string_view url = line.substr(start, end - start);
-    const bool unbalanced_paren = last == ')' && std::count(url.begin(), url.end(), '(') < std::count(url.begin(), url.end(), ')');
-    const bool unbalanced_bracket = last == ']' && std::count(url.begin(), url.end(), '[') < std::count(url.begin(), url.end(), ']');
-    if (std::string_view(".,;:!?*").find(last) == std::string_view::npos && !unbalanced_paren && !unbalanced_bracket) break;
+    const bool unbalanced_paren =
+        last == ')' && std::count(url.begin(), url.end(), '(') < std::count(url.begin(), url.end(), ')');
+    const bool unbalanced_bracket =
+        last == ']' && std::count(url.begin(), url.end(), '[') < std::count(url.begin(), url.end(), ']');
+    if (std::string_view(".,;:!?*").find(last) == std::string_view::npos && !unbalanced_paren && !unbalanced_bracket)
+      break;
     --end;
   }
   return end;
@@ -56,7 +57,7 @@ void AppendLinkified(std::string& out, std::string_view line) {
   while (position < line.size()) {
     const std::string_view rest = line.substr(position);
     const bool at_word_start = position == 0 || !IsAsciiAlphanumeric(line[position - 1]);
-    const std::size_t scheme_length = StartsWithIgnoringCase(rest, "https://") ? 8
+    const std::size_t scheme_length = StartsWithIgnoringCase(rest, "https://")  ? 8
                                       : StartsWithIgnoringCase(rest, "http://") ? 7
                                                                                 : 0;
     if (!at_word_start || scheme_length == 0) {
