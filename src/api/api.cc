@@ -10,6 +10,7 @@ Api::Api(store::Store& store, http::Metrics& metrics, ApiOptions options)
   RegisterAuthRoutes(registrar_);
   RegisterAdminRoutes(registrar_);
   RegisterCustomerRoutes(registrar_);
+  RegisterCaseRoutes(registrar_);
   RegisterProfileRoutes(registrar_);
   RegisterEventRoutes(registrar_);
   RegisterTransferRoutes(registrar_);

@@ -23,16 +23,6 @@ class ApiTest : public ::testing::TestWithParam<std::string> {
     admin_ = harness_.Login(tenant_, admin_user_.email);
   }
 
-  void ExpectError(const http::Response& response, int status, std::string_view code, std::string_view field = {}) {
-    EXPECT_EQ(response.status, status) << response.body;
-    const json body = BodyOf(response);
-    ASSERT_TRUE(body.contains("error")) << response.body;
-    EXPECT_EQ(body["error"]["code"], code) << response.body;
-    EXPECT_TRUE(body["error"]["message"].is_string());
-    if (!field.empty()) {
-      EXPECT_EQ(body["error"]["field"], field) << response.body;
-    }
-  }
 
   ApiHarness harness_;
   TenantFixture tenant_;

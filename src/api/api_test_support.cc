@@ -142,4 +142,15 @@ nlohmann::json BodyOf(const http::Response& response) {
   return parsed.is_discarded() ? nlohmann::json() : parsed;
 }
 
+void ExpectError(const http::Response& response, int status, std::string_view code, std::string_view field) {
+  EXPECT_EQ(response.status, status) << response.body;
+  const nlohmann::json body = BodyOf(response);
+  ASSERT_TRUE(body.contains("error")) << response.body;
+  EXPECT_EQ(body["error"]["code"], code) << response.body;
+  EXPECT_TRUE(body["error"]["message"].is_string());
+  if (!field.empty()) {
+    EXPECT_EQ(body["error"]["field"], field) << response.body;
+  }
+}
+
 }  // namespace tp::api::testing

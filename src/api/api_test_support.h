@@ -63,5 +63,7 @@ class ApiHarness {
 
 // The parsed JSON body of a response (null when the body is not JSON).
 nlohmann::json BodyOf(const http::Response& response);
+// Expects an error response: the status, {"error": {"code", "message", "field"}}, and the field when given.
+void ExpectError(const http::Response& response, int status, std::string_view code, std::string_view field = {});
 
 }  // namespace tp::api::testing

@@ -1,5 +1,7 @@
 #include "api/customer_access.h"
 
+#include <algorithm>
+
 #include "api/render.h"
 
 namespace tp::api {
@@ -134,6 +136,25 @@ Json CustomerDataView::Review(const feedback::Review& review) const {
     body["contact_data_redacted"] = true;
   }
   return body;
+}
+
+Status CheckCaseVisible(const Call& call, const cases::Case& item) {
+  const auto teams = TeamScope(call);
+  if (!teams) return Status::Ok();
+  if (item.team_id && std::find(teams->begin(), teams->end(), *item.team_id) != teams->end()) return Status::Ok();
+  return NotFound("no such case");
+}
+
+
+Result<profiles::NewCustomer> ReadNewCustomer(FieldReader& fields) {
+  profiles::NewCustomer customer;
+  TP_ASSIGN_OR_RETURN(auto name, fields.OptionalString("name", 1000));
+  customer.name = name.value_or("");
+  TP_ASSIGN_OR_RETURN(customer.email, fields.OptionalString("email", 320));
+  TP_ASSIGN_OR_RETURN(customer.phone, fields.OptionalString("phone", 64));
+  TP_ASSIGN_OR_RETURN(customer.traits_json, fields.OptionalObjectText("traits", profiles::kMaxTraitsBytes));
+  TP_RETURN_IF_ERROR(fields.RejectUnknown());
+  return customer;
 }
 
 }  // namespace tp::api

@@ -8,7 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "api/json_body.h"
 #include "api/registrar.h"
+#include "cases/cases.h"
 #include "events/events.h"
 #include "feedback/feedback.h"
 #include "feedback/reviews.h"
@@ -25,6 +27,10 @@ bool SeesContactData(const Call& call);
 std::optional<std::vector<std::string>> TeamScope(const Call& call);
 // kNotFound (as for a customer that does not exist) when an agent's teams have no case of the customer.
 Status CheckCustomerVisible(store::TenantTx& tx, const Call& call, std::string_view customer_id);
+// kNotFound (as for a case that does not exist) when the case is not one of an agent's teams'.
+Status CheckCaseVisible(const Call& call, const cases::Case& item);
+// The fields of a new customer, as POST /customers and a first contact in POST /cases take them.
+Result<profiles::NewCustomer> ReadNewCustomer(FieldReader& fields);
 
 // What of customer data the caller may see, made once per request inside its transaction (the tenant's
 // contact-data keys are read then). Every renderer of customer data takes one, so none can leave the

@@ -1,5 +1,5 @@
-// Customers, cases, feedback and the analytics summary: the first CX endpoints, which later issues
-// grow (profiles with identity resolution, the help desk, surveys, the analytics engine).
+// Customers, feedback and the analytics summary: the first CX endpoints, which later issues grow
+// (profiles with identity resolution, surveys, the analytics engine). Cases are in case_routes.cc.
 //
 // Visibility rules on top of the permission check: agents see only cases of their teams, customers
 // with such a case and those customers' feedback (identity::ScopedToOwnTeams); callers without
@@ -10,7 +10,6 @@
 #include "api/customer_access.h"
 #include "api/render.h"
 #include "api/routes.h"
-#include "cases/cases.h"
 #include "feedback/feedback.h"
 #include "feedback/reviews.h"
 #include "ingest/ingest.h"
@@ -33,17 +32,6 @@ Result<http::Response> ListCustomers(Registrar& registrar, Call& call) {
     TP_ASSIGN_OR_RETURN(auto page, profiles::ListCustomers(tx, query, page_request));
     return PageJson(page, [&](const profiles::Customer& customer) { return view.Customer(customer); });
   });
-}
-
-Result<profiles::NewCustomer> ReadNewCustomer(FieldReader& fields) {
-  profiles::NewCustomer customer;
-  TP_ASSIGN_OR_RETURN(auto name, fields.OptionalString("name", 1000));
-  customer.name = name.value_or("");
-  TP_ASSIGN_OR_RETURN(customer.email, fields.OptionalString("email", 320));
-  TP_ASSIGN_OR_RETURN(customer.phone, fields.OptionalString("phone", 64));
-  TP_ASSIGN_OR_RETURN(customer.traits_json, fields.OptionalObjectText("traits", profiles::kMaxTraitsBytes));
-  TP_RETURN_IF_ERROR(fields.RejectUnknown());
-  return customer;
 }
 
 Result<http::Response> CreateCustomer(Registrar& registrar, Call& call) {
@@ -97,95 +85,6 @@ Result<http::Response> UpdateCustomer(Registrar& registrar, Call& call) {
     TP_ASSIGN_OR_RETURN(auto updated, profiles::UpdateCustomer(tx, live_id, patch, call.audit, TeamScope(call)));
     TP_ASSIGN_OR_RETURN(const CustomerDataView view, CustomerDataView::For(tx, call));
     return view.Customer(updated);
-  });
-}
-
-Status CheckCaseVisible(const Call& call, const cases::Case& item) {
-  const auto teams = TeamScope(call);
-  if (!teams) return Status::Ok();
-  if (item.team_id && std::find(teams->begin(), teams->end(), *item.team_id) != teams->end()) return Status::Ok();
-  return NotFound("no such case");
-}
-
-Result<http::Response> ListCases(Registrar& registrar, Call& call) {
-  TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
-  cases::CaseQuery query;
-  TP_ASSIGN_OR_RETURN(query.status, ParseOptional(call.request.QueryParam("status"), cases::ParseCaseStatus, "status"));
-  query.customer_id = call.request.QueryParam("customer_id");
-  query.team_id = call.request.QueryParam("team_id");
-  query.only_teams = TeamScope(call);
-  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
-    TP_ASSIGN_OR_RETURN(auto page, cases::ListCases(tx, query, page_request));
-    return PageJson(page, CaseJson);
-  });
-}
-
-Result<http::Response> CreateCase(Registrar& registrar, Call& call) {
-  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
-  FieldReader fields(request);
-  cases::NewCase item;
-  TP_ASSIGN_OR_RETURN(auto customer_id, fields.OptionalString("customer_id", 64));
-  // Instead of an existing customer, a new one may come with the case (a first contact).
-  TP_ASSIGN_OR_RETURN(auto customer_fields, fields.OptionalObject("customer"));
-  std::optional<profiles::NewCustomer> new_customer;
-  if (customer_fields) {
-    TP_ASSIGN_OR_RETURN(new_customer, ReadNewCustomer(*customer_fields));
-  }
-  if (customer_id.has_value() == new_customer.has_value()) {
-    return InvalidArgument("give either customer_id or a new customer", "customer_id");
-  }
-  TP_ASSIGN_OR_RETURN(item.subject, fields.RequiredString("subject", 2000));
-  TP_ASSIGN_OR_RETURN(auto channel, fields.OptionalString("channel", 20));
-  TP_ASSIGN_OR_RETURN(auto priority, fields.OptionalString("priority", 20));
-  TP_ASSIGN_OR_RETURN(item.team_id, fields.OptionalString("team_id", 64));
-  TP_ASSIGN_OR_RETURN(item.assignee_id, fields.OptionalString("assignee_id", 64));
-  TP_ASSIGN_OR_RETURN(auto tags, fields.OptionalStringArray("tags", cases::kMaxTags, cases::kMaxTagBytes));
-  item.tags = tags.value_or(std::vector<std::string>{});
-  TP_RETURN_IF_ERROR(fields.RejectUnknown());
-  TP_ASSIGN_OR_RETURN(auto parsed_priority, ParseOptional(priority, cases::ParseCasePriority, "priority"));
-  item.channel = Channel::kOther;
-  if (channel) {
-    TP_ASSIGN_OR_RETURN(item.channel, ParseChannel(*channel, "channel"));
-  }
-  item.priority = parsed_priority.value_or(cases::CasePriority::kNormal);
-  if (customer_id) item.customer_id = *customer_id;
-  return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
-    TP_ASSIGN_OR_RETURN(auto created, cases::OpenCase(tx, call.principal, item, new_customer, call.audit));
-    return CaseJson(created);
-  });
-}
-
-Result<http::Response> GetCase(Registrar& registrar, Call& call) {
-  TP_ASSIGN_OR_RETURN(std::string case_id, PathId(call.request, "id", "cas_"));
-  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
-    TP_ASSIGN_OR_RETURN(auto item, cases::GetCase(tx, case_id));
-    TP_RETURN_IF_ERROR(CheckCaseVisible(call, item));
-    return CaseJson(item);
-  });
-}
-
-Result<http::Response> UpdateCase(Registrar& registrar, Call& call) {
-  TP_ASSIGN_OR_RETURN(std::string case_id, PathId(call.request, "id", "cas_"));
-  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
-  FieldReader fields(request);
-  cases::CasePatch patch;
-  TP_ASSIGN_OR_RETURN(auto status, fields.OptionalString("status", 20));
-  TP_ASSIGN_OR_RETURN(auto priority, fields.OptionalString("priority", 20));
-  TP_ASSIGN_OR_RETURN(patch.team_id, fields.NullableString("team_id", 64));
-  TP_ASSIGN_OR_RETURN(patch.assignee_id, fields.NullableString("assignee_id", 64));
-  TP_ASSIGN_OR_RETURN(patch.tags, fields.OptionalStringArray("tags", cases::kMaxTags, cases::kMaxTagBytes));
-  TP_ASSIGN_OR_RETURN(auto add_tags, fields.OptionalStringArray("add_tags", cases::kMaxTags, cases::kMaxTagBytes));
-  TP_ASSIGN_OR_RETURN(auto remove_tags, fields.OptionalStringArray("remove_tags", cases::kMaxTags, cases::kMaxTagBytes));
-  patch.add_tags = add_tags.value_or(std::vector<std::string>{});
-  patch.remove_tags = remove_tags.value_or(std::vector<std::string>{});
-  TP_RETURN_IF_ERROR(fields.RejectUnknown());
-  TP_ASSIGN_OR_RETURN(patch.status, ParseOptional(status, cases::ParseCaseStatus, "status"));
-  TP_ASSIGN_OR_RETURN(patch.priority, ParseOptional(priority, cases::ParseCasePriority, "priority"));
-  return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
-    TP_ASSIGN_OR_RETURN(auto item, cases::GetCase(tx, case_id));
-    TP_RETURN_IF_ERROR(CheckCaseVisible(call, item));
-    TP_ASSIGN_OR_RETURN(auto updated, cases::UpdateCase(tx, case_id, patch, call.audit));
-    return CaseJson(updated);
   });
 }
 
@@ -310,10 +209,6 @@ void RegisterCustomerRoutes(Registrar& registrar) {
   registrar.Protected("POST", "/api/v1/customers", Permission::kCustomersWrite, CreateCustomer);
   registrar.Protected("GET", "/api/v1/customers/{id}", Permission::kCustomersRead, GetCustomer);
   registrar.Protected("PATCH", "/api/v1/customers/{id}", Permission::kCustomersWrite, UpdateCustomer);
-  registrar.Protected("GET", "/api/v1/cases", Permission::kCasesRead, ListCases);
-  registrar.Protected("POST", "/api/v1/cases", Permission::kCasesWrite, CreateCase);
-  registrar.Protected("GET", "/api/v1/cases/{id}", Permission::kCasesRead, GetCase);
-  registrar.Protected("PATCH", "/api/v1/cases/{id}", Permission::kCasesWrite, UpdateCase);
   registrar.Protected("GET", "/api/v1/feedback", Permission::kFeedbackRead, ListFeedback);
   registrar.Protected("POST", "/api/v1/feedback", Permission::kFeedbackWrite, SubmitFeedback);
   registrar.Protected("GET", "/api/v1/feedback/{id}", Permission::kFeedbackRead, GetFeedback);

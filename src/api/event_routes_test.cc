@@ -41,16 +41,6 @@ class EventRoutesTest : public ::testing::TestWithParam<std::string> {
     return BodyOf(response);
   }
 
-  static void ExpectError(const http::Response& response, int status, std::string_view code, std::string_view field = {}) {
-    EXPECT_EQ(response.status, status) << response.body;
-    const json body = BodyOf(response);
-    ASSERT_TRUE(body.contains("error")) << response.body;
-    EXPECT_EQ(body["error"]["code"], code) << response.body;
-    if (!field.empty()) {
-      EXPECT_EQ(body["error"]["field"], field) << response.body;
-    }
-  }
-
   ApiHarness harness_;
   TenantFixture tenant_;
   Credentials admin_;

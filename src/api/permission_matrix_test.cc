@@ -215,6 +215,8 @@ TEST(DocumentedEndpoints, ListEveryRouteWithItsPermission) {
 constexpr const char* kMatrixRule = R"({"name":"Detractors","trigger":"feedback.submitted","condition":"score <= 6",)"
                                    R"("actions":[{"type":"set_trait","name":"detractor","value":true}]})";
 
+constexpr const char* kMatrixPdf = "%PDF-1.7 a refund form";
+
 // Objects of the owner tenant that requests refer to.
 struct World {
   ApiHarness& harness;
@@ -224,6 +226,7 @@ struct World {
   std::string service_team_id;
   std::string customer_id;
   std::string case_id;
+  std::string attachment_id;  // of case_id
   std::string feedback_id;
   std::string survey_id;
   std::string survey_response_id;  // of the customer with the service team's case
@@ -390,6 +393,23 @@ std::map<std::string, Scenario> Scenarios() {
       {"GET /api/v1/cases/{id}", {P::kCasesRead, 200, true, owner_path("/api/v1/cases/", &World::case_id)}},
       {"PATCH /api/v1/cases/{id}",
        {P::kCasesWrite, 200, true, [](World& world, const Caller&) { return Prepared{"/api/v1/cases/" + world.case_id, R"({"priority":"high"})"}; }}},
+      {"POST /api/v1/cases/{id}/messages",
+       {P::kCasesWrite, 201, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/cases/" + world.case_id + "/messages", R"({"kind":"note","body":"Checked"})"};
+        }}},
+      {"GET /api/v1/cases/{id}/conversation",
+       {P::kCasesRead, 200, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/cases/" + world.case_id + "/conversation", ""};
+        }}},
+      {"POST /api/v1/attachments",
+       {P::kCasesWrite, 201, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/attachments?case_id=" + world.case_id + "&file_name=b.pdf", kMatrixPdf,
+                          {{"Content-Type", "application/pdf"}}};
+        }}},
+      {"GET /api/v1/attachments/{id}/content",
+       {P::kCasesRead, 200, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/attachments/" + world.attachment_id + "/content", ""};
+        }}},
       {"GET /api/v1/feedback", {P::kFeedbackRead, 200, false, fixed("/api/v1/feedback")}},
       {"POST /api/v1/feedback", {P::kFeedbackWrite, 201, false, fixed("/api/v1/feedback", R"({"survey":"checkout","metric":"csat","score":4})")}},
       {"GET /api/v1/feedback/{id}", {P::kFeedbackRead, 200, true, owner_path("/api/v1/feedback/", &World::feedback_id)}},
@@ -558,7 +578,7 @@ class PermissionMatrixTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(PermissionMatrixTest, EveryRoleAndCallerKindOnEveryEndpointInOwnAndOtherTenant) {
   ApiHarness& harness = harness_;
-  World world{harness, harness.CreateTenant("owner"), {}, {}, {}, {}, {}, {}, {}, {}};
+  World world{harness, harness.CreateTenant("owner"), {}, {}, {}, {}, {}, {}, {}, {}, {}};
   const auto owner_admin = harness.CreateUser(world.owner, Role::kAdmin);
   world.owner_admin_id = owner_admin.id;
   world.owner_admin = harness.Login(world.owner, owner_admin.email);
@@ -566,6 +586,10 @@ TEST_P(PermissionMatrixTest, EveryRoleAndCallerKindOnEveryEndpointInOwnAndOtherT
   world.customer_id = CreateIn(world, "/api/v1/customers", {{"name", "Petr Svoboda"}, {"email", "petr@example.cz"}});
   world.case_id = CreateIn(world, "/api/v1/cases", {{"customer_id", world.customer_id}, {"subject", "Refund"},
                                                     {"channel", "email"}, {"team_id", world.service_team_id}});
+  auto uploaded = harness.Send("POST", "/api/v1/attachments?case_id=" + world.case_id + "&file_name=a.pdf", kMatrixPdf,
+                               world.owner_admin, {{"Content-Type", "application/pdf"}});
+  ASSERT_EQ(uploaded.status, 201) << uploaded.body;
+  world.attachment_id = BodyOf(uploaded).value("id", "");
   // Feedback of the customer with the service team's case, so agents of that team may read it.
   world.feedback_id =
       CreateIn(world, "/api/v1/feedback",

@@ -114,13 +114,59 @@ Json CaseJson(const cases::Case& item) {
               {"subject", item.subject},
               {"status", cases::CaseStatusName(item.status)},
               {"priority", cases::CasePriorityName(item.priority)},
+              {"type", cases::CaseTypeName(item.type)},
               {"channel", ChannelName(item.channel)},
-              {"team_id", item.team_id ? Json(*item.team_id) : Json(nullptr)},
-              {"assignee_id", item.assignee_id ? Json(*item.assignee_id) : Json(nullptr)},
+              {"team_id", OptionalText(item.team_id)},
+              {"assignee_id", OptionalText(item.assignee_id)},
               {"tags", item.tags},
-              {"follow_up_of", item.follow_up_of ? Json(*item.follow_up_of) : Json(nullptr)},
+              {"touchpoint", OptionalText(item.touchpoint)},
+              {"stage", OptionalText(item.stage)},
+              {"order_ids", item.order_ids},
+              {"follow_up_of", OptionalText(item.follow_up_of)},
+              {"first_response_at", TimestampJson(item.first_response_at)},
+              {"solved_at", TimestampJson(item.solved_at)},
               {"created_at", TimestampJson(item.created_at)},
               {"updated_at", TimestampJson(item.updated_at)}};
+}
+
+Json AttachmentJson(const cases::Attachment& attachment) {
+  return Json{{"id", attachment.id},
+              {"case_id", attachment.case_id},
+              {"message_id", OptionalText(attachment.message_id)},
+              {"file_name", attachment.file_name},
+              {"content_type", attachment.content_type},
+              {"size", attachment.size},
+              {"sha256", attachment.sha256},
+              {"url", "/api/v1/attachments/" + attachment.id + "/content"},
+              {"created_at", TimestampJson(attachment.created_at)}};
+}
+
+Json MessageJson(const cases::Message& message) {
+  Json attachments = Json::array();
+  for (const cases::Attachment& attachment : message.attachments) attachments.push_back(AttachmentJson(attachment));
+  return Json{{"id", message.id},
+              {"case_id", message.case_id},
+              {"kind", cases::MessageKindName(message.kind)},
+              {"direction", cases::MessageDirection(message.kind)},
+              {"channel", ChannelName(message.channel)},
+              {"author", {{"type", message.author_type}, {"id", OptionalText(message.author_id)}}},
+              {"body", message.body},
+              {"format", richtext::BodyFormatName(message.format)},
+              {"text", message.rendered.text},
+              {"html", message.rendered.html},
+              {"delivery_state", message.delivery_state},
+              {"delivery_id", OptionalText(message.delivery_id)},
+              {"attachments", std::move(attachments)},
+              {"created_at", TimestampJson(message.created_at)}};
+}
+
+Json CaseChangeJson(const cases::CaseChange& change) {
+  return Json{{"id", change.id},
+              {"action", change.action},
+              {"actor", {{"type", change.actor_type}, {"id", change.actor_id}}},
+              {"before", StoredJson(change.before_json)},
+              {"after", StoredJson(change.after_json)},
+              {"at", TimestampJson(change.at)}};
 }
 
 Json FeedbackJson(const feedback::FeedbackResponse& response) {

@@ -4,6 +4,7 @@
 
 #include "api/json_body.h"
 #include "cases/cases.h"
+#include "cases/conversation.h"
 #include "feedback/feedback.h"
 #include "feedback/reviews.h"
 #include "identity/api_keys.h"
@@ -28,6 +29,10 @@ Json WebhookJson(const outbound::Webhook& webhook);
 Json DeliveryJson(const outbound::Delivery& delivery);
 Json JobJson(const jobs::Job& job);
 Json CaseJson(const cases::Case& item);
+// With its renderings (text, sanitised html), direction, delivery state and attachments.
+Json MessageJson(const cases::Message& message);
+Json CaseChangeJson(const cases::CaseChange& change);
+Json AttachmentJson(const cases::Attachment& attachment);
 Json FeedbackJson(const feedback::FeedbackResponse& response);
 Json SummaryJson(const feedback::MetricSummary& summary);
 // A summary with the previous period's under "previous_period" and the change under "change".

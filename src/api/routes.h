@@ -8,7 +8,8 @@ namespace tp::api {
 void RegisterSystemRoutes(Registrar& registrar);    // /healthz /readyz /metrics /api/v1/openapi.json
 void RegisterAuthRoutes(Registrar& registrar);      // /api/v1/auth/...
 void RegisterAdminRoutes(Registrar& registrar);     // tenant, users, teams, API keys, audit
-void RegisterCustomerRoutes(Registrar& registrar);  // customers, cases, feedback, analytics
+void RegisterCustomerRoutes(Registrar& registrar);  // customers, feedback, analytics
+void RegisterCaseRoutes(Registrar& registrar);      // cases, their conversation and attachments
 void RegisterProfileRoutes(Registrar& registrar);   // timeline, notes, merges, GDPR export and erasure
 void RegisterEventRoutes(Registrar& registrar);     // Segment's /v1/* tracking API, /api/v1/events
 void RegisterTransferRoutes(Registrar& registrar);  // /api/v1/imports/{kind}, /api/v1/exports/{kind}

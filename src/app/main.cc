@@ -351,7 +351,7 @@ int Serve(const ServeFlags& flags) {
   options.port = listen->second;
   options.body_limit = flags.body_limit;
   // CSV imports stream from a temporary file, so they may be far larger than other bodies.
-  options.spooled_prefixes = {"/api/v1/imports/"};
+  options.spooled_prefixes = {"/api/v1/imports/", "/api/v1/attachments"};
   options.spooled_body_limit = flags.upload_limit;
   if (const char* tmpdir = std::getenv("TMPDIR"); tmpdir != nullptr && *tmpdir != '\0') {
     options.spool_directory = tmpdir;

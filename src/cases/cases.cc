@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <tuple>
 #include <utility>
 
+#include "cases/conversation.h"
 #include "changes/kinds.h"
 #include "common/ids.h"
 #include "feedback/feedback.h"
@@ -25,32 +27,29 @@ using store::SqlParams;
 
 constexpr std::string_view kIdPrefix = "cas_";
 
+// The columns CaseFromRow reads, in its order.
+constexpr std::string_view kCaseColumns =
+    "id, customer_id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at, tags, "
+    "follow_up_of, type, touchpoint, stage, order_ids, first_response_at, solved_at";
+
 constexpr std::string_view kInsertCase =
     "INSERT INTO cases (tenant_id, id, customer_id, subject, status, priority, channel, team_id, assignee_id, "
-    "tags, follow_up_of, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)";
-constexpr std::string_view kSelectCase =
-    "SELECT id, customer_id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at, "
-    "tags, follow_up_of "
-    "FROM cases WHERE tenant_id = $1 AND id = $2";
+    "tags, follow_up_of, type, touchpoint, stage, order_ids, solved_at, created_at, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)";
+constexpr std::string_view kFromCaseWithId = " FROM cases WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kUpdateCase =
-    "UPDATE cases SET status = $3, priority = $4, team_id = $5, assignee_id = $6, tags = $7, updated_at = $8 "
-    "WHERE tenant_id = $1 AND id = $2";
+    "UPDATE cases SET status = $3, priority = $4, team_id = $5, assignee_id = $6, tags = $7, type = $8, "
+    "touchpoint = $9, stage = $10, order_ids = $11, solved_at = $12, updated_at = $13 WHERE tenant_id = $1 AND id = $2";
 
 // List statements, assembled from these fragments (profiles/sql_params.h says why).
-constexpr std::string_view kSelectCasesAfter =
-    "SELECT id, customer_id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at, "
-    "tags, follow_up_of "
-    "FROM cases WHERE tenant_id = $1 AND id > ";
+constexpr std::string_view kFromCasesAfter = " FROM cases WHERE tenant_id = $1 AND id > ";
 constexpr std::string_view kAndStatusIs = " AND status = ";
 constexpr std::string_view kAndCustomerIs = " AND customer_id = ";
 constexpr std::string_view kAndTeamIs = " AND team_id = ";
 constexpr std::string_view kOrderByIdLimit = " ORDER BY id LIMIT ";
 // Several teams: each team's page is one range of an index that starts with team_id; the branches are
 // merged and cut again, so a page reads at most teams × limit rows however large the teams are.
-constexpr std::string_view kSelectColumnsFrom =
-    "SELECT id, customer_id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at, "
-    "tags, follow_up_of "
-    "FROM (";
+constexpr std::string_view kFromBranch = " FROM (";
 constexpr std::string_view kAsTeamBranch = ") AS team_";
 constexpr std::string_view kUnionAll = " UNION ALL ";
 
@@ -58,6 +57,8 @@ constexpr std::array kStatuses = {CaseStatus::kNew, CaseStatus::kOpen, CaseStatu
                                   CaseStatus::kClosed};
 constexpr std::array kPriorities = {CasePriority::kLow, CasePriority::kNormal, CasePriority::kHigh,
                                     CasePriority::kUrgent};
+constexpr std::array kTypes = {CaseType::kQuestion,      CaseType::kIncident,      CaseType::kOrderIssue,
+                               CaseType::kComplaint,     CaseType::kReturnRequest, CaseType::kFeedbackFollowUp};
 
 // Finds the enumerator whose name is `name`; the error lists the accepted names.
 template <typename Enum, size_t kCount>
@@ -72,7 +73,7 @@ Result<Enum> ParseName(std::string_view name, const std::array<Enum, kCount>& va
   return InvalidArgument(std::string(field) + " must be one of " + accepted, std::string(field));
 }
 
-std::vector<std::string> TagsFromText(const std::string& text) {
+std::vector<std::string> StringsFromText(const std::string& text) {
   const json tags = json::parse(text, nullptr, false);
   std::vector<std::string> out;
   if (!tags.is_array()) return out;
@@ -95,6 +96,27 @@ Result<std::vector<std::string>> NormalizeTags(const std::vector<std::string>& t
   return out;
 }
 
+// A touchpoint or stage: one line, or absent when empty.
+Result<std::optional<std::string>> CleanLabel(const std::optional<std::string>& label, std::string_view field) {
+  if (!label) return std::optional<std::string>();
+  TP_ASSIGN_OR_RETURN(std::string clean, profiles::CleanLine(*label, field, kMaxLabelChars, false));
+  if (clean.empty()) return std::optional<std::string>();
+  return std::optional(std::move(clean));
+}
+
+// Order ids as the events name them: one line each, unique, in the order given.
+Result<std::vector<std::string>> CleanOrderIds(const std::vector<std::string>& order_ids) {
+  if (order_ids.size() > kMaxOrderIds) {
+    return InvalidArgument("a case names at most " + std::to_string(kMaxOrderIds) + " orders", "order_ids");
+  }
+  std::vector<std::string> out;
+  for (const std::string& order_id : order_ids) {
+    TP_ASSIGN_OR_RETURN(std::string clean, profiles::CleanLine(order_id, "order_ids", kMaxLabelChars, true));
+    if (std::find(out.begin(), out.end(), clean) == out.end()) out.push_back(std::move(clean));
+  }
+  return out;
+}
+
 Status CheckTagCount(const std::vector<std::string>& tags) {
   if (tags.size() > kMaxTags) return InvalidArgument("a case has at most " + std::to_string(kMaxTags) + " tags", "tags");
   return Status::Ok();
@@ -105,16 +127,25 @@ Result<Case> CaseFromRow(const store::Row& row) {
   Result<CaseStatus> status = ParseCaseStatus(row.Text(3));
   Result<CasePriority> priority = ParseCasePriority(row.Text(4));
   Result<Channel> channel = ParseChannel(row.Text(5));
-  if (!status.ok() || !priority.ok() || !channel.ok()) return Internal("case " + row.Text(0) + " has unknown values");
+  Result<CaseType> type = ParseCaseType(row.Text(12));
+  if (!status.ok() || !priority.ok() || !channel.ok() || !type.ok()) {
+    return Internal("case " + row.Text(0) + " has unknown values");
+  }
   return Case{.id = row.Text(0),
               .customer_id = row.Text(1),
               .subject = row.Text(2),
               .status = *status,
               .priority = *priority,
+              .type = *type,
               .channel = *channel,
               .team_id = row.OptionalText(6),
               .assignee_id = row.OptionalText(7),
-              .tags = TagsFromText(row.Text(10)),
+              .tags = StringsFromText(row.Text(10)),
+              .touchpoint = row.OptionalText(13),
+              .stage = row.OptionalText(14),
+              .order_ids = StringsFromText(row.Text(15)),
+              .first_response_at = row.OptionalInt(16),
+              .solved_at = row.OptionalInt(17),
               .follow_up_of = row.OptionalText(11),
               .created_at = row.Int(8),
               .updated_at = row.Int(9)};
@@ -128,10 +159,14 @@ json CaseJson(const Case& item) {
               {"subject", item.subject},
               {"status", CaseStatusName(item.status)},
               {"priority", CasePriorityName(item.priority)},
+              {"type", CaseTypeName(item.type)},
               {"channel", ChannelName(item.channel)},
               {"team_id", OptionalJson(item.team_id)},
               {"assignee_id", OptionalJson(item.assignee_id)},
               {"tags", item.tags},
+              {"touchpoint", OptionalJson(item.touchpoint)},
+              {"stage", OptionalJson(item.stage)},
+              {"order_ids", item.order_ids},
               {"follow_up_of", OptionalJson(item.follow_up_of)},
               {"created_at", FormatTimestamp(item.created_at)}};
 }
@@ -202,6 +237,20 @@ std::string_view CasePriorityName(CasePriority priority) {
 }
 
 
+std::string_view CaseTypeName(CaseType type) {
+  switch (type) {
+    case CaseType::kQuestion: return "question";
+    case CaseType::kIncident: return "incident";
+    case CaseType::kOrderIssue: return "order_issue";
+    case CaseType::kComplaint: return "complaint";
+    case CaseType::kReturnRequest: return "return_request";
+    case CaseType::kFeedbackFollowUp: return "feedback_follow_up";
+  }
+  return "question";
+}
+
+Result<CaseType> ParseCaseType(std::string_view name) { return ParseName(name, kTypes, CaseTypeName, "type"); }
+
 Result<CaseStatus> ParseCaseStatus(std::string_view name) {
   return ParseName(name, kStatuses, CaseStatusName, "status");
 }
@@ -244,6 +293,9 @@ Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identit
   TP_RETURN_IF_ERROR(CheckAssignee(tx, input.assignee_id));
   TP_ASSIGN_OR_RETURN(created.tags, NormalizeTags(input.tags, "tags"));
   TP_RETURN_IF_ERROR(CheckTagCount(created.tags));
+  TP_ASSIGN_OR_RETURN(created.touchpoint, CleanLabel(input.touchpoint, "touchpoint"));
+  TP_ASSIGN_OR_RETURN(created.stage, CleanLabel(input.stage, "stage"));
+  TP_ASSIGN_OR_RETURN(created.order_ids, CleanOrderIds(input.order_ids));
   if (input.follow_up_of) {
     TP_RETURN_IF_ERROR(
         NotFoundField(feedback::GetFeedback(tx, *input.follow_up_of).status(), "no such feedback", "follow_up_of"));
@@ -253,28 +305,37 @@ Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identit
   created.customer_id = input.customer_id;
   created.status = input.status;
   created.priority = input.priority;
+  created.type = input.type.value_or(input.follow_up_of ? CaseType::kFeedbackFollowUp : CaseType::kQuestion);
   created.channel = input.channel;
   created.team_id = input.team_id;
   created.assignee_id = input.assignee_id;
   created.follow_up_of = input.follow_up_of;
   created.created_at = input.created_at.value_or(now);
   created.updated_at = created.created_at;
+  if (created.status == CaseStatus::kSolved) created.solved_at = created.created_at;
   TP_RETURN_IF_ERROR(tx.Execute(
       kInsertCase, {created.id, created.customer_id, created.subject, std::string(CaseStatusName(created.status)),
                     std::string(CasePriorityName(created.priority)), std::string(ChannelName(created.channel)),
                     store::Nullable(created.team_id), store::Nullable(created.assignee_id), json(created.tags).dump(),
-                    store::Nullable(created.follow_up_of), created.created_at}));
-  TP_RETURN_IF_ERROR(
-      identity::RecordAudit(tx, audit, "case.create", "case", created.id, {}, CaseJson(created).dump()));
+                    store::Nullable(created.follow_up_of), std::string(CaseTypeName(created.type)),
+                    store::Nullable(created.touchpoint), store::Nullable(created.stage),
+                    json(created.order_ids).dump(), store::Nullable(created.solved_at), created.created_at}));
+  const std::string snapshot = CaseJson(created).dump();
+  TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "case.create", "case", created.id, {}, snapshot));
+  TP_RETURN_IF_ERROR(RecordCaseChange(tx, created, audit, "case.create", "{}", snapshot, created.created_at));
   TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCaseCreated, created.id,
                                 json{{"case_id", created.id},
                                      {"customer_id", created.customer_id},
                                      {"status", CaseStatusName(created.status)},
                                      {"priority", CasePriorityName(created.priority)},
+                                     {"type", CaseTypeName(created.type)},
                                      {"channel", ChannelName(created.channel)},
                                      {"team_id", OptionalJson(created.team_id)},
                                      {"assignee_id", OptionalJson(created.assignee_id)},
                                      {"tags", created.tags},
+                                     {"touchpoint", OptionalJson(created.touchpoint)},
+                                     {"stage", OptionalJson(created.stage)},
+                                     {"order_ids", created.order_ids},
                                      {"follow_up_of", OptionalJson(created.follow_up_of)}}
                                     .dump()));
   return created;
@@ -311,7 +372,7 @@ Status DeleteTeam(store::TenantTx& tx, const identity::AuditContext& audit, std:
 
 Result<Case> GetCase(store::TenantTx& tx, std::string_view case_id) {
   if (!LooksLikeId(case_id, kIdPrefix)) return NotFound("no such case");
-  TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(kSelectCase, {std::string(case_id)}));
+  TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(Sql({"SELECT ", kCaseColumns, kFromCaseWithId}), {std::string(case_id)}));
   if (!row) return NotFound("no such case");
   return CaseFromRow(*row);
 }
@@ -327,7 +388,7 @@ Result<Page<Case>> ListCases(store::TenantTx& tx, const CaseQuery& query, const 
   if (query.status) filters += Sql({kAndStatusIs, params.Bind(std::string(CaseStatusName(*query.status)))});
   if (query.customer_id) filters += Sql({kAndCustomerIs, params.Bind(*query.customer_id)});
   auto branch = [&](const std::string& team_filter) {
-    return Sql({kSelectCasesAfter, after_param, filters, team_filter, kOrderByIdLimit, limit_param});
+    return Sql({"SELECT ", kCaseColumns, kFromCasesAfter, after_param, filters, team_filter, kOrderByIdLimit, limit_param});
   };
 
   std::string sql;
@@ -338,7 +399,7 @@ Result<Page<Case>> ListCases(store::TenantTx& tx, const CaseQuery& query, const 
   } else {
     for (size_t team_idx = 0; team_idx < teams->size(); ++team_idx) {
       if (team_idx > 0) sql += kUnionAll;
-      sql += Sql({kSelectColumnsFrom, branch(Sql({kAndTeamIs, params.Bind((*teams)[team_idx])})), kAsTeamBranch,
+      sql += Sql({"SELECT ", kCaseColumns, kFromBranch, branch(Sql({kAndTeamIs, params.Bind((*teams)[team_idx])})), kAsTeamBranch,
                   std::to_string(team_idx)});
     }
     sql += Sql({kOrderByIdLimit, limit_param});
@@ -349,6 +410,7 @@ Result<Page<Case>> ListCases(store::TenantTx& tx, const CaseQuery& query, const 
 Result<Case> UpdateCase(store::TenantTx& tx, std::string_view case_id, const CasePatch& patch,
                         const identity::AuditContext& audit) {
   TP_ASSIGN_OR_RETURN(Case updated, GetCase(tx, case_id));
+  const Micros now = NowMicros();
   json before = json::object();
   json after = json::object();
   if (patch.status && *patch.status != updated.status) {
@@ -360,11 +422,39 @@ Result<Case> UpdateCase(store::TenantTx& tx, std::string_view case_id, const Cas
     before["status"] = CaseStatusName(updated.status);
     after["status"] = CaseStatusName(*patch.status);
     updated.status = *patch.status;
+    if (updated.status == CaseStatus::kSolved) {
+      updated.solved_at = now;
+    } else if (updated.status != CaseStatus::kClosed) {
+      updated.solved_at.reset();
+    }
   }
   if (patch.priority && *patch.priority != updated.priority) {
     before["priority"] = CasePriorityName(updated.priority);
     after["priority"] = CasePriorityName(*patch.priority);
     updated.priority = *patch.priority;
+  }
+  if (patch.type && *patch.type != updated.type) {
+    before["type"] = CaseTypeName(updated.type);
+    after["type"] = CaseTypeName(*patch.type);
+    updated.type = *patch.type;
+  }
+  for (const auto& [field, patched, current] :
+       {std::tuple{"touchpoint", &patch.touchpoint, &updated.touchpoint},
+        std::tuple{"stage", &patch.stage, &updated.stage}}) {
+    if (!*patched) continue;
+    TP_ASSIGN_OR_RETURN(std::optional<std::string> label, CleanLabel(**patched, field));
+    if (label == *current) continue;
+    before[field] = OptionalJson(*current);
+    after[field] = OptionalJson(label);
+    *current = std::move(label);
+  }
+  if (patch.order_ids) {
+    TP_ASSIGN_OR_RETURN(std::vector<std::string> order_ids, CleanOrderIds(*patch.order_ids));
+    if (order_ids != updated.order_ids) {
+      before["order_ids"] = updated.order_ids;
+      after["order_ids"] = order_ids;
+      updated.order_ids = std::move(order_ids);
+    }
   }
   if (patch.team_id && *patch.team_id != updated.team_id) {
     TP_RETURN_IF_ERROR(CheckTeam(tx, *patch.team_id));
@@ -394,13 +484,16 @@ Result<Case> UpdateCase(store::TenantTx& tx, std::string_view case_id, const Cas
   }
   if (after.empty()) return updated;
 
-  updated.updated_at = NowMicros();
-  TP_RETURN_IF_ERROR(tx.Execute(kUpdateCase, {updated.id, std::string(CaseStatusName(updated.status)),
-                                              std::string(CasePriorityName(updated.priority)),
-                                              store::Nullable(updated.team_id), store::Nullable(updated.assignee_id),
-                                              json(updated.tags).dump(), updated.updated_at}));
+  updated.updated_at = now;
+  TP_RETURN_IF_ERROR(tx.Execute(
+      kUpdateCase, {updated.id, std::string(CaseStatusName(updated.status)),
+                    std::string(CasePriorityName(updated.priority)), store::Nullable(updated.team_id),
+                    store::Nullable(updated.assignee_id), json(updated.tags).dump(), std::string(CaseTypeName(updated.type)),
+                    store::Nullable(updated.touchpoint), store::Nullable(updated.stage), json(updated.order_ids).dump(),
+                    store::Nullable(updated.solved_at), updated.updated_at}));
   TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "case.update", "case", updated.id, before.dump(), after.dump()));
-  // Status, priority, team, assignee and tags are not personal data: the record carries them before and after.
+  TP_RETURN_IF_ERROR(RecordCaseChange(tx, updated, audit, "case.update", before.dump(), after.dump(), now));
+  // The case's own fields are not personal data: the record carries them before and after.
   TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCaseUpdated, updated.id,
                                 json{{"case_id", updated.id},
                                      {"customer_id", updated.customer_id},

@@ -1,10 +1,12 @@
 // Cases (tickets): one customer problem, on one channel, owned by a team and optionally assigned to one
-// of its people, moving through a small lifecycle. Later issues add the conversation, SLA, history and
-// full-text search; this is the record they hang off.
+// of its people, moving through a small lifecycle. SLA, routing and full-text search come next; this is
+// the record they hang off.
 //
 //   TP_ASSIGN_OR_RETURN(Case created, CreateCase(tx, {.customer_id = customer.id, .subject = "Damaged parcel",
 //                                                     .channel = Channel::kEmail, .team_id = service.id}, audit));
 //   TP_ASSIGN_OR_RETURN(Case solved, UpdateCase(tx, created.id, {.status = CaseStatus::kSolved}, audit));
+//
+// The conversation, attachments and history are in conversation.h and attachments.h.
 //
 // Lifecycle: new → open → pending ⇄ open → solved → closed. Any status may move to any other except
 // that nothing returns to `new` and `closed` is final (a closed case is reopened as a new case), so a
@@ -35,15 +37,23 @@ inline constexpr std::size_t kMaxSubjectChars = 300;
 inline constexpr std::size_t kMaxTags = 50;
 inline constexpr std::size_t kMaxTagBytes = 64;
 
+inline constexpr std::size_t kMaxOrderIds = 20;
+inline constexpr std::size_t kMaxLabelChars = 100;  // touchpoint, stage, order ids
+
 enum class CaseStatus { kNew, kOpen, kPending, kSolved, kClosed };
 enum class CasePriority { kLow, kNormal, kHigh, kUrgent };
+// What the customer's problem is; returns, refunds and complaints later run as workflows.
+enum class CaseType { kQuestion, kIncident, kOrderIssue, kComplaint, kReturnRequest, kFeedbackFollowUp };
 
 std::string_view CaseStatusName(CaseStatus status);      // "new", "open", ...
 std::string_view CasePriorityName(CasePriority priority);  // "low", "normal", "high", "urgent"
+// "question", "incident", "order_issue", "complaint", "return_request", "feedback_follow_up"
+std::string_view CaseTypeName(CaseType type);
 // kInvalidArgument naming the field ("status", "priority") for an unknown name. A case's channel is one
 // of common/channels.h.
 Result<CaseStatus> ParseCaseStatus(std::string_view name);
 Result<CasePriority> ParseCasePriority(std::string_view name);
+Result<CaseType> ParseCaseType(std::string_view name);  // field "type"
 // A tag as cases keep it: ASCII letters lower-cased, 1 to kMaxTagBytes bytes of UTF-8 without spaces,
 // control characters or commas ("Damaged Parcel" is refused, "damaged_parcel" and "zásilka" are kept).
 // kInvalidArgument naming `field` otherwise.
@@ -57,10 +67,16 @@ struct Case {
   std::string subject;
   CaseStatus status = CaseStatus::kNew;
   CasePriority priority = CasePriority::kNormal;
+  CaseType type = CaseType::kQuestion;
   Channel channel = Channel::kOther;
   std::optional<std::string> team_id;
   std::optional<std::string> assignee_id;  // a user id
   std::vector<std::string> tags;           // sorted, unique, as NormalizeTag makes them
+  std::optional<std::string> touchpoint;   // where in the customer's journey the problem arose
+  std::optional<std::string> stage;        // the journey stage
+  std::vector<std::string> order_ids;      // the orders it is about, as the events name them
+  std::optional<Micros> first_response_at;  // the first agent reply (conversation.h)
+  std::optional<Micros> solved_at;          // when it last became solved; cleared when reopened
   // The feedback response (fbk_…) this case follows up, when a rule opened it for a detractor or a low
   // CSAT: what a re-survey after the case is solved asks about.
   std::optional<std::string> follow_up_of;
@@ -73,6 +89,11 @@ struct NewCase {
   std::string subject;
   Channel channel = Channel::kOther;
   CasePriority priority = CasePriority::kNormal;
+  // A follow-up case is a feedback_follow_up, others a question, unless given.
+  std::optional<CaseType> type;
+  std::optional<std::string> touchpoint;
+  std::optional<std::string> stage;
+  std::vector<std::string> order_ids;
   // Other than `new` only for imports and demo data, which bring cases that already went on.
   CaseStatus status = CaseStatus::kNew;
   std::optional<std::string> team_id;
@@ -88,6 +109,10 @@ struct NewCase {
 struct CasePatch {
   std::optional<CaseStatus> status;
   std::optional<CasePriority> priority;
+  std::optional<CaseType> type;
+  std::optional<std::optional<std::string>> touchpoint;
+  std::optional<std::optional<std::string>> stage;
+  std::optional<std::vector<std::string>> order_ids;  // the whole list
   std::optional<std::optional<std::string>> team_id;
   std::optional<std::optional<std::string>> assignee_id;
   std::optional<std::vector<std::string>> tags;  // the whole set, replacing the case's tags
@@ -104,7 +129,7 @@ struct CaseQuery {
   std::optional<std::vector<std::string>> only_teams;
 };
 
-// kInvalidArgument field "subject", "tags" or "created_at"; kNotFound field "customer_id" when the tenant has
+// kInvalidArgument field "subject", "tags", "touchpoint", "stage", "order_ids" or "created_at"; kNotFound field "customer_id" when the tenant has
 // no such customer, "team_id" / "assignee_id" for an unknown team or user; kFailedPrecondition field
 // "assignee_id" for a disabled user. Records "case.create".
 Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identity::AuditContext& audit);
@@ -125,8 +150,9 @@ Result<Case> GetCase(store::TenantTx& tx, std::string_view case_id);
 Result<Page<Case>> ListCases(store::TenantTx& tx, const CaseQuery& query, const PageRequest& page);
 // kFailedPrecondition field "status" for a transition IsAllowedTransition refuses; team and assignee
 // are checked as in CreateCase; tags as NormalizeTag (field "tags", "add_tags", "remove_tags"), at most
-// kMaxTags after the patch. A patch that changes nothing returns the case and records nothing;
-// otherwise records "case.update" with the changed fields before and after.
+// kMaxTags after the patch; touchpoint, stage and order ids as in CreateCase. A patch that changes nothing returns the case and records nothing;
+// otherwise records "case.update" with the changed fields before and after, in the audit log and the
+// case's history (conversation.h).
 Result<Case> UpdateCase(store::TenantTx& tx, std::string_view case_id, const CasePatch& patch,
                         const identity::AuditContext& audit);
 

@@ -23,6 +23,9 @@ inline constexpr std::string_view kEventsIngested = "events.ingested";
 // data: {"case_id", "customer_id", "fields"}.
 inline constexpr std::string_view kCaseCreated = "case.created";
 inline constexpr std::string_view kCaseUpdated = "case.updated";
+// data: {"case_id", "message_id", "customer_id", "kind", "channel", "author_type", "author_id",
+// "attachments"}: a message joined the case's conversation (cases/conversation.h); the body stays in the case.
+inline constexpr std::string_view kCaseMessageAdded = "case.message_added";
 // data: {"response_id", "customer_id", "survey", "touchpoint", "metric", "score", "survey_response_id"}.
 inline constexpr std::string_view kFeedbackSubmitted = "feedback.submitted";
 // data: {"response_id", "survey_id", "version", "customer_id", "case_id", "feedback_ids"}: a survey
@@ -44,6 +47,6 @@ inline constexpr std::string_view kDeliveryUpdated = "delivery.updated";
 inline constexpr std::string_view kPublic[] = {
     kCustomerCreated, kCustomerUpdated, kCustomerMerged, kCustomerUnmerged, kCustomerErased, kEventsIngested,
     kCaseCreated,     kCaseUpdated,     kFeedbackSubmitted, kUserUpdated,   kApiKeyRevoked,  kSessionEnded,
-    kTeamUpdated,     kSurveyResponseSubmitted};
+    kTeamUpdated,     kSurveyResponseSubmitted, kCaseMessageAdded};
 
 }  // namespace tp::changes::kinds

@@ -4,6 +4,7 @@
 #include <map>
 #include <vector>
 
+#include "cases/attachments.h"
 #include "changes/kinds.h"
 #include "common/money.h"
 #include "ingest/ingest.h"
@@ -185,6 +186,8 @@ Result<ErasureReport> EraseCustomer(store::TenantTx& tx, std::string_view custom
                    " WHERE tenant_id = $1 AND customer_id = $2"});
     TP_ASSIGN_OR_RETURN(removed[table.name], Run(tx, sql, live));
   }
+  // Attachment contents are shared by hash; those no remaining attachment uses go too.
+  TP_RETURN_IF_ERROR(cases::DeleteOrphanedAttachmentContents(tx).status());
   report.events = removed["events"];
   report.cases = removed["cases"];
   report.feedback_responses = removed["feedback_responses"];

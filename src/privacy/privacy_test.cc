@@ -7,7 +7,9 @@
 #include <functional>
 #include <iterator>
 
+#include "cases/attachments.h"
 #include "cases/cases.h"
+#include "cases/conversation.h"
 #include "feedback/feedback.h"
 #include "feedback/reviews.h"
 #include "ingest/ingest_test_support.h"
@@ -47,9 +49,20 @@ class PrivacyTest : public ingest::IngestFixture {
     EXPECT_TRUE(profiles::WriteResult<ingest::Merge>(store(), tenant_, [&](store::TenantTx& tx) {
                   return ingest::MergeCustomers(tx, person, phone_profile, "manual", identity::AuditContext::System());
                 }).ok());
-    EXPECT_TRUE(profiles::WriteResult<cases::Case>(store(), tenant_, [&](store::TenantTx& tx) {
-                  return cases::CreateCase(tx, {.customer_id = person, .subject = "Zdenka Smazatelna: parcel lost"},
-                                           identity::AuditContext::System());
+    EXPECT_TRUE(profiles::WriteResult<cases::Message>(store(), tenant_, [&](store::TenantTx& tx) -> Result<cases::Message> {
+                  const identity::AuditContext audit = identity::AuditContext::System();
+                  TP_ASSIGN_OR_RETURN(cases::Case opened,
+                                      cases::CreateCase(tx, {.customer_id = person, .subject = "Zdenka Smazatelna: parcel lost"},
+                                                        audit));
+                  // What the person wrote, and a file they sent (its content is kept base64: checked by count).
+                  TP_ASSIGN_OR_RETURN(cases::Attachment label,
+                                      cases::UploadAttachment(tx, opened.id, {.file_name = "smazatelna.txt",
+                                                                             .content_type = "text/plain",
+                                                                             .content = "Smazatelna 12, Brno"}));
+                  return cases::AddMessage(tx, opened.id,
+                                           {.kind = cases::MessageKind::kCustomer, .body = "Zdenka here, parcel lost",
+                                            .attachment_ids = {label.id}},
+                                           {}, audit);
                 }).ok());
     EXPECT_TRUE(profiles::WriteResult<feedback::FeedbackResponse>(store(), tenant_, [&](store::TenantTx& tx) {
                   return feedback::SubmitFeedback(tx, {.customer_id = person, .survey = "nps", .metric = feedback::Metric::kNps,
@@ -184,6 +197,13 @@ TEST_P(PrivacyTest, ErasureLeavesNothingFindable) {
   EXPECT_EQ(report->events, 3);
   EXPECT_EQ(report->cases, 1);
   EXPECT_EQ(report->feedback_responses, 1);
+  for (const char* table : {"case_messages", "case_attachments", "case_changes", "attachment_contents"}) {
+    const std::int64_t left = *profiles::ReadResult<std::int64_t>(store(), tenant_, [&](store::TenantTx& tx) -> Result<std::int64_t> {
+      TP_ASSIGN_OR_RETURN(auto row, tx.QueryOne(std::string("SELECT COUNT(*) FROM ") + table + " WHERE tenant_id = $1"));
+      return row->Int(0);
+    });
+    EXPECT_EQ(left, 0) << table;
+  }
 
   // The erasure itself is on record, once, naming only the profile id; nothing else names the person.
   const std::vector<std::string> erasures = ErasureRecordIds(person);

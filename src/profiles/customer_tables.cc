@@ -12,8 +12,18 @@ constexpr std::array kTables = {
                        "reporting_currency, exchange_rate, properties, context, occurred_at, received_at",
                        "occurred_at, id", {"properties", "context"}},
     CustomerOwnedTable{"cases", true, OnErasure::kDelete,
-                       "id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at",
-                       "created_at, id", {}},
+                       "id, subject, status, priority, type, channel, team_id, assignee_id, tags, touchpoint, stage, "
+                       "order_ids, created_at, updated_at",
+                       "created_at, id", {"tags", "order_ids"}},
+    // The conversation: what the person wrote and was told, and what their files were (the files
+    // themselves are downloadable from the case; erasure deletes them with the records).
+    CustomerOwnedTable{"case_messages", true, OnErasure::kDelete,
+                       "id, case_id, kind, channel, author_type, body, body_format, created_at", "created_at, id", {}},
+    CustomerOwnedTable{"case_attachments", true, OnErasure::kDelete,
+                       "id, case_id, message_id, file_name, content_type, size, sha256, created_at", "created_at, id",
+                       {}},
+    CustomerOwnedTable{"case_changes", true, OnErasure::kDelete, "id, case_id, action, before_json, after_json, at",
+                       "at, id", {"before_json", "after_json"}},
     CustomerOwnedTable{"feedback_responses", true, OnErasure::kUnlink,
                        "id, survey, metric, score, comment, touchpoint, created_at", "created_at, id", {},
                        "customer_id = NULL, origin_customer_id = NULL, comment = ''"},

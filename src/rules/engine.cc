@@ -406,12 +406,16 @@ Result<std::vector<json>> BuildContexts(store::TenantTx& tx, const store::Change
                           {"subject", found->subject},
                           {"status", cases::CaseStatusName(found->status)},
                           {"priority", cases::CasePriorityName(found->priority)},
+                          {"type", cases::CaseTypeName(found->type)},
                           {"channel", ChannelName(found->channel)},
                           {"team_id", Optional(found->team_id)},
                           {"assignee_id", Optional(found->assignee_id)},
                           {"tags", found->tags},
+                          {"touchpoint", Optional(found->touchpoint)},
+                          {"stage", Optional(found->stage)},
+                          {"order_ids", found->order_ids},
                           {"follow_up_of", std::move(follow_up_of)}}},
-                        // case.updated: what changed (status, priority, team_id, assignee_id), before and after.
+                        // case.updated: the fields that changed, before and after.
                         {"before", data.is_object() ? data.value("before", json::object()) : json::object()},
                         {"after", data.is_object() ? data.value("after", json::object()) : json::object()},
                         {"customer_id", found->customer_id},

@@ -558,6 +558,79 @@ ALTER TABLE cases ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE cases ADD COLUMN follow_up_of TEXT;
 )sql";
 
+// The case conversation (cases/conversation.h): messages from every channel, the case's change history,
+// attachments by content hash (base64 text, so both stores keep them in the same transaction as the
+// message), and the fields a help desk sorts by.
+constexpr std::string_view kCaseConversation = R"sql(
+ALTER TABLE cases ADD COLUMN type TEXT NOT NULL DEFAULT 'question';
+ALTER TABLE cases ADD COLUMN touchpoint TEXT;
+ALTER TABLE cases ADD COLUMN stage TEXT;
+ALTER TABLE cases ADD COLUMN order_ids TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE cases ADD COLUMN first_response_at BIGINT;
+ALTER TABLE cases ADD COLUMN solved_at BIGINT;
+CREATE TABLE case_messages (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  id TEXT NOT NULL,
+  case_id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  origin_customer_id TEXT,
+  kind TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  author_type TEXT NOT NULL,
+  author_id TEXT,
+  body TEXT NOT NULL,
+  body_format TEXT NOT NULL,
+  body_text TEXT NOT NULL,
+  body_html TEXT NOT NULL,
+  delivery_id TEXT,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX case_messages_by_case ON case_messages (tenant_id, case_id, id);
+CREATE INDEX case_messages_by_customer ON case_messages (tenant_id, customer_id, id);
+CREATE TABLE case_changes (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  id TEXT NOT NULL,
+  case_id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  origin_customer_id TEXT,
+  actor_type TEXT NOT NULL,
+  actor_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  before_json TEXT NOT NULL,
+  after_json TEXT NOT NULL,
+  at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX case_changes_by_case ON case_changes (tenant_id, case_id, id);
+CREATE INDEX case_changes_by_customer ON case_changes (tenant_id, customer_id, id);
+CREATE TABLE case_attachments (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  id TEXT NOT NULL,
+  message_id TEXT,
+  case_id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  origin_customer_id TEXT,
+  file_name TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  sha256 TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX case_attachments_by_case ON case_attachments (tenant_id, case_id, id);
+CREATE INDEX case_attachments_by_customer ON case_attachments (tenant_id, customer_id, id);
+CREATE INDEX case_attachments_by_content ON case_attachments (tenant_id, sha256);
+CREATE TABLE attachment_contents (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  sha256 TEXT NOT NULL,
+  size BIGINT NOT NULL,
+  content_base64 TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, sha256)
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
@@ -572,6 +645,7 @@ constexpr std::array kMigrations = {
     Migration{11, "rules and rule executions", kRules},
     Migration{12, "public reviews", kReviews},
     Migration{15, "case tags and follow-ups", kCaseTagsAndFollowUps},
+    Migration{16, "case conversation: messages, history, attachments, type and order fields", kCaseConversation},
 };
 
 }  // namespace

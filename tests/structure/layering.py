@@ -22,7 +22,7 @@ ALLOWED = {
     "identity": {"common", "store", "changes"},
     "outbound": {"common", "store", "changes", "jobs", "identity"},
     "profiles": {"common", "store", "changes", "identity"},
-    "cases": {"common", "store", "changes", "identity", "profiles", "feedback"},
+    "cases": {"common", "richtext", "store", "changes", "jobs", "identity", "outbound", "profiles", "feedback"},
     "feedback": {"common", "store", "changes", "identity", "profiles"},
     "events": {"common", "store", "changes", "identity", "profiles"},
     "surveys": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback"},

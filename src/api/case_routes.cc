@@ -1,0 +1,247 @@
+// Cases and their conversation: the help desk's endpoints. Agents reach only their teams' cases
+// (CheckCaseVisible, customer_access.h): another team's case is 404, as one that does not exist.
+// Attachments are uploaded as the raw file (POST /api/v1/attachments?case_id=…&file_name=…, which the
+// server spools to disk like imports), then sent with a message by id; downloads are always
+// `Content-Disposition: attachment` with the type the upload was checked as, and `nosniff`.
+#include <cctype>
+#include <fstream>
+#include <iterator>
+
+#include "api/customer_access.h"
+#include "api/render.h"
+#include "api/routes.h"
+#include "cases/attachments.h"
+#include "cases/cases.h"
+#include "cases/conversation.h"
+
+namespace tp::api {
+namespace {
+
+using identity::Permission;
+
+// RFC 6266: an ASCII fallback name for old clients and the exact UTF-8 name (RFC 8187) for the rest.
+std::string AttachmentDisposition(std::string_view file_name) {
+  std::string fallback;
+  std::string encoded;
+  constexpr std::string_view kHex = "0123456789ABCDEF";
+  for (const char c : file_name) {
+    const auto byte = static_cast<unsigned char>(c);
+    const bool plain = std::isalnum(byte) || c == '.' || c == '-' || c == '_';
+    const bool continuation = (byte & 0xC0) == 0x80;  // one '_' per character, not per byte
+    if (!continuation) fallback.push_back(plain || c == ' ' ? c : '_');
+    if (plain) {
+      encoded.push_back(c);
+    } else {
+      encoded += {'%', kHex[byte >> 4], kHex[byte & 15]};
+    }
+  }
+  return "attachment; filename=\"" + fallback + "\"; filename*=UTF-8''" + encoded;
+}
+
+Result<http::Response> ListCases(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
+  cases::CaseQuery query;
+  TP_ASSIGN_OR_RETURN(query.status, ParseOptional(call.request.QueryParam("status"), cases::ParseCaseStatus, "status"));
+  query.customer_id = call.request.QueryParam("customer_id");
+  query.team_id = call.request.QueryParam("team_id");
+  query.only_teams = TeamScope(call);
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto page, cases::ListCases(tx, query, page_request));
+    return PageJson(page, CaseJson);
+  });
+}
+
+Result<http::Response> CreateCase(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
+  FieldReader fields(request);
+  cases::NewCase item;
+  TP_ASSIGN_OR_RETURN(auto customer_id, fields.OptionalString("customer_id", 64));
+  // Instead of an existing customer, a new one may come with the case (a first contact).
+  TP_ASSIGN_OR_RETURN(auto customer_fields, fields.OptionalObject("customer"));
+  std::optional<profiles::NewCustomer> new_customer;
+  if (customer_fields) {
+    TP_ASSIGN_OR_RETURN(new_customer, ReadNewCustomer(*customer_fields));
+  }
+  if (customer_id.has_value() == new_customer.has_value()) {
+    return InvalidArgument("give either customer_id or a new customer", "customer_id");
+  }
+  TP_ASSIGN_OR_RETURN(item.subject, fields.RequiredString("subject", 2000));
+  TP_ASSIGN_OR_RETURN(auto channel, fields.OptionalString("channel", 20));
+  TP_ASSIGN_OR_RETURN(auto priority, fields.OptionalString("priority", 20));
+  TP_ASSIGN_OR_RETURN(item.team_id, fields.OptionalString("team_id", 64));
+  TP_ASSIGN_OR_RETURN(item.assignee_id, fields.OptionalString("assignee_id", 64));
+  TP_ASSIGN_OR_RETURN(auto tags, fields.OptionalStringArray("tags", cases::kMaxTags, cases::kMaxTagBytes));
+  item.tags = tags.value_or(std::vector<std::string>{});
+  TP_ASSIGN_OR_RETURN(auto type, fields.OptionalString("type", 40));
+  TP_ASSIGN_OR_RETURN(item.touchpoint, fields.OptionalString("touchpoint", 400));
+  TP_ASSIGN_OR_RETURN(item.stage, fields.OptionalString("stage", 400));
+  TP_ASSIGN_OR_RETURN(auto order_ids, fields.OptionalStringArray("order_ids", cases::kMaxOrderIds, 400));
+  item.order_ids = order_ids.value_or(std::vector<std::string>{});
+  TP_RETURN_IF_ERROR(fields.RejectUnknown());
+  TP_ASSIGN_OR_RETURN(item.type, ParseOptional(type, cases::ParseCaseType, "type"));
+  TP_ASSIGN_OR_RETURN(auto parsed_priority, ParseOptional(priority, cases::ParseCasePriority, "priority"));
+  item.channel = Channel::kOther;
+  if (channel) {
+    TP_ASSIGN_OR_RETURN(item.channel, ParseChannel(*channel, "channel"));
+  }
+  item.priority = parsed_priority.value_or(cases::CasePriority::kNormal);
+  if (customer_id) item.customer_id = *customer_id;
+  return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto created, cases::OpenCase(tx, call.principal, item, new_customer, call.audit));
+    return CaseJson(created);
+  });
+}
+
+Result<http::Response> GetCase(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(std::string case_id, PathId(call.request, "id", "cas_"));
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto item, cases::GetCase(tx, case_id));
+    TP_RETURN_IF_ERROR(CheckCaseVisible(call, item));
+    return CaseJson(item);
+  });
+}
+
+Result<http::Response> UpdateCase(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(std::string case_id, PathId(call.request, "id", "cas_"));
+  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
+  FieldReader fields(request);
+  cases::CasePatch patch;
+  TP_ASSIGN_OR_RETURN(auto status, fields.OptionalString("status", 20));
+  TP_ASSIGN_OR_RETURN(auto priority, fields.OptionalString("priority", 20));
+  TP_ASSIGN_OR_RETURN(patch.team_id, fields.NullableString("team_id", 64));
+  TP_ASSIGN_OR_RETURN(patch.assignee_id, fields.NullableString("assignee_id", 64));
+  TP_ASSIGN_OR_RETURN(patch.tags, fields.OptionalStringArray("tags", cases::kMaxTags, cases::kMaxTagBytes));
+  TP_ASSIGN_OR_RETURN(auto add_tags, fields.OptionalStringArray("add_tags", cases::kMaxTags, cases::kMaxTagBytes));
+  TP_ASSIGN_OR_RETURN(auto remove_tags, fields.OptionalStringArray("remove_tags", cases::kMaxTags, cases::kMaxTagBytes));
+  patch.add_tags = add_tags.value_or(std::vector<std::string>{});
+  patch.remove_tags = remove_tags.value_or(std::vector<std::string>{});
+  TP_ASSIGN_OR_RETURN(auto type, fields.OptionalString("type", 40));
+  TP_ASSIGN_OR_RETURN(patch.touchpoint, fields.NullableString("touchpoint", 400));
+  TP_ASSIGN_OR_RETURN(patch.stage, fields.NullableString("stage", 400));
+  TP_ASSIGN_OR_RETURN(patch.order_ids, fields.OptionalStringArray("order_ids", cases::kMaxOrderIds, 400));
+  TP_RETURN_IF_ERROR(fields.RejectUnknown());
+  TP_ASSIGN_OR_RETURN(patch.type, ParseOptional(type, cases::ParseCaseType, "type"));
+  TP_ASSIGN_OR_RETURN(patch.status, ParseOptional(status, cases::ParseCaseStatus, "status"));
+  TP_ASSIGN_OR_RETURN(patch.priority, ParseOptional(priority, cases::ParseCasePriority, "priority"));
+  return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto item, cases::GetCase(tx, case_id));
+    TP_RETURN_IF_ERROR(CheckCaseVisible(call, item));
+    TP_ASSIGN_OR_RETURN(auto updated, cases::UpdateCase(tx, case_id, patch, call.audit));
+    return CaseJson(updated);
+  });
+}
+
+Result<http::Response> AddMessage(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(std::string case_id, PathId(call.request, "id", "cas_"));
+  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
+  FieldReader fields(request);
+  cases::NewMessage message;
+  TP_ASSIGN_OR_RETURN(auto kind, fields.OptionalString("kind", 20));
+  TP_ASSIGN_OR_RETURN(message.body, fields.RequiredString("body", richtext::kMaxBodyBytes));
+  TP_ASSIGN_OR_RETURN(auto format, fields.OptionalString("format", 20));
+  TP_ASSIGN_OR_RETURN(auto channel, fields.OptionalString("channel", 20));
+  TP_ASSIGN_OR_RETURN(auto status, fields.OptionalString("status", 20));
+  TP_ASSIGN_OR_RETURN(auto attachment_ids,
+                      fields.OptionalStringArray("attachment_ids", cases::kMaxAttachmentsPerMessage, 64));
+  message.attachment_ids = attachment_ids.value_or(std::vector<std::string>{});
+  TP_RETURN_IF_ERROR(fields.RejectUnknown());
+  TP_ASSIGN_OR_RETURN(auto parsed_kind, ParseOptional(kind, cases::ParseMessageKind, "kind"));
+  message.kind = parsed_kind.value_or(cases::MessageKind::kReply);
+  if (format) {
+    TP_ASSIGN_OR_RETURN(message.format, richtext::ParseBodyFormat(*format, "format"));
+  }
+  if (channel) {
+    TP_ASSIGN_OR_RETURN(message.channel, ParseChannel(*channel, "channel"));
+  }
+  TP_ASSIGN_OR_RETURN(message.status, ParseOptional(status, cases::ParseCaseStatus, "status"));
+  return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto item, cases::GetCase(tx, case_id));
+    TP_RETURN_IF_ERROR(CheckCaseVisible(call, item));
+    TP_ASSIGN_OR_RETURN(auto added, cases::AddMessage(tx, case_id, message, {.from = registrar.options().mail_from},
+                                                      call.audit));
+    return MessageJson(added);
+  });
+}
+
+Result<http::Response> GetConversation(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(std::string case_id, PathId(call.request, "id", "cas_"));
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto item, cases::GetCase(tx, case_id));
+    TP_RETURN_IF_ERROR(CheckCaseVisible(call, item));
+    TP_ASSIGN_OR_RETURN(auto timeline, cases::ReadConversation(tx, case_id));
+    Json entries = Json::array();
+    for (const cases::TimelineEntry& entry : timeline) {
+      entries.push_back(entry.message ? Json{{"type", "message"}, {"message", MessageJson(*entry.message)}}
+                                      : Json{{"type", "change"}, {"change", CaseChangeJson(*entry.change)}});
+    }
+    return Json{{"case", CaseJson(item)}, {"entries", std::move(entries)}};
+  });
+}
+
+// The raw file, read from memory or from the spool file, refused before reading when too large.
+Result<std::string> UploadedFile(const http::Request& request) {
+  if (!request.spooled_body) {
+    if (request.body.size() > cases::kMaxAttachmentBytes) {
+      return Status(ErrorCode::kPayloadTooLarge, "an attachment has at most 10 MiB", "content");
+    }
+    return request.body;
+  }
+  std::ifstream file(request.spooled_body->path(), std::ios::binary | std::ios::ate);
+  if (!file) return Unavailable("the upload could not be read back; try again");
+  if (static_cast<std::uint64_t>(file.tellg()) > cases::kMaxAttachmentBytes) {
+    return Status(ErrorCode::kPayloadTooLarge, "an attachment has at most 10 MiB", "content");
+  }
+  file.seekg(0);
+  return std::string(std::istreambuf_iterator<char>(file), {});
+}
+
+Result<http::Response> UploadAttachment(Registrar& registrar, Call& call) {
+  const std::optional<std::string> case_id = call.request.QueryParam("case_id");
+  if (!case_id) return InvalidArgument("case_id is required", "case_id");
+  const std::optional<std::string> file_name = call.request.QueryParam("file_name");
+  if (!file_name) return InvalidArgument("file_name is required", "file_name");
+  cases::NewAttachment upload{.file_name = *file_name,
+                              .content_type = call.request.Header("Content-Type").value_or("")};
+  TP_ASSIGN_OR_RETURN(upload.content, UploadedFile(call.request));
+  return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto item, cases::GetCase(tx, *case_id));
+    TP_RETURN_IF_ERROR(CheckCaseVisible(call, item));
+    TP_ASSIGN_OR_RETURN(auto stored, cases::UploadAttachment(tx, item.id, upload));
+    return AttachmentJson(stored);
+  });
+}
+
+Result<http::Response> DownloadAttachment(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(std::string attachment_id, PathId(call.request, "id", "att_"));
+  cases::Attachment attachment;
+  std::string content;
+  TP_RETURN_IF_ERROR(registrar.store().Read(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(attachment, cases::GetAttachment(tx, attachment_id));
+    TP_ASSIGN_OR_RETURN(auto item, cases::GetCase(tx, attachment.case_id));
+    TP_RETURN_IF_ERROR(CheckCaseVisible(call, item));
+    TP_ASSIGN_OR_RETURN(content, cases::ReadAttachmentContent(tx, attachment));
+    return Status::Ok();
+  }));
+  const bool text = attachment.content_type.starts_with("text/") || attachment.content_type == "message/rfc822";
+  http::Response response =
+      http::Response::Text(200, std::move(content), attachment.content_type + (text ? "; charset=utf-8" : ""));
+  response.headers["Content-Disposition"] = AttachmentDisposition(attachment.file_name);
+  response.headers["X-Content-Type-Options"] = "nosniff";
+  response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox";
+  return response;
+}
+
+}  // namespace
+
+void RegisterCaseRoutes(Registrar& registrar) {
+  registrar.Protected("GET", "/api/v1/cases", Permission::kCasesRead, ListCases);
+  registrar.Protected("POST", "/api/v1/cases", Permission::kCasesWrite, CreateCase);
+  registrar.Protected("GET", "/api/v1/cases/{id}", Permission::kCasesRead, GetCase);
+  registrar.Protected("PATCH", "/api/v1/cases/{id}", Permission::kCasesWrite, UpdateCase);
+  registrar.Protected("POST", "/api/v1/cases/{id}/messages", Permission::kCasesWrite, AddMessage);
+  registrar.Protected("GET", "/api/v1/cases/{id}/conversation", Permission::kCasesRead, GetConversation);
+  registrar.Protected("POST", "/api/v1/attachments", Permission::kCasesWrite, UploadAttachment);
+  registrar.Protected("GET", "/api/v1/attachments/{id}/content", Permission::kCasesRead, DownloadAttachment);
+}
+
+}  // namespace tp::api

@@ -1,0 +1,180 @@
+// The case conversation over HTTP: messages of each kind, the timeline with the case's history,
+// attachments uploaded as files and downloaded as attachments, and what agents of another team,
+// another tenant and bad input get.
+#include <gtest/gtest.h>
+
+#include "api/api_test_support.h"
+
+namespace tp::api::testing {
+namespace {
+
+using identity::Role;
+using nlohmann::json;
+
+const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(64, 'p');
+
+class CaseRoutesTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  CaseRoutesTest() : harness_(GetParam()), tenant_(harness_.CreateTenant("acme")) {
+    admin_ = harness_.LoginAs(tenant_, Role::kAdmin);
+    const json customer = BodyOf(harness_.Send(
+        "POST", "/api/v1/customers", R"({"name":"Jana Nová","email":"jana@example.cz"})", admin_));
+    const json team = BodyOf(harness_.Send("POST", "/api/v1/teams", R"({"name":"Returns","kind":"service"})", admin_));
+    team_ = team["id"];
+    const json opened = BodyOf(harness_.Send(
+        "POST", "/api/v1/cases",
+        json{{"customer_id", customer["id"]}, {"subject", "Zásilka dorazila poškozená"}, {"channel", "email"},
+             {"type", "return_request"}, {"touchpoint", "delivery"}, {"order_ids", {"ORD-7"}}, {"team_id", team_}}
+            .dump(),
+        admin_));
+    case_path_ = "/api/v1/cases/" + opened["id"].get<std::string>();
+    case_id_ = opened["id"];
+  }
+
+  json Post(const std::string& path, const json& body, int expected, const Credentials& as) {
+    const http::Response response = harness_.Send("POST", path, body.dump(), as);
+    EXPECT_EQ(response.status, expected) << path << " " << response.body;
+    return BodyOf(response);
+  }
+
+  http::Response Upload(const std::string& query, const std::string& bytes, const std::string& type,
+                        const Credentials& as) {
+    return harness_.Send("POST", "/api/v1/attachments" + query, bytes, as, {{"Content-Type", type}});
+  }
+
+  ApiHarness harness_;
+  TenantFixture tenant_;
+  Credentials admin_;
+  std::string team_;
+  std::string case_id_;
+  std::string case_path_;
+};
+
+TEST_P(CaseRoutesTest, MessagesAndChangesMakeOneTimeline) {
+  const json opened = BodyOf(harness_.Send("GET", case_path_, "", admin_));
+  EXPECT_EQ(opened["type"], "return_request");
+  EXPECT_EQ(opened["touchpoint"], "delivery");
+  EXPECT_EQ(opened["order_ids"], json({"ORD-7"}));
+  EXPECT_TRUE(opened["first_response_at"].is_null());
+
+  const json inbound =
+      Post(case_path_ + "/messages",
+           {{"kind", "customer"}, {"format", "html"}, {"body", "<p>Krabice <i>rozbitá</i><script>x()</script></p>"}},
+           201, admin_);
+  EXPECT_EQ(inbound["direction"], "inbound");
+  EXPECT_EQ(inbound["delivery_state"], "received");
+  EXPECT_EQ(inbound["author"], json({{"type", "customer"}, {"id", opened["customer_id"]}}));
+  EXPECT_EQ(inbound["html"], "<p>Krabice <i>rozbitá</i></p>");
+  EXPECT_EQ(inbound["text"], "Krabice rozbitá");
+
+  const json reply = Post(case_path_ + "/messages", {{"body", "Pošlete foto, prosím."}, {"status", "pending"}}, 201,
+                          admin_);
+  EXPECT_EQ(reply["kind"], "reply");
+  EXPECT_EQ(reply["direction"], "outbound");
+  EXPECT_EQ(reply["delivery_state"], "pending");  // the harness's server sends mail
+  EXPECT_TRUE(reply["delivery_id"].is_string());
+  const json note = Post(case_path_ + "/messages", {{"kind", "note"}, {"body", "Dopravce PPL"}}, 201, admin_);
+  EXPECT_EQ(note["direction"], "internal");
+
+  const json conversation = BodyOf(harness_.Send("GET", case_path_ + "/conversation", "", admin_));
+  EXPECT_EQ(conversation["case"]["status"], "pending");
+  EXPECT_TRUE(conversation["case"]["first_response_at"].is_string());
+  std::vector<std::string> kinds;
+  for (const json& entry : conversation["entries"]) {
+    kinds.push_back(entry["type"] == "message" ? entry["message"]["kind"].get<std::string>()
+                                               : entry["change"]["action"].get<std::string>());
+  }
+  EXPECT_EQ(kinds, (std::vector<std::string>{"case.create", "customer", "reply", "case.update", "note"}));
+  const json& status_change = conversation["entries"][3]["change"];
+  EXPECT_EQ(status_change["before"], json({{"status", "new"}}));
+  EXPECT_EQ(status_change["after"], json({{"status", "pending"}}));
+  EXPECT_EQ(status_change["actor"]["type"], "user");
+}
+
+TEST_P(CaseRoutesTest, BadMessagesAreNamedAndClosedCasesTakeNone) {
+  auto expect_error = [&](const json& body, int status, const std::string& code, const std::string& field) {
+    const http::Response response = harness_.Send("POST", case_path_ + "/messages", body.dump(), admin_);
+    ExpectError(response, status, code, field);
+  };
+  expect_error({{"kind", "system"}, {"body", "x"}}, 400, "invalid_argument", "kind");
+  expect_error({{"body", ""}}, 400, "invalid_argument", "body");
+  expect_error({{"body", "x"}, {"format", "markdown"}}, 400, "invalid_argument", "format");
+  expect_error({{"body", "x"}, {"status", "reopened"}}, 400, "invalid_argument", "status");
+  expect_error({{"body", "x"}, {"channel", "fax"}}, 400, "invalid_argument", "channel");
+  expect_error({{"body", "x"}, {"attachment_ids", {"att_nope"}}}, 400, "invalid_argument", "attachment_ids");
+  expect_error({{"body", "x"}, {"cc", "a@b.c"}}, 400, "invalid_argument", "cc");
+  expect_error({{"kind", "customer"}, {"body", "x"}, {"status", "solved"}}, 400, "invalid_argument", "status");
+
+  ASSERT_EQ(harness_.Send("PATCH", case_path_, R"({"status":"closed"})", admin_).status, 200);
+  expect_error({{"kind", "customer"}, {"body", "Haló?"}}, 422, "failed_precondition", "case_id");
+  // Nothing was half-written: the closed case has only its history.
+  const json conversation = BodyOf(harness_.Send("GET", case_path_ + "/conversation", "", admin_));
+  for (const json& entry : conversation["entries"]) EXPECT_EQ(entry["type"], "change");
+}
+
+TEST_P(CaseRoutesTest, AttachmentsAreUploadedSentAndDownloadedOnlyAsAttachments) {
+  // (The test harness passes query values as written; the server percent-decodes them first.)
+  const http::Response uploaded = Upload("?case_id=" + case_id_ + "&file_name=krabice č.png", kPng, "image/png",
+                                         admin_);
+  ASSERT_EQ(uploaded.status, 201) << uploaded.body;
+  const json attachment = BodyOf(uploaded);
+  EXPECT_EQ(attachment["file_name"], "krabice č.png");
+  EXPECT_EQ(attachment["size"], kPng.size());
+  EXPECT_TRUE(attachment["message_id"].is_null());
+
+  const json message = Post(case_path_ + "/messages",
+                            {{"kind", "customer"}, {"body", "Foto"}, {"attachment_ids", {attachment["id"]}}}, 201,
+                            admin_);
+  ASSERT_EQ(message["attachments"].size(), 1u);
+  const std::string url = message["attachments"][0]["url"];
+  const http::Response download = harness_.Send("GET", url, "", admin_);
+  ASSERT_EQ(download.status, 200);
+  EXPECT_EQ(download.body, kPng);
+  EXPECT_EQ(download.headers.at("Content-Type"), "image/png");
+  EXPECT_EQ(download.headers.at("X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(download.headers.at("Content-Disposition"),
+            "attachment; filename=\"krabice _.png\"; filename*=UTF-8''krabice%20%C4%8D.png");
+
+  ExpectError(Upload("?case_id=" + case_id_ + "&file_name=a.txt", "<script>", "text/html", admin_), 415,
+              "unsupported_media_type", "content_type");
+  ExpectError(Upload("?case_id=" + case_id_ + "&file_name=cat.png", "<svg onload=alert(1)>", "image/png", admin_), 400,
+              "invalid_argument", "content");
+  ExpectError(Upload("?case_id=" + case_id_ + "&file_name=setup.exe", "MZ", "application/zip", admin_), 400,
+              "invalid_argument", "file_name");
+  ExpectError(Upload("?file_name=a.png", kPng, "image/png", admin_), 400, "invalid_argument", "case_id");
+  ExpectError(Upload("?case_id=" + case_id_ + "&file_name=big.pdf",
+                     "%PDF-" + std::string(std::size_t{10} << 20, 'x'), "application/pdf", admin_),
+              413, "payload_too_large", "content");
+}
+
+TEST_P(CaseRoutesTest, OtherTeamsAndOtherTenantsSeeNoCaseNorItsFiles) {
+  const json attachment = BodyOf(Upload("?case_id=" + case_id_ + "&file_name=a.png", kPng, "image/png", admin_));
+  const std::string content_url = "/api/v1/attachments/" + attachment["id"].get<std::string>() + "/content";
+
+  const Credentials outsider = harness_.LoginAs(tenant_, Role::kAgent);  // in no team
+  EXPECT_EQ(harness_.Send("GET", case_path_ + "/conversation", "", outsider).status, 404);
+  EXPECT_EQ(harness_.Send("POST", case_path_ + "/messages", R"({"body":"hi"})", outsider).status, 404);
+  EXPECT_EQ(harness_.Send("GET", content_url, "", outsider).status, 404);
+  EXPECT_EQ(Upload("?case_id=" + case_id_ + "&file_name=b.png", kPng, "image/png", outsider).status, 404);
+
+  const identity::User member = harness_.CreateUser(tenant_, Role::kAgent);
+  harness_.Send("PUT", "/api/v1/teams/" + team_ + "/members/" + member.id, "", admin_);
+  const Credentials agent = harness_.Login(tenant_, member.email);
+  EXPECT_EQ(harness_.Send("GET", case_path_ + "/conversation", "", agent).status, 200);
+  EXPECT_EQ(harness_.Send("GET", content_url, "", agent).status, 200);
+
+  const TenantFixture other = harness_.CreateTenant("globex");
+  const Credentials stranger = harness_.LoginAs(other, Role::kAdmin);
+  EXPECT_EQ(harness_.Send("GET", case_path_ + "/conversation", "", stranger).status, 404);
+  EXPECT_EQ(harness_.Send("GET", content_url, "", stranger).status, 404);
+  EXPECT_EQ(Upload("?case_id=" + case_id_ + "&file_name=b.png", kPng, "image/png", stranger).status, 404);
+
+  const Credentials analyst = harness_.LoginAs(tenant_, Role::kAnalyst);
+  EXPECT_EQ(harness_.Send("GET", case_path_ + "/conversation", "", analyst).status, 403);
+  EXPECT_EQ(harness_.Send("GET", content_url, "", analyst).status, 403);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CaseRoutesTest, ::testing::ValuesIn(store::TestBackends()));
+
+}  // namespace
+}  // namespace tp::api::testing
