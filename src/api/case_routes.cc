@@ -13,6 +13,7 @@
 #include "cases/attachments.h"
 #include "cases/cases.h"
 #include "cases/conversation.h"
+#include "cases/search.h"
 
 namespace tp::api {
 namespace {
@@ -38,6 +39,9 @@ std::string AttachmentDisposition(std::string_view file_name) {
   return "attachment; filename=\"" + fallback + "\"; filename*=UTF-8''" + encoded;
 }
 
+// ?view=mine (the caller's unsolved cases) or unassigned (unsolved, nobody's yet), ?assignee_id= (a
+// user id, or "none"), ?status=, ?customer_id=, ?team_id=; with ?q= a full-text search instead of a
+// page: the most recently updated matches, at most ?limit=.
 Result<http::Response> ListCases(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
   cases::CaseQuery query;
@@ -45,6 +49,35 @@ Result<http::Response> ListCases(Registrar& registrar, Call& call) {
   query.customer_id = call.request.QueryParam("customer_id");
   query.team_id = call.request.QueryParam("team_id");
   query.only_teams = TeamScope(call);
+  if (const auto assignee = call.request.QueryParam("assignee_id")) {
+    query.assignee_id = *assignee == "none" ? std::nullopt : std::optional(*assignee);
+  }
+  if (const auto view = call.request.QueryParam("view")) {
+    if (*view == "mine") {
+      query.assignee_id = std::optional(call.principal.user_id);
+    } else if (*view == "unassigned") {
+      query.assignee_id = std::optional<std::string>();
+    } else if (*view != "all") {
+      return InvalidArgument("view must be one of mine, unassigned, all", "view");
+    }
+    if (*view != "all" && !query.status) query.any_status = cases::UnsolvedStatuses();
+  }
+  if (const auto text = call.request.QueryParam("q")) {
+    if (call.request.QueryParam("cursor")) return InvalidArgument("a search has no further pages", "cursor");
+    if (call.request.QueryParam("view")) return InvalidArgument("search within a view is not supported", "view");
+    cases::CaseSearch search{.text = *text,
+                             .status = query.status,
+                             .team_id = query.team_id,
+                             .assignee_id = query.assignee_id,
+                             .only_teams = query.only_teams,
+                             .limit = page_request.limit};
+    return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+      TP_ASSIGN_OR_RETURN(auto found, cases::SearchCases(tx, search));
+      Json items = Json::array();
+      for (const cases::Case& item : found) items.push_back(CaseJson(item));
+      return Json{{"items", std::move(items)}, {"next_cursor", nullptr}};
+    });
+  }
   return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto page, cases::ListCases(tx, query, page_request));
     return PageJson(page, CaseJson);

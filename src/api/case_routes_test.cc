@@ -174,6 +174,37 @@ TEST_P(CaseRoutesTest, OtherTeamsAndOtherTenantsSeeNoCaseNorItsFiles) {
   EXPECT_EQ(harness_.Send("GET", content_url, "", analyst).status, 403);
 }
 
+TEST_P(CaseRoutesTest, ViewsAndSearchFindTheCasesAnAgentWorksOn) {
+  const identity::User member = harness_.CreateUser(tenant_, Role::kAgent);
+  harness_.Send("PUT", "/api/v1/teams/" + team_ + "/members/" + member.id, "", admin_);
+  const Credentials agent = harness_.Login(tenant_, member.email);
+  auto ids = [&](const std::string& query, const Credentials& as) {
+    const http::Response response = harness_.Send("GET", "/api/v1/cases" + query, "", as);
+    EXPECT_EQ(response.status, 200) << query << " " << response.body;
+    std::vector<std::string> found;
+    const json body = BodyOf(response);
+    for (const json& item : body["items"]) found.push_back(item["id"].get<std::string>());
+    return found;
+  };
+  EXPECT_EQ(ids("?view=unassigned", agent), std::vector<std::string>{case_id_});
+  EXPECT_TRUE(ids("?view=mine", agent).empty());
+  ASSERT_EQ(harness_.Send("PATCH", case_path_, json{{"assignee_id", member.id}}.dump(), admin_).status, 200);
+  EXPECT_EQ(ids("?view=mine", agent), std::vector<std::string>{case_id_});
+  EXPECT_EQ(ids("?assignee_id=" + member.id, admin_), std::vector<std::string>{case_id_});
+  EXPECT_TRUE(ids("?view=unassigned", agent).empty());
+
+  Post(case_path_ + "/messages", {{"kind", "customer"}, {"body", "Krabice je úplně rozmačkaná"}}, 201, agent);
+  EXPECT_EQ(ids("?q=rozmackana", agent), std::vector<std::string>{case_id_});
+  EXPECT_EQ(ids("?q=ZASILKA krab", admin_), std::vector<std::string>{case_id_});
+  EXPECT_TRUE(ids("?q=rozmackana&status=solved", agent).empty());
+  const Credentials outsider = harness_.LoginAs(tenant_, Role::kAgent);  // in no team
+  EXPECT_TRUE(ids("?q=rozmackana", outsider).empty());
+
+  ExpectError(harness_.Send("GET", "/api/v1/cases?view=everything", "", agent), 400, "invalid_argument", "view");
+  ExpectError(harness_.Send("GET", "/api/v1/cases?q=;;", "", agent), 400, "invalid_argument", "q");
+  ExpectError(harness_.Send("GET", "/api/v1/cases?q=a&view=mine", "", agent), 400, "invalid_argument", "view");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, CaseRoutesTest, ::testing::ValuesIn(store::TestBackends()));
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <utility>
 
 #include "cases/conversation.h"
+#include "cases/internal.h"
+#include "cases/search.h"
 #include "changes/kinds.h"
 #include "common/ids.h"
 #include "feedback/feedback.h"
@@ -27,10 +29,6 @@ using store::SqlParams;
 
 constexpr std::string_view kIdPrefix = "cas_";
 
-// The columns CaseFromRow reads, in its order.
-constexpr std::string_view kCaseColumns =
-    "id, customer_id, subject, status, priority, channel, team_id, assignee_id, created_at, updated_at, tags, "
-    "follow_up_of, type, touchpoint, stage, order_ids, first_response_at, solved_at";
 
 constexpr std::string_view kInsertCase =
     "INSERT INTO cases (tenant_id, id, customer_id, subject, status, priority, channel, team_id, assignee_id, "
@@ -122,34 +120,6 @@ Status CheckTagCount(const std::vector<std::string>& tags) {
   return Status::Ok();
 }
 
-// Stored names come from this module, so an unknown one is a bug or a newer schema, never user input.
-Result<Case> CaseFromRow(const store::Row& row) {
-  Result<CaseStatus> status = ParseCaseStatus(row.Text(3));
-  Result<CasePriority> priority = ParseCasePriority(row.Text(4));
-  Result<Channel> channel = ParseChannel(row.Text(5));
-  Result<CaseType> type = ParseCaseType(row.Text(12));
-  if (!status.ok() || !priority.ok() || !channel.ok() || !type.ok()) {
-    return Internal("case " + row.Text(0) + " has unknown values");
-  }
-  return Case{.id = row.Text(0),
-              .customer_id = row.Text(1),
-              .subject = row.Text(2),
-              .status = *status,
-              .priority = *priority,
-              .type = *type,
-              .channel = *channel,
-              .team_id = row.OptionalText(6),
-              .assignee_id = row.OptionalText(7),
-              .tags = StringsFromText(row.Text(10)),
-              .touchpoint = row.OptionalText(13),
-              .stage = row.OptionalText(14),
-              .order_ids = StringsFromText(row.Text(15)),
-              .first_response_at = row.OptionalInt(16),
-              .solved_at = row.OptionalInt(17),
-              .follow_up_of = row.OptionalText(11),
-              .created_at = row.Int(8),
-              .updated_at = row.Int(9)};
-}
 
 json OptionalJson(const std::optional<std::string>& value) { return value ? json(*value) : json(nullptr); }
 
@@ -215,6 +185,34 @@ std::optional<std::vector<std::string>> TeamsOf(const CaseQuery& query) {
 
 }  // namespace
 
+Result<Case> CaseFromRow(const store::Row& row) {
+  Result<CaseStatus> status = ParseCaseStatus(row.Text(3));
+  Result<CasePriority> priority = ParseCasePriority(row.Text(4));
+  Result<Channel> channel = ParseChannel(row.Text(5));
+  Result<CaseType> type = ParseCaseType(row.Text(12));
+  if (!status.ok() || !priority.ok() || !channel.ok() || !type.ok()) {
+    return Internal("case " + row.Text(0) + " has unknown values");
+  }
+  return Case{.id = row.Text(0),
+              .customer_id = row.Text(1),
+              .subject = row.Text(2),
+              .status = *status,
+              .priority = *priority,
+              .type = *type,
+              .channel = *channel,
+              .team_id = row.OptionalText(6),
+              .assignee_id = row.OptionalText(7),
+              .tags = StringsFromText(row.Text(10)),
+              .touchpoint = row.OptionalText(13),
+              .stage = row.OptionalText(14),
+              .order_ids = StringsFromText(row.Text(15)),
+              .first_response_at = row.OptionalInt(16),
+              .solved_at = row.OptionalInt(17),
+              .follow_up_of = row.OptionalText(11),
+              .created_at = row.Int(8),
+              .updated_at = row.Int(9)};
+}
+
 std::string_view CaseStatusName(CaseStatus status) {
   switch (status) {
     case CaseStatus::kNew: return "new";
@@ -277,6 +275,8 @@ Result<std::string> NormalizeTag(std::string_view tag, std::string_view field) {
   return normalized;
 }
 
+std::vector<CaseStatus> UnsolvedStatuses() { return {CaseStatus::kNew, CaseStatus::kOpen, CaseStatus::kPending}; }
+
 bool IsAllowedTransition(CaseStatus from, CaseStatus to) {
   if (from == to) return true;
   return to != CaseStatus::kNew && from != CaseStatus::kClosed;
@@ -323,6 +323,7 @@ Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identit
   const std::string snapshot = CaseJson(created).dump();
   TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "case.create", "case", created.id, {}, snapshot));
   TP_RETURN_IF_ERROR(RecordCaseChange(tx, created, audit, "case.create", "{}", snapshot, created.created_at));
+  TP_RETURN_IF_ERROR(IndexCaseText(tx, created.id, created.id, created.subject));
   TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCaseCreated, created.id,
                                 json{{"case_id", created.id},
                                      {"customer_id", created.customer_id},
@@ -387,6 +388,15 @@ Result<Page<Case>> ListCases(store::TenantTx& tx, const CaseQuery& query, const 
   std::string filters;
   if (query.status) filters += Sql({kAndStatusIs, params.Bind(std::string(CaseStatusName(*query.status)))});
   if (query.customer_id) filters += Sql({kAndCustomerIs, params.Bind(*query.customer_id)});
+  if (!query.any_status.empty()) {
+    std::vector<std::string> names;
+    for (CaseStatus status : query.any_status) names.emplace_back(CaseStatusName(status));
+    filters += Sql({" AND status IN (", params.BindList(names), ")"});
+  }
+  if (query.assignee_id) {
+    filters += *query.assignee_id ? Sql({" AND assignee_id = ", params.Bind(**query.assignee_id)})
+                                  : std::string(" AND assignee_id IS NULL");
+  }
   auto branch = [&](const std::string& team_filter) {
     return Sql({"SELECT ", kCaseColumns, kFromCasesAfter, after_param, filters, team_filter, kOrderByIdLimit, limit_param});
   };

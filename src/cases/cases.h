@@ -123,6 +123,9 @@ struct CasePatch {
 // Every field narrows the list.
 struct CaseQuery {
   std::optional<CaseStatus> status;
+  std::vector<CaseStatus> any_status;  // when not empty, one of these
+  // A user id, or std::nullopt inside for unassigned cases.
+  std::optional<std::optional<std::string>> assignee_id;
   std::optional<std::string> customer_id;
   std::optional<std::string> team_id;
   // When set, only cases owned by one of these teams (an agent's view); an empty list matches nothing.
@@ -148,6 +151,8 @@ Status DeleteTeam(store::TenantTx& tx, const identity::AuditContext& audit, std:
 
 Result<Case> GetCase(store::TenantTx& tx, std::string_view case_id);
 Result<Page<Case>> ListCases(store::TenantTx& tx, const CaseQuery& query, const PageRequest& page);
+// The statuses of cases still being worked on: new, open, pending.
+std::vector<CaseStatus> UnsolvedStatuses();
 // kFailedPrecondition field "status" for a transition IsAllowedTransition refuses; team and assignee
 // are checked as in CreateCase; tags as NormalizeTag (field "tags", "add_tags", "remove_tags"), at most
 // kMaxTags after the patch; touchpoint, stage and order ids as in CreateCase. A patch that changes nothing returns the case and records nothing;

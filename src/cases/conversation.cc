@@ -6,6 +6,7 @@
 #include <array>
 #include <map>
 
+#include "cases/search.h"
 #include "changes/kinds.h"
 #include "common/ids.h"
 #include "outbound/deliveries.h"
@@ -40,6 +41,7 @@ constexpr std::string_view kSelectChanges =
     "WHERE tenant_id = $1 AND case_id = $2 ORDER BY id DESC LIMIT $3";
 constexpr std::string_view kSetFirstResponse =
     "UPDATE cases SET first_response_at = $3 WHERE tenant_id = $1 AND id = $2 AND first_response_at IS NULL";
+constexpr std::string_view kTouchCase = "UPDATE cases SET updated_at = $3 WHERE tenant_id = $1 AND id = $2";
 
 constexpr std::array kKinds = {MessageKind::kCustomer, MessageKind::kReply, MessageKind::kNote};
 
@@ -207,6 +209,9 @@ Result<Message> AddMessage(store::TenantTx& tx, std::string_view case_id, const 
                                  std::string(richtext::BodyFormatName(message.format)), message.rendered.text,
                                  message.rendered.html, store::Nullable(message.delivery_id), message.created_at})
                          .status());
+  TP_RETURN_IF_ERROR(IndexCaseText(tx, item.id, message.id, message.rendered.text));
+  // A message is an update of its case: "recently updated" lists and searches put it first.
+  TP_RETURN_IF_ERROR(tx.Execute(kTouchCase, {item.id, now}).status());
   json attachment_ids = json::array();
   for (const Attachment& attachment : message.attachments) attachment_ids.push_back(attachment.id);
   TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCaseMessageAdded, item.id,

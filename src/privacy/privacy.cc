@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cases/attachments.h"
+#include "cases/search.h"
 #include "changes/kinds.h"
 #include "common/money.h"
 #include "ingest/ingest.h"
@@ -154,7 +155,11 @@ Result<ErasureReport> EraseCustomer(store::TenantTx& tx, std::string_view custom
   TP_ASSIGN_OR_RETURN(store::Rows case_rows,
                       tx.Query("SELECT id FROM cases WHERE tenant_id = $1 AND customer_id = $2", {live}));
   std::vector<std::string> redact_targets = profile_ids;
-  for (const store::Row& row : case_rows) redact_targets.push_back(row.Text(0));
+  std::vector<std::string> case_ids;
+  for (const store::Row& row : case_rows) case_ids.push_back(row.Text(0));
+  redact_targets.insert(redact_targets.end(), case_ids.begin(), case_ids.end());
+  // The search index holds the words of their subjects and messages.
+  TP_RETURN_IF_ERROR(cases::ForgetCaseText(tx, case_ids));
   // Merge records name both profiles.
   for (const std::string& id : profile_ids) {
     TP_ASSIGN_OR_RETURN(store::Rows merges, tx.Query("SELECT id FROM customer_merges WHERE tenant_id = $1 AND "

@@ -631,6 +631,32 @@ CREATE TABLE attachment_contents (
 );
 )sql";
 
+// Full-text search over cases (cases/search.h through store/text_index.h): the words of each subject and
+// message, folded by the writer. Cases from before this migration get their subjects, folded by the
+// database as well as it can (SQLite strips diacritics, PostgreSQL's 'simple' configuration does not).
+// The inbox reads a person's open cases by assignee and status.
+constexpr std::string_view kCaseSearch = R"sql(
+CREATE INDEX cases_by_assignee_status ON cases (tenant_id, assignee_id, status, id);
+)sql";
+constexpr std::string_view kCaseSearchSqlite = R"sql(
+CREATE VIRTUAL TABLE case_text USING fts5(words, owner_id, tenant_id UNINDEXED, document_id UNINDEXED,
+                                          tokenize = 'unicode61 remove_diacritics 2');
+INSERT INTO case_text (words, owner_id, tenant_id, document_id) SELECT subject, id, tenant_id, id FROM cases;
+)sql";
+constexpr std::string_view kCaseSearchPostgres = R"sql(
+CREATE TABLE case_text (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  owner_id TEXT NOT NULL,
+  document_id TEXT NOT NULL,
+  words tsvector NOT NULL,
+  PRIMARY KEY (tenant_id, document_id)
+);
+CREATE INDEX case_text_words ON case_text USING GIN (words);
+CREATE INDEX case_text_by_owner ON case_text (tenant_id, owner_id);
+INSERT INTO case_text (tenant_id, owner_id, document_id, words)
+  SELECT tenant_id, id, id, to_tsvector('simple', subject) FROM cases;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
@@ -646,6 +672,7 @@ constexpr std::array kMigrations = {
     Migration{12, "public reviews", kReviews},
     Migration{15, "case tags and follow-ups", kCaseTagsAndFollowUps},
     Migration{16, "case conversation: messages, history, attachments, type and order fields", kCaseConversation},
+    Migration{18, "full-text search over cases, the inbox index", kCaseSearch, kCaseSearchSqlite, kCaseSearchPostgres},
 };
 
 }  // namespace

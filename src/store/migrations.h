@@ -12,6 +12,9 @@ struct Migration {
   int version;
   std::string_view name;
   std::string_view sql;  // portable SQL, several statements separated by ';'
+  // Then, on one backend only, what has no portable form (full-text indexes: store/text_index.h).
+  std::string_view sqlite_sql = {};
+  std::string_view postgres_sql = {};
 };
 
 std::span<const Migration> AllMigrations();

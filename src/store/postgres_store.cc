@@ -205,6 +205,8 @@ class PgConnection final : public Connection {
   PgConnection(const PgConnection&) = delete;
   PgConnection& operator=(const PgConnection&) = delete;
 
+  Backend backend() const override { return Backend::kPostgres; }
+
   // Connects if there is no healthy session; a new session starts with no prepared statements.
   Status EnsureConnected(const char* connect_timeout_override = nullptr) {
     if (conn_ != nullptr && PQstatus(conn_.get()) == CONNECTION_OK) return Status::Ok();

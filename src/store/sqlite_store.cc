@@ -175,6 +175,8 @@ class SqliteConnection final : public Connection {
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
+  Backend backend() const override { return Backend::kSqlite; }
+
   Result<Rows> Query(std::string_view sql, const std::vector<Value>& params) override {
     TP_ASSIGN_OR_RETURN(sqlite3_stmt * statement, Prepare(sql));
     const StatementUse use(statement);

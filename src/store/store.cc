@@ -241,6 +241,9 @@ Status Store::Migrate() {
     for (const Migration& migration : AllMigrations()) {
       if (migration.version <= current) continue;
       TP_RETURN_IF_ERROR(connection.ExecuteScript(migration.sql));
+      const std::string_view specific =
+          connection.backend() == Backend::kSqlite ? migration.sqlite_sql : migration.postgres_sql;
+      if (!specific.empty()) TP_RETURN_IF_ERROR(connection.ExecuteScript(specific));
       TP_RETURN_IF_ERROR(connection.Execute(
           kRecordMigration,
           {Value(std::int64_t{migration.version}), Value(std::string(migration.name)), Value(NowMicros())}));

@@ -79,11 +79,14 @@ class Row {
 
 using Rows = std::vector<Row>;
 
+enum class Backend { kSqlite, kPostgres };
+
 // A connection inside an open transaction. Implemented by each backend; domain code uses it only
 // through TenantTx or SystemTx.
 class Connection {
  public:
   virtual ~Connection() = default;
+  virtual Backend backend() const = 0;
   virtual Result<Rows> Query(std::string_view sql, const std::vector<Value>& params) = 0;
   // Returns the number of rows changed.
   virtual Result<std::int64_t> Execute(std::string_view sql, const std::vector<Value>& params) = 0;
@@ -103,6 +106,8 @@ class TenantTx {
   TenantTx& operator=(const TenantTx&) = delete;
 
   const std::string& tenant_id() const { return tenant_id_; }
+  // For the few statements with no portable form (full-text search, store/text_index.h).
+  Backend backend() const { return connection_.backend(); }
   Result<Rows> Query(std::string_view sql, std::initializer_list<Value> params = {});
   // `params` is read when the statement runs: a caller may still be binding into it while the other
   // arguments are evaluated.
@@ -161,8 +166,6 @@ class ChangeNotifications {
   // Waits up to `timeout`; true when a notification arrived (possibly for several commits).
   virtual bool Wait(std::chrono::milliseconds timeout) = 0;
 };
-
-enum class Backend { kSqlite, kPostgres };
 
 class Store {
  public:
