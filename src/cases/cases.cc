@@ -323,7 +323,7 @@ Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identit
   const std::string snapshot = CaseJson(created).dump();
   TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "case.create", "case", created.id, {}, snapshot));
   TP_RETURN_IF_ERROR(RecordCaseChange(tx, created, audit, "case.create", "{}", snapshot, created.created_at));
-  TP_RETURN_IF_ERROR(IndexCaseText(tx, created.id, created.id, created.subject));
+  TP_RETURN_IF_ERROR(IndexCaseText(tx, created, created.id, created.subject));
   TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCaseCreated, created.id,
                                 json{{"case_id", created.id},
                                      {"customer_id", created.customer_id},

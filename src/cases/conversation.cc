@@ -209,7 +209,7 @@ Result<Message> AddMessage(store::TenantTx& tx, std::string_view case_id, const 
                                  std::string(richtext::BodyFormatName(message.format)), message.rendered.text,
                                  message.rendered.html, store::Nullable(message.delivery_id), message.created_at})
                          .status());
-  TP_RETURN_IF_ERROR(IndexCaseText(tx, item.id, message.id, message.rendered.text));
+  TP_RETURN_IF_ERROR(IndexCaseText(tx, item, message.id, message.rendered.text));
   // A message is an update of its case: "recently updated" lists and searches put it first.
   TP_RETURN_IF_ERROR(tx.Execute(kTouchCase, {item.id, now}).status());
   json attachment_ids = json::array();

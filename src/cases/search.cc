@@ -48,9 +48,13 @@ Result<std::vector<Case>> SearchCases(store::TenantTx& tx, const CaseSearch& sea
   return found;
 }
 
-Status IndexCaseText(store::TenantTx& tx, std::string_view case_id, std::string_view document_id,
-                     std::string_view text) {
-  return store::IndexDocument(tx, kCaseText, case_id, document_id, profiles::SearchWords(text));
+Status IndexCaseText(store::TenantTx& tx, const Case& item, std::string_view document_id, std::string_view text) {
+  std::vector<std::string> words = profiles::SearchWords(item.subject);
+  if (document_id != item.id) {
+    const std::vector<std::string> message_words = profiles::SearchWords(text);
+    words.insert(words.end(), message_words.begin(), message_words.end());
+  }
+  return store::IndexDocument(tx, kCaseText, item.id, document_id, words);
 }
 
 Status ForgetCaseText(store::TenantTx& tx, const std::vector<std::string>& case_ids) {

@@ -1,6 +1,8 @@
 // Full-text search over cases: the words of each case's subject and of every message in its
 // conversation (notes too: agents search their own notes), folded like customer search
 // (profiles::SearchWords), so "zasilka" finds "Zásilka" and "posk" finds "poškozená" as you type.
+// Every word must be in the subject or in one message together with the subject's words (a message is
+// indexed with its case's subject), among the newest store::kMaxMatchedDocuments matching documents.
 //
 //   TP_ASSIGN_OR_RETURN(std::vector<Case> found,
 //                       SearchCases(tx, {.text = "zásilka poškozená", .status = CaseStatus::kOpen}));
@@ -33,9 +35,9 @@ struct CaseSearch {
 // or with more than kMaxSearchWords.
 Result<std::vector<Case>> SearchCases(store::TenantTx& tx, const CaseSearch& search);
 
-// Index a case's subject or a message's text (cases.cc and conversation.cc call these).
-Status IndexCaseText(store::TenantTx& tx, std::string_view case_id, std::string_view document_id,
-                     std::string_view text);
+// Index a case's subject (document id: the case's) or a message's text with its case's subject
+// (cases.cc and conversation.cc call these).
+Status IndexCaseText(store::TenantTx& tx, const Case& item, std::string_view document_id, std::string_view text);
 // Forgets the words of the given cases (erasure).
 Status ForgetCaseText(store::TenantTx& tx, const std::vector<std::string>& case_ids);
 

@@ -12,11 +12,19 @@ std::string JoinWords(const std::vector<std::string>& words) {
   return joined;
 }
 
-// One word in the backend's query syntax. Folded words hold no ASCII punctuation, so quoting the word
-// is enough to keep user input from being read as query operators.
-std::string MatchExpression(Backend backend, const std::string& word, bool prefix) {
-  if (backend == Backend::kSqlite) return "words : \"" + word + "\"" + (prefix ? "*" : "");
-  return "'" + word + "'" + (prefix ? ":*" : "");
+// The words in the backend's query syntax, all required, the last also as a prefix. Folded words hold
+// no ASCII punctuation, so quoting each is enough to keep user input from being read as operators.
+std::string MatchExpression(Backend backend, const std::vector<std::string>& words) {
+  std::string expression = backend == Backend::kSqlite ? "words : (" : "";
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const bool last = i + 1 == words.size();
+    if (backend == Backend::kSqlite) {
+      expression += Sql({i > 0 ? " " : "", "\"", words[i], "\"", last ? "*)" : ""});
+    } else {
+      expression += Sql({i > 0 ? " & " : "", "'", words[i], "'", last ? ":*" : ""});
+    }
+  }
+  return expression;
 }
 
 }  // namespace
@@ -60,20 +68,16 @@ std::string OwnerHasWords(TenantTx& tx, const TextIndex& index, std::string_view
                           const std::vector<std::string>& words, SqlParams& params) {
   if (words.empty()) return "1 = 0";
   const std::string table(index.table);
-  std::string condition;
-  // One sub-select per word, so that the words may be spread over a case's subject and messages.
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    const std::string match = params.Bind(MatchExpression(tx.backend(), words[i], i + 1 == words.size()));
-    if (!condition.empty()) condition += " AND ";
-    if (tx.backend() == Backend::kSqlite) {
-      condition += Sql({owner_column, " IN (SELECT owner_id FROM ", table, " WHERE ", table, " MATCH ", match,
-                        " AND tenant_id = $1)"});
-    } else {
-      condition += Sql({owner_column, " IN (SELECT owner_id FROM ", table,
-                        " WHERE tenant_id = $1 AND words @@ to_tsquery('simple', ", match, "))"});
-    }
+  const std::string match = params.Bind(MatchExpression(tx.backend(), words));
+  const std::string limit = params.Bind(std::int64_t{kMaxMatchedDocuments});
+  // Newest first: FTS5 walks its index in rowid (insertion) order; PostgreSQL may walk the primary key
+  // (document ids are time-ordered) backwards for a common word, or the GIN index for a rare one.
+  if (tx.backend() == Backend::kSqlite) {
+    return Sql({owner_column, " IN (SELECT owner_id FROM ", table, " WHERE ", table, " MATCH ", match,
+                " AND tenant_id = $1 ORDER BY rowid DESC LIMIT ", limit, ")"});
   }
-  return condition;
+  return Sql({owner_column, " IN (SELECT owner_id FROM ", table, " WHERE tenant_id = $1 AND words @@ to_tsquery('simple', ",
+              match, ") ORDER BY document_id DESC LIMIT ", limit, ")"});
 }
 
 }  // namespace tp::store

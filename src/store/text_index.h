@@ -1,7 +1,9 @@
 // Full-text indexes: the one place that speaks each backend's full-text dialect. An index is a table of
 // documents, each a list of words belonging to an owner (a message's words belong to its case); a
-// search finds the owners whose documents hold every word, the last one also as a prefix (search as
-// you type). Documents are added once (messages are not edited) and forgotten with their owner.
+// search finds the owners of the newest kMaxMatchedDocuments documents that hold every word, the last
+// one also as a prefix (search as you type). Bounding the documents bounds the cost of a common word
+// at millions of documents: the newest matches are what a person searching wants first. Documents are
+// added once (messages are not edited) and forgotten with their owner.
 //
 //   TP_RETURN_IF_ERROR(IndexDocument(tx, kCaseText, case_id, message_id, {"zasilka", "dorazila"}));
 //   const std::string match = OwnerHasWords(tx, kCaseText, "id", {"zasilka", "posk"}, params);
@@ -39,9 +41,11 @@ Status DeleteOwnerDocuments(TenantTx& tx, const TextIndex& index, std::string_vi
 // in its index segments until they are merged, so this rewrites the index: a cost proportional to its
 // size, paid per erasure. PostgreSQL's GIN index drops them when VACUUM reclaims the rows (docs/security.md).
 Status PurgeDeletedDocuments(TenantTx& tx, const TextIndex& index);
-// A condition on `owner_column` (e.g. "id" of cases) that holds for owners with every word in some
-// document of theirs (not necessarily the same one; the last word also as a prefix), with its
-// parameters bound into `params`: for "… WHERE tenant_id = $1 AND <it>". Empty `words` match nothing.
+inline constexpr int kMaxMatchedDocuments = 2000;
+
+// A condition on `owner_column` (e.g. "id" of cases) that holds for the owners of the newest
+// kMaxMatchedDocuments documents holding every word (the last also as a prefix), with its parameters
+// bound into `params`: for "… WHERE tenant_id = $1 AND <it>". Empty `words` match nothing.
 std::string OwnerHasWords(TenantTx& tx, const TextIndex& index, std::string_view owner_column,
                           const std::vector<std::string>& words, SqlParams& params);
 
