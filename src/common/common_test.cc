@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <limits>
 #include <set>
@@ -10,6 +11,7 @@
 #include "common/money.h"
 #include "common/pagination.h"
 #include "common/status.h"
+#include "common/templates.h"
 
 namespace tp {
 namespace {
@@ -180,4 +182,14 @@ TEST(ChannelsTest, OneVocabularyWithTheSynonymsSourcesUse) {
 }
 
 }  // namespace
+TEST(Templates, FillInPathsAndListThem) {
+  const nlohmann::json context = {{"score", 3}, {"comment", "Late"}, {"customer", {{"name", "Jana"}}}};
+  EXPECT_EQ(RenderTemplate("NPS {{score}} from {{ customer.name }}: {{comment}}{{missing.path}}", context),
+            "NPS 3 from Jana: Late");
+  EXPECT_EQ(RenderTemplate("no {{ end", context), "no {{ end");
+  EXPECT_EQ(TemplatePlaceholders("Hi {{ customer.first_name }}, case {{case.id}}{{"),
+            (std::vector<std::string>{"customer.first_name", "case.id"}));
+  EXPECT_TRUE(TemplatePlaceholders("no placeholders").empty());
+}
+
 }  // namespace tp

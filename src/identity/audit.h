@@ -35,6 +35,7 @@ inline constexpr std::string_view kAuditActions[] = {
     "customer.note",                                                                // timeline
     "customer.export",    "customer.erase",                                         // privacy
     "case.create",        "case.update",                                            // cases
+    "macro.create",       "macro.update",       "macro.delete",                     // cases/macros
     "feedback.submit",                                                              // feedback
     "survey.create",      "survey.update",      "survey_link.create",               // surveys
     "customers.import",   "events.import",      "orders.import",                    // transfer: CSV imports

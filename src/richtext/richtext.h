@@ -52,6 +52,10 @@ struct RenderedBody {
   std::string html;  // sanitised HTML fragment, safe to insert into a page
 };
 
+// `text` with & < > " ' escaped, for text inside HTML elements and attribute values (macros filling
+// the placeholders of an HTML body).
+std::string EscapeHtml(std::string_view text);
+
 // Renders a message body in the given format.
 //   text: `text` is the body with its line endings normalised; `html` is the escaped body, blank lines
 //         separating <p> paragraphs and single line breaks becoming <br>, http(s) URLs made links.

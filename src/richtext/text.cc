@@ -212,6 +212,12 @@ RenderedBody RenderPlainText(std::string cleaned) {
 
 }  // namespace internal
 
+std::string EscapeHtml(std::string_view text) {
+  std::string out;
+  internal::AppendEscaped(out, text);
+  return out;
+}
+
 Result<BodyFormat> ParseBodyFormat(std::string_view name, std::string_view field) {
   std::string lower;
   for (const char c : name) lower += internal::AsciiLower(c);

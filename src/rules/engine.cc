@@ -7,6 +7,7 @@
 
 #include "cases/cases.h"
 #include "common/ids.h"
+#include "common/templates.h"
 #include "events/events.h"
 #include "feedback/feedback.h"
 #include "identity/audit.h"
@@ -450,34 +451,6 @@ Result<std::vector<json>> BuildContexts(store::TenantTx& tx, const store::Change
     }
   }
   return contexts;
-}
-
-std::string RenderTemplate(std::string_view text, const json& context) {
-  std::string out;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const std::size_t open = text.find("{{", pos);
-    if (open == std::string_view::npos) break;
-    const std::size_t close = text.find("}}", open + 2);
-    if (close == std::string_view::npos) break;
-    out.append(text.substr(pos, open - pos));
-    std::string_view path = text.substr(open + 2, close - open - 2);
-    while (!path.empty() && path.front() == ' ') path.remove_prefix(1);
-    while (!path.empty() && path.back() == ' ') path.remove_suffix(1);
-    const json* value = &context;
-    std::size_t start = 0;
-    while (value != nullptr && start <= path.size()) {
-      const std::size_t dot = std::min(path.find('.', start), path.size());
-      const std::string segment(path.substr(start, dot - start));
-      const auto found = value->is_object() ? value->find(segment) : value->end();
-      value = (value->is_object() && found != value->end()) ? &*found : nullptr;
-      start = dot + 1;
-    }
-    if (value != nullptr && !value->is_null()) out += value->is_string() ? value->get<std::string>() : value->dump();
-    pos = close + 2;
-  }
-  out.append(text.substr(pos));
-  return out;
 }
 
 Status RunRules(store::SystemTx& tx, const std::vector<store::Change>& batch, Micros now) {

@@ -41,10 +41,6 @@ inline constexpr int kActionMaxAttempts = 5;
 // an events.ingested change. Empty when the record is gone (erased, deleted) by the time it is read.
 Result<std::vector<nlohmann::json>> BuildContexts(store::TenantTx& tx, const store::Change& change);
 
-// "{{path}}" in `text` replaced by the value at that path in `context` (strings as they are, other
-// values as JSON, missing paths as nothing).
-std::string RenderTemplate(std::string_view text, const nlohmann::json& context);
-
 // The durable change-feed subscriber.
 Status RunRules(store::SystemTx& tx, const std::vector<store::Change>& batch, Micros now);
 

@@ -75,13 +75,6 @@ TEST(DryRunRule, SaysWhetherItMatchesAndWhatWouldRun) {
   EXPECT_EQ(DryRunRule("order.placed", "true", actions, json::object()).status().field(), "trigger");
 }
 
-TEST(RenderTemplate, FillsInPaths) {
-  const json context = {{"score", 3}, {"comment", "Late"}, {"customer", {{"name", "Jana"}}}};
-  EXPECT_EQ(RenderTemplate("NPS {{score}} from {{ customer.name }}: {{comment}}{{missing.path}}", context),
-            "NPS 3 from Jana: Late");
-  EXPECT_EQ(RenderTemplate("no {{ end", context), "no {{ end");
-}
-
 class RulesEngineTest : public ::testing::TestWithParam<std::string> {
  protected:
   RulesEngineTest() {

@@ -657,6 +657,19 @@ INSERT INTO case_text (tenant_id, owner_id, document_id, words)
   SELECT tenant_id, id, id, to_tsvector('simple', subject) FROM cases;
 )sql";
 
+// Help-desk macros (cases/macros.h): a canned reply or note with placeholders and the changes it makes.
+constexpr std::string_view kMacros = R"sql(
+CREATE TABLE macros (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
@@ -673,6 +686,7 @@ constexpr std::array kMigrations = {
     Migration{15, "case tags and follow-ups", kCaseTagsAndFollowUps},
     Migration{16, "case conversation: messages, history, attachments, type and order fields", kCaseConversation},
     Migration{18, "full-text search over cases, the inbox index", kCaseSearch, kCaseSearchSqlite, kCaseSearchPostgres},
+    Migration{19, "help-desk macros", kMacros},
 };
 
 }  // namespace
