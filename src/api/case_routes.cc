@@ -10,9 +10,11 @@
 #include "api/customer_access.h"
 #include "api/render.h"
 #include "api/routes.h"
+#include "identity/users.h"
 #include "cases/attachments.h"
 #include "cases/cases.h"
 #include "cases/conversation.h"
+#include "cases/presence.h"
 #include "cases/search.h"
 
 namespace tp::api {
@@ -134,10 +136,9 @@ Result<http::Response> GetCase(Registrar& registrar, Call& call) {
   });
 }
 
-Result<http::Response> UpdateCase(Registrar& registrar, Call& call) {
-  TP_ASSIGN_OR_RETURN(std::string case_id, PathId(call.request, "id", "cas_"));
-  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
-  FieldReader fields(request);
+// The fields of PATCH /api/v1/cases/{id}, which a bulk update takes too. Unknown fields are refused by
+// the caller (RejectUnknown), after it read its own.
+Result<cases::CasePatch> ReadCasePatch(FieldReader& fields) {
   cases::CasePatch patch;
   TP_ASSIGN_OR_RETURN(auto status, fields.OptionalString("status", 20));
   TP_ASSIGN_OR_RETURN(auto priority, fields.OptionalString("priority", 20));
@@ -152,16 +153,75 @@ Result<http::Response> UpdateCase(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(patch.touchpoint, fields.NullableString("touchpoint", 400));
   TP_ASSIGN_OR_RETURN(patch.stage, fields.NullableString("stage", 400));
   TP_ASSIGN_OR_RETURN(patch.order_ids, fields.OptionalStringArray("order_ids", cases::kMaxOrderIds, 400));
-  TP_RETURN_IF_ERROR(fields.RejectUnknown());
   TP_ASSIGN_OR_RETURN(patch.type, ParseOptional(type, cases::ParseCaseType, "type"));
   TP_ASSIGN_OR_RETURN(patch.status, ParseOptional(status, cases::ParseCaseStatus, "status"));
   TP_ASSIGN_OR_RETURN(patch.priority, ParseOptional(priority, cases::ParseCasePriority, "priority"));
+  return patch;
+}
+
+Result<http::Response> UpdateCase(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(std::string case_id, PathId(call.request, "id", "cas_"));
+  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
+  FieldReader fields(request);
+  TP_ASSIGN_OR_RETURN(const cases::CasePatch patch, ReadCasePatch(fields));
+  TP_RETURN_IF_ERROR(fields.RejectUnknown());
   return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto item, cases::GetCase(tx, case_id));
     TP_RETURN_IF_ERROR(CheckCaseVisible(call, item));
     TP_ASSIGN_OR_RETURN(auto updated, cases::UpdateCase(tx, case_id, patch, call.audit));
     return CaseJson(updated);
   });
+}
+
+// PATCH /api/v1/cases {"case_ids": [...], and the fields of a single case's PATCH}: all or none.
+Result<http::Response> UpdateCases(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
+  FieldReader fields(request);
+  TP_ASSIGN_OR_RETURN(const std::vector<std::string> case_ids,
+                      fields.RequiredStringArray("case_ids", cases::kMaxBulkCases, 64));
+  TP_ASSIGN_OR_RETURN(const cases::CasePatch patch, ReadCasePatch(fields));
+  TP_RETURN_IF_ERROR(fields.RejectUnknown());
+  return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto updated, cases::UpdateCases(tx, case_ids, patch, TeamScope(call), call.audit));
+    Json items = Json::array();
+    for (const cases::Case& item : updated) items.push_back(CaseJson(item));
+    return Json{{"items", std::move(items)}};
+  });
+}
+
+// PUT {"activity": "viewing" | "replying"}: the caller is on the case; the answer says who else is.
+Result<http::Response> ReportPresence(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(std::string case_id, PathId(call.request, "id", "cas_"));
+  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
+  FieldReader fields(request);
+  TP_ASSIGN_OR_RETURN(const std::string activity_name, fields.RequiredString("activity", 20));
+  TP_RETURN_IF_ERROR(fields.RejectUnknown());
+  TP_ASSIGN_OR_RETURN(const cases::Activity activity, cases::ParseActivity(activity_name));
+  return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto item, cases::GetCase(tx, case_id));
+    TP_RETURN_IF_ERROR(CheckCaseVisible(call, item));
+    TP_ASSIGN_OR_RETURN(auto others,
+                        cases::ReportPresence(tx, case_id, call.principal.user_id, activity, call.now));
+    Json list = Json::array();
+    for (const cases::Presence& other : others) {
+      Result<identity::User> user = identity::GetUser(tx, other.user_id);
+      list.push_back({{"user_id", other.user_id},
+                      {"name", user.ok() ? Json(user->name) : Json(nullptr)},
+                      {"activity", cases::ActivityName(other.activity)},
+                      {"seen_at", TimestampJson(other.seen_at)}});
+    }
+    return Json{{"others", std::move(list)}};
+  });
+}
+
+Result<http::Response> EndPresence(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(std::string case_id, PathId(call.request, "id", "cas_"));
+  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(auto item, cases::GetCase(tx, case_id));
+    TP_RETURN_IF_ERROR(CheckCaseVisible(call, item));
+    return cases::EndPresence(tx, case_id, call.principal.user_id);
+  }));
+  return http::Response::NoContent();
 }
 
 Result<http::Response> AddMessage(Registrar& registrar, Call& call) {
@@ -270,7 +330,10 @@ void RegisterCaseRoutes(Registrar& registrar) {
   registrar.Protected("GET", "/api/v1/cases", Permission::kCasesRead, ListCases);
   registrar.Protected("POST", "/api/v1/cases", Permission::kCasesWrite, CreateCase);
   registrar.Protected("GET", "/api/v1/cases/{id}", Permission::kCasesRead, GetCase);
+  registrar.Protected("PATCH", "/api/v1/cases", Permission::kCasesWrite, UpdateCases);
   registrar.Protected("PATCH", "/api/v1/cases/{id}", Permission::kCasesWrite, UpdateCase);
+  registrar.Protected("PUT", "/api/v1/cases/{id}/presence", Permission::kCasesRead, ReportPresence);
+  registrar.Protected("DELETE", "/api/v1/cases/{id}/presence", Permission::kCasesRead, EndPresence);
   registrar.Protected("POST", "/api/v1/cases/{id}/messages", Permission::kCasesWrite, AddMessage);
   registrar.Protected("GET", "/api/v1/cases/{id}/conversation", Permission::kCasesRead, GetConversation);
   registrar.Protected("POST", "/api/v1/attachments", Permission::kCasesWrite, UploadAttachment);

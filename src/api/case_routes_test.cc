@@ -205,6 +205,44 @@ TEST_P(CaseRoutesTest, ViewsAndSearchFindTheCasesAnAgentWorksOn) {
   ExpectError(harness_.Send("GET", "/api/v1/cases?q=a&view=mine", "", agent), 400, "invalid_argument", "view");
 }
 
+TEST_P(CaseRoutesTest, BulkUpdatesAndPresenceForTwoAgentsOnOneCase) {
+  const json second = Post("/api/v1/cases", json{{"customer_id", BodyOf(harness_.Send("GET", case_path_, "", admin_))["customer_id"]},
+                                                 {"subject", "Druhý"}, {"team_id", team_}},
+                           201, admin_);
+  const json bulk = BodyOf(harness_.Send(
+      "PATCH", "/api/v1/cases", json{{"case_ids", {case_id_, second["id"]}}, {"priority", "urgent"}}.dump(), admin_));
+  ASSERT_EQ(bulk["items"].size(), 2u);
+  EXPECT_EQ(bulk["items"][1]["priority"], "urgent");
+  ExpectError(harness_.Send("PATCH", "/api/v1/cases", json{{"case_ids", {case_id_, "cas_01JUNKJUNKJUNKJUNKJUNKJUNK"}},
+                                                         {"priority", "low"}}.dump(), admin_),
+              404, "not_found", "case_ids[1]");
+  EXPECT_EQ(BodyOf(harness_.Send("GET", case_path_, "", admin_))["priority"], "urgent");  // none changed
+  ExpectError(harness_.Send("PATCH", "/api/v1/cases", R"({"priority":"low"})", admin_), 400, "invalid_argument",
+              "case_ids");
+
+  const identity::User tereza = harness_.CreateUser(tenant_, Role::kAgent);
+  const identity::User petr = harness_.CreateUser(tenant_, Role::kAgent);
+  for (const auto* user : {&tereza, &petr}) {
+    harness_.Send("PUT", "/api/v1/teams/" + team_ + "/members/" + user->id, "", admin_);
+  }
+  const Credentials as_tereza = harness_.Login(tenant_, tereza.email);
+  const Credentials as_petr = harness_.Login(tenant_, petr.email);
+  const std::string presence = case_path_ + "/presence";
+  EXPECT_EQ(BodyOf(harness_.Send("PUT", presence, R"({"activity":"replying"})", as_tereza))["others"], json::array());
+  const json others = BodyOf(harness_.Send("PUT", presence, R"({"activity":"viewing"})", as_petr))["others"];
+  ASSERT_EQ(others.size(), 1u);
+  EXPECT_EQ(others[0]["user_id"], tereza.id);
+  EXPECT_EQ(others[0]["activity"], "replying");
+  EXPECT_EQ(harness_.Send("DELETE", presence, "", as_tereza).status, 204);
+  EXPECT_EQ(BodyOf(harness_.Send("PUT", presence, R"({"activity":"viewing"})", as_petr))["others"], json::array());
+  ExpectError(harness_.Send("PUT", presence, R"({"activity":"typing"})", as_petr), 400, "invalid_argument", "activity");
+  const Credentials outsider = harness_.LoginAs(tenant_, Role::kAgent);
+  EXPECT_EQ(harness_.Send("PUT", presence, R"({"activity":"viewing"})", outsider).status, 404);
+  ExpectError(harness_.Send("PATCH", "/api/v1/cases", json{{"case_ids", {case_id_}}, {"priority", "low"}}.dump(),
+                            outsider),
+              404, "not_found", "case_ids[0]");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, CaseRoutesTest, ::testing::ValuesIn(store::TestBackends()));
 
 }  // namespace

@@ -139,10 +139,7 @@ Json CustomerDataView::Review(const feedback::Review& review) const {
 }
 
 Status CheckCaseVisible(const Call& call, const cases::Case& item) {
-  const auto teams = TeamScope(call);
-  if (!teams) return Status::Ok();
-  if (item.team_id && std::find(teams->begin(), teams->end(), *item.team_id) != teams->end()) return Status::Ok();
-  return NotFound("no such case");
+  return cases::CaseInTeams(item, TeamScope(call)) ? Status::Ok() : NotFound("no such case");
 }
 
 

@@ -393,6 +393,18 @@ std::map<std::string, Scenario> Scenarios() {
       {"GET /api/v1/cases/{id}", {P::kCasesRead, 200, true, owner_path("/api/v1/cases/", &World::case_id)}},
       {"PATCH /api/v1/cases/{id}",
        {P::kCasesWrite, 200, true, [](World& world, const Caller&) { return Prepared{"/api/v1/cases/" + world.case_id, R"({"priority":"high"})"}; }}},
+      {"PATCH /api/v1/cases",
+       {P::kCasesWrite, 200, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/cases", json{{"case_ids", {world.case_id}}, {"add_tags", {"checked"}}}.dump()};
+        }}},
+      {"PUT /api/v1/cases/{id}/presence",
+       {P::kCasesRead, 200, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/cases/" + world.case_id + "/presence", R"({"activity":"viewing"})"};
+        }}},
+      {"DELETE /api/v1/cases/{id}/presence",
+       {P::kCasesRead, 204, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/cases/" + world.case_id + "/presence", ""};
+        }}},
       {"POST /api/v1/cases/{id}/messages",
        {P::kCasesWrite, 201, true, [](World& world, const Caller&) {
           return Prepared{"/api/v1/cases/" + world.case_id + "/messages", R"({"kind":"note","body":"Checked"})"};

@@ -275,6 +275,11 @@ Result<std::string> NormalizeTag(std::string_view tag, std::string_view field) {
   return normalized;
 }
 
+bool CaseInTeams(const Case& item, const std::optional<std::vector<std::string>>& only_teams) {
+  if (!only_teams) return true;
+  return item.team_id && std::find(only_teams->begin(), only_teams->end(), *item.team_id) != only_teams->end();
+}
+
 std::vector<CaseStatus> UnsolvedStatuses() { return {CaseStatus::kNew, CaseStatus::kOpen, CaseStatus::kPending}; }
 
 bool IsAllowedTransition(CaseStatus from, CaseStatus to) {
@@ -510,6 +515,32 @@ Result<Case> UpdateCase(store::TenantTx& tx, std::string_view case_id, const Cas
                                      {"before", std::move(before)},
                                      {"after", std::move(after)}}
                                     .dump()));
+  return updated;
+}
+
+Result<std::vector<Case>> UpdateCases(store::TenantTx& tx, const std::vector<std::string>& case_ids,
+                                      const CasePatch& patch, const std::optional<std::vector<std::string>>& only_teams,
+                                      const identity::AuditContext& audit) {
+  if (case_ids.empty() || case_ids.size() > kMaxBulkCases) {
+    return InvalidArgument("give 1 to " + std::to_string(kMaxBulkCases) + " case ids", "case_ids");
+  }
+  std::vector<std::string> sorted = case_ids;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+    return InvalidArgument("a case id is repeated", "case_ids");
+  }
+  std::vector<Case> updated;
+  updated.reserve(case_ids.size());
+  for (std::size_t i = 0; i < case_ids.size(); ++i) {
+    const std::string field = "case_ids[" + std::to_string(i) + "]";
+    Result<Case> item = GetCase(tx, case_ids[i]);
+    if (!item.ok() || !CaseInTeams(*item, only_teams)) return Status(ErrorCode::kNotFound, "no such case", field);
+    Result<Case> changed = UpdateCase(tx, item->id, patch, audit);
+    if (!changed.ok()) {
+      return Status(changed.status().code(), field + ": " + changed.status().message(), changed.status().field());
+    }
+    updated.push_back(std::move(*changed));
+  }
   return updated;
 }
 

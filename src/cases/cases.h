@@ -84,6 +84,10 @@ struct Case {
   Micros updated_at = 0;
 };
 
+// True when the case belongs to one of `only_teams`, or when that is std::nullopt (callers not scoped to
+// their teams): the one rule of which cases an agent reaches.
+bool CaseInTeams(const Case& item, const std::optional<std::vector<std::string>>& only_teams);
+
 struct NewCase {
   std::string customer_id;
   std::string subject;
@@ -160,5 +164,14 @@ std::vector<CaseStatus> UnsolvedStatuses();
 // case's history (conversation.h).
 Result<Case> UpdateCase(store::TenantTx& tx, std::string_view case_id, const CasePatch& patch,
                         const identity::AuditContext& audit);
+
+// The same patch on several cases at once (an agent's bulk edit of their inbox), all or nothing: the
+// first case that cannot take it fails the whole call, with kInvalidArgument field "case_ids" for more
+// than kMaxBulkCases or a repeated id, and kNotFound naming "case_ids[i]" for a case the tenant has not,
+// or that is not one of `only_teams`' when that is set (an agent's teams).
+inline constexpr std::size_t kMaxBulkCases = 100;
+Result<std::vector<Case>> UpdateCases(store::TenantTx& tx, const std::vector<std::string>& case_ids,
+                                      const CasePatch& patch, const std::optional<std::vector<std::string>>& only_teams,
+                                      const identity::AuditContext& audit);
 
 }  // namespace tp::cases

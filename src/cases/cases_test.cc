@@ -310,6 +310,42 @@ TEST_P(CasesTest, PagesReturnEveryCaseExactlyOnceInIdOrder) {
   }
 }
 
+TEST_P(CasesTest, ABulkUpdateChangesEveryCaseOrNone) {
+  const Case first = MustCreate({.customer_id = jana_, .subject = "One", .team_id = service_});
+  const Case second = MustCreate({.customer_id = petr_, .subject = "Two", .team_id = service_});
+  const Case elsewhere = MustCreate({.customer_id = petr_, .subject = "Three", .team_id = sales_});
+  auto bulk = [&](const std::vector<std::string>& ids, const std::optional<std::vector<std::string>>& teams) {
+    return WriteResult<std::vector<Case>>(store(), tenant_, [&](store::TenantTx& tx) {
+      return UpdateCases(tx, ids, {.priority = CasePriority::kUrgent, .add_tags = {"outage"}}, teams, kAudit);
+    });
+  };
+  auto updated = bulk({first.id, second.id}, std::vector{service_});
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  ASSERT_EQ(updated->size(), 2u);
+  EXPECT_EQ((*updated)[1].priority, CasePriority::kUrgent);
+  EXPECT_THAT((*updated)[1].tags, ::testing::ElementsAre("outage"));
+
+  // Another team's case stops the whole call, naming it; the cases before it are unchanged.
+  const Status refused = bulk({elsewhere.id == first.id ? second.id : first.id, elsewhere.id}, std::vector{service_})
+                             .status();
+  EXPECT_EQ(refused.code(), ErrorCode::kNotFound);
+  EXPECT_EQ(refused.field(), "case_ids[1]");
+  EXPECT_EQ(bulk({first.id, first.id}, std::nullopt).status().field(), "case_ids");
+  EXPECT_EQ(bulk({}, std::nullopt).status().field(), "case_ids");
+  const Status closed_first = WriteResult<Case>(store(), tenant_, [&](store::TenantTx& tx) {
+                                return UpdateCase(tx, second.id, {.status = CaseStatus::kClosed}, kAudit);
+                              }).status();
+  ASSERT_TRUE(closed_first.ok());
+  const Status reopen = WriteResult<std::vector<Case>>(store(), tenant_, [&](store::TenantTx& tx) {
+                          return UpdateCases(tx, {first.id, second.id}, {.status = CaseStatus::kOpen}, std::nullopt,
+                                             kAudit);
+                        }).status();
+  EXPECT_EQ(reopen.field(), "status");
+  EXPECT_THAT(reopen.message(), ::testing::HasSubstr("case_ids[1]"));
+  auto first_after = ReadResult<Case>(store(), tenant_, [&](store::TenantTx& tx) { return GetCase(tx, first.id); });
+  EXPECT_EQ(first_after->status, CaseStatus::kNew);  // rolled back with the rest
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, CasesTest, ::testing::ValuesIn(store::TestBackends()));
 
 }  // namespace

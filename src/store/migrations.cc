@@ -670,6 +670,18 @@ CREATE TABLE macros (
 );
 )sql";
 
+// Who has a case open or is replying to it (cases/presence.h), current visits only.
+constexpr std::string_view kCasePresence = R"sql(
+CREATE TABLE case_presence (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  case_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  activity TEXT NOT NULL,
+  seen_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, case_id, user_id)
+);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
@@ -687,6 +699,7 @@ constexpr std::array kMigrations = {
     Migration{16, "case conversation: messages, history, attachments, type and order fields", kCaseConversation},
     Migration{18, "full-text search over cases, the inbox index", kCaseSearch, kCaseSearchSqlite, kCaseSearchPostgres},
     Migration{19, "help-desk macros", kMacros},
+    Migration{20, "who is on a case", kCasePresence},
 };
 
 }  // namespace
