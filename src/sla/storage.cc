@@ -22,7 +22,6 @@ using store::SqlParams;
 
 // --- calendars ---------------------------------------------------------------------------------------
 
-constexpr std::string_view kCalendarColumns = "id, name, definition, created_at, updated_at";
 constexpr std::string_view kSelectCalendar =
     "SELECT id, name, definition, created_at, updated_at FROM sla_calendars WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kSelectCalendars =
@@ -581,34 +580,68 @@ json CaseSlaJson(const CaseSla& item) {
           {"computed_at", FormatTimestamp(item.computed_at)}};
 }
 
+namespace {
+
+// A case evaluated as of `now`, ready to be written.
+struct EvaluatedCase {
+  RowInput input;
+  std::optional<std::string> calendar_id;
+  Evaluation evaluation;
+  Micros created_at = 0;
+};
+
+Result<EvaluatedCase> EvaluateCase(store::TenantTx& tx, const cases::Case& item, Micros now) {
+  TP_ASSIGN_OR_RETURN(std::vector<cases::TimelineEntry> timeline, cases::ReadConversation(tx, item.id));
+  EvaluatedCase out{.input = {.case_id = item.id,
+                              .customer_id = item.customer_id,
+                              .team_id = item.team_id,
+                              .assignee_id = item.assignee_id,
+                              .status = item.status,
+                              .priority = item.priority,
+                              .type = item.type,
+                              .channel = item.channel,
+                              .facts = FactsOf(item, timeline)},
+                    .created_at = item.created_at};
+  TP_ASSIGN_OR_RETURN(json traits, TraitsOf(tx, item.customer_id));
+  TP_ASSIGN_OR_RETURN(std::vector<Policy> policies, ListPolicies(tx));
+  TP_ASSIGN_OR_RETURN(TeamCalendar calendar, CalendarOfTeam(tx, item.team_id));
+  out.calendar_id = calendar.id;
+  TP_ASSIGN_OR_RETURN(out.evaluation, Evaluate(policies, calendar.calendar, out.input, traits, now));
+  return out;
+}
+
+}  // namespace
+
+Result<CaseSla> CurrentCaseSla(store::TenantTx& tx, const cases::Case& item, Micros now) {
+  Result<CaseSla> stored = GetCaseSla(tx, item.id);
+  if (stored.ok() || stored.status().code() != ErrorCode::kNotFound) return stored;
+  TP_ASSIGN_OR_RETURN(EvaluatedCase evaluated, EvaluateCase(tx, item, now));
+  return CaseSla{.case_id = item.id,
+                 .policy_id = evaluated.evaluation.policy_id,
+                 .calendar_id = evaluated.calendar_id,
+                 .team_id = item.team_id,
+                 .assignee_id = item.assignee_id,
+                 .status = item.status,
+                 .priority = item.priority,
+                 .state = evaluated.evaluation.state,
+                 .case_created_at = item.created_at,
+                 .computed_at = now};
+}
+
 Status RecomputeCase(store::TenantTx& tx, std::string_view case_id, Micros now) {
   Result<cases::Case> found = cases::GetCase(tx, case_id);
   if (!found.ok()) {
     if (found.status().code() != ErrorCode::kNotFound) return found.status();
     return tx.Execute(kDeleteCaseSla, {std::string(case_id)}).status();
   }
-  const cases::Case& item = *found;
-  TP_ASSIGN_OR_RETURN(std::vector<cases::TimelineEntry> timeline, cases::ReadConversation(tx, item.id));
-  const RowInput input{.case_id = item.id,
-                       .customer_id = item.customer_id,
-                       .team_id = item.team_id,
-                       .assignee_id = item.assignee_id,
-                       .status = item.status,
-                       .priority = item.priority,
-                       .type = item.type,
-                       .channel = item.channel,
-                       .facts = FactsOf(item, timeline)};
-  TP_ASSIGN_OR_RETURN(json traits, TraitsOf(tx, item.customer_id));
-  TP_ASSIGN_OR_RETURN(std::vector<Policy> policies, ListPolicies(tx));
-  TP_ASSIGN_OR_RETURN(TeamCalendar calendar, CalendarOfTeam(tx, item.team_id));
-  TP_ASSIGN_OR_RETURN(Evaluation evaluation, Evaluate(policies, calendar.calendar, input, traits, now));
+  TP_ASSIGN_OR_RETURN(EvaluatedCase evaluated, EvaluateCase(tx, *found, now));
   std::optional<CaseSla> before;
-  if (Result<CaseSla> stored = GetCaseSla(tx, item.id); stored.ok()) {
+  if (Result<CaseSla> stored = GetCaseSla(tx, found->id); stored.ok()) {
     before = std::move(stored).value();
   } else if (stored.status().code() != ErrorCode::kNotFound) {
     return stored.status();
   }
-  return WriteRow(tx, input, calendar.id, evaluation, item.created_at, before, now);
+  return WriteRow(tx, evaluated.input, evaluated.calendar_id, evaluated.evaluation, evaluated.created_at, before, now);
 }
 
 Status HandleChanges(store::SystemTx& tx, const std::vector<store::Change>& batch, Micros now) {

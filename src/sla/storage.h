@@ -133,6 +133,9 @@ Result<CaseSla> GetCaseSla(store::TenantTx& tx, std::string_view case_id);
 // {"due_at", "met_at", "breached", "paused", "remaining_minutes"}, ...}} with RFC 3339 times; a metric
 // without a target is left out.
 nlohmann::json CaseSlaJson(const CaseSla& item);
+// The stored row or, when the subscriber has not handled the case yet, its state evaluated as of `now`
+// (nothing written).
+Result<CaseSla> CurrentCaseSla(store::TenantTx& tx, const cases::Case& item, Micros now);
 
 // Reads case `case_id`, its conversation, customer traits, the tenant's policies and the team's calendar,
 // and writes its row as of `now`; schedules sla.check at the next due. A case that is gone loses its row.
