@@ -74,15 +74,17 @@ constexpr std::size_t kMetricColumnsStart = 9;  // the first metric column in TP
 constexpr std::string_view kSelectCaseSla =
     "SELECT " TP_CASE_SLA_COLUMNS " FROM case_sla WHERE tenant_id = $1 AND case_id = $2";
 constexpr std::string_view kDeleteCaseSla = "DELETE FROM case_sla WHERE tenant_id = $1 AND case_id = $2";
-constexpr std::string_view kUpsertCaseSla =
+// The upsert is assembled per number of rows: kInsertCaseSlaColumns, "($1, $2, ...)" per row, then
+// kOnConflictUpdateCaseSla.
+constexpr std::string_view kInsertCaseSlaColumns =
     "INSERT INTO case_sla (tenant_id, case_id, customer_id, policy_id, calendar_id, team_id, assignee_id, status, "
     "priority, type, channel, facts, first_response_active, first_response_due_at, first_response_met_at, "
     "first_response_breached, first_response_remaining, next_response_active, next_response_due_at, "
     "next_response_met_at, next_response_breached, next_response_remaining, resolution_active, resolution_due_at, "
     "resolution_met_at, resolution_breached, resolution_remaining, next_due_at, next_check_at, case_created_at, "
-    "computed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
-    "$21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31) "
-    "ON CONFLICT (tenant_id, case_id) DO UPDATE SET customer_id = excluded.customer_id, policy_id = "
+    "computed_at) VALUES ";
+constexpr std::string_view kOnConflictUpdateCaseSla =
+    " ON CONFLICT (tenant_id, case_id) DO UPDATE SET customer_id = excluded.customer_id, policy_id = "
     "excluded.policy_id, "
     "calendar_id = excluded.calendar_id, team_id = excluded.team_id, assignee_id = excluded.assignee_id, "
     "status = excluded.status, priority = excluded.priority, type = excluded.type, channel = excluded.channel, "
@@ -98,28 +100,34 @@ constexpr std::string_view kUpsertCaseSla =
     "resolution_breached = excluded.resolution_breached, resolution_remaining = excluded.resolution_remaining, "
     "next_due_at = excluded.next_due_at, next_check_at = excluded.next_check_at, "
     "case_created_at = excluded.case_created_at, computed_at = excluded.computed_at";
-constexpr std::string_view kFromOpenCasesJoined =
-    " FROM case_sla s LEFT JOIN customers c ON c.tenant_id = s.tenant_id AND c.id = s.customer_id "
-    "WHERE s.tenant_id = $1 AND s.status NOT IN ('solved', 'closed') AND s.case_id > ";
-constexpr std::string_view kAndTeamIn = " AND s.team_id IN (";
-constexpr std::string_view kOrderByCaseLimit = " ORDER BY s.case_id LIMIT ";
-
-// "s.a, s.b, ...": the columns of `columns` with a table alias, for statements that join customers.
-std::string Prefixed(std::string_view columns, std::string_view alias) {
-  std::string out;
-  std::size_t start = 0;
-  while (start < columns.size()) {
-    std::size_t end = columns.find(',', start);
-    if (end == std::string_view::npos) end = columns.size();
-    std::string_view column = columns.substr(start, end - start);
-    while (!column.empty() && column.front() == ' ') column.remove_prefix(1);
-    if (!out.empty()) out += ", ";
-    out += alias;
-    out += column;
-    start = end + 1;
-  }
-  return out;
-}
+// A recompute's writes: the evaluation of rows whose facts did not change, from a VALUES list (SQLite
+// and PostgreSQL both name its columns column1, column2, ...; the casts give PostgreSQL the types).
+constexpr std::string_view kUpdateCaseSlaState =
+    "UPDATE case_sla SET policy_id = v.column2, calendar_id = v.column3, "
+    "first_response_active = CAST(v.column4 AS BIGINT), first_response_due_at = CAST(v.column5 AS BIGINT), "
+    "first_response_met_at = CAST(v.column6 AS BIGINT), first_response_breached = CAST(v.column7 AS BIGINT), "
+    "first_response_remaining = CAST(v.column8 AS BIGINT), next_response_active = CAST(v.column9 AS BIGINT), "
+    "next_response_due_at = CAST(v.column10 AS BIGINT), next_response_met_at = CAST(v.column11 AS BIGINT), "
+    "next_response_breached = CAST(v.column12 AS BIGINT), next_response_remaining = CAST(v.column13 AS BIGINT), "
+    "resolution_active = CAST(v.column14 AS BIGINT), resolution_due_at = CAST(v.column15 AS BIGINT), "
+    "resolution_met_at = CAST(v.column16 AS BIGINT), resolution_breached = CAST(v.column17 AS BIGINT), "
+    "resolution_remaining = CAST(v.column18 AS BIGINT), next_due_at = CAST(v.column19 AS BIGINT), "
+    "next_check_at = CAST(v.column20 AS BIGINT), computed_at = CAST(v.column21 AS BIGINT) FROM (VALUES ";
+constexpr std::string_view kUpdateCaseSlaStateWhere =
+    ") AS v WHERE case_sla.tenant_id = $1 AND case_sla.case_id = v.column1";
+// Recompute reads what the row holds, then what its evaluation needs (kRecomputeExtra onwards).
+constexpr std::string_view kSelectRecomputeColumns =
+    "SELECT " TP_CASE_SLA_COLUMNS ", customer_id, type, channel, facts FROM case_sla WHERE tenant_id = $1";
+constexpr std::size_t kRecomputeExtra = kMetricColumnsStart + 17;
+constexpr std::string_view kFromOpenCasesAfter = " AND status NOT IN ('solved', 'closed') AND case_id > ";
+constexpr std::string_view kAndTeamIn = " AND team_id IN (";
+constexpr std::string_view kOrderByCaseLimit = " ORDER BY case_id LIMIT ";
+constexpr std::string_view kFromDueChecks = " AND next_check_at <= $2 ORDER BY next_check_at LIMIT $3";
+constexpr std::string_view kEarliestCheck =
+    "SELECT MIN(next_check_at) FROM case_sla WHERE tenant_id = $1 AND next_check_at IS NOT NULL";
+// A batch's customers, by primary key: a join would leave the plan to statistics that a table filled
+// moments ago does not have yet (PostgreSQL then nests loops over every customer).
+constexpr std::string_view kSelectTraitsIn = "SELECT id, traits FROM customers WHERE tenant_id = $1 AND id IN (";
 
 // --- rows and JSON -----------------------------------------------------------------------------------
 
@@ -219,6 +227,8 @@ struct RowInput {
   cases::CaseType type = cases::CaseType::kQuestion;
   Channel channel = Channel::kOther;
   CaseFacts facts;
+  // The facts as stored, when they come from the row: written back as they are, not serialised again.
+  std::string stored_facts;
 };
 
 struct Evaluation {
@@ -237,63 +247,116 @@ Result<Evaluation> Evaluate(const std::vector<Policy>& policies, const calendars
   return Evaluation{.policy_id = policy->id, .state = std::move(state)};
 }
 
-// Writes the row; publishes sla.breached for every target that became breached and schedules the
-// breach check when the next due moved.
-Status WriteRow(store::TenantTx& tx, const RowInput& input, const std::optional<std::string>& calendar_id,
-                const Evaluation& evaluation, Micros case_created_at, const std::optional<CaseSla>& before,
-                Micros now) {
-  std::vector<store::Value> values = {input.case_id,
-                                      input.customer_id,
-                                      store::Nullable(evaluation.policy_id),
-                                      store::Nullable(calendar_id),
-                                      store::Nullable(input.team_id),
-                                      store::Nullable(input.assignee_id),
-                                      std::string(cases::CaseStatusName(input.status)),
-                                      std::string(cases::CasePriorityName(input.priority)),
-                                      std::string(cases::CaseTypeName(input.type)),
-                                      std::string(ChannelName(input.channel)),
-                                      CaseFactsJson(input.facts).dump()};
-  const SlaState& state = evaluation.state;
-  for (Metric metric : kMetrics) {
-    const MetricState& metric_state = state.Of(metric);
-    values.emplace_back(std::int64_t{metric_state.active ? 1 : 0});
-    values.push_back(store::Nullable(metric_state.due_at));
-    values.push_back(store::Nullable(metric_state.met_at));
-    values.emplace_back(std::int64_t{metric_state.breached ? 1 : 0});
-    values.push_back(store::Nullable(metric_state.remaining));
-  }
-  values.push_back(store::Nullable(state.next_due_at));
-  values.push_back(store::Nullable(state.next_check_at));
-  values.emplace_back(case_created_at);
-  values.emplace_back(now);
-  TP_RETURN_IF_ERROR(tx.Execute(kUpsertCaseSla, std::move(values)).status());
-
-  for (Metric metric : kMetrics) {
-    const MetricState& metric_state = state.Of(metric);
-    const bool was_breached = before && before->policy_id == evaluation.policy_id && before->state.Of(metric).breached;
-    if (!metric_state.breached || was_breached) continue;
-    TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kSlaBreached, input.case_id,
-                                  json{{"case_id", input.case_id},
-                                       {"customer_id", input.customer_id},
-                                       {"policy_id", OptionalText(evaluation.policy_id)},
-                                       {"team_id", OptionalText(input.team_id)},
-                                       {"assignee_id", OptionalText(input.assignee_id)},
-                                       {"metric", MetricName(metric)},
-                                       {"due_at", OptionalTime(metric_state.due_at)}}
-                                      .dump()));
-  }
-  if (state.next_check_at && (!before || before->state.next_check_at != state.next_check_at)) {
-    // One job per case and due time: a recompute that lands on the same due schedules nothing new.
-    TP_RETURN_IF_ERROR(jobs::Schedule(tx,
-                                      {.kind = std::string(kCheckJob),
-                                       .payload = json{{"case_id", input.case_id}}.dump(),
-                                       .unique_key = input.case_id + "@" + std::to_string(*state.next_check_at),
-                                       .run_at = *state.next_check_at},
-                                      now)
-                           .status());
-  }
-  return Status::Ok();
+// The breach check: one job per tenant and due time, which recomputes every row due by then and
+// schedules the next one at the earliest due left (RunCheckJob). Scheduling the same time twice is a
+// no-op (the unique key), so a batch of rows needs one job at its earliest due, not one per row.
+Status ScheduleCheck(store::TenantTx& tx, Micros at, Micros now) {
+  return jobs::Schedule(
+             tx,
+             {.kind = std::string(kCheckJob), .payload = "{}", .unique_key = "at:" + std::to_string(at), .run_at = at},
+             now)
+      .status();
 }
+
+// Collects case_sla rows and writes them with multi-row upserts (kRowsPerUpsert a statement: on
+// PostgreSQL a statement per row costs a round trip each); publishes sla.breached for every target
+// that became breached and schedules the breach check at the earliest next check that moved.
+class RowWriter {
+ public:
+  static constexpr std::size_t kRowsPerUpsert = 64;
+  static constexpr std::size_t kColumns = 30;       // without tenant_id
+  static constexpr std::size_t kStateColumns = 21;  // case_id and what kUpdateCaseSlaState sets
+
+  // `rows_exist`: every row added is already stored with the same facts, team, status and priority
+  // (a recompute), so only the evaluation is written: an UPDATE of those columns leaves the facts and
+  // the indexes on the customer and creation time alone, which at 100 000 rows halves the time.
+  RowWriter(Micros now, bool rows_exist) : now_(now), rows_exist_(rows_exist) {}
+
+  Status Add(store::TenantTx& tx, const RowInput& input, const std::optional<std::string>& calendar_id,
+             const Evaluation& evaluation, Micros case_created_at, const std::optional<CaseSla>& before) {
+    if (rows_exist_) {
+      values_.insert(values_.end(),
+                     {input.case_id, store::Nullable(evaluation.policy_id), store::Nullable(calendar_id)});
+    } else {
+      values_.insert(
+          values_.end(),
+          {input.case_id, input.customer_id, store::Nullable(evaluation.policy_id), store::Nullable(calendar_id),
+           store::Nullable(input.team_id), store::Nullable(input.assignee_id),
+           std::string(cases::CaseStatusName(input.status)), std::string(cases::CasePriorityName(input.priority)),
+           std::string(cases::CaseTypeName(input.type)), std::string(ChannelName(input.channel)),
+           input.stored_facts.empty() ? CaseFactsJson(input.facts).dump() : input.stored_facts});
+    }
+    const SlaState& state = evaluation.state;
+    for (Metric metric : kMetrics) {
+      const MetricState& metric_state = state.Of(metric);
+      values_.emplace_back(std::int64_t{metric_state.active ? 1 : 0});
+      values_.push_back(store::Nullable(metric_state.due_at));
+      values_.push_back(store::Nullable(metric_state.met_at));
+      values_.emplace_back(std::int64_t{metric_state.breached ? 1 : 0});
+      values_.push_back(store::Nullable(metric_state.remaining));
+    }
+    values_.push_back(store::Nullable(state.next_due_at));
+    values_.push_back(store::Nullable(state.next_check_at));
+    if (!rows_exist_) values_.emplace_back(case_created_at);
+    values_.emplace_back(now_);
+    ++rows_;
+
+    for (Metric metric : kMetrics) {
+      const MetricState& metric_state = state.Of(metric);
+      const bool was_breached =
+          before && before->policy_id == evaluation.policy_id && before->state.Of(metric).breached;
+      if (!metric_state.breached || was_breached) continue;
+      TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kSlaBreached, input.case_id,
+                                    json{{"case_id", input.case_id},
+                                         {"customer_id", input.customer_id},
+                                         {"policy_id", OptionalText(evaluation.policy_id)},
+                                         {"team_id", OptionalText(input.team_id)},
+                                         {"assignee_id", OptionalText(input.assignee_id)},
+                                         {"metric", MetricName(metric)},
+                                         {"due_at", OptionalTime(metric_state.due_at)}}
+                                        .dump()));
+    }
+    if (state.next_check_at && (!before || before->state.next_check_at != state.next_check_at) &&
+        (!earliest_check_ || *state.next_check_at < *earliest_check_)) {
+      earliest_check_ = state.next_check_at;
+    }
+    return rows_ == kRowsPerUpsert ? FlushRows(tx) : Status::Ok();
+  }
+
+  Status Flush(store::TenantTx& tx) {
+    TP_RETURN_IF_ERROR(FlushRows(tx));
+    if (!earliest_check_) return Status::Ok();
+    const Micros at = *earliest_check_;
+    earliest_check_.reset();
+    return ScheduleCheck(tx, at, now_);
+  }
+
+ private:
+  Status FlushRows(store::TenantTx& tx) {
+    if (rows_ == 0) return Status::Ok();
+    std::string sql(rows_exist_ ? kUpdateCaseSlaState : kInsertCaseSlaColumns);
+    const std::size_t columns = rows_exist_ ? kStateColumns : kColumns;
+    for (std::size_t row_idx = 0; row_idx < rows_; ++row_idx) {
+      // The upsert's rows start with the tenant; the update's come from a VALUES list joined on case_id.
+      sql += row_idx == 0 ? "(" : ", (";
+      if (!rows_exist_) sql += "$1, ";
+      for (std::size_t column = 0; column < columns; ++column) {
+        sql += column == 0 ? "$" : ", $";
+        sql += std::to_string(2 + row_idx * columns + column);
+      }
+      sql += ")";
+    }
+    sql += rows_exist_ ? kUpdateCaseSlaStateWhere : kOnConflictUpdateCaseSla;
+    rows_ = 0;
+    return tx.Execute(sql, std::exchange(values_, {})).status();
+  }
+
+  Micros now_;
+  bool rows_exist_;
+  std::vector<store::Value> values_;
+  std::size_t rows_ = 0;
+  std::optional<Micros> earliest_check_;
+};
 
 // What the case's history and conversation say, for ComputeSla.
 CaseFacts FactsOf(const cases::Case& item, const std::vector<cases::TimelineEntry>& timeline) {
@@ -641,7 +704,10 @@ Status RecomputeCase(store::TenantTx& tx, std::string_view case_id, Micros now) 
   } else if (stored.status().code() != ErrorCode::kNotFound) {
     return stored.status();
   }
-  return WriteRow(tx, evaluated.input, evaluated.calendar_id, evaluated.evaluation, evaluated.created_at, before, now);
+  RowWriter writer(now, /*rows_exist=*/false);
+  TP_RETURN_IF_ERROR(
+      writer.Add(tx, evaluated.input, evaluated.calendar_id, evaluated.evaluation, evaluated.created_at, before));
+  return writer.Flush(tx);
 }
 
 Status HandleChanges(store::SystemTx& tx, const std::vector<store::Change>& batch, Micros now) {
@@ -667,63 +733,98 @@ Status HandleChanges(store::SystemTx& tx, const std::vector<store::Change>& batc
   return Status::Ok();
 }
 
-Result<std::optional<std::string>> RecomputeOpenCases(store::TenantTx& tx,
-                                                      const std::optional<std::vector<std::string>>& team_ids,
-                                                      const std::string& after, std::size_t limit, Micros now) {
-  if (team_ids && team_ids->empty()) return std::optional<std::string>();
-  static const std::string kColumns = Prefixed(TP_CASE_SLA_COLUMNS, "s.");
-  SqlParams params;
-  std::string sql = "SELECT " + kColumns + ", s.customer_id, s.type, s.channel, s.facts, c.traits";
-  sql += Sql({kFromOpenCasesJoined, params.Bind(after)});
-  if (team_ids) sql += Sql({kAndTeamIn, params.BindList(*team_ids), ")"});
-  sql += Sql({kOrderByCaseLimit, params.Bind(static_cast<std::int64_t>(limit))});
-  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+namespace {
 
+// Re-evaluates stored rows (TP_CASE_SLA_COLUMNS, then customer_id, type, channel, facts) from their
+// facts, without reading the conversation again, and writes the ones that changed.
+Status RecomputeRows(store::TenantTx& tx, const store::Rows& rows, Micros now) {
   TP_ASSIGN_OR_RETURN(std::vector<Policy> policies, ListPolicies(tx));
+  // Customer traits only when a policy matches on them: most tenants' policies do not.
+  const bool needs_traits = std::any_of(policies.begin(), policies.end(),
+                                        [](const Policy& policy) { return !policy.match.customer_traits.empty(); });
+  std::map<std::string, json> traits_of;
+  if (needs_traits && !rows.empty()) {
+    std::vector<std::string> customer_ids;
+    for (const store::Row& row : rows) customer_ids.push_back(row.Text(kRecomputeExtra));
+    SqlParams params;
+    const std::string sql = Sql({kSelectTraitsIn, params.BindList(customer_ids), ")"});
+    TP_ASSIGN_OR_RETURN(store::Rows found, tx.Query(sql, params.values()));
+    for (const store::Row& row : found) {
+      json traits = json::parse(row.Text(1), nullptr, false);
+      traits_of[row.Text(0)] = traits.is_object() ? std::move(traits) : json::object();
+    }
+  }
   std::map<std::optional<std::string>, TeamCalendar> calendar_of_team;
-  constexpr std::size_t kExtra = kMetricColumnsStart + 17;  // the columns after TP_CASE_SLA_COLUMNS
+  RowWriter writer(now, /*rows_exist=*/true);
   for (const store::Row& row : rows) {
     TP_ASSIGN_OR_RETURN(CaseSla before, CaseSlaFromRow(row, 0));
-    TP_ASSIGN_OR_RETURN(json facts_json, ParseStoredJson(row.Text(kExtra + 3)));
+    TP_ASSIGN_OR_RETURN(json facts_json, ParseStoredJson(row.Text(kRecomputeExtra + 3)));
     TP_ASSIGN_OR_RETURN(CaseFacts facts, ParseCaseFacts(facts_json));
     RowInput input{.case_id = before.case_id,
-                   .customer_id = row.Text(kExtra),
+                   .customer_id = row.Text(kRecomputeExtra),
                    .team_id = before.team_id,
                    .assignee_id = before.assignee_id,
                    .status = before.status,
                    .priority = before.priority,
-                   .facts = std::move(facts)};
-    TP_ASSIGN_OR_RETURN(input.type, cases::ParseCaseType(row.Text(kExtra + 1)));
-    TP_ASSIGN_OR_RETURN(input.channel, ParseChannel(row.Text(kExtra + 2)));
-    json traits = json::parse(row.Text(kExtra + 4), nullptr, false);
-    if (!traits.is_object()) traits = json::object();
+                   .facts = std::move(facts),
+                   .stored_facts = row.Text(kRecomputeExtra + 3)};
+    TP_ASSIGN_OR_RETURN(input.type, cases::ParseCaseType(row.Text(kRecomputeExtra + 1)));
+    TP_ASSIGN_OR_RETURN(input.channel, ParseChannel(row.Text(kRecomputeExtra + 2)));
+    const auto traits = traits_of.find(input.customer_id);
 
     auto calendar = calendar_of_team.find(before.team_id);
     if (calendar == calendar_of_team.end()) {
       TP_ASSIGN_OR_RETURN(TeamCalendar loaded, CalendarOfTeam(tx, before.team_id));
       calendar = calendar_of_team.emplace(before.team_id, std::move(loaded)).first;
     }
-    TP_ASSIGN_OR_RETURN(Evaluation evaluation, Evaluate(policies, calendar->second.calendar, input, traits, now));
+    TP_ASSIGN_OR_RETURN(Evaluation evaluation,
+                        Evaluate(policies, calendar->second.calendar, input,
+                                 traits == traits_of.end() ? json::object() : traits->second, now));
     // Most rows of a large tenant do not change: leave them alone.
     if (evaluation.policy_id == before.policy_id && calendar->second.id == before.calendar_id &&
         evaluation.state == before.state) {
       continue;
     }
-    TP_RETURN_IF_ERROR(WriteRow(tx, input, calendar->second.id, evaluation, before.case_created_at, before, now));
+    TP_RETURN_IF_ERROR(writer.Add(tx, input, calendar->second.id, evaluation, before.case_created_at, before));
   }
+  return writer.Flush(tx);
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> RecomputeOpenCases(store::TenantTx& tx,
+                                                      const std::optional<std::vector<std::string>>& team_ids,
+                                                      const std::string& after, std::size_t limit, Micros now) {
+  if (team_ids && team_ids->empty()) return std::optional<std::string>();
+  SqlParams params;
+  std::string sql = Sql({kSelectRecomputeColumns, kFromOpenCasesAfter, params.Bind(after)});
+  if (team_ids) sql += Sql({kAndTeamIn, params.BindList(*team_ids), ")"});
+  sql += Sql({kOrderByCaseLimit, params.Bind(static_cast<std::int64_t>(limit))});
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+  TP_RETURN_IF_ERROR(RecomputeRows(tx, rows, now));
   if (rows.size() < limit) return std::optional<std::string>();
   return std::optional<std::string>(rows.back().Text(0));
 }
 
 jobs::Outcome RunCheckJob(store::Store& store, const jobs::Job& job, Micros now) {
-  const json payload = json::parse(job.payload, nullptr, false);
-  if (!payload.is_object() || !payload.contains("case_id") || !payload["case_id"].is_string()) {
-    return jobs::Outcome::Fail(Internal("an sla.check job without case_id"));
+  // Every row due by now, a batch per transaction: each leaves with its next check later or none.
+  // Bounded: a row whose check does not move (it cannot, as a due passed is a breach) stops the loop.
+  bool more = true;
+  for (int round = 0; more && round < 1000; ++round) {
+    const Status status = store.Write(job.tenant_id, [&](store::TenantTx& tx) -> Status {
+      TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(Sql({kSelectRecomputeColumns, kFromDueChecks}),
+                                                     {now, static_cast<std::int64_t>(kRecomputeBatch)}));
+      more = rows.size() == kRecomputeBatch;
+      TP_RETURN_IF_ERROR(RecomputeRows(tx, rows, now));
+      if (more) return Status::Ok();
+      // The chain goes on at the earliest check left.
+      TP_ASSIGN_OR_RETURN(auto next, tx.QueryOne(kEarliestCheck));
+      if (next && !next->IsNull(0)) TP_RETURN_IF_ERROR(ScheduleCheck(tx, next->Int(0), now));
+      return Status::Ok();
+    });
+    if (!status.ok()) return jobs::Outcome::Retry(status);
   }
-  const std::string case_id = payload["case_id"].get<std::string>();
-  const Status status =
-      store.Write(job.tenant_id, [&](store::TenantTx& tx) { return RecomputeCase(tx, case_id, now); });
-  return status.ok() ? jobs::Outcome::Done() : jobs::Outcome::Retry(status);
+  return jobs::Outcome::Done();
 }
 
 jobs::Outcome RunRecomputeJob(store::Store& store, const jobs::Job& job, Micros now) {

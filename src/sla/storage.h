@@ -12,8 +12,11 @@
 //   });
 //
 // The subscriber recomputes a case's row on case.created, case.updated and case.message_added, reading
-// the case and its conversation through cases:: functions, and schedules an "sla.check" job at the next
-// time a target falls due; that job marks the breach and publishes sla.breached. A calendar or policy
+// the case and its conversation through cases:: functions. Breaches are found by "sla.check" jobs: one
+// per tenant and due time, scheduled at the earliest next check a write produced; it re-evaluates every
+// row whose next check has come (marking breaches, publishing sla.breached) and schedules the next job
+// at the earliest check left, so there is always a job at or before every row's next check, and a
+// recompute of 100 000 cases schedules a few dozen jobs instead of one per case. A calendar or policy
 // change schedules "sla.recompute", which re-evaluates the tenant's open cases in batches from the
 // facts stored in their rows (no conversation is read again).
 //
@@ -144,8 +147,9 @@ Status RecomputeCase(store::TenantTx& tx, std::string_view case_id, Micros now);
 // The durable change-feed subscriber ("sla").
 Status HandleChanges(store::SystemTx& tx, const std::vector<store::Change>& batch, Micros now);
 
-// The handlers of kCheckJob ({"case_id"}) and kRecomputeJob ({"team_ids": [...]} or {} for every team,
-// "after": the case id to continue after). Run in their own transactions on `store`.
+// The handlers of kCheckJob (payload {}: every row of the job's tenant whose next check is at or before
+// `now`) and kRecomputeJob ({"team_ids": [...]}, or {} for every team). Each batch of kRecomputeBatch
+// rows is one transaction on `store`.
 jobs::Outcome RunCheckJob(store::Store& store, const jobs::Job& job, Micros now);
 jobs::Outcome RunRecomputeJob(store::Store& store, const jobs::Job& job, Micros now);
 

@@ -633,7 +633,8 @@ CREATE TABLE attachment_contents (
 
 // SLA (sla/storage.h): business calendars, the calendar of each team, policies, and one row per case
 // with each target's due, met and breached time. next_due_at leads two indexes so that an inbox of
-// "my open cases by SLA due" (per assignee or per team) is one index range. `facts` holds the case's
+// "my open cases by SLA due" (per assignee or per team) is one index range; next_check_at (the earliest
+// due not yet breached) is what the breach check sweeps. `facts` holds the case's
 // status history and conversation times (no personal data), so a policy or calendar change recomputes
 // open cases without reading their conversations; customer_id and origin_customer_id follow merges.
 constexpr std::string_view kSla = R"sql(
@@ -704,6 +705,7 @@ CREATE INDEX case_sla_by_assignee_due ON case_sla (tenant_id, assignee_id, next_
 CREATE INDEX case_sla_by_team_due ON case_sla (tenant_id, team_id, next_due_at);
 CREATE INDEX case_sla_by_customer ON case_sla (tenant_id, customer_id);
 CREATE INDEX case_sla_by_created ON case_sla (tenant_id, case_created_at);
+CREATE INDEX case_sla_by_check ON case_sla (tenant_id, next_check_at);
 )sql";
 
 constexpr std::array kMigrations = {
