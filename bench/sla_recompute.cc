@@ -79,10 +79,14 @@ int main(int argc, char** argv) {
     const std::string flag = argv[arg_idx];
     if (arg_idx + 1 >= argc) Usage(argv[0]);
     const std::string value = argv[++arg_idx];
-    if (flag == "--db") db = value;
-    else if (flag == "--cases") case_count = std::stoul(value);
-    else if (flag == "--tenant") slug = value;
-    else Usage(argv[0]);
+    if (flag == "--db")
+      db = value;
+    else if (flag == "--cases")
+      case_count = std::stoul(value);
+    else if (flag == "--tenant")
+      slug = value;
+    else
+      Usage(argv[0]);
   }
   if (db.empty() || case_count == 0) Usage(argv[0]);
   auto opened = tp::store::OpenStore(db);
@@ -101,27 +105,28 @@ int main(int argc, char** argv) {
   const Micros now = tp::NowMicros();
   std::string team_id;
   std::string policy_id;
-  Check(store.Write(tenant_id, [&](tp::store::TenantTx& tx) -> Status {
-    TP_ASSIGN_OR_RETURN(tp::identity::Team team, tp::identity::CreateTeam(tx, audit, {.name = "Service"}));
-    team_id = team.id;
-    TP_ASSIGN_OR_RETURN(tp::sla::SlaCalendar calendar,
-                        tp::sla::CreateCalendar(tx,
-                                                {.name = "Prague office",
-                                                 .definition = json::parse(R"({"time_zone": "Europe/Prague",
+  Check(store.Write(
+            tenant_id,
+            [&](tp::store::TenantTx& tx) -> Status {
+              TP_ASSIGN_OR_RETURN(tp::identity::Team team, tp::identity::CreateTeam(tx, audit, {.name = "Service"}));
+              team_id = team.id;
+              TP_ASSIGN_OR_RETURN(
+                  tp::sla::SlaCalendar calendar,
+                  tp::sla::CreateCalendar(
+                      tx, {.name = "Prague office", .definition = json::parse(R"({"time_zone": "Europe/Prague",
         "hours": {"mon": [["09:00", "17:00"]], "tue": [["09:00", "17:00"]], "wed": [["09:00", "17:00"]],
                   "thu": [["09:00", "17:00"]], "fri": [["09:00", "17:00"]]}, "holidays": ["2026-12-24"]})")},
-                                                audit, now));
-    TP_RETURN_IF_ERROR(tp::sla::SetTeamCalendar(tx, team_id, calendar.id, audit, now));
-    TP_ASSIGN_OR_RETURN(
-        tp::sla::Policy policy,
-        tp::sla::CreatePolicy(tx,
-                              {.name = "Standard",
-                               .targets = json::parse(R"({"normal": {"first_response_minutes": 240,
+                      audit, now));
+              TP_RETURN_IF_ERROR(tp::sla::SetTeamCalendar(tx, team_id, calendar.id, audit, now));
+              TP_ASSIGN_OR_RETURN(
+                  tp::sla::Policy policy,
+                  tp::sla::CreatePolicy(
+                      tx, {.name = "Standard", .targets = json::parse(R"({"normal": {"first_response_minutes": 240,
                                  "next_response_minutes": 480, "resolution_minutes": 2880}})")},
-                              audit, now));
-    policy_id = policy.id;
-    return Status::Ok();
-  }),
+                      audit, now));
+              policy_id = policy.id;
+              return Status::Ok();
+            }),
         "configure");
 
   // Seed: cases opened over the last three days.
@@ -129,36 +134,38 @@ int main(int argc, char** argv) {
   std::uniform_int_distribution<Micros> age(10 * kMinute, 3 * 24 * 60 * kMinute);
   const auto seed_start = Clock::now();
   for (std::size_t done = 0; done < case_count;) {
-    Check(store.Write(tenant_id, [&](tp::store::TenantTx& tx) -> Status {
-      for (std::size_t in_batch = 0; in_batch < kSeedBatch && done + in_batch < case_count; ++in_batch) {
-        const std::size_t case_idx = done + in_batch;
-        const Micros created_at = now - age(random);
-        tp::sla::CaseFacts facts{.created_at = created_at,
-                                 .statuses = {{created_at, tp::cases::CaseStatus::kNew},
-                                              {created_at + kMinute, tp::cases::CaseStatus::kOpen}},
-                                 .conversation = {{created_at, true}}};
-        if (case_idx % 3 != 0) {
-          facts.first_response_at = created_at + 30 * kMinute;
-          facts.conversation.push_back({created_at + 30 * kMinute, false});
-        }
-        if (case_idx % 3 == 1) facts.conversation.push_back({created_at + 60 * kMinute, true});
-        const std::string customer_id = tp::NewId("cus_");
-        TP_RETURN_IF_ERROR(tx.Execute(kInsertCustomer, {customer_id, created_at}).status());
-        TP_RETURN_IF_ERROR(tx.Execute(kInsertCaseSla, {tp::NewId("cas_"), customer_id,
-                                                       case_idx % 2 == 0 ? tp::store::Value(team_id) : tp::store::kNull,
-                                                       std::string("open"), tp::sla::CaseFactsJson(facts).dump(),
-                                                       created_at})
-                               .status());
-      }
-      return Status::Ok();
-    }),
+    Check(store.Write(
+              tenant_id,
+              [&](tp::store::TenantTx& tx) -> Status {
+                for (std::size_t in_batch = 0; in_batch < kSeedBatch && done + in_batch < case_count; ++in_batch) {
+                  const std::size_t case_idx = done + in_batch;
+                  const Micros created_at = now - age(random);
+                  tp::sla::CaseFacts facts{.created_at = created_at,
+                                           .statuses = {{created_at, tp::cases::CaseStatus::kNew},
+                                                        {created_at + kMinute, tp::cases::CaseStatus::kOpen}},
+                                           .conversation = {{created_at, true}}};
+                  if (case_idx % 3 != 0) {
+                    facts.first_response_at = created_at + 30 * kMinute;
+                    facts.conversation.push_back({created_at + 30 * kMinute, false});
+                  }
+                  if (case_idx % 3 == 1) facts.conversation.push_back({created_at + 60 * kMinute, true});
+                  const std::string customer_id = tp::NewId("cus_");
+                  TP_RETURN_IF_ERROR(tx.Execute(kInsertCustomer, {customer_id, created_at}).status());
+                  TP_RETURN_IF_ERROR(tx.Execute(kInsertCaseSla,
+                                                {tp::NewId("cas_"), customer_id,
+                                                 case_idx % 2 == 0 ? tp::store::Value(team_id) : tp::store::kNull,
+                                                 std::string("open"), tp::sla::CaseFactsJson(facts).dump(), created_at})
+                                         .status());
+                }
+                return Status::Ok();
+              }),
           "seed");
     done += std::min(kSeedBatch, case_count - done);
   }
   Report("seed", case_count, Clock::now() - seed_start);
 
-  const tp::jobs::Job job{.tenant_id = tenant_id, .id = "job_bench", .kind = std::string(tp::sla::kRecomputeJob),
-                          .payload = "{}"};
+  const tp::jobs::Job job{
+      .tenant_id = tenant_id, .id = "job_bench", .kind = std::string(tp::sla::kRecomputeJob), .payload = "{}"};
   const auto run = [&](const char* phase, Micros at) {
     const auto start = Clock::now();
     const tp::jobs::Outcome outcome = tp::sla::RunRecomputeJob(store, job, at);
@@ -166,13 +173,14 @@ int main(int argc, char** argv) {
     Report(phase, case_count, Clock::now() - start);
   };
   run("first", now);
-  Check(store.Write(tenant_id, [&](tp::store::TenantTx& tx) -> Status {
-    return tp::sla::UpdatePolicy(tx, policy_id,
-                                 {.targets = json::parse(R"({"normal": {"first_response_minutes": 120,
+  Check(store.Write(tenant_id,
+                    [&](tp::store::TenantTx& tx) -> Status {
+                      return tp::sla::UpdatePolicy(tx, policy_id,
+                                                   {.targets = json::parse(R"({"normal": {"first_response_minutes": 120,
                                    "next_response_minutes": 240, "resolution_minutes": 1440}})")},
-                                 audit, now)
-        .status();
-  }),
+                                                   audit, now)
+                          .status();
+                    }),
         "change the policy");
   run("policy_changed", now);
   run("unchanged", now);

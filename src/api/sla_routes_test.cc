@@ -48,7 +48,8 @@ class SlaRoutesTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(SlaRoutesTest, AManagerConfiguresCalendarsAndTeamCalendars) {
-  const json created = Expect(Send("POST", "/api/v1/sla/calendars", {{"name", "Prague office"}, {"definition", kWorkWeek}}), 201);
+  const json created =
+      Expect(Send("POST", "/api/v1/sla/calendars", {{"name", "Prague office"}, {"definition", kWorkWeek}}), 201);
   const std::string id = created.value("id", "");
   EXPECT_TRUE(id.starts_with("cal_"));
   EXPECT_EQ(created["definition"]["time_zone"], "Europe/Prague");
@@ -72,8 +73,8 @@ TEST_P(SlaRoutesTest, BadConfigurationIsRefusedNamingTheField) {
   bad_zone["time_zone"] = "Europe/Atlantis";
   ExpectError(Send("POST", "/api/v1/sla/calendars", {{"name", "x"}, {"definition", bad_zone}}), 400,
               "definition.time_zone");
-  ExpectError(Send("POST", "/api/v1/sla/calendars", {{"name", "x"}, {"definition", kWorkWeek}, {"colour", "red"}}),
-              400, "colour");
+  ExpectError(Send("POST", "/api/v1/sla/calendars", {{"name", "x"}, {"definition", kWorkWeek}, {"colour", "red"}}), 400,
+              "colour");
   ExpectError(Send("PUT", "/api/v1/teams/" + team_id_ + "/calendar", {{"calendar_id", "cal_missing"}}), 404,
               "calendar_id");
   ExpectError(Send("PUT", "/api/v1/teams/" + team_id_ + "/calendar", json::object()), 400, "calendar_id");
@@ -84,15 +85,15 @@ TEST_P(SlaRoutesTest, BadConfigurationIsRefusedNamingTheField) {
   ExpectError(Send("POST", "/api/v1/sla/policies",
                    {{"name", "x"}, {"targets", {{"critical", {{"first_response_minutes", 30}}}}}}),
               400, "targets.critical");
-  ExpectError(Send("POST", "/api/v1/sla/policies",
-                   {{"name", "x"}, {"targets", {{"urgent", {{"first_response_minutes", 0}}}}}}),
-              400, "targets.urgent.first_response_minutes");
+  ExpectError(
+      Send("POST", "/api/v1/sla/policies", {{"name", "x"}, {"targets", {{"urgent", {{"first_response_minutes", 0}}}}}}),
+      400, "targets.urgent.first_response_minutes");
   ExpectError(Send("POST", "/api/v1/sla/policies",
                    {{"name", "x"}, {"targets", targets}, {"match", {{"priorities", {"asap"}}}}}),
               400, "match.priorities");
-  ExpectError(Send("POST", "/api/v1/sla/policies",
-                   {{"name", "x"}, {"targets", targets}, {"match", {{"types", {"bug"}}}}}),
-              400, "match.types");
+  ExpectError(
+      Send("POST", "/api/v1/sla/policies", {{"name", "x"}, {"targets", targets}, {"match", {{"types", {"bug"}}}}}), 400,
+      "match.types");
   ExpectError(Send("POST", "/api/v1/sla/policies", {{"name", "x"}, {"targets", targets}, {"position", -1}}), 400,
               "position");
   ExpectError(Send("GET", "/api/v1/sla/attainment?since=yesterday"), 400, "since");
@@ -103,15 +104,18 @@ TEST_P(SlaRoutesTest, AgentsReadTheConfigurationButCannotChangeIt) {
                                   {{"name", "Standard"}, {"targets", {{"normal", {{"first_response_minutes", 60}}}}}}),
                              201);
   EXPECT_EQ(harness_.Send("GET", "/api/v1/sla/policies", "", agent_).status, 200);
-  EXPECT_EQ(harness_.Send("POST", "/api/v1/sla/policies", R"({"name":"Mine","targets":{"low":{"resolution_minutes":5}}})",
-                          agent_)
-                .status,
-            403);
-  EXPECT_EQ(harness_.Send("PATCH", "/api/v1/sla/policies/" + policy.value("id", ""), R"({"name":"Mine"})", agent_).status,
-            403);
-  EXPECT_EQ(harness_.Send("POST", "/api/v1/sla/calendars", json{{"name", "x"}, {"definition", kWorkWeek}}.dump(), agent_)
-                .status,
-            403);
+  EXPECT_EQ(
+      harness_
+          .Send("POST", "/api/v1/sla/policies", R"({"name":"Mine","targets":{"low":{"resolution_minutes":5}}})", agent_)
+          .status,
+      403);
+  EXPECT_EQ(
+      harness_.Send("PATCH", "/api/v1/sla/policies/" + policy.value("id", ""), R"({"name":"Mine"})", agent_).status,
+      403);
+  EXPECT_EQ(
+      harness_.Send("POST", "/api/v1/sla/calendars", json{{"name", "x"}, {"definition", kWorkWeek}}.dump(), agent_)
+          .status,
+      403);
   EXPECT_EQ(harness_.Send("PUT", "/api/v1/teams/" + team_id_ + "/calendar", R"({"calendar_id":null})", agent_).status,
             403);
 }
@@ -130,8 +134,9 @@ TEST_P(SlaRoutesTest, AnotherTenantsConfigurationAndCasesAre404) {
   EXPECT_EQ(harness_.Send("PATCH", "/api/v1/sla/calendars/" + calendar_id, R"({"name":"x"})", other_admin).status, 404);
   EXPECT_EQ(harness_.Send("DELETE", "/api/v1/sla/policies/" + policy_id, "", other_admin).status, 404);
   EXPECT_EQ(harness_.Send("GET", "/api/v1/sla/policies/" + policy_id, "", other_admin).status, 404);
-  EXPECT_EQ(harness_.Send("PUT", "/api/v1/teams/" + team_id_ + "/calendar",
-                          json{{"calendar_id", calendar_id}}.dump(), other_admin)
+  EXPECT_EQ(harness_
+                .Send("PUT", "/api/v1/teams/" + team_id_ + "/calendar", json{{"calendar_id", calendar_id}}.dump(),
+                      other_admin)
                 .status,
             404);
   EXPECT_TRUE(BodyOf(harness_.Send("GET", "/api/v1/sla/policies", "", other_admin))["items"].empty());
@@ -139,16 +144,16 @@ TEST_P(SlaRoutesTest, AnotherTenantsConfigurationAndCasesAre404) {
 
 TEST_P(SlaRoutesTest, ACasesSlaIsShownToTheAgentsOfItsTeamOnly) {
   Expect(Send("POST", "/api/v1/sla/policies",
-              {{"name", "Standard"}, {"targets", {{"normal", {{"first_response_minutes", 60}, {"resolution_minutes", 480}}}}}}),
+              {{"name", "Standard"},
+               {"targets", {{"normal", {{"first_response_minutes", 60}, {"resolution_minutes", 480}}}}}}),
          201);
   const std::string customer_id =
       Expect(Send("POST", "/api/v1/customers", {{"name", "Jana Nová"}}), 201).value("id", "");
-  const std::string case_id = Expect(Send("POST", "/api/v1/cases", {{"customer_id", customer_id},
-                                                                    {"subject", "Zásilka"},
-                                                                    {"channel", "email"},
-                                                                    {"team_id", team_id_}}),
-                                     201)
-                                  .value("id", "");
+  const std::string case_id =
+      Expect(Send("POST", "/api/v1/cases",
+                  {{"customer_id", customer_id}, {"subject", "Zásilka"}, {"channel", "email"}, {"team_id", team_id_}}),
+             201)
+          .value("id", "");
   const json state = Expect(harness_.Send("GET", "/api/v1/cases/" + case_id + "/sla", "", agent_), 200);
   EXPECT_EQ(state["case_id"], case_id);
   EXPECT_EQ(state["metrics"]["first_response"]["breached"], false);
@@ -157,11 +162,11 @@ TEST_P(SlaRoutesTest, ACasesSlaIsShownToTheAgentsOfItsTeamOnly) {
   EXPECT_FALSE(state["metrics"].contains("next_response"));
 
   // A case of no team of the agent's is 404, as one that does not exist.
-  const std::string other_case = Expect(Send("POST", "/api/v1/cases", {{"customer_id", customer_id},
-                                                                       {"subject", "Faktura"},
-                                                                       {"channel", "email"}}),
-                                        201)
-                                     .value("id", "");
+  const std::string other_case =
+      Expect(
+          Send("POST", "/api/v1/cases", {{"customer_id", customer_id}, {"subject", "Faktura"}, {"channel", "email"}}),
+          201)
+          .value("id", "");
   EXPECT_EQ(harness_.Send("GET", "/api/v1/cases/" + other_case + "/sla", "", agent_).status, 404);
   EXPECT_EQ(Send("GET", "/api/v1/cases/" + other_case + "/sla").status, 200);
 
