@@ -17,6 +17,7 @@ Api::Api(store::Store& store, http::Metrics& metrics, ApiOptions options)
   RegisterOutboundRoutes(registrar_);
   RegisterSurveyRoutes(registrar_);
   RegisterRuleRoutes(registrar_);
+  RegisterSlaRoutes(registrar_);
 }
 
 }  // namespace tp::api

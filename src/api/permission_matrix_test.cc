@@ -63,6 +63,7 @@ constexpr DocumentedPermission kDocumentedMatrix[] = {
     {P::kAnalyticsRead,    "xx.xx", false},
     {P::kRulesWrite,       "xx...", false},
     {P::kIntegrationsManage, "x....", false},
+    {P::kHelpdeskConfigure, "xx...", false},
 };
 
 // The routes anyone may call, without credentials.
@@ -235,6 +236,8 @@ struct World {
   std::string delivery_id;
   std::string job_id;
   std::string rule_id;
+  std::string sla_calendar_id;
+  std::string sla_policy_id;
 };
 
 struct Caller {
@@ -288,6 +291,10 @@ std::string NewTeam(World& world) {
   static int counter = 0;
   return CreateIn(world, "/api/v1/teams", {{"name", "Team " + std::to_string(++counter)}});
 }
+
+const json kMatrixCalendar =
+    json::parse(R"({"name": "Office", "definition": {"time_zone": "UTC", "hours": {"mon": [["09:00", "17:00"]]}}})");
+const json kMatrixPolicy = {{"name", "Standard"}, {"targets", {{"normal", {{"first_response_minutes", 60}}}}}};
 
 const json kMatrixSurvey = {
     {"name", "Matrix"}, {"touchpoint", "web"}, {"stage", "purchase"}, {"status", "live"},
@@ -551,6 +558,35 @@ std::map<std::string, Scenario> Scenarios() {
         }}},
       {"GET /api/v1/rules/{id}/executions", {P::kRulesWrite, 200, true, owner_path("/api/v1/rules/", &World::rule_id, "/executions")}},
       {"GET /api/v1/rule-executions", {P::kRulesWrite, 200, false, fixed("/api/v1/rule-executions")}},
+      {"GET /api/v1/sla/calendars", {P::kCasesRead, 200, false, fixed("/api/v1/sla/calendars")}},
+      {"POST /api/v1/sla/calendars", {P::kHelpdeskConfigure, 201, false, fixed("/api/v1/sla/calendars", kMatrixCalendar.dump())}},
+      {"GET /api/v1/sla/calendars/{id}", {P::kCasesRead, 200, true, owner_path("/api/v1/sla/calendars/", &World::sla_calendar_id)}},
+      {"PATCH /api/v1/sla/calendars/{id}",
+       {P::kHelpdeskConfigure, 200, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/sla/calendars/" + world.sla_calendar_id, R"({"name":"Renamed"})"};
+        }}},
+      {"DELETE /api/v1/sla/calendars/{id}",
+       {P::kHelpdeskConfigure, 204, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/sla/calendars/" + CreateIn(world, "/api/v1/sla/calendars", kMatrixCalendar), ""};
+        }}},
+      {"PUT /api/v1/teams/{id}/calendar",
+       {P::kHelpdeskConfigure, 200, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/teams/" + world.service_team_id + "/calendar",
+                          json{{"calendar_id", world.sla_calendar_id}}.dump()};
+        }}},
+      {"GET /api/v1/sla/policies", {P::kCasesRead, 200, false, fixed("/api/v1/sla/policies")}},
+      {"POST /api/v1/sla/policies", {P::kHelpdeskConfigure, 201, false, fixed("/api/v1/sla/policies", kMatrixPolicy.dump())}},
+      {"GET /api/v1/sla/policies/{id}", {P::kCasesRead, 200, true, owner_path("/api/v1/sla/policies/", &World::sla_policy_id)}},
+      {"PATCH /api/v1/sla/policies/{id}",
+       {P::kHelpdeskConfigure, 200, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/sla/policies/" + world.sla_policy_id, R"({"name":"Renamed"})"};
+        }}},
+      {"DELETE /api/v1/sla/policies/{id}",
+       {P::kHelpdeskConfigure, 204, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/sla/policies/" + CreateIn(world, "/api/v1/sla/policies", kMatrixPolicy), ""};
+        }}},
+      {"GET /api/v1/cases/{id}/sla", {P::kCasesRead, 200, true, owner_path("/api/v1/cases/", &World::case_id, "/sla")}},
+      {"GET /api/v1/sla/attainment", {P::kCasesRead, 200, false, fixed("/api/v1/sla/attainment")}},
       {"POST /api/v1/customers/{id}/erase",
        {P::kPrivacyRequests, 200, true, [](World& world, const Caller&) {
           return Prepared{"/api/v1/customers/" + ServicedCustomer(world) + "/erase", ""};
@@ -617,6 +653,8 @@ TEST_P(PermissionMatrixTest, EveryRoleAndCallerKindOnEveryEndpointInOwnAndOtherT
   world.survey_response_id = BodyOf(answered).value("response_id", "");
   world.webhook_id = CreateIn(world, "/api/v1/webhooks", {{"url", "https://hooks.example.com/w"}, {"kinds", {"*"}}});
   world.rule_id = CreateIn(world, "/api/v1/rules", json::parse(kMatrixRule));
+  world.sla_calendar_id = CreateIn(world, "/api/v1/sla/calendars", kMatrixCalendar);
+  world.sla_policy_id = CreateIn(world, "/api/v1/sla/policies", kMatrixPolicy);
   auto mailed = harness.Send("POST", "/api/v1/mail/test", R"({"to":"ops@example.com"})", world.owner_admin);
   ASSERT_EQ(mailed.status, 202) << mailed.body;
   world.delivery_id = BodyOf(mailed).value("id", "");

@@ -16,5 +16,6 @@ void RegisterTransferRoutes(Registrar& registrar);  // /api/v1/imports/{kind}, /
 void RegisterOutboundRoutes(Registrar& registrar);  // webhooks, deliveries, jobs, test e-mail
 void RegisterSurveyRoutes(Registrar& registrar);    // surveys, links, responses; respondents' /s/{token}
 void RegisterRuleRoutes(Registrar& registrar);      // rules, dry runs, rule executions
+void RegisterSlaRoutes(Registrar& registrar);       // SLA calendars, team calendars, policies, case SLA, attainment
 
 }  // namespace tp::api

@@ -7,6 +7,7 @@
 
 #include "changes/kinds.h"
 #include "outbound/webhooks.h"
+#include "sla/storage.h"
 #include "surveys/invitations.h"
 
 namespace tp::app {
@@ -90,6 +91,14 @@ Status Platform::Start() {
   feed_.SubscribeDurable("rules", [](store::SystemTx& tx, const std::vector<store::Change>& batch) {
     return rules::RunRules(tx, batch, NowMicros());
   });
+  // SLA: each case's targets follow its changes; breach checks and recomputes run as jobs.
+  feed_.SubscribeDurable("sla", [](store::SystemTx& tx, const std::vector<store::Change>& batch) {
+    return sla::HandleChanges(tx, batch, NowMicros());
+  });
+  runner_.Handle(std::string(sla::kCheckJob),
+                 [this](const jobs::Job& job) { return sla::RunCheckJob(store_, job, NowMicros()); });
+  runner_.Handle(std::string(sla::kRecomputeJob),
+                 [this](const jobs::Job& job) { return sla::RunRecomputeJob(store_, job, NowMicros()); });
   // Jobs scheduled by any process wake this one's workers at once instead of at their next poll.
   feed_.SubscribeTransient("job-wake-up", [this](const std::vector<store::Change>& batch) {
     for (const store::Change& change : batch) {

@@ -26,6 +26,10 @@ inline constexpr std::string_view kCaseUpdated = "case.updated";
 // data: {"case_id", "message_id", "customer_id", "kind", "channel", "author_type", "author_id",
 // "attachments"}: a message joined the case's conversation (cases/conversation.h); the body stays in the case.
 inline constexpr std::string_view kCaseMessageAdded = "case.message_added";
+// data: {"case_id", "customer_id", "policy_id", "team_id", "assignee_id", "metric", "due_at"}: a case's SLA
+// target (metric "first_response", "next_response" or "resolution") passed its due time unmet, or was
+// met after it (sla/storage.h). Published once per target and policy.
+inline constexpr std::string_view kSlaBreached = "sla.breached";
 // data: {"response_id", "customer_id", "survey", "touchpoint", "metric", "score", "survey_response_id"}.
 inline constexpr std::string_view kFeedbackSubmitted = "feedback.submitted";
 // data: {"response_id", "survey_id", "version", "customer_id", "case_id", "feedback_ids"}: a survey
@@ -47,6 +51,6 @@ inline constexpr std::string_view kDeliveryUpdated = "delivery.updated";
 inline constexpr std::string_view kPublic[] = {
     kCustomerCreated, kCustomerUpdated, kCustomerMerged, kCustomerUnmerged, kCustomerErased, kEventsIngested,
     kCaseCreated,     kCaseUpdated,     kFeedbackSubmitted, kUserUpdated,   kApiKeyRevoked,  kSessionEnded,
-    kTeamUpdated,     kSurveyResponseSubmitted, kCaseMessageAdded};
+    kTeamUpdated,     kSurveyResponseSubmitted, kCaseMessageAdded, kSlaBreached};
 
 }  // namespace tp::changes::kinds

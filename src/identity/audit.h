@@ -43,6 +43,8 @@ inline constexpr std::string_view kAuditActions[] = {
     "customers.export",   "events.export",                                          // transfer: exports
     "webhook.create",     "webhook.delete",     "mail.test",                        // outbound, api
     "rule.create",        "rule.update",        "rule.delete",                      // rules
+    "sla_calendar.create", "sla_calendar.update", "sla_calendar.delete",            // sla
+    "sla_policy.create",  "sla_policy.update",  "sla_policy.delete",  "team.calendar_set",
 };
 
 // Who is acting, for the audit log. actor_type is "user", "api_key", "system" (bootstrap, CLI),

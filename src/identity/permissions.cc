@@ -54,6 +54,7 @@ std::string_view PermissionName(Permission permission) {
     case Permission::kAnalyticsRead: return "analytics:read";
     case Permission::kRulesWrite: return "rules:write";
     case Permission::kIntegrationsManage: return "integrations:manage";
+    case Permission::kHelpdeskConfigure: return "helpdesk:configure";
   }
   return "unknown";
 }
@@ -67,7 +68,8 @@ const std::vector<Permission>& AllPermissions() {
       Permission::kCustomersUnmerge, Permission::kPrivacyRequests, Permission::kContactDataRead,
       Permission::kCasesRead,      Permission::kCasesReadAll,  Permission::kCasesWrite,
       Permission::kFeedbackRead,   Permission::kFeedbackWrite, Permission::kEventsIngest,
-      Permission::kAnalyticsRead,  Permission::kRulesWrite,    Permission::kIntegrationsManage};
+      Permission::kAnalyticsRead,  Permission::kRulesWrite,    Permission::kIntegrationsManage,
+      Permission::kHelpdeskConfigure};
   return kPermissions;
 }
 

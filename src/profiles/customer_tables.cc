@@ -24,6 +24,8 @@ constexpr std::array kTables = {
                        {}},
     CustomerOwnedTable{"case_changes", true, OnErasure::kDelete, "id, case_id, action, before_json, after_json, at",
                        "at, id", {"before_json", "after_json"}},
+    // Derived from the case and its conversation (sla/storage.h): follows the case, not exported.
+    CustomerOwnedTable{"case_sla", true, OnErasure::kDelete, "", "", {}},
     CustomerOwnedTable{"feedback_responses", true, OnErasure::kUnlink,
                        "id, survey, metric, score, comment, touchpoint, created_at", "created_at, id", {},
                        "customer_id = NULL, origin_customer_id = NULL, comment = ''"},

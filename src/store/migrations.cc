@@ -682,6 +682,83 @@ CREATE TABLE case_presence (
 );
 )sql";
 
+// SLA (sla/storage.h): business calendars, the calendar of each team, policies, and one row per case
+// with each target's due, met and breached time. next_due_at leads two indexes so that an inbox of
+// "my open cases by SLA due" (per assignee or per team) is one index range; next_check_at (the earliest
+// due not yet breached) is what the breach check sweeps. `facts` holds the case's
+// status history and conversation times (no personal data), so a policy or calendar change recomputes
+// open cases without reading their conversations; customer_id and origin_customer_id follow merges.
+constexpr std::string_view kSla = R"sql(
+CREATE TABLE sla_calendars (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE TABLE sla_team_calendars (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  team_id TEXT NOT NULL,
+  calendar_id TEXT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, team_id)
+);
+CREATE INDEX sla_team_calendars_by_calendar ON sla_team_calendars (tenant_id, calendar_id);
+CREATE TABLE sla_policies (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  position BIGINT NOT NULL,
+  match_json TEXT NOT NULL,
+  targets_json TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+);
+CREATE TABLE case_sla (
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  case_id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  origin_customer_id TEXT,
+  policy_id TEXT,
+  calendar_id TEXT,
+  team_id TEXT,
+  assignee_id TEXT,
+  status TEXT NOT NULL,
+  priority TEXT NOT NULL,
+  type TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  facts TEXT NOT NULL,
+  first_response_active INTEGER NOT NULL,
+  first_response_due_at BIGINT,
+  first_response_met_at BIGINT,
+  first_response_breached INTEGER NOT NULL,
+  first_response_remaining BIGINT,
+  next_response_active INTEGER NOT NULL,
+  next_response_due_at BIGINT,
+  next_response_met_at BIGINT,
+  next_response_breached INTEGER NOT NULL,
+  next_response_remaining BIGINT,
+  resolution_active INTEGER NOT NULL,
+  resolution_due_at BIGINT,
+  resolution_met_at BIGINT,
+  resolution_breached INTEGER NOT NULL,
+  resolution_remaining BIGINT,
+  next_due_at BIGINT,
+  next_check_at BIGINT,
+  case_created_at BIGINT NOT NULL,
+  computed_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, case_id)
+);
+CREATE INDEX case_sla_by_assignee_due ON case_sla (tenant_id, assignee_id, next_due_at);
+CREATE INDEX case_sla_by_team_due ON case_sla (tenant_id, team_id, next_due_at);
+CREATE INDEX case_sla_by_customer ON case_sla (tenant_id, customer_id);
+CREATE INDEX case_sla_by_created ON case_sla (tenant_id, case_created_at);
+CREATE INDEX case_sla_by_check ON case_sla (tenant_id, next_check_at);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
@@ -697,6 +774,7 @@ constexpr std::array kMigrations = {
     Migration{12, "public reviews", kReviews},
     Migration{15, "case tags and follow-ups", kCaseTagsAndFollowUps},
     Migration{16, "case conversation: messages, history, attachments, type and order fields", kCaseConversation},
+    Migration{17, "SLA: calendars, team calendars, policies, per-case SLA state", kSla},
     Migration{18, "full-text search over cases, the inbox index", kCaseSearch, kCaseSearchSqlite, kCaseSearchPostgres},
     Migration{19, "help-desk macros", kMacros},
     Migration{20, "who is on a case", kCasePresence},
