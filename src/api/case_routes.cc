@@ -14,6 +14,7 @@
 #include "cases/attachments.h"
 #include "cases/cases.h"
 #include "cases/conversation.h"
+#include "cases/macros.h"
 #include "cases/presence.h"
 #include "cases/search.h"
 
@@ -324,6 +325,96 @@ Result<http::Response> DownloadAttachment(Registrar& registrar, Call& call) {
   return response;
 }
 
+Json MacroBody(const cases::Macro& macro) {
+  Json body = cases::MacroJson(macro);
+  body["id"] = macro.id;
+  body["created_at"] = TimestampJson(macro.created_at);
+  body["updated_at"] = TimestampJson(macro.updated_at);
+  return body;
+}
+
+Result<http::Response> ListMacros(Registrar& registrar, Call& call) {
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto macros, cases::ListMacros(tx));
+    Json items = Json::array();
+    for (const cases::Macro& macro : macros) items.push_back(MacroBody(macro));
+    return Json{{"items", std::move(items)}};
+  });
+}
+
+Result<http::Response> CreateMacro(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
+  return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto macro, cases::CreateMacro(tx, request, call.audit));
+    return MacroBody(macro);
+  });
+}
+
+Result<http::Response> GetMacro(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(std::string macro_id, PathId(call.request, "id", "mac_"));
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto macro, cases::GetMacro(tx, macro_id));
+    return MacroBody(macro);
+  });
+}
+
+Result<http::Response> ReplaceMacro(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(std::string macro_id, PathId(call.request, "id", "mac_"));
+  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
+  return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto macro, cases::UpdateMacro(tx, macro_id, request, call.audit));
+    return MacroBody(macro);
+  });
+}
+
+Result<http::Response> DeleteMacro(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(std::string macro_id, PathId(call.request, "id", "mac_"));
+  TP_RETURN_IF_ERROR(registrar.store().Write(call.principal.tenant_id, [&](store::TenantTx& tx) {
+    return cases::DeleteMacro(tx, macro_id, call.audit);
+  }));
+  return http::Response::NoContent();
+}
+
+// {{agent.*}}: the person applying the macro (an API key speaks for its owner).
+Result<cases::MacroAgent> MacroAgentOf(store::TenantTx& tx, const Call& call) {
+  TP_ASSIGN_OR_RETURN(const identity::User user, identity::GetUser(tx, call.principal.user_id));
+  return cases::MacroAgent{.name = user.name, .email = user.email};
+}
+
+Json MacroMessageJson(const std::optional<cases::MacroMessage>& message) {
+  if (!message) return nullptr;
+  return Json{{"kind", cases::MessageKindName(message->kind)},
+              {"body", message->body},
+              {"format", richtext::BodyFormatName(message->format)}};
+}
+
+Result<http::Response> PreviewMacro(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(std::string case_id, PathId(call.request, "id", "cas_"));
+  TP_ASSIGN_OR_RETURN(std::string macro_id, PathId(call.request, "macro_id", "mac_"));
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto item, cases::GetCase(tx, case_id));
+    TP_RETURN_IF_ERROR(CheckCaseVisible(call, item));
+    TP_ASSIGN_OR_RETURN(const cases::MacroAgent agent, MacroAgentOf(tx, call));
+    TP_ASSIGN_OR_RETURN(auto preview, cases::PreviewMacro(tx, macro_id, case_id, agent));
+    return Json{{"message", MacroMessageJson(preview.message)},
+                {"set", cases::MacroJson({.name = "preview", .set = preview.set})["set"]}};
+  });
+}
+
+Result<http::Response> ApplyMacro(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(std::string case_id, PathId(call.request, "id", "cas_"));
+  TP_ASSIGN_OR_RETURN(std::string macro_id, PathId(call.request, "macro_id", "mac_"));
+  return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto item, cases::GetCase(tx, case_id));
+    TP_RETURN_IF_ERROR(CheckCaseVisible(call, item));
+    TP_ASSIGN_OR_RETURN(const cases::MacroAgent agent, MacroAgentOf(tx, call));
+    TP_ASSIGN_OR_RETURN(auto applied, cases::ApplyMacro(tx, macro_id, case_id, agent,
+                                                        {.from = registrar.options().mail_from}, call.audit));
+    return Json{{"case", CaseJson(applied.item)},
+                {"message", applied.message ? MessageJson(*applied.message) : Json(nullptr)}};
+  });
+}
+
 }  // namespace
 
 void RegisterCaseRoutes(Registrar& registrar) {
@@ -337,6 +428,13 @@ void RegisterCaseRoutes(Registrar& registrar) {
   registrar.Protected("POST", "/api/v1/cases/{id}/messages", Permission::kCasesWrite, AddMessage);
   registrar.Protected("GET", "/api/v1/cases/{id}/conversation", Permission::kCasesRead, GetConversation);
   registrar.Protected("POST", "/api/v1/attachments", Permission::kCasesWrite, UploadAttachment);
+  registrar.Protected("GET", "/api/v1/macros", Permission::kCasesRead, ListMacros);
+  registrar.Protected("POST", "/api/v1/macros", Permission::kHelpdeskConfigure, CreateMacro);
+  registrar.Protected("GET", "/api/v1/macros/{id}", Permission::kCasesRead, GetMacro);
+  registrar.Protected("PUT", "/api/v1/macros/{id}", Permission::kHelpdeskConfigure, ReplaceMacro);
+  registrar.Protected("DELETE", "/api/v1/macros/{id}", Permission::kHelpdeskConfigure, DeleteMacro);
+  registrar.Protected("POST", "/api/v1/cases/{id}/macros/{macro_id}/preview", Permission::kCasesRead, PreviewMacro);
+  registrar.Protected("POST", "/api/v1/cases/{id}/macros/{macro_id}/apply", Permission::kCasesWrite, ApplyMacro);
   registrar.Protected("GET", "/api/v1/attachments/{id}/content", Permission::kCasesRead, DownloadAttachment);
 }
 

@@ -243,6 +243,38 @@ TEST_P(CaseRoutesTest, BulkUpdatesAndPresenceForTwoAgentsOnOneCase) {
               404, "not_found", "case_ids[0]");
 }
 
+TEST_P(CaseRoutesTest, ManagersWriteMacrosAndAgentsApplyThem) {
+  const json definition = {{"name", "Nová zásilka"},
+                           {"reply", {{"body", "Dobrý den {{customer.first_name}}, posíláme novou ({{case.order_ids}})."}}},
+                           {"set", {{"status", "pending"}, {"add_tags", {"reship"}}}}};
+  const Credentials manager = harness_.LoginAs(tenant_, Role::kManager);
+  const json macro = Post("/api/v1/macros", definition, 201, manager);
+  ExpectError(harness_.Send("POST", "/api/v1/macros",
+                            R"({"name":"Bad","reply":{"body":"Hi {{customer.nickname}}"}})", manager),
+              400, "invalid_argument", "reply.body");
+
+  const identity::User member = harness_.CreateUser(tenant_, Role::kAgent);
+  harness_.Send("PUT", "/api/v1/teams/" + team_ + "/members/" + member.id, "", admin_);
+  const Credentials agent = harness_.Login(tenant_, member.email);
+  EXPECT_EQ(harness_.Send("POST", "/api/v1/macros", definition.dump(), agent).status, 403);
+  EXPECT_EQ(BodyOf(harness_.Send("GET", "/api/v1/macros", "", agent))["items"].size(), 1u);
+
+  const std::string macro_path = case_path_ + "/macros/" + macro["id"].get<std::string>();
+  const json preview = Post(macro_path + "/preview", json::object(), 200, agent);
+  EXPECT_EQ(preview["message"]["body"], "Dobrý den Jana, posíláme novou (ORD-7).");
+  EXPECT_EQ(BodyOf(harness_.Send("GET", case_path_, "", agent))["status"], "new");  // a preview writes nothing
+
+  const json applied = Post(macro_path + "/apply", json::object(), 200, agent);
+  EXPECT_EQ(applied["case"]["status"], "pending");
+  EXPECT_EQ(applied["case"]["tags"], json({"reship"}));
+  EXPECT_EQ(applied["message"]["kind"], "reply");
+  EXPECT_EQ(applied["message"]["author"]["id"], member.id);
+
+  const Credentials outsider = harness_.LoginAs(tenant_, Role::kAgent);
+  EXPECT_EQ(harness_.Send("POST", macro_path + "/apply", "", outsider).status, 404);
+  EXPECT_EQ(harness_.Send("POST", case_path_ + "/macros/mac_01JUNKJUNKJUNKJUNKJUNKJUNK/apply", "", agent).status, 404);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, CaseRoutesTest, ::testing::ValuesIn(store::TestBackends()));
 
 }  // namespace

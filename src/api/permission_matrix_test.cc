@@ -217,6 +217,7 @@ constexpr const char* kMatrixRule = R"({"name":"Detractors","trigger":"feedback.
                                    R"("actions":[{"type":"set_trait","name":"detractor","value":true}]})";
 
 constexpr const char* kMatrixPdf = "%PDF-1.7 a refund form";
+constexpr const char* kMatrixMacro = R"({"name":"Checked","note":{"body":"Checked by {{agent.name}}"}})";
 
 // Objects of the owner tenant that requests refer to.
 struct World {
@@ -228,6 +229,7 @@ struct World {
   std::string customer_id;
   std::string case_id;
   std::string attachment_id;  // of case_id
+  std::string macro_id;
   std::string feedback_id;
   std::string survey_id;
   std::string survey_response_id;  // of the customer with the service team's case
@@ -411,6 +413,26 @@ std::map<std::string, Scenario> Scenarios() {
       {"DELETE /api/v1/cases/{id}/presence",
        {P::kCasesRead, 204, true, [](World& world, const Caller&) {
           return Prepared{"/api/v1/cases/" + world.case_id + "/presence", ""};
+        }}},
+      {"GET /api/v1/macros", {P::kCasesRead, 200, false, fixed("/api/v1/macros")}},
+      {"POST /api/v1/macros", {P::kHelpdeskConfigure, 201, false, fixed("/api/v1/macros", kMatrixMacro)}},
+      {"GET /api/v1/macros/{id}", {P::kCasesRead, 200, true, owner_path("/api/v1/macros/", &World::macro_id)}},
+      {"PUT /api/v1/macros/{id}",
+       {P::kHelpdeskConfigure, 200, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/macros/" + world.macro_id, kMatrixMacro};
+        }}},
+      {"DELETE /api/v1/macros/{id}",
+       {P::kHelpdeskConfigure, 204, true, [](World& world, const Caller&) {
+          const auto created = world.harness.Send("POST", "/api/v1/macros", kMatrixMacro, world.owner_admin);
+          return Prepared{"/api/v1/macros/" + BodyOf(created).value("id", ""), ""};
+        }}},
+      {"POST /api/v1/cases/{id}/macros/{macro_id}/preview",
+       {P::kCasesRead, 200, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/cases/" + world.case_id + "/macros/" + world.macro_id + "/preview", ""};
+        }}},
+      {"POST /api/v1/cases/{id}/macros/{macro_id}/apply",
+       {P::kCasesWrite, 200, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/cases/" + world.case_id + "/macros/" + world.macro_id + "/apply", ""};
         }}},
       {"POST /api/v1/cases/{id}/messages",
        {P::kCasesWrite, 201, true, [](World& world, const Caller&) {
@@ -626,7 +648,7 @@ class PermissionMatrixTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(PermissionMatrixTest, EveryRoleAndCallerKindOnEveryEndpointInOwnAndOtherTenant) {
   ApiHarness& harness = harness_;
-  World world{harness, harness.CreateTenant("owner"), {}, {}, {}, {}, {}, {}, {}, {}, {}};
+  World world{harness, harness.CreateTenant("owner"), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}};
   const auto owner_admin = harness.CreateUser(world.owner, Role::kAdmin);
   world.owner_admin_id = owner_admin.id;
   world.owner_admin = harness.Login(world.owner, owner_admin.email);
@@ -638,6 +660,7 @@ TEST_P(PermissionMatrixTest, EveryRoleAndCallerKindOnEveryEndpointInOwnAndOtherT
                                world.owner_admin, {{"Content-Type", "application/pdf"}});
   ASSERT_EQ(uploaded.status, 201) << uploaded.body;
   world.attachment_id = BodyOf(uploaded).value("id", "");
+  world.macro_id = CreateIn(world, "/api/v1/macros", json::parse(kMatrixMacro));
   // Feedback of the customer with the service team's case, so agents of that team may read it.
   world.feedback_id =
       CreateIn(world, "/api/v1/feedback",

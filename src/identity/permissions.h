@@ -43,7 +43,7 @@ enum class Permission {
   kAnalyticsRead,      // dashboards and metrics
   kRulesWrite,         // surveys and their links, rules and automations
   kIntegrationsManage, // webhooks, outbound deliveries and jobs, test e-mail (admins)
-  kHelpdeskConfigure,  // SLA calendars, team calendars and SLA policies (admins and managers)
+  kHelpdeskConfigure,  // SLA calendars, team calendars, SLA policies and macros (admins and managers)
 };
 
 std::string_view PermissionName(Permission permission);
