@@ -272,19 +272,19 @@ Result<http::Response> GetConversation(Registrar& registrar, Call& call) {
   });
 }
 
-// The raw file, read from memory or from the spool file, refused before reading when too large.
+// The raw file, read from memory or from the spool file, refused before reading when too large
+// (cases::CheckAttachment checks the rest).
 Result<std::string> UploadedFile(const http::Request& request) {
+  const Status too_large(ErrorCode::kPayloadTooLarge,
+                         "an attachment has at most " + std::to_string(cases::kMaxAttachmentBytes >> 20) + " MiB",
+                         "content");
   if (!request.spooled_body) {
-    if (request.body.size() > cases::kMaxAttachmentBytes) {
-      return Status(ErrorCode::kPayloadTooLarge, "an attachment has at most 10 MiB", "content");
-    }
+    if (request.body.size() > cases::kMaxAttachmentBytes) return too_large;
     return request.body;
   }
   std::ifstream file(request.spooled_body->path(), std::ios::binary | std::ios::ate);
   if (!file) return Unavailable("the upload could not be read back; try again");
-  if (static_cast<std::uint64_t>(file.tellg()) > cases::kMaxAttachmentBytes) {
-    return Status(ErrorCode::kPayloadTooLarge, "an attachment has at most 10 MiB", "content");
-  }
+  if (static_cast<std::uint64_t>(file.tellg()) > cases::kMaxAttachmentBytes) return too_large;
   file.seekg(0);
   return std::string(std::istreambuf_iterator<char>(file), {});
 }
@@ -397,7 +397,7 @@ Result<http::Response> PreviewMacro(Registrar& registrar, Call& call) {
     TP_ASSIGN_OR_RETURN(const cases::MacroAgent agent, MacroAgentOf(tx, call));
     TP_ASSIGN_OR_RETURN(auto preview, cases::PreviewMacro(tx, macro_id, case_id, agent));
     return Json{{"message", MacroMessageJson(preview.message)},
-                {"set", cases::MacroJson({.name = "preview", .set = preview.set})["set"]}};
+                {"set", cases::MacroChangesJson(preview.set)}};
   });
 }
 

@@ -79,20 +79,21 @@ std::string BareMediaType(std::string_view declared) {
   return Lower(type.substr(first, type.find_last_not_of(" \t") - first + 1));
 }
 
-Status CheckFileName(std::string_view file_name) {
-  TP_ASSIGN_OR_RETURN(const std::string clean, profiles::CleanLine(file_name, "file_name", kMaxFileNameBytes, true));
+// The name as kept, or why it is refused.
+Result<std::string> CheckFileName(std::string_view file_name) {
+  TP_ASSIGN_OR_RETURN(std::string clean, profiles::CleanLine(file_name, "file_name", kMaxFileNameBytes, true));
   if (clean.size() > kMaxFileNameBytes) return InvalidArgument("the file name is too long", "file_name");
   if (clean.find_first_of("/\\\"") != std::string::npos) {
     return InvalidArgument("a file name has no slashes, backslashes or quotes", "file_name");
   }
   const auto dot = clean.rfind('.');
-  if (dot == std::string::npos) return Status::Ok();
+  if (dot == std::string::npos) return clean;
   const std::string extension = Lower(std::string_view(clean).substr(dot + 1));
   if (std::find(kRefusedExtensions.begin(), kRefusedExtensions.end(), extension) != kRefusedExtensions.end()) {
     return InvalidArgument("." + extension + " files can run code and are not accepted; send them zipped or as PDF",
                            "file_name");
   }
-  return Status::Ok();
+  return clean;
 }
 
 Result<Attachment> AttachmentFromRow(const store::Row& row) {
@@ -108,8 +109,8 @@ Result<Attachment> AttachmentFromRow(const store::Row& row) {
 
 }  // namespace
 
-Result<std::string> CheckAttachment(const NewAttachment& upload) {
-  TP_RETURN_IF_ERROR(CheckFileName(upload.file_name));
+Result<CheckedUpload> CheckAttachment(const NewAttachment& upload) {
+  TP_ASSIGN_OR_RETURN(std::string file_name, CheckFileName(upload.file_name));
   if (upload.content.empty()) return InvalidArgument("the file is empty", "content");
   if (upload.content.size() > kMaxAttachmentBytes) {
     return Status(ErrorCode::kPayloadTooLarge,
@@ -131,18 +132,18 @@ Result<std::string> CheckAttachment(const NewAttachment& upload) {
   } else if (upload.content.compare(allowed->magic_at, allowed->magic.size(), allowed->magic) != 0) {
     return InvalidArgument("the content is not " + media_type, "content");
   }
-  return media_type;
+  return CheckedUpload{.file_name = std::move(file_name), .content_type = media_type};
 }
 
 Result<Attachment> UploadAttachment(store::TenantTx& tx, std::string_view case_id, const NewAttachment& upload) {
-  TP_ASSIGN_OR_RETURN(const std::string media_type, CheckAttachment(upload));
+  TP_ASSIGN_OR_RETURN(CheckedUpload checked, CheckAttachment(upload));
   TP_ASSIGN_OR_RETURN(std::optional<store::Row> owner,
                       tx.QueryOne("SELECT id FROM cases WHERE tenant_id = $1 AND id = $2", {std::string(case_id)}));
   if (!owner) return NotFound("no such case");
   Attachment stored{.id = NewId(kIdPrefix),
                     .case_id = std::string(case_id),
-                    .file_name = *profiles::CleanLine(upload.file_name, "file_name", kMaxFileNameBytes, true),
-                    .content_type = media_type,
+                    .file_name = std::move(checked.file_name),
+                    .content_type = std::move(checked.content_type),
                     .size = static_cast<std::int64_t>(upload.content.size()),
                     .sha256 = Sha256Hex(upload.content),
                     .created_at = NowMicros()};

@@ -46,12 +46,17 @@ struct NewAttachment {
   std::string content;       // the bytes
 };
 
-// The media type an upload's declared type is kept as, or kUnsupportedMedia (field "content_type") for
+// What an upload is kept as: its cleaned file name and the media type its declared type names.
+struct CheckedUpload {
+  std::string file_name;
+  std::string content_type;
+};
+// The upload as it is kept, or kUnsupportedMedia (field "content_type") for
 // a type outside the allowed list; kInvalidArgument (field "content") when the bytes do not look like
 // it; kInvalidArgument (field "file_name") for an empty, over-long or control-character name or a
 // program or script extension; kPayloadTooLarge (field "content") over kMaxAttachmentBytes, and
 // kInvalidArgument for an empty file. Pure: the checks UploadAttachment makes before writing.
-Result<std::string> CheckAttachment(const NewAttachment& upload);
+Result<CheckedUpload> CheckAttachment(const NewAttachment& upload);
 
 // Stores the upload for case `case_id` (kNotFound when the tenant has no such case), not yet linked to
 // a message. Who uploaded it is the author of the message that sends it.

@@ -26,11 +26,14 @@ const ReplyMail kMail{.from = "support@shop.example"};
 const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(100, 'x');
 
 TEST(AttachmentCheck, TheDeclaredTypeMustBeAllowedAndTheBytesMustMatchIt) {
-  EXPECT_EQ(*CheckAttachment({.file_name = "parcel.png", .content_type = "IMAGE/PNG", .content = kPng}), "image/png");
-  EXPECT_EQ(*CheckAttachment({.file_name = "faktura.csv", .content_type = "text/csv; charset=utf-8",
-                              .content = "číslo;částka\n1;100\n"}),
+  EXPECT_EQ(CheckAttachment({.file_name = "parcel.png", .content_type = "IMAGE/PNG", .content = kPng})->content_type,
+            "image/png");
+  EXPECT_EQ(CheckAttachment({.file_name = "faktura.csv", .content_type = "text/csv; charset=utf-8",
+                             .content = "číslo;částka\n1;100\n"})
+                ->content_type,
             "text/csv");
-  EXPECT_EQ(*CheckAttachment({.file_name = "a.pdf", .content_type = "application/pdf", .content = "%PDF-1.7 ..."}),
+  EXPECT_EQ(CheckAttachment({.file_name = "a.pdf", .content_type = "application/pdf", .content = "%PDF-1.7 ..."})
+                ->content_type,
             "application/pdf");
 
   const Status html = CheckAttachment({.file_name = "x", .content_type = "text/html", .content = "<b>"}).status();

@@ -113,7 +113,7 @@ json OptionalIdJson(const std::optional<std::optional<std::string>>& id) {
   return *id ? json(**id) : json(nullptr);
 }
 
-json SetJson(const CasePatch& patch) {
+json ChangesJson(const CasePatch& patch) {
   json set = json::object();
   if (patch.status) set["status"] = CaseStatusName(*patch.status);
   if (patch.priority) set["priority"] = CasePriorityName(*patch.priority);
@@ -240,13 +240,15 @@ Result<Macro> ParseMacro(const json& definition) {
 }
 
 json MacroJson(const Macro& macro) {
-  json out{{"name", macro.name}, {"set", SetJson(macro.set)}};
+  json out{{"name", macro.name}, {"set", ChangesJson(macro.set)}};
   if (macro.message) {
     out[macro.message->kind == MessageKind::kNote ? "note" : "reply"] = {
         {"body", macro.message->body}, {"format", richtext::BodyFormatName(macro.message->format)}};
   }
   return out;
 }
+
+json MacroChangesJson(const CasePatch& set) { return ChangesJson(set); }
 
 Result<Macro> CreateMacro(store::TenantTx& tx, const json& definition, const identity::AuditContext& audit) {
   return StoreMacro(tx, std::nullopt, definition, audit);

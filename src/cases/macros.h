@@ -54,6 +54,8 @@ struct Macro {
 // "set.status", "set.add_tags", … and "set" for a macro that neither writes nor changes anything.
 Result<Macro> ParseMacro(const nlohmann::json& definition);
 nlohmann::json MacroJson(const Macro& macro);
+// The "set" part of a macro: the changes it makes, as ParseMacro reads them.
+nlohmann::json MacroChangesJson(const CasePatch& set);
 
 Result<Macro> CreateMacro(store::TenantTx& tx, const nlohmann::json& definition, const identity::AuditContext& audit);
 // Replaces the definition (name, message and changes); records "macro.update".
