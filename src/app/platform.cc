@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "assignment/assignment.h"
 #include "changes/kinds.h"
 #include "outbound/webhooks.h"
 #include "sla/storage.h"
@@ -90,6 +91,10 @@ Status Platform::Start() {
   runner_.Handle(std::string(rules::kActionJob), [this](const jobs::Job& job) { return rule_actions_.Run(job); });
   feed_.SubscribeDurable("rules", [](store::SystemTx& tx, const std::vector<store::Change>& batch) {
     return rules::RunRules(tx, batch, NowMicros());
+  });
+  // Auto-assignment: queues are offered to online agents as cases and availability change.
+  feed_.SubscribeDurable("assignment", [](store::SystemTx& tx, const std::vector<store::Change>& batch) {
+    return assignment::HandleChanges(tx, batch, NowMicros());
   });
   // SLA: each case's targets follow its changes; breach checks and recomputes run as jobs.
   feed_.SubscribeDurable("sla", [](store::SystemTx& tx, const std::vector<store::Change>& batch) {

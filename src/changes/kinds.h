@@ -41,6 +41,9 @@ inline constexpr std::string_view kApiKeyRevoked = "api_key.revoked";
 inline constexpr std::string_view kSessionEnded = "session.ended";
 // data: {"team_id"}: membership or the team itself changed.
 inline constexpr std::string_view kTeamUpdated = "team.updated";
+// data: {"user_id", "status"}: an agent went online, away or offline, or their capacity changed
+// (assignment/assignment.h).
+inline constexpr std::string_view kAgentAvailabilityChanged = "agent.availability_changed";
 // Internal kinds: the platform's own bookkeeping, never sent to webhooks.
 // data: {"job_id", "kind"}: wakes job runners on every node.
 inline constexpr std::string_view kJobScheduled = "job.scheduled";
@@ -51,6 +54,7 @@ inline constexpr std::string_view kDeliveryUpdated = "delivery.updated";
 inline constexpr std::string_view kPublic[] = {
     kCustomerCreated, kCustomerUpdated, kCustomerMerged, kCustomerUnmerged, kCustomerErased, kEventsIngested,
     kCaseCreated,     kCaseUpdated,     kFeedbackSubmitted, kUserUpdated,   kApiKeyRevoked,  kSessionEnded,
-    kTeamUpdated,     kSurveyResponseSubmitted, kCaseMessageAdded, kSlaBreached};
+    kTeamUpdated,     kSurveyResponseSubmitted, kCaseMessageAdded, kSlaBreached,
+    kAgentAvailabilityChanged};
 
 }  // namespace tp::changes::kinds

@@ -36,6 +36,7 @@ inline constexpr std::string_view kAuditActions[] = {
     "customer.export",    "customer.erase",                                         // privacy
     "case.create",        "case.update",                                            // cases
     "macro.create",       "macro.update",       "macro.delete",                     // cases/macros
+    "team.assignment",    "agent.availability",                                     // assignment
     "feedback.submit",                                                              // feedback
     "survey.create",      "survey.update",      "survey_link.create",               // surveys
     "customers.import",   "events.import",      "orders.import",                    // transfer: CSV imports

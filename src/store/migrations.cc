@@ -759,6 +759,29 @@ CREATE INDEX case_sla_by_created ON case_sla (tenant_id, case_created_at);
 CREATE INDEX case_sla_by_check ON case_sla (tenant_id, next_check_at);
 )sql";
 
+// Auto-assignment (assignment/): how each team hands out its cases, and each agent's availability and
+// capacity. No personal data: users are disabled, never erased.
+constexpr std::string_view kAssignment = R"sql(
+CREATE TABLE team_assignment (
+  tenant_id TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  method TEXT NOT NULL,
+  last_user_id TEXT,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, team_id)
+);
+CREATE TABLE agent_availability (
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  capacity BIGINT NOT NULL,
+  last_assigned_at BIGINT,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, user_id)
+);
+CREATE INDEX cases_by_team_assignee_status ON cases (tenant_id, team_id, assignee_id, status, id);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
@@ -778,6 +801,7 @@ constexpr std::array kMigrations = {
     Migration{18, "full-text search over cases, the inbox index", kCaseSearch, kCaseSearchSqlite, kCaseSearchPostgres},
     Migration{19, "help-desk macros", kMacros},
     Migration{20, "who is on a case", kCasePresence},
+    Migration{21, "auto-assignment: team methods, agent availability", kAssignment},
 };
 
 }  // namespace

@@ -25,6 +25,7 @@ ALLOWED = {
     "cases": {"common", "richtext", "store", "changes", "jobs", "identity", "outbound", "profiles", "feedback"},
     "feedback": {"common", "store", "changes", "identity", "profiles"},
     "sla": {"common", "calendars", "store", "changes", "jobs", "identity", "profiles", "cases"},
+    "assignment": {"common", "store", "changes", "identity", "profiles", "cases"},
     "events": {"common", "store", "changes", "identity", "profiles"},
     "surveys": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback"},
     "ingest": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events"},
@@ -38,9 +39,9 @@ ALLOWED = {
              "surveys", "rules"},
     "http": {"common"},
     "api": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback", "events",
-            "ingest", "timeline", "privacy", "transfer", "surveys", "rules", "sla", "http"},
+            "ingest", "timeline", "privacy", "transfer", "surveys", "rules", "sla", "assignment", "http"},
     "app": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback", "events",
-            "ingest", "timeline", "privacy", "transfer", "surveys", "rules", "sla", "demo", "http", "api"},
+            "ingest", "timeline", "privacy", "transfer", "surveys", "rules", "sla", "assignment", "demo", "http", "api"},
 }
 # Only these files may include Boost (the server, and the tests that talk to it over sockets; Boost.Math's
 # Student's t distribution in the feedback statistics).
