@@ -14,9 +14,11 @@
 #include "cases/attachments.h"
 #include "cases/cases.h"
 #include "cases/conversation.h"
+#include "cases/custom_fields.h"
 #include "cases/macros.h"
 #include "cases/presence.h"
 #include "cases/search.h"
+#include "sla/storage.h"
 
 namespace tp::api {
 namespace {
@@ -45,6 +47,95 @@ std::string AttachmentDisposition(std::string_view file_name) {
 // ?view=mine (the caller's unsolved cases) or unassigned (unsolved, nobody's yet), ?assignee_id= (a
 // user id, or "none"), ?status=, ?customer_id=, ?team_id=; with ?q= a full-text search instead of a
 // page: the most recently updated matches, at most ?limit=.
+// The values of all of a case's custom fields fit in this (cases/custom_fields.h limits each).
+constexpr std::size_t kMaxCustomFieldsBytes = 256 * 1024;
+
+Json CustomFieldJson(const cases::CustomField& field) {
+  return {{"key", field.key},
+          {"label", field.label},
+          {"kind", cases::FieldKindName(field.kind)},
+          {"choices", field.choices},
+          {"active", field.active},
+          {"position", field.position},
+          {"created_at", TimestampJson(field.created_at)},
+          {"updated_at", TimestampJson(field.updated_at)}};
+}
+
+Result<http::Response> ListCustomFields(Registrar& registrar, Call& call) {
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto fields, cases::ListCustomFields(tx));
+    Json items = Json::array();
+    for (const cases::CustomField& field : fields) items.push_back(CustomFieldJson(field));
+    return Json{{"items", std::move(items)}};
+  });
+}
+
+Result<http::Response> CreateCustomField(Registrar& registrar, Call& call) {
+  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
+  FieldReader fields(request);
+  cases::NewCustomField input;
+  TP_ASSIGN_OR_RETURN(input.key, fields.RequiredString("key", cases::kMaxCustomFieldKeyBytes));
+  TP_ASSIGN_OR_RETURN(input.label, fields.RequiredString("label", cases::kMaxCustomFieldLabelChars * 4));
+  TP_ASSIGN_OR_RETURN(const std::string kind, fields.RequiredString("kind", 20));
+  TP_ASSIGN_OR_RETURN(auto choices, fields.OptionalStringArray("choices", cases::kMaxChoices, cases::kMaxChoiceChars * 4));
+  TP_ASSIGN_OR_RETURN(input.position, fields.OptionalInt("position", 0, 1'000'000));
+  TP_RETURN_IF_ERROR(fields.RejectUnknown());
+  TP_ASSIGN_OR_RETURN(input.kind, cases::ParseFieldKind(kind));
+  input.choices = choices.value_or(std::vector<std::string>{});
+  return WriteJson(registrar, call, 201, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto field, cases::CreateCustomField(tx, input, call.audit));
+    return CustomFieldJson(field);
+  });
+}
+
+Result<http::Response> UpdateCustomField(Registrar& registrar, Call& call) {
+  const std::string key(call.request.PathParam("key"));
+  TP_ASSIGN_OR_RETURN(Json request, ParseJsonObject(call.request));
+  FieldReader fields(request);
+  cases::CustomFieldPatch patch;
+  TP_ASSIGN_OR_RETURN(patch.label, fields.OptionalString("label", cases::kMaxCustomFieldLabelChars * 4));
+  TP_ASSIGN_OR_RETURN(patch.choices, fields.OptionalStringArray("choices", cases::kMaxChoices, cases::kMaxChoiceChars * 4));
+  TP_ASSIGN_OR_RETURN(patch.active, fields.OptionalBool("active"));
+  TP_ASSIGN_OR_RETURN(patch.position, fields.OptionalInt("position", 0, 1'000'000));
+  TP_RETURN_IF_ERROR(fields.RejectUnknown());
+  return WriteJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto field, cases::UpdateCustomField(tx, key, patch, call.audit));
+    return CustomFieldJson(field);
+  });
+}
+
+// The inbox in SLA order (sla/storage.h): `sort=sla_due` on any view, and `view=breaching`, the unsolved
+// cases with a target due within `within_minutes` (default 60) or already breached.
+Result<http::Response> ListCasesByDue(Registrar& registrar, Call& call, const cases::CaseQuery& query,
+                                      const PageRequest& page_request, bool breaching) {
+  if (query.status || query.customer_id || call.request.QueryParam("q")) {
+    return InvalidArgument("the SLA order lists unsolved cases by view, team and assignee only",
+                           query.status ? "status" : query.customer_id ? "customer_id" : "q");
+  }
+  sla::DueQuery due{.team_id = query.team_id, .only_teams = query.only_teams};
+  if (query.assignee_id) {
+    if (*query.assignee_id) {
+      due.assignee_id = **query.assignee_id;
+    } else {
+      due.unassigned = true;
+    }
+  }
+  if (breaching) {
+    TP_ASSIGN_OR_RETURN(const auto minutes, IntFromQuery(call.request, "within_minutes", 0, 7 * 24 * 60));
+    due.due_before = call.now + minutes.value_or(60) * 60'000'000LL;
+  } else if (call.request.QueryParam("within_minutes")) {
+    return InvalidArgument("within_minutes belongs to view=breaching", "within_minutes");
+  }
+  return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
+    TP_ASSIGN_OR_RETURN(auto page, sla::ListCasesByDue(tx, due, page_request));
+    return PageJson(page, [](const sla::DueCase& found) {
+      Json item = CaseJson(found.item);
+      item["sla_due_at"] = TimestampJson(found.next_due_at);
+      return item;
+    });
+  });
+}
+
 Result<http::Response> ListCases(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
   cases::CaseQuery query;
@@ -55,15 +146,25 @@ Result<http::Response> ListCases(Registrar& registrar, Call& call) {
   if (const auto assignee = call.request.QueryParam("assignee_id")) {
     query.assignee_id = *assignee == "none" ? std::nullopt : std::optional(*assignee);
   }
-  if (const auto view = call.request.QueryParam("view")) {
+  const auto view = call.request.QueryParam("view");
+  if (view) {
     if (*view == "mine") {
       query.assignee_id = std::optional(call.principal.user_id);
     } else if (*view == "unassigned") {
       query.assignee_id = std::optional<std::string>();
-    } else if (*view != "all") {
-      return InvalidArgument("view must be one of mine, unassigned, all", "view");
+    } else if (*view != "all" && *view != "breaching") {
+      return InvalidArgument("view must be one of mine, unassigned, breaching, all", "view");
     }
     if (*view != "all" && !query.status) query.any_status = cases::UnsolvedStatuses();
+  }
+  const auto sort = call.request.QueryParam("sort");
+  if (sort && *sort != "sla_due" && *sort != "created") return InvalidArgument("sort must be sla_due or created", "sort");
+  const bool breaching = view && *view == "breaching";
+  if (breaching || (sort && *sort == "sla_due")) {
+    return ListCasesByDue(registrar, call, query, page_request, breaching);
+  }
+  if (call.request.QueryParam("within_minutes")) {
+    return InvalidArgument("within_minutes belongs to view=breaching", "within_minutes");
   }
   if (const auto text = call.request.QueryParam("q")) {
     if (call.request.QueryParam("cursor")) return InvalidArgument("a search has no further pages", "cursor");
@@ -113,6 +214,7 @@ Result<http::Response> CreateCase(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(item.stage, fields.OptionalString("stage", 400));
   TP_ASSIGN_OR_RETURN(auto order_ids, fields.OptionalStringArray("order_ids", cases::kMaxOrderIds, 400));
   item.order_ids = order_ids.value_or(std::vector<std::string>{});
+  TP_ASSIGN_OR_RETURN(item.custom_fields_json, fields.OptionalObjectText("custom_fields", kMaxCustomFieldsBytes));
   TP_RETURN_IF_ERROR(fields.RejectUnknown());
   TP_ASSIGN_OR_RETURN(item.type, ParseOptional(type, cases::ParseCaseType, "type"));
   TP_ASSIGN_OR_RETURN(auto parsed_priority, ParseOptional(priority, cases::ParseCasePriority, "priority"));
@@ -154,6 +256,7 @@ Result<cases::CasePatch> ReadCasePatch(FieldReader& fields) {
   TP_ASSIGN_OR_RETURN(patch.touchpoint, fields.NullableString("touchpoint", 400));
   TP_ASSIGN_OR_RETURN(patch.stage, fields.NullableString("stage", 400));
   TP_ASSIGN_OR_RETURN(patch.order_ids, fields.OptionalStringArray("order_ids", cases::kMaxOrderIds, 400));
+  TP_ASSIGN_OR_RETURN(patch.custom_fields_json, fields.OptionalObjectText("custom_fields", kMaxCustomFieldsBytes));
   TP_ASSIGN_OR_RETURN(patch.type, ParseOptional(type, cases::ParseCaseType, "type"));
   TP_ASSIGN_OR_RETURN(patch.status, ParseOptional(status, cases::ParseCaseStatus, "status"));
   TP_ASSIGN_OR_RETURN(patch.priority, ParseOptional(priority, cases::ParseCasePriority, "priority"));
@@ -428,6 +531,9 @@ void RegisterCaseRoutes(Registrar& registrar) {
   registrar.Protected("POST", "/api/v1/cases/{id}/messages", Permission::kCasesWrite, AddMessage);
   registrar.Protected("GET", "/api/v1/cases/{id}/conversation", Permission::kCasesRead, GetConversation);
   registrar.Protected("POST", "/api/v1/attachments", Permission::kCasesWrite, UploadAttachment);
+  registrar.Protected("GET", "/api/v1/case-fields", Permission::kCasesRead, ListCustomFields);
+  registrar.Protected("POST", "/api/v1/case-fields", Permission::kHelpdeskConfigure, CreateCustomField);
+  registrar.Protected("PATCH", "/api/v1/case-fields/{key}", Permission::kHelpdeskConfigure, UpdateCustomField);
   registrar.Protected("GET", "/api/v1/macros", Permission::kCasesRead, ListMacros);
   registrar.Protected("POST", "/api/v1/macros", Permission::kHelpdeskConfigure, CreateMacro);
   registrar.Protected("GET", "/api/v1/macros/{id}", Permission::kCasesRead, GetMacro);

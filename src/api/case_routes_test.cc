@@ -275,6 +275,44 @@ TEST_P(CaseRoutesTest, ManagersWriteMacrosAndAgentsApplyThem) {
   EXPECT_EQ(harness_.Send("POST", case_path_ + "/macros/mac_01JUNKJUNKJUNKJUNKJUNKJUNK/apply", "", agent).status, 404);
 }
 
+TEST_P(CaseRoutesTest, ManagersDefineCustomFieldsAndCasesCarryTheirValues) {
+  const Credentials manager = harness_.LoginAs(tenant_, Role::kManager);
+  const json product = Post("/api/v1/case-fields",
+                            {{"key", "product"}, {"label", "Produkt"}, {"kind", "choice"}, {"choices", {"boty", "kabelky"}}},
+                            201, manager);
+  EXPECT_EQ(product["active"], true);
+  Post("/api/v1/case-fields", {{"key", "refund_czk"}, {"label", "Refundace"}, {"kind", "number"}}, 201, manager);
+  ExpectError(harness_.Send("POST", "/api/v1/case-fields", R"({"key":"Bad Key","label":"x","kind":"text"})", manager),
+              400, "invalid_argument", "key");
+  ExpectError(harness_.Send("POST", "/api/v1/case-fields", R"({"key":"x","label":"x","kind":"money"})", manager), 400,
+              "invalid_argument", "kind");
+  ExpectError(harness_.Send("POST", "/api/v1/case-fields", R"({"key":"product","label":"x","kind":"text"})", manager),
+              409, "conflict", "key");
+
+  const json patched = BodyOf(harness_.Send(
+      "PATCH", case_path_, R"({"custom_fields":{"product":"boty","refund_czk":1290}})", admin_));
+  EXPECT_EQ(patched["custom_fields"], json::parse(R"({"product":"boty","refund_czk":1290})"));
+  ExpectError(harness_.Send("PATCH", case_path_, R"({"custom_fields":{"product":"klobouky"}})", admin_), 400,
+              "invalid_argument", "custom_fields.product");
+  ExpectError(harness_.Send("PATCH", case_path_, R"({"custom_fields":["boty"]})", admin_), 400, "invalid_argument",
+              "custom_fields");
+  EXPECT_EQ(BodyOf(harness_.Send("GET", case_path_, "", admin_))["custom_fields"]["product"], "boty");
+
+  // Deactivated: the value stays on the case, but nothing sets it any more.
+  const http::Response off = harness_.Send("PATCH", "/api/v1/case-fields/product", R"({"active":false})", manager);
+  EXPECT_EQ(off.status, 200) << off.body;
+  ExpectError(harness_.Send("PATCH", case_path_, R"({"custom_fields":{"product":"kabelky"}})", admin_), 400,
+              "invalid_argument", "custom_fields.product");
+  EXPECT_EQ(BodyOf(harness_.Send("GET", case_path_, "", admin_))["custom_fields"]["product"], "boty");
+  const json listed = BodyOf(harness_.Send("GET", "/api/v1/case-fields", "", admin_));
+  ASSERT_EQ(listed["items"].size(), 2u);
+  EXPECT_EQ(listed["items"][0]["active"], false);
+  ExpectError(harness_.Send("PATCH", "/api/v1/case-fields/nothing", R"({"active":false})", manager), 404, "not_found",
+              "key");
+  const Credentials agent = harness_.LoginAs(tenant_, Role::kAgent);
+  EXPECT_EQ(harness_.Send("POST", "/api/v1/case-fields", R"({"key":"y","label":"y","kind":"text"})", agent).status, 403);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, CaseRoutesTest, ::testing::ValuesIn(store::TestBackends()));
 
 }  // namespace

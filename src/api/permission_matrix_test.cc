@@ -281,6 +281,12 @@ std::string NextUserId() {
   return "matrix-user-" + std::to_string(++counter);
 }
 
+// Custom field keys are unique per tenant, so each request defines its own.
+std::string NextFieldKey() {
+  static int counter = 0;
+  return "matrix_field_" + std::to_string(++counter);
+}
+
 // A new customer with a case in the service team, so that agents of that team may act on it.
 std::string ServicedCustomer(World& world) {
   const std::string customer = CreateIn(world, "/api/v1/customers", {{"name", "Serviced " + NextUserId()}});
@@ -595,6 +601,31 @@ std::map<std::string, Scenario> Scenarios() {
        {P::kHelpdeskConfigure, 200, true, [](World& world, const Caller&) {
           return Prepared{"/api/v1/teams/" + world.service_team_id + "/calendar",
                           json{{"calendar_id", world.sla_calendar_id}}.dump()};
+        }}},
+      {"GET /api/v1/case-fields", {P::kCasesRead, 200, false, fixed("/api/v1/case-fields")}},
+      {"POST /api/v1/case-fields",
+       {P::kHelpdeskConfigure, 201, false, [](World&, const Caller&) {
+          return Prepared{"/api/v1/case-fields", json{{"key", NextFieldKey()}, {"label", "Order"}, {"kind", "text"}}.dump()};
+        }}},
+      {"PATCH /api/v1/case-fields/{key}",
+       {P::kHelpdeskConfigure, 200, true, [](World& world, const Caller&) {
+          const std::string key = NextFieldKey();
+          CreateIn(world, "/api/v1/case-fields", {{"key", key}, {"label", "Matrix"}, {"kind", "number"}});
+          return Prepared{"/api/v1/case-fields/" + key, R"({"label":"Renamed"})"};
+        }}},
+      {"GET /api/v1/me/availability", {P::kCasesWrite, 200, false, fixed("/api/v1/me/availability")}},
+      {"PUT /api/v1/me/availability", {P::kCasesWrite, 200, false, fixed("/api/v1/me/availability", R"({"status":"away"})")}},
+      {"PUT /api/v1/users/{id}/availability",
+       {P::kHelpdeskConfigure, 200, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/users/" + world.owner_admin_id + "/availability", R"({"capacity":5})"};
+        }}},
+      {"GET /api/v1/teams/{id}/assignment",
+       {P::kCasesRead, 200, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/teams/" + world.service_team_id + "/assignment", ""};
+        }}},
+      {"PUT /api/v1/teams/{id}/assignment",
+       {P::kHelpdeskConfigure, 200, true, [](World& world, const Caller&) {
+          return Prepared{"/api/v1/teams/" + world.service_team_id + "/assignment", R"({"method":"least_loaded"})"};
         }}},
       {"GET /api/v1/sla/policies", {P::kCasesRead, 200, false, fixed("/api/v1/sla/policies")}},
       {"POST /api/v1/sla/policies", {P::kHelpdeskConfigure, 201, false, fixed("/api/v1/sla/policies", kMatrixPolicy.dump())}},

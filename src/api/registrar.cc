@@ -1,6 +1,7 @@
 #include "api/registrar.h"
 
 #include <cctype>
+#include <charconv>
 #include <set>
 
 #include "api/api.h"
@@ -340,6 +341,20 @@ Result<std::optional<Micros>> TimestampFromQuery(const http::Request& request, s
   auto parsed = ParseTimestamp(*text);
   if (!parsed) return InvalidArgument(std::string(name) + " must be an RFC 3339 timestamp", std::string(name));
   return parsed;
+}
+
+Result<std::optional<std::int64_t>> IntFromQuery(const http::Request& request, std::string_view name, std::int64_t min,
+                                                 std::int64_t max) {
+  const auto text = request.QueryParam(name);
+  if (!text) return std::optional<std::int64_t>();
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc() || end != text->data() + text->size() || value < min || value > max) {
+    return InvalidArgument(std::string(name) + " must be a whole number from " + std::to_string(min) + " to " +
+                               std::to_string(max),
+                           std::string(name));
+  }
+  return std::optional<std::int64_t>(value);
 }
 
 Result<std::string> PathId(const http::Request& request, std::string_view name, std::string_view prefix) {

@@ -139,6 +139,10 @@ Json PageJson(const Page<T>& page, Render render) {
 Json TimestampJson(std::optional<Micros> micros);
 // An optional RFC 3339 query parameter; a malformed one is 400 naming the parameter.
 Result<std::optional<Micros>> TimestampFromQuery(const http::Request& request, std::string_view name);
+// The whole number in query parameter `name`, std::nullopt when absent; kInvalidArgument naming it when it
+// is not a number from min to max.
+Result<std::optional<std::int64_t>> IntFromQuery(const http::Request& request, std::string_view name, std::int64_t min,
+                                                 std::int64_t max);
 
 // Runs `fn` (store::TenantTx& → Result<Json>) in one transaction of the caller's tenant and answers
 // `status` with the JSON it returns; any error rolls the transaction back and becomes the response.

@@ -123,6 +123,7 @@ Json CaseJson(const cases::Case& item) {
               {"stage", OptionalText(item.stage)},
               {"order_ids", item.order_ids},
               {"follow_up_of", OptionalText(item.follow_up_of)},
+              {"custom_fields", StoredJson(item.custom_fields_json)},
               {"first_response_at", TimestampJson(item.first_response_at)},
               {"solved_at", TimestampJson(item.solved_at)},
               {"created_at", TimestampJson(item.created_at)},

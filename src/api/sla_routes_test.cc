@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "api/api_test_support.h"
+#include "sla/storage.h"
 
 namespace tp::api::testing {
 namespace {
@@ -25,6 +26,7 @@ class SlaRoutesTest : public ::testing::TestWithParam<std::string> {
     const identity::User agent = harness_.CreateUser(tenant_, Role::kAgent);
     harness_.Send("PUT", "/api/v1/teams/" + team_id_ + "/members/" + agent.id, "", admin_);
     agent_ = harness_.Login(tenant_, agent.email);
+    agent_id_ = agent.id;
   }
 
   http::Response Send(const std::string& method, const std::string& path, const json& body = nullptr) {
@@ -44,6 +46,7 @@ class SlaRoutesTest : public ::testing::TestWithParam<std::string> {
   Credentials admin_;
   Credentials manager_;
   Credentials agent_;
+  std::string agent_id_;
   std::string team_id_;
 };
 
@@ -173,6 +176,49 @@ TEST_P(SlaRoutesTest, ACasesSlaIsShownToTheAgentsOfItsTeamOnly) {
   const json attainment = Expect(Send("GET", "/api/v1/sla/attainment?team_id=" + team_id_), 200);
   EXPECT_EQ(attainment["metrics"]["first_response"]["met"], 0);
   EXPECT_TRUE(attainment["metrics"]["first_response"]["attainment_percent"].is_null());
+}
+
+TEST_P(SlaRoutesTest, TheInboxSortsBySlaDueAndListsCasesBreachingSoon) {
+  Expect(Send("POST", "/api/v1/sla/policies",
+              {{"name", "Standard"}, {"targets", {{"urgent", {{"first_response_minutes", 30}}},
+                                                  {"normal", {{"first_response_minutes", 600}}}}}}),
+         201);
+  const std::string customer_id =
+      Expect(Send("POST", "/api/v1/customers", {{"name", "Jana Nová"}}), 201).value("id", "");
+  const auto open_case = [&](const std::string& priority) {
+    const std::string id = Expect(Send("POST", "/api/v1/cases",
+                                       {{"customer_id", customer_id}, {"subject", "Zásilka"}, {"priority", priority},
+                                        {"team_id", team_id_}, {"assignee_id", agent_id_}}),
+                                  201)
+                               .value("id", "");
+    // What the "sla" subscriber does when the feed hands it the new case.
+    const Status recomputed = harness_.store().Write(
+        tenant_.id, [&](store::TenantTx& tx) { return sla::RecomputeCase(tx, id, NowMicros()); });
+    EXPECT_TRUE(recomputed.ok()) << recomputed.ToString();
+    return id;
+  };
+  const std::string normal = open_case("normal");
+  const std::string urgent = open_case("urgent");
+
+  const json mine = Expect(harness_.Send("GET", "/api/v1/cases?view=mine&sort=sla_due", "", agent_), 200);
+  ASSERT_EQ(mine["items"].size(), 2u);
+  EXPECT_EQ(mine["items"][0]["id"], urgent);  // due in 30 minutes, before the normal one's 10 hours
+  EXPECT_EQ(mine["items"][1]["id"], normal);
+  EXPECT_FALSE(mine["items"][0]["sla_due_at"].is_null());
+
+  const json soon = Expect(harness_.Send("GET", "/api/v1/cases?view=breaching", "", agent_), 200);
+  ASSERT_EQ(soon["items"].size(), 1u);  // within the default hour
+  EXPECT_EQ(soon["items"][0]["id"], urgent);
+  EXPECT_EQ(Expect(harness_.Send("GET", "/api/v1/cases?view=breaching&within_minutes=720", "", agent_), 200)["items"]
+                .size(),
+            2u);
+
+  ExpectError(harness_.Send("GET", "/api/v1/cases?view=breaching&within_minutes=soon", "", agent_), 400,
+              "within_minutes");
+  ExpectError(harness_.Send("GET", "/api/v1/cases?within_minutes=5", "", agent_), 400, "within_minutes");
+  ExpectError(harness_.Send("GET", "/api/v1/cases?sort=oldest", "", agent_), 400, "sort");
+  ExpectError(harness_.Send("GET", "/api/v1/cases?sort=sla_due&status=open", "", agent_), 400, "status");
+  ExpectError(harness_.Send("GET", "/api/v1/cases?view=breaching&cursor=bm90LWEtY3Vyc29y", "", agent_), 400, "cursor");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SlaRoutesTest, ::testing::ValuesIn(store::TestBackends()));

@@ -123,20 +123,8 @@ Result<http::Response> Export(Registrar& registrar, Call& call) {
   const std::string format_name = call.request.QueryParam("format").value_or("csv");
   TP_ASSIGN_OR_RETURN(options.format, transfer::ParseExportFormat(format_name));
   options.max_rows = kDefaultExportRows;
-  if (const auto limit = call.request.QueryParam("limit")) {
-    std::int64_t value = 0;
-    try {
-      std::size_t used = 0;
-      value = std::stoll(*limit, &used);
-      if (used != limit->size()) value = 0;
-    } catch (const std::exception&) {
-      value = 0;
-    }
-    if (value < 1 || value > kMaxExportRows) {
-      return InvalidArgument("limit must be 1 to " + std::to_string(kMaxExportRows), "limit");
-    }
-    options.max_rows = value;
-  }
+  TP_ASSIGN_OR_RETURN(const auto limit, IntFromQuery(call.request, "limit", 1, kMaxExportRows));
+  if (limit) options.max_rows = *limit;
   if (const auto cursor = call.request.QueryParam("cursor")) {
     TP_ASSIGN_OR_RETURN(PageRequest page, PageRequest::Parse(*cursor, std::nullopt));
     options.after_id = page.after_id;

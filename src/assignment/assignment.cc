@@ -171,13 +171,11 @@ bool OffersQueues(const store::Change& change) {
     return true;
   }
   if (change.kind != kinds::kCaseUpdated) return false;
-  // A case changes someone's load or a queue only through these fields.
+  // A case changes someone's load or a queue only through these fields ("after": what changed).
   const json data = json::parse(change.data, nullptr, false);
-  if (!data.is_object() || !data.contains("fields") || !data["fields"].is_array()) return true;
-  for (const json& field : data["fields"]) {
-    if (field == "status" || field == "assignee_id" || field == "team_id") return true;
-  }
-  return false;
+  if (!data.is_object() || !data.contains("after") || !data["after"].is_object()) return true;
+  const json& after = data["after"];
+  return after.contains("status") || after.contains("assignee_id") || after.contains("team_id");
 }
 
 }  // namespace

@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <map>
 #include <tuple>
 #include <utility>
 
 #include "cases/conversation.h"
+#include "cases/custom_fields.h"
 #include "cases/internal.h"
 #include "cases/search.h"
 #include "changes/kinds.h"
@@ -32,12 +34,13 @@ constexpr std::string_view kIdPrefix = "cas_";
 
 constexpr std::string_view kInsertCase =
     "INSERT INTO cases (tenant_id, id, customer_id, subject, status, priority, channel, team_id, assignee_id, "
-    "tags, follow_up_of, type, touchpoint, stage, order_ids, solved_at, created_at, updated_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)";
+    "tags, follow_up_of, type, touchpoint, stage, order_ids, solved_at, custom_fields, created_at, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18)";
 constexpr std::string_view kFromCaseWithId = " FROM cases WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kUpdateCase =
     "UPDATE cases SET status = $3, priority = $4, team_id = $5, assignee_id = $6, tags = $7, type = $8, "
-    "touchpoint = $9, stage = $10, order_ids = $11, solved_at = $12, updated_at = $13 WHERE tenant_id = $1 AND id = $2";
+    "touchpoint = $9, stage = $10, order_ids = $11, solved_at = $12, custom_fields = $13, updated_at = $14 "
+    "WHERE tenant_id = $1 AND id = $2";
 
 // List statements, assembled from these fragments (profiles/sql_params.h says why).
 constexpr std::string_view kFromCasesAfter = " FROM cases WHERE tenant_id = $1 AND id > ";
@@ -138,6 +141,7 @@ json CaseJson(const Case& item) {
               {"stage", OptionalJson(item.stage)},
               {"order_ids", item.order_ids},
               {"follow_up_of", OptionalJson(item.follow_up_of)},
+              {"custom_fields", json::parse(item.custom_fields_json, nullptr, false)},
               {"created_at", FormatTimestamp(item.created_at)}};
 }
 
@@ -209,6 +213,7 @@ Result<Case> CaseFromRow(const store::Row& row) {
               .first_response_at = row.OptionalInt(16),
               .solved_at = row.OptionalInt(17),
               .follow_up_of = row.OptionalText(11),
+              .custom_fields_json = row.Text(18),
               .created_at = row.Int(8),
               .updated_at = row.Int(9)};
 }
@@ -301,6 +306,9 @@ Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identit
   TP_ASSIGN_OR_RETURN(created.touchpoint, CleanLabel(input.touchpoint, "touchpoint"));
   TP_ASSIGN_OR_RETURN(created.stage, CleanLabel(input.stage, "stage"));
   TP_ASSIGN_OR_RETURN(created.order_ids, CleanOrderIds(input.order_ids));
+  if (input.custom_fields_json) {
+    TP_ASSIGN_OR_RETURN(created.custom_fields_json, MergeCustomFields(tx, "{}", *input.custom_fields_json));
+  }
   if (input.follow_up_of) {
     TP_RETURN_IF_ERROR(
         NotFoundField(feedback::GetFeedback(tx, *input.follow_up_of).status(), "no such feedback", "follow_up_of"));
@@ -324,7 +332,8 @@ Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identit
                     store::Nullable(created.team_id), store::Nullable(created.assignee_id), json(created.tags).dump(),
                     store::Nullable(created.follow_up_of), std::string(CaseTypeName(created.type)),
                     store::Nullable(created.touchpoint), store::Nullable(created.stage),
-                    json(created.order_ids).dump(), store::Nullable(created.solved_at), created.created_at}));
+                    json(created.order_ids).dump(), store::Nullable(created.solved_at), created.custom_fields_json,
+                    created.created_at}));
   const std::string snapshot = CaseJson(created).dump();
   TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "case.create", "case", created.id, {}, snapshot));
   TP_RETURN_IF_ERROR(RecordCaseChange(tx, created, audit, "case.create", "{}", snapshot, created.created_at));
@@ -381,6 +390,24 @@ Result<Case> GetCase(store::TenantTx& tx, std::string_view case_id) {
   TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(Sql({"SELECT ", kCaseColumns, kFromCaseWithId}), {std::string(case_id)}));
   if (!row) return NotFound("no such case");
   return CaseFromRow(*row);
+}
+
+Result<std::vector<Case>> GetCases(store::TenantTx& tx, const std::vector<std::string>& case_ids) {
+  std::vector<Case> out;
+  if (case_ids.empty()) return out;
+  SqlParams params;
+  const std::string sql =
+      Sql({"SELECT ", kCaseColumns, " FROM cases WHERE tenant_id = $1 AND id IN (", params.BindList(case_ids), ")"});
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+  std::map<std::string, Case> found;
+  for (const store::Row& row : rows) {
+    TP_ASSIGN_OR_RETURN(Case item, CaseFromRow(row));
+    found.emplace(item.id, std::move(item));
+  }
+  for (const std::string& case_id : case_ids) {
+    if (const auto item = found.find(case_id); item != found.end()) out.push_back(item->second);
+  }
+  return out;
 }
 
 Result<Page<Case>> ListCases(store::TenantTx& tx, const CaseQuery& query, const PageRequest& page) {
@@ -497,6 +524,26 @@ Result<Case> UpdateCase(store::TenantTx& tx, std::string_view case_id, const Cas
     after["tags"] = tags;
     updated.tags = std::move(tags);
   }
+  if (patch.custom_fields_json) {
+    TP_ASSIGN_OR_RETURN(std::string values, MergeCustomFields(tx, updated.custom_fields_json, *patch.custom_fields_json));
+    const json old_values = json::parse(updated.custom_fields_json, nullptr, false);
+    const json new_values = json::parse(values);
+    const json patched = json::parse(*patch.custom_fields_json);  // MergeCustomFields checked it is an object
+    json changed_before = json::object();
+    json changed_after = json::object();
+    for (const auto& [key, value] : patched.items()) {
+      const json old_value = old_values.is_object() ? old_values.value(key, json(nullptr)) : json(nullptr);
+      const json new_value = new_values.value(key, json(nullptr));
+      if (old_value == new_value) continue;
+      changed_before[key] = old_value;
+      changed_after[key] = new_value;
+    }
+    if (!changed_after.empty()) {
+      before["custom_fields"] = std::move(changed_before);
+      after["custom_fields"] = std::move(changed_after);
+      updated.custom_fields_json = std::move(values);
+    }
+  }
   if (after.empty()) return updated;
 
   updated.updated_at = now;
@@ -505,10 +552,17 @@ Result<Case> UpdateCase(store::TenantTx& tx, std::string_view case_id, const Cas
                     std::string(CasePriorityName(updated.priority)), store::Nullable(updated.team_id),
                     store::Nullable(updated.assignee_id), json(updated.tags).dump(), std::string(CaseTypeName(updated.type)),
                     store::Nullable(updated.touchpoint), store::Nullable(updated.stage), json(updated.order_ids).dump(),
-                    store::Nullable(updated.solved_at), updated.updated_at}));
+                    store::Nullable(updated.solved_at), updated.custom_fields_json, updated.updated_at}));
   TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "case.update", "case", updated.id, before.dump(), after.dump()));
   TP_RETURN_IF_ERROR(RecordCaseChange(tx, updated, audit, "case.update", before.dump(), after.dump(), now));
-  // The case's own fields are not personal data: the record carries them before and after.
+  // The case's own fields are not personal data: the record carries them before and after. Custom field
+  // values can be (a serial number, a free-text note), so the record names only the keys that changed.
+  if (after.contains("custom_fields")) {
+    json keys = json::array();
+    for (const auto& [key, value] : after["custom_fields"].items()) keys.push_back(key);
+    before["custom_fields"] = keys;
+    after["custom_fields"] = std::move(keys);
+  }
   TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kCaseUpdated, updated.id,
                                 json{{"case_id", updated.id},
                                      {"customer_id", updated.customer_id},

@@ -80,6 +80,8 @@ struct Case {
   // The feedback response (fbk_…) this case follows up, when a rule opened it for a detractor or a low
   // CSAT: what a re-survey after the case is solved asks about.
   std::optional<std::string> follow_up_of;
+  // The tenant's custom fields' values (custom_fields.h), a JSON object by field key; always an object.
+  std::string custom_fields_json = "{}";
   Micros created_at = 0;
   Micros updated_at = 0;
 };
@@ -104,6 +106,7 @@ struct NewCase {
   std::optional<std::string> assignee_id;
   std::vector<std::string> tags;
   std::optional<std::string> follow_up_of;  // a feedback response id (kNotFound field "follow_up_of")
+  std::optional<std::string> custom_fields_json;  // a JSON object of values (custom_fields.h)
   // When the case was really opened (imports, demo data); now when absent. Not in the future.
   std::optional<Micros> created_at;
 };
@@ -122,6 +125,8 @@ struct CasePatch {
   std::optional<std::vector<std::string>> tags;  // the whole set, replacing the case's tags
   std::vector<std::string> add_tags;             // then these are added
   std::vector<std::string> remove_tags;          // and these removed
+  // A JSON object of custom field values: the keys given are set, a null value removes one.
+  std::optional<std::string> custom_fields_json;
 };
 
 // Every field narrows the list.
@@ -136,7 +141,8 @@ struct CaseQuery {
   std::optional<std::vector<std::string>> only_teams;
 };
 
-// kInvalidArgument field "subject", "tags", "touchpoint", "stage", "order_ids" or "created_at"; kNotFound field "customer_id" when the tenant has
+// kInvalidArgument field "subject", "tags", "touchpoint", "stage", "order_ids", "created_at" or "custom_fields…"
+// (MergeCustomFields); kNotFound field "customer_id" when the tenant has
 // no such customer, "team_id" / "assignee_id" for an unknown team or user; kFailedPrecondition field
 // "assignee_id" for a disabled user. Records "case.create".
 Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identity::AuditContext& audit);
@@ -154,6 +160,8 @@ Result<Case> OpenCase(store::TenantTx& tx, const identity::Principal& opener, Ne
 Status DeleteTeam(store::TenantTx& tx, const identity::AuditContext& audit, std::string_view team_id);
 
 Result<Case> GetCase(store::TenantTx& tx, std::string_view case_id);
+// The cases of `case_ids` in that order, in one read; ids the tenant has not are left out.
+Result<std::vector<Case>> GetCases(store::TenantTx& tx, const std::vector<std::string>& case_ids);
 Result<Page<Case>> ListCases(store::TenantTx& tx, const CaseQuery& query, const PageRequest& page);
 // The statuses of cases still being worked on: new, open, pending.
 std::vector<CaseStatus> UnsolvedStatuses();

@@ -20,7 +20,9 @@ inline constexpr std::string_view kCustomerErased = "customer.erased";
 // data: {"events": [{"id", "customer_id", "type", "event"}...], "created_customers": [...]}: one
 // record per ingestion request (a batch of events), not one per event.
 inline constexpr std::string_view kEventsIngested = "events.ingested";
-// data: {"case_id", "customer_id", "fields"}.
+// created data: {"case_id", "customer_id", "status", "priority", "type", "channel", "team_id", "assignee_id",
+// "tags", "touchpoint", "stage", "order_ids", "follow_up_of"}; updated: {"case_id", "customer_id",
+// "before", "after"} with the fields that changed.
 inline constexpr std::string_view kCaseCreated = "case.created";
 inline constexpr std::string_view kCaseUpdated = "case.updated";
 // data: {"case_id", "message_id", "customer_id", "kind", "channel", "author_type", "author_id",

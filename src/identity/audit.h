@@ -37,6 +37,7 @@ inline constexpr std::string_view kAuditActions[] = {
     "case.create",        "case.update",                                            // cases
     "macro.create",       "macro.update",       "macro.delete",                     // cases/macros
     "team.assignment",    "agent.availability",                                     // assignment
+    "case_field.create",  "case_field.update",                                      // cases/custom_fields
     "feedback.submit",                                                              // feedback
     "survey.create",      "survey.update",      "survey_link.create",               // surveys
     "customers.import",   "events.import",      "orders.import",                    // transfer: CSV imports

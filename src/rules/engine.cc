@@ -415,6 +415,7 @@ Result<std::vector<json>> BuildContexts(store::TenantTx& tx, const store::Change
                           {"touchpoint", Optional(found->touchpoint)},
                           {"stage", Optional(found->stage)},
                           {"order_ids", found->order_ids},
+                          {"custom_fields", json::parse(found->custom_fields_json, nullptr, false)},
                           {"follow_up_of", std::move(follow_up_of)}}},
                         // case.updated: the fields that changed, before and after.
                         {"before", data.is_object() ? data.value("before", json::object()) : json::object()},

@@ -887,4 +887,97 @@ Result<std::array<MetricAttainment, 3>> Attainment(store::TenantTx& tx, const At
   return out;
 }
 
+namespace {
+
+// Where a page in SLA order stopped: "d<due>:<case id>" inside the cases with a due, "n:<case id>" in
+// those without one.
+struct DueCursor {
+  std::optional<Micros> due;  // std::nullopt: in the second part
+  std::string case_id;
+};
+
+Result<std::optional<DueCursor>> ParseDueCursor(const std::string& after) {
+  if (after.empty()) return std::optional<DueCursor>();
+  const auto colon = after.find(':');
+  if (colon == std::string::npos || colon == 0) return InvalidArgument("not a cursor of this list", "cursor");
+  const std::string head = after.substr(0, colon);
+  DueCursor cursor{.case_id = after.substr(colon + 1)};
+  if (head == "n") return std::optional<DueCursor>(cursor);
+  if (head[0] != 'd' || head.size() < 2 || head.size() > 20 ||
+      !std::all_of(head.begin() + 1, head.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return InvalidArgument("not a cursor of this list", "cursor");
+  }
+  cursor.due = std::stoll(head.substr(1));
+  return std::optional<DueCursor>(cursor);
+}
+
+// The scope's filters on a table aliased `table` (case_sla names its case case_id, cases id).
+std::string DueScope(const DueQuery& query, std::string_view table, SqlParams& params) {
+  std::string sql;
+  if (query.assignee_id) sql += Sql({" AND ", table, ".assignee_id = ", params.Bind(*query.assignee_id)});
+  if (query.unassigned) sql += Sql({" AND ", table, ".assignee_id IS NULL"});
+  if (query.team_id) sql += Sql({" AND ", table, ".team_id = ", params.Bind(*query.team_id)});
+  if (query.only_teams) sql += Sql({" AND ", table, ".team_id IN (", params.BindList(*query.only_teams), ")"});
+  return sql;
+}
+
+}  // namespace
+
+Result<Page<DueCase>> ListCasesByDue(store::TenantTx& tx, const DueQuery& query, const PageRequest& page) {
+  Page<DueCase> out;
+  if (query.only_teams && query.only_teams->empty()) return out;
+  TP_ASSIGN_OR_RETURN(const std::optional<DueCursor> cursor, ParseDueCursor(page.after_id));
+  const std::size_t wanted = static_cast<std::size_t>(page.limit) + 1;  // one more tells whether a page follows
+  std::vector<std::pair<std::string, std::optional<Micros>>> found;
+
+  if (!cursor || cursor->due) {
+    SqlParams params;
+    std::string sql = Sql({"SELECT s.case_id, s.next_due_at FROM case_sla s WHERE s.tenant_id = $1 AND "
+                           "s.next_due_at IS NOT NULL",
+                           DueScope(query, "s", params)});
+    if (query.due_before) sql += Sql({" AND s.next_due_at < ", params.Bind(*query.due_before)});
+    if (cursor) {
+      const std::string due = params.Bind(*cursor->due);
+      sql += Sql({" AND (s.next_due_at > ", due, " OR (s.next_due_at = ", due,
+                  " AND s.case_id > ", params.Bind(cursor->case_id), "))"});
+    }
+    sql += Sql({" ORDER BY s.next_due_at, s.case_id LIMIT ", params.Bind(static_cast<std::int64_t>(wanted))});
+    TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+    for (const store::Row& row : rows) found.emplace_back(row.Text(0), row.Int(1));
+  }
+  if (found.size() < wanted && !query.due_before) {
+    SqlParams params;
+    std::string sql = Sql({"SELECT c.id FROM cases c LEFT JOIN case_sla s ON s.tenant_id = c.tenant_id AND "
+                           "s.case_id = c.id WHERE c.tenant_id = $1 AND c.status IN ('new', 'open', 'pending') AND "
+                           "s.next_due_at IS NULL",
+                           DueScope(query, "c", params)});
+    if (cursor && !cursor->due) sql += Sql({" AND c.id > ", params.Bind(cursor->case_id)});
+    sql += Sql({" ORDER BY c.id LIMIT ", params.Bind(static_cast<std::int64_t>(wanted - found.size()))});
+    TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+    for (const store::Row& row : rows) found.emplace_back(row.Text(0), std::nullopt);
+  }
+
+  const bool more = found.size() == wanted;
+  if (more) found.pop_back();
+  std::vector<std::string> ids;
+  for (const auto& [case_id, due] : found) ids.push_back(case_id);
+  TP_ASSIGN_OR_RETURN(std::vector<cases::Case> items, cases::GetCases(tx, ids));
+  std::map<std::string, cases::Case> by_id;
+  for (cases::Case& item : items) by_id.emplace(item.id, std::move(item));
+  for (const auto& [case_id, due] : found) {
+    const auto item = by_id.find(case_id);
+    // The row can trail the case by the subscriber's lag: a case solved a moment ago is left out.
+    if (item == by_id.end() || item->second.status == cases::CaseStatus::kSolved ||
+        item->second.status == cases::CaseStatus::kClosed) {
+      continue;
+    }
+    out.items.push_back({.item = item->second, .next_due_at = due});
+  }
+  if (more && !found.empty()) {
+    const auto& [last_id, last_due] = found.back();
+    out.next_cursor = EncodeCursor(last_due ? "d" + std::to_string(*last_due) + ":" + last_id : "n:" + last_id);
+  }
+  return out;
+}
+
 }  // namespace tp::sla

@@ -33,6 +33,7 @@
 #include "calendars/calendars.h"
 #include "cases/cases.h"
 #include "common/clock.h"
+#include "common/pagination.h"
 #include "common/status.h"
 #include "identity/audit.h"
 #include "jobs/jobs.h"
@@ -136,6 +137,23 @@ Result<CaseSla> GetCaseSla(store::TenantTx& tx, std::string_view case_id);
 // {"due_at", "met_at", "breached", "paused", "remaining_minutes"}, ...}} with RFC 3339 times; a metric
 // without a target is left out.
 nlohmann::json CaseSlaJson(const CaseSla& item);
+// The inbox in SLA order: the unsolved cases of a scope, first those with a running target by their
+// next due (breached ones first: their due has passed), then, when `due_before` is not set, those with
+// nothing due (pending, no policy, or not yet seen by the subscriber) by id. Every field narrows.
+struct DueQuery {
+  std::optional<std::string> assignee_id;  // one person's cases
+  std::optional<std::string> team_id;
+  std::optional<std::vector<std::string>> only_teams;  // an agent's teams; an empty list matches nothing
+  bool unassigned = false;                 // only cases nobody is assigned to
+  std::optional<Micros> due_before;        // breaching soon: only cases with a target due before this
+};
+struct DueCase {
+  cases::Case item;
+  std::optional<Micros> next_due_at;
+};
+// The cursor names the last case and its due; kInvalidArgument field "cursor" for one this did not make.
+Result<Page<DueCase>> ListCasesByDue(store::TenantTx& tx, const DueQuery& query, const PageRequest& page);
+
 // The stored row or, when the subscriber has not handled the case yet, its state evaluated as of `now`
 // (nothing written).
 Result<CaseSla> CurrentCaseSla(store::TenantTx& tx, const cases::Case& item, Micros now);

@@ -390,6 +390,73 @@ TEST_P(SlaStorageTest, ACaseWithoutAMatchingPolicyGetsARowWithNothingDue) {
   EXPECT_TRUE(JobsOf(kCheckJob).empty());
 }
 
+TEST_P(SlaStorageTest, TheInboxListsCasesByTheirNextDueThenThoseWithNothingDue) {
+  MakePolicy(R"({"normal": {"first_response_minutes": 60}})");
+  const Micros now = NowMicros();
+  const cases::Case soon = MakeCase(now - 50 * kMinute, team_id_, now);      // due in 10 minutes
+  const cases::Case breached = MakeCase(now - 90 * kMinute, team_id_, now);  // due 30 minutes ago
+  const cases::Case later = MakeCase(now - 10 * kMinute, team_id_, now);     // due in 50 minutes
+  const cases::Case other_team = MakeCase(now - 70 * kMinute, std::nullopt, now);
+  cases::Case pending = MakeCase(now - 80 * kMinute, team_id_, now);
+  const Status paused = store().Write(tenant_, [&](store::TenantTx& tx) {
+    return cases::UpdateCase(tx, pending.id, {.status = CaseStatus::kPending}, kAdmin).status();
+  });
+  ASSERT_TRUE(paused.ok()) << paused.ToString();
+  Deliver(changes::kinds::kCaseUpdated, pending.id, now);
+  const cases::Case unseen = MakeCase(now, team_id_, now);  // not handed to the subscriber below
+  const Status forgotten = store().Write(tenant_, [&](store::TenantTx& tx) {
+    return tx.Execute("DELETE FROM case_sla WHERE tenant_id = $1 AND case_id = $2", {unseen.id}).status();
+  });
+  ASSERT_TRUE(forgotten.ok()) << forgotten.ToString();
+
+  const auto list = [&](const DueQuery& query, const PageRequest& page) {
+    Result<Page<DueCase>> found = ReadResult<Page<DueCase>>(
+        store(), tenant_, [&](store::TenantTx& tx) { return ListCasesByDue(tx, query, page); });
+    EXPECT_TRUE(found.ok()) << found.status().ToString();
+    return found.ok() ? *found : Page<DueCase>{};
+  };
+  const auto ids = [](const Page<DueCase>& page) {
+    std::vector<std::string> out;
+    for (const DueCase& found : page.items) out.push_back(found.item.id);
+    return out;
+  };
+
+  const Page<DueCase> all = list({.team_id = team_id_}, {.limit = 50});
+  EXPECT_EQ(ids(all), (std::vector<std::string>{breached.id, soon.id, later.id, pending.id, unseen.id}));
+  EXPECT_EQ(all.items[0].next_due_at, breached.created_at + 60 * kMinute);
+  EXPECT_FALSE(all.items[3].next_due_at);
+  EXPECT_TRUE(all.next_cursor.empty());
+
+  // Page by page, across the two parts, gives the same order.
+  std::vector<std::string> paged;
+  PageRequest page{.limit = 2};
+  for (int pages = 0; pages < 5; ++pages) {
+    const Page<DueCase> one = list({.team_id = team_id_}, page);
+    for (const DueCase& found : one.items) paged.push_back(found.item.id);
+    if (one.next_cursor.empty()) break;
+    Result<PageRequest> next = PageRequest::Parse(one.next_cursor, "2");
+    ASSERT_TRUE(next.ok()) << next.status().ToString();
+    page = *next;
+  }
+  EXPECT_EQ(paged, ids(all));
+
+  // Breaching soon: due within 20 minutes, or already breached; nothing without a due.
+  EXPECT_EQ(ids(list({.team_id = team_id_, .due_before = now + 20 * kMinute}, {.limit = 50})),
+            (std::vector<std::string>{breached.id, soon.id}));
+  EXPECT_EQ(ids(list({.only_teams = std::vector<std::string>{}}, {.limit = 50})).size(), 0u);
+  EXPECT_EQ(ids(list({.unassigned = true, .due_before = now + 20 * kMinute}, {.limit = 50})),
+            (std::vector<std::string>{breached.id, other_team.id, soon.id}));
+  const Result<Page<DueCase>> bad = ReadResult<Page<DueCase>>(store(), tenant_, [&](store::TenantTx& tx) {
+    return ListCasesByDue(tx, {}, {.after_id = "x1:cas_a", .limit = 5});
+  });
+  EXPECT_EQ(bad.status().field(), "cursor");
+  // Another tenant sees none of them.
+  const Result<Page<DueCase>> other = ReadResult<Page<DueCase>>(
+      store(), other_tenant_, [&](store::TenantTx& tx) { return ListCasesByDue(tx, {}, {.limit = 50}); });
+  ASSERT_TRUE(other.ok());
+  EXPECT_TRUE(other->items.empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SlaStorageTest, ::testing::ValuesIn(store::TestBackends()));
 
 }  // namespace

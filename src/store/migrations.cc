@@ -782,6 +782,23 @@ CREATE TABLE agent_availability (
 CREATE INDEX cases_by_team_assignee_status ON cases (tenant_id, team_id, assignee_id, status, id);
 )sql";
 
+// Custom case fields a tenant defines (cases/custom_fields.h) and each case's values of them.
+constexpr std::string_view kCaseFields = R"sql(
+CREATE TABLE case_fields (
+  tenant_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  label TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  choices TEXT NOT NULL,
+  active INTEGER NOT NULL,
+  position BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, key)
+);
+ALTER TABLE cases ADD COLUMN custom_fields TEXT NOT NULL DEFAULT '{}';
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
@@ -802,6 +819,7 @@ constexpr std::array kMigrations = {
     Migration{19, "help-desk macros", kMacros},
     Migration{20, "who is on a case", kCasePresence},
     Migration{21, "auto-assignment: team methods, agent availability", kAssignment},
+    Migration{23, "custom case fields", kCaseFields},
 };
 
 }  // namespace
