@@ -59,21 +59,27 @@ export function t(key: MessageKey, values: Record<string, string | number> = {})
   );
 }
 
+// For Intl: the browser's own tag when it is of the chosen language (en-GB writes dates as the British
+// do), else the language alone.
+function locale(): string {
+  return (navigator.languages ?? []).find((tag) => tag.toLowerCase().split('-')[0] === current) ?? current;
+}
+
 export function formatDateTime(iso: string | null | undefined): string {
   if (!iso) return '';
-  return new Intl.DateTimeFormat(current, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
 }
 
 export function formatNumber(value: number): string {
-  return new Intl.NumberFormat(current).format(value);
+  return new Intl.NumberFormat(locale()).format(value);
 }
 
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return new Intl.NumberFormat(current, { style: 'unit', unit: 'byte' }).format(bytes);
+  if (bytes < 1024) return new Intl.NumberFormat(locale(), { style: 'unit', unit: 'byte' }).format(bytes);
   if (bytes < 1024 * 1024) {
-    return new Intl.NumberFormat(current, { style: 'unit', unit: 'kilobyte', maximumFractionDigits: 1 }).format(bytes / 1024);
+    return new Intl.NumberFormat(locale(), { style: 'unit', unit: 'kilobyte', maximumFractionDigits: 1 }).format(bytes / 1024);
   }
-  return new Intl.NumberFormat(current, { style: 'unit', unit: 'megabyte', maximumFractionDigits: 1 }).format(
+  return new Intl.NumberFormat(locale(), { style: 'unit', unit: 'megabyte', maximumFractionDigits: 1 }).format(
     bytes / (1024 * 1024),
   );
 }
