@@ -55,7 +55,7 @@ export function App() {
         onChange={(event) => changeLanguage((event.currentTarget as HTMLSelectElement).value as Language)}
       >
         {languages.map((entry) => (
-          <option key={entry.code} value={entry.code}>
+          <option key={entry.code} value={entry.code} data-user>
             {entry.name}
           </option>
         ))}
@@ -68,7 +68,7 @@ export function App() {
     return (
       <div class="signin-page">
         <header class="signin-header">
-          <span class="brand">touchpoint</span>
+          <span class="brand" data-user>touchpoint</span>
           {languagePicker}
         </header>
         <SignIn
@@ -84,7 +84,7 @@ export function App() {
   return (
     <div class="shell">
       <header class="topbar">
-        <a class="brand" href="/app/inbox" onClick={(event) => { event.preventDefault(); navigate('/inbox'); }}>
+        <a class="brand" data-user href="/app/inbox" onClick={(event) => { event.preventDefault(); navigate('/inbox'); }}>
           touchpoint
         </a>
         <nav aria-label={t('app.navigation')}>
@@ -93,7 +93,7 @@ export function App() {
           </a>
         </nav>
         <span class="spacer" />
-        <span class="who" data-testid="who">{session.user?.name}</span>
+        <span class="who" data-testid="who" data-user>{session.user?.name}</span>
         {languagePicker}
         <button type="button" class="secondary" data-testid="sign-out" onClick={signOut}>
           {t('auth.sign_out')}

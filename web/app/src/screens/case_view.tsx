@@ -26,8 +26,8 @@ function Attachments(props: { items: Attachment[] }) {
     <ul class="attachments" aria-label={t('case.attachments')}>
       {props.items.map((item) => (
         <li key={item.id}>
-          <a href={item.url} download={item.file_name}>{item.file_name}</a>{' '}
-          <span class="muted">{formatBytes(item.size ?? 0)}</span>
+          <a href={item.url} download={item.file_name} data-user>{item.file_name}</a>{' '}
+          <span class="muted" data-user>{formatBytes(item.size ?? 0)}</span>
         </li>
       ))}
     </ul>
@@ -42,18 +42,18 @@ function MessageEntry(props: { message: CaseMessage; users: Map<string, string> 
   return (
     <article class={`message kind-${message.kind}`} data-testid="message">
       <header>
-        <strong>{author}</strong>
+        <strong data-user>{author}</strong>
         <span class="badge">{t(messageKindKeys[message.kind ?? 'reply'] ?? 'message.kind_reply')}</span>
         {message.delivery_state && message.kind === 'reply' && (
           <span class="muted">{t(deliveryKeys[message.delivery_state] ?? 'delivery.pending')}</span>
         )}
-        <time class="muted" dateTime={message.created_at ?? ''}>{formatDateTime(message.created_at)}</time>
+        <time class="muted" data-user dateTime={message.created_at ?? ''}>{formatDateTime(message.created_at)}</time>
       </header>
       {message.html ? (
         // The server's sanitised rendering (richtext/: an allowlist walk over libxml2's parse).
-        <div class="body" dangerouslySetInnerHTML={{ __html: message.html }} />
+        <div class="body" data-user dangerouslySetInnerHTML={{ __html: message.html }} />
       ) : (
-        <div class="body plain">{message.text ?? message.body}</div>
+        <div class="body plain" data-user>{message.text ?? message.body}</div>
       )}
       <Attachments items={message.attachments ?? []} />
     </article>
@@ -76,13 +76,13 @@ function ChangeEntry(props: { change: CaseChange; users: Map<string, string> }) 
   const fields = Object.keys(after).filter((field) => field in fieldKeys);
   return (
     <div class="change" data-testid="change">
-      <time class="muted" dateTime={change.at ?? ''}>{formatDateTime(change.at)}</time>{' '}
+      <time class="muted" data-user dateTime={change.at ?? ''}>{formatDateTime(change.at)}</time>{' '}
       {change.action === 'case.create' ? (
         <span>{t('case.history_created')}</span>
       ) : (
         <span>
           {fields.map((field) => (
-            <span key={field} class="change-field">
+            <span key={field} class="change-field" data-user>
               {t('case.history_changed', {
                 field: t(fieldKeys[field]!),
                 from: valueText(field, before[field], users),
@@ -196,18 +196,18 @@ function Macros(props: { caseId: string; macros: Macro[]; onApplied: () => void 
         {t('macro.choose')}{' '}
         <select data-testid="macro" value={macroId} onChange={(event) => choose((event.currentTarget as HTMLSelectElement).value)}>
           <option value="">{t('macro.pick')}</option>
-          {props.macros.map((macro) => <option key={macro.id} value={macro.id}>{macro.name}</option>)}
+          {props.macros.map((macro) => <option key={macro.id} value={macro.id} data-user>{macro.name}</option>)}
         </select>
       </label>
       {preview && (
         <div class="macro-preview" data-testid="macro-preview">
           <h3>{t('macro.preview')}</h3>
           {/* The macro's body with its placeholders filled: shown as text, whatever its format. */}
-          {preview.message && <div class="body plain">{preview.message.body}</div>}
+          {preview.message && <div class="body plain" data-user data-testid="macro-body">{preview.message.body}</div>}
           {changes.length > 0 && (
             <ul>
               {changes.map(([field, value]) => (
-                <li key={field}>{t('macro.sets', { field, value: Array.isArray(value) ? value.join(', ') : String(value) })}</li>
+                <li key={field} data-user>{t('macro.sets', { field, value: Array.isArray(value) ? value.join(', ') : String(value) })}</li>
               ))}
             </ul>
           )}
@@ -261,9 +261,10 @@ export function CaseScreen(props: { caseId: string; me: string }) {
   return (
     <div class="case-screen">
       <section class="conversation" aria-label={t('case.conversation')}>
-        <h1 data-testid="case-subject">{theCase.subject}</h1>
+        <h1 data-testid="case-subject" data-user>{theCase.subject}</h1>
         <p class="muted">
-          <span data-testid="case-customer">{customer}</span> · {formatDateTime(theCase.created_at)}
+          <span data-testid="case-customer" data-user>{customer}</span>{' · '}
+          <time data-user dateTime={theCase.created_at ?? ''}>{formatDateTime(theCase.created_at)}</time>
         </p>
         {error && <p class="error" role="alert">{error}</p>}
         <ol class="timeline" data-testid="timeline">
@@ -297,10 +298,10 @@ export function CaseScreen(props: { caseId: string; me: string }) {
             onChange={(event) => update({ assignee_id: (event.currentTarget as HTMLSelectElement).value || null })}>
             <option value="">{t('case.unassigned')}</option>
             {theCase.assignee_id && !userNames.has(theCase.assignee_id) && (
-              <option value={theCase.assignee_id}>{theCase.assignee_id}</option>
+              <option value={theCase.assignee_id} data-user>{theCase.assignee_id}</option>
             )}
             {users.filter((user) => !user.disabled).map((user) => (
-              <option key={user.id} value={user.id}>{user.name || user.email}</option>
+              <option key={user.id} value={user.id} data-user>{user.name || user.email}</option>
             ))}
           </select>
         </label>

@@ -20,7 +20,10 @@ function CustomerName(props: { id: string }) {
 
 export function Inbox(props: { view: string; q: string }) {
   const view: CaseView = views.includes(props.view as CaseView) ? (props.view as CaseView) : 'mine';
-  const [cases, setCases] = useState<Case[] | null>(null);
+  // The list and what it was loaded for ("mine", "q:word"), so a stale list is never taken for the new one.
+  const [loaded, setLoaded] = useState<{ key: string; items: Case[] } | null>(null);
+  const key = props.q ? `q:${props.q}` : view;
+  const cases = loaded?.key === key ? loaded.items : null;
   const [error, setError] = useState('');
   const [selected, setSelected] = useState(0);
   const [query, setQuery] = useState(props.q);
@@ -29,14 +32,13 @@ export function Inbox(props: { view: string; q: string }) {
 
   useEffect(() => {
     let live = true;
-    setCases(null);
     setError('');
     api.listCases(props.q ? { q: props.q, limit: 50 } : { view, limit: 50 }).then(
-      (page) => { if (live) { setCases(page.items); setSelected(0); } },
+      (page) => { if (live) { setLoaded({ key, items: page.items }); setSelected(0); } },
       (caught) => live && setError(caught instanceof ApiError ? caught.message : t('error.network')),
     );
     return () => { live = false; };
-  }, [view, props.q]);
+  }, [key]);
 
   const open = (item: Case | undefined) => item?.id && navigate(`/cases/${encodeURIComponent(item.id)}`);
 
@@ -89,7 +91,7 @@ export function Inbox(props: { view: string; q: string }) {
         </form>
       </div>
       <h1 class="visually-hidden">{props.q ? t('inbox.results_for', { q: props.q }) : t(viewKeys[view]!)}</h1>
-      {props.q && <p class="hint">{t('inbox.results_for', { q: props.q })}</p>}
+      {props.q && <p class="hint" data-user>{t('inbox.results_for', { q: props.q })}</p>}
       {error && <p class="error" role="alert">{error}</p>}
       {cases === null && !error && <p class="loading">{t('app.loading')}</p>}
       {cases && cases.length === 0 && <p class="empty">{t('inbox.empty')}</p>}
@@ -99,17 +101,18 @@ export function Inbox(props: { view: string; q: string }) {
             <span>{t('field.subject')}</span><span>{t('field.customer')}</span><span>{t('field.status')}</span>
             <span>{t('field.priority')}</span><span>{t('field.updated')}</span>
           </div>
-          <ul class="case-list" ref={rows} role="listbox" aria-label={t('inbox.cases')} data-testid="case-list">
+          <ul class="case-list" ref={rows} role="listbox" aria-label={t('inbox.cases')} data-testid="case-list"
+            data-loaded={key}>
             {cases.map((item, index) => (
               <li key={item.id} role="option" aria-selected={index === selected}
                 class={`case-row${index === selected ? ' selected' : ''}`}
                 onClick={() => { setSelected(index); open(item); }}>
-                <a class="subject" href={`/app/cases/${encodeURIComponent(item.id ?? '')}`}
+                <a class="subject" data-user href={`/app/cases/${encodeURIComponent(item.id ?? '')}`}
                   onClick={(event) => { event.preventDefault(); }}>{item.subject}</a>
-                <span class="customer">{item.customer_id && <CustomerName id={item.customer_id} />}</span>
+                <span class="customer" data-user>{item.customer_id && <CustomerName id={item.customer_id} />}</span>
                 <span class={`badge status-${item.status}`}>{t(statusKeys[item.status ?? 'new'] ?? 'status.new')}</span>
                 <span class={`badge priority-${item.priority}`}>{t(priorityKeys[item.priority ?? 'normal'] ?? 'priority.normal')}</span>
-                <time dateTime={item.updated_at ?? ''}>{formatDateTime(item.updated_at)}</time>
+                <time data-user dateTime={item.updated_at ?? ''}>{formatDateTime(item.updated_at)}</time>
               </li>
             ))}
           </ul>
