@@ -15,16 +15,14 @@ web/package-lock.json; `make web` runs `npm ci` and builds web/dist/app, never a
   4. here, through the API: the macro's reply and the draft are in the case's conversation, written by
      the agent, and the case has the macro's status.
 """
-import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TestRun, child_env, log, raw_exchange  # noqa: E402
+from harness import TestRun, log, raw_exchange, run_node_checks  # noqa: E402
 
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "web")
 DEMO_USER_RE = re.compile(r"^\s+(\w+)\s+(\S+@\S+)\s+password: (\S+)\s*$", re.M)
@@ -50,24 +48,7 @@ def run_node(t, args, timeout):
               "web/node_modules holds playwright-core (`make web` runs `npm ci` there)")
     cmd = [node, os.path.join(WEB_DIR, "tests", "web_app_test.mjs")] + args
     log("   $ node web/tests/web_app_test.mjs --url %s ..." % args[1])
-    try:
-        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
-                              cwd=t.tmp, env=child_env({"NODE_NO_WARNINGS": "1", "HOME": t.tmp}))
-    except subprocess.TimeoutExpired as e:
-        t.check(False, "web_app_test.mjs finishes within %d s" % timeout, e)
-        return {}
-    for line in done.stderr.splitlines():
-        log("   | " + line)
-    summary = {}
-    for line in reversed(done.stdout.splitlines()):
-        try:
-            summary = json.loads(line)
-            break
-        except ValueError:
-            continue
-    t.check(done.returncode == 0 and summary.get("ok"), "web_app_test.mjs passes all its checks",
-            "exit %d\nstdout: %s" % (done.returncode, done.stdout.strip()[-3000:]))
-    return summary
+    return run_node_checks(t, cmd, "web_app_test.mjs", timeout)
 
 
 def check_serving(t, server):
