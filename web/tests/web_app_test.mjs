@@ -111,13 +111,20 @@ try {
 
   // Keyboard: j moves down, k up, / goes to search, Enter opens.
   const selectedIndex = () => list.locator('li').evaluateAll((items) => items.findIndex((item) => item.getAttribute('aria-selected') === 'true'));
+  // The app renders after the key event; give it a moment (not a fixed sleep) before reading.
+  const selectionAfter = async (expected) => {
+    for (let wait = 0; wait < 50 && (await selectedIndex()) !== expected; wait += 1) await page.waitForTimeout(100);
+    return selectedIndex();
+  };
   const rows = await list.locator('li').count();
   check((await selectedIndex()) === 0, 'the first case is selected');
   if (rows > 1) {
     await page.keyboard.press('j');
-    check((await selectedIndex()) === 1, 'j selects the next case', await selectedIndex());
+    const down = await selectionAfter(1);
+    check(down === 1, 'j selects the next case', down);
     await page.keyboard.press('k');
-    check((await selectedIndex()) === 0, 'k selects the previous case', await selectedIndex());
+    const up = await selectionAfter(0);
+    check(up === 0, 'k selects the previous case', up);
   }
   await page.keyboard.press('/');
   check(await page.getByTestId('search').evaluate((element) => element === document.activeElement), '/ goes to the search box');
@@ -135,6 +142,8 @@ try {
   const hostileIndex = await mine.evaluateAll((items, subject) =>
     items.findIndex((item) => item.querySelector('.subject').textContent === subject), args.subject);
   for (let step = 0; step < hostileIndex; step += 1) await page.keyboard.press('j');
+  await page.waitForFunction((index) => document.querySelectorAll('[data-testid=case-list] li')[index]
+    ?.getAttribute('aria-selected') === 'true', hostileIndex);
   await page.keyboard.press('Enter');
 
   // The case view.

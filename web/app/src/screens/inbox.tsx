@@ -42,25 +42,32 @@ export function Inbox(props: { view: string; q: string }) {
 
   const open = (item: Case | undefined) => item?.id && navigate(`/cases/${encodeURIComponent(item.id)}`);
 
+  // The handler is registered once and reads the newest list and selection through a ref, so keys
+  // pressed faster than the app renders still act on what they moved to.
+  const latest = useRef({ cases, selected });
+  latest.current = { cases, selected };
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement;
+      const { cases: shown, selected: index } = latest.current;
       if (event.ctrlKey || event.metaKey || event.altKey) return;
       if (target.closest('input, textarea, select')) return;
       if (event.key === '/') {
         event.preventDefault();
         search.current?.focus();
-      } else if (event.key === 'j' && cases) {
-        setSelected((index) => Math.min(index + 1, cases.length - 1));
+      } else if (event.key === 'j' && shown) {
+        latest.current.selected = Math.min(index + 1, shown.length - 1);
+        setSelected(latest.current.selected);
       } else if (event.key === 'k') {
-        setSelected((index) => Math.max(index - 1, 0));
-      } else if (event.key === 'Enter' && cases && !target.closest('a, button')) {
-        open(cases[selected]);
+        latest.current.selected = Math.max(index - 1, 0);
+        setSelected(latest.current.selected);
+      } else if (event.key === 'Enter' && shown && !target.closest('a, button')) {
+        open(shown[index]);
       }
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [cases, selected]);
+  }, []);
 
   useEffect(() => {
     rows.current?.querySelector<HTMLElement>('[aria-selected="true"]')?.scrollIntoView({ block: 'nearest' });
