@@ -10,15 +10,22 @@ web/package-lock.json; `make web` runs `npm ci` and builds web/dist/app, never a
      headers, paths that try to leave the app (.., %2e%2e, %2f, %5c) are 404;
   3. node web/tests/web_app_test.mjs: the demo agent signs in (a wrong password first), works the inbox,
      opens the case, keeps a draft across an expired session, applies the macro, sends the draft,
-     switches to Czech, looks at the inbox at phone width and signs out; no dialog, no CSP violation;
+     switches to Czech, looks at the inbox at phone width and signs out; then the demo manager, whose
+     account has TOTP (enrolled here over the API), signs in with a wrong code and then the right one,
+     computed in the browser test; no dialog, no CSP violation;
      screenshots of every screen are written to the output directory printed below;
   4. here, through the API: the macro's reply and the draft are in the case's conversation, written by
      the agent, and the case has the macro's status.
 """
+import base64
+import hashlib
+import hmac
 import os
 import re
 import shutil
+import struct
 import sys
+import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -34,6 +41,14 @@ MESSAGE = ("<p>Balík přišel <b>rozbitý</b>.</p><script>alert('message')</scr
            "<img src=x onerror=\"alert('message')\"><a href=\"javascript:alert('message')\">odkaz</a>")
 MACRO = "Nový balík na cestě"
 DRAFT = "Dobrý den, ještě posíláme dobropis na dopravu."
+
+
+def totp_code(secret, at):
+    """RFC 6238 with touchpoint's parameters (identity/totp.h): HMAC-SHA-1, 6 digits, 30-second steps."""
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, struct.pack(">Q", int(at // 30)), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000)
 
 
 def output_dir():
@@ -120,6 +135,15 @@ def main(t):
     t.require(r.status == 201, "a macro is created", r)
     macro_text = "k případu %s posíláme nový balík" % case_id
 
+    # The manager signs in with a second factor: enrolled here, the code typed in the browser.
+    manager = server.client(timeout=60)
+    t.require(manager.login(tenant, *users["manager"]).status == 200, "the demo manager signs in over the API")
+    r = manager.post("/api/v1/auth/totp/setup")
+    t.require(r.status == 200 and r.json().get("secret"), "the manager begins TOTP enrolment", r)
+    totp_secret = r.json()["secret"]
+    r = manager.post("/api/v1/auth/totp/confirm", {"totp_code": totp_code(totp_secret, time.time())})
+    t.require(r.status == 204, "the manager's TOTP is confirmed", r)
+
     check_serving(t, server)
 
     wrong = server.client().login(tenant, users["agent"][0], users["agent"][1] + "-wrong")
@@ -129,7 +153,9 @@ def main(t):
     summary = run_node(t, ["--url", server.url, "--tenant", tenant, "--email", users["agent"][0],
                            "--password", users["agent"][1], "--wrong-message", wrong.json()["error"]["message"],
                            "--case-id", case_id, "--subject", SUBJECT, "--customer", CUSTOMER, "--search", "Poškozený",
-                           "--macro", MACRO, "--macro-text", macro_text, "--draft", DRAFT, "--out", out],
+                           "--macro", MACRO, "--macro-text", macro_text, "--draft", DRAFT, "--out", out,
+                           "--totp-email", users["manager"][0], "--totp-password", users["manager"][1],
+                           "--totp-secret", totp_secret],
                        timeout=t_budget())
     log("   screenshots: %s (%d files)" % (out, len(summary.get("screenshots") or [])))
 
