@@ -36,7 +36,7 @@ export type CaseView = NonNullable<Query<'listCases'>['view']>;
 export type CasePatch = RequestBody<'updateCase'>;
 export type NewMessage = RequestBody<'addCaseMessage'>;
 export type MacroPreview = Ok<'previewMacro'>;
-export type Session = { user?: User; role?: string; permissions?: string[] };
+export type Session = Ok<'getSession'>;
 
 export class ApiError extends Error {
   constructor(
