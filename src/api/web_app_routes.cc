@@ -46,7 +46,8 @@ bool IsCleanRelativePath(std::string_view path) {
 }
 
 bool HasFileExtension(std::string_view path) {
-  const std::string_view last = path.substr(path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1);
+  const std::size_t slash = path.rfind('/');
+  const std::string_view last = slash == std::string_view::npos ? path : path.substr(slash + 1);
   return last.find('.') != std::string_view::npos;
 }
 
@@ -59,7 +60,9 @@ Result<http::Response> ServeApp(Registrar& registrar, http::Request& request) {
                                   "the web application is not built: run `make web` or point --web-root at web/"));
   if (relative != "index.html") {
     if (auto file = files->find(relative); file != files->end()) {
-      return WithAppHeaders(StaticFileResponse(file->second, relative, kImmutableCache));
+      // Only Vite's assets/ have content hashes in their names; anything else is revalidated.
+      const bool hashed = relative.starts_with("assets/");
+      return WithAppHeaders(StaticFileResponse(file->second, relative, hashed ? kImmutableCache : "no-cache"));
     }
     if (HasFileExtension(relative)) return NotFound("no such file");
   }

@@ -28,6 +28,7 @@ class WebAppRoutesTest : public ::testing::Test {
     WriteFile(root / "dist/app/index.html", "<!doctype html><title>touchpoint</title>");
     WriteFile(root / "dist/app/assets/index-3f2a9c.js", "console.log('app')");
     WriteFile(root / "dist/app/assets/index-77aa01.css", "body{}");
+    WriteFile(root / "dist/app/robots.txt", "User-agent: *");
     WriteFile(root / "dist/secret.txt", "outside the app");
     WriteFile(root / "package.json", "{\"private\": true}");
     ApiOptions options = ApiHarness::DefaultOptions();
@@ -65,6 +66,10 @@ TEST_F(WebAppRoutesTest, ServesIndexWithoutCachingAndHashedAssetsForAYear) {
   EXPECT_EQ(script.headers.at("Cache-Control"), "public, max-age=31536000, immutable");
   ExpectAppHeaders(script);
   EXPECT_EQ(harness_.Send("GET", "/app/assets/index-77aa01.css").headers.at("Content-Type"), "text/css; charset=utf-8");
+  // A file without a content hash in its name is revalidated like index.html.
+  const http::Response robots = harness_.Send("GET", "/app/robots.txt");
+  EXPECT_EQ(robots.body, "User-agent: *");
+  EXPECT_EQ(robots.headers.at("Cache-Control"), "no-cache");
 }
 
 TEST_F(WebAppRoutesTest, AnswersIndexForTheAppsScreensAndNotFoundForMissingFiles) {
