@@ -29,14 +29,21 @@ build: deps $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # What serving needs and nothing else: no tests, no benchmarks. The survey pages' SurveyJS files come
-# from web/node_modules, exactly as pinned in web/package-lock.json.
+# from web/node_modules, exactly as pinned in web/package-lock.json; the web app from web/dist/app.
 build-server: deps web $(BUILD_DIR)/build.ninja
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target touchpoint
 
 web/node_modules/.package-lock.json: web/package-lock.json web/package.json | deps
 	cd web && npm ci --no-audit --no-fund && touch node_modules/.package-lock.json
 
-web: web/node_modules/.package-lock.json
+# The web application (docs/web.md): API types generated from openapi.json, tsc, then Vite into
+# web/dist/app (git ignores it). Rebuilt only when a source, the API contract or the packages change.
+WEB_APP_SOURCES := $(shell find web/app -type f -not -name openapi.d.ts 2>/dev/null)
+web/dist/.stamp: web/node_modules/.package-lock.json src/api/openapi.json $(WEB_APP_SOURCES)
+	cd web && npm run --silent build
+	touch $@
+
+web: web/node_modules/.package-lock.json web/dist/.stamp
 
 build-asan: deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) -j $(JOBS)

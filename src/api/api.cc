@@ -19,6 +19,7 @@ Api::Api(store::Store& store, http::Metrics& metrics, ApiOptions options)
   RegisterRuleRoutes(registrar_);
   RegisterSlaRoutes(registrar_);
   RegisterAssignmentRoutes(registrar_);
+  RegisterWebAppRoutes(registrar_);
 }
 
 }  // namespace tp::api

@@ -72,7 +72,10 @@ const std::set<std::string> kPublicRoutes = {"POST /api/v1/auth/login",   "GET /
                                              "GET /api/v1/openapi.json",  "GET /s/{token}",
                                              "GET /assets/survey/{file}", "GET /api/v1/respond/{token}",
                                              "PUT /api/v1/respond/{token}", "POST /api/v1/respond/{token}",
-                                             "GET /s/{token}/opt-out",    "POST /api/v1/respond/{token}/opt-out"};
+                                             "GET /s/{token}/opt-out",    "POST /api/v1/respond/{token}/opt-out",
+                                             "GET /",                     "GET /app",
+                                             "GET /app/{path1}",          "GET /app/{path1}/{path2}",
+                                             "GET /app/{path1}/{path2}/{path3}"};
 
 enum class CallerKind { kSession, kFullKey, kIngestKey };
 constexpr CallerKind kCallerKinds[] = {CallerKind::kSession, CallerKind::kFullKey, CallerKind::kIngestKey};

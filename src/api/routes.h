@@ -14,6 +14,7 @@ void RegisterProfileRoutes(Registrar& registrar);   // timeline, notes, merges, 
 void RegisterEventRoutes(Registrar& registrar);     // Segment's /v1/* tracking API, /api/v1/events
 void RegisterTransferRoutes(Registrar& registrar);  // /api/v1/imports/{kind}, /api/v1/exports/{kind}
 void RegisterOutboundRoutes(Registrar& registrar);  // webhooks, deliveries, jobs, test e-mail
+void RegisterWebAppRoutes(Registrar& registrar);   // the web application at /app (web/dist/app), / redirects there
 void RegisterSurveyRoutes(Registrar& registrar);    // surveys, links, responses; respondents' /s/{token}
 void RegisterRuleRoutes(Registrar& registrar);      // rules, dry runs, rule executions
 void RegisterSlaRoutes(Registrar& registrar);       // SLA calendars, team calendars, policies, case SLA, attainment

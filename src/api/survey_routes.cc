@@ -6,14 +6,11 @@
 // served from the web root (`serve --web-root`, web/ in a checkout, filled by `npm ci`): nothing is
 // fetched from elsewhere, so the Content-Security-Policy allows 'self' only.
 #include <charconv>
-#include <fstream>
-#include <map>
-#include <mutex>
-#include <sstream>
 
 #include "api/customer_access.h"
 #include "api/render.h"
 #include "api/routes.h"
+#include "api/static_files.h"
 #include "surveys/invitations.h"
 #include "surveys/surveys.h"
 
@@ -31,26 +28,25 @@ constexpr std::string_view kPageSecurityPolicy =
     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-// Files of the respondent's page: URL name → path under the web root and media type.
+// Files of the respondent's page: URL name → path under the web root (api/static_files.h serves them).
 struct Asset {
   std::string_view name;
   std::string_view path;
-  std::string_view media_type;
 };
 constexpr Asset kAssets[] = {
-    {"survey.core.min.js", "node_modules/survey-core/survey.core.min.js", "text/javascript; charset=utf-8"},
-    {"survey-js-ui.min.js", "node_modules/survey-js-ui/survey-js-ui.min.js", "text/javascript; charset=utf-8"},
+    {"survey.core.min.js", "node_modules/survey-core/survey.core.min.js"},
+    {"survey-js-ui.min.js", "node_modules/survey-js-ui/survey-js-ui.min.js"},
     // The fontless build: the default one loads Open Sans from Google's servers.
-    {"survey-core.min.css", "node_modules/survey-core/survey-core.fontless.min.css", "text/css; charset=utf-8"},
-    {"survey-page.js", "public/survey-page.js", "text/javascript; charset=utf-8"},
-    {"survey-page.css", "public/survey-page.css", "text/css; charset=utf-8"},
+    {"survey-core.min.css", "node_modules/survey-core/survey-core.fontless.min.css"},
+    {"survey-page.js", "public/survey-page.js"},
+    {"survey-page.css", "public/survey-page.css"},
     // survey-core's own texts ("Complete", "Next") per language; question texts come from the definition.
-    {"cs.js", "node_modules/survey-core/i18n/czech.min.js", "text/javascript; charset=utf-8"},
-    {"sk.js", "node_modules/survey-core/i18n/slovak.min.js", "text/javascript; charset=utf-8"},
-    {"pl.js", "node_modules/survey-core/i18n/polish.min.js", "text/javascript; charset=utf-8"},
-    {"sl.js", "node_modules/survey-core/i18n/slovenian.min.js", "text/javascript; charset=utf-8"},
-    {"de.js", "node_modules/survey-core/i18n/german.min.js", "text/javascript; charset=utf-8"},
-    {"hu.js", "node_modules/survey-core/i18n/hungarian.min.js", "text/javascript; charset=utf-8"},
+    {"cs.js", "node_modules/survey-core/i18n/czech.min.js"},
+    {"sk.js", "node_modules/survey-core/i18n/slovak.min.js"},
+    {"pl.js", "node_modules/survey-core/i18n/polish.min.js"},
+    {"sl.js", "node_modules/survey-core/i18n/slovenian.min.js"},
+    {"de.js", "node_modules/survey-core/i18n/german.min.js"},
+    {"hu.js", "node_modules/survey-core/i18n/hungarian.min.js"},
 };
 
 const Asset* FindAsset(std::string_view name) {
@@ -58,22 +54,6 @@ const Asset* FindAsset(std::string_view name) {
     if (asset.name == name) return &asset;
   }
   return nullptr;
-}
-
-// Assets are read once and kept: they change only with a new installation.
-Result<std::string> AssetText(const std::string& web_root, const Asset& asset) {
-  static std::mutex mutex;
-  static std::map<std::string, std::string, std::less<>> cache;
-  std::lock_guard lock(mutex);
-  if (auto found = cache.find(asset.name); found != cache.end()) return found->second;
-  std::ifstream file(web_root + "/" + std::string(asset.path), std::ios::binary);
-  if (!file) {
-    return Status(ErrorCode::kUnavailable,
-                  "the survey pages are not installed: run `make` (npm ci in web/) or point --web-root at them");
-  }
-  std::ostringstream text;
-  text << file.rdbuf();
-  return cache.emplace(std::string(asset.name), text.str()).first->second;
 }
 
 http::Response PageResponse(std::string body, std::string_view media_type) {
@@ -87,10 +67,8 @@ http::Response PageResponse(std::string body, std::string_view media_type) {
 Result<http::Response> ServeAsset(Registrar& registrar, http::Request& request) {
   const Asset* asset = FindAsset(request.PathParam("file"));
   if (!asset) return NotFound("no such file");
-  TP_ASSIGN_OR_RETURN(std::string text, AssetText(registrar.options().web_root, *asset));
-  http::Response response = http::Response::Text(200, std::move(text), std::string(asset->media_type));
-  response.headers["Cache-Control"] = "public, max-age=3600";
-  return response;
+  TP_ASSIGN_OR_RETURN(std::string text, ReadWebFile(registrar.options().web_root, asset->path));
+  return StaticFileResponse(std::move(text), asset->name, "public, max-age=3600");
 }
 
 // The page shell is the same for every token; its script reads the survey from the API, so a wrong

@@ -270,6 +270,30 @@ class WriterThreads:
             return len(self.acked)
 
 
+def run_node_checks(t, cmd, what, timeout, env=None):
+    """Runs a Node.js test script that logs its checks on stderr and prints a JSON summary ({"ok": …}) as
+    its last line of stdout; logs the checks, records one check that all passed, returns the summary
+    ({} when there is none)."""
+    try:
+        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
+                              cwd=t.tmp, env=child_env(dict({"NODE_NO_WARNINGS": "1", "HOME": t.tmp}, **(env or {}))))
+    except subprocess.TimeoutExpired as e:
+        t.check(False, "%s finishes within %d s" % (what, timeout), e)
+        return {}
+    for line in done.stderr.splitlines():
+        log("   | " + line)
+    summary = {}
+    for line in reversed(done.stdout.splitlines()):
+        try:
+            summary = json.loads(line)
+            break
+        except ValueError:
+            continue
+    t.check(done.returncode == 0 and summary.get("ok"), "%s passes all its checks" % what,
+            "exit %d\nstdout: %s" % (done.returncode, done.stdout.strip()[-3000:]))
+    return summary
+
+
 def raw_exchange(host, port, data, timeout=15.0, chunks=None):
     """Sends `data` (then each of `chunks`, ignoring a peer that stops reading) on a new connection and
     reads until the peer closes or a whole response has arrived. Returns (status, headers dict with

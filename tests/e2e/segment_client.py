@@ -14,7 +14,6 @@ Runs on SQLite, and on PostgreSQL too when TP_TEST_POSTGRES_URL is set (a fresh 
 the end).
 """
 import base64
-import json
 import os
 import re
 import secrets
@@ -25,7 +24,7 @@ import urllib.parse
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TestRun, child_env, parse_password, parse_token, log  # noqa: E402
+from harness import TestRun, parse_password, parse_token, log, run_node_checks  # noqa: E402
 
 SEGMENT_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "segment")
 SCRIPT = os.path.join(SEGMENT_DIR, "segment_client_test.mjs")
@@ -105,25 +104,7 @@ def run_client(t, node, server, write_key, read_key, label, script=SCRIPT, extra
     cmd = [node, script, "--url", server.url, "--key", write_key, "--read-key", read_key] + list(extra_args)
     log("   $ node %s --url %s --key tpk_… --read-key tpk_… %s" % (os.path.relpath(script), server.url,
                                                                   " ".join(extra_args)))
-    try:
-        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120,
-                              cwd=t.tmp, env=child_env({"NODE_NO_WARNINGS": "1"}))
-    except subprocess.TimeoutExpired as e:
-        t.check(False, "%s: %s finishes within 120 s" % (label, os.path.basename(script)), e)
-        return None
-    for line in done.stderr.splitlines():
-        log("   | " + line)
-    summary = None
-    for line in reversed(done.stdout.splitlines()):
-        try:
-            summary = json.loads(line)
-            break
-        except ValueError:
-            continue
-    t.check(done.returncode == 0 and summary and summary.get("ok"),
-            "%s: %s passes all its checks" % (label, os.path.basename(script)),
-            "exit %d\nstdout: %s" % (done.returncode, done.stdout.strip()[-2000:]))
-    return summary
+    return run_node_checks(t, cmd, "%s: %s" % (label, os.path.basename(script)), timeout=120) or None
 
 
 def check_through_api(t, server, write_key, read_key, summary, label):

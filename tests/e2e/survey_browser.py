@@ -15,16 +15,14 @@ web/package-lock.json and installed by `npm ci` in the Makefile's set-up, never 
 """
 import email
 import email.policy
-import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import SmtpServer, TestRun, child_env, parse_password, log, wait_for  # noqa: E402
+from harness import SmtpServer, TestRun, parse_password, log, run_node_checks, wait_for  # noqa: E402
 
 WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "web")
 COMMENT = "Kurýr přijel o dva dny později a balík byl <b>mokrý</b>."
@@ -61,25 +59,8 @@ def run_node(t, script, *args):
         t.require(os.path.isfile(os.path.join(WEB_DIR, "node_modules", package, "package.json")),
                   "web/node_modules holds %s (the Makefile runs `npm ci` there)" % package)
     cmd = [node, os.path.join(WEB_DIR, "tests", script)] + list(args)
-    log("   $ node web/tests/%s %s" % (script, " ".join(a if not a.startswith("http") else a for a in args)))
-    try:
-        done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=150,
-                              cwd=t.tmp, env=child_env({"NODE_NO_WARNINGS": "1", "HOME": t.tmp}))
-    except subprocess.TimeoutExpired as e:
-        t.check(False, "%s finishes within 150 s" % script, e)
-        return {}
-    for line in done.stderr.splitlines():
-        log("   | " + line)
-    summary = {}
-    for line in reversed(done.stdout.splitlines()):
-        try:
-            summary = json.loads(line)
-            break
-        except ValueError:
-            continue
-    t.check(done.returncode == 0 and summary.get("ok"), "%s passes all its checks" % script,
-            "exit %d\nstdout: %s" % (done.returncode, done.stdout.strip()[-2000:]))
-    return summary
+    log("   $ node web/tests/%s %s" % (script, " ".join(args)))
+    return run_node_checks(t, cmd, script, timeout=150)
 
 
 def main(t):

@@ -1,0 +1,128 @@
+// The app's only way to the server. Every call is typed by the operation it names in openapi.d.ts,
+// which `npm run build` generates from src/api/openapi.json before type-checking: a path, a query
+// parameter, a request field or a response field the API no longer has fails `tsc`.
+//
+// Auth is the browser session: the HttpOnly tp_session cookie goes by itself, and every write echoes
+// the readable tp_csrf cookie in X-CSRF-Token (docs/security.md). A 401 anywhere but sign-in means the
+// session ended; the app is told (onSessionExpired) and takes the user to sign-in and back.
+import type { components, operations } from './openapi';
+
+type Schemas = components['schemas'];
+export type Case = Schemas['Case'];
+export type CaseMessage = Schemas['CaseMessage'];
+export type CaseChange = Schemas['CaseChange'];
+export type Macro = Schemas['Macro'];
+export type Customer = Schemas['Customer'];
+export type User = Schemas['User'];
+export type Attachment = Schemas['Attachment'];
+
+type Ok<Op extends keyof operations> = operations[Op]['responses'] extends infer R
+  ? R extends { 200: { content: { 'application/json': infer Body } } }
+    ? Body
+    : R extends { 201: { content: { 'application/json': infer Body } } }
+      ? Body
+      : never
+  : never;
+type Query<Op extends keyof operations> = NonNullable<operations[Op]['parameters']['query']>;
+type RequestBody<Op extends keyof operations> = operations[Op]['requestBody'] extends infer B
+  ? B extends { content: { 'application/json': infer Body } }
+    ? Body
+    : never
+  : never;
+
+export type Conversation = Ok<'getCaseConversation'>;
+export type ConversationEntry = NonNullable<Conversation['entries']>[number];
+export type CaseView = NonNullable<Query<'listCases'>['view']>;
+export type CasePatch = RequestBody<'updateCase'>;
+export type NewMessage = RequestBody<'addCaseMessage'>;
+export type MacroPreview = Ok<'previewMacro'>;
+export type Session = Ok<'getSession'>;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field: string | null,
+  ) {
+    super(message);
+  }
+}
+
+let sessionExpired: () => void = () => {};
+export function onSessionExpired(handler: () => void): void {
+  sessionExpired = handler;
+}
+
+function csrfToken(): string {
+  for (const part of document.cookie.split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === 'tp_csrf') return decodeURIComponent(value.join('='));
+  }
+  return '';
+}
+
+function withQuery(path: string, query: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined && value !== '') params.set(name, String(value));
+  }
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+async function call<T>(method: string, path: string, body?: unknown, options: { signIn?: boolean } = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (method !== 'GET') headers['X-CSRF-Token'] = csrfToken();
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'same-origin',
+  });
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  const json: unknown = text ? JSON.parse(text) : undefined;
+  if (!response.ok) {
+    const error = (json as Schemas['Error'] | undefined)?.error;
+    if (response.status === 401 && !options.signIn) sessionExpired();
+    throw new ApiError(response.status, error?.code ?? 'internal', error?.message ?? response.statusText, error?.field ?? null);
+  }
+  return json as T;
+}
+
+const id = (value: string) => encodeURIComponent(value);
+
+export const api = {
+  signIn: (input: RequestBody<'login'>) => call<Ok<'login'>>('POST', '/api/v1/auth/login', input, { signIn: true }),
+  // Asked on start: a 401 here only means "not signed in yet", not an expired session.
+  session: () => call<Session>('GET', '/api/v1/auth/session', undefined, { signIn: true }),
+  signOut: () => call<void>('POST', '/api/v1/auth/logout'),
+  listCases: (query: Query<'listCases'>) => call<Ok<'listCases'>>('GET', withQuery('/api/v1/cases', query)),
+  conversation: (caseId: string) => call<Conversation>('GET', `/api/v1/cases/${id(caseId)}/conversation`),
+  updateCase: (caseId: string, patch: CasePatch) => call<Ok<'updateCase'>>('PATCH', `/api/v1/cases/${id(caseId)}`, patch),
+  addMessage: (caseId: string, message: NewMessage) =>
+    call<Ok<'addCaseMessage'>>('POST', `/api/v1/cases/${id(caseId)}/messages`, message),
+  customer: (customerId: string) => call<Ok<'getCustomer'>>('GET', `/api/v1/customers/${id(customerId)}`),
+  users: () => call<Ok<'listUsers'>>('GET', withQuery('/api/v1/users', { limit: 200 })),
+  macros: () => call<Ok<'listMacros'>>('GET', '/api/v1/macros'),
+  previewMacro: (caseId: string, macroId: string) =>
+    call<MacroPreview>('POST', `/api/v1/cases/${id(caseId)}/macros/${id(macroId)}/preview`),
+  applyMacro: (caseId: string, macroId: string) =>
+    call<Ok<'applyMacro'>>('POST', `/api/v1/cases/${id(caseId)}/macros/${id(macroId)}/apply`),
+};
+
+// Customer names by id, asked once per page load: the case list shows names, the API gives ids.
+const customerNames = new Map<string, Promise<string>>();
+export function customerName(customerId: string): Promise<string> {
+  let name = customerNames.get(customerId);
+  if (!name) {
+    name = api.customer(customerId).then(
+      (customer) => customer.name || customer.email || customerId,
+      () => customerId,
+    );
+    customerNames.set(customerId, name);
+  }
+  return name;
+}

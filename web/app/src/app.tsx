@@ -1,0 +1,111 @@
+// The shell: who is signed in, which screen the URL names, the language, the header with sign-out.
+import { useEffect, useState } from 'preact/hooks';
+import { api, onSessionExpired, type Session } from './api/client';
+import { language, languages, setLanguage, t, type Language } from './i18n/i18n';
+import { currentRoute, here, navigate, onNavigate, safeNext, type Route } from './router';
+import { SignIn } from './screens/sign_in';
+import { Inbox } from './screens/inbox';
+import { CaseScreen } from './screens/case_view';
+
+export function App() {
+  const [route, setRoute] = useState<Route>(currentRoute());
+  const [session, setSession] = useState<Session | null | undefined>(undefined);  // undefined: still asking
+  const [lang, setLang] = useState<Language>(language());
+  const [notice, setNotice] = useState('');
+
+  useEffect(() => onNavigate(() => setRoute(currentRoute())), []);
+  useEffect(() => {
+    // An expired session: back to sign-in, remembering where the user was (drafts are in sessionStorage).
+    onSessionExpired(() => {
+      if (currentRoute().screen === 'signin') return;
+      setSession(null);
+      setNotice(t('auth.expired'));
+      navigate(`/signin?next=${encodeURIComponent(here())}`, { replace: true });
+    });
+    api.session().then(setSession, () => setSession(null));
+  }, []);
+
+  useEffect(() => {
+    if (session === null && route.screen !== 'signin') {
+      navigate(`/signin?next=${encodeURIComponent(here())}`, { replace: true });
+    } else if (session && route.screen === 'signin') {
+      navigate(safeNext(route.next), { replace: true });
+    }
+  }, [session, route]);
+
+  const changeLanguage = (code: Language) => {
+    setLanguage(code);
+    setLang(code);
+  };
+
+  const signOut = async () => {
+    await api.signOut().catch(() => undefined);
+    setSession(null);
+    setNotice(t('auth.signed_out'));
+    navigate('/signin', { replace: true });
+  };
+
+  const languagePicker = (
+    <label class="language">
+      <span class="visually-hidden">{t('app.language')}</span>
+      <select
+        aria-label={t('app.language')}
+        data-testid="language"
+        value={lang}
+        onChange={(event) => changeLanguage((event.currentTarget as HTMLSelectElement).value as Language)}
+      >
+        {languages.map((entry) => (
+          <option key={entry.code} value={entry.code} data-user>
+            {entry.name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+
+  if (session === undefined) return <p class="loading">{t('app.loading')}</p>;
+  if (!session || route.screen === 'signin') {
+    return (
+      <div class="signin-page">
+        <header class="signin-header">
+          <span class="brand" data-user>touchpoint</span>
+          {languagePicker}
+        </header>
+        <SignIn
+          notice={notice}
+          onSignedIn={(signedIn) => {
+            setNotice('');
+            setSession(signedIn);
+          }}
+        />
+      </div>
+    );
+  }
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <a class="brand" data-user href="/app/inbox" onClick={(event) => { event.preventDefault(); navigate('/inbox'); }}>
+          touchpoint
+        </a>
+        <nav aria-label={t('app.navigation')}>
+          <a href="/app/inbox" onClick={(event) => { event.preventDefault(); navigate('/inbox'); }}>
+            {t('nav.inbox')}
+          </a>
+        </nav>
+        <span class="spacer" />
+        <span class="who" data-testid="who" data-user>{session.user?.name}</span>
+        {languagePicker}
+        <button type="button" class="secondary" data-testid="sign-out" onClick={signOut}>
+          {t('auth.sign_out')}
+        </button>
+      </header>
+      <main>
+        {route.screen === 'case' ? (
+          <CaseScreen key={route.caseId} caseId={route.caseId} me={session.user?.id ?? ''} />
+        ) : route.screen === 'inbox' ? (
+          <Inbox view={route.view} q={route.q} />
+        ) : null}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,41 @@
+// The app's URLs, all under /app (the server answers index.html for each): /app/signin?next=…,
+// /app/inbox?view=…&q=…, /app/cases/{id}. Navigation is the History API; App listens to popstate.
+export const base = '/app';
+
+export type Route =
+  | { screen: 'signin'; next: string }
+  | { screen: 'inbox'; view: string; q: string }
+  | { screen: 'case'; caseId: string };
+
+export function currentRoute(): Route {
+  const path = location.pathname.startsWith(base) ? location.pathname.slice(base.length) : location.pathname;
+  const params = new URLSearchParams(location.search);
+  const caseMatch = /^\/cases\/([^/]+)$/.exec(path);
+  if (caseMatch?.[1]) return { screen: 'case', caseId: decodeURIComponent(caseMatch[1]) };
+  if (path === '/signin') return { screen: 'signin', next: params.get('next') ?? '' };
+  return { screen: 'inbox', view: params.get('view') ?? 'mine', q: params.get('q') ?? '' };
+}
+
+const listeners = new Set<() => void>();
+export function onNavigate(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+window.addEventListener('popstate', () => listeners.forEach((listener) => listener()));
+
+// `to` is a path below /app ("/inbox?view=all") or, for the return after sign-in, a whole /app URL.
+export function navigate(to: string, options: { replace?: boolean } = {}): void {
+  const url = to.startsWith(base + '/') || to === base ? to : base + to;
+  if (options.replace) history.replaceState(null, '', url);
+  else history.pushState(null, '', url);
+  listeners.forEach((listener) => listener());
+}
+
+// Where to come back to after signing in again: only a path of this app, never another site.
+export function safeNext(next: string): string {
+  return next.startsWith(base + '/') && !next.startsWith('//') && !next.includes('\\') ? next : base + '/inbox';
+}
+
+export function here(): string {
+  return location.pathname + location.search;
+}
