@@ -24,6 +24,8 @@ ALLOWED = {
     "profiles": {"common", "store", "changes", "identity"},
     "cases": {"common", "richtext", "store", "changes", "jobs", "identity", "outbound", "profiles", "feedback"},
     "feedback": {"common", "store", "changes", "identity", "profiles"},
+    "analytics": {"common", "feedback"},
+    "analytics_source": {"common", "store", "changes", "identity", "profiles", "feedback", "analytics"},
     "sla": {"common", "calendars", "store", "changes", "jobs", "identity", "profiles", "cases"},
     "events": {"common", "store", "changes", "identity", "profiles"},
     "surveys": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback"},
@@ -38,9 +40,10 @@ ALLOWED = {
              "surveys", "rules"},
     "http": {"common"},
     "api": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback", "events",
-            "ingest", "timeline", "privacy", "transfer", "surveys", "rules", "sla", "http"},
+            "ingest", "timeline", "privacy", "transfer", "surveys", "rules", "sla", "analytics", "analytics_source", "http"},
     "app": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback", "events",
-            "ingest", "timeline", "privacy", "transfer", "surveys", "rules", "sla", "demo", "http", "api"},
+            "ingest", "timeline", "privacy", "transfer", "surveys", "rules", "sla", "analytics", "analytics_source", "demo",
+            "http", "api"},
 }
 # Only these files may include Boost (the server, and the tests that talk to it over sockets; Boost.Math's
 # Student's t distribution in the feedback statistics).
