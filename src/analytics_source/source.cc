@@ -1,0 +1,225 @@
+#include "analytics_source/source.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <map>
+
+#include "changes/kinds.h"
+#include "feedback/feedback.h"
+#include "profiles/contact_data.h"
+
+namespace tp::analytics_source {
+
+namespace {
+
+using nlohmann::json;
+
+// One feedback response with what its survey response adds; the columns ToResponse reads.
+constexpr std::string_view kResponseColumns =
+    "SELECT f.metric, f.score, f.created_at, f.customer_id, f.touchpoint, f.survey, COALESCE(r.stage, ''), "
+    "COALESCE(r.channel, ''), COALESCE(r.language, ''), COALESCE(r.team_id, ''), COALESCE(r.agent_id, ''), f.id "
+    "FROM feedback_responses f LEFT JOIN survey_responses r ON r.tenant_id = f.tenant_id AND r.id = f.survey_response_id ";
+// Keyset pages in (created_at, id) order: rows arrive in time order, which the query's bucket lookup likes.
+const std::string kLoadPage = std::string(kResponseColumns) +
+                              "WHERE f.tenant_id = $1 AND (f.created_at > $2 OR (f.created_at = $2 AND f.id > $3)) "
+                              "ORDER BY f.created_at, f.id LIMIT $4";
+const std::string kResponseById = std::string(kResponseColumns) + "WHERE f.tenant_id = $1 AND f.id = $2";
+const std::string kResponsesOfCustomer = std::string(kResponseColumns) + "WHERE f.tenant_id = $1 AND f.customer_id = $2";
+constexpr std::string_view kCustomers = "SELECT id, traits FROM customers WHERE tenant_id = $1 AND merged_into IS NULL";
+constexpr std::string_view kCustomerById = "SELECT id, traits FROM customers WHERE tenant_id = $1 AND id = $2";
+constexpr std::string_view kLastSequence =
+    "SELECT COALESCE(MAX(sequence), 0) FROM change_feed WHERE tenant_id = $1";
+
+Result<analytics::AddResponse> ToResponse(const store::Row& row) {
+  TP_ASSIGN_OR_RETURN(feedback::Metric metric, feedback::ParseMetric(row.Text(0)));
+  return analytics::AddResponse{.metric = metric,
+                                .score = static_cast<int>(row.Int(1)),
+                                .created_at = row.Int(2),
+                                .customer_id = row.OptionalText(3),
+                                .touchpoint = row.Text(4),
+                                .stage = row.Text(6),
+                                .channel = row.Text(7),
+                                .survey = row.Text(5),
+                                .language = row.Text(8),
+                                .team_id = row.Text(9),
+                                .agent_id = row.Text(10)};
+}
+
+// The scalar traits of a customer that are not contact data, as text.
+analytics::UpsertCustomer ToCustomer(const store::Row& row, const profiles::ContactDataClassifier& classifier) {
+  analytics::UpsertCustomer customer{.customer_id = row.Text(0)};
+  const json traits = json::parse(row.Text(1), nullptr, /*allow_exceptions=*/false);
+  if (!traits.is_object()) return customer;
+  for (const auto& [name, value] : traits.items()) {
+    if (classifier.IsContactKey(name)) continue;
+    std::string text;
+    if (value.is_string()) {
+      text = value.get<std::string>();
+      if (profiles::ContactDataClassifier::ContainsContactText(text)) continue;
+    } else if (value.is_number() || value.is_boolean()) {
+      text = value.dump();
+    } else {
+      continue;  // objects, arrays and null are not dimensions
+    }
+    if (!text.empty()) customer.traits.emplace(name, std::move(text));
+  }
+  return customer;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<analytics::TenantData>> LoadTenant(store::Store& store, const std::string& tenant_id) {
+  auto data = std::make_unique<analytics::TenantData>();
+  TP_RETURN_IF_ERROR(store.ReadSystem([&](store::SystemTx& system) -> Status {
+    store::TenantTx tx = system.InTenant(tenant_id);
+    if (tx.backend() == store::Backend::kPostgres) {
+      // One snapshot for every page (SQLite's read transaction is one anyway); must come first.
+      TP_RETURN_IF_ERROR(system.Execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ").status());
+    }
+    TP_ASSIGN_OR_RETURN(std::optional<store::Row> sequence, tx.QueryOne(kLastSequence));
+    data->applied_sequence = sequence ? sequence->Int(0) : 0;
+    TP_ASSIGN_OR_RETURN(profiles::ContactDataClassifier classifier, profiles::LoadContactDataClassifier(tx));
+    TP_ASSIGN_OR_RETURN(store::Rows customers, tx.Query(kCustomers));
+    for (const store::Row& row : customers) {
+      TP_RETURN_IF_ERROR(analytics::ApplyOperation(*data, ToCustomer(row, classifier)));
+    }
+    Micros after_time = std::numeric_limits<Micros>::min();
+    std::string after_id;
+    while (true) {
+      TP_ASSIGN_OR_RETURN(store::Rows page, tx.Query(kLoadPage, {after_time, after_id, kLoadPageRows}));
+      for (const store::Row& row : page) {
+        TP_ASSIGN_OR_RETURN(analytics::AddResponse response, ToResponse(row));
+        TP_RETURN_IF_ERROR(analytics::ApplyOperation(*data, response));
+      }
+      if (page.size() < static_cast<std::size_t>(kLoadPageRows)) break;
+      after_time = page.back().Int(2);
+      after_id = page.back().Text(11);
+    }
+    return Status::Ok();
+  }));
+  return data;
+}
+
+Status LoadAll(store::Store& store, analytics::Engine& engine) {
+  std::vector<std::string> tenant_ids;
+  TP_RETURN_IF_ERROR(store.ReadSystem([&](store::SystemTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query("SELECT id FROM tenants ORDER BY id"));
+    for (const store::Row& row : rows) tenant_ids.push_back(row.Text(0));
+    return Status::Ok();
+  }));
+  const auto started = std::chrono::steady_clock::now();
+  std::size_t rows = 0;
+  for (std::size_t tenant_idx = 0; tenant_idx < tenant_ids.size(); ++tenant_idx) {
+    const auto tenant_started = std::chrono::steady_clock::now();
+    TP_ASSIGN_OR_RETURN(std::unique_ptr<analytics::TenantData> data, LoadTenant(store, tenant_ids[tenant_idx]));
+    const analytics::TenantData::Memory memory = data->MeasureMemory();
+    rows += memory.rows;
+    spdlog::info("analytics: loaded tenant {} ({}/{}): {} responses, {} customers, {:.1f} bytes per response, {} ms",
+                 tenant_ids[tenant_idx], tenant_idx + 1, tenant_ids.size(), memory.rows, data->customers.ids.size(),
+                 memory.BytesPerResponse(),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - tenant_started)
+                     .count());
+    engine.ReplaceTenant(tenant_ids[tenant_idx], std::move(data));
+  }
+  spdlog::info("analytics: {} responses of {} tenants loaded in {} ms", rows, tenant_ids.size(),
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+  return Status::Ok();
+}
+
+namespace {
+
+Status AddCustomerTraits(store::TenantTx& tx, const profiles::ContactDataClassifier& classifier,
+                         const std::string& customer_id, std::vector<analytics::Operation>& operations) {
+  TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(kCustomerById, {customer_id}));
+  if (row) operations.push_back(ToCustomer(*row, classifier));
+  return Status::Ok();
+}
+
+// The operations one change stands for, read from the store as it is now.
+Status OperationsFor(store::TenantTx& tx, const profiles::ContactDataClassifier& classifier, const store::Change& change,
+                     std::vector<analytics::Operation>& operations) {
+  const json data = json::parse(change.data, nullptr, /*allow_exceptions=*/false);
+  if (!data.is_object()) return Internal("change " + std::to_string(change.sequence) + " has no JSON object");
+  const auto text = [&](const char* key) { return data.contains(key) && data[key].is_string() ? data[key].get<std::string>() : ""; };
+  if (change.kind == changes::kinds::kFeedbackSubmitted) {
+    TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(kResponseById, {text("response_id")}));
+    if (!row) return Status::Ok();
+    TP_ASSIGN_OR_RETURN(analytics::AddResponse response, ToResponse(*row));
+    if (response.customer_id) TP_RETURN_IF_ERROR(AddCustomerTraits(tx, classifier, *response.customer_id, operations));
+    operations.push_back(std::move(response));
+  } else if (change.kind == changes::kinds::kCustomerCreated || change.kind == changes::kinds::kCustomerUpdated) {
+    TP_RETURN_IF_ERROR(AddCustomerTraits(tx, classifier, text("customer_id"), operations));
+  } else if (change.kind == changes::kinds::kCustomerMerged) {
+    operations.push_back(analytics::MergeCustomers{.survivor_id = text("survivor_id"), .merged_id = text("merged_id")});
+    TP_RETURN_IF_ERROR(AddCustomerTraits(tx, classifier, text("survivor_id"), operations));
+  } else if (change.kind == changes::kinds::kCustomerUnmerged) {
+    const std::string restored = text("restored_id");
+    analytics::MoveResponses move{.from_customer_id = text("survivor_id"), .to_customer_id = restored};
+    TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(kResponsesOfCustomer, {restored}));
+    for (const store::Row& row : rows) {
+      TP_ASSIGN_OR_RETURN(analytics::AddResponse response, ToResponse(row));
+      move.responses.push_back(std::move(response));
+    }
+    operations.push_back(std::move(move));
+    TP_RETURN_IF_ERROR(AddCustomerTraits(tx, classifier, text("survivor_id"), operations));
+    TP_RETURN_IF_ERROR(AddCustomerTraits(tx, classifier, restored, operations));
+  } else if (change.kind == changes::kinds::kCustomerErased) {
+    analytics::EraseCustomers erase;
+    if (data.contains("profile_ids") && data["profile_ids"].is_array()) {
+      for (const json& id : data["profile_ids"]) {
+        if (id.is_string()) erase.profile_ids.push_back(id.get<std::string>());
+      }
+    }
+    if (erase.profile_ids.empty()) erase.profile_ids.push_back(text("customer_id"));
+    operations.push_back(std::move(erase));
+  }
+  return Status::Ok();
+}
+
+bool Concerns(const store::Change& change) {
+  using namespace changes::kinds;
+  return change.kind == kFeedbackSubmitted || change.kind == kCustomerCreated || change.kind == kCustomerUpdated ||
+         change.kind == kCustomerMerged || change.kind == kCustomerUnmerged || change.kind == kCustomerErased;
+}
+
+}  // namespace
+
+Status ApplyChanges(store::Store& store, analytics::Engine& engine, const std::vector<store::Change>& batch) {
+  // Runs of one tenant's changes, in order; each run becomes one atomic engine batch.
+  std::size_t begin = 0;
+  while (begin < batch.size()) {
+    std::size_t end = begin;
+    while (end < batch.size() && batch[end].tenant_id == batch[begin].tenant_id) ++end;
+    const std::string& tenant_id = batch[begin].tenant_id;
+    const std::int64_t applied = engine.AppliedSequence(tenant_id);
+    std::vector<analytics::Operation> operations;
+    bool relevant = false;
+    for (std::size_t change_idx = begin; change_idx < end; ++change_idx) {
+      relevant = relevant || (batch[change_idx].sequence > applied && Concerns(batch[change_idx]));
+    }
+    if (relevant) {
+      TP_RETURN_IF_ERROR(store.Read(tenant_id, [&](store::TenantTx& tx) -> Status {
+        TP_ASSIGN_OR_RETURN(profiles::ContactDataClassifier classifier, profiles::LoadContactDataClassifier(tx));
+        for (std::size_t change_idx = begin; change_idx < end; ++change_idx) {
+          const store::Change& change = batch[change_idx];
+          if (change.sequence <= applied || !Concerns(change)) continue;
+          TP_RETURN_IF_ERROR(OperationsFor(tx, classifier, change, operations));
+        }
+        return Status::Ok();
+      }));
+      TP_RETURN_IF_ERROR(engine.Apply(tenant_id, operations, batch[end - 1].sequence));
+    }
+    begin = end;
+  }
+  return Status::Ok();
+}
+
+void Subscribe(changes::Feed& feed, store::Store& store, analytics::Engine& engine) {
+  feed.SubscribeTransient("analytics", [&store, &engine](const std::vector<store::Change>& batch) {
+    return ApplyChanges(store, engine, batch);
+  });
+}
+
+}  // namespace tp::analytics_source
