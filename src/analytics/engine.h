@@ -18,6 +18,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -189,6 +190,10 @@ class Engine {
   // The tenant's applied_sequence (0 for a tenant never seen).
   std::int64_t AppliedSequence(const std::string& tenant_id) const;
   std::vector<std::string> TenantIds() const;
+  // Set once every tenant has been loaded and the engine follows the store's changes; before that a
+  // query would see partial data (the API answers 503).
+  void MarkLoaded() { loaded_ = true; }
+  bool loaded() const { return loaded_; }
 
  private:
   struct Tenant {
@@ -200,6 +205,7 @@ class Engine {
 
   mutable std::shared_mutex tenants_mutex_;  // guards the map; tenants are never removed
   std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_;
+  std::atomic<bool> loaded_ = false;
 };
 
 }  // namespace tp::analytics

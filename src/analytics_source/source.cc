@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <limits>
 #include <map>
 
 #include "changes/kinds.h"
@@ -216,10 +217,39 @@ Status ApplyChanges(store::Store& store, analytics::Engine& engine, const std::v
   return Status::Ok();
 }
 
-void Subscribe(changes::Feed& feed, store::Store& store, analytics::Engine& engine) {
-  feed.SubscribeTransient("analytics", [&store, &engine](const std::vector<store::Change>& batch) {
-    return ApplyChanges(store, engine, batch);
-  });
+void Follower::Subscribe(changes::Feed& feed) {
+  feed.SubscribeTransient("analytics", [this](const std::vector<store::Change>& batch) { return Handle(batch); });
+}
+
+Status Follower::Handle(const std::vector<store::Change>& batch) {
+  std::lock_guard lock(mutex_);
+  if (!following_) {
+    held_.insert(held_.end(), batch.begin(), batch.end());
+    return Status::Ok();
+  }
+  return ApplyChanges(store_, engine_, batch);
+}
+
+Status Follower::CatchUp(changes::Feed& feed) {
+  TP_RETURN_IF_ERROR(LoadAll(store_, engine_));
+  std::int64_t after = std::numeric_limits<std::int64_t>::max();
+  for (const std::string& tenant_id : engine_.TenantIds()) after = std::min(after, engine_.AppliedSequence(tenant_id));
+  if (after == std::numeric_limits<std::int64_t>::max()) after = 0;
+  // What committed between the oldest tenant snapshot and the feed's start reached no handler.
+  while (true) {
+    TP_ASSIGN_OR_RETURN(std::vector<store::Change> changes, feed.ReadAfter(after, 1000));
+    if (changes.empty()) break;
+    TP_RETURN_IF_ERROR(ApplyChanges(store_, engine_, changes));
+    after = changes.back().sequence;
+  }
+  std::lock_guard lock(mutex_);
+  TP_RETURN_IF_ERROR(ApplyChanges(store_, engine_, held_));
+  held_.clear();
+  held_.shrink_to_fit();
+  following_ = true;
+  engine_.MarkLoaded();
+  spdlog::info("analytics: following the change feed");
+  return Status::Ok();
 }
 
 }  // namespace tp::analytics_source

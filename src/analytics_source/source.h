@@ -3,8 +3,10 @@
 // analytics/ itself stays free of it.
 //
 //   analytics::Engine engine;
-//   TP_RETURN_IF_ERROR(analytics_source::LoadAll(store, engine));   // logs progress per tenant
-//   analytics_source::Subscribe(feed, store, engine);               // before feed.Start()
+//   analytics_source::Follower follower(store, engine);
+//   follower.Subscribe(feed);                  // before feed.Start()
+//   TP_RETURN_IF_ERROR(feed.Start());
+//   TP_RETURN_IF_ERROR(follower.CatchUp(feed));  // loads every tenant (progress in the log), then follows
 //
 // Consistency. A tenant is loaded in one read transaction (REPEATABLE READ on PostgreSQL, a WAL
 // snapshot on SQLite) that also reads the tenant's last change-feed sequence, so the data holds
@@ -18,6 +20,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -37,7 +40,31 @@ Result<std::unique_ptr<analytics::TenantData>> LoadTenant(store::Store& store, c
 Status LoadAll(store::Store& store, analytics::Engine& engine);
 // Applies a change-feed batch (any tenants, in order) to `engine`.
 Status ApplyChanges(store::Store& store, analytics::Engine& engine, const std::vector<store::Change>& batch);
-// Subscribes ApplyChanges to the feed as the transient subscriber "analytics".
-void Subscribe(changes::Feed& feed, store::Store& store, analytics::Engine& engine);
+// Keeps an engine current from the feed across its start-up load. A transient subscriber starts at
+// the feed's head when the feed starts, so what commits while the tenants load is delivered during
+// the load: the follower holds those batches back, and after the load it reads the feed from the
+// oldest loaded sequence on (Feed::ReadAfter), then applies what it held, then every later batch as
+// it comes. ApplyChanges skips what a tenant already has, so the overlaps apply once.
+// Thread-safe: the feed's thread calls the handler, any one thread calls CatchUp.
+class Follower {
+ public:
+  Follower(store::Store& store, analytics::Engine& engine) : store_(store), engine_(engine) {}
+  Follower(const Follower&) = delete;
+  Follower& operator=(const Follower&) = delete;
+
+  // Registers the transient subscriber "analytics"; before feed.Start().
+  void Subscribe(changes::Feed& feed);
+  // After feed.Start(): LoadAll, the catch-up, then marks the engine loaded (Engine::loaded()).
+  Status CatchUp(changes::Feed& feed);
+
+ private:
+  Status Handle(const std::vector<store::Change>& batch);
+
+  store::Store& store_;
+  analytics::Engine& engine_;
+  std::mutex mutex_;
+  bool following_ = false;                      // guarded by mutex_
+  std::vector<store::Change> held_;             // guarded by mutex_: delivered before following_
+};
 
 }  // namespace tp::analytics_source
