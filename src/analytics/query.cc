@@ -452,7 +452,7 @@ std::string KeyValue(const TenantData& data, const Plan::KeyPart& part, std::uin
 
 json IntervalJson(const std::optional<feedback::Interval>& interval) {
   if (!interval) return nullptr;
-  return {{"low", interval->low}, {"high", interval->high},
+  return {{"low", interval->low}, {"high", interval->high}, {"level", 0.95},
           {"method", std::string(feedback::IntervalMethodName(interval->method))}};
 }
 
@@ -493,6 +493,9 @@ json ChangeJson(const std::optional<feedback::Change>& change) {
   if (!change) return nullptr;
   return {{"test", std::string(feedback::ChangeTestName(change->test))},
           {"difference", change->difference},
+          {"standard_error", OptionalJson(change->standard_error)},
+          {"statistic", OptionalJson(change->statistic)},
+          {"degrees_of_freedom", OptionalJson(change->degrees_of_freedom)},
           {"p_value", OptionalJson(change->p_value)},
           {"significant", OptionalJson(change->significant)}};
 }

@@ -18,6 +18,7 @@ Api::Api(store::Store& store, http::Metrics& metrics, ApiOptions options)
   RegisterSurveyRoutes(registrar_);
   RegisterRuleRoutes(registrar_);
   RegisterSlaRoutes(registrar_);
+  RegisterAnalyticsRoutes(registrar_);
 }
 
 }  // namespace tp::api

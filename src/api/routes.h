@@ -17,5 +17,6 @@ void RegisterOutboundRoutes(Registrar& registrar);  // webhooks, deliveries, job
 void RegisterSurveyRoutes(Registrar& registrar);    // surveys, links, responses; respondents' /s/{token}
 void RegisterRuleRoutes(Registrar& registrar);      // rules, dry runs, rule executions
 void RegisterSlaRoutes(Registrar& registrar);       // SLA calendars, team calendars, policies, case SLA, attainment
+void RegisterAnalyticsRoutes(Registrar& registrar); // POST /api/v1/analytics/query (the analytics engine)
 
 }  // namespace tp::api
