@@ -159,7 +159,10 @@ void Append(TenantData& data, const AddResponse& response) {
     chunk.dimensions[dimension].push_back(
         static_cast<std::uint16_t>(data.dictionaries[dimension].Encode(*values[dimension], kMaxRowDimensionCodes)));
   }
-  chunk.seconds.push_back(ToEngineSeconds(response.created_at));
+  const std::int32_t seconds = ToEngineSeconds(response.created_at);
+  chunk.seconds.push_back(seconds);
+  chunk.min_seconds = std::min(chunk.min_seconds, seconds);
+  chunk.max_seconds = std::max(chunk.max_seconds, seconds);
   chunk.customer.push_back(response.customer_id ? data.customers.Intern(*response.customer_id) : kNoCustomer);
   ++data.rows;
 }

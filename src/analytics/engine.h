@@ -21,6 +21,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -82,6 +83,10 @@ struct ResponseChunk {
   std::array<std::vector<std::uint16_t>, kRowDimensions> dimensions;
   std::vector<std::int32_t> seconds;
   std::vector<std::uint32_t> customer;
+  // The range of `seconds`, so that a query skips chunks outside its window (rows arrive roughly in
+  // time order, so chunks cover short spans).
+  std::int32_t min_seconds = std::numeric_limits<std::int32_t>::max();
+  std::int32_t max_seconds = std::numeric_limits<std::int32_t>::min();
 };
 inline std::uint8_t PackMetricScore(feedback::Metric metric, int score) {
   return static_cast<std::uint8_t>((static_cast<int>(metric) << 4) | score);
