@@ -294,6 +294,8 @@ struct Plan {
   std::optional<Buckets> buckets;
   int bucket_shift = 0;
   int key_bits = 0;
+  // No per-row filter and a key of row dimensions only: the scan's tight kernel applies.
+  bool fast = false;
 };
 
 std::vector<std::uint8_t> AllowedCodes(const Dictionary& dictionary, const std::vector<std::string>& values) {
@@ -374,12 +376,65 @@ Result<Plan> Compile(const TenantData& data, const Query& query) {
   }
   if (shift > 63) return InvalidArgument("too many distinct values in the group-by dimensions", "group_by");
   plan.key_bits = shift;
+  plan.fast = !plan.customer && plan.row_predicates.empty() && plan.trait_predicates.empty() &&
+              std::all_of(plan.key_parts.begin(), plan.key_parts.end(),
+                          [](const Plan::KeyPart& part) { return part.dimension.has_value(); });
   return plan;
 }
 
 std::size_t BucketOf(const Buckets& buckets, std::int64_t seconds) {
   return static_cast<std::size_t>(std::upper_bound(buckets.starts.begin(), buckets.starts.end(), seconds) -
                                   buckets.starts.begin()) - 1;
+}
+
+// The common case as a tight kernel: no per-row filter, a key made of up to three row dimensions
+// (kParts) and the bucket. kTimeTest: the chunk straddles the window's edges; kRowBucket: the chunk
+// spans several buckets. The compiler unrolls the key and drops what a variant does not need.
+template <int kParts, bool kTimeTest, bool kRowBucket, typename Add>
+void ScanChunkKernel(const ResponseChunk& chunk, const Plan& plan, std::uint64_t chunk_key, std::size_t& bucket_hint,
+                     std::int64_t window_from, Add& add) {
+  std::array<const std::uint16_t*, 3> columns{};
+  std::array<int, 3> shifts{};
+  for (int part = 0; part < kParts; ++part) {
+    columns[part] = chunk.dimensions[*plan.key_parts[part].dimension].data();
+    shifts[part] = plan.key_parts[part].shift;
+  }
+  const std::uint8_t* metric_scores = chunk.metric_score.data();
+  const std::int32_t* seconds_column = chunk.seconds.data();
+  const std::vector<std::int64_t>* starts = plan.buckets ? &plan.buckets->starts : nullptr;
+  const std::int64_t current_from = plan.current_from;
+  const std::int64_t current_to = plan.current_to;
+  const std::size_t rows = chunk.size();
+  for (std::size_t row = 0; row < rows; ++row) {
+    bool previous = false;
+    if constexpr (kTimeTest) {
+      const std::int32_t seconds = seconds_column[row];
+      if (seconds >= current_to || seconds < window_from) continue;
+      previous = seconds < current_from;
+    }
+    std::uint64_t key = chunk_key;
+    for (int part = 0; part < kParts; ++part) key |= static_cast<std::uint64_t>(columns[part][row]) << shifts[part];
+    if constexpr (kRowBucket) {
+      const std::int32_t seconds = seconds_column[row];
+      if (!((*starts)[bucket_hint] <= seconds && (bucket_hint + 1 == starts->size() || seconds < (*starts)[bucket_hint + 1]))) {
+        bucket_hint = BucketOf(*plan.buckets, seconds);
+      }
+      key |= static_cast<std::uint64_t>(bucket_hint) << plan.bucket_shift;
+    }
+    add(key, previous, metric_scores[row]);
+  }
+}
+
+template <int kParts, typename Add>
+void ScanChunkFast(const ResponseChunk& chunk, const Plan& plan, bool time_test, bool row_bucket, std::uint64_t chunk_key,
+                   std::size_t& bucket_hint, std::int64_t window_from, Add& add) {
+  if (time_test) {
+    if (row_bucket) ScanChunkKernel<kParts, true, true>(chunk, plan, chunk_key, bucket_hint, window_from, add);
+    else ScanChunkKernel<kParts, true, false>(chunk, plan, chunk_key, bucket_hint, window_from, add);
+  } else {
+    if (row_bucket) ScanChunkKernel<kParts, false, true>(chunk, plan, chunk_key, bucket_hint, window_from, add);
+    else ScanChunkKernel<kParts, false, false>(chunk, plan, chunk_key, bucket_hint, window_from, add);
+  }
 }
 
 // Aggregates chunks [chunk_begin, chunk_end) into `add(key, previous, metric_score)`. Whole chunks are
@@ -399,6 +454,18 @@ void Scan(const TenantData& data, const Plan& plan, std::size_t chunk_begin, std
       const std::size_t last = BucketOf(*plan.buckets, std::min<std::int64_t>(chunk.max_seconds, plan.current_to - 1));
       if (first == last) chunk_bucket = static_cast<std::uint64_t>(first) << plan.bucket_shift;
       bucket_hint = first;
+    }
+    if (plan.fast) {
+      const bool time_test = !all_current;
+      const bool row_bucket = plan.buckets && !chunk_bucket;
+      const std::uint64_t chunk_key = chunk_bucket.value_or(0);
+      switch (plan.key_parts.size()) {
+        case 0: ScanChunkFast<0>(chunk, plan, time_test, row_bucket, chunk_key, bucket_hint, window_from, add); break;
+        case 1: ScanChunkFast<1>(chunk, plan, time_test, row_bucket, chunk_key, bucket_hint, window_from, add); break;
+        case 2: ScanChunkFast<2>(chunk, plan, time_test, row_bucket, chunk_key, bucket_hint, window_from, add); break;
+        default: ScanChunkFast<3>(chunk, plan, time_test, row_bucket, chunk_key, bucket_hint, window_from, add); break;
+      }
+      continue;
     }
     const std::uint8_t* metric_scores = chunk.metric_score.data();
     const std::int32_t* seconds_column = chunk.seconds.data();

@@ -22,10 +22,11 @@ constexpr std::string_view kResponseColumns =
     "SELECT f.metric, f.score, f.created_at, f.customer_id, f.touchpoint, f.survey, COALESCE(r.stage, ''), "
     "COALESCE(r.channel, ''), COALESCE(r.language, ''), COALESCE(r.team_id, ''), COALESCE(r.agent_id, ''), f.id "
     "FROM feedback_responses f LEFT JOIN survey_responses r ON r.tenant_id = f.tenant_id AND r.id = f.survey_response_id ";
-// Keyset pages in (created_at, id) order: rows arrive in time order, which the query's bucket lookup likes.
+// Keyset pages along the primary key: each page is an index range, not a sort of the table (ordering by
+// created_at made a 1 M-row load take 76 s on SQLite). Ids are in arrival order, which is nearly time
+// order, so chunks still cover short spans of time.
 const std::string kLoadPage = std::string(kResponseColumns) +
-                              "WHERE f.tenant_id = $1 AND (f.created_at > $2 OR (f.created_at = $2 AND f.id > $3)) "
-                              "ORDER BY f.created_at, f.id LIMIT $4";
+                              "WHERE f.tenant_id = $1 AND f.id > $2 ORDER BY f.id LIMIT $3";
 const std::string kResponseById = std::string(kResponseColumns) + "WHERE f.tenant_id = $1 AND f.id = $2";
 const std::string kResponsesOfCustomer = std::string(kResponseColumns) + "WHERE f.tenant_id = $1 AND f.customer_id = $2";
 constexpr std::string_view kCustomers = "SELECT id, traits FROM customers WHERE tenant_id = $1 AND merged_into IS NULL";
@@ -86,16 +87,14 @@ Result<std::unique_ptr<analytics::TenantData>> LoadTenant(store::Store& store, c
     for (const store::Row& row : customers) {
       TP_RETURN_IF_ERROR(analytics::ApplyOperation(*data, ToCustomer(row, classifier)));
     }
-    Micros after_time = std::numeric_limits<Micros>::min();
     std::string after_id;
     while (true) {
-      TP_ASSIGN_OR_RETURN(store::Rows page, tx.Query(kLoadPage, {after_time, after_id, kLoadPageRows}));
+      TP_ASSIGN_OR_RETURN(store::Rows page, tx.Query(kLoadPage, {after_id, kLoadPageRows}));
       for (const store::Row& row : page) {
         TP_ASSIGN_OR_RETURN(analytics::AddResponse response, ToResponse(row));
         TP_RETURN_IF_ERROR(analytics::ApplyOperation(*data, response));
       }
       if (page.size() < static_cast<std::size_t>(kLoadPageRows)) break;
-      after_time = page.back().Int(2);
       after_id = page.back().Text(11);
     }
     return Status::Ok();
