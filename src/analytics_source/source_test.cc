@@ -221,6 +221,24 @@ TEST_P(AnalyticsSourceTest, FollowsTheChangeFeed) {
                 .total.count,
             1);
 
+  // Many responses in one commit arrive in one batch and are read in a few statements.
+  const Status many = db_.store().Write(tenant_id_, [&](store::TenantTx& tx) -> Status {
+    for (int index = 0; index < 700; ++index) {
+      TP_RETURN_IF_ERROR(feedback::SubmitFeedback(tx, {.customer_id = index % 2 == 0 ? std::optional<std::string>(newcomer) : std::nullopt,
+                                                       .survey = "bulk", .metric = feedback::Metric::kCsat, .score = 1 + index % 5,
+                                                       .touchpoint = "bulk", .created_at = kJan1 + index * 1'000'000LL},
+                                                  kSystem)
+                             .status());
+    }
+    return Status::Ok();
+  });
+  ASSERT_TRUE(many.ok()) << many.ToString();
+  settle();
+  EXPECT_EQ(Ask(R"({"metric": "csat", "filters": [{"field": "touchpoint", "equals": "bulk"}]})").total.count, 700);
+  EXPECT_EQ(Ask(R"({"metric": "csat", "filters": [{"field": "touchpoint", "equals": "bulk"}, {"field": "segment", "equals": "new"}]})")
+                .total.count,
+            350);
+
   // A trait change moves the customer's rows to the new segment.
   ASSERT_TRUE(WriteResult<profiles::Customer>(db_.store(), tenant_id_, [&](store::TenantTx& tx) {
                 return profiles::UpdateCustomer(tx, newcomer, {.traits_json = R"({"segment": "vip"})"}, kSystem);
@@ -249,7 +267,7 @@ TEST_P(AnalyticsSourceTest, FollowsTheChangeFeed) {
               }).ok());
   settle();
   EXPECT_EQ(CountOf(vip_), 0);
-  EXPECT_EQ(Ask(R"({"metric": "response_count"})").total.count, before + 2);
+  EXPECT_EQ(Ask(R"({"metric": "response_count"})").total.count, before + 702);
   EXPECT_EQ(Ask(R"({"metric": "response_count", "filters": [{"field": "country", "equals": "CZ"}]})").total.count, 0);
   feed.Stop();
 
