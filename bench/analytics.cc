@@ -4,8 +4,11 @@
 // --repeat runs) and as SQL on the store (median of --sql-repeat runs), checking that the answers agree.
 //
 //   analytics --db URL [--tenant bench] [--responses 10000000] [--customers 1000000] [--seed 42]
-//             [--repeat 20] [--sql-repeat 3] [--seed-only] [--engine-only]
+//             [--repeat 20] [--sql-repeat 3] [--seed-only] [--engine-only] [--feed N]
 //
+// --feed N then submits N more responses through feedback::SubmitFeedback (1 000 a transaction, each
+// publishing feedback.submitted) and times analytics_source::ApplyChanges over their change records in
+// the feed's batches of 256: the rate at which the engine follows new responses.
 // --engine-only skips the store: the responses go straight into the engine (memory and query times at
 // any N without waiting for a bulk load). Rows: 60 % NPS, 30 % CSAT, 10 % CES over two years ending
 // 2026-12-01, in time order; 8 touchpoints, 6 stages, 5 channels, 20 teams, 200 agents, 10 surveys,
@@ -21,6 +24,7 @@
 // Output, one line per question and engine:
 //   analytics-result q=Q2 engine=engine|sqlite|postgres median_ms=N groups=N agree=yes|no|-
 //   analytics-load rows=N customers=N seconds=N bytes_per_response=N customer_bytes=N
+//   analytics-feed responses=N seconds=N per_second=N
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -39,6 +43,8 @@
 #include "analytics/query.h"
 #include "analytics_source/source.h"
 #include "common/ids.h"
+#include "feedback/feedback.h"
+#include "identity/audit.h"
 #include "common/status.h"
 #include "store/store.h"
 #include "tenant_lookup.h"
@@ -55,6 +61,7 @@ struct Args {
   std::int64_t responses = 10'000'000, customers = 1'000'000;
   std::uint64_t seed = 42;
   int repeat = 20, sql_repeat = 3;
+  std::int64_t feed = 0;
   bool seed_only = false, engine_only = false;
 };
 
@@ -95,6 +102,7 @@ Args ParseArgs(int argc, char** argv) {
     else if (flag == "--seed") args.seed = std::stoull(value());
     else if (flag == "--repeat") args.repeat = std::stoi(value());
     else if (flag == "--sql-repeat") args.sql_repeat = std::stoi(value());
+    else if (flag == "--feed") args.feed = std::stoll(value());
     else if (flag == "--seed-only") args.seed_only = true;
     else if (flag == "--engine-only") args.engine_only = true;
     else Usage(argv[0]);
@@ -105,7 +113,8 @@ Args ParseArgs(int argc, char** argv) {
 
 std::string CustomerId(std::int64_t index) {
   char text[32];
-  std::snprintf(text, sizeof text, "cus_bench%08lld", static_cast<long long>(index));
+  // Shaped like a real id (26 Crockford characters), which SubmitFeedback checks.
+  std::snprintf(text, sizeof text, "cus_BENCH%021lld", static_cast<long long>(index));
   return text;
 }
 
@@ -347,6 +356,61 @@ double MedianMs(std::vector<double> samples) {
   return samples[samples.size() / 2];
 }
 
+Status MeasureFeed(tp::store::Store& store, tp::analytics::Engine& engine, const std::string& tenant_id, const Args& args) {
+  std::int64_t after = 0;
+  TP_RETURN_IF_ERROR(store.ReadSystem([&](tp::store::SystemTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(auto row, tx.QueryOne("SELECT last_sequence FROM change_feed_head WHERE id = 1"));
+    after = row ? row->Int(0) : 0;
+    return Status::Ok();
+  }));
+  World world(args);
+  for (std::int64_t first = 0; first < args.feed; first += 1000) {
+    TP_RETURN_IF_ERROR(store.Write(tenant_id, [&](tp::store::TenantTx& tx) -> Status {
+      for (std::int64_t index = first; index < std::min<std::int64_t>(args.feed, first + 1000); ++index) {
+        const tp::analytics::AddResponse response = world.Response(index);
+        TP_RETURN_IF_ERROR(tp::feedback::SubmitFeedback(tx, {.customer_id = response.customer_id, .survey = response.survey,
+                                                             .metric = response.metric, .score = response.score,
+                                                             .touchpoint = response.touchpoint, .created_at = kEnd - kDay},
+                                                        tp::identity::AuditContext::System())
+                               .status());
+      }
+      return Status::Ok();
+    }));
+  }
+  std::vector<tp::store::Change> changes;
+  TP_RETURN_IF_ERROR(store.ReadSystem([&](tp::store::SystemTx& tx) -> Status {
+    TP_ASSIGN_OR_RETURN(tp::store::Rows rows, tx.Query("SELECT sequence, tenant_id, kind, subject_id, data, committed_at "
+                                                       "FROM change_feed WHERE sequence > $1 ORDER BY sequence",
+                                                       {after}));
+    for (const auto& row : rows) {
+      changes.push_back({.sequence = row.Int(0), .tenant_id = row.Text(1), .kind = row.Text(2), .subject_id = row.Text(3),
+                         .data = row.Text(4), .committed_at = row.Int(5)});
+    }
+    return Status::Ok();
+  }));
+  std::int64_t before = 0;
+  (void)engine.Read(tenant_id, [&](const tp::analytics::TenantData& data) -> Status {
+    before = static_cast<std::int64_t>(data.rows);
+    return Status::Ok();
+  });
+  const auto started = Clock::now();
+  for (std::size_t first = 0; first < changes.size(); first += 256) {
+    const std::vector<tp::store::Change> batch(changes.begin() + first,
+                                               changes.begin() + std::min(changes.size(), first + 256));
+    TP_RETURN_IF_ERROR(tp::analytics_source::ApplyChanges(store, engine, batch));
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  std::int64_t after_rows = 0;
+  (void)engine.Read(tenant_id, [&](const tp::analytics::TenantData& data) -> Status {
+    after_rows = static_cast<std::int64_t>(data.rows);
+    return Status::Ok();
+  });
+  if (after_rows - before != args.feed) return tp::Internal("the engine gained " + std::to_string(after_rows - before) + " rows");
+  std::printf("analytics-feed responses=%lld seconds=%.2f per_second=%.0f\n", static_cast<long long>(args.feed), seconds,
+              static_cast<double>(args.feed) / seconds);
+  return Status::Ok();
+}
+
 int Run(const Args& args) {
   tp::analytics::Engine engine;
   const std::string engine_tenant = "bench";
@@ -465,6 +529,12 @@ int Run(const Args& args) {
     std::printf("analytics-result q=%s engine=%s median_ms=%.1f groups=%zu agree=%s\n", question.name.c_str(),
                 backend_name.c_str(), MedianMs(sql_samples), sql_counts.size(), agree ? "yes" : "no");
     std::fflush(stdout);
+  }
+  if (store && args.feed > 0) {
+    if (Status followed = MeasureFeed(*store, engine, tenant_id, args); !followed.ok()) {
+      std::fprintf(stderr, "analytics: feed: %s\n", followed.ToString().c_str());
+      return 1;
+    }
   }
   return all_agree ? 0 : 3;
 }

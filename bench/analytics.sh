@@ -9,7 +9,7 @@
 #   AN_RESPONSES=1000000 AN_CUSTOMERS=100000 bench/analytics.sh build/release     a quick run
 #
 # Settings (environment): AN_RESPONSES=10000000 AN_CUSTOMERS=1000000 AN_SEED=42 AN_REPEAT=20
-#   AN_SQL_REPEAT=3 AN_BACKENDS="sqlite postgres" AN_OUT=FILE (also write the report there)
+#   AN_SQL_REPEAT=3 AN_FEED=20000 (responses then submitted and followed through the change-feed path) AN_BACKENDS="sqlite postgres" AN_OUT=FILE (also write the report there)
 # DuckDB is not in this run yet. Without TP_TEST_POSTGRES_URL it runs itself under
 # scripts/with-postgres.sh (a throwaway server). Databases it made are removed on exit.
 set -euo pipefail
@@ -31,6 +31,7 @@ customers=${AN_CUSTOMERS:-1000000}
 seed=${AN_SEED:-42}
 repeat=${AN_REPEAT:-20}
 sql_repeat=${AN_SQL_REPEAT:-3}
+feed=${AN_FEED:-20000}
 # shellcheck source=bench/file_systems.sh
 . "$bench_dir/file_systems.sh"
 
@@ -77,8 +78,8 @@ for backend in $backends; do
     psql "$db" -X -q -c "VACUUM ANALYZE" >/dev/null
   fi
   out=$work_dir/$backend.txt
-  "$tool" "${common[@]}" >"$out" || status=$?
-  loads+="- $backend: $(grep '^analytics-load' "$out" | sed 's/^analytics-load //')"$'\n'
+  "$tool" "${common[@]}" --feed "$feed" >"$out" || status=$?
+  loads+="- $backend: $(grep '^analytics-load' "$out" | sed 's/^analytics-load //'); feed: $(grep '^analytics-feed' "$out" | sed 's/^analytics-feed //')"$'\n'
   value() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
   while read -r line; do
     question=$(value "$line" q)
@@ -91,7 +92,8 @@ for backend in $backends; do
 done
 {
   echo
-  echo "engine loads (start-up rebuild from the store; bytes per response counts allocated column capacity):"
+  echo "engine loads (start-up rebuild from the store; bytes per response counts allocated column capacity) and the"
+  echo "change-feed path (ApplyChanges over the feed records of AN_FEED responses submitted through SubmitFeedback):"
   printf '%s' "$loads"
   echo
   echo "database file systems:"
