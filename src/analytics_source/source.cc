@@ -154,9 +154,10 @@ std::string InList(std::size_t count) {
   return list + ")";
 }
 
+// `customer_ids`: customers named by the run besides the responses' (events.ingested).
 Status Prefetch(store::TenantTx& tx, const profiles::ContactDataClassifier& classifier,
-                const std::vector<std::string>& response_ids, Prefetched& prefetched) {
-  std::vector<std::string> customer_ids;
+                const std::vector<std::string>& response_ids, std::vector<std::string> customer_ids,
+                Prefetched& prefetched) {
   for (std::size_t first = 0; first < response_ids.size(); first += kIdsPerStatement) {
     const std::size_t count = std::min(kIdsPerStatement, response_ids.size() - first);
     std::vector<store::Value> params(response_ids.begin() + first, response_ids.begin() + first + count);
@@ -182,6 +183,20 @@ Status Prefetch(store::TenantTx& tx, const profiles::ContactDataClassifier& clas
   return Status::Ok();
 }
 
+// The distinct customers of an events.ingested record.
+std::vector<std::string> IngestedCustomers(const json& data) {
+  std::vector<std::string> ids;
+  if (!data.contains("events") || !data["events"].is_array()) return ids;
+  for (const json& event : data["events"]) {
+    if (event.is_object() && event.contains("customer_id") && event["customer_id"].is_string()) {
+      ids.push_back(event["customer_id"].get<std::string>());
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
 // The operations one change stands for, read from the store as it is now.
 Status OperationsFor(store::TenantTx& tx, const profiles::ContactDataClassifier& classifier, const Prefetched& prefetched,
                      const store::Change& change, std::vector<analytics::Operation>& operations) {
@@ -196,6 +211,12 @@ Status OperationsFor(store::TenantTx& tx, const profiles::ContactDataClassifier&
       if (customer != prefetched.customers.end()) operations.push_back(customer->second);
     }
     operations.push_back(response->second);
+  } else if (change.kind == changes::kinds::kEventsIngested) {
+    // Identify calls (and traits in an event's context) change traits without customer.updated.
+    for (const std::string& customer_id : IngestedCustomers(data)) {
+      auto customer = prefetched.customers.find(customer_id);
+      if (customer != prefetched.customers.end()) operations.push_back(customer->second);
+    }
   } else if (change.kind == changes::kinds::kCustomerCreated || change.kind == changes::kinds::kCustomerUpdated) {
     TP_RETURN_IF_ERROR(AddCustomerTraits(tx, classifier, text("customer_id"), operations));
   } else if (change.kind == changes::kinds::kCustomerMerged) {
@@ -227,7 +248,8 @@ Status OperationsFor(store::TenantTx& tx, const profiles::ContactDataClassifier&
 
 bool Concerns(const store::Change& change) {
   using namespace changes::kinds;
-  return change.kind == kFeedbackSubmitted || change.kind == kCustomerCreated || change.kind == kCustomerUpdated ||
+  return change.kind == kFeedbackSubmitted || change.kind == kEventsIngested || change.kind == kCustomerCreated ||
+         change.kind == kCustomerUpdated ||
          change.kind == kCustomerMerged || change.kind == kCustomerUnmerged || change.kind == kCustomerErased;
 }
 
@@ -250,15 +272,20 @@ Status ApplyChanges(store::Store& store, analytics::Engine& engine, const std::v
       TP_RETURN_IF_ERROR(store.Read(tenant_id, [&](store::TenantTx& tx) -> Status {
         TP_ASSIGN_OR_RETURN(profiles::ContactDataClassifier classifier, profiles::LoadContactDataClassifier(tx));
         std::vector<std::string> response_ids;
+        std::vector<std::string> customer_ids;
         for (std::size_t change_idx = begin; change_idx < end; ++change_idx) {
           const store::Change& change = batch[change_idx];
-          if (change.sequence > applied && change.kind == changes::kinds::kFeedbackSubmitted) {
-            // feedback.submitted's subject is the response id.
-            response_ids.push_back(change.subject_id);
+          if (change.sequence <= applied) continue;
+          if (change.kind == changes::kinds::kFeedbackSubmitted) {
+            response_ids.push_back(change.subject_id);  // feedback.submitted's subject is the response id
+          } else if (change.kind == changes::kinds::kEventsIngested) {
+            const std::vector<std::string> ingested =
+                IngestedCustomers(json::parse(change.data, nullptr, /*allow_exceptions=*/false));
+            customer_ids.insert(customer_ids.end(), ingested.begin(), ingested.end());
           }
         }
         Prefetched prefetched;
-        TP_RETURN_IF_ERROR(Prefetch(tx, classifier, response_ids, prefetched));
+        TP_RETURN_IF_ERROR(Prefetch(tx, classifier, response_ids, std::move(customer_ids), prefetched));
         for (std::size_t change_idx = begin; change_idx < end; ++change_idx) {
           const store::Change& change = batch[change_idx];
           if (change.sequence <= applied || !Concerns(change)) continue;

@@ -11,7 +11,8 @@
 // Consistency. A tenant is loaded in one read transaction (REPEATABLE READ on PostgreSQL, a WAL
 // snapshot on SQLite) that also reads the tenant's last change-feed sequence, so the data holds
 // exactly the changes up to it; the feed handler skips those and applies the later ones. Changes:
-// feedback.submitted (the response, joined to its survey response and customer), customer.created /
+// feedback.submitted (the response, joined to its survey response and customer), events.ingested (the
+// traits of the customers it names: identify calls change them without customer.updated), customer.created /
 // customer.updated (traits), customer.merged (rows move to the survivor), customer.unmerged (the rows
 // the store gave back move back), customer.erased (rows unlinked, traits forgotten).
 //

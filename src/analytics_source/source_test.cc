@@ -7,6 +7,8 @@
 
 #include "analytics/query.h"
 #include "feedback/feedback.h"
+#include "events/events.h"
+#include "ingest/ingest.h"
 #include "ingest/merges.h"
 #include "privacy/privacy.h"
 #include "profiles/customers.h"
@@ -246,6 +248,32 @@ TEST_P(AnalyticsSourceTest, FollowsTheChangeFeed) {
   settle();
   EXPECT_EQ(Ask(R"({"metric": "nps", "filters": [{"field": "segment", "equals": "new"}]})").total.count, 0);
 
+  // An identify call changes traits through events.ingested (no customer.updated).
+  const auto identify = [&](const std::string& segment, int index) -> Result<ingest::IngestSummary> {
+    std::optional<ingest::IngestSummary> summary;
+    const Status status = db_.store().Write(tenant_id_, [&](store::TenantTx& tx) -> Status {
+      TP_ASSIGN_OR_RETURN(events::Message message,
+                          events::ParseSegmentMessage(json{{"type", "identify"}, {"userId", "u-identified"},
+                                                           {"messageId", "m-" + std::to_string(index)},
+                                                           {"traits", {{"segment", segment}}}},
+                                                      {.received_at = NowMicros()}));
+      TP_ASSIGN_OR_RETURN(summary, ingest::IngestMessages(tx, {message}, kSystem));
+      return Status::Ok();
+    });
+    if (!status.ok()) return status;
+    return *summary;
+  };
+  Result<ingest::IngestSummary> identified = identify("gold", 1);
+  ASSERT_TRUE(identified.ok()) << identified.status().ToString();
+  const std::string identified_id = identified->customer_ids.at(0);
+  Submit(identified_id, feedback::Metric::kNps, 9, kJan1 + 201 * kDay, "web");
+  settle();
+  EXPECT_EQ(Ask(R"({"metric": "nps", "filters": [{"field": "segment", "equals": "gold"}]})").total.count, 1);
+  ASSERT_TRUE(identify("silver", 2).ok());
+  settle();
+  EXPECT_EQ(Ask(R"({"metric": "nps", "filters": [{"field": "segment", "equals": "gold"}]})").total.count, 0);
+  EXPECT_EQ(Ask(R"({"metric": "nps", "filters": [{"field": "segment", "equals": "silver"}]})").total.count, 1);
+
   // A merge moves the merged profile's rows to the survivor; undoing it moves them back.
   Result<ingest::Merge> merge = WriteResult<ingest::Merge>(db_.store(), tenant_id_, [&](store::TenantTx& tx) {
     return ingest::MergeCustomers(tx, vip_, basic_, "manual", kSystem);
@@ -267,7 +295,7 @@ TEST_P(AnalyticsSourceTest, FollowsTheChangeFeed) {
               }).ok());
   settle();
   EXPECT_EQ(CountOf(vip_), 0);
-  EXPECT_EQ(Ask(R"({"metric": "response_count"})").total.count, before + 702);
+  EXPECT_EQ(Ask(R"({"metric": "response_count"})").total.count, before + 703);
   EXPECT_EQ(Ask(R"({"metric": "response_count", "filters": [{"field": "country", "equals": "CZ"}]})").total.count, 0);
   feed.Stop();
 

@@ -35,9 +35,10 @@ ALLOWED = {
     "privacy": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest",
                 "timeline"},
     "transfer": {"common", "store", "changes", "identity", "profiles", "feedback", "events", "ingest"},
-    # The engine's loader and feed subscriber; its tests make real merges and erasures (ingest, privacy).
-    "analytics_source": {"common", "store", "changes", "identity", "profiles", "feedback", "analytics", "ingest",
-                         "privacy"},
+    # The engine's loader and feed subscriber; its tests make real identify calls, merges and erasures
+    # (events, ingest, privacy).
+    "analytics_source": {"common", "store", "changes", "identity", "profiles", "feedback", "analytics", "events",
+                         "ingest", "privacy"},
     "demo": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest",
              "surveys", "rules"},
     "http": {"common"},
