@@ -20,6 +20,7 @@ Api::Api(store::Store& store, http::Metrics& metrics, ApiOptions options)
   RegisterSlaRoutes(registrar_);
   RegisterAssignmentRoutes(registrar_);
   RegisterWebAppRoutes(registrar_);
+  RegisterAnalyticsRoutes(registrar_);
 }
 
 }  // namespace tp::api

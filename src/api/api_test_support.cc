@@ -23,6 +23,10 @@ ApiOptions ApiHarness::DefaultOptions() {
 
 ApiHarness::ApiHarness(const std::string& backend, ApiOptions options)
     : database_(backend), options_(std::move(options)) {
+  if (options_.analytics == nullptr) {
+    analytics_.MarkLoaded();
+    options_.analytics = &analytics_;
+  }
   api_ = std::make_unique<Api>(database_.store(), metrics_, options_);
 }
 

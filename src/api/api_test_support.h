@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "analytics/engine.h"
 #include "api/api.h"
 #include "identity/permissions.h"
 #include "identity/users.h"
@@ -33,6 +34,9 @@ class ApiHarness {
   static constexpr std::string_view kPassword = "correct horse battery";
 
   Api& api() { return *api_; }
+  // The analytics engine POST /api/v1/analytics/query reads, unless the options named another: empty
+  // and loaded (tests fill it with analytics_source::LoadTenant).
+  analytics::Engine& analytics() { return analytics_; }
   store::Store& store() { return database_.store(); }
 
   TenantFixture CreateTenant(const std::string& slug);
@@ -54,6 +58,7 @@ class ApiHarness {
 
  private:
   store::TestDatabase database_;
+  analytics::Engine analytics_;
   ApiOptions options_;
   http::Metrics metrics_;
   std::unique_ptr<Api> api_;

@@ -464,6 +464,8 @@ std::map<std::string, Scenario> Scenarios() {
       {"POST /api/v1/feedback", {P::kFeedbackWrite, 201, false, fixed("/api/v1/feedback", R"({"survey":"checkout","metric":"csat","score":4})")}},
       {"GET /api/v1/feedback/{id}", {P::kFeedbackRead, 200, true, owner_path("/api/v1/feedback/", &World::feedback_id)}},
       {"GET /api/v1/analytics/summary", {P::kAnalyticsRead, 200, false, fixed("/api/v1/analytics/summary")}},
+      {"POST /api/v1/analytics/query",
+       {P::kAnalyticsRead, 200, false, fixed("/api/v1/analytics/query", R"({"metric":"nps","group_by":["touchpoint"],"bucket":"month"})")}},
       {"GET /api/v1/surveys", {P::kFeedbackRead, 200, false, fixed("/api/v1/surveys")}},
       {"POST /api/v1/surveys", {P::kRulesWrite, 201, false, fixed("/api/v1/surveys", kMatrixSurvey.dump())}},
       {"GET /api/v1/surveys/{id}", {P::kFeedbackRead, 200, true, owner_path("/api/v1/surveys/", &World::survey_id)}},

@@ -32,6 +32,10 @@
 #include "identity/sessions.h"
 #include "store/store.h"
 
+namespace tp::analytics {
+class Engine;
+}  // namespace tp::analytics
+
 namespace tp::api {
 
 struct ApiOptions {
@@ -58,6 +62,9 @@ struct ApiOptions {
   std::string web_root;
   // How respondents reach this server ("https://cx.example.com"), for the URLs of survey links.
   std::string public_url;
+  // The in-memory analytics engine serve keeps current (analytics_source/); without it, or while it
+  // loads, POST /api/v1/analytics/query answers 503.
+  const analytics::Engine* analytics = nullptr;
 };
 
 struct Call {

@@ -19,5 +19,6 @@ void RegisterSurveyRoutes(Registrar& registrar);    // surveys, links, responses
 void RegisterRuleRoutes(Registrar& registrar);      // rules, dry runs, rule executions
 void RegisterSlaRoutes(Registrar& registrar);       // SLA calendars, team calendars, policies, case SLA, attainment
 void RegisterAssignmentRoutes(Registrar& registrar);  // agents' availability, teams' auto-assignment
+void RegisterAnalyticsRoutes(Registrar& registrar); // POST /api/v1/analytics/query (the analytics engine)
 
 }  // namespace tp::api

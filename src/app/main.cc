@@ -334,6 +334,7 @@ int Serve(const ServeFlags& flags) {
   api::ApiOptions api_options;
   api_options.secrets = (*platform)->secrets();
   api_options.credentials = &(*platform)->credentials();
+  api_options.analytics = &(*platform)->analytics();
   api_options.mail_from = flags.platform.smtp_url.empty() ? "" : flags.platform.mail_from;
   api_options.secure_cookies = flags.secure_cookies;
   api_options.requests_per_second = flags.rate_limit;

@@ -69,6 +69,7 @@ Platform::Platform(store::Store& store, std::optional<SecretBox> secrets, const 
       http_(policy, outbound::HttpClientOptions{.ca_file = flags.outbound_ca_file}),
       smtp_(smtp ? std::optional<outbound::SmtpSender>(std::in_place, policy, std::move(*smtp)) : std::nullopt),
       feed_(store),
+      analytics_follower_(store, analytics_),
       runner_(store, jobs::RunnerOptions{.workers = flags.job_workers,
                                          .lease = std::chrono::seconds(flags.job_lease_seconds),
                                          .backoff_base = std::chrono::milliseconds(flags.job_retry_base_ms)}),
@@ -121,7 +122,15 @@ Status Platform::Start() {
     credentials_.Apply(batch);
     return Status::Ok();
   });
+  // The analytics engine holds back what the feed delivers while it loads every tenant, then follows.
+  analytics_follower_.Subscribe(feed_);
   TP_RETURN_IF_ERROR(feed_.Start());
+  // Loading 10 M responses takes seconds: serve meanwhile (queries answer 503 until it is done).
+  analytics_loader_ = std::thread([this] {
+    if (Status loaded = analytics_follower_.CatchUp(feed_); !loaded.ok()) {
+      spdlog::error("analytics: loading failed, queries stay unavailable: {}", loaded.ToString());
+    }
+  });
   runner_.Start();
   started_ = true;
   return Status::Ok();
@@ -131,6 +140,7 @@ void Platform::Stop() {
   if (!started_) return;
   started_ = false;
   runner_.Stop();
+  if (analytics_loader_.joinable()) analytics_loader_.join();
   feed_.Stop();
 }
 

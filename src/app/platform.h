@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+#include <thread>
+
+#include "analytics/engine.h"
+#include "analytics_source/source.h"
 #include "changes/feed.h"
 #include "common/crypto.h"
 #include "identity/credential_cache.h"
@@ -46,6 +50,8 @@ class Platform {
 
   const SecretBox* secrets() const { return secrets_ ? &*secrets_ : nullptr; }
   identity::CredentialCache& credentials() { return credentials_; }
+  // Loaded in the background after Start() (progress in the log), then kept current from the feed.
+  const analytics::Engine& analytics() const { return analytics_; }
   const std::string& mail_from() const { return mail_from_; }
 
  private:
@@ -59,6 +65,9 @@ class Platform {
   outbound::HttpClient http_;
   std::optional<outbound::SmtpSender> smtp_;
   changes::Feed feed_;
+  analytics::Engine analytics_;
+  analytics_source::Follower analytics_follower_;
+  std::thread analytics_loader_;
   jobs::Runner runner_;
   outbound::Deliverer deliverer_;
   rules::ActionRunner rule_actions_;

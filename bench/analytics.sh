@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# The analytics engine against SQL on the same responses (issue 13), SQLite and PostgreSQL 15 side by
+# side in one run: AN_RESPONSES feedback responses (each with its survey response) for AN_CUSTOMERS
+# customers, seeded and deterministic, loaded into the engine through analytics_source::LoadTenant
+# (the start-up rebuild, timed), then the issue's Q1-Q6 (Q5 not yet: the engine holds no revenue) on
+# the engine and as SQL on each store, answers compared (bench/analytics.cc says what each asks).
+#
+#   bench/analytics.sh BUILD_DIR
+#   AN_RESPONSES=1000000 AN_CUSTOMERS=100000 bench/analytics.sh build/release     a quick run
+#
+# Settings (environment): AN_RESPONSES=10000000 AN_CUSTOMERS=1000000 AN_SEED=42 AN_REPEAT=20
+#   AN_SQL_REPEAT=3 AN_FEED=20000 (responses then submitted and followed through the change-feed path) AN_BACKENDS="sqlite postgres" AN_OUT=FILE (also write the report there)
+# DuckDB is not in this run yet. Without TP_TEST_POSTGRES_URL it runs itself under
+# scripts/with-postgres.sh (a throwaway server). Databases it made are removed on exit.
+set -euo pipefail
+
+[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
+bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo_dir=$(dirname "$bench_dir")
+build_dir=$(cd "$1" && pwd)
+binary=$build_dir/touchpoint
+tool=$build_dir/bench/analytics_bench
+[ -x "$binary" ] || { echo "bench: no $binary (build it first)" >&2; exit 1; }
+[ -x "$tool" ] || { echo "bench: no $tool (ninja -C $build_dir analytics_bench)" >&2; exit 1; }
+backends=${AN_BACKENDS:-sqlite postgres}
+if [[ " $backends " == *" postgres "* ]] && [ -z "${TP_TEST_POSTGRES_URL:-}" ]; then
+  exec "$repo_dir/scripts/with-postgres.sh" "$0" "$@"
+fi
+responses=${AN_RESPONSES:-10000000}
+customers=${AN_CUSTOMERS:-1000000}
+seed=${AN_SEED:-42}
+repeat=${AN_REPEAT:-20}
+sql_repeat=${AN_SQL_REPEAT:-3}
+feed=${AN_FEED:-20000}
+# shellcheck source=bench/file_systems.sh
+. "$bench_dir/file_systems.sh"
+
+work_dir=$(mktemp -d "${TMPDIR:-/tmp}/tp-analytics.XXXXXX")
+pg_database=
+cleanup() {
+  [ -n "$pg_database" ] && psql "$TP_TEST_POSTGRES_URL" -X -q -c "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" >/dev/null 2>&1
+  rm -rf "$work_dir"
+}
+trap cleanup EXIT
+
+report=$work_dir/report.md
+{
+  echo "analytics engine vs SQL, $responses responses, $customers customers, seed $seed"
+  echo "date $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$repo_dir" rev-parse --short HEAD 2>/dev/null || echo unknown)," \
+    "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)," \
+    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+  echo
+  echo "| question | engine ms (median of $repeat, warm) | store | store ms (median of $sql_repeat) | ratio | answers agree |"
+  echo "|---|---|---|---|---|---|"
+} >"$report"
+loads=
+file_systems=
+status=0
+
+for backend in $backends; do
+  case $backend in
+    sqlite) db="sqlite:$work_dir/sqlite/touchpoint.db"; mkdir -p "$work_dir/sqlite" ;;
+    postgres)
+      pg_database="tp_an_$$"
+      psql "$TP_TEST_POSTGRES_URL" -X -q -c "CREATE DATABASE $pg_database" >/dev/null
+      db="${TP_TEST_POSTGRES_URL%/*}/$pg_database"
+      ;;
+    *) echo "bench: unknown backend $backend" >&2; exit 2 ;;
+  esac
+  "$binary" migrate --db "$db" >/dev/null
+  "$binary" tenant add --db "$db" --slug bench --name Bench >/dev/null
+  file_systems+="- $backend: $(database_file_system "$db")"$'\n'
+  echo "== $backend: seeding $responses responses for $customers customers, then measuring" >&2
+  common=(--db "$db" --responses "$responses" --customers "$customers" --seed "$seed" --repeat "$repeat" --sql-repeat "$sql_repeat")
+  "$tool" "${common[@]}" --seed-only >&2
+  if [ "$backend" = postgres ]; then
+    # Statistics for the planner after the bulk load, as autovacuum would gather them in time.
+    psql "$db" -X -q -c "VACUUM ANALYZE" >/dev/null
+  fi
+  out=$work_dir/$backend.txt
+  "$tool" "${common[@]}" --feed "$feed" >"$out" || status=$?
+  loads+="- $backend: $(grep '^analytics-load' "$out" | sed 's/^analytics-load //'); feed: $(grep '^analytics-feed' "$out" | sed 's/^analytics-feed //')"$'\n'
+  value() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+  while read -r line; do
+    question=$(value "$line" q)
+    engine_line=$(grep "^analytics-result q=$question engine=engine " "$out")
+    engine_ms=$(value "$engine_line" median_ms)
+    store_ms=$(value "$line" median_ms)
+    ratio=$(awk -v s="$store_ms" -v e="$engine_ms" 'BEGIN {printf "%.0f×", (e > 0 ? s / e : 0)}')
+    echo "| $question | $engine_ms | $backend | $store_ms | $ratio | $(value "$line" agree) |" >>"$report"
+  done < <(grep "^analytics-result .*engine=$backend " "$out")
+done
+{
+  echo
+  echo "engine loads (start-up rebuild from the store; bytes per response counts allocated column capacity) and the"
+  echo "change-feed path (ApplyChanges over the feed records of AN_FEED responses submitted through SubmitFeedback):"
+  printf '%s' "$loads"
+  echo
+  echo "database file systems:"
+  printf '%s' "$file_systems"
+} >>"$report"
+cat "$report"
+[ -z "${AN_OUT:-}" ] || cp "$report" "$AN_OUT"
+exit "$status"
