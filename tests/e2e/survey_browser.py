@@ -150,7 +150,8 @@ def main(t):
     r = client.post("/api/v1/surveys/%s/links" % survey["id"], {"kind": "public"})
     t.require(r.status == 201, "a public link is created", r)
     t.check(r.json()["url"] == "http://public.example/s/" + r.json()["token"], "a link's URL is on the public URL", r)
-    run_node(t, "survey_semantics_test.mjs", "--url", server.url, "--token", r.json()["token"])
+    # "--token=…": a token may start with "-", which would read as an option on its own.
+    run_node(t, "survey_semantics_test.mjs", "--url", server.url, "--token=" + r.json()["token"])
 
     # The e-mail's opt-out link: the page's button records it, and no survey is sent to them again.
     r = server.client().post("/api/v1/respond/%s/opt-out" % links[0][0], csrf=False)

@@ -61,8 +61,11 @@ def run_node(t, args, timeout):
     t.require(node is not None, "node is installed (scripts/install-deps.sh installs nodejs)")
     t.require(os.path.isfile(os.path.join(WEB_DIR, "node_modules", "playwright-core", "package.json")),
               "web/node_modules holds playwright-core (`make web` runs `npm ci` there)")
-    cmd = [node, os.path.join(WEB_DIR, "tests", "web_app_test.mjs")] + args
-    log("   $ node web/tests/web_app_test.mjs --url %s ..." % args[1])
+    # Every option takes a value, passed as "--name=value": generated passwords may start with "-", which
+    # would otherwise read as an option of their own.
+    options = ["%s=%s" % (name, value) for name, value in zip(args[0::2], args[1::2])]
+    cmd = [node, os.path.join(WEB_DIR, "tests", "web_app_test.mjs")] + options
+    log("   $ node web/tests/web_app_test.mjs --url=%s ..." % args[1])
     return run_node_checks(t, cmd, "web_app_test.mjs", timeout)
 
 
