@@ -25,7 +25,9 @@ constexpr std::size_t kMaxTraitNameChars = 100;
 constexpr std::size_t kMaxRecipients = 10;
 constexpr std::size_t kMaxTouchpoints = 100;
 
-bool IsCaseTrigger(std::string_view trigger) { return trigger == "case.created" || trigger == "case.updated"; }
+bool IsCaseTrigger(std::string_view trigger) {
+  return trigger == "case.created" || trigger == "case.updated" || trigger == "sla.breached";
+}
 
 // Reads one action object, refusing fields its type does not know.
 class ActionReader {
@@ -181,8 +183,8 @@ Status CheckAction(std::string_view trigger, const json& action, const std::stri
     TP_RETURN_IF_ERROR(reader.Tags("tags"));
   } else if (name == "set_priority" || name == "assign" || name == "tag") {
     if (!IsCaseTrigger(trigger)) {
-      return InvalidArgument(name + " acts on the triggering case, so only case.created and case.updated rules may "
-                             "use it",
+      return InvalidArgument(name + " acts on the triggering case, so only case.created, case.updated and "
+                             "sla.breached rules may use it",
                              field + ".type");
     }
     if (name == "set_priority") {

@@ -33,7 +33,7 @@ inline constexpr std::size_t kMaxRulesPerTenant = 500;
 
 // The change kinds a rule may listen to (changes/kinds.h), and what its condition sees (docs/rules.md).
 inline constexpr std::string_view kTriggers[] = {"feedback.submitted", "case.created", "case.updated",
-                                                 "events.ingested"};
+                                                 "sla.breached", "events.ingested"};
 bool IsTrigger(std::string_view kind);
 
 // The action types (docs/rules.md lists their fields).

@@ -340,6 +340,37 @@ TEST_P(RulesEngineTest, CaseRulesSetPriorityAndAssignTheTriggeringCase) {
   EXPECT_EQ(cases[0].team_id, team_id_);
 }
 
+TEST_P(RulesEngineTest, ABreachedSlaEscalatesTheCase) {
+  const Rule escalate = AddRule({.name = "Late first answers go urgent to the team", .trigger = "sla.breached",
+                                 .condition = R"(sla.metric == "first_response" and case.priority != "urgent")",
+                                 .actions = json::array({{{"type", "set_priority"}, {"priority", "urgent"}},
+                                                         {{"type", "assign"}, {"team_id", team_id_}}})});
+  auto created = WriteResult<cases::Case>(store(), tenant_, [&](store::TenantTx& tx) {
+    return cases::CreateCase(tx, {.customer_id = customer_id_, .subject = "Nobody answers"}, kAudit);
+  });
+  ASSERT_TRUE(created.ok());
+  // What sla/storage.h publishes when a target passes its due unmet (tested there).
+  for (const char* metric : {"resolution", "first_response"}) {
+    const Status published = store().Write(tenant_, [&](store::TenantTx& tx) {
+      return tx.Publish("sla.breached", created->id,
+                        json{{"case_id", created->id}, {"customer_id", customer_id_}, {"policy_id", "slp_standard"},
+                             {"team_id", nullptr}, {"assignee_id", nullptr}, {"metric", metric},
+                             {"due_at", "2026-12-03T10:00:00.000Z"}}
+                            .dump());
+    });
+    ASSERT_TRUE(published.ok()) << published.ToString();
+  }
+  Settle();
+  const std::vector<cases::Case> cases = Cases();
+  ASSERT_EQ(cases.size(), 1u);
+  EXPECT_EQ(cases[0].priority, cases::CasePriority::kUrgent);
+  EXPECT_EQ(cases[0].team_id, team_id_);
+  const std::vector<Execution> executions = Executions(escalate.id);
+  ASSERT_EQ(executions.size(), 1u);  // the resolution breach does not match
+  EXPECT_EQ(executions[0].outcome, ExecutionOutcome::kSucceeded);
+  EXPECT_EQ(executions[0].change_kind, "sla.breached");
+}
+
 TEST_P(RulesEngineTest, CaseUpdatedRulesSeeWhatChanged) {
   const Rule escalate = AddRule({.name = "Reopened cases go to the team", .trigger = "case.updated",
                                  .condition = R"(before.status == "solved" and after.status == "open")",
