@@ -14,18 +14,11 @@
 # scripts/with-postgres.sh (a throwaway server). Databases it made are removed on exit.
 set -euo pipefail
 
-[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo_dir=$(dirname "$bench_dir")
-build_dir=$(cd "$1" && pwd)
-binary=$build_dir/touchpoint
-tool=$build_dir/bench/analytics_bench
-[ -x "$binary" ] || { echo "bench: no $binary (build it first)" >&2; exit 1; }
-[ -x "$tool" ] || { echo "bench: no $tool (ninja -C $build_dir analytics_bench)" >&2; exit 1; }
+# shellcheck source=bench/common.sh
+. "$bench_dir/common.sh"
 backends=${AN_BACKENDS:-sqlite postgres}
-if [[ " $backends " == *" postgres "* ]] && [ -z "${TP_TEST_POSTGRES_URL:-}" ]; then
-  exec "$repo_dir/scripts/with-postgres.sh" "$0" "$@"
-fi
+bench_prepare analytics_bench "$backends" "$@"
 responses=${AN_RESPONSES:-10000000}
 customers=${AN_CUSTOMERS:-1000000}
 seed=${AN_SEED:-42}
@@ -35,20 +28,12 @@ feed=${AN_FEED:-20000}
 # shellcheck source=bench/file_systems.sh
 . "$bench_dir/file_systems.sh"
 
-work_dir=$(mktemp -d "${TMPDIR:-/tmp}/tp-analytics.XXXXXX")
-pg_database=
-cleanup() {
-  [ -n "$pg_database" ] && psql "$TP_TEST_POSTGRES_URL" -X -q -c "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" >/dev/null 2>&1
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
+bench_work_dir analytics
 
 report=$work_dir/report.md
 {
   echo "analytics engine vs SQL, $responses responses, $customers customers, seed $seed"
-  echo "date $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$repo_dir" rev-parse --short HEAD 2>/dev/null || echo unknown)," \
-    "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)," \
-    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+  bench_machine
   echo
   echo "| question | engine ms (median of $repeat, warm) | store | store ms (median of $sql_repeat) | ratio | answers agree |"
   echo "|---|---|---|---|---|---|"
@@ -58,15 +43,7 @@ file_systems=
 status=0
 
 for backend in $backends; do
-  case $backend in
-    sqlite) db="sqlite:$work_dir/sqlite/touchpoint.db"; mkdir -p "$work_dir/sqlite" ;;
-    postgres)
-      pg_database="tp_an_$$"
-      psql "$TP_TEST_POSTGRES_URL" -X -q -c "CREATE DATABASE $pg_database" >/dev/null
-      db="${TP_TEST_POSTGRES_URL%/*}/$pg_database"
-      ;;
-    *) echo "bench: unknown backend $backend" >&2; exit 2 ;;
-  esac
+  bench_database "$backend" tp_an
   "$binary" migrate --db "$db" >/dev/null
   "$binary" tenant add --db "$db" --slug bench --name Bench >/dev/null
   file_systems+="- $backend: $(database_file_system "$db")"$'\n'

@@ -12,18 +12,11 @@
 # server (fsync off: reads are measured, and seeding is not). Databases it made are removed on exit.
 set -euo pipefail
 
-[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo_dir=$(dirname "$bench_dir")
-build_dir=$(cd "$1" && pwd)
-binary=$build_dir/touchpoint
-tool=$build_dir/bench/help_desk
-[ -x "$binary" ] || { echo "bench: no $binary (build it first)" >&2; exit 1; }
-[ -x "$tool" ] || { echo "bench: no $tool (ninja -C $build_dir help_desk)" >&2; exit 1; }
+# shellcheck source=bench/common.sh
+. "$bench_dir/common.sh"
 backends=${HD_BACKENDS:-sqlite postgres}
-if [[ " $backends " == *" postgres "* ]] && [ -z "${TP_TEST_POSTGRES_URL:-}" ]; then
-  exec "$repo_dir/scripts/with-postgres.sh" "$0" "$@"
-fi
+bench_prepare help_desk "$backends" "$@"
 cases=${HD_CASES:-1000000}
 messages=${HD_MESSAGES:-5000000}
 seconds=${HD_SECONDS:-10}
@@ -31,20 +24,12 @@ threads=${HD_THREADS:-2}
 # shellcheck source=bench/file_systems.sh
 . "$bench_dir/file_systems.sh"
 
-work_dir=$(mktemp -d "${TMPDIR:-/tmp}/tp-help-desk.XXXXXX")
-pg_database=
-cleanup() {
-  [ -n "$pg_database" ] && psql "$TP_TEST_POSTGRES_URL" -X -q -c "DROP DATABASE IF EXISTS $pg_database WITH (FORCE)" >/dev/null 2>&1
-  rm -rf "$work_dir"
-}
-trap cleanup EXIT
+bench_work_dir help-desk
 
 report=$work_dir/report.md
 {
   echo "help desk reads, $cases cases and $messages messages, $threads threads, ${seconds} s each"
-  echo "date $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$repo_dir" rev-parse --short HEAD 2>/dev/null || echo unknown)," \
-    "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)," \
-    "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+  bench_machine
   echo
   echo "| store | read | calls | p50 ms | p90 ms | p99 ms | max ms | rows per call |"
   echo "|---|---|---|---|---|---|---|---|"
@@ -52,15 +37,7 @@ report=$work_dir/report.md
 file_systems=
 
 for backend in $backends; do
-  case $backend in
-    sqlite) db="sqlite:$work_dir/sqlite/touchpoint.db"; mkdir -p "$work_dir/sqlite" ;;
-    postgres)
-      pg_database="tp_hd_$$"
-      psql "$TP_TEST_POSTGRES_URL" -X -q -c "CREATE DATABASE $pg_database" >/dev/null
-      db="${TP_TEST_POSTGRES_URL%/*}/$pg_database"
-      ;;
-    *) echo "bench: unknown backend $backend" >&2; exit 2 ;;
-  esac
+  bench_database "$backend" tp_hd
   "$binary" migrate --db "$db" >/dev/null
   "$binary" tenant add --db "$db" --slug bench --name Bench >/dev/null
   file_systems+="- $backend: $(database_file_system "$db")"$'\n'

@@ -123,8 +123,6 @@ Result<http::Response> ListCasesByDue(Registrar& registrar, Call& call, const ca
   if (breaching) {
     TP_ASSIGN_OR_RETURN(const auto minutes, IntFromQuery(call.request, "within_minutes", 0, 7 * 24 * 60));
     due.due_before = call.now + minutes.value_or(60) * 60'000'000LL;
-  } else if (call.request.QueryParam("within_minutes")) {
-    return InvalidArgument("within_minutes belongs to view=breaching", "within_minutes");
   }
   return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto page, sla::ListCasesByDue(tx, due, page_request));
@@ -160,11 +158,11 @@ Result<http::Response> ListCases(Registrar& registrar, Call& call) {
   const auto sort = call.request.QueryParam("sort");
   if (sort && *sort != "sla_due" && *sort != "created") return InvalidArgument("sort must be sla_due or created", "sort");
   const bool breaching = view && *view == "breaching";
+  if (!breaching && call.request.QueryParam("within_minutes")) {
+    return InvalidArgument("within_minutes belongs to view=breaching", "within_minutes");
+  }
   if (breaching || (sort && *sort == "sla_due")) {
     return ListCasesByDue(registrar, call, query, page_request, breaching);
-  }
-  if (call.request.QueryParam("within_minutes")) {
-    return InvalidArgument("within_minutes belongs to view=breaching", "within_minutes");
   }
   if (const auto text = call.request.QueryParam("q")) {
     if (call.request.QueryParam("cursor")) return InvalidArgument("a search has no further pages", "cursor");

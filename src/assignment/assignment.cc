@@ -302,6 +302,13 @@ Result<std::int64_t> AssignQueue(store::TenantTx& tx, std::string_view team_id, 
   TP_ASSIGN_OR_RETURN(StoredMethod stored, MethodOf(tx, team_id));
   if (stored.method == AssignmentMethod::kManual) return 0;
   TP_ASSIGN_OR_RETURN(const identity::Team team, identity::GetTeam(tx, team_id));
+  // Every batch of case changes offers every automatic team's queue, and most queues are empty: one
+  // indexed read settles that before the agents, their users and their loads are read.
+  TP_ASSIGN_OR_RETURN(const std::optional<store::Row> waiting,
+                      tx.QueryOne("SELECT id FROM cases WHERE tenant_id = $1 AND team_id = $2 AND assignee_id IS NULL "
+                                  "AND status IN ('new', 'open') LIMIT 1",
+                                  {std::string(team_id)}));
+  if (!waiting) return 0;
   TP_ASSIGN_OR_RETURN(std::vector<TeamAgent> agents, AgentsOf(tx, team));
   if (std::none_of(agents.begin(), agents.end(), [](const TeamAgent& agent) { return agent.can_take; })) return 0;
   std::int64_t spare = 0;
