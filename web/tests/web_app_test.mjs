@@ -250,6 +250,8 @@ try {
   await shoot(page, 'signed-out');
   await page.goto(`${args.url}/app/inbox`);
   await form.waitFor();
+  // The form shows as soon as the app knows there is no session; moving to /app/signin follows a render later.
+  await page.waitForURL((url) => url.pathname === '/app/signin', { timeout: 10000 }).catch(() => undefined);
   check(new URL(page.url()).pathname === '/app/signin', 'after sign-out the inbox asks for sign-in again', page.url());
 
   // An account with a second factor: the code is asked for after the password; a wrong one is refused
