@@ -783,6 +783,11 @@ CREATE INDEX cases_by_team_assignee_status ON cases (tenant_id, team_id, assigne
 )sql";
 
 // Custom case fields a tenant defines (cases/custom_fields.h) and each case's values of them.
+// The customer timeline shows a survey response with its scores, read by response id.
+constexpr std::string_view kFeedbackBySurveyResponse = R"sql(
+CREATE INDEX feedback_by_survey_response ON feedback_responses (tenant_id, survey_response_id);
+)sql";
+
 constexpr std::string_view kCaseFields = R"sql(
 CREATE TABLE case_fields (
   tenant_id TEXT NOT NULL,
@@ -820,6 +825,7 @@ constexpr std::array kMigrations = {
     Migration{20, "who is on a case", kCasePresence},
     Migration{21, "auto-assignment: team methods, agent availability", kAssignment},
     Migration{23, "custom case fields", kCaseFields},
+    Migration{26, "a survey response's scores by response", kFeedbackBySurveyResponse},
 };
 
 }  // namespace

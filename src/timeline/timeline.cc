@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <map>
 
 #include "common/ids.h"
 #include "events/events.h"
@@ -37,7 +38,7 @@ constexpr std::array kSources = {
                "created_at"},
     KindSource{TimelineKind::kFeedback,
                "SELECT id, created_at, metric, score, survey, comment, touchpoint FROM feedback_responses "
-               "WHERE tenant_id = $1 AND customer_id = ",
+               "WHERE tenant_id = $1 AND survey_response_id IS NULL AND customer_id = ",
                "created_at"},
     KindSource{TimelineKind::kNote,
                "SELECT id, created_at, author_id, body FROM customer_notes WHERE tenant_id = $1 AND customer_id = ",
@@ -50,6 +51,10 @@ constexpr std::array kSources = {
 
 constexpr std::string_view kInsertNote =
     "INSERT INTO customer_notes (tenant_id, id, customer_id, author_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+// A survey's scores belong to its survey_response entry, so a response is one entry, not one per score.
+constexpr std::string_view kScoresOfSurveyResponses =
+    "SELECT survey_response_id, metric, score, comment FROM feedback_responses "
+    "WHERE tenant_id = $1 AND survey_response_id IN (";
 constexpr std::string_view kLastScore =
     "SELECT score, created_at FROM feedback_responses WHERE tenant_id = $1 AND customer_id = $2 AND metric = $3 "
     "ORDER BY created_at DESC, id DESC LIMIT 1";
@@ -67,6 +72,11 @@ std::string FirstLine(std::string_view text, std::size_t max_bytes) {
   std::size_t cut = max_bytes;
   while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
   return std::string(line.substr(0, cut)) + "…";
+}
+
+std::string ScoreTitle(std::string metric, std::int64_t score) {  // "NPS 9"
+  std::transform(metric.begin(), metric.end(), metric.begin(), [](unsigned char c) { return std::toupper(c); });
+  return metric + " " + std::to_string(score);
 }
 
 TimelineEntry EntryFromRow(TimelineKind kind, const store::Row& row) {
@@ -87,9 +97,7 @@ TimelineEntry EntryFromRow(TimelineKind kind, const store::Row& row) {
                       {"channel", row.Text(5)}, {"team_id", row.IsNull(6) ? json(nullptr) : json(row.Text(6))}};
       break;
     case TimelineKind::kFeedback: {
-      std::string metric = row.Text(2);
-      std::transform(metric.begin(), metric.end(), metric.begin(), [](unsigned char c) { return std::toupper(c); });
-      entry.title = metric + " " + std::to_string(row.Int(3));
+      entry.title = ScoreTitle(row.Text(2), row.Int(3));
       entry.detail = {{"metric", row.Text(2)}, {"score", row.Int(3)}, {"survey", row.Text(4)},
                       {"comment", row.Text(5)}, {"touchpoint", row.Text(6)}};
       break;
@@ -101,10 +109,30 @@ TimelineEntry EntryFromRow(TimelineKind kind, const store::Row& row) {
     case TimelineKind::kSurveyResponse:
       entry.title = "Survey response" + (row.Text(4).empty() ? std::string() : ": " + row.Text(4));
       entry.detail = {{"survey_id", row.Text(2)}, {"version", row.Int(3)}, {"touchpoint", row.Text(4)},
-                      {"channel", row.Text(5)}, {"answers", StoredJson(row.Text(6))}};
+                      {"channel", row.Text(5)}, {"answers", StoredJson(row.Text(6))}, {"scores", json::array()}};
       break;
   }
   return entry;
+}
+
+// Adds each survey response's scores (metric, score, comment) to its entry and its title.
+Status AttachSurveyScores(store::TenantTx& tx, std::vector<TimelineEntry>& entries) {
+  std::map<std::string, TimelineEntry*> responses;
+  for (TimelineEntry& entry : entries) {
+    if (entry.kind == TimelineKind::kSurveyResponse) responses.emplace(entry.id, &entry);
+  }
+  if (responses.empty()) return Status::Ok();
+  std::vector<std::string> ids;
+  for (const auto& [id, entry] : responses) ids.push_back(id);
+  SqlParams params;
+  const std::string sql = Sql({kScoresOfSurveyResponses, params.BindList(ids), ") ORDER BY survey_response_id, metric"});
+  TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query(sql, params.values()));
+  for (const store::Row& row : rows) {
+    TimelineEntry& entry = *responses.at(row.Text(0));
+    entry.detail["scores"].push_back({{"metric", row.Text(1)}, {"score", row.Int(2)}, {"comment", row.Text(3)}});
+    entry.title += (entry.detail["scores"].size() == 1 ? " — " : ", ") + ScoreTitle(row.Text(1), row.Int(2));
+  }
+  return Status::Ok();
 }
 
 std::string CursorOf(const TimelineEntry& entry) { return std::to_string(entry.at) + ":" + entry.id; }
@@ -157,6 +185,7 @@ Result<Page<TimelineEntry>> CustomerTimeline(store::TenantTx& tx, const Timeline
   }
   std::sort(entries.begin(), entries.end(), Newer);
   if (entries.size() > static_cast<std::size_t>(page.limit) + 1) entries.resize(static_cast<std::size_t>(page.limit) + 1);
+  TP_RETURN_IF_ERROR(AttachSurveyScores(tx, entries));
   return MakePage(std::move(entries), page.limit, CursorOf);
 }
 

@@ -6,9 +6,12 @@
 #include "cases/cases.h"
 #include "feedback/feedback.h"
 #include "ingest/ingest_test_support.h"
+#include "surveys/surveys.h"
 
 namespace tp::timeline {
 namespace {
+
+using Json = nlohmann::json;
 
 class TimelineTest : public ingest::IngestFixture {
  protected:
@@ -69,6 +72,46 @@ TEST_P(TimelineTest, MergesEveryKindNewestFirstAcrossPages) {
   EXPECT_EQ(summary->last_nps->score, 9);
   EXPECT_FALSE(summary->last_csat.has_value());
   EXPECT_EQ(summary->open_cases, 1);
+}
+
+TEST_P(TimelineTest, ASurveyResponseIsOneEntryCarryingItsScores) {
+  const std::string customer = Ingest({Msg({{"type", "identify"}, {"userId", "sv"}}, 0)}).customer_ids[0];
+  const Json definition = Json::parse(R"({"pages": [{"elements": [
+    {"type": "rating", "name": "recommend", "rateMin": 0, "rateMax": 10},
+    {"type": "rating", "name": "satisfied", "rateMin": 1, "rateMax": 5},
+    {"type": "comment", "name": "reason"}]}]})");
+  Result<surveys::SurveyLink> link = profiles::WriteResult<surveys::SurveyLink>(store(), tenant_, [&](store::TenantTx& tx)
+                                                                                    -> Result<surveys::SurveyLink> {
+    TP_ASSIGN_OR_RETURN(surveys::Survey survey,
+                        surveys::CreateSurvey(tx, {.name = "After delivery", .touchpoint = "delivery", .stage = "fulfilment",
+                                                   .definition = definition,
+                                                   .metrics = Json{{"nps", {{"question", "recommend"}, {"comment", "reason"}}},
+                                                                   {"csat", {{"question", "satisfied"}}}},
+                                                   .status = surveys::SurveyStatus::kLive},
+                                              identity::AuditContext::System()));
+    return surveys::CreateLink(tx, {.survey_id = survey.id, .customer_id = customer}, identity::AuditContext::System());
+  });
+  ASSERT_TRUE(link.ok()) << link.status().ToString();
+  Result<surveys::SurveyResponse> response = surveys::SubmitResponse(
+      store(), link->token, {.data = {{"recommend", 3}, {"satisfied", 2}, {"reason", "Late twice"}}}, NowMicros());
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  ASSERT_TRUE(profiles::WriteResult<feedback::FeedbackResponse>(store(), tenant_, [&](store::TenantTx& tx) {
+                return feedback::SubmitFeedback(tx, {.customer_id = customer, .survey = "kiosk",
+                                                     .metric = feedback::Metric::kCes, .score = 6},
+                                               identity::AuditContext::System());
+              }).ok());
+
+  const std::vector<TimelineEntry> scored =
+      All({.customer_id = customer, .kinds = {TimelineKind::kSurveyResponse, TimelineKind::kFeedback}}, 1);
+  ASSERT_EQ(scored.size(), 2u);
+  const TimelineEntry& survey_entry = scored[0].kind == TimelineKind::kSurveyResponse ? scored[0] : scored[1];
+  const TimelineEntry& feedback_entry = scored[0].kind == TimelineKind::kFeedback ? scored[0] : scored[1];
+  EXPECT_EQ(survey_entry.id, response->id);
+  EXPECT_EQ(survey_entry.title, "Survey response: delivery — CSAT 2, NPS 3");
+  EXPECT_EQ(survey_entry.detail["scores"],
+            Json::parse(R"([{"metric": "csat", "score": 2, "comment": ""},
+                            {"metric": "nps", "score": 3, "comment": "Late twice"}])")) << survey_entry.detail.dump();
+  EXPECT_EQ(feedback_entry.title, "CES 6");
 }
 
 TEST_P(TimelineTest, RejectsBadInput) {

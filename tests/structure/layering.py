@@ -32,7 +32,7 @@ ALLOWED = {
     "ingest": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events"},
     "rules": {"common", "store", "changes", "jobs", "outbound", "identity", "profiles", "cases", "feedback",
               "events", "surveys"},
-    "timeline": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest"},
+    "timeline": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest", "surveys"},
     "privacy": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest",
                 "timeline"},
     "transfer": {"common", "store", "changes", "identity", "profiles", "feedback", "events", "ingest"},
