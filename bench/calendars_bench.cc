@@ -16,7 +16,7 @@
 namespace {
 
 using tp::Micros;
-using tp::calendars::kMicrosPerHour;
+using tp::kMicrosPerHour;
 
 tp::calendars::BusinessCalendar PragueCalendar(const char* json_text) {
   auto calendar = tp::calendars::ParseCalendar(nlohmann::json::parse(json_text));

@@ -9,7 +9,6 @@
 namespace tp::analytics {
 namespace {
 
-constexpr Micros kDay = 86'400'000'000;
 constexpr Micros kJan1 = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z
 
 AddResponse Nps(int score, const std::string& customer, const std::string& touchpoint, Micros at = kJan1) {
@@ -130,7 +129,7 @@ TEST(EngineApply, ReplaceTenantSwapsInNewData) {
   EXPECT_EQ(engine.AppliedSequence("ten_a"), 5);
   auto data = std::make_unique<TenantData>();
   ASSERT_TRUE(ApplyOperation(*data, Nps(1, "cus_1", "web")).ok());
-  ASSERT_TRUE(ApplyOperation(*data, Nps(2, "cus_1", "web", kJan1 + kDay)).ok());
+  ASSERT_TRUE(ApplyOperation(*data, Nps(2, "cus_1", "web", kJan1 + kMicrosPerDay)).ok());
   data->applied_sequence = 9;
   engine.ReplaceTenant("ten_a", std::move(data));
   EXPECT_EQ(CountOf(engine, "cus_1"), 2);

@@ -7,10 +7,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr Micros kHour = 3'600'000'000;
-constexpr Micros kDay = 24 * kHour;
-constexpr Micros kJan1 = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z (a Thursday)
-constexpr Micros kNow = kJan1 + 100 * kDay;
+constexpr Micros kThursdayJan1 = 1'767'225'600'000'000;  // 2026-01-01T00:00:00Z (a Thursday)
+constexpr Micros kNow = kThursdayJan1 + 100 * kMicrosPerDay;
 
 Result<QueryResult> Ask(const Engine& engine, const std::string& body) {
   TP_ASSIGN_OR_RETURN(Query query, ParseQuery(json::parse(body), kNow));
@@ -31,14 +29,14 @@ class QueryTest : public ::testing::Test {
                     .Apply("ten_a",
                            {UpsertCustomer{.customer_id = "cus_1", .traits = {{"segment", "vip"}, {"country", "CZ"}}},
                             UpsertCustomer{.customer_id = "cus_2", .traits = {{"segment", "basic"}}},
-                            Response(nps, 10, kJan1 + kHour, "delivery"), Response(nps, 9, kJan1 + 2 * kHour, "delivery"),
-                            Response(nps, 3, kJan1 + 3 * kHour, "delivery", "cus_2"),
-                            Response(nps, 8, kJan1 + 40 * kDay, "checkout", "cus_2"),
-                            Response(nps, 0, kJan1 + 40 * kDay, "checkout", "cus_2"),
-                            Response(feedback::Metric::kCsat, 5, kJan1 + 2 * kDay, "delivery", "cus_1", "tea_1"),
-                            Response(feedback::Metric::kCsat, 2, kJan1 + 9 * kDay, "delivery", "cus_2", "tea_1"),
+                            Response(nps, 10, kThursdayJan1 + kMicrosPerHour, "delivery"), Response(nps, 9, kThursdayJan1 + 2 * kMicrosPerHour, "delivery"),
+                            Response(nps, 3, kThursdayJan1 + 3 * kMicrosPerHour, "delivery", "cus_2"),
+                            Response(nps, 8, kThursdayJan1 + 40 * kMicrosPerDay, "checkout", "cus_2"),
+                            Response(nps, 0, kThursdayJan1 + 40 * kMicrosPerDay, "checkout", "cus_2"),
+                            Response(feedback::Metric::kCsat, 5, kThursdayJan1 + 2 * kMicrosPerDay, "delivery", "cus_1", "tea_1"),
+                            Response(feedback::Metric::kCsat, 2, kThursdayJan1 + 9 * kMicrosPerDay, "delivery", "cus_2", "tea_1"),
                             // 23:30 UTC on Jan 31 is Feb 1 in Prague.
-                            Response(nps, 10, kJan1 + 30 * kDay + 23 * kHour + 30 * 60'000'000LL, "web")})
+                            Response(nps, 10, kThursdayJan1 + 30 * kMicrosPerDay + 23 * kMicrosPerHour + 30 * 60'000'000LL, "web")})
                     .ok());
   }
   Engine engine_;

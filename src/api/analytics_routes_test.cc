@@ -12,7 +12,6 @@ namespace {
 using identity::Role;
 using nlohmann::json;
 
-constexpr Micros kDay = 24LL * 3600 * 1'000'000;
 
 class AnalyticsQueryTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -46,9 +45,9 @@ class AnalyticsQueryTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(AnalyticsQueryTest, AnswersNpsByTouchpointWithIntervalsAndThePreviousPeriod) {
   const Micros now = NowMicros();
-  for (int score : {10, 10, 9, 3}) Answer("nps", score, now - 2 * kDay, "delivery");
-  for (int score : {10, 2, 2}) Answer("nps", score, now - 12 * kDay, "delivery");
-  Answer("nps", 8, now - 2 * kDay, "checkout");
+  for (int score : {10, 10, 9, 3}) Answer("nps", score, now - 2 * kMicrosPerDay, "delivery");
+  for (int score : {10, 2, 2}) Answer("nps", score, now - 12 * kMicrosPerDay, "delivery");
+  Answer("nps", 8, now - 2 * kMicrosPerDay, "checkout");
   Load();
   const auto response = Query(R"({"metric":"nps","group_by":["touchpoint"],"time":{"last_days":10},"compare":"previous_period"})",
                               analyst_);

@@ -12,7 +12,6 @@ namespace {
 using identity::Role;
 using nlohmann::json;
 
-constexpr Micros kDay = 24LL * 3600 * 1'000'000;
 constexpr double kTolerance = 1e-3;
 
 class AnalyticsSummaryTest : public ::testing::TestWithParam<std::string> {
@@ -49,7 +48,7 @@ class AnalyticsSummaryTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(AnalyticsSummaryTest, EveryMetricCarriesItsCountAndIntervals) {
-  const Micros yesterday = NowMicros() - kDay;
+  const Micros yesterday = NowMicros() - kMicrosPerDay;
   for (int score : {10, 10, 10, 9, 9, 8, 8, 7, 6, 3}) Answer("nps", score, yesterday);
   for (int score : {5, 5, 5, 5, 4, 4, 4, 3, 2, 1}) Answer("csat", score, yesterday);
   for (int score : {7, 7, 6, 6, 6, 5, 4, 4, 2, 2}) Answer("ces", score, yesterday);
@@ -73,7 +72,7 @@ TEST_P(AnalyticsSummaryTest, EveryMetricCarriesItsCountAndIntervals) {
 }
 
 TEST_P(AnalyticsSummaryTest, EdgesLeaveOutWhatCannotBeEstimated) {
-  const Micros yesterday = NowMicros() - kDay;
+  const Micros yesterday = NowMicros() - kMicrosPerDay;
   Answer("csat", 5, yesterday);
   for (int score : {9, 10, 10}) Answer("nps", score, yesterday);
 
@@ -95,21 +94,21 @@ TEST_P(AnalyticsSummaryTest, EdgesLeaveOutWhatCannotBeEstimated) {
 
 TEST_P(AnalyticsSummaryTest, ComparesWithThePreviousPeriodOfTheSameLength) {
   const Micros now = NowMicros();
-  const Micros since = now - 7 * kDay;
+  const Micros since = now - 7 * kMicrosPerDay;
   // This week NPS 30, CSAT 7 of 10, CES 4.9; the week before NPS −30, CSAT 3 of 10, CES 3.2.
-  for (int score : {10, 10, 10, 9, 9, 8, 8, 7, 6, 3}) Answer("nps", score, now - kDay);
-  for (int score : {10, 10, 8, 8, 7, 6, 5, 3, 2, 0}) Answer("nps", score, now - 8 * kDay);
-  for (int score : {5, 5, 5, 5, 4, 4, 4, 3, 2, 1}) Answer("csat", score, now - kDay);
-  for (int score : {5, 4, 4, 3, 3, 3, 2, 2, 1, 1}) Answer("csat", score, now - 8 * kDay);
-  for (int score : {7, 7, 6, 6, 6, 5, 4, 4, 2, 2}) Answer("ces", score, now - kDay);
-  for (int score : {5, 5, 4, 4, 3, 3, 3, 2, 2, 1}) Answer("ces", score, now - 8 * kDay);
-  Answer("nps", 0, now - 15 * kDay);                // before the previous period
-  Answer("nps", 0, now - kDay, "website checkout");  // another touchpoint
+  for (int score : {10, 10, 10, 9, 9, 8, 8, 7, 6, 3}) Answer("nps", score, now - kMicrosPerDay);
+  for (int score : {10, 10, 8, 8, 7, 6, 5, 3, 2, 0}) Answer("nps", score, now - 8 * kMicrosPerDay);
+  for (int score : {5, 5, 5, 5, 4, 4, 4, 3, 2, 1}) Answer("csat", score, now - kMicrosPerDay);
+  for (int score : {5, 4, 4, 3, 3, 3, 2, 2, 1, 1}) Answer("csat", score, now - 8 * kMicrosPerDay);
+  for (int score : {7, 7, 6, 6, 6, 5, 4, 4, 2, 2}) Answer("ces", score, now - kMicrosPerDay);
+  for (int score : {5, 5, 4, 4, 3, 3, 3, 2, 2, 1}) Answer("ces", score, now - 8 * kMicrosPerDay);
+  Answer("nps", 0, now - 15 * kMicrosPerDay);                // before the previous period
+  Answer("nps", 0, now - kMicrosPerDay, "website checkout");  // another touchpoint
 
   const json body =
       Summary("?touchpoint=delivery&compare=previous_period&since=" + FormatTimestamp(since) + "&until=" + FormatTimestamp(now));
   EXPECT_EQ(body["period"]["since"], FormatTimestamp(since));
-  EXPECT_EQ(body["previous_period"]["since"], FormatTimestamp(since - 7 * kDay));
+  EXPECT_EQ(body["previous_period"]["since"], FormatTimestamp(since - 7 * kMicrosPerDay));
   EXPECT_EQ(body["previous_period"]["until"], FormatTimestamp(since));
 
   const json& nps = body["nps"];

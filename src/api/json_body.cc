@@ -213,6 +213,14 @@ Result<Json> ParseJsonObject(const http::Request& request) {
   return body;
 }
 
+std::optional<Json> TakeField(Json& body, std::string_view name) {
+  const auto found = body.find(name);
+  if (found == body.end()) return std::nullopt;
+  Json value = std::move(*found);
+  body.erase(found);
+  return value;
+}
+
 std::string FieldReader::Field(std::string_view name) const { return prefix_ + std::string(name); }
 
 Result<std::optional<FieldReader>> FieldReader::OptionalObject(std::string_view name) {

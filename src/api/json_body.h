@@ -39,6 +39,9 @@ Status CheckJsonContentType(const std::optional<std::string>& content_type);
 // Checks Content-Type and parses the body, which must be an object.
 Result<Json> ParseJsonObject(const http::Request& request);
 
+// Takes the field `name` (any type) out of `body`, so that a FieldReader checks the rest.
+std::optional<Json> TakeField(Json& body, std::string_view name);
+
 class FieldReader {
  public:
   // `prefix` names nested objects in errors: a reader for {"customer": {...}} reports "customer.email".

@@ -40,15 +40,6 @@ Json ExecutionJson(const rules::Execution& execution) {
 
 Json DryRunJson(const rules::DryRun& result) { return {{"matched", result.matched}, {"actions", result.actions}}; }
 
-// Takes the JSON-valued field `name` (any type) out of `body`, so that FieldReader checks the rest.
-std::optional<Json> TakeField(Json& body, std::string_view name) {
-  const auto found = body.find(name);
-  if (found == body.end()) return std::nullopt;
-  Json value = std::move(*found);
-  body.erase(found);
-  return value;
-}
-
 Result<Json> TakePayload(Json& body) {
   std::optional<Json> payload = TakeField(body, "payload");
   if (!payload || !payload->is_object()) return InvalidArgument("must be an object: the context to try", "payload");

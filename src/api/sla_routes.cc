@@ -29,15 +29,6 @@ Json PolicyJson(const sla::Policy& policy) {
           {"updated_at", TimestampJson(policy.updated_at)}};
 }
 
-// Takes the JSON-valued field `name` (any type) out of `body`, so that FieldReader checks the rest.
-std::optional<Json> TakeField(Json& body, std::string_view name) {
-  const auto found = body.find(name);
-  if (found == body.end()) return std::nullopt;
-  Json value = std::move(*found);
-  body.erase(found);
-  return value;
-}
-
 Result<http::Response> ListCalendars(Registrar& registrar, Call& call) {
   return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(auto calendars, sla::ListCalendars(tx));

@@ -143,7 +143,8 @@ void PrintDemoSummary(const demo::DemoSummary& summary) {
   for (const demo::DemoUser& user : summary.users) {
     std::printf("  %-8s %-34s password: %s\n", std::string(identity::RoleName(user.role)).c_str(),
                 user.email.c_str(), user.password.c_str());
-  }
+  }  std::printf("answer the live 'After delivery' survey (SurveyJS) at the server's address + %s\n",
+              summary.survey_path.c_str());
 }
 
 struct TransferFlags {

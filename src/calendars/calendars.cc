@@ -18,7 +18,6 @@ namespace {
 using LocalMicros = date::local_time<std::chrono::microseconds>;
 using SysMicros = date::sys_time<std::chrono::microseconds>;
 
-constexpr Micros kMicrosPerDay = 24 * kMicrosPerHour;
 constexpr int kMinutesPerDay = 24 * 60;
 constexpr std::int64_t kSearchDays = kSearchYears * 366;
 // 1900-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z: far inside what the date library handles.

@@ -40,9 +40,6 @@ class time_zone;
 
 namespace tp::calendars {
 
-inline constexpr Micros kMicrosPerMinute = 60'000'000;
-inline constexpr Micros kMicrosPerHour = 60 * kMicrosPerMinute;
-
 // AddBusinessTime looks this far past its start for the open time it needs, then gives up.
 inline constexpr int kSearchYears = 5;
 // Bounds on what ParseCalendar accepts, so that a calendar stays small.

@@ -15,7 +15,7 @@ namespace {
 using store::Sql;
 using store::SqlParams;
 
-constexpr std::string_view kIdPrefix = "att_";
+constexpr std::string_view kAttachmentIdPrefix = "att_";
 
 constexpr std::string_view kInsertAttachment =
     "INSERT INTO case_attachments (tenant_id, id, message_id, case_id, customer_id, file_name, content_type, size, "
@@ -140,7 +140,7 @@ Result<Attachment> UploadAttachment(store::TenantTx& tx, std::string_view case_i
   TP_ASSIGN_OR_RETURN(std::optional<store::Row> owner,
                       tx.QueryOne("SELECT id FROM cases WHERE tenant_id = $1 AND id = $2", {std::string(case_id)}));
   if (!owner) return NotFound("no such case");
-  Attachment stored{.id = NewId(kIdPrefix),
+  Attachment stored{.id = NewId(kAttachmentIdPrefix),
                     .case_id = std::string(case_id),
                     .file_name = std::move(checked.file_name),
                     .content_type = std::move(checked.content_type),
@@ -156,7 +156,7 @@ Result<Attachment> UploadAttachment(store::TenantTx& tx, std::string_view case_i
 }
 
 Result<Attachment> GetAttachment(store::TenantTx& tx, std::string_view attachment_id) {
-  if (!LooksLikeId(attachment_id, kIdPrefix)) return NotFound("no such attachment");
+  if (!LooksLikeId(attachment_id, kAttachmentIdPrefix)) return NotFound("no such attachment");
   TP_ASSIGN_OR_RETURN(std::optional<store::Row> row,
                       tx.QueryOne(Sql({kAttachmentColumns, "id = $2"}), {std::string(attachment_id)}));
   if (!row) return NotFound("no such attachment");

@@ -29,7 +29,7 @@ using nlohmann::json;
 using store::Sql;
 using store::SqlParams;
 
-constexpr std::string_view kIdPrefix = "cas_";
+constexpr std::string_view kCaseIdPrefix = "cas_";
 
 
 constexpr std::string_view kInsertCase =
@@ -314,7 +314,7 @@ Result<Case> CreateCase(store::TenantTx& tx, const NewCase& input, const identit
         NotFoundField(feedback::GetFeedback(tx, *input.follow_up_of).status(), "no such feedback", "follow_up_of"));
   }
 
-  created.id = NewId(kIdPrefix);
+  created.id = NewId(kCaseIdPrefix);
   created.customer_id = input.customer_id;
   created.status = input.status;
   created.priority = input.priority;
@@ -386,7 +386,7 @@ Status DeleteTeam(store::TenantTx& tx, const identity::AuditContext& audit, std:
 }
 
 Result<Case> GetCase(store::TenantTx& tx, std::string_view case_id) {
-  if (!LooksLikeId(case_id, kIdPrefix)) return NotFound("no such case");
+  if (!LooksLikeId(case_id, kCaseIdPrefix)) return NotFound("no such case");
   TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(Sql({"SELECT ", kCaseColumns, kFromCaseWithId}), {std::string(case_id)}));
   if (!row) return NotFound("no such case");
   return CaseFromRow(*row);

@@ -1,4 +1,5 @@
 #include "cases/cases.h"
+#include "cases/test_support.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -23,7 +24,6 @@ using ::testing::IsEmpty;
 using profiles::ReadResult;
 using profiles::WriteResult;
 
-const identity::AuditContext kAudit = identity::AuditContext::System();
 
 TEST(CaseStatus, NamesRoundTripAndUnknownNamesNameTheirField) {
   for (CaseStatus status : {CaseStatus::kNew, CaseStatus::kOpen, CaseStatus::kPending, CaseStatus::kSolved,
@@ -59,16 +59,16 @@ class CasesTest : public ::testing::TestWithParam<std::string> {
     tenant_ = profiles::CreateTestTenant(store(), "acme");
     const Status status = store().Write(tenant_, [&](store::TenantTx& tx) -> Status {
       TP_ASSIGN_OR_RETURN(identity::Team service,
-                          identity::CreateTeam(tx, kAudit, {.name = "Service", .kind = "service"}));
-      TP_ASSIGN_OR_RETURN(identity::Team sales, identity::CreateTeam(tx, kAudit, {.name = "Sales", .kind = "sales"}));
-      TP_ASSIGN_OR_RETURN(identity::Team it, identity::CreateTeam(tx, kAudit, {.name = "IT", .kind = "it"}));
+                          identity::CreateTeam(tx, kSystemActor, {.name = "Service", .kind = "service"}));
+      TP_ASSIGN_OR_RETURN(identity::Team sales, identity::CreateTeam(tx, kSystemActor, {.name = "Sales", .kind = "sales"}));
+      TP_ASSIGN_OR_RETURN(identity::Team it, identity::CreateTeam(tx, kSystemActor, {.name = "IT", .kind = "it"}));
       TP_ASSIGN_OR_RETURN(identity::User agent,
-                          identity::CreateUser(tx, kAudit,
+                          identity::CreateUser(tx, kSystemActor,
                                                {.email = "agent@acme.example", .name = "Tereza Malá",
                                                 .role = identity::Role::kAgent, .password = "correct horse battery"},
                                                identity::PasswordHashLimits::Minimum()));
-      TP_ASSIGN_OR_RETURN(profiles::Customer jana, profiles::CreateCustomer(tx, {.name = "Jana"}, kAudit));
-      TP_ASSIGN_OR_RETURN(profiles::Customer petr, profiles::CreateCustomer(tx, {.name = "Petr"}, kAudit));
+      TP_ASSIGN_OR_RETURN(profiles::Customer jana, profiles::CreateCustomer(tx, {.name = "Jana"}, kSystemActor));
+      TP_ASSIGN_OR_RETURN(profiles::Customer petr, profiles::CreateCustomer(tx, {.name = "Petr"}, kSystemActor));
       service_ = service.id;
       sales_ = sales.id;
       it_ = it.id;
@@ -84,7 +84,7 @@ class CasesTest : public ::testing::TestWithParam<std::string> {
 
   Result<Case> Create(const NewCase& input, const std::string& tenant_id = {}) {
     return WriteResult<Case>(store(), tenant_id.empty() ? tenant_ : tenant_id,
-                             [&](store::TenantTx& tx) { return CreateCase(tx, input, kAudit); });
+                             [&](store::TenantTx& tx) { return CreateCase(tx, input, kSystemActor); });
   }
 
   Case MustCreate(const NewCase& input) {
@@ -95,7 +95,7 @@ class CasesTest : public ::testing::TestWithParam<std::string> {
 
   Result<Case> Update(const std::string& case_id, const CasePatch& patch) {
     return WriteResult<Case>(store(), tenant_,
-                             [&](store::TenantTx& tx) { return UpdateCase(tx, case_id, patch, kAudit); });
+                             [&](store::TenantTx& tx) { return UpdateCase(tx, case_id, patch, kSystemActor); });
   }
 
   Result<Page<Case>> List(const CaseQuery& query, const PageRequest& page = {}) {
@@ -316,7 +316,7 @@ TEST_P(CasesTest, ABulkUpdateChangesEveryCaseOrNone) {
   const Case elsewhere = MustCreate({.customer_id = petr_, .subject = "Three", .team_id = sales_});
   auto bulk = [&](const std::vector<std::string>& ids, const std::optional<std::vector<std::string>>& teams) {
     return WriteResult<std::vector<Case>>(store(), tenant_, [&](store::TenantTx& tx) {
-      return UpdateCases(tx, ids, {.priority = CasePriority::kUrgent, .add_tags = {"outage"}}, teams, kAudit);
+      return UpdateCases(tx, ids, {.priority = CasePriority::kUrgent, .add_tags = {"outage"}}, teams, kSystemActor);
     });
   };
   auto updated = bulk({first.id, second.id}, std::vector{service_});
@@ -333,12 +333,12 @@ TEST_P(CasesTest, ABulkUpdateChangesEveryCaseOrNone) {
   EXPECT_EQ(bulk({first.id, first.id}, std::nullopt).status().field(), "case_ids");
   EXPECT_EQ(bulk({}, std::nullopt).status().field(), "case_ids");
   const Status closed_first = WriteResult<Case>(store(), tenant_, [&](store::TenantTx& tx) {
-                                return UpdateCase(tx, second.id, {.status = CaseStatus::kClosed}, kAudit);
+                                return UpdateCase(tx, second.id, {.status = CaseStatus::kClosed}, kSystemActor);
                               }).status();
   ASSERT_TRUE(closed_first.ok());
   const Status reopen = WriteResult<std::vector<Case>>(store(), tenant_, [&](store::TenantTx& tx) {
                           return UpdateCases(tx, {first.id, second.id}, {.status = CaseStatus::kOpen}, std::nullopt,
-                                             kAudit);
+                                             kSystemActor);
                         }).status();
   EXPECT_EQ(reopen.field(), "status");
   EXPECT_THAT(reopen.message(), ::testing::HasSubstr("case_ids[1]"));

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cases/attachments.h"
+#include "cases/test_support.h"
 #include "common/crypto.h"
 #include "outbound/deliveries.h"
 #include "profiles/customers.h"
@@ -21,7 +22,6 @@ using ::testing::HasSubstr;
 using profiles::ReadResult;
 using profiles::WriteResult;
 
-const identity::AuditContext kAgent{.actor_type = "user", .actor_id = "usr_agent"};
 const ReplyMail kMail{.from = "support@shop.example"};
 const std::string kPng = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(100, 'x');
 
@@ -75,10 +75,10 @@ class ConversationTest : public ::testing::TestWithParam<std::string> {
     tenant_ = profiles::CreateTestTenant(store(), "acme");
     Result<Case> created = WriteResult<Case>(store(), tenant_, [&](store::TenantTx& tx) -> Result<Case> {
       TP_ASSIGN_OR_RETURN(profiles::Customer jana,
-                          profiles::CreateCustomer(tx, {.name = "Jana Nová", .email = "jana@example.cz"}, kAgent));
+                          profiles::CreateCustomer(tx, {.name = "Jana Nová", .email = "jana@example.cz"}, kAgentActor));
       return CreateCase(tx, {.customer_id = jana.id, .subject = "Zásilka dorazila poškozená",
                              .channel = Channel::kEmail, .type = CaseType::kOrderIssue, .order_ids = {"ORD-7"}},
-                        kAgent);
+                        kAgentActor);
     });
     ASSERT_TRUE(created.ok()) << created.status().ToString();
     case_ = *created;
@@ -88,7 +88,7 @@ class ConversationTest : public ::testing::TestWithParam<std::string> {
 
   Result<Message> Add(const NewMessage& input, const ReplyMail& mail = kMail) {
     return WriteResult<Message>(store(), tenant_,
-                                [&](store::TenantTx& tx) { return AddMessage(tx, case_.id, input, mail, kAgent); });
+                                [&](store::TenantTx& tx) { return AddMessage(tx, case_.id, input, mail, kAgentActor); });
   }
 
   Case Reread() {
@@ -183,7 +183,7 @@ TEST_P(ConversationTest, HtmlIsKeptAsGivenAndRenderedSafely) {
 TEST_P(ConversationTest, TheTimelineShowsMessagesAndChangesInTheOrderTheyHappened) {
   ASSERT_TRUE(Add({.kind = MessageKind::kCustomer, .body = "Kde je moje zásilka?"}).ok());
   ASSERT_TRUE(WriteResult<Case>(store(), tenant_, [&](store::TenantTx& tx) {
-                return UpdateCase(tx, case_.id, {.priority = CasePriority::kHigh, .add_tags = {"damaged"}}, kAgent);
+                return UpdateCase(tx, case_.id, {.priority = CasePriority::kHigh, .add_tags = {"damaged"}}, kAgentActor);
               }).ok());
   ASSERT_TRUE(Add({.kind = MessageKind::kNote, .body = "Ověřit u dopravce"}).ok());
   ASSERT_TRUE(Add({.body = "Ověřujeme."}).ok());  // moves the new case to open

@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kIdPrefix = "mac_";
+constexpr std::string_view kMacroIdPrefix = "mac_";
 constexpr std::string_view kSelectMacros =
     "SELECT id, name, definition, created_at, updated_at FROM macros WHERE tenant_id = $1";
 
@@ -202,7 +202,7 @@ Result<Macro> StoreMacro(store::TenantTx& tx, const std::optional<std::string>& 
     TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "macro.update", "macro", macro.id, MacroJson(before).dump(),
                                              stored.dump()));
   } else {
-    macro.id = NewId(kIdPrefix);
+    macro.id = NewId(kMacroIdPrefix);
     macro.created_at = now;
     TP_RETURN_IF_ERROR(tx.Execute("INSERT INTO macros (tenant_id, id, name, definition, created_at, updated_at) "
                                   "VALUES ($1, $2, $3, $4, $5, $5)",
@@ -266,7 +266,7 @@ Status DeleteMacro(store::TenantTx& tx, std::string_view macro_id, const identit
 }
 
 Result<Macro> GetMacro(store::TenantTx& tx, std::string_view macro_id) {
-  if (!LooksLikeId(macro_id, kIdPrefix)) return NotFound("no such macro");
+  if (!LooksLikeId(macro_id, kMacroIdPrefix)) return NotFound("no such macro");
   TP_ASSIGN_OR_RETURN(std::optional<store::Row> row,
                       tx.QueryOne(std::string(kSelectMacros) + " AND id = $2", {std::string(macro_id)}));
   if (!row) return NotFound("no such macro");

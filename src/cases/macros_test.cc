@@ -1,4 +1,5 @@
 #include "cases/macros.h"
+#include "cases/test_support.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -20,7 +21,6 @@ using nlohmann::json;
 using profiles::ReadResult;
 using profiles::WriteResult;
 
-const identity::AuditContext kAgent{.actor_type = "user", .actor_id = "usr_agent"};
 const MacroAgent kTereza{.name = "Tereza Malá", .email = "tereza@shop.example"};
 
 const json kDamaged = json::parse(R"({
@@ -60,10 +60,10 @@ class MacrosTest : public ::testing::TestWithParam<std::string> {
     tenant_ = profiles::CreateTestTenant(store(), "acme");
     Result<Case> created = WriteResult<Case>(store(), tenant_, [&](store::TenantTx& tx) -> Result<Case> {
       TP_ASSIGN_OR_RETURN(profiles::Customer jana,
-                          profiles::CreateCustomer(tx, {.name = "Jana <b>Nová</b>", .email = "jana@example.cz"}, kAgent));
+                          profiles::CreateCustomer(tx, {.name = "Jana <b>Nová</b>", .email = "jana@example.cz"}, kAgentActor));
       return CreateCase(tx, {.customer_id = jana.id, .subject = "Rozbitá zásilka", .channel = Channel::kEmail,
                              .order_ids = {"ORD-7", "ORD-9"}},
-                        kAgent);
+                        kAgentActor);
     });
     ASSERT_TRUE(created.ok()) << created.status().ToString();
     case_ = *created;
@@ -73,7 +73,7 @@ class MacrosTest : public ::testing::TestWithParam<std::string> {
 
   Macro MustCreate(const json& definition) {
     Result<Macro> macro =
-        WriteResult<Macro>(store(), tenant_, [&](store::TenantTx& tx) { return CreateMacro(tx, definition, kAgent); });
+        WriteResult<Macro>(store(), tenant_, [&](store::TenantTx& tx) { return CreateMacro(tx, definition, kAgentActor); });
     EXPECT_TRUE(macro.ok()) << macro.status().ToString();
     return macro.ok() ? *macro : Macro{};
   }
@@ -99,7 +99,7 @@ TEST_P(MacrosTest, APreviewFillsThePlaceholdersAndChangesNothing) {
 TEST_P(MacrosTest, ApplyingSendsTheReplyAndSetsTheFieldsInOneGo) {
   const Macro macro = MustCreate(kDamaged);
   auto applied = WriteResult<AppliedMacro>(store(), tenant_, [&](store::TenantTx& tx) {
-    return ApplyMacro(tx, macro.id, case_.id, kTereza, {.from = "support@shop.example"}, kAgent);
+    return ApplyMacro(tx, macro.id, case_.id, kTereza, {.from = "support@shop.example"}, kAgentActor);
   });
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   EXPECT_EQ(applied->item.status, CaseStatus::kPending);
@@ -117,7 +117,7 @@ TEST_P(MacrosTest, HtmlMacrosEscapeWhatTheyFillIn) {
   const Macro macro = MustCreate(json::parse(R"({"name":"Hello","note":{"format":"html",
       "body":"<p>Zákaznice: {{customer.name}}</p>"}})"));
   auto applied = WriteResult<AppliedMacro>(store(), tenant_, [&](store::TenantTx& tx) {
-    return ApplyMacro(tx, macro.id, case_.id, kTereza, {}, kAgent);
+    return ApplyMacro(tx, macro.id, case_.id, kTereza, {}, kAgentActor);
   });
   ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   EXPECT_EQ(applied->message->body, "<p>Zákaznice: Jana &lt;b&gt;Nová&lt;/b&gt;</p>");
@@ -136,12 +136,12 @@ TEST_P(MacrosTest, StoredMacrosAreListedUpdatedAndDeleted) {
   };
   EXPECT_THAT(names(), ElementsAre("Eskalovat", "Zavřít"));
   auto updated = WriteResult<Macro>(store(), tenant_, [&](store::TenantTx& tx) {
-    return UpdateMacro(tx, first.id, json::parse(R"({"name":"Vyřešit","set":{"status":"solved"}})"), kAgent);
+    return UpdateMacro(tx, first.id, json::parse(R"({"name":"Vyřešit","set":{"status":"solved"}})"), kAgentActor);
   });
   ASSERT_TRUE(updated.ok());
   EXPECT_EQ(updated->created_at, first.created_at);
   EXPECT_THAT(names(), ElementsAre("Eskalovat", "Vyřešit"));
-  ASSERT_TRUE(store().Write(tenant_, [&](store::TenantTx& tx) { return DeleteMacro(tx, first.id, kAgent); }).ok());
+  ASSERT_TRUE(store().Write(tenant_, [&](store::TenantTx& tx) { return DeleteMacro(tx, first.id, kAgentActor); }).ok());
   EXPECT_THAT(names(), ElementsAre("Eskalovat"));
   const Status gone = ReadResult<Macro>(store(), tenant_, [&](store::TenantTx& tx) { return GetMacro(tx, first.id); })
                           .status();

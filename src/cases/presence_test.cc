@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cases/cases.h"
+#include "cases/test_support.h"
 #include "common/crypto.h"
 #include "profiles/customers.h"
 #include "profiles/testing.h"
@@ -15,7 +16,6 @@ namespace {
 
 using profiles::WriteResult;
 
-const identity::AuditContext kAudit = identity::AuditContext::System();
 constexpr Micros kSecond = 1'000'000;
 
 class PresenceTest : public ::testing::TestWithParam<std::string> {
@@ -25,8 +25,8 @@ class PresenceTest : public ::testing::TestWithParam<std::string> {
     db_ = std::make_unique<store::TestDatabase>(GetParam());
     tenant_ = profiles::CreateTestTenant(store(), "acme");
     Result<Case> created = WriteResult<Case>(store(), tenant_, [&](store::TenantTx& tx) -> Result<Case> {
-      TP_ASSIGN_OR_RETURN(profiles::Customer jana, profiles::CreateCustomer(tx, {.name = "Jana"}, kAudit));
-      return CreateCase(tx, {.customer_id = jana.id, .subject = "Kde je balík?"}, kAudit);
+      TP_ASSIGN_OR_RETURN(profiles::Customer jana, profiles::CreateCustomer(tx, {.name = "Jana"}, kSystemActor));
+      return CreateCase(tx, {.customer_id = jana.id, .subject = "Kde je balík?"}, kSystemActor);
     });
     ASSERT_TRUE(created.ok());
     case_id_ = created->id;

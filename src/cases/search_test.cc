@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cases/conversation.h"
+#include "cases/test_support.h"
 #include "common/crypto.h"
 #include "identity/teams.h"
 #include "profiles/customers.h"
@@ -20,7 +21,6 @@ using ::testing::IsEmpty;
 using profiles::ReadResult;
 using profiles::WriteResult;
 
-const identity::AuditContext kAudit = identity::AuditContext::System();
 
 class CaseSearchTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -30,33 +30,33 @@ class CaseSearchTest : public ::testing::TestWithParam<std::string> {
     tenant_ = profiles::CreateTestTenant(store(), "acme");
     other_tenant_ = profiles::CreateTestTenant(store(), "globex");
     const Status status = store().Write(tenant_, [&](store::TenantTx& tx) -> Status {
-      TP_ASSIGN_OR_RETURN(identity::Team returns, identity::CreateTeam(tx, kAudit, {.name = "Returns", .kind = "service"}));
-      TP_ASSIGN_OR_RETURN(identity::Team sales, identity::CreateTeam(tx, kAudit, {.name = "Sales", .kind = "sales"}));
-      TP_ASSIGN_OR_RETURN(profiles::Customer jana, profiles::CreateCustomer(tx, {.name = "Jana"}, kAudit));
+      TP_ASSIGN_OR_RETURN(identity::Team returns, identity::CreateTeam(tx, kSystemActor, {.name = "Returns", .kind = "service"}));
+      TP_ASSIGN_OR_RETURN(identity::Team sales, identity::CreateTeam(tx, kSystemActor, {.name = "Sales", .kind = "sales"}));
+      TP_ASSIGN_OR_RETURN(profiles::Customer jana, profiles::CreateCustomer(tx, {.name = "Jana"}, kSystemActor));
       returns_ = returns.id;
       sales_ = sales.id;
       TP_ASSIGN_OR_RETURN(Case parcel, CreateCase(tx, {.customer_id = jana.id, .subject = "Zásilka dorazila poškozená",
                                                        .team_id = returns.id},
-                                                  kAudit));
+                                                  kSystemActor));
       TP_ASSIGN_OR_RETURN(Case invoice, CreateCase(tx, {.customer_id = jana.id, .subject = "Faktura za objednávku",
                                                         .team_id = sales.id},
-                                                   kAudit));
+                                                   kSystemActor));
       parcel_ = parcel.id;
       invoice_ = invoice.id;
       TP_RETURN_IF_ERROR(AddMessage(tx, invoice.id,
                                     {.kind = MessageKind::kCustomer,
                                      .body = "<p>Chybí <b>IČO</b> firmy a zásilka ještě nepřišla</p>",
                                      .format = richtext::BodyFormat::kHtml},
-                                    {}, kAudit)
+                                    {}, kSystemActor)
                              .status());
-      return AddMessage(tx, parcel.id, {.kind = MessageKind::kNote, .body = "Reklamace u dopravce PPL"}, {}, kAudit)
+      return AddMessage(tx, parcel.id, {.kind = MessageKind::kNote, .body = "Reklamace u dopravce PPL"}, {}, kSystemActor)
           .status();
     });
     ASSERT_TRUE(status.ok()) << status.ToString();
     // Another tenant's case with the same words is never found.
     ASSERT_TRUE(store().Write(other_tenant_, [&](store::TenantTx& tx) -> Status {
-      TP_ASSIGN_OR_RETURN(profiles::Customer petr, profiles::CreateCustomer(tx, {.name = "Petr"}, kAudit));
-      return CreateCase(tx, {.customer_id = petr.id, .subject = "Zásilka poškozená"}, kAudit).status();
+      TP_ASSIGN_OR_RETURN(profiles::Customer petr, profiles::CreateCustomer(tx, {.name = "Petr"}, kSystemActor));
+      return CreateCase(tx, {.customer_id = petr.id, .subject = "Zásilka poškozená"}, kSystemActor).status();
     }).ok());
   }
 

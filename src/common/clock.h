@@ -11,6 +11,11 @@ namespace tp {
 
 using Micros = std::int64_t;
 
+inline constexpr Micros kMicrosPerSecond = 1'000'000;
+inline constexpr Micros kMicrosPerMinute = 60 * kMicrosPerSecond;
+inline constexpr Micros kMicrosPerHour = 60 * kMicrosPerMinute;
+inline constexpr Micros kMicrosPerDay = 24 * kMicrosPerHour;
+
 Micros NowMicros();
 // RFC 3339 in UTC with millisecond precision, e.g. "2026-11-25T18:20:00.123Z".
 std::string FormatTimestamp(Micros micros);

@@ -22,6 +22,7 @@
 #include "identity/audit.h"
 #include "identity/teams.h"
 #include "rules/rules.h"
+#include "surveys/surveys.h"
 #include "identity/tenants.h"
 #include "identity/users.h"
 #include "profiles/customers.h"
@@ -434,6 +435,122 @@ Status CreateStarterRules(store::TenantTx& tx, const identity::AuditContext& aud
   return Status::Ok();
 }
 
+// Every survey text in the five languages the demo's customers speak (SurveyJS's localisable strings).
+nlohmann::json InFiveLanguages(std::string_view en, std::string_view cs, std::string_view sk, std::string_view pl,
+                               std::string_view sl) {
+  return {{"default", en}, {"cs", cs}, {"sk", sk}, {"pl", pl}, {"sl", sl}};
+}
+
+nlohmann::json AttributeRow(std::string_view value, const nlohmann::json& text) {
+  return {{"value", value}, {"text", text}};
+}
+
+// Two live surveys a retailer starts with, in SurveyJS's format: NPS with attribute ratings after a
+// delivery, and CSAT after a case. The delivery survey gets a public link, printed by `demo-data`, so
+// that a new user can answer it in a browser at once.
+struct DemoSurveys {
+  std::string delivery_nps_id;
+  std::string case_csat_id;
+  std::string public_token;
+};
+
+Result<DemoSurveys> CreateStarterSurveys(store::TenantTx& tx, const identity::AuditContext& audit) {
+  const nlohmann::json reason = {
+      {"type", "comment"},
+      {"name", "reason"},
+      {"title", InFiveLanguages("What is the main reason for your score?", "Co je hlavním důvodem vašeho hodnocení?",
+                                "Čo je hlavným dôvodom vášho hodnotenia?", "Jaki jest główny powód Twojej oceny?",
+                                "Kaj je glavni razlog za vašo oceno?")}};
+  const nlohmann::json delivery = {
+      {"pages",
+       {{{"elements",
+          {{{"type", "rating"},
+            {"name", "recommend"},
+            {"isRequired", true},
+            {"rateMin", 0},
+            {"rateMax", 10},
+            {"title", InFiveLanguages("How likely are you to recommend Demo Retail to a friend?",
+                                      "Jak pravděpodobně byste Demo Retail doporučili známým?",
+                                      "Aké pravdepodobné je, že by ste Demo Retail odporučili známym?",
+                                      "Jak prawdopodobne jest, że polecisz Demo Retail znajomym?",
+                                      "Kako verjetno je, da bi Demo Retail priporočili prijateljem?")}},
+           reason,
+           {{"type", "matrix"},
+            {"name", "attributes"},
+            {"title", InFiveLanguages("How did we do?", "Jak jsme si vedli?", "Ako sme si viedli?", "Jak nam poszło?",
+                                      "Kako smo se odrezali?")},
+            {"columns", {1, 2, 3, 4, 5}},
+            {"rows",
+             {AttributeRow("speed", InFiveLanguages("Delivery speed", "Rychlost doručení", "Rýchlosť doručenia",
+                                                    "Szybkość dostawy", "Hitrost dostave")),
+              AttributeRow("communication", InFiveLanguages("Communication", "Komunikace", "Komunikácia",
+                                                            "Komunikacja", "Komunikacija")),
+              AttributeRow("staff", InFiveLanguages("Courier's friendliness", "Vstřícnost kurýra", "Ústretovosť kuriéra",
+                                                    "Uprzejmość kuriera", "Prijaznost kurirja")),
+              AttributeRow("packaging", InFiveLanguages("Packaging", "Balení", "Balenie", "Opakowanie", "Embalaža"))}}}}}}}}};
+  const nlohmann::json after_case = {
+      {"pages",
+       {{{"elements",
+          {{{"type", "rating"},
+            {"name", "satisfied"},
+            {"isRequired", true},
+            {"rateMin", 1},
+            {"rateMax", 5},
+            {"title", InFiveLanguages("How satisfied are you with how we handled your request?",
+                                      "Jak jste spokojeni s vyřízením vašeho požadavku?",
+                                      "Ako ste spokojní s vybavením vašej požiadavky?",
+                                      "Jak oceniasz załatwienie Twojej sprawy?",
+                                      "Kako ste zadovoljni z obravnavo vaše zahteve?")}},
+           reason}}}}}};
+  DemoSurveys created;
+  TP_ASSIGN_OR_RETURN(const surveys::Survey nps,
+                      surveys::CreateSurvey(tx,
+                                            {.name = "After delivery",
+                                             .touchpoint = "delivery",
+                                             .stage = "fulfilment",
+                                             .definition = delivery,
+                                             .metrics = {{"nps", {{"question", "recommend"}, {"comment", "reason"}}}},
+                                             .status = surveys::SurveyStatus::kLive},
+                                            audit));
+  TP_ASSIGN_OR_RETURN(const surveys::Survey csat,
+                      surveys::CreateSurvey(tx,
+                                            {.name = "After your case",
+                                             .touchpoint = "call centre",
+                                             .stage = "service",
+                                             .definition = after_case,
+                                             .metrics = {{"csat", {{"question", "satisfied"}, {"comment", "reason"}}}},
+                                             .status = surveys::SurveyStatus::kLive},
+                                            audit));
+  TP_ASSIGN_OR_RETURN(const surveys::SurveyLink link,
+                      surveys::CreateLink(tx, {.survey_id = nps.id, .kind = surveys::LinkKind::kPublic}, audit));
+  return DemoSurveys{.delivery_nps_id = nps.id, .case_csat_id = csat.id, .public_token = link.token};
+}
+
+// The rules that send the starter surveys. They are off: invitations go by e-mail, and the demo server
+// has no SMTP server until one is configured (`serve --smtp-url`); docs/rules.md has the recipes.
+Status CreateSurveyRules(store::TenantTx& tx, const identity::AuditContext& audit, const DemoSurveys& surveys,
+                         Micros now) {
+  const rules::RuleSpec csat_after_case{
+      .name = "CSAT survey when a case is solved (turn on once mail is set up)",
+      .trigger = "case.updated",
+      .condition = R"(after.status == "solved")",
+      .actions = nlohmann::json::array({{{"type", "send_survey"}, {"survey_id", surveys.case_csat_id}}}),
+      .enabled = false,
+      .position = 3};
+  const rules::RuleSpec nps_after_order{
+      .name = "NPS survey a week after an order (turn on once mail is set up)",
+      .trigger = "events.ingested",
+      .condition = R"(event.name == "Order Completed")",
+      .actions = nlohmann::json::array(
+          {{{"type", "send_survey"}, {"survey_id", surveys.delivery_nps_id}, {"delay_hours", 168}}}),
+      .enabled = false,
+      .position = 4};
+  for (const rules::RuleSpec& spec : {csat_after_case, nps_after_order}) {
+    TP_RETURN_IF_ERROR(rules::CreateRule(tx, audit, spec, now).status());
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<DemoSummary> CreateDemoData(store::Store& store, const DemoOptions& options) {
@@ -482,7 +599,10 @@ Result<DemoSummary> CreateDemoData(store::Store& store, const DemoOptions& optio
       team_ids[spec.department] = team.id;
     }
     TP_RETURN_IF_ERROR(identity::AddTeamMember(tx, audit, team_ids[Department::kService], agent_id));
-    return CreateStarterRules(tx, audit, team_ids[Department::kService], team_ids[Department::kIt], now);
+    TP_RETURN_IF_ERROR(CreateStarterRules(tx, audit, team_ids[Department::kService], team_ids[Department::kIt], now));
+    TP_ASSIGN_OR_RETURN(const DemoSurveys surveys, CreateStarterSurveys(tx, audit));
+    summary.survey_path = "/s/" + surveys.public_token;
+    return CreateSurveyRules(tx, audit, surveys, now);
   }));
 
   std::vector<std::string> customer_ids(customer_plans.size());

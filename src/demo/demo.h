@@ -1,6 +1,7 @@
 // Demo data: a complete, realistic tenant to explore touchpoint with (`touchpoint demo-data`). It holds
 // a user per role, the four departments as teams, and customers, cases and feedback of a Central
-// European online retailer spread over the last 180 days.
+// European online retailer spread over the last 180 days; two live SurveyJS surveys (NPS with attribute
+// ratings after delivery, CSAT after a case) and the rules that close the loop and send them.
 //
 //   TP_ASSIGN_OR_RETURN(bool has_data, TenantHasData(store, "demo"));
 //   if (!has_data) {
@@ -53,6 +54,7 @@ struct DemoSummary {
   int cases = 0;
   int feedback = 0;
   int events = 0;  // website events (sign-up identify, page views, orders, refunds) of the customers
+  std::string survey_path;  // "/s/<token>": the public link of the live "After delivery" survey
 };
 
 // kConflict field "slug" when a tenant already has the slug (so a second run is refused);

@@ -15,6 +15,7 @@
 #include "identity/sessions.h"
 #include "identity/teams.h"
 #include "rules/rules.h"
+#include "surveys/surveys.h"
 #include "identity/tenants.h"
 #include "identity/users.h"
 #include "profiles/customers.h"
@@ -161,6 +162,8 @@ TEST_P(DemoTest, ShipsTheTwoStarterRulesForTheOwningTeams) {
   Result<std::vector<rules::Rule>> rules = ReadResult<std::vector<rules::Rule>>(
       store(), summary.tenant_id, [](store::TenantTx& tx) { return rules::ListRules(tx); });
   ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  ASSERT_EQ(rules->size(), 4u);  // and the two survey rules (SendsTheStarterSurveysOnlyOnceMailIsSetUp)
+  std::erase_if(*rules, [](const rules::Rule& rule) { return rule.trigger != "feedback.submitted"; });
   ASSERT_EQ(rules->size(), 2u);
   Result<Page<identity::Team>> teams = ReadResult<Page<identity::Team>>(
       store(), summary.tenant_id, [](store::TenantTx& tx) { return identity::ListTeams(tx, PageRequest{}); });
@@ -188,6 +191,55 @@ TEST_P(DemoTest, ShipsTheTwoStarterRulesForTheOwningTeams) {
     }
   }
   EXPECT_EQ(matched, 2);  // the detractor by the first rule, the unhappy CSAT by the second
+}
+
+TEST_P(DemoTest, SendsTheStarterSurveysOnlyOnceMailIsSetUp) {
+  const DemoSummary summary = MustCreate(SmallOptions());
+  Result<Page<surveys::Survey>> live = ReadResult<Page<surveys::Survey>>(
+      store(), summary.tenant_id, [](store::TenantTx& tx) { return surveys::ListSurveys(tx, {}, PageRequest{}); });
+  ASSERT_TRUE(live.ok()) << live.status().ToString();
+  ASSERT_EQ(live->items.size(), 2u);
+  std::set<std::string> metrics;
+  for (const surveys::Survey& listed : live->items) {
+    Result<surveys::Survey> whole = ReadResult<surveys::Survey>(
+        store(), summary.tenant_id, [&](store::TenantTx& tx) { return surveys::GetSurvey(tx, listed.id, std::nullopt); });
+    ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+    const surveys::Survey& survey = *whole;
+    EXPECT_EQ(survey.status, surveys::SurveyStatus::kLive) << survey.name;
+    for (const auto& [metric, question] : survey.metrics.items()) metrics.insert(metric);
+    EXPECT_EQ(survey.languages, (std::vector<std::string>{"default", "cs", "pl", "sk", "sl"})) << survey.name;
+  }
+  EXPECT_EQ(metrics, (std::set<std::string>{"csat", "nps"}));
+
+  ASSERT_EQ(summary.survey_path.rfind("/s/", 0), 0u);
+  Result<surveys::RespondentView> opened = surveys::OpenLink(store(), summary.survey_path.substr(3), NowMicros());
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(opened->survey.name, "After delivery");
+  Result<surveys::SurveyResponse> answered = surveys::SubmitResponse(
+      store(), summary.survey_path.substr(3),
+      {.data = {{"recommend", 9}, {"attributes", {{"speed", 5}, {"packaging", 4}}}}, .language = "cs"}, NowMicros());
+  ASSERT_TRUE(answered.ok()) << answered.status().ToString();
+
+  Result<std::vector<rules::Rule>> rules = ReadResult<std::vector<rules::Rule>>(
+      store(), summary.tenant_id, [](store::TenantTx& tx) { return rules::ListRules(tx); });
+  ASSERT_TRUE(rules.ok());
+  ASSERT_EQ(rules->size(), 4u);
+  const auto with_trigger = [&](std::string_view trigger) {
+    return *std::find_if(rules->begin(), rules->end(), [&](const rules::Rule& rule) { return rule.trigger == trigger; });
+  };
+  const rules::Rule csat_rule = with_trigger("case.updated");
+  const rules::Rule nps_rule = with_trigger("events.ingested");
+  EXPECT_FALSE(csat_rule.enabled);
+  EXPECT_FALSE(nps_rule.enabled);
+  EXPECT_EQ(csat_rule.actions[0]["type"], "send_survey");
+  Result<rules::DryRun> solved = rules::DryRunRule(csat_rule.trigger, csat_rule.condition, csat_rule.actions,
+                                                   {{"after", {{"status", "solved"}}}, {"customer_id", "cus_1"}});
+  ASSERT_TRUE(solved.ok()) << solved.status().ToString();
+  EXPECT_TRUE(solved->matched);
+  Result<rules::DryRun> ordered = rules::DryRunRule(nps_rule.trigger, nps_rule.condition, nps_rule.actions,
+                                                    {{"event", {{"name", "Order Completed"}}}, {"customer_id", "cus_1"}});
+  ASSERT_TRUE(ordered.ok()) << ordered.status().ToString();
+  EXPECT_TRUE(ordered->matched);
 }
 
 TEST_P(DemoTest, DataLooksLikeACentralEuropeanRetailer) {

@@ -4,6 +4,7 @@
 
 #include "changes/kinds.h"
 #include "common/ids.h"
+#include "feedback/list_sql.h"
 #include "profiles/customers.h"
 #include "store/sql_params.h"
 #include "profiles/text.h"
@@ -14,7 +15,7 @@ namespace {
 using store::Sql;
 using store::SqlParams;
 
-constexpr std::string_view kIdPrefix = "fbk_";
+constexpr std::string_view kFeedbackIdPrefix = "fbk_";
 constexpr std::string_view kInsertResponse =
     "INSERT INTO feedback_responses (tenant_id, id, customer_id, survey, metric, score, comment, touchpoint, "
     "created_at, survey_response_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
@@ -32,11 +33,8 @@ constexpr std::string_view kCountScoresOfMetric =
     "SELECT score, COUNT(*) FROM feedback_responses WHERE tenant_id = $1 AND metric = ";
 constexpr std::string_view kAndMetricIs = " AND metric = ";
 constexpr std::string_view kAndSurveyIs = " AND survey = ";
-constexpr std::string_view kAndTouchpointIs = " AND touchpoint = ";
-constexpr std::string_view kAndCustomerIs = " AND customer_id = ";
 constexpr std::string_view kAndCreatedFrom = " AND created_at >= ";
 constexpr std::string_view kAndCreatedBefore = " AND created_at < ";
-constexpr std::string_view kOrderByIdLimit = " ORDER BY id LIMIT ";
 constexpr std::string_view kGroupByScore = " GROUP BY score";
 
 // The WHERE terms for every field of `query` except the metric, which each caller places itself.
@@ -141,7 +139,7 @@ Result<FeedbackResponse> SubmitFeedback(store::TenantTx& tx, const NewFeedback& 
     if (!customer_exists) return Status(ErrorCode::kNotFound, "no such customer", "customer_id");
   }
 
-  response.id = NewId(kIdPrefix);
+  response.id = NewId(kFeedbackIdPrefix);
   response.customer_id = input.customer_id;
   response.metric = input.metric;
   response.score = static_cast<int>(input.score);
@@ -171,7 +169,7 @@ Result<FeedbackResponse> SubmitFeedback(store::TenantTx& tx, const NewFeedback& 
 }
 
 Result<FeedbackResponse> GetFeedback(store::TenantTx& tx, std::string_view feedback_id) {
-  if (!LooksLikeId(feedback_id, kIdPrefix)) return NotFound("no such feedback response");
+  if (!LooksLikeId(feedback_id, kFeedbackIdPrefix)) return NotFound("no such feedback response");
   TP_ASSIGN_OR_RETURN(std::optional<store::Row> row, tx.QueryOne(kSelectResponse, {std::string(feedback_id)}));
   if (!row) return NotFound("no such feedback response");
   return ResponseFromRow(*row);

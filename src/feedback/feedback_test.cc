@@ -20,7 +20,6 @@ using ::testing::IsEmpty;
 using profiles::ReadResult;
 using profiles::WriteResult;
 
-constexpr Micros kDay = 24LL * 3600 * 1'000'000;
 
 // Scores of ten NPS answers: five promoters (10, 10, 10, 9, 9), three passives (8, 8, 7), two
 // detractors (6, 3).
@@ -165,17 +164,17 @@ TEST(CompareSummaries, ComparesEachMetricsHeadlineValue) {
 }
 
 TEST(WithPreviousPeriod, IsTheSameLengthJustBefore) {
-  const Micros since = 1'000 * kDay;
-  Result<PeriodPair> week = WithPreviousPeriod({.touchpoint = "delivery", .since = since, .until = since + 7 * kDay}, 0);
+  const Micros since = 1'000 * kMicrosPerDay;
+  Result<PeriodPair> week = WithPreviousPeriod({.touchpoint = "delivery", .since = since, .until = since + 7 * kMicrosPerDay}, 0);
   ASSERT_TRUE(week.ok()) << week.status().ToString();
-  EXPECT_EQ(week->previous.since, since - 7 * kDay);
+  EXPECT_EQ(week->previous.since, since - 7 * kMicrosPerDay);
   EXPECT_EQ(week->previous.until, since);
   EXPECT_EQ(week->previous.touchpoint, "delivery");
   // Without until the current period ends now, and so does its length.
-  Result<PeriodPair> to_now = WithPreviousPeriod({.since = since}, since + 3 * kDay);
+  Result<PeriodPair> to_now = WithPreviousPeriod({.since = since}, since + 3 * kMicrosPerDay);
   ASSERT_TRUE(to_now.ok());
-  EXPECT_EQ(to_now->current.until, since + 3 * kDay);
-  EXPECT_EQ(to_now->previous.since, since - 3 * kDay);
+  EXPECT_EQ(to_now->current.until, since + 3 * kMicrosPerDay);
+  EXPECT_EQ(to_now->previous.since, since - 3 * kMicrosPerDay);
   EXPECT_EQ(WithPreviousPeriod({.until = since}, since).status().field(), "since");
   EXPECT_EQ(WithPreviousPeriod({.since = since, .until = since}, since).status().field(), "until");
 }
@@ -250,7 +249,7 @@ TEST_P(FeedbackTest, SubmitNamesTheFieldThatIsInvalid) {
 }
 
 TEST_P(FeedbackTest, SubmitStoresTheResponseAndAnotherTenantCannotSeeIt) {
-  const Micros yesterday = NowMicros() - kDay;
+  const Micros yesterday = NowMicros() - kMicrosPerDay;
   const FeedbackResponse submitted = MustSubmit({.customer_id = customer_,
                                                  .survey = " delivery-nps ",
                                                  .metric = Metric::kNps,
@@ -287,10 +286,10 @@ TEST_P(FeedbackTest, SummariseMetricMatchesTheHandComputedExample) {
   for (int score : kCesScores) MustSubmit({.survey = "returns-ces", .metric = Metric::kCes, .score = score});
   // Answers that the filters below must leave out.
   MustSubmit({.survey = "checkout-nps", .score = 0, .touchpoint = "website checkout"});
-  MustSubmit({.survey = "delivery-nps", .score = 0, .touchpoint = "delivery", .created_at = NowMicros() - 30 * kDay});
+  MustSubmit({.survey = "delivery-nps", .score = 0, .touchpoint = "delivery", .created_at = NowMicros() - 30 * kMicrosPerDay});
 
   Result<MetricSummary> nps =
-      Summary(Metric::kNps, {.touchpoint = "delivery", .since = NowMicros() - kDay, .until = NowMicros() + kDay});
+      Summary(Metric::kNps, {.touchpoint = "delivery", .since = NowMicros() - kMicrosPerDay, .until = NowMicros() + kMicrosPerDay});
   ASSERT_TRUE(nps.ok()) << nps.status().ToString();
   ExpectHandComputedNps(*nps);
   EXPECT_EQ(Summary(Metric::kNps, {})->count, 12);
@@ -310,12 +309,12 @@ TEST_P(FeedbackTest, SummariseMetricMatchesTheHandComputedExample) {
 TEST_P(FeedbackTest, CompareMetricSummarisesBothPeriods) {
   const Micros now = NowMicros();
   // This week the hand-computed ten (NPS 30); the week before NPS −30 (as CompareSummaries above).
-  for (int score : kNpsScores) MustSubmit({.survey = "delivery-nps", .score = score, .created_at = now - kDay});
+  for (int score : kNpsScores) MustSubmit({.survey = "delivery-nps", .score = score, .created_at = now - kMicrosPerDay});
   for (int score : {10, 10, 8, 8, 7, 6, 5, 3, 2, 0}) {
-    MustSubmit({.survey = "delivery-nps", .score = score, .created_at = now - 8 * kDay});
+    MustSubmit({.survey = "delivery-nps", .score = score, .created_at = now - 8 * kMicrosPerDay});
   }
-  MustSubmit({.survey = "delivery-nps", .score = 0, .created_at = now - 15 * kDay});  // before both
-  Result<PeriodPair> periods = WithPreviousPeriod({.since = now - 7 * kDay}, now);
+  MustSubmit({.survey = "delivery-nps", .score = 0, .created_at = now - 15 * kMicrosPerDay});  // before both
+  Result<PeriodPair> periods = WithPreviousPeriod({.since = now - 7 * kMicrosPerDay}, now);
   ASSERT_TRUE(periods.ok());
   Result<MetricComparison> comparison = ReadResult<MetricComparison>(
       store(), tenant_, [&](store::TenantTx& tx) { return CompareMetric(tx, Metric::kNps, *periods); });
@@ -331,9 +330,9 @@ TEST_P(FeedbackTest, CompareMetricSummarisesBothPeriods) {
 TEST_P(FeedbackTest, ListFiltersByEveryField) {
   const Micros now = NowMicros();
   MustSubmit({.customer_id = customer_, .survey = "delivery-nps", .score = 9, .comment = "a", .touchpoint = "delivery",
-              .created_at = now - 10 * kDay});
+              .created_at = now - 10 * kMicrosPerDay});
   MustSubmit(
-      {.survey = "delivery-nps", .score = 3, .comment = "b", .touchpoint = "delivery", .created_at = now - kDay});
+      {.survey = "delivery-nps", .score = 3, .comment = "b", .touchpoint = "delivery", .created_at = now - kMicrosPerDay});
   MustSubmit({.survey = "store-csat", .metric = Metric::kCsat, .score = 4, .comment = "c", .touchpoint = "store"});
   MustSubmit({.customer_id = customer_, .survey = "app-ces", .metric = Metric::kCes, .score = 6, .comment = "d",
               .touchpoint = "mobile app"});
@@ -343,9 +342,9 @@ TEST_P(FeedbackTest, ListFiltersByEveryField) {
   EXPECT_THAT(Comments({.survey = "store-csat"}), ElementsAre("c"));
   EXPECT_THAT(Comments({.touchpoint = "mobile app"}), ElementsAre("d"));
   EXPECT_THAT(Comments({.customer_id = customer_}), ElementsAre("a", "d"));
-  EXPECT_THAT(Comments({.since = now - 2 * kDay}), ElementsAre("b", "c", "d"));
-  EXPECT_THAT(Comments({.until = now - 2 * kDay}), ElementsAre("a"));
-  EXPECT_THAT(Comments({.metric = Metric::kNps, .since = now - 2 * kDay, .until = now}), ElementsAre("b"));
+  EXPECT_THAT(Comments({.since = now - 2 * kMicrosPerDay}), ElementsAre("b", "c", "d"));
+  EXPECT_THAT(Comments({.until = now - 2 * kMicrosPerDay}), ElementsAre("a"));
+  EXPECT_THAT(Comments({.metric = Metric::kNps, .since = now - 2 * kMicrosPerDay, .until = now}), ElementsAre("b"));
   EXPECT_THAT(Comments({.touchpoint = "returns"}), IsEmpty());
 }
 

@@ -5,6 +5,7 @@
 
 #include "common/crypto.h"
 #include "feedback/feedback.h"
+#include "feedback/list_sql.h"
 #include "profiles/customers.h"
 #include "profiles/text.h"
 #include "store/sql_params.h"
@@ -15,7 +16,7 @@ namespace {
 using store::Sql;
 using store::SqlParams;
 
-constexpr std::string_view kIdPrefix = "rev_";
+constexpr std::string_view kReviewIdPrefix = "rev_";
 // 128 bits of the digest: collisions between distinct reviews are not a practical concern.
 constexpr std::size_t kIdDigestChars = 32;
 // Separates the identifying fields before hashing; it cannot occur in them (CleanLine refuses control
@@ -30,11 +31,8 @@ constexpr std::string_view kSelectReviewsAfter =
     "SELECT id, source, rating, rating_scale, title, body, author, url, touchpoint, customer_id, reviewed_at, "
     "imported_at FROM reviews WHERE tenant_id = $1 AND id > ";
 constexpr std::string_view kAndSourceIs = " AND source = ";
-constexpr std::string_view kAndTouchpointIs = " AND touchpoint = ";
-constexpr std::string_view kAndCustomerIs = " AND customer_id = ";
 constexpr std::string_view kAndReviewedFrom = " AND reviewed_at >= ";
 constexpr std::string_view kAndReviewedBefore = " AND reviewed_at < ";
-constexpr std::string_view kOrderByIdLimit = " ORDER BY id LIMIT ";
 
 std::string AsciiLower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
@@ -126,7 +124,7 @@ std::string ReviewId(const NewReview& review) {
     key += kFieldSeparator;
     key += review.title;
   }
-  return std::string(kIdPrefix) + Sha256Hex(key).substr(0, kIdDigestChars);
+  return std::string(kReviewIdPrefix) + Sha256Hex(key).substr(0, kIdDigestChars);
 }
 
 Result<ReviewCounts> StoreReviews(store::TenantTx& tx, const std::vector<NewReview>& reviews, Micros now) {

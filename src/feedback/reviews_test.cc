@@ -15,14 +15,13 @@ namespace {
 using profiles::ReadResult;
 using profiles::WriteResult;
 
-constexpr Micros kDay = 24LL * 3600 * 1'000'000;
 
 NewReview GoogleReview() {
   return NewReview{.source = " Google ",
                    .rating = 4,
                    .title = "Fast delivery",
                    .text = "Arrived the next day.\nWell packed.",
-                   .reviewed_at = NowMicros() - kDay,
+                   .reviewed_at = NowMicros() - kMicrosPerDay,
                    .author = "Jana N.",
                    .url = "https://maps.example.com/review/1",
                    .touchpoint = "delivery"};
@@ -61,7 +60,7 @@ TEST(CleanReview, TrimsLowerCasesTheSourceAndChecksEveryField) {
   review = GoogleReview();
   review.reviewed_at = 0;
   EXPECT_EQ(field_of(review), "date");
-  review.reviewed_at = now + kDay;
+  review.reviewed_at = now + kMicrosPerDay;
   EXPECT_EQ(field_of(review), "date");
 }
 
@@ -165,15 +164,15 @@ TEST_P(ReviewsTest, StoringAgainAddsNothing) {
 TEST_P(ReviewsTest, ListFiltersAndStaysInItsTenant) {
   NewReview old = GoogleReview();
   old.url = "https://maps.example.com/review/old";
-  old.reviewed_at = NowMicros() - 30 * kDay;
+  old.reviewed_at = NowMicros() - 30 * kMicrosPerDay;
   NewReview trustpilot = GoogleReview();
   trustpilot.source = "Trustpilot";
   trustpilot.touchpoint = "support";
   Store({GoogleReview(), old, trustpilot});
   EXPECT_EQ(List({.source = "TRUSTPILOT"}).size(), 1u);
   EXPECT_EQ(List({.touchpoint = "delivery"}).size(), 2u);
-  EXPECT_EQ(List({.since = NowMicros() - 2 * kDay}).size(), 2u);
-  EXPECT_EQ(List({.until = NowMicros() - 2 * kDay}).size(), 1u);
+  EXPECT_EQ(List({.since = NowMicros() - 2 * kMicrosPerDay}).size(), 2u);
+  EXPECT_EQ(List({.until = NowMicros() - 2 * kMicrosPerDay}).size(), 1u);
   EXPECT_EQ(List({.only_teams = std::vector<std::string>{}}).size(), 0u);
 
   const std::string other_tenant = profiles::CreateTestTenant(store(), "globex");

@@ -33,9 +33,9 @@ constexpr std::string_view kTouchKey =
 constexpr std::string_view kTokenPrefix = "tpk_";
 constexpr std::string_view kKeyIdPrefix = "key_";
 constexpr std::size_t kKeyIdLength = 30;       // "key_" + 26
-constexpr std::size_t kSecretBytes = 32;
+constexpr std::size_t kKeySecretBytes = 32;
 constexpr std::size_t kSecretLength = 43;      // base64url of 32 bytes, unpadded
-constexpr std::size_t kMaxNameBytes = 100;
+constexpr std::size_t kMaxKeyNameBytes = 100;
 constexpr Micros kTouchInterval = 60'000'000;  // a minute: last_used_at is for humans, not billing
 
 ApiKey KeyFromRow(const store::Row& row) {
@@ -81,14 +81,14 @@ Status InvalidKey() { return Unauthenticated("invalid API key"); }
 Result<CreatedApiKey> CreateApiKey(store::TenantTx& tx, const AuditContext& audit, const Principal& creator,
                                    std::string_view name, ApiKeyScope scope) {
   if (creator.kind == Principal::Kind::kApiKey) return PermissionDenied("an API key cannot create API keys");
-  TP_ASSIGN_OR_RETURN(std::string clean_name, CleanName(name, "name", kMaxNameBytes));
+  TP_ASSIGN_OR_RETURN(std::string clean_name, CleanName(name, "name", kMaxKeyNameBytes));
   TP_ASSIGN_OR_RETURN(const User owner, GetUser(tx, creator.user_id));
   CreatedApiKey created{.key = ApiKey{.id = NewId(kKeyIdPrefix),
                                       .user_id = owner.id,
                                       .name = std::move(clean_name),
                                       .scope = scope,
                                       .created_at = NowMicros()}};
-  const std::string secret = RandomToken(kSecretBytes);
+  const std::string secret = RandomToken(kKeySecretBytes);
   created.secret_token = std::string(kTokenPrefix) + created.key.id + "_" + secret;
   TP_RETURN_IF_ERROR(tx.Execute(kInsertKey, {created.key.id, created.key.user_id, created.key.name,
                                              std::string(ApiKeyScopeName(scope)), Sha256Hex(secret),

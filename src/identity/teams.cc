@@ -38,7 +38,7 @@ constexpr std::string_view kDeleteMember =
 constexpr std::string_view kTeamsOfUser =
     "SELECT team_id FROM team_members WHERE tenant_id = $1 AND user_id = $2 ORDER BY team_id";
 
-constexpr std::size_t kMaxNameBytes = 100;
+constexpr std::size_t kMaxTeamNameBytes = 100;
 constexpr std::size_t kMaxDescriptionBytes = 1000;
 
 Team TeamFromRow(const store::Row& row) {
@@ -84,7 +84,7 @@ const std::vector<std::string_view>& TeamKinds() {
 }
 
 Result<Team> CreateTeam(store::TenantTx& tx, const AuditContext& audit, const NewTeam& team) {
-  TP_ASSIGN_OR_RETURN(std::string name, CleanName(team.name, "name", kMaxNameBytes));
+  TP_ASSIGN_OR_RETURN(std::string name, CleanName(team.name, "name", kMaxTeamNameBytes));
   const std::vector<std::string_view>& kinds = TeamKinds();
   if (std::find(kinds.begin(), kinds.end(), team.kind) == kinds.end()) {
     return InvalidArgument("kind must be one of marketing, sales, service, it, custom", "kind");
@@ -137,7 +137,7 @@ Result<Team> UpdateTeam(store::TenantTx& tx, const AuditContext& audit, std::str
   TP_ASSIGN_OR_RETURN(const Team before, GetTeam(tx, team_id));
   Team after = before;
   if (patch.name) {
-    TP_ASSIGN_OR_RETURN(after.name, CleanName(*patch.name, "name", kMaxNameBytes));
+    TP_ASSIGN_OR_RETURN(after.name, CleanName(*patch.name, "name", kMaxTeamNameBytes));
   }
   if (patch.description) {
     TP_ASSIGN_OR_RETURN(after.description, CleanDescription(*patch.description));

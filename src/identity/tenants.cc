@@ -19,7 +19,7 @@ constexpr std::string_view kUpdateSettings = "UPDATE tenants SET name = $2, sett
 
 constexpr std::size_t kMinSlugLength = 2;
 constexpr std::size_t kMaxSlugLength = 63;
-constexpr std::size_t kMaxNameBytes = 200;
+constexpr std::size_t kMaxTenantNameBytes = 200;
 constexpr std::size_t kMaxSettingsBytes = 64 * 1024;
 constexpr std::size_t kMaxContactDataKeys = 100;
 constexpr std::size_t kMaxContactDataKeyBytes = 64;
@@ -76,7 +76,7 @@ Status ValidateContactDataKeys(const nlohmann::json& settings) {
 
 Result<Tenant> CreateTenant(store::SystemTx& tx, std::string_view slug, std::string_view name) {
   TP_RETURN_IF_ERROR(ValidateSlug(slug));
-  TP_ASSIGN_OR_RETURN(std::string clean_name, CleanName(name, "name", kMaxNameBytes));
+  TP_ASSIGN_OR_RETURN(std::string clean_name, CleanName(name, "name", kMaxTenantNameBytes));
   TP_ASSIGN_OR_RETURN(std::optional<store::Row> existing, tx.QueryOne(kFindSlug, {std::string(slug)}));
   if (existing) return Conflict("the slug " + std::string(slug) + " is taken", "slug");
   Tenant tenant{.id = NewId("ten_"),
@@ -105,7 +105,7 @@ Result<Tenant> GetTenant(store::TenantTx& tx) {
 
 Result<Tenant> UpdateTenantSettings(store::TenantTx& tx, const AuditContext& audit, std::string_view name,
                                     std::string_view settings_json) {
-  TP_ASSIGN_OR_RETURN(std::string clean_name, CleanName(name, "name", kMaxNameBytes));
+  TP_ASSIGN_OR_RETURN(std::string clean_name, CleanName(name, "name", kMaxTenantNameBytes));
   if (settings_json.size() > kMaxSettingsBytes) {
     return InvalidArgument("settings must be at most 64 KiB", "settings");
   }

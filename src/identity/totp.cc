@@ -10,7 +10,7 @@
 namespace tp::identity {
 namespace {
 constexpr Micros kStepMicros = 30'000'000;
-constexpr std::size_t kSecretBytes = 20;  // RFC 4226 recommends 160 bits
+constexpr std::size_t kTotpSecretBytes = 20;  // RFC 4226 recommends 160 bits
 constexpr std::size_t kDigits = 6;
 constexpr std::uint32_t kModulus = 1'000'000;
 constexpr std::int64_t kAcceptedDrift = 1;  // steps either side of now
@@ -55,7 +55,7 @@ std::string PercentEncode(std::string_view text) {
 }  // namespace
 
 std::string NewTotpSecret() {
-  std::array<std::uint8_t, kSecretBytes> bytes{};
+  std::array<std::uint8_t, kTotpSecretBytes> bytes{};
   randombytes_buf(bytes.data(), bytes.size());
   return Base32Encode(bytes);
 }

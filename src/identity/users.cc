@@ -37,7 +37,7 @@ constexpr std::string_view kDisableTotp =
     "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = 0, updated_at = $3 "
     "WHERE tenant_id = $1 AND id = $2";
 
-constexpr std::size_t kMaxNameBytes = 200;
+constexpr std::size_t kMaxUserNameBytes = 200;
 
 store::Value Flag(bool value) { return std::int64_t{value ? 1 : 0}; }
 
@@ -89,7 +89,7 @@ bool IsEnabledAdmin(const User& user) { return user.role == Role::kAdmin && !use
 Result<User> CreateUser(store::TenantTx& tx, const AuditContext& audit, const NewUser& user,
                         const PasswordHashLimits& limits) {
   TP_ASSIGN_OR_RETURN(std::string email, ValidEmail(user.email, "email"));
-  TP_ASSIGN_OR_RETURN(std::string name, CleanName(user.name, "name", kMaxNameBytes));
+  TP_ASSIGN_OR_RETURN(std::string name, CleanName(user.name, "name", kMaxUserNameBytes));
   TP_RETURN_IF_ERROR(ValidateNewPassword(user.password));
   TP_ASSIGN_OR_RETURN(std::optional<store::Row> existing, tx.QueryOne(kFindEmail, {email}));
   if (existing) return Conflict("a user with this e-mail already exists", "email");
@@ -137,7 +137,7 @@ Result<User> UpdateUser(store::TenantTx& tx, const AuditContext& audit, std::str
   TP_ASSIGN_OR_RETURN(const User before, GetUser(tx, user_id));
   User after = before;
   if (patch.name) {
-    TP_ASSIGN_OR_RETURN(after.name, CleanName(*patch.name, "name", kMaxNameBytes));
+    TP_ASSIGN_OR_RETURN(after.name, CleanName(*patch.name, "name", kMaxUserNameBytes));
   }
   after.role = patch.role.value_or(before.role);
   after.disabled = patch.disabled.value_or(before.disabled);

@@ -18,8 +18,6 @@ constexpr std::array<std::string_view, 17> kDefaultKeys = {
     "email",  "phone", "telefon", "mobil", "whatsapp", "messenger",  "telegram", "viber",  "skype",
     "msisdn", "fax",   "address", "adres", "street",   "postalcode", "postcode", "zipcode"};
 
-constexpr std::size_t kMinPhoneDigits = 8;
-constexpr std::size_t kMaxPhoneDigits = 15;
 constexpr std::size_t kMinLocalPhoneDigits = 9;  // without '+': more than a date's 8 digits
 
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }

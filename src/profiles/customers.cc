@@ -26,8 +26,6 @@ using store::SqlParams;
 using nlohmann::json;
 
 constexpr std::string_view kIdPrefix = "cus_";
-constexpr std::size_t kMinPhoneDigits = 8;
-constexpr std::size_t kMaxPhoneDigits = 15;
 constexpr int kMaxTraitsDepth = 16;
 constexpr std::size_t kMaxSearchChars = 200;
 // Above this many matching terms a search walks the customers in id order instead of collecting the

@@ -22,6 +22,10 @@
 
 namespace tp::profiles {
 
+// E.164: a phone number has at most 15 digits; fewer than 8 is no callable number.
+inline constexpr std::size_t kMinPhoneDigits = 8;
+inline constexpr std::size_t kMaxPhoneDigits = 15;
+
 enum class IdentifierKind { kUserId, kAnonymousId, kEmail, kPhone, kWhatsapp, kMessenger, kTelegram, kWebchat };
 
 inline constexpr std::size_t kMaxIdentifierChars = 200;

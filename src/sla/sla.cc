@@ -344,16 +344,16 @@ Result<SlaState> ComputeSla(const Targets& targets, const calendars::BusinessCal
   SlaState state;
   if (const auto minutes = targets.first_response_minutes) {
     TP_ASSIGN_OR_RETURN(state.first_response,
-                        RunClock(calendar, intervals, facts.created_at, *minutes * calendars::kMicrosPerMinute,
+                        RunClock(calendar, intervals, facts.created_at, *minutes * kMicrosPerMinute,
                                  facts.first_response_at, now));
   }
   if (const auto minutes = targets.next_response_minutes) {
     TP_ASSIGN_OR_RETURN(state.next_response,
-                        NextResponse(calendar, intervals, facts, *minutes * calendars::kMicrosPerMinute, now));
+                        NextResponse(calendar, intervals, facts, *minutes * kMicrosPerMinute, now));
   }
   if (const auto minutes = targets.resolution_minutes) {
     TP_ASSIGN_OR_RETURN(state.resolution, RunClock(calendar, intervals, facts.created_at,
-                                                   *minutes * calendars::kMicrosPerMinute, ResolvedAt(intervals), now));
+                                                   *minutes * kMicrosPerMinute, ResolvedAt(intervals), now));
   }
   // Nothing is due while the case does not count time: pending pauses, solved and closed stop.
   if (!CountsTime(intervals.back().status)) return state;

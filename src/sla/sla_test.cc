@@ -1,4 +1,5 @@
 #include "sla/sla.h"
+#include "sla/test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -15,13 +16,6 @@ using cases::CaseStatus;
 using cases::CaseType;
 using nlohmann::json;
 
-constexpr Micros kMinute = calendars::kMicrosPerMinute;
-
-Micros At(const std::string& rfc3339) {
-  const std::optional<Micros> instant = ParseTimestamp(rfc3339);
-  if (!instant) throw std::invalid_argument("bad timestamp in test: " + rfc3339);
-  return *instant;
-}
 
 // Monday to Friday 09:00-17:00 UTC. 2026-12-04 is a Friday, 2026-12-07 a Monday.
 calendars::BusinessCalendar WorkWeek() {
@@ -44,13 +38,13 @@ const calendars::BusinessCalendar kAlwaysOpen = calendars::AlwaysOpenCalendar();
 
 TEST(ComputeSla, AnUnansweredCaseIsDueTargetMinutesAfterCreation) {
   const CaseFacts facts{.created_at = kT, .statuses = {{kT, CaseStatus::kNew}}};
-  const SlaState state = Compute({.first_response_minutes = 60}, kAlwaysOpen, facts, kT + 30 * kMinute);
+  const SlaState state = Compute({.first_response_minutes = 60}, kAlwaysOpen, facts, kT + 30 * kMicrosPerMinute);
   EXPECT_TRUE(state.first_response.active);
-  EXPECT_EQ(state.first_response.due_at, kT + 60 * kMinute);
+  EXPECT_EQ(state.first_response.due_at, kT + 60 * kMicrosPerMinute);
   EXPECT_FALSE(state.first_response.met_at);
   EXPECT_FALSE(state.first_response.breached);
-  EXPECT_EQ(state.next_due_at, kT + 60 * kMinute);
-  EXPECT_EQ(state.next_check_at, kT + 60 * kMinute);
+  EXPECT_EQ(state.next_due_at, kT + 60 * kMicrosPerMinute);
+  EXPECT_EQ(state.next_check_at, kT + 60 * kMicrosPerMinute);
   // Metrics without a target are not running.
   EXPECT_FALSE(state.next_response.active);
   EXPECT_FALSE(state.resolution.active);
@@ -72,55 +66,55 @@ TEST(ComputeSla, BusinessTimeSkipsNightsAndWeekends) {
 TEST(ComputeSla, AReplyBeforeTheDueMeetsTheTargetAndALateOneBreachesIt) {
   const Targets targets{.first_response_minutes = 60};
   CaseFacts facts{.created_at = kT,
-                  .statuses = {{kT, CaseStatus::kNew}, {kT + 45 * kMinute, CaseStatus::kOpen}},
-                  .first_response_at = kT + 45 * kMinute};
-  SlaState state = Compute(targets, kAlwaysOpen, facts, kT + 300 * kMinute);
-  EXPECT_EQ(state.first_response.met_at, kT + 45 * kMinute);
-  EXPECT_EQ(state.first_response.due_at, kT + 60 * kMinute);
+                  .statuses = {{kT, CaseStatus::kNew}, {kT + 45 * kMicrosPerMinute, CaseStatus::kOpen}},
+                  .first_response_at = kT + 45 * kMicrosPerMinute};
+  SlaState state = Compute(targets, kAlwaysOpen, facts, kT + 300 * kMicrosPerMinute);
+  EXPECT_EQ(state.first_response.met_at, kT + 45 * kMicrosPerMinute);
+  EXPECT_EQ(state.first_response.due_at, kT + 60 * kMicrosPerMinute);
   EXPECT_FALSE(state.first_response.breached);
   EXPECT_FALSE(state.next_due_at);  // nothing left running
 
-  facts.first_response_at = kT + 60 * kMinute;  // exactly at the due time: on time
-  EXPECT_FALSE(Compute(targets, kAlwaysOpen, facts, kT + 300 * kMinute).first_response.breached);
+  facts.first_response_at = kT + 60 * kMicrosPerMinute;  // exactly at the due time: on time
+  EXPECT_FALSE(Compute(targets, kAlwaysOpen, facts, kT + 300 * kMicrosPerMinute).first_response.breached);
 
-  facts.first_response_at = kT + 61 * kMinute;
-  state = Compute(targets, kAlwaysOpen, facts, kT + 300 * kMinute);
+  facts.first_response_at = kT + 61 * kMicrosPerMinute;
+  state = Compute(targets, kAlwaysOpen, facts, kT + 300 * kMicrosPerMinute);
   EXPECT_TRUE(state.first_response.breached);
-  EXPECT_EQ(state.first_response.met_at, kT + 61 * kMinute);
+  EXPECT_EQ(state.first_response.met_at, kT + 61 * kMicrosPerMinute);
 }
 
 TEST(ComputeSla, AnUnmetTargetIsBreachedFromItsDueTimeOn) {
   const CaseFacts facts{.created_at = kT, .statuses = {{kT, CaseStatus::kOpen}}};
   const Targets targets{.first_response_minutes = 60};
-  EXPECT_FALSE(Compute(targets, kAlwaysOpen, facts, kT + 60 * kMinute - 1).first_response.breached);
-  const SlaState late = Compute(targets, kAlwaysOpen, facts, kT + 60 * kMinute);
+  EXPECT_FALSE(Compute(targets, kAlwaysOpen, facts, kT + 60 * kMicrosPerMinute - 1).first_response.breached);
+  const SlaState late = Compute(targets, kAlwaysOpen, facts, kT + 60 * kMicrosPerMinute);
   EXPECT_TRUE(late.first_response.breached);
   // Still due (an inbox sorts it first), but no further check is needed.
-  EXPECT_EQ(late.next_due_at, kT + 60 * kMinute);
+  EXPECT_EQ(late.next_due_at, kT + 60 * kMicrosPerMinute);
   EXPECT_FALSE(late.next_check_at);
 }
 
 TEST(ComputeSla, PendingPausesTheClockAndMovesTheDueLater) {
   const Targets targets{.first_response_minutes = 60, .resolution_minutes = 240};
-  CaseFacts facts{.created_at = kT, .statuses = {{kT, CaseStatus::kNew}, {kT + 10 * kMinute, CaseStatus::kPending}}};
+  CaseFacts facts{.created_at = kT, .statuses = {{kT, CaseStatus::kNew}, {kT + 10 * kMicrosPerMinute, CaseStatus::kPending}}};
   // While pending: nothing due, the business time left is kept.
-  SlaState paused = Compute(targets, kAlwaysOpen, facts, kT + 20 * kMinute);
+  SlaState paused = Compute(targets, kAlwaysOpen, facts, kT + 20 * kMicrosPerMinute);
   EXPECT_TRUE(paused.first_response.paused);
   EXPECT_FALSE(paused.first_response.due_at);
-  EXPECT_EQ(paused.first_response.remaining, 50 * kMinute);
+  EXPECT_EQ(paused.first_response.remaining, 50 * kMicrosPerMinute);
   EXPECT_TRUE(paused.resolution.paused);
-  EXPECT_EQ(paused.resolution.remaining, 230 * kMinute);
+  EXPECT_EQ(paused.resolution.remaining, 230 * kMicrosPerMinute);
   EXPECT_FALSE(paused.next_due_at);
   EXPECT_FALSE(paused.next_check_at);
 
   // Back to open after 30 minutes: both dues move 30 minutes later.
-  facts.statuses.push_back({kT + 40 * kMinute, CaseStatus::kOpen});
-  const SlaState resumed = Compute(targets, kAlwaysOpen, facts, kT + 41 * kMinute);
+  facts.statuses.push_back({kT + 40 * kMicrosPerMinute, CaseStatus::kOpen});
+  const SlaState resumed = Compute(targets, kAlwaysOpen, facts, kT + 41 * kMicrosPerMinute);
   EXPECT_FALSE(resumed.first_response.paused);
   EXPECT_FALSE(resumed.first_response.remaining);
-  EXPECT_EQ(resumed.first_response.due_at, kT + 90 * kMinute);
-  EXPECT_EQ(resumed.resolution.due_at, kT + 270 * kMinute);
-  EXPECT_EQ(resumed.next_due_at, kT + 90 * kMinute);
+  EXPECT_EQ(resumed.first_response.due_at, kT + 90 * kMicrosPerMinute);
+  EXPECT_EQ(resumed.resolution.due_at, kT + 270 * kMicrosPerMinute);
+  EXPECT_EQ(resumed.next_due_at, kT + 90 * kMicrosPerMinute);
 }
 
 TEST(ComputeSla, APauseMovesTheDueByTheBusinessTimeItLasted) {
@@ -137,36 +131,36 @@ TEST(ComputeSla, APauseMovesTheDueByTheBusinessTimeItLasted) {
 
 TEST(ComputeSla, ABreachBeforeThePauseStaysABreach) {
   const CaseFacts facts{.created_at = kT,
-                        .statuses = {{kT, CaseStatus::kOpen}, {kT + 90 * kMinute, CaseStatus::kPending}}};
-  const SlaState state = Compute({.first_response_minutes = 60}, kAlwaysOpen, facts, kT + 100 * kMinute);
+                        .statuses = {{kT, CaseStatus::kOpen}, {kT + 90 * kMicrosPerMinute, CaseStatus::kPending}}};
+  const SlaState state = Compute({.first_response_minutes = 60}, kAlwaysOpen, facts, kT + 100 * kMicrosPerMinute);
   EXPECT_TRUE(state.first_response.breached);
   EXPECT_FALSE(state.first_response.paused);
-  EXPECT_EQ(state.first_response.due_at, kT + 60 * kMinute);
+  EXPECT_EQ(state.first_response.due_at, kT + 60 * kMicrosPerMinute);
   EXPECT_FALSE(state.next_due_at);  // paused cases are not in the inbox order
 }
 
 TEST(ComputeSla, NextResponseRunsFromTheFirstUnansweredCustomerMessageAfterAReply) {
   const Targets targets{.next_response_minutes = 30};
   CaseFacts facts{.created_at = kT,
-                  .statuses = {{kT, CaseStatus::kNew}, {kT + 10 * kMinute, CaseStatus::kOpen}},
-                  .first_response_at = kT + 10 * kMinute,
-                  .conversation = {{kT, true}, {kT + 5 * kMinute, true}, {kT + 10 * kMinute, false}}};
+                  .statuses = {{kT, CaseStatus::kNew}, {kT + 10 * kMicrosPerMinute, CaseStatus::kOpen}},
+                  .first_response_at = kT + 10 * kMicrosPerMinute,
+                  .conversation = {{kT, true}, {kT + 5 * kMicrosPerMinute, true}, {kT + 10 * kMicrosPerMinute, false}}};
   // Customer messages before the first reply belong to the first response.
-  SlaState state = Compute(targets, kAlwaysOpen, facts, kT + 20 * kMinute);
+  SlaState state = Compute(targets, kAlwaysOpen, facts, kT + 20 * kMicrosPerMinute);
   EXPECT_FALSE(state.next_response.active);
   EXPECT_FALSE(state.next_due_at);
 
   // Two customer messages: the clock runs from the older one.
-  facts.conversation.push_back({kT + 100 * kMinute, true});
-  facts.conversation.push_back({kT + 110 * kMinute, true});
-  state = Compute(targets, kAlwaysOpen, facts, kT + 115 * kMinute);
+  facts.conversation.push_back({kT + 100 * kMicrosPerMinute, true});
+  facts.conversation.push_back({kT + 110 * kMicrosPerMinute, true});
+  state = Compute(targets, kAlwaysOpen, facts, kT + 115 * kMicrosPerMinute);
   EXPECT_TRUE(state.next_response.active);
-  EXPECT_EQ(state.next_response.due_at, kT + 130 * kMinute);
-  EXPECT_EQ(state.next_due_at, kT + 130 * kMinute);
+  EXPECT_EQ(state.next_response.due_at, kT + 130 * kMicrosPerMinute);
+  EXPECT_EQ(state.next_due_at, kT + 130 * kMicrosPerMinute);
 
-  facts.conversation.push_back({kT + 120 * kMinute, false});
-  state = Compute(targets, kAlwaysOpen, facts, kT + 125 * kMinute);
-  EXPECT_EQ(state.next_response.met_at, kT + 120 * kMinute);
+  facts.conversation.push_back({kT + 120 * kMicrosPerMinute, false});
+  state = Compute(targets, kAlwaysOpen, facts, kT + 125 * kMicrosPerMinute);
+  EXPECT_EQ(state.next_response.met_at, kT + 120 * kMicrosPerMinute);
   EXPECT_FALSE(state.next_response.breached);
   EXPECT_FALSE(state.next_due_at);
 }
@@ -174,24 +168,24 @@ TEST(ComputeSla, NextResponseRunsFromTheFirstUnansweredCustomerMessageAfterARepl
 TEST(ComputeSla, ABreachedNextResponseCycleStaysBreachedAfterLaterOnTimeReplies) {
   CaseFacts facts{.created_at = kT,
                   .statuses = {{kT, CaseStatus::kOpen}},
-                  .first_response_at = kT + kMinute,
-                  .conversation = {{kT + kMinute, false},
-                                   {kT + 10 * kMinute, true},
-                                   {kT + 60 * kMinute, false},  // 50 minutes: late
-                                   {kT + 70 * kMinute, true},
-                                   {kT + 75 * kMinute, false}}};  // on time
-  const SlaState state = Compute({.next_response_minutes = 30}, kAlwaysOpen, facts, kT + 80 * kMinute);
-  EXPECT_EQ(state.next_response.met_at, kT + 75 * kMinute);
-  EXPECT_EQ(state.next_response.due_at, kT + 100 * kMinute);
+                  .first_response_at = kT + kMicrosPerMinute,
+                  .conversation = {{kT + kMicrosPerMinute, false},
+                                   {kT + 10 * kMicrosPerMinute, true},
+                                   {kT + 60 * kMicrosPerMinute, false},  // 50 minutes: late
+                                   {kT + 70 * kMicrosPerMinute, true},
+                                   {kT + 75 * kMicrosPerMinute, false}}};  // on time
+  const SlaState state = Compute({.next_response_minutes = 30}, kAlwaysOpen, facts, kT + 80 * kMicrosPerMinute);
+  EXPECT_EQ(state.next_response.met_at, kT + 75 * kMicrosPerMinute);
+  EXPECT_EQ(state.next_response.due_at, kT + 100 * kMicrosPerMinute);
   EXPECT_TRUE(state.next_response.breached);
 }
 
 TEST(ComputeSla, SolvingMeetsTheResolutionAndStopsEveryClock) {
   const Targets targets{.first_response_minutes = 60, .resolution_minutes = 240};
-  CaseFacts facts{.created_at = kT, .statuses = {{kT, CaseStatus::kNew}, {kT + 100 * kMinute, CaseStatus::kSolved}}};
-  SlaState state = Compute(targets, kAlwaysOpen, facts, kT + 500 * kMinute);
-  EXPECT_EQ(state.resolution.met_at, kT + 100 * kMinute);
-  EXPECT_EQ(state.resolution.due_at, kT + 240 * kMinute);
+  CaseFacts facts{.created_at = kT, .statuses = {{kT, CaseStatus::kNew}, {kT + 100 * kMicrosPerMinute, CaseStatus::kSolved}}};
+  SlaState state = Compute(targets, kAlwaysOpen, facts, kT + 500 * kMicrosPerMinute);
+  EXPECT_EQ(state.resolution.met_at, kT + 100 * kMicrosPerMinute);
+  EXPECT_EQ(state.resolution.due_at, kT + 240 * kMicrosPerMinute);
   EXPECT_FALSE(state.resolution.breached);
   // Solved without a reply: the first response was breached at 60 minutes, and nothing is due any more.
   EXPECT_TRUE(state.first_response.breached);
@@ -199,26 +193,26 @@ TEST(ComputeSla, SolvingMeetsTheResolutionAndStopsEveryClock) {
   EXPECT_FALSE(state.next_due_at);
 
   // Closing keeps the time it was solved.
-  facts.statuses.push_back({kT + 200 * kMinute, CaseStatus::kClosed});
-  EXPECT_EQ(Compute(targets, kAlwaysOpen, facts, kT + 500 * kMinute).resolution.met_at, kT + 100 * kMinute);
+  facts.statuses.push_back({kT + 200 * kMicrosPerMinute, CaseStatus::kClosed});
+  EXPECT_EQ(Compute(targets, kAlwaysOpen, facts, kT + 500 * kMicrosPerMinute).resolution.met_at, kT + 100 * kMicrosPerMinute);
 }
 
 TEST(ComputeSla, AReopenedCaseGoesOnCountingWithoutTheTimeItWasSolved) {
   const CaseFacts facts{.created_at = kT,
                         .statuses = {{kT, CaseStatus::kOpen},
-                                     {kT + 100 * kMinute, CaseStatus::kSolved},
-                                     {kT + 1000 * kMinute, CaseStatus::kOpen}}};
-  const SlaState state = Compute({.resolution_minutes = 240}, kAlwaysOpen, facts, kT + 1001 * kMinute);
+                                     {kT + 100 * kMicrosPerMinute, CaseStatus::kSolved},
+                                     {kT + 1000 * kMicrosPerMinute, CaseStatus::kOpen}}};
+  const SlaState state = Compute({.resolution_minutes = 240}, kAlwaysOpen, facts, kT + 1001 * kMicrosPerMinute);
   EXPECT_FALSE(state.resolution.met_at);
-  EXPECT_EQ(state.resolution.due_at, kT + 1140 * kMinute);
+  EXPECT_EQ(state.resolution.due_at, kT + 1140 * kMicrosPerMinute);
   EXPECT_FALSE(state.resolution.breached);
-  EXPECT_EQ(state.next_due_at, kT + 1140 * kMinute);
+  EXPECT_EQ(state.next_due_at, kT + 1140 * kMicrosPerMinute);
 }
 
 TEST(ComputeSla, ASolvedCaseWithoutAReplyBeforeItsDueHasNothingDue) {
   const CaseFacts facts{.created_at = kT,
-                        .statuses = {{kT, CaseStatus::kNew}, {kT + 10 * kMinute, CaseStatus::kSolved}}};
-  const SlaState state = Compute({.first_response_minutes = 60}, kAlwaysOpen, facts, kT + 500 * kMinute);
+                        .statuses = {{kT, CaseStatus::kNew}, {kT + 10 * kMicrosPerMinute, CaseStatus::kSolved}}};
+  const SlaState state = Compute({.first_response_minutes = 60}, kAlwaysOpen, facts, kT + 500 * kMicrosPerMinute);
   EXPECT_TRUE(state.first_response.active);
   EXPECT_FALSE(state.first_response.due_at);
   EXPECT_FALSE(state.first_response.breached);

@@ -628,7 +628,7 @@ json CaseSlaJson(const CaseSla& item) {
                   {"met_at", OptionalTime(state.met_at)},
                   {"breached", state.breached},
                   {"paused", state.paused}};
-    if (state.remaining) entry["remaining_minutes"] = *state.remaining / calendars::kMicrosPerMinute;
+    if (state.remaining) entry["remaining_minutes"] = *state.remaining / kMicrosPerMinute;
     metrics[std::string(MetricName(metric))] = std::move(entry);
   }
   return {{"case_id", item.case_id},

@@ -14,6 +14,7 @@
 #include "profiles/customers.h"
 #include "profiles/testing.h"
 #include "store/testing.h"
+#include "sla/test_support.h"
 
 namespace tp::sla {
 namespace {
@@ -23,14 +24,11 @@ using nlohmann::json;
 using profiles::ReadResult;
 using profiles::WriteResult;
 
-constexpr Micros kMinute = calendars::kMicrosPerMinute;
 const identity::AuditContext kAdmin{.actor_type = "user", .actor_id = "usr_admin"};
 
 const char* const kWorkWeek = R"({"time_zone": "UTC",
     "hours": {"mon": [["09:00", "17:00"]], "tue": [["09:00", "17:00"]], "wed": [["09:00", "17:00"]],
               "thu": [["09:00", "17:00"]], "fri": [["09:00", "17:00"]]}})";
-
-Micros At(const std::string& rfc3339) { return *ParseTimestamp(rfc3339); }
 
 class SlaStorageTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -212,17 +210,17 @@ TEST_P(SlaStorageTest, PoliciesListByPositionAndRejectBadInputByField) {
 TEST_P(SlaStorageTest, TheSubscriberWritesTheCaseStateAndPublishesABreachOnce) {
   const Policy policy = MakePolicy(R"({"normal": {"first_response_minutes": 60, "resolution_minutes": 600}})");
   const Micros now = NowMicros();
-  const cases::Case late = MakeCase(now - 120 * kMinute, std::nullopt, now);
+  const cases::Case late = MakeCase(now - 120 * kMicrosPerMinute, std::nullopt, now);
 
   CaseSla state = StateOf(late.id);
   EXPECT_EQ(state.policy_id, policy.id);
   EXPECT_FALSE(state.calendar_id);
   EXPECT_EQ(state.status, CaseStatus::kNew);
-  EXPECT_EQ(state.state.first_response.due_at, late.created_at + 60 * kMinute);
+  EXPECT_EQ(state.state.first_response.due_at, late.created_at + 60 * kMicrosPerMinute);
   EXPECT_TRUE(state.state.first_response.breached);
-  EXPECT_EQ(state.state.resolution.due_at, late.created_at + 600 * kMinute);
+  EXPECT_EQ(state.state.resolution.due_at, late.created_at + 600 * kMicrosPerMinute);
   EXPECT_FALSE(state.state.resolution.breached);
-  EXPECT_EQ(state.state.next_due_at, late.created_at + 60 * kMinute);
+  EXPECT_EQ(state.state.next_due_at, late.created_at + 60 * kMicrosPerMinute);
 
   std::vector<json> breaches = Breaches();
   ASSERT_EQ(breaches.size(), 1u);
@@ -233,17 +231,17 @@ TEST_P(SlaStorageTest, TheSubscriberWritesTheCaseStateAndPublishesABreachOnce) {
   // The next check is the resolution's due.
   std::vector<jobs::Job> checks = JobsOf(kCheckJob);
   ASSERT_EQ(checks.size(), 1u);
-  EXPECT_EQ(checks[0].run_at, late.created_at + 600 * kMinute);
+  EXPECT_EQ(checks[0].run_at, late.created_at + 600 * kMicrosPerMinute);
 
   // Handling the same case again neither republishes nor reschedules.
-  Deliver(changes::kinds::kCaseUpdated, late.id, now + kMinute);
+  Deliver(changes::kinds::kCaseUpdated, late.id, now + kMicrosPerMinute);
   EXPECT_EQ(Breaches().size(), 1u);
   EXPECT_EQ(JobsOf(kCheckJob).size(), 1u);
 }
 
 TEST_P(SlaStorageTest, AReplyMeetsTheFirstResponseAndPendingPausesTheResolution) {
   MakePolicy(R"({"normal": {"first_response_minutes": 60, "resolution_minutes": 600}})");
-  const Micros created_at = NowMicros() - 10 * kMinute;
+  const Micros created_at = NowMicros() - 10 * kMicrosPerMinute;
   const cases::Case item = MakeCase(created_at);
   Result<cases::Message> reply = WriteResult<cases::Message>(store(), tenant_, [&](store::TenantTx& tx) {
     return cases::AddMessage(
@@ -260,8 +258,8 @@ TEST_P(SlaStorageTest, AReplyMeetsTheFirstResponseAndPendingPausesTheResolution)
   EXPECT_TRUE(state.state.resolution.paused);
   ASSERT_TRUE(state.state.resolution.remaining);
   // Ten minutes (and the moment the test took) of the 600 are used.
-  EXPECT_LE(*state.state.resolution.remaining, 590 * kMinute);
-  EXPECT_GT(*state.state.resolution.remaining, 580 * kMinute);
+  EXPECT_LE(*state.state.resolution.remaining, 590 * kMicrosPerMinute);
+  EXPECT_GT(*state.state.resolution.remaining, 580 * kMicrosPerMinute);
   EXPECT_FALSE(state.state.next_due_at);
 
   const json shown = CaseSlaJson(state);
@@ -272,18 +270,18 @@ TEST_P(SlaStorageTest, AReplyMeetsTheFirstResponseAndPendingPausesTheResolution)
 TEST_P(SlaStorageTest, TheCheckJobMarksTheBreachAtTheDueTime) {
   MakePolicy(R"({"normal": {"first_response_minutes": 60}})");
   const Micros now = NowMicros();
-  const cases::Case item = MakeCase(now - 30 * kMinute, std::nullopt, now);
+  const cases::Case item = MakeCase(now - 30 * kMicrosPerMinute, std::nullopt, now);
   std::vector<jobs::Job> checks = JobsOf(kCheckJob);
   ASSERT_EQ(checks.size(), 1u);
-  EXPECT_EQ(checks[0].run_at, item.created_at + 60 * kMinute);
+  EXPECT_EQ(checks[0].run_at, item.created_at + 60 * kMicrosPerMinute);
   EXPECT_TRUE(Breaches().empty());
 
   jobs::Job job = checks[0];
-  EXPECT_TRUE(RunCheckJob(store(), job, item.created_at + 60 * kMinute).status.ok());
+  EXPECT_TRUE(RunCheckJob(store(), job, item.created_at + 60 * kMicrosPerMinute).status.ok());
   EXPECT_TRUE(StateOf(item.id).state.first_response.breached);
   ASSERT_EQ(Breaches().size(), 1u);
   // A second run of the same job (a lease taken over) publishes nothing new.
-  EXPECT_TRUE(RunCheckJob(store(), job, item.created_at + 61 * kMinute).status.ok());
+  EXPECT_TRUE(RunCheckJob(store(), job, item.created_at + 61 * kMicrosPerMinute).status.ok());
   EXPECT_EQ(Breaches().size(), 1u);
 }
 
@@ -300,7 +298,7 @@ TEST_P(SlaStorageTest, TheTeamCalendarCountsBusinessHours) {
           .ok());
   // Monday 16:30: half an hour that day, the rest on Tuesday morning.
   const Micros monday = At("2026-11-30T16:30:00Z");
-  const cases::Case item = MakeCase(monday, team_id_, monday + kMinute);
+  const cases::Case item = MakeCase(monday, team_id_, monday + kMicrosPerMinute);
   const CaseSla state = StateOf(item.id);
   EXPECT_EQ(state.calendar_id, calendar->id);
   EXPECT_EQ(state.team_id, team_id_);
@@ -310,7 +308,7 @@ TEST_P(SlaStorageTest, TheTeamCalendarCountsBusinessHours) {
 TEST_P(SlaStorageTest, APolicyChangeRecomputesOpenCasesFromTheirStoredFacts) {
   const Policy policy = MakePolicy(R"({"normal": {"first_response_minutes": 60}})");
   const Micros now = NowMicros();
-  const cases::Case item = MakeCase(now - 30 * kMinute, std::nullopt, now);
+  const cases::Case item = MakeCase(now - 30 * kMicrosPerMinute, std::nullopt, now);
   ASSERT_TRUE(store()
                   .Write(tenant_,
                          [&](store::TenantTx& tx) {
@@ -323,8 +321,8 @@ TEST_P(SlaStorageTest, APolicyChangeRecomputesOpenCasesFromTheirStoredFacts) {
                   .ok());
   std::vector<jobs::Job> recomputes = JobsOf(kRecomputeJob);
   ASSERT_EQ(recomputes.size(), 2u);  // the policy's creation and its change
-  EXPECT_TRUE(RunRecomputeJob(store(), recomputes[1], now + kMinute).status.ok());
-  EXPECT_EQ(StateOf(item.id).state.first_response.due_at, item.created_at + 240 * kMinute);
+  EXPECT_TRUE(RunRecomputeJob(store(), recomputes[1], now + kMicrosPerMinute).status.ok());
+  EXPECT_EQ(StateOf(item.id).state.first_response.due_at, item.created_at + 240 * kMicrosPerMinute);
   // A job for the new due; the old one finds the case not breached and leaves it.
   EXPECT_EQ(JobsOf(kCheckJob).size(), 2u);
 
@@ -339,7 +337,7 @@ TEST_P(SlaStorageTest, APolicyChangeRecomputesOpenCasesFromTheirStoredFacts) {
                   .ok());
   Result<std::optional<std::string>> last = WriteResult<std::optional<std::string>>(
       store(), tenant_,
-      [&](store::TenantTx& tx) { return RecomputeOpenCases(tx, std::nullopt, "", 10, now + 2 * kMinute); });
+      [&](store::TenantTx& tx) { return RecomputeOpenCases(tx, std::nullopt, "", 10, now + 2 * kMicrosPerMinute); });
   ASSERT_TRUE(last.ok()) << last.status().ToString();
   EXPECT_FALSE(*last);  // one batch reached the end
   const CaseSla state = StateOf(item.id);
@@ -351,8 +349,8 @@ TEST_P(SlaStorageTest, APolicyChangeRecomputesOpenCasesFromTheirStoredFacts) {
 TEST_P(SlaStorageTest, AttainmentCountsMetAndBreachedTargets) {
   const Policy policy = MakePolicy(R"({"normal": {"first_response_minutes": 60}})");
   const Micros now = NowMicros();
-  MakeCase(now - 120 * kMinute, std::nullopt, now);  // breached
-  const cases::Case answered = MakeCase(now - 10 * kMinute, team_id_, now);
+  MakeCase(now - 120 * kMicrosPerMinute, std::nullopt, now);  // breached
+  const cases::Case answered = MakeCase(now - 10 * kMicrosPerMinute, team_id_, now);
   ASSERT_TRUE(store()
                   .Write(tenant_,
                          [&](store::TenantTx& tx) {
@@ -362,7 +360,7 @@ TEST_P(SlaStorageTest, AttainmentCountsMetAndBreachedTargets) {
                          })
                   .ok());
   Deliver(changes::kinds::kCaseMessageAdded, answered.id, NowMicros());
-  MakeCase(now - 5 * kMinute, std::nullopt, now);  // still running: counts in neither
+  MakeCase(now - 5 * kMicrosPerMinute, std::nullopt, now);  // still running: counts in neither
 
   const auto attainment = [&](const AttainmentQuery& query) {
     Result<std::array<MetricAttainment, 3>> result = ReadResult<std::array<MetricAttainment, 3>>(
@@ -378,12 +376,12 @@ TEST_P(SlaStorageTest, AttainmentCountsMetAndBreachedTargets) {
   EXPECT_EQ(attainment({.team_id = team_id_})[0].met, 1);
   EXPECT_EQ(attainment({.team_id = team_id_})[0].breached, 0);
   EXPECT_EQ(attainment({.policy_id = policy.id})[0].breached, 1);
-  EXPECT_EQ(attainment({.since = now - 60 * kMinute})[0].breached, 0);
+  EXPECT_EQ(attainment({.since = now - 60 * kMicrosPerMinute})[0].breached, 0);
   EXPECT_EQ(attainment({.only_teams = std::vector<std::string>{}})[0].met, 0);
 }
 
 TEST_P(SlaStorageTest, ACaseWithoutAMatchingPolicyGetsARowWithNothingDue) {
-  const cases::Case item = MakeCase(NowMicros() - kMinute);
+  const cases::Case item = MakeCase(NowMicros() - kMicrosPerMinute);
   const CaseSla state = StateOf(item.id);
   EXPECT_FALSE(state.policy_id);
   EXPECT_FALSE(state.state.next_due_at);
@@ -393,11 +391,11 @@ TEST_P(SlaStorageTest, ACaseWithoutAMatchingPolicyGetsARowWithNothingDue) {
 TEST_P(SlaStorageTest, TheInboxListsCasesByTheirNextDueThenThoseWithNothingDue) {
   MakePolicy(R"({"normal": {"first_response_minutes": 60}})");
   const Micros now = NowMicros();
-  const cases::Case soon = MakeCase(now - 50 * kMinute, team_id_, now);      // due in 10 minutes
-  const cases::Case breached = MakeCase(now - 90 * kMinute, team_id_, now);  // due 30 minutes ago
-  const cases::Case later = MakeCase(now - 10 * kMinute, team_id_, now);     // due in 50 minutes
-  const cases::Case other_team = MakeCase(now - 70 * kMinute, std::nullopt, now);
-  cases::Case pending = MakeCase(now - 80 * kMinute, team_id_, now);
+  const cases::Case soon = MakeCase(now - 50 * kMicrosPerMinute, team_id_, now);      // due in 10 minutes
+  const cases::Case breached = MakeCase(now - 90 * kMicrosPerMinute, team_id_, now);  // due 30 minutes ago
+  const cases::Case later = MakeCase(now - 10 * kMicrosPerMinute, team_id_, now);     // due in 50 minutes
+  const cases::Case other_team = MakeCase(now - 70 * kMicrosPerMinute, std::nullopt, now);
+  cases::Case pending = MakeCase(now - 80 * kMicrosPerMinute, team_id_, now);
   const Status paused = store().Write(tenant_, [&](store::TenantTx& tx) {
     return cases::UpdateCase(tx, pending.id, {.status = CaseStatus::kPending}, kAdmin).status();
   });
@@ -423,7 +421,7 @@ TEST_P(SlaStorageTest, TheInboxListsCasesByTheirNextDueThenThoseWithNothingDue) 
 
   const Page<DueCase> all = list({.team_id = team_id_}, {.limit = 50});
   EXPECT_EQ(ids(all), (std::vector<std::string>{breached.id, soon.id, later.id, pending.id, unseen.id}));
-  EXPECT_EQ(all.items[0].next_due_at, breached.created_at + 60 * kMinute);
+  EXPECT_EQ(all.items[0].next_due_at, breached.created_at + 60 * kMicrosPerMinute);
   EXPECT_FALSE(all.items[3].next_due_at);
   EXPECT_TRUE(all.next_cursor.empty());
 
@@ -441,10 +439,10 @@ TEST_P(SlaStorageTest, TheInboxListsCasesByTheirNextDueThenThoseWithNothingDue) 
   EXPECT_EQ(paged, ids(all));
 
   // Breaching soon: due within 20 minutes, or already breached; nothing without a due.
-  EXPECT_EQ(ids(list({.team_id = team_id_, .due_before = now + 20 * kMinute}, {.limit = 50})),
+  EXPECT_EQ(ids(list({.team_id = team_id_, .due_before = now + 20 * kMicrosPerMinute}, {.limit = 50})),
             (std::vector<std::string>{breached.id, soon.id}));
   EXPECT_EQ(ids(list({.only_teams = std::vector<std::string>{}}, {.limit = 50})).size(), 0u);
-  EXPECT_EQ(ids(list({.unassigned = true, .due_before = now + 20 * kMinute}, {.limit = 50})),
+  EXPECT_EQ(ids(list({.unassigned = true, .due_before = now + 20 * kMicrosPerMinute}, {.limit = 50})),
             (std::vector<std::string>{breached.id, other_team.id, soon.id}));
   const Result<Page<DueCase>> bad = ReadResult<Page<DueCase>>(store(), tenant_, [&](store::TenantTx& tx) {
     return ListCasesByDue(tx, {}, {.after_id = "x1:cas_a", .limit = 5});

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "store/backend_support.h"
+
 namespace tp::store {
 namespace {
 
@@ -46,10 +48,7 @@ constexpr size_t kSqlInMessage = 200;
 
 constexpr std::string_view kBeginReadWrite = "BEGIN";
 constexpr std::string_view kBeginReadOnly = "BEGIN READ ONLY";
-constexpr std::string_view kCommit = "COMMIT";
-constexpr std::string_view kRollback = "ROLLBACK";
 constexpr std::string_view kLockMigrations = "SELECT pg_advisory_xact_lock($1)";
-constexpr std::string_view kPing = "SELECT 1";
 
 struct ConnDeleter {
   void operator()(PGconn* conn) const { PQfinish(conn); }
@@ -59,12 +58,6 @@ struct ResultDeleter {
 };
 using ConnPtr = std::unique_ptr<PGconn, ConnDeleter>;
 using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
-
-// Lets the statement cache be searched with a string_view, without building a std::string per call.
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-};
 
 // What went wrong with a statement, as far as retrying the transaction is concerned.
 enum class Failure { kNone, kStatement, kSerialization, kConnectionLost };

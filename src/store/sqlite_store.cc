@@ -1,5 +1,6 @@
 #include "store/sqlite_store.h"
 
+#include "store/backend_support.h"
 #include "store/sql_text.h"
 #include "store/wal_gathering_vfs.h"
 
@@ -45,8 +46,6 @@ using StatementPtr = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
 
 constexpr std::string_view kBeginWrite = "BEGIN IMMEDIATE";
 constexpr std::string_view kBeginRead = "BEGIN";
-constexpr std::string_view kCommit = "COMMIT";
-constexpr std::string_view kRollback = "ROLLBACK";
 constexpr std::string_view kSavepoint = "SAVEPOINT tp_write";
 constexpr std::string_view kReleaseSavepoint = "RELEASE tp_write";
 constexpr std::string_view kRollbackToSavepoint = "ROLLBACK TO tp_write";
@@ -73,7 +72,6 @@ constexpr int kWriterCheckpointPages = 4 * kCheckpointPages;
 constexpr int kWriterWaitPages = 3 * kWriterCheckpointPages;
 // The checkpoint thread's scheduling niceness (0 is normal, 19 the lowest priority).
 constexpr int kCheckpointerNiceness = 10;
-constexpr std::string_view kPing = "SELECT 1";
 // Internal messages quote the start of the failing statement; that is enough to find it in the code.
 constexpr size_t kQuotedSqlLength = 120;
 constexpr size_t kMaxCachedStatements = 1024;
@@ -160,11 +158,6 @@ class StatementUse {
 
  private:
   sqlite3_stmt* statement_;
-};
-
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
 };
 
 // One SQLite connection with its prepared-statement cache. Not thread-safe: the store hands it to one

@@ -60,14 +60,14 @@ class ExportTest : public ::testing::TestWithParam<std::string> {
   std::string tenant_, other_;
 };
 
-constexpr std::string_view kCustomers =
+constexpr std::string_view kExportedCustomers =
     "user_id,email,phone,anonymous_id,name,plan\n"
     "u1,jana@example.cz,+420777123456,anon-1 anon-2,\"Nováková, Jana\",gold\n"
     "u2,petr@example.cz,,,Petr Svoboda,\n"
     "u3,,+420608000111,,Eva,silver\n";
 
 TEST_P(ExportTest, CustomersCsvRoundTripsIntoAnotherTenant) {
-  Import(tenant_, ImportKind::kCustomers, std::string(kCustomers));
+  Import(tenant_, ImportKind::kCustomers, std::string(kExportedCustomers));
   Import(tenant_, ImportKind::kOrders, "order_id,user_id,total\nA1,u1,99.5\n");
   ExportSummary summary;
   const std::string csv = Export(tenant_, ExportKind::kCustomers, {.page_size = 2}, &summary);
@@ -99,7 +99,7 @@ TEST_P(ExportTest, CustomersCsvRoundTripsIntoAnotherTenant) {
 }
 
 TEST_P(ExportTest, CustomersJsonLinesAndContactRedaction) {
-  Import(tenant_, ImportKind::kCustomers, std::string(kCustomers));
+  Import(tenant_, ImportKind::kCustomers, std::string(kExportedCustomers));
   const std::string full = Export(tenant_, ExportKind::kCustomers, {.format = ExportFormat::kJsonLines});
   std::istringstream lines(full);
   std::string line;
