@@ -32,6 +32,9 @@ inline constexpr std::string_view kCaseMessageAdded = "case.message_added";
 // target (metric "first_response", "next_response" or "resolution") passed its due time unmet, or was
 // met after it (sla/storage.h). Published once per target and policy.
 inline constexpr std::string_view kSlaBreached = "sla.breached";
+// data: as sla.breached, plus "warning_at": a running target came within its policy's warn_before_minutes
+// of its due (sla/sla.h Targets). Published once per target, policy and due.
+inline constexpr std::string_view kSlaNearBreach = "sla.near_breach";
 // data: {"response_id", "customer_id", "survey", "touchpoint", "metric", "score", "survey_response_id"}.
 inline constexpr std::string_view kFeedbackSubmitted = "feedback.submitted";
 // data: {"response_id", "survey_id", "version", "customer_id", "case_id", "feedback_ids"}: a survey
@@ -57,6 +60,6 @@ inline constexpr std::string_view kPublic[] = {
     kCustomerCreated, kCustomerUpdated, kCustomerMerged, kCustomerUnmerged, kCustomerErased, kEventsIngested,
     kCaseCreated,     kCaseUpdated,     kFeedbackSubmitted, kUserUpdated,   kApiKeyRevoked,  kSessionEnded,
     kTeamUpdated,     kSurveyResponseSubmitted, kCaseMessageAdded, kSlaBreached,
-    kAgentAvailabilityChanged};
+    kSlaNearBreach,   kAgentAvailabilityChanged};
 
 }  // namespace tp::changes::kinds

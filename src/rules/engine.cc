@@ -396,7 +396,7 @@ Result<std::vector<json>> BuildContexts(store::TenantTx& tx, const store::Change
     TP_ASSIGN_OR_RETURN(json survey_fields, SurveyResponseFields(tx, response->survey_response_id));
     context.update(survey_fields);
     contexts.push_back(std::move(context));
-  } else if (change.kind == "case.created" || change.kind == "case.updated" || change.kind == "sla.breached") {
+  } else if (IsCaseTrigger(change.kind)) {
     TP_ASSIGN_OR_RETURN(const std::optional<cases::Case> found, FoundOrGone(cases::GetCase(tx, change.subject_id)));
     if (!found) return contexts;
     TP_ASSIGN_OR_RETURN(json customer, CustomerContext(tx, found->customer_id));
@@ -422,11 +422,13 @@ Result<std::vector<json>> BuildContexts(store::TenantTx& tx, const store::Change
                         {"after", data.is_object() ? data.value("after", json::object()) : json::object()},
                         {"customer_id", found->customer_id},
                         {"customer", std::move(customer)}});
-    // sla.breached: which target of which policy was due when (sla/storage.h), for escalation rules.
-    if (change.kind == "sla.breached" && data.is_object()) {
+    // sla.breached and sla.near_breach: which target of which policy is due when (sla/storage.h), for
+    // escalation rules; a warning also says when it came.
+    if ((change.kind == "sla.breached" || change.kind == "sla.near_breach") && data.is_object()) {
       contexts.back()["sla"] = {{"metric", data.value("metric", json(nullptr))},
                                 {"policy_id", data.value("policy_id", json(nullptr))},
                                 {"due_at", data.value("due_at", json(nullptr))}};
+      if (data.contains("warning_at")) contexts.back()["sla"]["warning_at"] = data["warning_at"];
     }
   } else if (change.kind == "events.ingested" && data.is_object() && data.contains("events") &&
              data["events"].is_array()) {

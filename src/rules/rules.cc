@@ -25,9 +25,6 @@ constexpr std::size_t kMaxTraitNameChars = 100;
 constexpr std::size_t kMaxRecipients = 10;
 constexpr std::size_t kMaxTouchpoints = 100;
 
-bool IsCaseTrigger(std::string_view trigger) {
-  return trigger == "case.created" || trigger == "case.updated" || trigger == "sla.breached";
-}
 
 // Reads one action object, refusing fields its type does not know.
 class ActionReader {
@@ -183,8 +180,8 @@ Status CheckAction(std::string_view trigger, const json& action, const std::stri
     TP_RETURN_IF_ERROR(reader.Tags("tags"));
   } else if (name == "set_priority" || name == "assign" || name == "tag") {
     if (!IsCaseTrigger(trigger)) {
-      return InvalidArgument(name + " acts on the triggering case, so only case.created, case.updated and "
-                             "sla.breached rules may use it",
+      return InvalidArgument(name + " acts on the triggering case, so only case.created, case.updated, "
+                             "sla.breached and sla.near_breach rules may use it",
                              field + ".type");
     }
     if (name == "set_priority") {
@@ -290,6 +287,11 @@ Execution ExecutionFromRow(const store::Row& row) {
 }
 
 }  // namespace
+
+bool IsCaseTrigger(std::string_view trigger) {
+  return trigger == "case.created" || trigger == "case.updated" || trigger == "sla.breached" ||
+         trigger == "sla.near_breach";
+}
 
 bool IsTrigger(std::string_view kind) {
   return std::find(std::begin(kTriggers), std::end(kTriggers), kind) != std::end(kTriggers);

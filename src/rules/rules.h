@@ -33,8 +33,10 @@ inline constexpr std::size_t kMaxRulesPerTenant = 500;
 
 // The change kinds a rule may listen to (changes/kinds.h), and what its condition sees (docs/rules.md).
 inline constexpr std::string_view kTriggers[] = {"feedback.submitted", "case.created", "case.updated",
-                                                 "sla.breached", "events.ingested"};
+                                                 "sla.breached", "sla.near_breach", "events.ingested"};
 bool IsTrigger(std::string_view kind);
+// The triggers whose subject is a case: case.created, case.updated, sla.breached, sla.near_breach.
+bool IsCaseTrigger(std::string_view trigger);
 
 // The action types (docs/rules.md lists their fields).
 inline constexpr std::string_view kActionTypes[] = {"create_case", "set_priority", "assign",     "tag",

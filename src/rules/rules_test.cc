@@ -371,6 +371,35 @@ TEST_P(RulesEngineTest, ABreachedSlaEscalatesTheCase) {
   EXPECT_EQ(executions[0].change_kind, "sla.breached");
 }
 
+TEST_P(RulesEngineTest, ANearBreachEscalatesBeforeTheDue) {
+  const Rule escalate = AddRule({.name = "Warn before the first answer is late", .trigger = "sla.near_breach",
+                                 .condition = R"(sla.metric == "first_response" and sla.warning_at != null)",
+                                 .actions = json::array({{{"type", "set_priority"}, {"priority", "high"}},
+                                                         {{"type", "tag"}, {"add", {"sla-warning"}}}})});
+  auto created = WriteResult<cases::Case>(store(), tenant_, [&](store::TenantTx& tx) {
+    return cases::CreateCase(tx, {.customer_id = customer_id_, .subject = "Where is my parcel?"}, kAudit);
+  });
+  ASSERT_TRUE(created.ok());
+  // What sla/storage.h publishes when a target's warning comes (tested there).
+  const Status published = store().Write(tenant_, [&](store::TenantTx& tx) {
+    return tx.Publish("sla.near_breach", created->id,
+                      json{{"case_id", created->id}, {"customer_id", customer_id_}, {"policy_id", "slp_standard"},
+                           {"team_id", nullptr}, {"assignee_id", nullptr}, {"metric", "first_response"},
+                           {"due_at", "2026-12-03T10:00:00.000Z"}, {"warning_at", "2026-12-03T09:45:00.000Z"}}
+                          .dump());
+  });
+  ASSERT_TRUE(published.ok()) << published.ToString();
+  Settle();
+  const std::vector<cases::Case> cases = Cases();
+  ASSERT_EQ(cases.size(), 1u);
+  EXPECT_EQ(cases[0].priority, cases::CasePriority::kHigh);
+  EXPECT_EQ(cases[0].tags, std::vector<std::string>{"sla-warning"});
+  const std::vector<Execution> executions = Executions(escalate.id);
+  ASSERT_EQ(executions.size(), 1u);
+  EXPECT_EQ(executions[0].outcome, ExecutionOutcome::kSucceeded);
+  EXPECT_EQ(executions[0].change_kind, "sla.near_breach");
+}
+
 TEST_P(RulesEngineTest, CaseUpdatedRulesSeeWhatChanged) {
   const Rule escalate = AddRule({.name = "Reopened cases go to the team", .trigger = "case.updated",
                                  .condition = R"(before.status == "solved" and after.status == "open")",

@@ -232,6 +232,7 @@ Result<std::map<cases::CasePriority, Targets>> ParseTargets(const json& input) {
       std::optional<std::int64_t>* slot = key == "first_response_minutes"  ? &targets.first_response_minutes
                                           : key == "next_response_minutes" ? &targets.next_response_minutes
                                           : key == "resolution_minutes"    ? &targets.resolution_minutes
+                                          : key == "warn_before_minutes"   ? &targets.warn_before_minutes
                                                                            : nullptr;
       if (slot == nullptr) return InvalidArgument("unknown field " + minutes_field, minutes_field);
       if (!minutes.is_number_integer() || minutes.get<std::int64_t>() < 1 ||
@@ -242,7 +243,11 @@ Result<std::map<cases::CasePriority, Targets>> ParseTargets(const json& input) {
       }
       *slot = minutes.get<std::int64_t>();
     }
-    if (targets != Targets{}) out[priority] = targets;
+    const bool has_target = targets.first_response_minutes || targets.next_response_minutes || targets.resolution_minutes;
+    if (!has_target && targets.warn_before_minutes) {
+      return InvalidArgument(field + ".warn_before_minutes needs a target to warn of", field + ".warn_before_minutes");
+    }
+    if (has_target) out[priority] = targets;
   }
   if (out.empty()) return InvalidArgument("targets must give at least one priority a target", "targets");
   return out;
@@ -255,6 +260,7 @@ json TargetsJson(const std::map<cases::CasePriority, Targets>& targets) {
     for (Metric metric : kMetrics) {
       if (const auto minutes = entry.MinutesFor(metric)) item[std::string(MetricName(metric)) + "_minutes"] = *minutes;
     }
+    if (entry.warn_before_minutes) item["warn_before_minutes"] = *entry.warn_before_minutes;
     out[std::string(cases::CasePriorityName(priority))] = std::move(item);
   }
   return out;
@@ -358,11 +364,15 @@ Result<SlaState> ComputeSla(const Targets& targets, const calendars::BusinessCal
   // Nothing is due while the case does not count time: pending pauses, solved and closed stop.
   if (!CountsTime(intervals.back().status)) return state;
   for (Metric metric : kMetrics) {
-    const MetricState& metric_state = state.Of(metric);
+    MetricState& metric_state = state.Of(metric);
     if (!metric_state.active || metric_state.met_at || !metric_state.due_at) continue;
     const Micros due = *metric_state.due_at;
     if (!state.next_due_at || due < *state.next_due_at) state.next_due_at = due;
-    if (!metric_state.breached && (!state.next_check_at || due < *state.next_check_at)) state.next_check_at = due;
+    if (metric_state.breached) continue;
+    if (targets.warn_before_minutes) metric_state.warning_at = due - *targets.warn_before_minutes * kMicrosPerMinute;
+    // The check runs at the warning first, then at the due.
+    const Micros check = metric_state.warning_at && now < *metric_state.warning_at ? *metric_state.warning_at : due;
+    if (!state.next_check_at || check < *state.next_check_at) state.next_check_at = check;
   }
   return state;
 }

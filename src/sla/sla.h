@@ -52,6 +52,9 @@ struct Targets {
   std::optional<std::int64_t> first_response_minutes;
   std::optional<std::int64_t> next_response_minutes;
   std::optional<std::int64_t> resolution_minutes;
+  // Wall-clock minutes before a running target's due at which it is near breach (sla.near_breach);
+  // none: no warning.
+  std::optional<std::int64_t> warn_before_minutes;
   std::optional<std::int64_t> MinutesFor(Metric metric) const;
   friend bool operator==(const Targets&, const Targets&) = default;
 };
@@ -141,6 +144,9 @@ struct MetricState {
   bool paused = false;  // the case is pending and the target is neither met nor breached
   // While paused: the business time still left.
   std::optional<Micros> remaining;
+  // When a running, unmet target is near breach: its due less the warning lead (Targets::
+  // warn_before_minutes); unset without a lead or when nothing is running. Not stored: recomputed.
+  std::optional<Micros> warning_at;
   friend bool operator==(const MetricState&, const MetricState&) = default;
 };
 
@@ -151,7 +157,7 @@ struct SlaState {
   // The earliest due of an unmet, unpaused target (breached ones included, so that an inbox sorted by
   // it shows them first); unset when nothing is running.
   std::optional<Micros> next_due_at;
-  // The earliest due that is not breached yet: when the breach check should next run.
+  // When the breach check should next run: the earliest warning still to come or due not breached yet.
   std::optional<Micros> next_check_at;
   const MetricState& Of(Metric metric) const;
   MetricState& Of(Metric metric);

@@ -50,6 +50,41 @@ TEST(ComputeSla, AnUnansweredCaseIsDueTargetMinutesAfterCreation) {
   EXPECT_FALSE(state.resolution.active);
 }
 
+TEST(ComputeSla, ARunningTargetWarnsItsLeadBeforeTheDue) {
+  const CaseFacts facts{.created_at = kT, .statuses = {{kT, CaseStatus::kNew}}};
+  const Targets targets{.first_response_minutes = 60, .resolution_minutes = 240, .warn_before_minutes = 15};
+  SlaState early = Compute(targets, kAlwaysOpen, facts, kT + 10 * kMicrosPerMinute);
+  EXPECT_EQ(early.first_response.warning_at, kT + 45 * kMicrosPerMinute);
+  EXPECT_EQ(early.resolution.warning_at, kT + 225 * kMicrosPerMinute);
+  EXPECT_EQ(early.next_check_at, kT + 45 * kMicrosPerMinute);  // the first warning
+  EXPECT_EQ(early.next_due_at, kT + 60 * kMicrosPerMinute);
+  // Once the warning has come, the next check is the due.
+  EXPECT_EQ(Compute(targets, kAlwaysOpen, facts, kT + 50 * kMicrosPerMinute).next_check_at, kT + 60 * kMicrosPerMinute);
+  // A breached target warns no more; a met one has nothing to warn of.
+  const SlaState late = Compute(targets, kAlwaysOpen, facts, kT + 70 * kMicrosPerMinute);
+  EXPECT_TRUE(late.first_response.breached);
+  EXPECT_FALSE(late.first_response.warning_at);
+  EXPECT_EQ(late.next_check_at, kT + 225 * kMicrosPerMinute);
+  const CaseFacts answered{.created_at = kT, .statuses = {{kT, CaseStatus::kOpen}}, .first_response_at = kT + kMicrosPerMinute};
+  EXPECT_FALSE(Compute(targets, kAlwaysOpen, answered, kT + 50 * kMicrosPerMinute).first_response.warning_at);
+  // Without a lead there are no warnings.
+  EXPECT_FALSE(Compute({.first_response_minutes = 60}, kAlwaysOpen, facts, kT).first_response.warning_at);
+}
+
+TEST(ParseTargets, TakesAWarningLeadOnlyBesideATarget) {
+  Result<std::map<CasePriority, Targets>> parsed =
+      ParseTargets(json::parse(R"({"urgent": {"first_response_minutes": 30, "warn_before_minutes": 10}})"));
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->at(CasePriority::kUrgent).warn_before_minutes, 10);
+  EXPECT_EQ(TargetsJson(*parsed), json::parse(R"({"urgent": {"first_response_minutes": 30, "warn_before_minutes": 10}})"));
+  EXPECT_EQ(ParseTargets(json::parse(R"({"urgent": {"warn_before_minutes": 10}})")).status().field(),
+            "targets.urgent.warn_before_minutes");
+  EXPECT_EQ(ParseTargets(json::parse(R"({"urgent": {"resolution_minutes": 30, "warn_before_minutes": 0}})"))
+                .status()
+                .field(),
+            "targets.urgent.warn_before_minutes");
+}
+
 TEST(ComputeSla, BusinessTimeSkipsNightsAndWeekends) {
   const Micros friday_afternoon = At("2026-12-04T16:00:00Z");
   const CaseFacts facts{.created_at = friday_afternoon, .statuses = {{friday_afternoon, CaseStatus::kOpen}}};

@@ -196,6 +196,12 @@ Result<CaseSla> CaseSlaFromRow(const store::Row& row, std::size_t offset) {
   return item;
 }
 
+// What a case_sla row keeps of a state: all but the warning times, which follow from the dues.
+SlaState StoredPart(SlaState state) {
+  for (Metric metric : kMetrics) state.Of(metric).warning_at.reset();
+  return state;
+}
+
 json OptionalTime(const std::optional<Micros>& at) { return at ? json(FormatTimestamp(*at)) : json(nullptr); }
 json OptionalText(const std::optional<std::string>& text) { return text ? json(*text) : json(nullptr); }
 
@@ -260,7 +266,8 @@ Status ScheduleCheck(store::TenantTx& tx, Micros at, Micros now) {
 
 // Collects case_sla rows and writes them with multi-row upserts (kRowsPerUpsert a statement: on
 // PostgreSQL a statement per row costs a round trip each); publishes sla.breached for every target
-// that became breached and schedules the breach check at the earliest next check that moved.
+// that became breached, sla.near_breach for every one whose warning came, and schedules the breach
+// check at the earliest next check that moved.
 class RowWriter {
  public:
   static constexpr std::size_t kRowsPerUpsert = 64;
@@ -303,18 +310,30 @@ class RowWriter {
 
     for (Metric metric : kMetrics) {
       const MetricState& metric_state = state.Of(metric);
-      const bool was_breached =
-          before && before->policy_id == evaluation.policy_id && before->state.Of(metric).breached;
-      if (!metric_state.breached || was_breached) continue;
-      TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kSlaBreached, input.case_id,
-                                    json{{"case_id", input.case_id},
-                                         {"customer_id", input.customer_id},
-                                         {"policy_id", OptionalText(evaluation.policy_id)},
-                                         {"team_id", OptionalText(input.team_id)},
-                                         {"assignee_id", OptionalText(input.assignee_id)},
-                                         {"metric", MetricName(metric)},
-                                         {"due_at", OptionalTime(metric_state.due_at)}}
-                                        .dump()));
+      const bool same_policy = before && before->policy_id == evaluation.policy_id;
+      const auto publish = [&](std::string_view kind, json data) {
+        data.update({{"case_id", input.case_id},
+                     {"customer_id", input.customer_id},
+                     {"policy_id", OptionalText(evaluation.policy_id)},
+                     {"team_id", OptionalText(input.team_id)},
+                     {"assignee_id", OptionalText(input.assignee_id)},
+                     {"metric", MetricName(metric)},
+                     {"due_at", OptionalTime(metric_state.due_at)}});
+        return tx.Publish(kind, input.case_id, data.dump());
+      };
+      if (metric_state.breached && !(same_policy && before->state.Of(metric).breached)) {
+        TP_RETURN_IF_ERROR(publish(changes::kinds::kSlaBreached, json::object()));
+      }
+      // Near breach from the warning on. The warning is not stored; the row's last computation tells
+      // whether it already came for this due (a pause that moves the due warns again).
+      if (metric_state.warning_at && now_ >= *metric_state.warning_at && !metric_state.breached) {
+        const bool warned = same_policy && before->state.Of(metric).due_at == metric_state.due_at &&
+                            before->computed_at >= *metric_state.warning_at;
+        if (!warned) {
+          TP_RETURN_IF_ERROR(
+              publish(changes::kinds::kSlaNearBreach, {{"warning_at", FormatTimestamp(*metric_state.warning_at)}}));
+        }
+      }
     }
     if (state.next_check_at && (!before || before->state.next_check_at != state.next_check_at) &&
         (!earliest_check_ || *state.next_check_at < *earliest_check_)) {
@@ -782,7 +801,7 @@ Status RecomputeRows(store::TenantTx& tx, const store::Rows& rows, Micros now) {
                                  traits == traits_of.end() ? json::object() : traits->second, now));
     // Most rows of a large tenant do not change: leave them alone.
     if (evaluation.policy_id == before.policy_id && calendar->second.id == before.calendar_id &&
-        evaluation.state == before.state) {
+        StoredPart(evaluation.state) == before.state) {
       continue;
     }
     TP_RETURN_IF_ERROR(writer.Add(tx, input, calendar->second.id, evaluation, before.case_created_at, before));

@@ -94,12 +94,12 @@ class SlaStorageTest : public ::testing::TestWithParam<std::string> {
     return state.ok() ? *state : CaseSla{};
   }
 
-  // The data of every sla.breached change published so far.
-  std::vector<json> Breaches() {
+  // The data of every sla.breached (or other `kind`) change published so far.
+  std::vector<json> Breaches(std::string_view kind = changes::kinds::kSlaBreached) {
     std::vector<json> out;
     const Status status = store().ReadSystem([&](store::SystemTx& tx) -> Status {
       TP_ASSIGN_OR_RETURN(store::Rows rows, tx.Query("SELECT data FROM change_feed WHERE kind = $1 ORDER BY sequence",
-                                                     {std::string(changes::kinds::kSlaBreached)}));
+                                                     {std::string(kind)}));
       for (const store::Row& row : rows) out.push_back(json::parse(row.Text(0)));
       return Status::Ok();
     });
@@ -237,6 +237,36 @@ TEST_P(SlaStorageTest, TheSubscriberWritesTheCaseStateAndPublishesABreachOnce) {
   Deliver(changes::kinds::kCaseUpdated, late.id, now + kMicrosPerMinute);
   EXPECT_EQ(Breaches().size(), 1u);
   EXPECT_EQ(JobsOf(kCheckJob).size(), 1u);
+}
+
+TEST_P(SlaStorageTest, TheCheckJobWarnsOnceBeforeTheDueAndThenMarksTheBreach) {
+  MakePolicy(R"({"normal": {"first_response_minutes": 60, "warn_before_minutes": 15}})");
+  const Micros now = NowMicros();
+  const cases::Case item = MakeCase(now - 30 * kMicrosPerMinute, std::nullopt, now);
+  const Micros due = item.created_at + 60 * kMicrosPerMinute;
+  std::vector<jobs::Job> checks = JobsOf(kCheckJob);
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0].run_at, due - 15 * kMicrosPerMinute);  // the warning comes first
+  EXPECT_TRUE(Breaches(changes::kinds::kSlaNearBreach).empty());
+
+  EXPECT_TRUE(RunCheckJob(store(), checks[0], due - 15 * kMicrosPerMinute).status.ok());
+  std::vector<json> warnings = Breaches(changes::kinds::kSlaNearBreach);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0]["case_id"], item.id);
+  EXPECT_EQ(warnings[0]["metric"], "first_response");
+  EXPECT_EQ(warnings[0]["due_at"], FormatTimestamp(due));
+  EXPECT_EQ(warnings[0]["warning_at"], FormatTimestamp(due - 15 * kMicrosPerMinute));
+  EXPECT_TRUE(Breaches().empty());
+  EXPECT_EQ(StateOf(item.id).state.next_check_at, due);
+
+  // The case changing meanwhile, or the job running twice, does not warn again.
+  Deliver(changes::kinds::kCaseUpdated, item.id, due - 10 * kMicrosPerMinute);
+  EXPECT_TRUE(RunCheckJob(store(), checks[0], due - 5 * kMicrosPerMinute).status.ok());
+  EXPECT_EQ(Breaches(changes::kinds::kSlaNearBreach).size(), 1u);
+
+  EXPECT_TRUE(RunCheckJob(store(), checks[0], due).status.ok());
+  EXPECT_EQ(Breaches().size(), 1u);
+  EXPECT_EQ(Breaches(changes::kinds::kSlaNearBreach).size(), 1u);
 }
 
 TEST_P(SlaStorageTest, AReplyMeetsTheFirstResponseAndPendingPausesTheResolution) {
