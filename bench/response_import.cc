@@ -7,7 +7,7 @@
 // First it creates a live survey in the tenant (an NPS question with its reason and a matrix of three
 // attribute ratings, as issue 11 describes), then writes the file (deterministic, outside the timing)
 // unless it exists with the same rows: response_id, email, nps, rating.ease, rating.speed, rating.staff,
-// comment, submitted_at, channel; one in five rows anonymous (no e-mail), the others spread over
+// comment, submitted_at, channel; in time order, one in five rows anonymous (no e-mail), the others spread over
 // --customers people (so most rows find their customer made by an earlier row), a comment on every
 // third row, about 110 bytes a row. Each row becomes a survey response, 4-5 answers and a feedback
 // record, plus two change-feed records. Then the import is timed as a whole and per tenth of the file,
@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -82,11 +83,16 @@ bool WriteFile(const Args& args) {
     const std::uint64_t mix = (row + 1) * 2654435761ULL;
     const bool anonymous = row % 5 == 4;
     std::string email = anonymous ? "" : "respondent." + std::to_string(mix % args.customers) + "@example.com";
-    std::fprintf(out, "R_%010zu,%s,%llu,%llu,%llu,%llu,%s,20%02zu-%02zu-%02zuT%02zu:%02zu:00Z,%s\n", row, email.c_str(),
+    // In time order, as survey tools export (a minute or so apart from 2018 on).
+    const std::time_t answered = 1'514'764'800 + static_cast<std::time_t>(row * 67);
+    std::tm parts{};
+    gmtime_r(&answered, &parts);
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &parts);
+    std::fprintf(out, "R_%010zu,%s,%llu,%llu,%llu,%llu,\"%s\",%s,%s\n", row, email.c_str(),
                  static_cast<unsigned long long>(mix % 11), static_cast<unsigned long long>(1 + mix % 5),
                  static_cast<unsigned long long>(1 + (mix >> 8) % 5), static_cast<unsigned long long>(1 + (mix >> 16) % 5),
-                 row % 3 == 0 ? kComments[row % 5] : "", 18 + row % 7, 1 + row % 12, 1 + row % 28, row % 24, row % 60,
-                 kChannels[row % 4]);
+                 row % 3 == 0 ? kComments[row % 5] : "", when, kChannels[row % 4]);
   }
   return std::fclose(out) == 0;
 }

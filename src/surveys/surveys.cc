@@ -295,16 +295,6 @@ Result<std::vector<std::string>> RecordScores(store::TenantTx& tx, const SurveyR
   return ids;
 }
 
-// A feedback id derived from its survey response's and the metric, as the response's own id is derived
-// from its row: "fbk_" and 26 upper-case hex digits of SHA-256, which LooksLikeId accepts.
-std::string ImportedFeedbackId(const std::string& response_id, feedback::Metric metric) {
-  std::string digest = Sha256Hex(response_id + "/" + std::string(feedback::MetricName(metric))).substr(0, 26);
-  for (char& c : digest) {
-    if (c >= 'a' && c <= 'f') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return std::string(kFeedbackIdPrefix) + digest;
-}
-
 // Links a response to the case its link is about: the case's team and assignee answer for it.
 Status AttachCase(store::TenantTx& tx, SurveyResponse& response) {
   if (!response.case_id) return Status::Ok();
@@ -443,7 +433,11 @@ Result<ImportCounts> StoreImportedResponses(store::TenantTx& tx, const Survey& s
                                                     .touchpoint = response.touchpoint,
                                                     .created_at = response.submitted_at,
                                                     .survey_response_id = response.id},
-                                                   ImportedFeedbackId(response.id, metric.metric), now));
+                                                   // Derived as the response's id is, so a re-import finds it.
+                                                   DerivedId(kFeedbackIdPrefix, response.submitted_at.value_or(0),
+                                                             response.id + "/" +
+                                                                 std::string(feedback::MetricName(metric.metric))),
+                                                   now));
       response.feedback_ids.push_back(std::move(scored.id));
     }
     TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kSurveyResponseSubmitted, response.id,

@@ -130,15 +130,6 @@ std::string ValueKey(const Column& column) {
   }
 }
 
-// "rsp_" and 26 upper-case hex digits of SHA-256 (LooksLikeId accepts them: hex digits are Crockford digits).
-std::string DerivedId(std::string_view prefix, std::string_view content) {
-  std::string digest = Sha256Hex(content).substr(0, 26);
-  for (char& c : digest) {
-    if (c >= 'a' && c <= 'f') c = static_cast<char>(c - 'a' + 'A');
-  }
-  return std::string(prefix) + digest;
-}
-
 std::optional<std::int64_t> WholeNumber(std::string_view text) {
   if (text.empty() || text.size() > 9) return std::nullopt;
   std::size_t start = text.front() == '-' ? 1 : 0;
@@ -225,12 +216,19 @@ struct PendingRow {
   surveys::ImportedResponse imported;
 };
 
+using IdentifierSet = std::vector<profiles::Identifier>;
+
 struct ChunkCounts {
   std::int64_t stored = 0;
   std::int64_t duplicates = 0;
   std::int64_t profiles_created = 0;
   std::int64_t anonymous = 0;
+  std::map<IdentifierSet, std::string> resolved;  // the customer of each set the chunk resolved
 };
+
+// Respondents resolved earlier in the import, kept while there are at most this many: a file answers
+// the same people again and again, and resolving a known set again only re-saves an unchanged profile.
+constexpr std::size_t kMaxResolvedSets = 200'000;
 
 class ResponseImporter {
  public:
@@ -574,10 +572,13 @@ class ResponseImporter {
     row.imported.answers = std::move(answers).value();
     std::sort(row.identifiers.begin(), row.identifiers.end());
     row.identifiers.erase(std::unique(row.identifiers.begin(), row.identifiers.end()), row.identifiers.end());
-    // The id: the source's response id within the survey, or the row's content, so a re-import finds it.
-    response.id = DerivedId("rsp_", survey.id + "\n" + (source_id.empty() ? ContentOf(fields) : "id:" + source_id));
+    // The id: the source's response id within the survey, or the row's content, so a re-import finds
+    // it; its time part is the answer's, so a file in time order appends to the indexes.
+    // A repeated source id is the same response even when its time differs.
+    const std::string identity = survey.id + "\n" + (source_id.empty() ? ContentOf(fields) : "id:" + source_id);
+    response.id = DerivedId("rsp_", *submitted_at, identity);
     const std::string duplicate_column = source_id.empty() ? "row" : ColumnOf(Role::kResponseId);
-    const auto [earlier, added] = seen_ids_.emplace(std::hash<std::string>{}(response.id), record.line);
+    const auto [earlier, added] = seen_ids_.emplace(std::hash<std::string>{}(identity), record.line);
     if (!added) {
       return Status(ErrorCode::kConflict, "the same response as line " + std::to_string(earlier->second),
                     duplicate_column);
@@ -628,10 +629,10 @@ class ResponseImporter {
   // resolves them (the message id comes from the identifiers, so a re-import stores no new event);
   // then the responses, run by run of one survey.
   Status LoadRows(store::TenantTx& tx, std::span<PendingRow> rows, ChunkCounts& counts) {
-    std::map<std::vector<profiles::Identifier>, std::size_t> message_of;
+    std::map<IdentifierSet, std::size_t> message_of;
     std::vector<events::Message> messages;
     for (const PendingRow& row : rows) {
-      if (row.identifiers.empty() || message_of.contains(row.identifiers)) continue;
+      if (row.identifiers.empty() || message_of.contains(row.identifiers) || resolved_.contains(row.identifiers)) continue;
       message_of.emplace(row.identifiers, messages.size());
       events::Message& message = messages.emplace_back();
       message.type = events::EventType::kIdentify;
@@ -656,6 +657,7 @@ class ResponseImporter {
       TP_ASSIGN_OR_RETURN(ingest::IngestSummary ingested, ingest::IngestMessages(tx, messages, audit_));
       counts.profiles_created += ingested.profiles_created;
       customer_ids = std::move(ingested.customer_ids);
+      for (const auto& [identifiers, index] : message_of) counts.resolved.emplace(identifiers, customer_ids[index]);
     }
     std::vector<surveys::ImportedResponse> run;
     const LoadedSurvey* run_survey = nullptr;
@@ -676,8 +678,10 @@ class ResponseImporter {
       surveys::ImportedResponse& imported = run.emplace_back(row.imported);
       if (row.identifiers.empty()) {
         ++counts.anonymous;
+      } else if (const auto known = resolved_.find(row.identifiers); known != resolved_.end()) {
+        imported.response.customer_id = known->second;
       } else {
-        imported.response.customer_id = customer_ids[message_of.at(row.identifiers)];
+        imported.response.customer_id = counts.resolved.at(row.identifiers);
       }
     }
     return store_run();
@@ -729,7 +733,10 @@ class ResponseImporter {
            status.code() == ErrorCode::kFailedPrecondition || status.code() == ErrorCode::kNotFound;
   }
 
-  void Count(const ChunkCounts& counts) {
+  // Counts a committed chunk and remembers whom it resolved.
+  void Count(ChunkCounts& counts) {
+    if (resolved_.size() + counts.resolved.size() > kMaxResolvedSets) resolved_.clear();
+    resolved_.merge(counts.resolved);
     summary_.loaded += counts.stored;
     summary_.duplicates += counts.duplicates;
     summary_.profiles_created += counts.profiles_created;
@@ -775,10 +782,11 @@ class ResponseImporter {
   CsvReader* reader_ = nullptr;
   std::vector<Column> columns_;
   std::map<std::string, std::optional<LoadedSurvey>> surveys_;
-  // Responses of the file so far by a hash of their id, with their line: a row repeating one is
+  // Responses of the file so far by a hash of what identifies them, with their line: a row repeating one is
   // rejected. 16 bytes a row rather than the id itself keeps a million-row file's set small.
   std::unordered_map<std::size_t, std::int64_t> seen_ids_;
   std::vector<PendingRow> pending_;
+  std::map<IdentifierSet, std::string> resolved_;  // committed resolutions (kMaxResolvedSets)
   ResponseImportSummary summary_;
 };
 

@@ -10,7 +10,8 @@
 //
 // Columns (docs/import-export.md, "Survey responses"), in any letter case and in camelCase or words:
 //   survey_id        the survey (else ResponseImportOptions::survey_id); an unknown one rejects the row
-//   response_id      the source's id of the response; without it the id comes from the row's content
+//   response_id      the source's id of the response; without it the row's content identifies it. The
+//                    stored id is derived from that and submitted_at (time-ordered, as every id is)
 //   score            a score of `metric` (the column, else the option, else the survey's NPS or its only metric)
 //   nps, csat, ces   a score of that metric (several in one row)
 //   rating.<row>     an attribute rating: the row <row> of the survey's rating matrix
