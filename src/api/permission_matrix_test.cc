@@ -500,6 +500,14 @@ std::map<std::string, Scenario> Scenarios() {
                           {{"Content-Type", "text/csv"}}};
         },
         true}},
+      {"POST /api/v1/imports/responses",
+       {P::kCustomersWrite, 200, true,
+        [](World& world, const Caller&) {
+          return Prepared{"/api/v1/imports/responses?survey=" + world.survey_id,
+                          "user_id,nps,submitted_at\r\n" + NextUserId() + ",9,2024-03-01\r\n",
+                          {{"Content-Type", "text/csv"}}};
+        },
+        true}},
       {"POST /v1/batch",
        {P::kEventsIngest, 200, false, [](World&, const Caller&) {
           return Prepared{"/v1/batch", json{{"batch", {{{"type", "track"}, {"userId", NextUserId()}, {"event", "Signed Up"}}}}}.dump()};

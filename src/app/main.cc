@@ -35,6 +35,7 @@
 #include "store/store.h"
 #include "transfer/export.h"
 #include "transfer/import.h"
+#include "transfer/response_import.h"
 #include "transfer/review_import.h"
 #include "transfer/progress.h"
 
@@ -157,6 +158,11 @@ struct TransferFlags {
   std::string format = "csv";
   std::string review_format;      // import reviews: csv or jsonl; empty: by the file's extension
   std::string review_touchpoint;  // import reviews: the touchpoint of rows without one
+  std::string survey;             // import responses: the survey of rows without a survey_id column
+  std::string metric;             // import responses: what the score column measures
+  std::string nps_scale = "0-10";  // import responses: 1-11 for Qualtrics' recode values
+  int header_rows = 1;            // import responses: header rows (Qualtrics writes 3)
+  bool ignore_unknown = false;    // import responses: drop columns neither documented nor mapped
 };
 
 // What an import reads and where its rejects go: FILE or standard input ("-"), and --rejects FILE.
@@ -210,6 +216,56 @@ struct ImportFiles {
   }
 };
 
+// --map-file then every --map into `mapping`; 0, or the exit status of the failure (reported).
+int ReadMapping(const TransferFlags& flags, transfer::ColumnMapping& mapping) {
+  if (!flags.map_file.empty()) {
+    std::ifstream map_file(flags.map_file, std::ios::binary);
+    if (!map_file) {
+      std::cerr << "touchpoint: cannot read " << flags.map_file << ": " << std::strerror(errno) << "\n";
+      return 1;
+    }
+    const std::string text((std::istreambuf_iterator<char>(map_file)), std::istreambuf_iterator<char>());
+    if (Status parsed = transfer::ParseColumnMappingJson(text, mapping); !parsed.ok()) return Fail(parsed);
+  }
+  for (const std::string& map : flags.maps) {
+    if (Status parsed = transfer::ParseColumnMapping(map, mapping); !parsed.ok()) return Fail(parsed);
+  }
+  return 0;
+}
+
+// `touchpoint import responses FILE`: historic survey responses, as Import below.
+int ImportResponsesFile(store::Store& store, const identity::Tenant& tenant, const TransferFlags& flags,
+                        const identity::AuditContext& audit) {
+  transfer::ResponseImportOptions options{.survey_id = flags.survey, .header_rows = flags.header_rows,
+                                          .ignore_unknown = flags.ignore_unknown, .batch_size = flags.batch};
+  if (!flags.metric.empty()) {
+    const auto metric = feedback::ParseMetric(flags.metric);
+    if (!metric.ok()) return Fail(metric.status());
+    options.metric = *metric;
+  }
+  const auto scale = transfer::ParseNpsScale(flags.nps_scale);
+  if (!scale.ok()) return Fail(scale.status());
+  options.nps_scale = *scale;
+  if (const int failed = ReadMapping(flags, options.mapping); failed != 0) return failed;
+  ImportFiles files;
+  if (!files.Open(flags)) return 1;
+  options.total_bytes = files.total_bytes;
+  options.rejects = files.rejects_out;
+  transfer::ProgressLine progress(stderr, isatty(fileno(stderr)) != 0);
+  options.on_progress = [&progress](const transfer::ImportProgress& now) { progress.Update(now); };
+  auto summary = transfer::ImportResponses(store, tenant.id, *files.in, options, audit);
+  progress.Finish();
+  if (!summary.ok()) return Fail(summary.status());
+  const double rate = summary->seconds > 0 ? static_cast<double>(summary->rows_read) / summary->seconds : 0;
+  std::printf("imported responses: %lld rows read, %lld loaded, %lld duplicates, %lld rejected; %lld profiles "
+              "created, %lld anonymous; %.1f s, %.0f rows/s\n",
+              static_cast<long long>(summary->rows_read), static_cast<long long>(summary->loaded),
+              static_cast<long long>(summary->duplicates), static_cast<long long>(summary->rejected),
+              static_cast<long long>(summary->profiles_created), static_cast<long long>(summary->anonymous),
+              summary->seconds, rate);
+  return files.Finish(flags, summary->rejected, summary->rejects);
+}
+
 // `touchpoint import reviews FILE`: as Import below, for public reviews in CSV or JSON lines.
 int ImportReviewsFile(store::Store& store, const identity::Tenant& tenant, const TransferFlags& flags,
                       const identity::AuditContext& audit) {
@@ -244,6 +300,13 @@ int ImportReviewsFile(store::Store& store, const identity::Tenant& tenant, const
 int Import(store::Store& store, const identity::Tenant& tenant, const TransferFlags& flags,
            const identity::AuditContext& audit) {
   if (flags.kind == "reviews") return ImportReviewsFile(store, tenant, flags, audit);
+  if (flags.kind == "responses") return ImportResponsesFile(store, tenant, flags, audit);
+  if (!flags.survey.empty() || !flags.metric.empty() || flags.nps_scale != "0-10" || flags.header_rows != 1 ||
+      flags.ignore_unknown) {
+    return Fail(InvalidArgument("--survey, --metric, --nps-scale, --header-rows and --ignore-unknown apply to responses "
+                                "only",
+                                "survey"));
+  }
   const auto kind = transfer::ParseImportKind(flags.kind);
   if (!kind.ok()) return Fail(kind.status());
   if (!flags.review_format.empty() || !flags.review_touchpoint.empty()) {
@@ -251,18 +314,7 @@ int Import(store::Store& store, const identity::Tenant& tenant, const TransferFl
   }
   transfer::ImportOptions options;
   options.batch_size = flags.batch;
-  if (!flags.map_file.empty()) {
-    std::ifstream map_file(flags.map_file, std::ios::binary);
-    if (!map_file) {
-      std::cerr << "touchpoint: cannot read " << flags.map_file << ": " << std::strerror(errno) << "\n";
-      return 1;
-    }
-    const std::string text((std::istreambuf_iterator<char>(map_file)), std::istreambuf_iterator<char>());
-    if (Status parsed = transfer::ParseColumnMappingJson(text, options.mapping); !parsed.ok()) return Fail(parsed);
-  }
-  for (const std::string& map : flags.maps) {
-    if (Status parsed = transfer::ParseColumnMapping(map, options.mapping); !parsed.ok()) return Fail(parsed);
-  }
+  if (const int failed = ReadMapping(flags, options.mapping); failed != 0) return failed;
   ImportFiles files;
   if (!files.Open(flags)) return 1;
   options.total_bytes = files.total_bytes;
@@ -531,12 +583,13 @@ int Run(int argc, char** argv) {
 
   TransferFlags transfer_flags;
   auto* import = app.add_subcommand(
-      "import", "Import customers, events or orders from a CSV file, or public reviews from CSV or JSON lines (see "
+      "import", "Import customers, events, orders or survey responses from a CSV file, or public reviews from CSV or "
+                "JSON lines (see "
                 "docs/import-export.md); rejected rows "
                 "are reported, the exit code is 0 unless the file cannot be read");
   add_db(import);
-  import->add_option("kind", transfer_flags.kind, "customers, events, orders or reviews")->required()
-      ->check(CLI::IsMember({"customers", "events", "orders", "reviews"}));
+  import->add_option("kind", transfer_flags.kind, "customers, events, orders, reviews or responses")->required()
+      ->check(CLI::IsMember({"customers", "events", "orders", "reviews", "responses"}));
   import->add_option("file", transfer_flags.file, "the CSV file (- for standard input)")->required();
   import->add_option("--tenant", tenant_slug, "tenant slug")->capture_default_str();
   import->add_option("--rejects", transfer_flags.rejects, "write rejected rows to this CSV file");
@@ -551,6 +604,17 @@ int Run(int argc, char** argv) {
                      "reviews: csv or jsonl (default: jsonl for a .jsonl or .ndjson file, else csv)")
       ->check(CLI::IsMember({"csv", "jsonl"}));
   import->add_option("--touchpoint", transfer_flags.review_touchpoint, "reviews: the touchpoint of rows without one");
+  import->add_option("--survey", transfer_flags.survey, "responses: the survey (svy_…) of rows without a survey_id");
+  import->add_option("--metric", transfer_flags.metric, "responses: what the score column measures")
+      ->check(CLI::IsMember({"nps", "csat", "ces"}));
+  import->add_option("--nps-scale", transfer_flags.nps_scale,
+                     "responses: 0-10, or 1-11 for Qualtrics' recode values (1 is 0, 11 is 10)")
+      ->capture_default_str()->check(CLI::IsMember({"0-10", "1-11"}));
+  import->add_option("--header-rows", transfer_flags.header_rows,
+                     "responses: rows of header; the first names the columns (Qualtrics exports have 3)")
+      ->capture_default_str()->check(CLI::Range(1, 10));
+  import->add_flag("--ignore-unknown", transfer_flags.ignore_unknown,
+                   "responses: leave out columns that are neither documented nor mapped");
   auto* export_data = app.add_subcommand("export", "Export customers or events as CSV or JSON lines");
   add_db(export_data);
   export_data->add_option("kind", transfer_flags.kind, "customers or events")->required()

@@ -35,10 +35,13 @@ inline constexpr std::string_view kSlaBreached = "sla.breached";
 // data: as sla.breached, plus "warning_at": a running target came within its policy's warn_before_minutes
 // of its due (sla/sla.h Targets). Published once per target, policy and due.
 inline constexpr std::string_view kSlaNearBreach = "sla.near_breach";
-// data: {"response_id", "customer_id", "survey", "touchpoint", "metric", "score", "survey_response_id"}.
+// data: {"response_id", "customer_id", "survey", "touchpoint", "metric", "score", "survey_response_id"},
+// plus "imported": true for history loaded from a file (touchpoint import responses), which the rules
+// engine does not act on: an old detractor gets no follow-up case today.
 inline constexpr std::string_view kFeedbackSubmitted = "feedback.submitted";
 // data: {"response_id", "survey_id", "version", "customer_id", "case_id", "feedback_ids"}: a survey
 // response was completed; its NPS/CSAT/CES answers are the feedback.submitted records of feedback_ids.
+// "imported": true as for feedback.submitted.
 inline constexpr std::string_view kSurveyResponseSubmitted = "survey_response.submitted";
 // data: {"user_id"} / {"api_key_id", "user_id"} / {"session_id", "user_id"}: credentials to forget.
 inline constexpr std::string_view kUserUpdated = "user.updated";

@@ -50,6 +50,18 @@ TEST(Ids, AreUniqueTimeOrderedAndRecognisable) {
   EXPECT_FALSE(LooksLikeId(NewId("key_"), "usr_"));
 }
 
+TEST(Ids, DerivedFromContentAndTimeAreStableAndTimeOrdered) {
+  InitCrypto();
+  const std::string first = DerivedId("rsp_", 1'709'287'200'000'000, "svy_1\nid:R_1");
+  EXPECT_TRUE(LooksLikeId(first, "rsp_")) << first;
+  EXPECT_EQ(DerivedId("rsp_", 1'709'287'200'000'000, "svy_1\nid:R_1"), first);
+  EXPECT_NE(DerivedId("rsp_", 1'709'287'200'000'000, "svy_1\nid:R_2"), first);
+  // A later answer sorts after, whatever its content; the time part is NewId's.
+  EXPECT_GT(DerivedId("rsp_", 1'709'287'200'001'000, "a"), first);
+  EXPECT_LT(DerivedId("rsp_", 1'709'287'199'999'000, "z"), first);
+  EXPECT_TRUE(LooksLikeId(DerivedId("fbk_", -5, ""), "fbk_"));
+}
+
 TEST(Clock, FormatsAndParsesRfc3339) {
   auto parsed = ParseTimestamp("2026-11-25T18:20:00.123Z");
   ASSERT_TRUE(parsed);

@@ -119,9 +119,10 @@ int MaxScore(Metric metric) {
   return 10;
 }
 
-Result<FeedbackResponse> SubmitFeedback(store::TenantTx& tx, const NewFeedback& input,
-                                        const identity::AuditContext& audit) {
-  const Micros now = NowMicros();
+namespace {
+
+// The checks every response passes, submitted or imported, and the response they make (without its id).
+Result<FeedbackResponse> CheckedResponse(const NewFeedback& input, Micros now) {
   FeedbackResponse response;
   if (input.score < MinScore(input.metric) || input.score > MaxScore(input.metric)) {
     return InvalidArgument("score must be from " + std::to_string(MinScore(input.metric)) + " to " +
@@ -134,37 +135,55 @@ Result<FeedbackResponse> SubmitFeedback(store::TenantTx& tx, const NewFeedback& 
                       profiles::CleanLine(input.touchpoint, "touchpoint", kMaxTouchpointChars, false));
   TP_RETURN_IF_ERROR(profiles::CheckFreeText(input.comment, "comment", kMaxCommentChars));
   if (input.created_at) TP_RETURN_IF_ERROR(profiles::CheckClientTimestamp(*input.created_at, now, "created_at"));
-  if (input.customer_id) {
-    TP_ASSIGN_OR_RETURN(const bool customer_exists, profiles::CustomerExists(tx, *input.customer_id));
-    if (!customer_exists) return Status(ErrorCode::kNotFound, "no such customer", "customer_id");
-  }
-
-  response.id = NewId(kFeedbackIdPrefix);
   response.customer_id = input.customer_id;
   response.metric = input.metric;
   response.score = static_cast<int>(input.score);
   response.comment = input.comment;
   response.created_at = input.created_at.value_or(now);
   response.survey_response_id = input.survey_response_id;
+  return response;
+}
+
+// Inserts the response and publishes feedback.submitted; `imported` marks history loaded from a file
+// (changes/kinds.h), which the rules engine does not act on.
+Status InsertAndPublish(store::TenantTx& tx, const FeedbackResponse& response, bool imported) {
   TP_RETURN_IF_ERROR(tx.Execute(kInsertResponse,
                                 {response.id, store::Nullable(response.customer_id), response.survey,
                                  std::string(MetricName(response.metric)), std::int64_t{response.score},
                                  response.comment, response.touchpoint, response.created_at,
                                  store::Nullable(response.survey_response_id)}));
-  TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "feedback.submit", "feedback", response.id));
   // The comment stays out: the feed holds no personal data (changes/README.md).
-  TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kFeedbackSubmitted, response.id,
-                                nlohmann::json{{"response_id", response.id},
-                                               {"customer_id", response.customer_id ? nlohmann::json(*response.customer_id)
-                                                                                    : nlohmann::json()},
-                                               {"survey", response.survey},
-                                               {"touchpoint", response.touchpoint},
-                                               {"metric", MetricName(response.metric)},
-                                               {"score", response.score},
-                                               {"survey_response_id", response.survey_response_id
-                                                                          ? nlohmann::json(*response.survey_response_id)
-                                                                          : nlohmann::json()}}
-                                    .dump()));
+  nlohmann::json data{{"response_id", response.id},
+                      {"customer_id", response.customer_id ? nlohmann::json(*response.customer_id) : nlohmann::json()},
+                      {"survey", response.survey},
+                      {"touchpoint", response.touchpoint},
+                      {"metric", MetricName(response.metric)},
+                      {"score", response.score},
+                      {"survey_response_id", response.survey_response_id ? nlohmann::json(*response.survey_response_id)
+                                                                         : nlohmann::json()}};
+  if (imported) data["imported"] = true;
+  return tx.Publish(changes::kinds::kFeedbackSubmitted, response.id, data.dump());
+}
+
+}  // namespace
+
+Result<FeedbackResponse> SubmitFeedback(store::TenantTx& tx, const NewFeedback& input,
+                                        const identity::AuditContext& audit) {
+  TP_ASSIGN_OR_RETURN(FeedbackResponse response, CheckedResponse(input, NowMicros()));
+  if (input.customer_id) {
+    TP_ASSIGN_OR_RETURN(const bool customer_exists, profiles::CustomerExists(tx, *input.customer_id));
+    if (!customer_exists) return Status(ErrorCode::kNotFound, "no such customer", "customer_id");
+  }
+  response.id = NewId(kFeedbackIdPrefix);
+  TP_RETURN_IF_ERROR(InsertAndPublish(tx, response, false));
+  TP_RETURN_IF_ERROR(identity::RecordAudit(tx, audit, "feedback.submit", "feedback", response.id));
+  return response;
+}
+
+Result<FeedbackResponse> ImportFeedback(store::TenantTx& tx, const NewFeedback& input, std::string id, Micros now) {
+  TP_ASSIGN_OR_RETURN(FeedbackResponse response, CheckedResponse(input, now));
+  response.id = std::move(id);
+  TP_RETURN_IF_ERROR(InsertAndPublish(tx, response, true));
   return response;
 }
 

@@ -87,6 +87,12 @@ struct FeedbackQuery {
 // Records "feedback.submit".
 Result<FeedbackResponse> SubmitFeedback(store::TenantTx& tx, const NewFeedback& input,
                                         const identity::AuditContext& audit);
+// A response loaded from history (transfer/response_import.h): the checks of SubmitFeedback, the
+// caller's `id` (derived from the imported row, so a re-import finds it) and a feedback.submitted
+// record marked "imported": true, which the analytics engine follows and the rules engine ignores.
+// The caller vouches for customer_id (it resolved it in the same transaction) and records one audit
+// entry per file, not one per response. `now` bounds created_at (kMaxClockSkew).
+Result<FeedbackResponse> ImportFeedback(store::TenantTx& tx, const NewFeedback& input, std::string id, Micros now);
 // kNotFound when the tenant has no such response.
 Result<FeedbackResponse> GetFeedback(store::TenantTx& tx, std::string_view feedback_id);
 // Ordered by id (arrival order), which for backdated responses differs from created_at order.

@@ -42,6 +42,7 @@ inline constexpr std::string_view kAuditActions[] = {
     "survey.create",      "survey.update",      "survey_link.create",               // surveys
     "customers.import",   "events.import",      "orders.import",                    // transfer: CSV imports
     "reviews.import",                                                               // transfer: reviews
+    "responses.import",                                                             // transfer: survey responses
     "customers.export",   "events.export",                                          // transfer: exports
     "webhook.create",     "webhook.delete",     "mail.test",                        // outbound, api
     "rule.create",        "rule.update",        "rule.delete",                      // rules

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "cases/cases.h"
+#include "changes/kinds.h"
 #include "common/ids.h"
 #include "common/templates.h"
 #include "events/events.h"
@@ -462,10 +463,25 @@ Result<std::vector<json>> BuildContexts(store::TenantTx& tx, const store::Change
   return contexts;
 }
 
+namespace {
+
+// History loaded by `touchpoint import responses` (changes/kinds.h "imported"): closing the loop on a
+// detractor of last year would open cases nobody can act on and mail people about old answers, so no
+// rule runs on it. Only feedback records carry the mark, so other kinds are not parsed for it.
+bool IsImportedHistory(const store::Change& change) {
+  if (change.kind != changes::kinds::kFeedbackSubmitted || change.data.find("\"imported\"") == std::string::npos) {
+    return false;
+  }
+  const json data = json::parse(change.data, nullptr, false);
+  return data.is_object() && data.value("imported", false);
+}
+
+}  // namespace
+
 Status RunRules(store::SystemTx& tx, const std::vector<store::Change>& batch, Micros now) {
   std::map<std::pair<std::string, std::string>, std::vector<CompiledRule>> rules_of;
   for (const store::Change& change : batch) {
-    if (!IsTrigger(change.kind)) continue;
+    if (!IsTrigger(change.kind) || IsImportedHistory(change)) continue;
     store::TenantTx tenant = tx.InTenant(change.tenant_id);
     const auto key = std::make_pair(change.tenant_id, change.kind);
     auto found = rules_of.find(key);

@@ -71,6 +71,13 @@ constexpr std::string_view kInsertResponse =
     "INSERT INTO survey_responses (tenant_id, id, survey_id, version, link_id, customer_id, origin_customer_id, "
     "channel, touchpoint, stage, language, case_id, agent_id, team_id, order_id, status, data, started_at, "
     "submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)";
+// Imported responses keep the id derived from their row: a re-import inserts nothing.
+constexpr std::string_view kInsertImportedResponse =
+    "INSERT INTO survey_responses (tenant_id, id, survey_id, version, link_id, customer_id, origin_customer_id, "
+    "channel, touchpoint, stage, language, case_id, agent_id, team_id, order_id, status, data, started_at, "
+    "submitted_at) VALUES ($1, $2, $3, $4, NULL, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
+    "ON CONFLICT (tenant_id, id) DO NOTHING";
+constexpr std::string_view kFeedbackIdPrefix = "fbk_";
 constexpr std::string_view kUpdateResponse =
     "UPDATE survey_responses SET version = $3, language = $4, status = $5, data = $6, submitted_at = $7 "
     "WHERE tenant_id = $1 AND id = $2";
@@ -238,9 +245,8 @@ Result<std::string> CheckLanguage(std::string_view language) {
   return std::string(language);
 }
 
-Status WriteAnswers(store::TenantTx& tx, const SurveyResponse& response, const SurveyModel& model,
-                    const std::vector<Answer>& answers, Micros now) {
-  TP_RETURN_IF_ERROR(tx.Execute(kDeleteAnswers, {response.id}));
+Status InsertAnswers(store::TenantTx& tx, const SurveyResponse& response, const SurveyModel& model,
+                     const std::vector<Answer>& answers, Micros now) {
   for (const Answer& answer : answers) {
     const Question* question = model.Find(answer.question);
     const bool free_text = answer.attribute == "#comment" ||
@@ -251,6 +257,12 @@ Status WriteAnswers(store::TenantTx& tx, const SurveyResponse& response, const S
                         std::int64_t{free_text ? 1 : 0}, store::Nullable(response.customer_id), now}));
   }
   return Status::Ok();
+}
+
+Status WriteAnswers(store::TenantTx& tx, const SurveyResponse& response, const SurveyModel& model,
+                    const std::vector<Answer>& answers, Micros now) {
+  TP_RETURN_IF_ERROR(tx.Execute(kDeleteAnswers, {response.id}));
+  return InsertAnswers(tx, response, model, answers, now);
 }
 
 // The feedback responses a completed response's metric answers become: what metrics, dashboards and
@@ -375,6 +387,71 @@ Result<SurveyResponse> Respond(store::Store& store, std::string_view token, cons
 }
 
 }  // namespace
+
+Result<ImportCounts> StoreImportedResponses(store::TenantTx& tx, const Survey& survey, const SurveyModel& model,
+                                            std::vector<ImportedResponse>& responses, Micros now) {
+  ImportCounts counts;
+  for (ImportedResponse& imported : responses) {
+    SurveyResponse& response = imported.response;
+    response.status = ResponseStatus::kComplete;
+    if (response.case_id) {
+      Result<cases::Case> item = cases::GetCase(tx, *response.case_id);
+      if (!item.ok()) {
+        return item.status().code() == ErrorCode::kNotFound ? Status(ErrorCode::kNotFound, "no such case", "case_id")
+                                                            : item.status();
+      }
+      response.team_id = item->team_id;
+      response.agent_id = item->assignee_id;
+    }
+    TP_ASSIGN_OR_RETURN(const std::int64_t inserted,
+                        tx.Execute(kInsertImportedResponse,
+                                   {response.id, response.survey_id, response.version,
+                                    store::Nullable(response.customer_id), std::string(ChannelName(response.channel)),
+                                    response.touchpoint, response.stage, response.language,
+                                    store::Nullable(response.case_id), store::Nullable(response.agent_id),
+                                    store::Nullable(response.team_id), store::Nullable(response.order_id),
+                                    std::string(ResponseStatusName(response.status)), response.data.dump(),
+                                    response.started_at, store::Nullable(response.submitted_at)}));
+    if (inserted == 0) {
+      ++counts.duplicates;
+      continue;
+    }
+    ++counts.stored;
+    TP_RETURN_IF_ERROR(InsertAnswers(tx, response, model, imported.answers,
+                                     response.submitted_at.value_or(response.started_at)));
+    response.feedback_ids.clear();
+    for (const MetricQuestion& metric : model.metrics) {
+      const std::optional<int> score = MetricScore(metric, response.data);
+      if (!score) continue;
+      TP_ASSIGN_OR_RETURN(feedback::FeedbackResponse scored,
+                          feedback::ImportFeedback(tx,
+                                                   {.customer_id = response.customer_id,
+                                                    .survey = survey.id,
+                                                    .metric = metric.metric,
+                                                    .score = *score,
+                                                    .comment = imported.comment,
+                                                    .touchpoint = response.touchpoint,
+                                                    .created_at = response.submitted_at,
+                                                    .survey_response_id = response.id},
+                                                   // Derived as the response's id is, so a re-import finds it.
+                                                   DerivedId(kFeedbackIdPrefix, response.submitted_at.value_or(0),
+                                                             response.id + "/" +
+                                                                 std::string(feedback::MetricName(metric.metric))),
+                                                   now));
+      response.feedback_ids.push_back(std::move(scored.id));
+    }
+    TP_RETURN_IF_ERROR(tx.Publish(changes::kinds::kSurveyResponseSubmitted, response.id,
+                                  Json{{"response_id", response.id},
+                                       {"survey_id", response.survey_id},
+                                       {"version", response.version},
+                                       {"customer_id", response.customer_id ? Json(*response.customer_id) : Json()},
+                                       {"case_id", response.case_id ? Json(*response.case_id) : Json()},
+                                       {"feedback_ids", response.feedback_ids},
+                                       {"imported", true}}
+                                      .dump()));
+  }
+  return counts;
+}
 
 std::string_view SurveyStatusName(SurveyStatus status) {
   switch (status) {

@@ -193,4 +193,27 @@ Result<SurveyResponse> SaveProgress(store::Store& store, std::string_view token,
 Result<SurveyResponse> SubmitResponse(store::Store& store, std::string_view token, const Submission& submission,
                                       Micros now);
 
+// A response loaded from history (transfer/response_import.h builds them from CSV rows): complete,
+// with the id the importer derived from the row (so a re-import finds it), the answers CheckAnswers
+// made of `response.data`, and the comment its feedback records carry.
+struct ImportedResponse {
+  SurveyResponse response;  // id, survey_id, version, customer_id, channel, touchpoint, stage, language,
+                            // case_id, order_id, data, started_at and submitted_at set
+  std::vector<Answer> answers;
+  std::string comment;  // the reason given for the score, "" when none
+};
+
+struct ImportCounts {
+  std::int64_t stored = 0;
+  std::int64_t duplicates = 0;  // ids the tenant already had: left as they are
+};
+
+// Stores responses to `survey` (the version `model` was parsed from) as SubmitResponse does: the
+// response, one row per answer, a feedback record per NPS/CSAT/CES answer, linked to a case's team and
+// agent, with survey_response.submitted and feedback.submitted published marked "imported": true (the
+// rules engine skips them: history does not open follow-up cases). A response whose id is stored
+// already changes nothing. kNotFound field "case_id" for a case the tenant lacks.
+Result<ImportCounts> StoreImportedResponses(store::TenantTx& tx, const Survey& survey, const SurveyModel& model,
+                                            std::vector<ImportedResponse>& responses, Micros now);
+
 }  // namespace tp::surveys

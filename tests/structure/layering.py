@@ -35,7 +35,7 @@ ALLOWED = {
     "timeline": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest", "surveys"},
     "privacy": {"common", "store", "changes", "identity", "profiles", "cases", "feedback", "events", "ingest",
                 "timeline"},
-    "transfer": {"common", "store", "changes", "identity", "profiles", "feedback", "events", "ingest"},
+    "transfer": {"common", "store", "changes", "identity", "profiles", "feedback", "events", "ingest", "surveys"},
     # The engine's loader and feed subscriber; its tests make real identify calls, merges and erasures
     # (events, ingest, privacy).
     "analytics_source": {"common", "store", "changes", "identity", "profiles", "feedback", "analytics", "events",
