@@ -30,9 +30,8 @@ constexpr std::size_t kMaxLanguageChars = 20;
 constexpr std::size_t kMaxSourceIdChars = 200;   // response_id, order_id
 constexpr std::string_view kRatingPrefix = "rating.";
 constexpr std::string_view kAnswerPrefix = "answer.";
-constexpr std::string_view kIgnoreTarget = "ignore";
 
-enum class Role {
+enum class ResponseColumn {
   kIgnored,
   kSurveyId,
   kResponseId,
@@ -55,7 +54,7 @@ enum class Role {
 };
 
 struct Column {
-  Role role = Role::kIgnored;
+  ResponseColumn role = ResponseColumn::kIgnored;
   std::string name;  // as in the header, trimmed
   std::string key;
   feedback::Metric metric = feedback::Metric::kNps;
@@ -64,15 +63,15 @@ struct Column {
 
 struct NamedRole {
   std::string_view name;
-  Role role;
+  ResponseColumn role;
 };
 constexpr NamedRole kColumns[] = {
-    {"survey_id", Role::kSurveyId},     {"response_id", Role::kResponseId}, {"score", Role::kScore},
-    {"metric", Role::kMetric},          {"comment", Role::kComment},        {"submitted_at", Role::kSubmittedAt},
-    {"time", Role::kSubmittedAt},       {"timestamp", Role::kSubmittedAt},  {"date", Role::kSubmittedAt},
-    {"started_at", Role::kStartedAt},   {"finished", Role::kFinished},      {"touchpoint", Role::kTouchpoint},
-    {"stage", Role::kStage},            {"channel", Role::kChannel},        {"language", Role::kLanguage},
-    {"order_id", Role::kOrderId},       {"case_id", Role::kCaseId},
+    {"survey_id", ResponseColumn::kSurveyId},     {"response_id", ResponseColumn::kResponseId}, {"score", ResponseColumn::kScore},
+    {"metric", ResponseColumn::kMetric},          {"comment", ResponseColumn::kComment},        {"submitted_at", ResponseColumn::kSubmittedAt},
+    {"time", ResponseColumn::kSubmittedAt},       {"timestamp", ResponseColumn::kSubmittedAt},  {"date", ResponseColumn::kSubmittedAt},
+    {"started_at", ResponseColumn::kStartedAt},   {"finished", ResponseColumn::kFinished},      {"touchpoint", ResponseColumn::kTouchpoint},
+    {"stage", ResponseColumn::kStage},            {"channel", ResponseColumn::kChannel},        {"language", ResponseColumn::kLanguage},
+    {"order_id", ResponseColumn::kOrderId},       {"case_id", ResponseColumn::kCaseId},
 };
 constexpr std::pair<std::string_view, IdentifierKind> kIdentifierColumns[] = {
     {"user_id", IdentifierKind::kUserId},
@@ -99,22 +98,22 @@ std::string Lower(std::string_view text) {
 std::optional<Column> DocumentedColumn(std::string_view written) {
   const std::string text(Trim(written));
   const std::string lower = Lower(text);
-  for (const auto& [prefix, role] : {std::pair{kRatingPrefix, Role::kRating}, std::pair{kAnswerPrefix, Role::kAnswer}}) {
+  for (const auto& [prefix, role] : {std::pair{kRatingPrefix, ResponseColumn::kRating}, std::pair{kAnswerPrefix, ResponseColumn::kAnswer}}) {
     if (!lower.starts_with(prefix)) continue;
     const std::string key(Trim(std::string_view(text).substr(prefix.size())));
     if (key.empty()) return std::nullopt;
     return Column{.role = role, .name = text, .key = key};
   }
   const std::string snake = SnakeCase(text);
-  if (snake == kIgnoreTarget) return Column{.role = Role::kIgnored, .name = text};
+  if (snake == kIgnoreTarget) return Column{.role = ResponseColumn::kIgnored, .name = text};
   for (const NamedRole& column : kColumns) {
     if (column.name == snake) return Column{.role = column.role, .name = text};
   }
   for (const auto& [name, kind] : kIdentifierColumns) {
-    if (name == snake) return Column{.role = Role::kIdentifier, .name = text, .identifier = kind};
+    if (name == snake) return Column{.role = ResponseColumn::kIdentifier, .name = text, .identifier = kind};
   }
   if (Result<feedback::Metric> metric = feedback::ParseMetric(snake); metric.ok()) {
-    return Column{.role = Role::kMetricScore, .name = text, .metric = *metric};
+    return Column{.role = ResponseColumn::kMetricScore, .name = text, .metric = *metric};
   }
   return std::nullopt;
 }
@@ -122,10 +121,10 @@ std::optional<Column> DocumentedColumn(std::string_view written) {
 // What identifies a column's value for the duplicate-column check.
 std::string ValueKey(const Column& column) {
   switch (column.role) {
-    case Role::kRating:
-    case Role::kAnswer: return std::to_string(static_cast<int>(column.role)) + ":" + column.key;
-    case Role::kMetricScore: return "metric:" + std::string(feedback::MetricName(column.metric));
-    case Role::kIdentifier: return "id:" + std::string(profiles::IdentifierKindName(column.identifier));
+    case ResponseColumn::kRating:
+    case ResponseColumn::kAnswer: return std::to_string(static_cast<int>(column.role)) + ":" + column.key;
+    case ResponseColumn::kMetricScore: return "metric:" + std::string(feedback::MetricName(column.metric));
+    case ResponseColumn::kIdentifier: return "id:" + std::string(profiles::IdentifierKindName(column.identifier));
     default: return std::to_string(static_cast<int>(column.role));
   }
 }
@@ -345,7 +344,7 @@ class ResponseImporter {
         column = Column{};
       }
       column->name = name;
-      if (column->role != Role::kIgnored) {
+      if (column->role != ResponseColumn::kIgnored) {
         if (const auto [holder, added] = holders.emplace(ValueKey(*column), name); !added) {
           return InvalidArgument("the header has two columns for the same value (" + holder->second + " and " + name + ")",
                                  name);
@@ -353,19 +352,19 @@ class ResponseImporter {
       }
       columns_.push_back(std::move(*column));
     }
-    const auto has = [&](Role role) {
+    const auto has = [&](ResponseColumn role) {
       return std::any_of(columns_.begin(), columns_.end(), [role](const Column& column) { return column.role == role; });
     };
-    if (!has(Role::kScore) && !has(Role::kMetricScore) && !has(Role::kRating) && !has(Role::kAnswer)) {
+    if (!has(ResponseColumn::kScore) && !has(ResponseColumn::kMetricScore) && !has(ResponseColumn::kRating) && !has(ResponseColumn::kAnswer)) {
       return InvalidArgument("the header needs a score column: score, nps, csat or ces (or rating.<row>, "
                              "answer.<question>; or map one of the file's columns to it, e.g. Q1=nps)",
                              "score");
     }
-    if (!has(Role::kSubmittedAt)) {
+    if (!has(ResponseColumn::kSubmittedAt)) {
       return InvalidArgument("the header needs a submitted_at column (or map one to it, e.g. RecordedDate=submitted_at)",
                              "submitted_at");
     }
-    if (!has(Role::kSurveyId) && options_.survey_id.empty()) {
+    if (!has(ResponseColumn::kSurveyId) && options_.survey_id.empty()) {
       return InvalidArgument("name the survey: a survey_id column or the survey option", "survey_id");
     }
     return Status::Ok();
@@ -405,14 +404,14 @@ class ResponseImporter {
     for (std::size_t index = 0; index < columns_.size(); ++index) {
       const std::string_view value = Trim(fields[index]);
       if (value.empty()) continue;
-      if (columns_[index].role == Role::kSurveyId) {
+      if (columns_[index].role == ResponseColumn::kSurveyId) {
         survey_id = value;
         survey_column = columns_[index].name;
-      } else if (columns_[index].role == Role::kMetric) {
+      } else if (columns_[index].role == ResponseColumn::kMetric) {
         Result<feedback::Metric> parsed = feedback::ParseMetric(Lower(value));
         if (!parsed.ok()) return InvalidArgument("metric must be nps, csat or ces", columns_[index].name);
         metric = *parsed;
-      } else if (columns_[index].role == Role::kFinished && IsNo(value)) {
+      } else if (columns_[index].role == ResponseColumn::kFinished && IsNo(value)) {
         return InvalidArgument("the response was not finished: only finished responses are imported",
                                columns_[index].name);
       }
@@ -442,12 +441,12 @@ class ResponseImporter {
     for (std::size_t index = 0; index < columns_.size(); ++index) {
       const Column& column = columns_[index];
       const std::string_view value = Trim(fields[index]);
-      if (value.empty() && column.role != Role::kComment) continue;
+      if (value.empty() && column.role != ResponseColumn::kComment) continue;
       switch (column.role) {
-        case Role::kScore:
-        case Role::kMetricScore: {
-          const feedback::Metric scored = column.role == Role::kScore ? metric.value_or(feedback::Metric::kNps) : column.metric;
-          if (column.role == Role::kScore && !metric) {
+        case ResponseColumn::kScore:
+        case ResponseColumn::kMetricScore: {
+          const feedback::Metric scored = column.role == ResponseColumn::kScore ? metric.value_or(feedback::Metric::kNps) : column.metric;
+          if (column.role == ResponseColumn::kScore && !metric) {
             return InvalidArgument("the survey has no NPS, CSAT or CES question: name the metric", column.name);
           }
           TP_ASSIGN_OR_RETURN(const int score, Score(scored, value, column.name));
@@ -463,7 +462,7 @@ class ResponseImporter {
           if (!first_scored) first_scored = scored;
           break;
         }
-        case Role::kRating: {
+        case ResponseColumn::kRating: {
           const auto matrix = std::find_if(model.questions.begin(), model.questions.end(), [&](const surveys::Question& q) {
             return q.kind == surveys::QuestionKind::kMatrix && q.numeric_columns &&
                    std::find(q.rows.begin(), q.rows.end(), column.key) != q.rows.end();
@@ -477,7 +476,7 @@ class ResponseImporter {
           column_of_question[matrix->name] = column.name;
           break;
         }
-        case Role::kAnswer: {
+        case ResponseColumn::kAnswer: {
           const surveys::Question* question = model.Find(column.key);
           if (question == nullptr) {
             return InvalidArgument("survey " + survey.id + " has no question " + column.key, column.name);
@@ -486,58 +485,58 @@ class ResponseImporter {
           column_of_question[question->name] = column.name;
           break;
         }
-        case Role::kComment:
+        case ResponseColumn::kComment:
           comment = fields[index];  // free text keeps its spaces
           comment_column = column.name;
           break;
-        case Role::kSubmittedAt:
-        case Role::kStartedAt: {
+        case ResponseColumn::kSubmittedAt:
+        case ResponseColumn::kStartedAt: {
           const std::optional<Micros> at = ParseImportTime(value);
           if (!at) return InvalidArgument(column.name + " is not a time (docs/import-export.md, CSV files)", column.name);
           TP_RETURN_IF_ERROR(profiles::CheckClientTimestamp(*at, now_, column.name));
-          (column.role == Role::kSubmittedAt ? submitted_at : started_at) = *at;
+          (column.role == ResponseColumn::kSubmittedAt ? submitted_at : started_at) = *at;
           break;
         }
-        case Role::kTouchpoint: {
+        case ResponseColumn::kTouchpoint: {
           TP_ASSIGN_OR_RETURN(response.touchpoint, profiles::CleanLine(value, column.name, kMaxLabelChars, true));
           break;
         }
-        case Role::kStage: {
+        case ResponseColumn::kStage: {
           TP_ASSIGN_OR_RETURN(response.stage, profiles::CleanLine(value, column.name, kMaxLabelChars, true));
           break;
         }
-        case Role::kChannel: {
+        case ResponseColumn::kChannel: {
           TP_ASSIGN_OR_RETURN(response.channel, ParseChannel(value, column.name));
           break;
         }
-        case Role::kLanguage: {
+        case ResponseColumn::kLanguage: {
           TP_ASSIGN_OR_RETURN(response.language, profiles::CleanLine(value, column.name, kMaxLanguageChars, true));
           break;
         }
-        case Role::kIdentifier: {
+        case ResponseColumn::kIdentifier: {
           TP_ASSIGN_OR_RETURN(profiles::Identifier identifier,
                               profiles::NormaliseIdentifier(column.identifier, value, column.name));
           row.identifiers.push_back(std::move(identifier));
           break;
         }
-        case Role::kOrderId: {
+        case ResponseColumn::kOrderId: {
           TP_ASSIGN_OR_RETURN(std::string order_id, profiles::CleanLine(value, column.name, kMaxSourceIdChars, true));
           response.order_id = std::move(order_id);
           break;
         }
-        case Role::kCaseId: {
+        case ResponseColumn::kCaseId: {
           if (!LooksLikeId(value, "cas_")) return Status(ErrorCode::kNotFound, "no such case", column.name);
           response.case_id = std::string(value);
           break;
         }
-        case Role::kResponseId: {
+        case ResponseColumn::kResponseId: {
           TP_ASSIGN_OR_RETURN(source_id, profiles::CleanLine(value, column.name, kMaxSourceIdChars, true));
           break;
         }
-        case Role::kIgnored:
-        case Role::kSurveyId:
-        case Role::kMetric:
-        case Role::kFinished: break;
+        case ResponseColumn::kIgnored:
+        case ResponseColumn::kSurveyId:
+        case ResponseColumn::kMetric:
+        case ResponseColumn::kFinished: break;
       }
     }
     if (response.data.empty()) return InvalidArgument("the row has no score and no answer", "score");
@@ -577,7 +576,7 @@ class ResponseImporter {
     // A repeated source id is the same response even when its time differs.
     const std::string identity = survey.id + "\n" + (source_id.empty() ? ContentOf(fields) : "id:" + source_id);
     response.id = DerivedId("rsp_", *submitted_at, identity);
-    const std::string duplicate_column = source_id.empty() ? "row" : ColumnOf(Role::kResponseId);
+    const std::string duplicate_column = source_id.empty() ? "row" : ColumnOf(ResponseColumn::kResponseId);
     const auto [earlier, added] = seen_ids_.emplace(std::hash<std::string>{}(identity), record.line);
     if (!added) {
       return Status(ErrorCode::kConflict, "the same response as line " + std::to_string(earlier->second),
@@ -600,7 +599,7 @@ class ResponseImporter {
     return static_cast<int>(*number) - (shifted ? 1 : 0);
   }
 
-  std::string ColumnOf(Role role) const {
+  std::string ColumnOf(ResponseColumn role) const {
     for (const Column& column : columns_) {
       if (column.role == role) return column.name;
     }
@@ -611,7 +610,7 @@ class ResponseImporter {
   std::string ContentOf(const std::vector<std::string>& fields) const {
     std::vector<std::pair<std::string_view, std::string_view>> pairs;
     for (std::size_t index = 0; index < columns_.size(); ++index) {
-      if (columns_[index].role == Role::kIgnored) continue;
+      if (columns_[index].role == ResponseColumn::kIgnored) continue;
       const std::string_view value = Trim(fields[index]);
       if (!value.empty()) pairs.emplace_back(columns_[index].name, value);
     }
@@ -724,7 +723,7 @@ class ResponseImporter {
 
   // The file's name of a documented column a store error names ("case_id" may be the file's "Ticket").
   std::string ColumnNamed(const std::string& field) const {
-    if (field == "case_id") return ColumnOf(Role::kCaseId);
+    if (field == "case_id") return ColumnOf(ResponseColumn::kCaseId);
     return field;
   }
 

@@ -270,7 +270,6 @@ bool KindReadsIdentifier(ImportKind kind, IdentifierKind identifier) {
   return false;
 }
 
-constexpr std::string_view kIgnoreTarget = "ignore";
 constexpr std::string_view kTraitPrefix = "traits.";
 constexpr std::string_view kPropertyPrefix = "properties.";
 

@@ -49,6 +49,8 @@ std::optional<Micros> ParseImportTime(std::string_view text);
 // ("userId", "anonymousID", "First Name", "first-seen" → "user_id", "anonymous_id", "first_name",
 // "first_seen"), which is how Segment's, spreadsheets' and exporters' spellings meet the documented ones.
 std::string SnakeCase(std::string_view name);
+// The mapping target (`--map column=ignore`) that drops a column.
+inline constexpr std::string_view kIgnoreTarget = "ignore";
 
 class RowConverter {
  public:
