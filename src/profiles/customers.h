@@ -105,7 +105,9 @@ struct CustomerQuery {
   // Case- and accent-insensitive: a prefix of the whole name or of any word in it ("novak" finds
   // "Jana Nováková"), a prefix of the e-mail address or of the phone number ("+420 777" finds
   // "+420777123456"), of a short text trait or a word in it ("brno" finds city "Brno"), or an exact
-  // customer id.
+  // customer id. Not indexed, so not searched: traits whose value is a date or a time stamp
+  // ("2024-01-31", "2024-01-31T10:15:00Z"), the parts of a name (first_name, last_name… : the name
+  // itself finds them) and traits repeating the profile's own e-mail or phone (found as those).
   // Also exactly the value of any identifier (a user id, anonymous id, e-mail, phone, channel handle):
   // that finds its holder alone.
   std::optional<std::string> search;
@@ -164,9 +166,14 @@ bool TraitChangeAffectsSearch(const std::string& name, const nlohmann::json& val
 // Removes the customer from the search index (merged and erased profiles are not found).
 Status DeleteSearchTerms(store::TenantTx& tx, std::string_view customer_id);
 
-// Inserts a profile that starts from an event (no name or contact data yet, so nothing to index or
-// audit: the event is the record). Returns the new id.
-Result<std::string> InsertProfileFromEvent(store::TenantTx& tx, Micros first_seen_at);
+// A new profile that starts from an event (no name or contact data yet, so nothing to index or audit:
+// the event is the record), with its id, not yet stored: ingestion fills it from the batch and stores
+// it whole with InsertProfiles, instead of inserting a bare row, reading it back and updating it.
+Customer NewProfileFromEvent(Micros first_seen_at);
+// Inserts profiles that are not stored yet, every column as given, in a few multi-row statements.
+Status InsertProfiles(store::TenantTx& tx, const std::vector<const Customer*>& customers);
+// Adds the search terms of customers that have none yet (created in this transaction): no delete first.
+Status AddSearchTerms(store::TenantTx& tx, const std::vector<const Customer*>& customers);
 // Writes back what ingestion changed: name, contact data, traits with their times and the computed
 // attributes. Does not touch the search index (RewriteSearchTerms does, when a searched field changed).
 Status SaveProfile(store::TenantTx& tx, const Customer& customer);
