@@ -413,6 +413,29 @@ Result<std::optional<std::string>> HolderOfIdentifier(store::TenantTx& tx, const
   return std::optional<std::string>(best->customer_id);
 }
 
+// The one customer holding every identifier the query filters by; std::nullopt when nobody does.
+Result<std::optional<std::string>> HolderOfEvery(store::TenantTx& tx, const CustomerQuery& query) {
+  std::vector<Identifier> wanted;
+  for (const auto& [kind, value] : query.identifiers) {
+    TP_ASSIGN_OR_RETURN(Identifier identifier, NormaliseIdentifier(kind, value));
+    if (!query.search_contact_data && IsContactIdentifier(identifier.kind, identifier.value)) {
+      const std::string field(IdentifierKindName(kind));
+      return Status(ErrorCode::kPermissionDenied,
+                    "filtering customers by " + field + " needs the contact_data:read permission", field);
+    }
+    wanted.push_back(std::move(identifier));
+  }
+  TP_ASSIGN_OR_RETURN(const std::vector<IdentifierLink> links, FindIdentifierLinks(tx, wanted));
+  std::optional<std::string> holder;
+  for (const Identifier& identifier : wanted) {
+    const auto link = std::find_if(links.begin(), links.end(),
+                                   [&](const IdentifierLink& found) { return found.identifier == identifier; });
+    if (link == links.end() || (holder && *holder != link->customer_id)) return std::optional<std::string>();
+    holder = link->customer_id;
+  }
+  return holder;
+}
+
 // The WHERE terms for a search (including the cursor). A narrow search collects its matches from the
 // term index and reads them through the primary key: cheap while the matches are few. A broad one
 // ("a", typed into a search box) matches a large share of all customers, so collecting is the
@@ -523,13 +546,26 @@ Result<bool> CustomerExists(store::TenantTx& tx, std::string_view customer_id) {
 }
 
 Result<Page<Customer>> ListCustomers(store::TenantTx& tx, const CustomerQuery& query, const PageRequest& page) {
+  std::optional<std::string> holder;
+  if (!query.identifiers.empty()) {
+    TP_ASSIGN_OR_RETURN(holder, HolderOfEvery(tx, query));
+    if (!holder) return Page<Customer>{};
+  }
   if (query.only_teams && query.only_teams->empty()) return Page<Customer>{};
   SqlParams params;
   std::string sql(kSelectCustomers);
   const std::string after_param = params.Bind(page.after_id);
   const std::string limit_param = params.Bind(std::int64_t{page.limit} + 1);
 
-  if (query.search) {
+  if (holder) {
+    // One candidate: the search and the team filter only have to confirm it.
+    sql += Sql({kAndIdIs, params.Bind(*holder), kAndIdAfter, after_param});
+    if (query.search) {
+      TP_ASSIGN_OR_RETURN(const std::string condition, SearchCondition(tx, query, params, after_param));
+      sql += condition;
+    }
+    if (query.only_teams) sql += Sql({kAndHasCaseOfTeams, params.BindList(*query.only_teams), kCloseTwoParens});
+  } else if (query.search) {
     TP_ASSIGN_OR_RETURN(const std::string condition, SearchCondition(tx, query, params, after_param));
     sql += condition;
     if (query.only_teams) sql += Sql({kAndHasCaseOfTeams, params.BindList(*query.only_teams), kCloseTwoParens});

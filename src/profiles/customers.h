@@ -29,6 +29,7 @@
 #include "common/status.h"
 #include "store/sql_params.h"
 #include "identity/audit.h"
+#include "profiles/identifiers.h"
 #include "store/store.h"
 
 namespace tp::profiles {
@@ -120,6 +121,12 @@ struct CustomerQuery {
   // When set, only customers with at least one case owned by one of these teams (an agent's view);
   // an empty list matches nothing.
   std::optional<std::vector<std::string>> only_teams;
+  // Exact identifier filters (?user_id=, ?email=, ?phone=, ?anonymous_id=), values as the caller gave
+  // them: the list holds only the customer who holds every one of them, or nothing. A malformed value
+  // is kInvalidArgument naming its kind; one that is contact data (an e-mail, a phone, a user id that is
+  // an e-mail address) with search_contact_data false is kPermissionDenied naming its kind, whether or
+  // not anyone holds it, so the answer cannot confirm an address.
+  std::vector<std::pair<IdentifierKind, std::string>> identifiers;
 };
 
 // Lower-cases and checks an e-mail address. kInvalidArgument field "email".
