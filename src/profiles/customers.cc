@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <set>
-#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -329,11 +328,6 @@ Status InsertSearchTerms(store::TenantTx& tx, const std::vector<const Customer*>
   for (const Customer* customer : customers) {
     for (auto& [term, kind] : SearchTermsOf(*customer)) rows.push_back({&customer->id, term, kind});
   }
-  // In key order: a batch's terms then land on neighbouring leaves of the term-ordered key one after
-  // another instead of hopping across the index for every customer.
-  std::sort(rows.begin(), rows.end(), [](const TermRow& a, const TermRow& b) {
-    return std::tie(a.term, *a.customer_id, a.kind) < std::tie(b.term, *b.customer_id, b.kind);
-  });
   for (std::size_t begin = 0; begin < rows.size();) {
     std::size_t chunk = kLargestTermsInsert;
     while (chunk > rows.size() - begin) chunk /= 2;
