@@ -42,9 +42,9 @@ class ProfileRoutesTest : public ::testing::TestWithParam<std::string> {
 // ?user_id=, ?email=, ?phone=, ?anonymous_id= are exact look-ups: the holder or an empty list, never
 // every customer; contact-data filters need contact_data:read; agents find only their teams' customers.
 TEST_P(ProfileRoutesTest, CustomersAreLookedUpByExactIdentifiers) {
-  const std::string u1 = Ingest({{"user_id", "u1"}, {"email", "Jana@Example.cz"}, {"phone", "+420 733 000 111"},
-                                 {"anonymous_id", "cookie-1"}},
-                                "Signed In");
+  const std::string u1 = Ingest(
+      {{"user_id", "u1"}, {"email", "Jana@Example.cz"}, {"phone", "+420 733 000 111"}, {"anonymous_id", "cookie-1"}},
+      "Signed In");
   const std::string u10 = Ingest({{"user_id", "u10"}}, "Signed Up");
   ASSERT_FALSE(u1.empty());
   auto ids = [&](const std::string& query, const Credentials* as = nullptr) {

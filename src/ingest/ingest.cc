@@ -181,8 +181,8 @@ class Resolver {
       const Identifier& identifier = attachment.link.identifier;
       const auto holder = holder_of.find(identifier);
       if (holder == holder_of.end()) {
-        return Conflict("the " + std::string(profiles::IdentifierKindName(identifier.kind)) + " changed hands while it was attached",
-                        std::string(profiles::IdentifierKindName(identifier.kind)));
+        const std::string kind(profiles::IdentifierKindName(identifier.kind));
+        return Conflict("the " + kind + " changed hands while it was attached", kind);
       }
       if (holder->second == attachment.link.customer_id) continue;
       owner_[identifier] = holder->second;
@@ -191,7 +191,8 @@ class Resolver {
         user_id_of_[holder->second] = identifier.value;
       }
       if (!attachment.join_on_conflict) continue;
-      TP_RETURN_IF_ERROR(Join(Live(attachment.link.customer_id), holder->second, std::nullopt, attachment.reason).status());
+      TP_RETURN_IF_ERROR(
+          Join(Live(attachment.link.customer_id), holder->second, std::nullopt, attachment.reason).status());
     }
     return Status::Ok();
   }
@@ -487,7 +488,8 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
   TP_RETURN_IF_ERROR(resolver.FlushIdentifiers());
   // The profiles the batch created, not stored yet: each is stored whole with the batch's changes.
   std::unordered_map<std::string, profiles::Customer> new_profiles;
-  for (profiles::Customer& customer : resolver.TakeNewProfiles()) new_profiles.emplace(customer.id, std::move(customer));
+  for (profiles::Customer& customer : resolver.TakeNewProfiles())
+    new_profiles.emplace(customer.id, std::move(customer));
 
   // One stored event per message id, attributed to the profile it ends at after the batch's merges.
   std::vector<events::Event> batch_events;

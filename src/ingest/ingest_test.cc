@@ -72,18 +72,21 @@ TEST_P(IngestTest, ACustomerIsFoundByAnyIdentifierTheCompanyKnowsThemBy) {
 }
 
 TEST_P(IngestTest, ExactIdentifierFiltersReturnTheHolderOrNothing) {
-  const std::string u1 = Ingest({Msg({{"type", "identify"}, {"userId", "u1"}, {"anonymousId", "device-9"},
-                                      {"traits", {{"name", "U1 Tester"}, {"email", "u1@example.cz"},
-                                                  {"phone", "+420 777 111 222"}}}}, 1)})
-                             .customer_ids[0];
+  const std::string u1 =
+      Ingest({Msg({{"type", "identify"},
+                   {"userId", "u1"},
+                   {"anonymousId", "device-9"},
+                   {"traits", {{"name", "U1 Tester"}, {"email", "u1@example.cz"}, {"phone", "+420 777 111 222"}}}},
+                  1)})
+          .customer_ids[0];
   const std::string u10 =
       Ingest({Msg({{"type", "identify"}, {"userId", "u10"}, {"traits", {{"email", "u10@example.cz"}}}}, 2)})
           .customer_ids[0];
   using Kind = profiles::IdentifierKind;
   auto filter = [&](std::vector<std::pair<Kind, std::string>> identifiers, bool contact_data,
                     std::optional<std::string> search = std::nullopt) -> Result<std::vector<std::string>> {
-    Result<Page<profiles::Customer>> found = profiles::ReadResult<Page<profiles::Customer>>(
-        store(), tenant_, [&](store::TenantTx& tx) {
+    Result<Page<profiles::Customer>> found =
+        profiles::ReadResult<Page<profiles::Customer>>(store(), tenant_, [&](store::TenantTx& tx) {
           return profiles::ListCustomers(
               tx, {.search = search, .search_contact_data = contact_data, .identifiers = identifiers}, {});
         });
@@ -117,8 +120,8 @@ TEST_P(IngestTest, ExactIdentifierFiltersReturnTheHolderOrNothing) {
   }
   EXPECT_EQ(filter({{Kind::kPhone, "+420777111222"}}, false).status().field(), "phone");
   // An agent sees the holder only when it has a case of one of the agent's teams (none here).
-  Result<Page<profiles::Customer>> scoped = profiles::ReadResult<Page<profiles::Customer>>(
-      store(), tenant_, [&](store::TenantTx& tx) {
+  Result<Page<profiles::Customer>> scoped =
+      profiles::ReadResult<Page<profiles::Customer>>(store(), tenant_, [&](store::TenantTx& tx) {
         return profiles::ListCustomers(
             tx, {.only_teams = std::vector<std::string>{"team_none"}, .identifiers = {{Kind::kUserId, "u1"}}}, {});
       });

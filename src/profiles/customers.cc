@@ -262,8 +262,8 @@ bool IsSearchableTrait(std::string_view name, const json& value) {
 // already finds the customer by them, so indexing them again only costs index entries.
 bool IsNamePartTrait(std::string_view name) {
   const std::string key = CanonicalKey(name);
-  return key == "firstname" || key == "lastname" || key == "middlename" || key == "givenname" ||
-         key == "familyname" || key == "surname";
+  return key == "firstname" || key == "lastname" || key == "middlename" || key == "givenname" || key == "familyname" ||
+         key == "surname";
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -691,14 +691,21 @@ Status InsertProfiles(store::TenantTx& tx, const std::vector<const Customer*>& c
       const Customer& customer = *customers[i];
       const ComputedAttributes& computed = customer.computed;
       if (i > begin) sql += ", ";
-      sql += Sql({"($1, ", params.Bind(customer.id), ", ", params.Bind(customer.name), ", ",
-                  params.Bind(store::Nullable(customer.email)), ", ", params.Bind(store::Nullable(customer.phone)), ", ",
-                  params.Bind(customer.traits_json), ", ", params.Bind(customer.trait_times_json), ", ",
-                  params.Bind(customer.created_at), ", ", params.Bind(customer.updated_at), ", ",
-                  params.Bind(store::Nullable(computed.first_seen_at)), ", ",
-                  params.Bind(store::Nullable(computed.last_seen_at)), ", ", params.Bind(JoinChannels(computed.channels)),
-                  ", ", params.Bind(computed.orders_count), ", ", params.Bind(computed.refunds_count), ", ",
-                  params.Bind(MoneyColumn(computed)), ")"});
+      sql += Sql({"($1, ", params.Bind(customer.id),
+                  ", ",    params.Bind(customer.name),
+                  ", ",    params.Bind(store::Nullable(customer.email)),
+                  ", ",    params.Bind(store::Nullable(customer.phone)),
+                  ", ",    params.Bind(customer.traits_json),
+                  ", ",    params.Bind(customer.trait_times_json),
+                  ", ",    params.Bind(customer.created_at),
+                  ", ",    params.Bind(customer.updated_at),
+                  ", ",    params.Bind(store::Nullable(computed.first_seen_at)),
+                  ", ",    params.Bind(store::Nullable(computed.last_seen_at)),
+                  ", ",    params.Bind(JoinChannels(computed.channels)),
+                  ", ",    params.Bind(computed.orders_count),
+                  ", ",    params.Bind(computed.refunds_count),
+                  ", ",    params.Bind(MoneyColumn(computed)),
+                  ")"});
     }
     TP_RETURN_IF_ERROR(tx.Execute(sql, params.values()).status());
     begin += chunk;

@@ -27,9 +27,9 @@
 #include "common/money.h"
 #include "common/pagination.h"
 #include "common/status.h"
-#include "store/sql_params.h"
 #include "identity/audit.h"
 #include "profiles/identifiers.h"
+#include "store/sql_params.h"
 #include "store/store.h"
 
 namespace tp::profiles {

@@ -243,10 +243,17 @@ constexpr ColumnRule kEventColumns[] = {
     {"amount", Role::kIgnored},       {"currency", Role::kIgnored},  // properties.currency holds it
 };
 constexpr ColumnRule kOrderColumns[] = {
-    {"order_id", Role::kOrderId},   {"total", Role::kTotal},        {"revenue", Role::kRevenue},
-    {"amount", Role::kTotal},       {"currency", Role::kCurrency},  {"status", Role::kStatus},
-    {"timestamp", Role::kTimestamp}, {"ordered_at", Role::kTimestamp}, {"ts", Role::kTimestamp},
-    {"products", Role::kProducts},  {"properties", Role::kPropertiesJson},
+    {"order_id", Role::kOrderId},
+    {"total", Role::kTotal},
+    {"revenue", Role::kRevenue},
+    {"amount", Role::kTotal},
+    {"currency", Role::kCurrency},
+    {"status", Role::kStatus},
+    {"timestamp", Role::kTimestamp},
+    {"ordered_at", Role::kTimestamp},
+    {"ts", Role::kTimestamp},
+    {"products", Role::kProducts},
+    {"properties", Role::kPropertiesJson},
 };
 
 std::span<const ColumnRule> ColumnRules(ImportKind kind) {
@@ -499,9 +506,10 @@ Result<RowConverter> RowConverter::Create(ImportKind kind, const std::vector<std
   // file without either would give every re-import new orders.
   if (kind == ImportKind::kOrders && !holders.contains({Role::kOrderId, ""})) {
     if (!holders.contains({Role::kTimestamp, ""})) {
-      return InvalidArgument("the header needs an order_id column, or a timestamp column to derive each order's id "
-                             "from (or map one of the file's columns to it, e.g. id=order_id)",
-                             "order_id");
+      return InvalidArgument(
+          "the header needs an order_id column, or a timestamp column to derive each order's id "
+          "from (or map one of the file's columns to it, e.g. id=order_id)",
+          "order_id");
     }
     converter.derive_order_id_ = true;
   }
