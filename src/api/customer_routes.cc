@@ -25,6 +25,13 @@ Result<http::Response> ListCustomers(Registrar& registrar, Call& call) {
   TP_ASSIGN_OR_RETURN(auto page_request, PageFromQuery(call.request));
   profiles::CustomerQuery query;
   query.search = call.request.QueryParam("q");
+  for (const profiles::IdentifierKind kind :
+       {profiles::IdentifierKind::kUserId, profiles::IdentifierKind::kEmail, profiles::IdentifierKind::kPhone,
+        profiles::IdentifierKind::kAnonymousId}) {
+    if (auto value = call.request.QueryParam(profiles::IdentifierKindName(kind))) {
+      query.identifiers.emplace_back(kind, std::move(*value));
+    }
+  }
   query.only_teams = TeamScope(call);
   return ReadJson(registrar, call, 200, [&](store::TenantTx& tx) -> Result<Json> {
     TP_ASSIGN_OR_RETURN(const CustomerDataView view, CustomerDataView::For(tx, call));

@@ -39,6 +39,54 @@ class ProfileRoutesTest : public ::testing::TestWithParam<std::string> {
   Credentials admin_;
 };
 
+// ?user_id=, ?email=, ?phone=, ?anonymous_id= are exact look-ups: the holder or an empty list, never
+// every customer; contact-data filters need contact_data:read; agents find only their teams' customers.
+TEST_P(ProfileRoutesTest, CustomersAreLookedUpByExactIdentifiers) {
+  const std::string u1 = Ingest(
+      {{"user_id", "u1"}, {"email", "Jana@Example.cz"}, {"phone", "+420 733 000 111"}, {"anonymous_id", "cookie-1"}},
+      "Signed In");
+  const std::string u10 = Ingest({{"user_id", "u10"}}, "Signed Up");
+  ASSERT_FALSE(u1.empty());
+  auto ids = [&](const std::string& query, const Credentials* as = nullptr) {
+    std::vector<std::string> found;
+    const json page = Get("/api/v1/customers?" + query, 200, as);
+    for (const json& item : page["items"]) found.push_back(item["id"]);
+    return found;
+  };
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(ids("user_id=u1"), Ids{u1});
+  EXPECT_EQ(ids("user_id=u10"), Ids{u10});
+  EXPECT_EQ(ids("user_id=nobody"), Ids{});
+  EXPECT_EQ(ids("email=jana@example.cz"), Ids{u1});
+  EXPECT_EQ(ids("phone=+420733000111"), Ids{u1});
+  EXPECT_EQ(ids("anonymous_id=cookie-1"), Ids{u1});
+  EXPECT_EQ(ids("user_id=u1&email=jana@example.cz"), Ids{u1});
+  EXPECT_EQ(ids("user_id=u10&email=jana@example.cz"), Ids{});
+  ExpectError(harness_.Send("GET", "/api/v1/customers?email=jana", "", admin_), 400, "invalid_argument", "email");
+  ExpectError(harness_.Send("GET", "/api/v1/customers?phone=12", "", admin_), 400, "invalid_argument", "phone");
+  ExpectError(harness_.Send("GET", "/api/v1/customers?user_name=u1", "", admin_), 400, "invalid_argument", "user_name");
+
+  // An analyst may look up user and anonymous ids, but not filter by contact data: a 403 naming the
+  // filter whether or not anyone holds the address, so the answer confirms nothing.
+  const Credentials analyst = harness_.LoginAs(tenant_, Role::kAnalyst);
+  EXPECT_EQ(ids("user_id=u1", &analyst), Ids{u1});
+  for (const std::string query : {"email=jana@example.cz", "email=nobody@example.cz"}) {
+    ExpectError(harness_.Send("GET", "/api/v1/customers?" + query, "", analyst), 403, "forbidden", "email");
+  }
+  ExpectError(harness_.Send("GET", "/api/v1/customers?phone=+420733000111", "", analyst), 403, "forbidden", "phone");
+
+  // An agent finds the holder only once it is a customer of one of the agent's teams.
+  const json team = Post("/api/v1/teams", {{"name", "Service"}, {"kind", "service"}}, 201);
+  const identity::User agent_user = harness_.CreateUser(tenant_, Role::kAgent);
+  harness_.Send("PUT", "/api/v1/teams/" + team["id"].get<std::string>() + "/members/" + agent_user.id, "", admin_);
+  const Credentials agent = harness_.Login(tenant_, agent_user.email);
+  EXPECT_EQ(ids("user_id=u1", &agent), Ids{});
+  Post("/api/v1/cases", {{"customer_id", u1}, {"subject", "Vrácení zboží"}, {"team_id", team["id"]}}, 201);
+  EXPECT_EQ(ids("user_id=u1", &agent), Ids{u1});
+  EXPECT_EQ(ids("email=jana@example.cz", &agent), Ids{u1});
+  EXPECT_EQ(ids("user_id=u10", &agent), Ids{});
+}
+
 TEST_P(ProfileRoutesTest, ProfileShowsComputedAttributesAndIdentifiers) {
   const std::string id = Ingest({{"user_id", "u-77"}, {"email", "Eva@Example.cz"}}, "Order Completed", {{"revenue", 40}});
   ASSERT_FALSE(id.empty());

@@ -5,6 +5,7 @@
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -31,7 +32,11 @@ constexpr int kMaxRedirects = 64;
 
 // Decides, message by message, which live profile each belongs to. Caches what it learns so a batch
 // of many events from few people costs few statements: every identifier of the batch is looked up in
-// one go first, and the batch's own attachments and merges update the cache.
+// one go first, and the batch's own attachments and merges update the cache. New profiles and newly
+// attached identifiers are written together, in multi-row statements (an import chunk of 1000 new
+// customers would otherwise pay four statements per customer): before a merge, which reads and moves
+// stored rows, and when the batch is resolved (FlushIdentifiers; the new profiles themselves are
+// stored whole by the caller, TakeNewProfiles).
 class Resolver {
  public:
   Resolver(store::TenantTx& tx, const identity::AuditContext& audit, IngestSummary& summary)
@@ -84,7 +89,7 @@ class Resolver {
       }
     }
     if (!target) {
-      TP_ASSIGN_OR_RETURN(target, profiles::InsertProfileFromEvent(tx_, message.occurred_at));
+      target = new_profiles_.emplace_back(profiles::NewProfileFromEvent(message.occurred_at)).id;
       user_id_of_[*target] = std::nullopt;
       ++summary_.profiles_created;
     }
@@ -101,19 +106,10 @@ class Resolver {
         TP_ASSIGN_OR_RETURN(const std::optional<std::string> held, UserIdOf(*target));
         if (held) continue;  // one user id per profile
       }
-      const Status attached = profiles::AttachIdentifier(tx_, *target, identifier, message.occurred_at);
-      if (attached.code() == ErrorCode::kConflict) {
-        // Another transaction attached it after this batch looked it up (concurrent batches on
-        // PostgreSQL): it names the same person, so the two profiles join like any others.
-        TP_ASSIGN_OR_RETURN(const std::optional<std::string> holder,
-                            profiles::FindCustomerByIdentifier(tx_, identifier));
-        if (!holder) return attached;
-        owner_[identifier] = *holder;
-        if (is_user_id) user_id_of_[*holder] = identifier.value;
-        TP_ASSIGN_OR_RETURN(target, Join(*target, *holder, std::nullopt, reason));
-        continue;
-      }
-      TP_RETURN_IF_ERROR(attached);
+      pending_identifiers_.push_back(
+          {.link = {.identifier = identifier, .customer_id = *target, .created_at = message.occurred_at},
+           .reason = reason,
+           .join_on_conflict = true});
       if (is_user_id) user_id_of_[*target] = identifier.value;
       owner_[identifier] = *target;
     }
@@ -125,8 +121,15 @@ class Resolver {
   // before, and returns the profile the message now lands on. `incoming_user` is a user id the message
   // will attach to `target` when it has none yet. The profile with a user id survives; between equals,
   // the older one.
-  Result<std::string> Join(const std::string& target, const std::string& other,
-                           const std::optional<std::string>& incoming_user, std::string_view reason) {
+  Result<std::string> Join(std::string target, std::string other, const std::optional<std::string>& incoming_user,
+                           std::string_view reason) {
+    if (other == target) return target;
+    // A merge reads and moves stored rows: what the batch created so far must be stored first. Storing
+    // the pending identifiers can itself join profiles (a concurrent attachment), so look again.
+    TP_RETURN_IF_ERROR(FlushNewProfiles());
+    TP_RETURN_IF_ERROR(FlushIdentifiers());
+    target = Live(target);
+    other = Live(other);
     if (other == target) return target;
     TP_ASSIGN_OR_RETURN(const std::optional<std::string> held_by_target, UserIdOf(target));
     const std::optional<std::string> target_user = held_by_target ? held_by_target : incoming_user;
@@ -156,6 +159,48 @@ class Resolver {
     return live;
   }
 
+  // Stores the identifiers attached since the last flush, in multi-row statements. One that another
+  // transaction attached after this batch looked it up (concurrent batches on PostgreSQL) names the
+  // same person, so the two profiles join like any others (an alias's previous id stays with its holder:
+  // the two profiles meet at the next event).
+  Status FlushIdentifiers() {
+    if (pending_identifiers_.empty()) return Status::Ok();
+    const std::vector<PendingIdentifier> pending = std::exchange(pending_identifiers_, {});
+    std::vector<profiles::IdentifierLink> links;
+    links.reserve(pending.size());
+    for (const PendingIdentifier& attachment : pending) links.push_back(attachment.link);
+    TP_ASSIGN_OR_RETURN(const std::int64_t attached, profiles::AttachIdentifiers(tx_, links));
+    if (attached == static_cast<std::int64_t>(links.size())) return Status::Ok();
+    std::vector<Identifier> identifiers;
+    for (const PendingIdentifier& attachment : pending) identifiers.push_back(attachment.link.identifier);
+    TP_ASSIGN_OR_RETURN(const std::vector<profiles::IdentifierLink> held,
+                        profiles::FindIdentifierLinks(tx_, identifiers));
+    std::map<Identifier, std::string> holder_of;
+    for (const profiles::IdentifierLink& link : held) holder_of[link.identifier] = link.customer_id;
+    for (const PendingIdentifier& attachment : pending) {
+      const Identifier& identifier = attachment.link.identifier;
+      const auto holder = holder_of.find(identifier);
+      if (holder == holder_of.end()) {
+        const std::string kind(profiles::IdentifierKindName(identifier.kind));
+        return Conflict("the " + kind + " changed hands while it was attached", kind);
+      }
+      if (holder->second == attachment.link.customer_id) continue;
+      owner_[identifier] = holder->second;
+      if (identifier.kind == IdentifierKind::kUserId) {
+        user_id_of_[attachment.link.customer_id] = std::nullopt;
+        user_id_of_[holder->second] = identifier.value;
+      }
+      if (!attachment.join_on_conflict) continue;
+      TP_RETURN_IF_ERROR(
+          Join(Live(attachment.link.customer_id), holder->second, std::nullopt, attachment.reason).status());
+    }
+    return Status::Ok();
+  }
+
+  // The profiles the batch created that are not stored yet, for the caller to store whole; after this
+  // the resolver stores none of them.
+  std::vector<profiles::Customer> TakeNewProfiles() { return std::exchange(new_profiles_, {}); }
+
   // The live holder of an identifier, if any.
   std::optional<std::string> Owner(const Identifier& identifier) const {
     const auto it = owner_.find(identifier);
@@ -181,13 +226,29 @@ class Resolver {
     }
     TP_ASSIGN_OR_RETURN(const Identifier anonymous,
                         profiles::NormaliseIdentifier(IdentifierKind::kAnonymousId, *message.previous_id, "previousId"));
-    const Status attached = profiles::AttachIdentifier(tx_, target, anonymous, message.occurred_at);
-    // Attached by a concurrent batch meanwhile: that profile and this one meet at the next event.
-    if (attached.code() == ErrorCode::kConflict) return Status::Ok();
-    TP_RETURN_IF_ERROR(attached);
+    pending_identifiers_.push_back(
+        {.link = {.identifier = anonymous, .customer_id = target, .created_at = message.occurred_at},
+         .reason = "alias",
+         .join_on_conflict = false});
     owner_[anonymous] = target;
     return Status::Ok();
   }
+
+  // Profiles created earlier in the batch, stored as they are now (bare: nothing but their times),
+  // before a merge needs them in the table; the caller loads and updates them like any other.
+  Status FlushNewProfiles() {
+    if (new_profiles_.empty()) return Status::Ok();
+    const std::vector<profiles::Customer> created = std::exchange(new_profiles_, {});
+    std::vector<const profiles::Customer*> rows;
+    for (const profiles::Customer& customer : created) rows.push_back(&customer);
+    return profiles::InsertProfiles(tx_, rows);
+  }
+
+  struct PendingIdentifier {
+    profiles::IdentifierLink link;
+    std::string_view reason;
+    bool join_on_conflict = true;
+  };
 
   Result<std::optional<std::string>> UserIdOf(const std::string& customer_id) {
     if (const auto it = user_id_of_.find(customer_id); it != user_id_of_.end()) return it->second;
@@ -206,6 +267,8 @@ class Resolver {
   std::map<Identifier, std::string> owner_;
   std::unordered_map<std::string, std::optional<std::string>> user_id_of_;
   std::unordered_map<std::string, std::string> redirect_;
+  std::vector<profiles::Customer> new_profiles_;
+  std::vector<PendingIdentifier> pending_identifiers_;
 };
 
 // A profile the batch changes, loaded once and saved once.
@@ -219,6 +282,8 @@ struct ProfileUpdate {
   std::set<std::string> channels;
   bool search_fields_changed = false;
   bool created_at_changed = false;
+  // Created by this batch and not stored yet: inserted whole, its search terms added without a delete.
+  bool is_new = false;
 };
 
 std::optional<std::string> TraitText(const json& traits, const char* name) {
@@ -346,17 +411,26 @@ void LoadTraits(ProfileUpdate& update) {
   update.times = profiles::StoredObject(update.customer.trait_times_json);
 }
 
-Status SaveUpdate(store::TenantTx& tx, ProfileUpdate& update, Micros now) {
-  profiles::Customer& customer = update.customer;
-  if (!update.trait_changes.empty()) {
-    customer.traits_json = update.traits->dump();
-    customer.trait_times_json = update.times->dump();
+// Writes back every profile the batch changed: the new ones in multi-row INSERTs, the others one
+// UPDATE each.
+Status SaveUpdates(store::TenantTx& tx, std::map<std::string, ProfileUpdate>& updates, Micros now) {
+  std::vector<const profiles::Customer*> created;
+  for (auto& [customer_id, update] : updates) {
+    profiles::Customer& customer = update.customer;
+    if (!update.trait_changes.empty()) {
+      customer.traits_json = update.traits->dump();
+      customer.trait_times_json = update.times->dump();
+    }
+    customer.computed.channels.assign(update.channels.begin(), update.channels.end());
+    customer.updated_at = now;
+    if (update.is_new) {
+      created.push_back(&customer);
+      continue;
+    }
+    TP_RETURN_IF_ERROR(profiles::SaveProfile(tx, customer));
+    if (update.created_at_changed) TP_RETURN_IF_ERROR(profiles::SaveCreatedAt(tx, customer));
   }
-  customer.computed.channels.assign(update.channels.begin(), update.channels.end());
-  customer.updated_at = now;
-  TP_RETURN_IF_ERROR(profiles::SaveProfile(tx, customer));
-  if (update.created_at_changed) TP_RETURN_IF_ERROR(profiles::SaveCreatedAt(tx, customer));
-  return Status::Ok();
+  return profiles::InsertProfiles(tx, created);
 }
 
 // The trait history and search terms of every profile the batch changed, in a few statements rather
@@ -366,11 +440,13 @@ Status SaveUpdate(store::TenantTx& tx, ProfileUpdate& update, Micros now) {
 Status SaveTraitsAndSearchTerms(store::TenantTx& tx, const std::map<std::string, ProfileUpdate>& updates) {
   std::vector<profiles::CustomerTraitChanges> trait_changes;
   std::vector<const profiles::Customer*> searched;
+  std::vector<const profiles::Customer*> searched_new;
   for (const auto& [customer_id, update] : updates) {
     if (!update.trait_changes.empty()) trait_changes.push_back({customer_id, update.trait_changes});
-    if (update.search_fields_changed) searched.push_back(&update.customer);
+    if (update.search_fields_changed) (update.is_new ? searched_new : searched).push_back(&update.customer);
   }
   TP_RETURN_IF_ERROR(profiles::RecordTraitHistory(tx, trait_changes, "identify"));
+  TP_RETURN_IF_ERROR(profiles::AddSearchTerms(tx, searched_new));
   return profiles::RewriteSearchTerms(tx, searched);
 }
 
@@ -409,6 +485,11 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
     TP_ASSIGN_OR_RETURN(std::string customer_id, resolver.Resolve(message));
     resolved.push_back(std::move(customer_id));
   }
+  TP_RETURN_IF_ERROR(resolver.FlushIdentifiers());
+  // The profiles the batch created, not stored yet: each is stored whole with the batch's changes.
+  std::unordered_map<std::string, profiles::Customer> new_profiles;
+  for (profiles::Customer& customer : resolver.TakeNewProfiles())
+    new_profiles.emplace(customer.id, std::move(customer));
 
   // One stored event per message id, attributed to the profile it ends at after the batch's merges.
   std::vector<events::Event> batch_events;
@@ -447,8 +528,13 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
     const std::string& customer_id = summary.customer_ids[i];
     auto it = updates.find(customer_id);
     if (it == updates.end()) {
-      TP_ASSIGN_OR_RETURN(ProfileUpdate loaded, LoadUpdate(tx, customer_id));
-      it = updates.emplace(customer_id, std::move(loaded)).first;
+      if (auto created = new_profiles.find(customer_id); created != new_profiles.end()) {
+        it = updates.emplace(customer_id, ProfileUpdate{.customer = std::move(created->second), .is_new = true}).first;
+        new_profiles.erase(created);
+      } else {
+        TP_ASSIGN_OR_RETURN(ProfileUpdate loaded, LoadUpdate(tx, customer_id));
+        it = updates.emplace(customer_id, std::move(loaded)).first;
+      }
     }
     ProfileUpdate& update = it->second;
     if (message.type == EventType::kIdentify && !message.traits.empty()) {
@@ -464,8 +550,11 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
     FillContactFields(update, message, resolver);
     ApplyComputed(update, message, prices[event_index]);
   }
-  const Micros now = NowMicros();
-  for (auto& [customer_id, update] : updates) TP_RETURN_IF_ERROR(SaveUpdate(tx, update, now));
+  // A new profile none of whose events was stored (all duplicates) is stored as it was created.
+  std::vector<const profiles::Customer*> unchanged_new;
+  for (const auto& [customer_id, customer] : new_profiles) unchanged_new.push_back(&customer);
+  TP_RETURN_IF_ERROR(profiles::InsertProfiles(tx, unchanged_new));
+  TP_RETURN_IF_ERROR(SaveUpdates(tx, updates, NowMicros()));
   TP_RETURN_IF_ERROR(SaveTraitsAndSearchTerms(tx, updates));
   TP_RETURN_IF_ERROR(PublishIngested(tx, messages, event_message, event_ids, stored, summary));
   return summary;

@@ -71,6 +71,64 @@ TEST_P(IngestTest, ACustomerIsFoundByAnyIdentifierTheCompanyKnowsThemBy) {
   EXPECT_TRUE(search("u1@example.cz", false).empty());
 }
 
+TEST_P(IngestTest, ExactIdentifierFiltersReturnTheHolderOrNothing) {
+  const std::string u1 =
+      Ingest({Msg({{"type", "identify"},
+                   {"userId", "u1"},
+                   {"anonymousId", "device-9"},
+                   {"traits", {{"name", "U1 Tester"}, {"email", "u1@example.cz"}, {"phone", "+420 777 111 222"}}}},
+                  1)})
+          .customer_ids[0];
+  const std::string u10 =
+      Ingest({Msg({{"type", "identify"}, {"userId", "u10"}, {"traits", {{"email", "u10@example.cz"}}}}, 2)})
+          .customer_ids[0];
+  using Kind = profiles::IdentifierKind;
+  auto filter = [&](std::vector<std::pair<Kind, std::string>> identifiers, bool contact_data,
+                    std::optional<std::string> search = std::nullopt) -> Result<std::vector<std::string>> {
+    Result<Page<profiles::Customer>> found =
+        profiles::ReadResult<Page<profiles::Customer>>(store(), tenant_, [&](store::TenantTx& tx) {
+          return profiles::ListCustomers(
+              tx, {.search = search, .search_contact_data = contact_data, .identifiers = identifiers}, {});
+        });
+    if (!found.ok()) return found.status();
+    std::vector<std::string> ids;
+    for (const profiles::Customer& customer : found->items) ids.push_back(customer.id);
+    return ids;
+  };
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(*filter({{Kind::kUserId, "u1"}}, false), Ids{u1});  // exactly u1, not u10
+  EXPECT_EQ(*filter({{Kind::kUserId, "u10"}}, false), Ids{u10});
+  EXPECT_EQ(*filter({{Kind::kUserId, "u"}}, true), Ids{});
+  EXPECT_EQ(*filter({{Kind::kEmail, "U1@Example.cz"}}, true), Ids{u1});  // compared as stored
+  EXPECT_EQ(*filter({{Kind::kPhone, "+420 777-111-222"}}, true), Ids{u1});
+  EXPECT_EQ(*filter({{Kind::kAnonymousId, "device-9"}}, false), Ids{u1});
+  EXPECT_EQ(*filter({{Kind::kEmail, "nobody@example.cz"}}, true), Ids{});
+  // Several filters: only a customer holding every one.
+  EXPECT_EQ(*filter({{Kind::kUserId, "u1"}, {Kind::kEmail, "u1@example.cz"}}, true), Ids{u1});
+  EXPECT_EQ(*filter({{Kind::kUserId, "u1"}, {Kind::kEmail, "u10@example.cz"}}, true), Ids{});
+  // With a search, the holder only when the search matches it too.
+  EXPECT_EQ(*filter({{Kind::kUserId, "u1"}}, true, "tester"), Ids{u1});
+  EXPECT_EQ(*filter({{Kind::kUserId, "u1"}}, true, "zzz"), Ids{});
+  // A malformed value is a 400 naming the filter.
+  EXPECT_EQ(filter({{Kind::kEmail, "not-an-address"}}, true).status().field(), "email");
+  EXPECT_EQ(filter({{Kind::kPhone, "12"}}, true).status().field(), "phone");
+  // Contact data without access: refused naming the filter, held or not, so the answer confirms nothing.
+  for (const std::string address : {"u1@example.cz", "nobody@example.cz"}) {
+    const Status refused = filter({{Kind::kEmail, address}}, false).status();
+    EXPECT_EQ(refused.code(), ErrorCode::kPermissionDenied) << address;
+    EXPECT_EQ(refused.field(), "email") << address;
+  }
+  EXPECT_EQ(filter({{Kind::kPhone, "+420777111222"}}, false).status().field(), "phone");
+  // An agent sees the holder only when it has a case of one of the agent's teams (none here).
+  Result<Page<profiles::Customer>> scoped =
+      profiles::ReadResult<Page<profiles::Customer>>(store(), tenant_, [&](store::TenantTx& tx) {
+        return profiles::ListCustomers(
+            tx, {.only_teams = std::vector<std::string>{"team_none"}, .identifiers = {{Kind::kUserId, "u1"}}}, {});
+      });
+  ASSERT_TRUE(scoped.ok());
+  EXPECT_TRUE(scoped->items.empty());
+}
+
 TEST_P(IngestTest, IdentifyTyingTwoProfilesMergesThem) {
   const std::string known = Ingest({Msg({{"type", "identify"}, {"userId", "u1"}}, 1)}).customer_ids[0];
   const std::string browser = Ingest({Msg({{"type", "page"}, {"anonymousId", "a2"}}, 2),

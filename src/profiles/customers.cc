@@ -40,8 +40,12 @@ constexpr std::string_view kInsertCustomer =
   "channels, orders_count, refunds_count, money"
 constexpr std::string_view kSelectCustomer =
     "SELECT " TP_CUSTOMER_COLUMNS " FROM customers WHERE tenant_id = $1 AND id = $2";
-constexpr std::string_view kInsertBareCustomer =
-    "INSERT INTO customers (tenant_id, id, created_at, updated_at, first_seen_at) VALUES ($1, $2, $3, $3, $3)";
+// Profiles ingestion creates, whole, many per statement (InsertProfiles).
+constexpr std::string_view kInsertProfilesHead =
+    "INSERT INTO customers (tenant_id, id, name, email, phone, traits, trait_times, created_at, updated_at, "
+    "first_seen_at, last_seen_at, channels, orders_count, refunds_count, money) VALUES ";
+// Rows per multi-row INSERT of profiles: powers of two up to this (14 parameters a row).
+constexpr std::size_t kLargestProfilesInsert = 64;
 constexpr std::string_view kSaveProfile =
     "UPDATE customers SET name = $3, email = $4, phone = $5, traits = $6, trait_times = $7, updated_at = $8, "
     "first_seen_at = $9, last_seen_at = $10, channels = $11, orders_count = $12, refunds_count = $13, "
@@ -252,6 +256,29 @@ bool IsSearchableTrait(std::string_view name, const json& value) {
          value.get_ref<const std::string&>().size() <= kMaxSearchedTraitBytes;
 }
 
+// The parts of a name (first_name, firstName, last_name, …): the profile's name, whole and word by word,
+// already finds the customer by them, so indexing them again only costs index entries.
+bool IsNamePartTrait(std::string_view name) {
+  const std::string key = CanonicalKey(name);
+  return key == "firstname" || key == "lastname" || key == "middlename" || key == "givenname" || key == "familyname" ||
+         key == "surname";
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// A date or a time stamp ("2024-01-31", "2024-01-31T10:15:00Z", "2024-01-31 10:15"): nobody finds a
+// customer by the words of a signup time, and each such value split into "2024", "01", "31t10"… put
+// half a dozen entries per customer at scattered places in the index.
+bool IsDateOrTimestamp(std::string_view text) {
+  if (text.size() < 10) return false;
+  for (std::size_t i = 0; i < 10; ++i) {
+    const bool separator = i == 4 || i == 7;
+    if (separator ? text[i] != '-' : !IsDigit(text[i])) return false;
+  }
+  if (text.size() == 10) return true;
+  return (text[10] == 'T' || text[10] == 't' || text[10] == ' ') && text.size() > 11 && IsDigit(text[11]);
+}
+
 }  // namespace
 
 bool TraitChangeAffectsSearch(const std::string& name, const json& value) {
@@ -272,9 +299,11 @@ std::set<std::pair<std::string, std::string>> SearchTermsOf(const Customer& cust
   if (traits.is_object()) {
     std::size_t indexed = 0;
     for (const auto& [name, value] : traits.items()) {
-      if (!IsSearchableTrait(name, value)) continue;
-      if (++indexed > kMaxSearchedTraits) break;
+      if (!IsSearchableTrait(name, value) || IsNamePartTrait(name)) continue;
       const std::string& text = value.get_ref<const std::string&>();
+      // The profile's own e-mail and phone are indexed as such below; dates are not searched.
+      if (text == customer.email || text == customer.phone || IsDateOrTimestamp(text)) continue;
+      if (++indexed > kMaxSearchedTraits) break;
       const std::string kind =
           ContactDataClassifier::IsDefaultContactKey(name) || ContactDataClassifier::ContainsContactText(text)
               ? std::string(kTermContact)
@@ -374,6 +403,29 @@ Result<std::optional<std::string>> HolderOfIdentifier(store::TenantTx& tx, const
   }
   if (!best) return std::optional<std::string>();
   return std::optional<std::string>(best->customer_id);
+}
+
+// The one customer holding every identifier the query filters by; std::nullopt when nobody does.
+Result<std::optional<std::string>> HolderOfEvery(store::TenantTx& tx, const CustomerQuery& query) {
+  std::vector<Identifier> wanted;
+  for (const auto& [kind, value] : query.identifiers) {
+    TP_ASSIGN_OR_RETURN(Identifier identifier, NormaliseIdentifier(kind, value));
+    if (!query.search_contact_data && IsContactIdentifier(identifier.kind, identifier.value)) {
+      const std::string field(IdentifierKindName(kind));
+      return Status(ErrorCode::kPermissionDenied,
+                    "filtering customers by " + field + " needs the contact_data:read permission", field);
+    }
+    wanted.push_back(std::move(identifier));
+  }
+  TP_ASSIGN_OR_RETURN(const std::vector<IdentifierLink> links, FindIdentifierLinks(tx, wanted));
+  std::optional<std::string> holder;
+  for (const Identifier& identifier : wanted) {
+    const auto link = std::find_if(links.begin(), links.end(),
+                                   [&](const IdentifierLink& found) { return found.identifier == identifier; });
+    if (link == links.end() || (holder && *holder != link->customer_id)) return std::optional<std::string>();
+    holder = link->customer_id;
+  }
+  return holder;
 }
 
 // The WHERE terms for a search (including the cursor). A narrow search collects its matches from the
@@ -486,13 +538,26 @@ Result<bool> CustomerExists(store::TenantTx& tx, std::string_view customer_id) {
 }
 
 Result<Page<Customer>> ListCustomers(store::TenantTx& tx, const CustomerQuery& query, const PageRequest& page) {
+  std::optional<std::string> holder;
+  if (!query.identifiers.empty()) {
+    TP_ASSIGN_OR_RETURN(holder, HolderOfEvery(tx, query));
+    if (!holder) return Page<Customer>{};
+  }
   if (query.only_teams && query.only_teams->empty()) return Page<Customer>{};
   SqlParams params;
   std::string sql(kSelectCustomers);
   const std::string after_param = params.Bind(page.after_id);
   const std::string limit_param = params.Bind(std::int64_t{page.limit} + 1);
 
-  if (query.search) {
+  if (holder) {
+    // One candidate: the search and the team filter only have to confirm it.
+    sql += Sql({kAndIdIs, params.Bind(*holder), kAndIdAfter, after_param});
+    if (query.search) {
+      TP_ASSIGN_OR_RETURN(const std::string condition, SearchCondition(tx, query, params, after_param));
+      sql += condition;
+    }
+    if (query.only_teams) sql += Sql({kAndHasCaseOfTeams, params.BindList(*query.only_teams), kCloseTwoParens});
+  } else if (query.search) {
     TP_ASSIGN_OR_RETURN(const std::string condition, SearchCondition(tx, query, params, after_param));
     sql += condition;
     if (query.only_teams) sql += Sql({kAndHasCaseOfTeams, params.BindList(*query.only_teams), kCloseTwoParens});
@@ -607,10 +672,47 @@ Status DeleteSearchTerms(store::TenantTx& tx, std::string_view customer_id) {
   return tx.Execute(kDeleteTerms, {std::string(customer_id)}).status();
 }
 
-Result<std::string> InsertProfileFromEvent(store::TenantTx& tx, Micros first_seen_at) {
-  std::string id = NewId(kIdPrefix);
-  TP_RETURN_IF_ERROR(tx.Execute(kInsertBareCustomer, {id, first_seen_at}).status());
-  return id;
+Customer NewProfileFromEvent(Micros first_seen_at) {
+  return Customer{.id = NewId(kIdPrefix),
+                  .created_at = first_seen_at,
+                  .updated_at = first_seen_at,
+                  .computed = {.first_seen_at = first_seen_at}};
+}
+
+Status InsertProfiles(store::TenantTx& tx, const std::vector<const Customer*>& customers) {
+  for (std::size_t begin = 0; begin < customers.size();) {
+    std::size_t chunk = kLargestProfilesInsert;
+    while (chunk > customers.size() - begin) chunk /= 2;
+    SqlParams params;
+    std::string sql(kInsertProfilesHead);
+    for (std::size_t i = begin; i < begin + chunk; ++i) {
+      const Customer& customer = *customers[i];
+      const ComputedAttributes& computed = customer.computed;
+      if (i > begin) sql += ", ";
+      sql += Sql({"($1, ", params.Bind(customer.id),
+                  ", ",    params.Bind(customer.name),
+                  ", ",    params.Bind(store::Nullable(customer.email)),
+                  ", ",    params.Bind(store::Nullable(customer.phone)),
+                  ", ",    params.Bind(customer.traits_json),
+                  ", ",    params.Bind(customer.trait_times_json),
+                  ", ",    params.Bind(customer.created_at),
+                  ", ",    params.Bind(customer.updated_at),
+                  ", ",    params.Bind(store::Nullable(computed.first_seen_at)),
+                  ", ",    params.Bind(store::Nullable(computed.last_seen_at)),
+                  ", ",    params.Bind(JoinChannels(computed.channels)),
+                  ", ",    params.Bind(computed.orders_count),
+                  ", ",    params.Bind(computed.refunds_count),
+                  ", ",    params.Bind(MoneyColumn(computed)),
+                  ")"});
+    }
+    TP_RETURN_IF_ERROR(tx.Execute(sql, params.values()).status());
+    begin += chunk;
+  }
+  return Status::Ok();
+}
+
+Status AddSearchTerms(store::TenantTx& tx, const std::vector<const Customer*>& customers) {
+  return InsertSearchTerms(tx, customers);
 }
 
 void ReadMoneyColumn(const std::string& text, ComputedAttributes& computed) {

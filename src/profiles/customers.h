@@ -27,8 +27,9 @@
 #include "common/money.h"
 #include "common/pagination.h"
 #include "common/status.h"
-#include "store/sql_params.h"
 #include "identity/audit.h"
+#include "profiles/identifiers.h"
+#include "store/sql_params.h"
 #include "store/store.h"
 
 namespace tp::profiles {
@@ -105,7 +106,9 @@ struct CustomerQuery {
   // Case- and accent-insensitive: a prefix of the whole name or of any word in it ("novak" finds
   // "Jana Nováková"), a prefix of the e-mail address or of the phone number ("+420 777" finds
   // "+420777123456"), of a short text trait or a word in it ("brno" finds city "Brno"), or an exact
-  // customer id.
+  // customer id. Not indexed, so not searched: traits whose value is a date or a time stamp
+  // ("2024-01-31", "2024-01-31T10:15:00Z"), the parts of a name (first_name, last_name… : the name
+  // itself finds them) and traits repeating the profile's own e-mail or phone (found as those).
   // Also exactly the value of any identifier (a user id, anonymous id, e-mail, phone, channel handle):
   // that finds its holder alone.
   std::optional<std::string> search;
@@ -118,6 +121,12 @@ struct CustomerQuery {
   // When set, only customers with at least one case owned by one of these teams (an agent's view);
   // an empty list matches nothing.
   std::optional<std::vector<std::string>> only_teams;
+  // Exact identifier filters (?user_id=, ?email=, ?phone=, ?anonymous_id=), values as the caller gave
+  // them: the list holds only the customer who holds every one of them, or nothing. A malformed value
+  // is kInvalidArgument naming its kind; one that is contact data (an e-mail, a phone, a user id that is
+  // an e-mail address) with search_contact_data false is kPermissionDenied naming its kind, whether or
+  // not anyone holds it, so the answer cannot confirm an address.
+  std::vector<std::pair<IdentifierKind, std::string>> identifiers;
 };
 
 // Lower-cases and checks an e-mail address. kInvalidArgument field "email".
@@ -164,9 +173,14 @@ bool TraitChangeAffectsSearch(const std::string& name, const nlohmann::json& val
 // Removes the customer from the search index (merged and erased profiles are not found).
 Status DeleteSearchTerms(store::TenantTx& tx, std::string_view customer_id);
 
-// Inserts a profile that starts from an event (no name or contact data yet, so nothing to index or
-// audit: the event is the record). Returns the new id.
-Result<std::string> InsertProfileFromEvent(store::TenantTx& tx, Micros first_seen_at);
+// A new profile that starts from an event (no name or contact data yet, so nothing to index or audit:
+// the event is the record), with its id, not yet stored: ingestion fills it from the batch and stores
+// it whole with InsertProfiles, instead of inserting a bare row, reading it back and updating it.
+Customer NewProfileFromEvent(Micros first_seen_at);
+// Inserts profiles that are not stored yet, every column as given, in a few multi-row statements.
+Status InsertProfiles(store::TenantTx& tx, const std::vector<const Customer*>& customers);
+// Adds the search terms of customers that have none yet (created in this transaction): no delete first.
+Status AddSearchTerms(store::TenantTx& tx, const std::vector<const Customer*>& customers);
 // Writes back what ingestion changed: name, contact data, traits with their times and the computed
 // attributes. Does not touch the search index (RewriteSearchTerms does, when a searched field changed).
 Status SaveProfile(store::TenantTx& tx, const Customer& customer);

@@ -47,6 +47,11 @@ constexpr std::string_view kSelectLinksHead =
 constexpr std::string_view kInsertIdentifier =
     "INSERT INTO customer_identifiers (tenant_id, kind, value, customer_id, created_at) VALUES ($1, $2, $3, $4, $5) "
     "ON CONFLICT (tenant_id, kind, value) DO NOTHING";
+constexpr std::string_view kInsertIdentifiersHead =
+    "INSERT INTO customer_identifiers (tenant_id, kind, value, customer_id, created_at) VALUES ";
+constexpr std::string_view kOnConflictDoNothing = " ON CONFLICT (tenant_id, kind, value) DO NOTHING";
+// Rows per multi-row INSERT: powers of two up to this, so a few statement texts cover every count.
+constexpr std::size_t kLargestIdentifiersInsert = 128;
 constexpr std::string_view kSelectOfCustomer =
     "SELECT kind, value, customer_id, created_at FROM customer_identifiers WHERE tenant_id = $1 AND customer_id = $2 "
     "ORDER BY kind, value";
@@ -141,6 +146,28 @@ Status AttachIdentifier(store::TenantTx& tx, const std::string& customer_id, con
   TP_ASSIGN_OR_RETURN(std::optional<std::string> owner, FindCustomerByIdentifier(tx, identifier));
   if (owner && *owner == customer_id) return Status::Ok();
   return Conflict("the " + kind + " is already held by another customer", kind);
+}
+
+Result<std::int64_t> AttachIdentifiers(store::TenantTx& tx, const std::vector<IdentifierLink>& links) {
+  std::int64_t attached = 0;
+  for (std::size_t begin = 0; begin < links.size();) {
+    std::size_t chunk = kLargestIdentifiersInsert;
+    while (chunk > links.size() - begin) chunk /= 2;
+    SqlParams params;
+    std::string sql(kInsertIdentifiersHead);
+    for (std::size_t i = begin; i < begin + chunk; ++i) {
+      const IdentifierLink& link = links[i];
+      if (i > begin) sql += ", ";
+      sql += Sql({"($1, ", params.Bind(std::string(IdentifierKindName(link.identifier.kind))), ", ",
+                  params.Bind(link.identifier.value), ", ", params.Bind(link.customer_id), ", ",
+                  params.Bind(link.created_at), ")"});
+    }
+    sql += kOnConflictDoNothing;
+    TP_ASSIGN_OR_RETURN(const std::int64_t inserted, tx.Execute(sql, params.values()));
+    attached += inserted;
+    begin += chunk;
+  }
+  return attached;
 }
 
 Result<std::vector<IdentifierLink>> ListIdentifiers(store::TenantTx& tx, std::string_view customer_id) {

@@ -63,6 +63,10 @@ Result<std::vector<IdentifierLink>> FindIdentifierLinks(store::TenantTx& tx, con
 // Points the identifier at the profile; an identifier already held by another profile is kConflict.
 // Attaching one the profile already holds is a no-op.
 Status AttachIdentifier(store::TenantTx& tx, const std::string& customer_id, const Identifier& identifier, Micros at);
+// Points many free identifiers at their profiles in a few multi-row statements and returns how many it
+// attached. One that another profile already holds is left with its holder, not counted: a caller whose
+// count falls short reads the holders (FindIdentifierLinks) and decides.
+Result<std::int64_t> AttachIdentifiers(store::TenantTx& tx, const std::vector<IdentifierLink>& links);
 Result<std::vector<IdentifierLink>> ListIdentifiers(store::TenantTx& tx, std::string_view customer_id);
 // Removes one identifier from a profile (kNotFound when the profile does not hold it).
 Status DetachIdentifier(store::TenantTx& tx, std::string_view customer_id, const Identifier& identifier);

@@ -804,6 +804,53 @@ CREATE TABLE case_fields (
 ALTER TABLE cases ADD COLUMN custom_fields TEXT NOT NULL DEFAULT '{}';
 )sql";
 
+// SQLite only: the tables every new customer writes several rows to are stored in their primary keys
+// (WITHOUT ROWID), so a row is two B-tree inserts (key and second index) instead of three (rowid
+// table, key index, second index). Their rows are small; PostgreSQL has no such distinction.
+constexpr std::string_view kCustomerRowsInKeysSqlite = R"sql(
+CREATE TABLE customer_search_terms_new (
+  tenant_id TEXT NOT NULL,
+  term TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, term, customer_id, kind)
+) WITHOUT ROWID;
+INSERT INTO customer_search_terms_new SELECT tenant_id, term, customer_id, kind FROM customer_search_terms;
+DROP TABLE customer_search_terms;
+ALTER TABLE customer_search_terms_new RENAME TO customer_search_terms;
+CREATE INDEX customer_search_terms_by_customer ON customer_search_terms (tenant_id, customer_id, term, kind);
+CREATE TABLE customer_identifiers_new (
+  tenant_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  origin_customer_id TEXT,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (tenant_id, kind, value)
+) WITHOUT ROWID;
+INSERT INTO customer_identifiers_new
+  SELECT tenant_id, kind, value, customer_id, origin_customer_id, created_at FROM customer_identifiers;
+DROP TABLE customer_identifiers;
+ALTER TABLE customer_identifiers_new RENAME TO customer_identifiers;
+CREATE INDEX customer_identifiers_by_customer ON customer_identifiers (tenant_id, customer_id, kind, value);
+CREATE TABLE trait_history_new (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  origin_customer_id TEXT,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  set_at BIGINT NOT NULL,
+  source TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+) WITHOUT ROWID;
+INSERT INTO trait_history_new
+  SELECT tenant_id, id, customer_id, origin_customer_id, name, value, set_at, source FROM trait_history;
+DROP TABLE trait_history;
+ALTER TABLE trait_history_new RENAME TO trait_history;
+CREATE INDEX trait_history_by_customer ON trait_history (tenant_id, customer_id, name, set_at);
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
@@ -825,6 +872,8 @@ constexpr std::array kMigrations = {
     Migration{20, "who is on a case", kCasePresence},
     Migration{21, "auto-assignment: team methods, agent availability", kAssignment},
     Migration{23, "custom case fields", kCaseFields},
+    Migration{24, "customer search terms, identifiers and trait history in their keys (SQLite)", {},
+              kCustomerRowsInKeysSqlite},
     Migration{26, "a survey response's scores by response", kFeedbackBySurveyResponse},
 };
 

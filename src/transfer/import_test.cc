@@ -172,6 +172,53 @@ TEST_P(ImportTest, OrdersUpdateTheProfilesComputedAttributes) {
   EXPECT_EQ(Count("SELECT orders_count FROM customers WHERE tenant_id = $1 AND merged_into IS NULL"), 2);
 }
 
+// A shop's export without order ids (customer_id, ts, amount, as many carts and payment gateways write
+// it): each row's order id comes from its content, so the file imports, and importing it again, or a
+// re-export spelling the same times and amounts differently, adds nothing.
+TEST_P(ImportTest, OrdersWithoutAnOrderIdGetOneFromTheirContent) {
+  const std::string orders =
+      "customer_id,ts,amount,currency,sku,quantity\n"
+      "C-1001,2025-05-01T12:00:00Z,100.50,EUR,BOOT-42,1\n"
+      "C-1001,2025-05-01T12:00:00Z,100.50,EUR,SOCK-3,2\n"  // same time and amount, other line: another order
+      "C-1001,2025-05-03 09:15,100.50,EUR,BOOT-42,1\n"
+      "C-1002,2025-05-02T08:00:00+02:00,1299,CZK,TENT-1,1\n"
+      "C-1003,,12,EUR,CAP-1,1\n";  // no time: nothing to derive its id from
+  auto summary = Import(ImportKind::kOrders, orders);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->loaded, 4);
+  ASSERT_EQ(summary->rejects.size(), 1u);
+  EXPECT_EQ(summary->rejects[0].line, 6);
+  EXPECT_EQ(summary->rejects[0].field, "timestamp");
+  EXPECT_EQ(LiveCustomers(), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM customer_identifiers WHERE tenant_id = $1 AND kind = 'user_id' "
+                  "AND value IN ('C-1001', 'C-1002')"),
+            2);
+  EXPECT_EQ(Count("SELECT COUNT(DISTINCT message_id) FROM events WHERE tenant_id = $1 AND name = 'Order Completed' "
+                  "AND message_id LIKE 'order:row-%'"),
+            4);
+  EXPECT_EQ(Count("SELECT SUM(orders_count) FROM customers WHERE tenant_id = $1 AND merged_into IS NULL"), 4);
+
+  auto again = Import(ImportKind::kOrders, orders);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->loaded, 0);
+  EXPECT_EQ(again->duplicates, 4);
+  // The same orders exported again with the columns reordered and times and amounts spelled otherwise.
+  const std::string reexported =
+      "amount,quantity,sku,currency,customer_id,ts\n"
+      "100.5,1,BOOT-42,eur,C-1001,2025-05-01T14:00:00+02:00\n"
+      "1299.00,1,TENT-1,CZK,C-1002,2025-05-02T06:00:00Z\n";
+  auto reimported = Import(ImportKind::kOrders, reexported);
+  ASSERT_TRUE(reimported.ok()) << reimported.status().ToString();
+  EXPECT_EQ(reimported->loaded, 0);
+  EXPECT_EQ(reimported->duplicates, 2);
+  EXPECT_EQ(Count("SELECT SUM(orders_count) FROM customers WHERE tenant_id = $1 AND merged_into IS NULL"), 4);
+
+  // Without an order id and without a time there is nothing to name the orders by.
+  auto refused = Import(ImportKind::kOrders, "customer_id,amount\nC-1001,5\n");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().field(), "order_id");
+}
+
 TEST_P(ImportTest, EventsFile) {
   const std::string events =
       "message_id,type,event,user_id,anonymous_id,timestamp,properties,properties.plan\n"

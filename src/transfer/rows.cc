@@ -54,6 +54,8 @@ using Role = RowConverter::Role;
 constexpr Micros kEarliestEvent = 946'684'800LL * 1'000'000;
 constexpr std::size_t kMaxTraitsBytes = std::min(events::kMaxPropertiesBytes, profiles::kMaxTraitsBytes);
 constexpr std::size_t kMaxOrderIdChars = events::kMaxMessageIdChars - 7;  // "refund:" + id
+// Order ids derived from an orders row without one (DerivedOrderId).
+constexpr std::string_view kDerivedOrderIdPrefix = "row-";
 
 std::string Lower(std::string_view text) {
   std::string lower(text);
@@ -241,9 +243,17 @@ constexpr ColumnRule kEventColumns[] = {
     {"amount", Role::kIgnored},       {"currency", Role::kIgnored},  // properties.currency holds it
 };
 constexpr ColumnRule kOrderColumns[] = {
-    {"order_id", Role::kOrderId},   {"total", Role::kTotal},        {"revenue", Role::kRevenue},
-    {"currency", Role::kCurrency},  {"status", Role::kStatus},      {"timestamp", Role::kTimestamp},
-    {"ordered_at", Role::kTimestamp}, {"products", Role::kProducts}, {"properties", Role::kPropertiesJson},
+    {"order_id", Role::kOrderId},
+    {"total", Role::kTotal},
+    {"revenue", Role::kRevenue},
+    {"amount", Role::kTotal},
+    {"currency", Role::kCurrency},
+    {"status", Role::kStatus},
+    {"timestamp", Role::kTimestamp},
+    {"ordered_at", Role::kTimestamp},
+    {"ts", Role::kTimestamp},
+    {"products", Role::kProducts},
+    {"properties", Role::kPropertiesJson},
 };
 
 std::span<const ColumnRule> ColumnRules(ImportKind kind) {
@@ -320,6 +330,12 @@ std::optional<Target> DocumentedColumn(ImportKind kind, std::string_view name) {
   const std::string snake = SnakeCase(name);
   if (const auto identifier = IdentifierColumn(snake); identifier && KindReadsIdentifier(kind, *identifier)) {
     return Target{Role::kIdentifier, snake, snake};
+  }
+  // A shop's orders export names its own customer number customer_id: the user id touchpoint knows
+  // the customer by. (Customers and events exports write touchpoint's profile id there, ignored.)
+  if (kind == ImportKind::kOrders && snake == "customer_id") {
+    const std::string user_id(profiles::IdentifierKindName(IdentifierKind::kUserId));
+    return Target{Role::kIdentifier, user_id, user_id};
   }
   for (const ColumnRule& rule : ColumnRules(kind)) {
     if (rule.name == snake) return Target{rule.role, "", snake};
@@ -485,13 +501,42 @@ Result<RowConverter> RowConverter::Create(ImportKind kind, const std::vector<std
                                std::string(hint),
                            "user_id");
   }
+  // Without an order id the row's content names the order, and its time is part of that content: a
+  // file without either would give every re-import new orders.
   if (kind == ImportKind::kOrders && !holders.contains({Role::kOrderId, ""})) {
-    return InvalidArgument("the header needs an order_id column (or map one of the file's columns to it, e.g. "
-                           "id=order_id)",
-                           "order_id");
+    if (!holders.contains({Role::kTimestamp, ""})) {
+      return InvalidArgument(
+          "the header needs an order_id column, or a timestamp column to derive each order's id "
+          "from (or map one of the file's columns to it, e.g. id=order_id)",
+          "order_id");
+    }
+    converter.derive_order_id_ = true;
   }
   return converter;
 }
+
+namespace {
+
+// The order id of an orders row without one: a digest of what the row says, as parsed (so a re-export
+// that spells the same time or amount differently names the same order): the customer's identifiers,
+// the time to the microsecond, completed or refunded, and every property (amount, currency, products
+// with their lines, other columns). Re-importing the file adds nothing; two orders alike in all of that
+// are one order.
+std::string DerivedOrderId(const std::vector<profiles::Identifier>& identifiers, Micros occurred_at, bool refunded,
+                           const json& properties) {
+  std::vector<std::string> named;
+  for (const profiles::Identifier& identifier : identifiers) {
+    named.push_back(std::string(profiles::IdentifierKindName(identifier.kind)) + "=" + identifier.value);
+  }
+  std::sort(named.begin(), named.end());
+  const json content{{"identifiers", named},
+                     {"occurred_at", occurred_at},
+                     {"status", refunded ? "refunded" : "completed"},
+                     {"properties", properties}};
+  return std::string(kDerivedOrderIdPrefix) + Sha256Hex(content.dump()).substr(0, 32);
+}
+
+}  // namespace
 
 std::string RowConverter::ContentId(const std::vector<std::string>& fields) const {
   std::vector<std::pair<std::string, std::string_view>> pairs;
@@ -739,6 +784,7 @@ Result<events::Message> RowConverter::ConvertOrder(const std::vector<std::string
   std::optional<double> total, revenue;
   std::optional<json> products;
   bool refunded = false;
+  bool has_timestamp = false;
   for (std::size_t i = 0; i < columns_.size(); ++i) {
     const Column& column = columns_[i];
     const std::string_view value = Trim(fields[i]);
@@ -782,6 +828,7 @@ Result<events::Message> RowConverter::ConvertOrder(const std::vector<std::string
       }
       case Role::kTimestamp: {
         TP_ASSIGN_OR_RETURN(message.occurred_at, TimeCell(value, column.name, now_, kEarliestEvent));
+        has_timestamp = true;
         break;
       }
       case Role::kProducts: {
@@ -800,18 +847,22 @@ Result<events::Message> RowConverter::ConvertOrder(const std::vector<std::string
         break;
     }
   }
-  if (order_id.empty()) return InvalidArgument("an order needs an order_id", "order_id");
+  if (order_id.empty() && !derive_order_id_) return InvalidArgument("an order needs an order_id", "order_id");
+  if (derive_order_id_ && !has_timestamp) {
+    return InvalidArgument("an order without an order_id needs its timestamp", "timestamp");
+  }
   if (!identifiers.Get(IdentifierKind::kUserId) && !identifiers.Get(IdentifierKind::kEmail) &&
       !identifiers.Get(IdentifierKind::kPhone)) {
     return InvalidArgument("an order needs user_id, email or phone", "user_id");
   }
   if (!total && !revenue) return InvalidArgument("an order needs a total or revenue", "total");
   for (auto& [key, value] : column_properties.items()) properties[key] = std::move(value);
-  properties["order_id"] = order_id;
   if (total) properties["total"] = *total;
   if (revenue) properties["revenue"] = *revenue;
   if (!currency.empty()) properties["currency"] = currency;
   if (products) properties["products"] = std::move(*products);
+  if (order_id.empty()) order_id = DerivedOrderId(identifiers.all, message.occurred_at, refunded, properties);
+  properties["order_id"] = order_id;
   TP_RETURN_IF_ERROR(CheckSize(properties, "properties", events::kMaxPropertiesBytes));
   message.name = std::string(refunded ? events::kOrderRefunded : events::kOrderCompleted);
   if (const std::string* user_id = identifiers.Get(IdentifierKind::kUserId)) message.user_id = *user_id;

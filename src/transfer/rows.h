@@ -87,6 +87,8 @@ class RowConverter {
   Micros now_ = 0;
   std::vector<std::string> header_;
   std::vector<Column> columns_;
+  // Orders without an order_id column: each row's order id is derived from its content (DerivedOrderId).
+  bool derive_order_id_ = false;
 };
 
 }  // namespace tp::transfer

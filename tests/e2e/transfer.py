@@ -225,6 +225,12 @@ STRIPE_PAYMENTS = (
     "ch_3PabcC,2024-05-04 09:00:00,12.00,0.00,czk,Paid,,,Order #1003\n")  # no customer: rejected
 STRIPE_MAP = ("id=order_id,Created (UTC)=timestamp,Amount=total,Customer ID=user_id,Customer Email=email,"
               "Status=ignore,Amount Refunded=ignore")
+# A cart's order export without order numbers: customer number, time, amount and the order's line.
+SHOP_ORDERS = (
+    "customer_id,ts,amount,currency,sku,quantity\n"
+    "C-1001,2024-05-01T12:00:00Z,100.50,EUR,BOOT-42,1\n"
+    "C-1001,2024-05-01T12:00:00Z,100.50,EUR,SOCK-3,2\n"
+    "C-1002,2024-05-02 08:00,1299,CZK,TENT-1,1\n")
 SEGMENT_EVENTS = (
     "messageId,type,event,userId,anonymousId,timestamp,properties\n"
     "seg-1,track,Product Viewed,7408577216790,,2024-05-01T12:00:00Z,\"{\"\"sku\"\":\"\"A1\"\"}\"\n"
@@ -275,14 +281,26 @@ def exporters_files(t, db):
 
     stripe = write("stripe-payments.csv", STRIPE_PAYMENTS)
     done = import_cli("orders", stripe)
-    t.check(done.returncode == 2 and "identifier column" in done.stderr and "map" in done.stderr,
-            "a Stripe payments export without a mapping is refused (exit 2), saying a column may be mapped to an "
-            "identifier", done.stderr)
+    t.check(done.returncode == 2 and "order_id" in done.stderr and "timestamp" in done.stderr and "map" in done.stderr,
+            "a Stripe payments export without a mapping is refused (exit 2): its Customer ID reads as the user id, but "
+            "it has neither an order_id nor a time column a mapping could name", done.stderr)
     done = import_cli("orders", stripe, "--map", STRIPE_MAP)
     t.check(done.returncode == 0 and "3 rows read, 2 loaded, 0 duplicates, 1 rejected" in done.stdout,
             "with --map the Stripe payments load as orders", done.stdout + done.stderr)
     t.check(profile("7408577216790", "orders_count") == 1 and profile("7408577216791", "orders_count") == 1,
             "each payment counts as its customer's order")
+
+    shop_orders = write("shop-orders.csv", SHOP_ORDERS)
+    done = import_cli("orders", shop_orders)
+    t.check(done.returncode == 0 and "3 rows read, 3 loaded, 0 duplicates, 0 rejected" in done.stdout,
+            "an orders file of customer_id, ts, amount without order ids loads without a mapping", done.stdout +
+            done.stderr)
+    done = import_cli("orders", shop_orders)
+    t.check(done.returncode == 0 and "3 rows read, 0 loaded, 3 duplicates, 0 rejected" in done.stdout,
+            "importing it again adds nothing: each order's id is derived from its row", done.stdout + done.stderr)
+    t.check(profile("C-1001", "orders_count") == 2 and profile("C-1002", "orders_count") == 1,
+            "two orders at the same time and amount with different lines stay two orders",
+            (profile("C-1001", "orders_count"), profile("C-1002", "orders_count")))
 
     bad_rejects = t.path("bad-map-rejects.csv")
     done = import_cli("orders", stripe, "--map", "id=order_id,Amount=amount_total,Created (UTC)=when", "--rejects",
