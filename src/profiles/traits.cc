@@ -1,9 +1,5 @@
 #include "profiles/traits.h"
 
-// GCC 12 at -O2 reports the std::string inside a moved std::variant (store::Value) as maybe
-// uninitialized when a vector of them grows here: a known false positive (GCC bug 107138).
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
 #include "common/ids.h"
 #include "store/sql_params.h"
 

@@ -80,20 +80,6 @@ constexpr std::pair<std::string_view, IdentifierKind> kIdentifierColumns[] = {
     {"anonymous_id", IdentifierKind::kAnonymousId},
 };
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return lower;
-}
-
 // The documented column `written` names ("Response ID", "responseId", "rating.ease"), if any.
 std::optional<Column> DocumentedColumn(std::string_view written) {
   const std::string text(Trim(written));
@@ -207,7 +193,7 @@ struct LoadedSurvey {
 };
 
 // One converted row waiting for its chunk.
-struct PendingRow {
+struct PendingResponse {
   std::int64_t line = 0;
   std::vector<std::string> fields;
   const LoadedSurvey* survey = nullptr;
@@ -273,7 +259,7 @@ class ResponseImporter {
                   record.error, record.fields);
         continue;
       }
-      Result<PendingRow> row = Convert(record);
+      Result<PendingResponse> row = Convert(record);
       if (!row.ok()) {
         RejectRow(record.line, row.status().field().empty() ? "row" : row.status().field(), row.status().message(),
                   record.fields);
@@ -389,14 +375,14 @@ class ResponseImporter {
     return inserted->second ? &*inserted->second : nullptr;
   }
 
-  Result<PendingRow> Convert(const CsvRecord& record) {
+  Result<PendingResponse> Convert(const CsvRecord& record) {
     const std::vector<std::string>& fields = record.fields;
     if (fields.size() != columns_.size()) {
       return InvalidArgument("the row has " + std::to_string(fields.size()) + " fields, the header " +
                                  std::to_string(columns_.size()),
                              "row");
     }
-    PendingRow row{.line = record.line, .fields = fields};
+    PendingResponse row{.line = record.line, .fields = fields};
     // The survey first: every other column is read against it.
     std::string survey_id = options_.survey_id;
     std::string survey_column = "survey_id";
@@ -627,10 +613,10 @@ class ResponseImporter {
   // One identify message per distinct set of identifiers in `rows`, resolved as a customers import
   // resolves them (the message id comes from the identifiers, so a re-import stores no new event);
   // then the responses, run by run of one survey.
-  Status LoadRows(store::TenantTx& tx, std::span<PendingRow> rows, ChunkCounts& counts) {
+  Status LoadRows(store::TenantTx& tx, std::span<PendingResponse> rows, ChunkCounts& counts) {
     std::map<IdentifierSet, std::size_t> message_of;
     std::vector<events::Message> messages;
-    for (const PendingRow& row : rows) {
+    for (const PendingResponse& row : rows) {
       if (row.identifiers.empty() || message_of.contains(row.identifiers) || resolved_.contains(row.identifiers)) continue;
       message_of.emplace(row.identifiers, messages.size());
       events::Message& message = messages.emplace_back();
@@ -669,7 +655,7 @@ class ResponseImporter {
       run.clear();
       return Status::Ok();
     };
-    for (const PendingRow& row : rows) {
+    for (const PendingResponse& row : rows) {
       if (row.survey != run_survey) {
         TP_RETURN_IF_ERROR(store_run());
         run_survey = row.survey;
@@ -699,11 +685,11 @@ class ResponseImporter {
     if (status.ok()) {
       Count(counts);
     } else if (IsRowError(status)) {
-      for (PendingRow& row : pending_) {
+      for (PendingResponse& row : pending_) {
         ChunkCounts single;
         Status one = store_.Write(tenant_id_, [&](store::TenantTx& tx) -> Status {
           single = {};
-          return LoadRows(tx, std::span<PendingRow>(&row, 1), single);
+          return LoadRows(tx, std::span<PendingResponse>(&row, 1), single);
         });
         if (one.ok()) {
           Count(single);
@@ -784,7 +770,7 @@ class ResponseImporter {
   // Responses of the file so far by a hash of what identifies them, with their line: a row repeating one is
   // rejected. 16 bytes a row rather than the id itself keeps a million-row file's set small.
   std::unordered_map<std::size_t, std::int64_t> seen_ids_;
-  std::vector<PendingRow> pending_;
+  std::vector<PendingResponse> pending_;
   std::map<IdentifierSet, std::string> resolved_;  // committed resolutions (kMaxResolvedSets)
   ResponseImportSummary summary_;
 };

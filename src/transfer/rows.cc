@@ -57,20 +57,6 @@ constexpr std::size_t kMaxOrderIdChars = events::kMaxMessageIdChars - 7;  // "re
 // Order ids derived from an orders row without one (DerivedOrderId).
 constexpr std::string_view kDerivedOrderIdPrefix = "row-";
 
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return lower;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 std::size_t CountChars(std::string_view text) {
   std::size_t count = 0;
   for (char c : text) {
@@ -109,6 +95,20 @@ bool AllDigits(std::string_view text) {
 }
 
 }  // namespace
+
+std::string Lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return lower;
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
 
 std::optional<Micros> ParseImportTime(std::string_view text) {
   if (AllDigits(text) && (text.size() == 10 || text.size() == 13)) {

@@ -49,6 +49,10 @@ std::optional<Micros> ParseImportTime(std::string_view text);
 // ("userId", "anonymousID", "First Name", "first-seen" → "user_id", "anonymous_id", "first_name",
 // "first_seen"), which is how Segment's, spreadsheets' and exporters' spellings meet the documented ones.
 std::string SnakeCase(std::string_view name);
+// ASCII lower case; `text` without leading and trailing spaces and tabs.
+std::string Lower(std::string_view text);
+std::string_view Trim(std::string_view text);
+
 // The mapping target (`--map column=ignore`) that drops a column.
 inline constexpr std::string_view kIgnoreTarget = "ignore";
 
