@@ -102,12 +102,11 @@ TEST_P(ResponseImportRoutesTest, ImportsWithQueryOptionsAndRejectsWithLineNumber
   const std::string customer_id = customers["items"][0]["id"];
   const json timeline = BodyOf(harness_.Send(
       "GET", "/api/v1/customers/" + customer_id + "/timeline?kind=survey_response,feedback", "", admin_));
-  ASSERT_EQ(timeline["items"].size(), 2u) << timeline.dump();
-  bool saw_score = false;
-  for (const json& entry : timeline["items"]) {
-    if (entry["kind"] == "feedback") saw_score = entry.dump().find("\"score\":1") != std::string::npos;
-  }
-  EXPECT_TRUE(saw_score) << timeline.dump();
+  // One entry: the survey response, carrying its score.
+  ASSERT_EQ(timeline["items"].size(), 1u) << timeline.dump();
+  EXPECT_EQ(timeline["items"][0]["kind"], "survey_response");
+  EXPECT_EQ(timeline["items"][0]["detail"]["scores"][0]["metric"], "nps") << timeline.dump();
+  EXPECT_EQ(timeline["items"][0]["detail"]["scores"][0]["score"], 1) << timeline.dump();
   const json responses = BodyOf(harness_.Send("GET", "/api/v1/survey-responses?survey_id=" + survey_, "", admin_));
   ASSERT_EQ(responses["items"].size(), 1u) << responses.dump();
   EXPECT_EQ(responses["items"][0]["answers"]["attributes"], json::parse(R"({"ease": 1, "speed": 2})"));
