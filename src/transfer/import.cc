@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ostream>
 #include <unordered_set>
 
 #include "ingest/ingest.h"
@@ -33,17 +34,17 @@ class Importer {
     CsvRecord record;
     // The rejects file starts with its header even when the whole file is refused.
     if (!reader.Next(record)) {
-      WriteRejectsHeader({});
+      WriteRejectsHeader(options_.rejects, {});
       if (reader.io_error()) return Unavailable("the file could not be read");
       return InvalidArgument("the file is empty: the first line must be the header", "header");
     }
     if (!record.error.empty()) {
-      WriteRejectsHeader(record.fields);
+      WriteRejectsHeader(options_.rejects, record.fields);
       return InvalidArgument("the header on line " + std::to_string(record.line) + " is malformed: " + record.error,
                              "header");
     }
     Result<RowConverter> created = RowConverter::Create(kind, record.fields, now, options_.mapping);
-    WriteRejectsHeader(created.ok() ? created->header() : record.fields);
+    WriteRejectsHeader(options_.rejects, created.ok() ? created->header() : record.fields);
     if (!created.ok()) return created.status();
     const RowConverter& converter = *created;
     header_ = converter.header();
@@ -122,16 +123,6 @@ class Importer {
     return Status::Ok();
   }
 
-  void WriteRejectsHeader(const std::vector<std::string>& file_header) {
-    if (!options_.rejects) return;
-    std::vector<std::string> reject_header{"reject_line", "reject_field", "reject_reason"};
-    reject_header.insert(reject_header.end(), file_header.begin(), file_header.end());
-    std::string line;
-    AppendCsvRecord(line, reject_header);
-    *options_.rejects << line;
-    options_.rejects->flush();
-  }
-
   static bool IsRowError(const Status& status) {
     return status.code() == ErrorCode::kInvalidArgument || status.code() == ErrorCode::kConflict ||
            status.code() == ErrorCode::kFailedPrecondition || status.code() == ErrorCode::kNotFound;
@@ -146,14 +137,7 @@ class Importer {
 
   void RejectRow(std::int64_t line, const std::string& field, const std::string& reason,
                  const std::vector<std::string>& fields) {
-    ++summary_.rejected;
-    if (summary_.rejects.size() < options_.keep_rejects) summary_.rejects.push_back({line, field, reason});
-    if (!options_.rejects) return;
-    std::vector<std::string> out{std::to_string(line), field, reason};
-    out.insert(out.end(), fields.begin(), fields.end());
-    std::string text;
-    AppendCsvRecord(text, out);
-    *options_.rejects << text;
+    RecordReject(summary_, summary_.rejects, options_.keep_rejects, options_.rejects, {line, field, reason}, fields);
   }
 
   void Report() {
@@ -177,6 +161,29 @@ class Importer {
 };
 
 }  // namespace
+
+void WriteRejectsHeader(std::ostream* rejects, const std::vector<std::string>& file_header) {
+  if (rejects == nullptr) return;
+  std::vector<std::string> reject_header{"reject_line", "reject_field", "reject_reason"};
+  reject_header.insert(reject_header.end(), file_header.begin(), file_header.end());
+  std::string line;
+  AppendCsvRecord(line, reject_header);
+  *rejects << line;
+  rejects->flush();
+}
+
+void RecordReject(ImportProgress& counts, std::vector<Reject>& kept, std::size_t keep, std::ostream* rejects,
+                  Reject reject, const std::vector<std::string>& fields) {
+  ++counts.rejected;
+  if (rejects != nullptr) {
+    std::vector<std::string> out{std::to_string(reject.line), reject.field, reject.reason};
+    out.insert(out.end(), fields.begin(), fields.end());
+    std::string line;
+    AppendCsvRecord(line, out);
+    *rejects << line;
+  }
+  if (kept.size() < keep) kept.push_back(std::move(reject));
+}
 
 Result<ImportSummary> ImportCsv(store::Store& store, const std::string& tenant_id, ImportKind kind, std::istream& in,
                                 const ImportOptions& options, const identity::AuditContext& audit) {

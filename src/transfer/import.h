@@ -49,6 +49,15 @@ struct Reject {
   std::string reason;
 };
 
+// The rejects CSV every import writes when asked (`rejects` set): the input's own header after
+// reject_line, reject_field and reject_reason, then one line per rejected row, so that a fixed row can
+// be loaded again as it is. The header comes first even when the whole file is refused.
+void WriteRejectsHeader(std::ostream* rejects, const std::vector<std::string>& file_header);
+// Counts a rejected row in `counts`, keeps it in `kept` while that holds fewer than `keep`, and writes
+// it with the row's fields to the rejects CSV when there is one.
+void RecordReject(ImportProgress& counts, std::vector<Reject>& kept, std::size_t keep, std::ostream* rejects,
+                  Reject reject, const std::vector<std::string>& fields);
+
 struct ImportSummary : ImportProgress {
   std::int64_t profiles_created = 0;
   std::int64_t merges = 0;

@@ -232,11 +232,11 @@ class ResponseImporter {
     reader_ = &reader;
     CsvRecord record;
     if (!reader.Next(record)) {
-      WriteRejectsHeader({});
+      WriteRejectsHeader(options_.rejects, {});
       if (reader.io_error()) return Unavailable("the file could not be read");
       return InvalidArgument("the file is empty: the first line must be the header", "header");
     }
-    WriteRejectsHeader(record.fields);
+    WriteRejectsHeader(options_.rejects, record.fields);
     if (!record.error.empty()) {
       return InvalidArgument("the header on line " + std::to_string(record.line) + " is malformed: " + record.error,
                              "header");
@@ -728,26 +728,9 @@ class ResponseImporter {
     summary_.anonymous += counts.anonymous;
   }
 
-  void WriteRejectsHeader(const std::vector<std::string>& file_header) {
-    if (!options_.rejects) return;
-    std::vector<std::string> reject_header{"reject_line", "reject_field", "reject_reason"};
-    reject_header.insert(reject_header.end(), file_header.begin(), file_header.end());
-    std::string text;
-    AppendCsvRecord(text, reject_header);
-    *options_.rejects << text;
-    options_.rejects->flush();
-  }
-
   void RejectRow(std::int64_t line, const std::string& field, const std::string& reason,
                  const std::vector<std::string>& fields) {
-    ++summary_.rejected;
-    if (summary_.rejects.size() < options_.keep_rejects) summary_.rejects.push_back({line, field, reason});
-    if (!options_.rejects) return;
-    std::vector<std::string> out{std::to_string(line), field, reason};
-    out.insert(out.end(), fields.begin(), fields.end());
-    std::string text;
-    AppendCsvRecord(text, out);
-    *options_.rejects << text;
+    RecordReject(summary_, summary_.rejects, options_.keep_rejects, options_.rejects, {line, field, reason}, fields);
   }
 
   void Report() {

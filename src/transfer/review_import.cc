@@ -139,11 +139,11 @@ class ReviewImporter {
     CsvReader reader(in, {.max_record_bytes = options_.max_record_bytes});
     CsvRecord record;
     if (!reader.Next(record)) {
-      WriteRejectsHeader({});
+      WriteRejectsHeader(options_.rejects, {});
       if (reader.io_error()) return Unavailable("the file could not be read");
       return InvalidArgument("the file is empty: the first line must be the header", "header");
     }
-    WriteRejectsHeader(record.fields);
+    WriteRejectsHeader(options_.rejects, record.fields);
     if (!record.error.empty()) {
       return InvalidArgument("the header on line " + std::to_string(record.line) + " is malformed: " + record.error,
                              "header");
@@ -188,7 +188,7 @@ class ReviewImporter {
   }
 
   Status ReadJsonLines(std::istream& in) {
-    WriteRejectsHeader({"record"});
+    WriteRejectsHeader(options_.rejects, {"record"});
     std::streambuf& buffer = *in.rdbuf();
     std::string line;
     for (std::int64_t line_number = 1;; ++line_number) {
@@ -251,26 +251,9 @@ class ReviewImporter {
     return Status::Ok();
   }
 
-  void WriteRejectsHeader(const std::vector<std::string>& file_header) {
-    if (!options_.rejects) return;
-    std::vector<std::string> reject_header{"reject_line", "reject_field", "reject_reason"};
-    reject_header.insert(reject_header.end(), file_header.begin(), file_header.end());
-    std::string text;
-    AppendCsvRecord(text, reject_header);
-    *options_.rejects << text;
-    options_.rejects->flush();
-  }
-
   void RejectRow(std::int64_t line, const std::string& field, const std::string& reason,
                  const std::vector<std::string>& fields) {
-    ++summary_.rejected;
-    if (summary_.rejects.size() < options_.keep_rejects) summary_.rejects.push_back({line, field, reason});
-    if (!options_.rejects) return;
-    std::vector<std::string> out{std::to_string(line), field, reason};
-    out.insert(out.end(), fields.begin(), fields.end());
-    std::string text;
-    AppendCsvRecord(text, out);
-    *options_.rejects << text;
+    RecordReject(summary_, summary_.rejects, options_.keep_rejects, options_.rejects, {line, field, reason}, fields);
   }
 
   void Report() {
