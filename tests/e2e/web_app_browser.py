@@ -113,7 +113,7 @@ def main(t):
     t.require("admin" in users and "agent" in users and tenant, "demo-data prints the admin's and the agent's password",
               demo.stdout)
     tenant = tenant.group(1)
-    server = t.serve(db, timeout=120)
+    server = t.serve(db, "--web-root", WEB_DIR, timeout=120)  # this checkout's app, whichever binary runs it
     admin = server.client(timeout=60)
     t.require(admin.login(tenant, *users["admin"]).status == 200, "the demo admin signs in over the API")
 
