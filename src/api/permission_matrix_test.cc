@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <tuple>
 
 #include "api/api_test_support.h"
 #include "identity/totp.h"
@@ -746,6 +747,22 @@ TEST_P(PermissionMatrixTest, EveryRoleAndCallerKindOnEveryEndpointInOwnAndOtherT
   const auto other_admin = harness.Login(other, harness.CreateUser(other, Role::kAdmin).email);
   auto other_service = BodyOf(harness.Send("POST", "/api/v1/teams", R"({"name":"Service","kind":"service"})", other_admin));
 
+  using CallerKey = std::tuple<Role, CallerKind, bool>;
+  std::map<CallerKey, Caller> callers;
+  auto NewCaller = [&](Role role, CallerKind kind, bool own_tenant) {
+    const TenantFixture& tenant = own_tenant ? world.owner : other;
+    Caller caller{tenant, harness.CreateUser(tenant, role), kind, {}, own_tenant};
+    const std::string team_id = own_tenant ? world.service_team_id : other_service.value("id", "");
+    harness.Send("PUT", "/api/v1/teams/" + team_id + "/members/" + caller.user.id, "",
+                 own_tenant ? world.owner_admin : other_admin);
+    caller.credentials =
+        kind == CallerKind::kSession
+            ? harness.Login(tenant, caller.user.email)
+            : harness.IssueApiKey(tenant, caller.user,
+                                  kind == CallerKind::kIngestKey ? ApiKeyScope::kIngest : ApiKeyScope::kFull);
+    return caller;
+  };
+
   const auto scenarios = Scenarios();
   std::set<std::string> public_routes;
   int checked = 0;
@@ -763,17 +780,11 @@ TEST_P(PermissionMatrixTest, EveryRoleAndCallerKindOnEveryEndpointInOwnAndOtherT
     for (Role role : identity::AllRoles()) {
       for (CallerKind kind : kCallerKinds) {
         for (bool own_tenant : {true, false}) {
-          const TenantFixture& tenant = own_tenant ? world.owner : other;
-          Caller caller{tenant, harness.CreateUser(tenant, role), kind, {}, own_tenant};
-          const std::string team_id = own_tenant ? world.service_team_id : other_service.value("id", "");
-          harness.Send("PUT", "/api/v1/teams/" + team_id + "/members/" + caller.user.id, "",
-                       own_tenant ? world.owner_admin : other_admin);
-          caller.credentials = kind == CallerKind::kSession
-                                   ? harness.Login(tenant, caller.user.email)
-                                   : harness.IssueApiKey(tenant, caller.user,
-                                                         kind == CallerKind::kIngestKey ? ApiKeyScope::kIngest
-                                                                                        : ApiKeyScope::kFull);
-
+          // One caller per role, kind and tenant serves every endpoint, except the routes that change the
+          // caller's own session or password, which get a caller of their own.
+          const CallerKey key{role, kind, own_tenant};
+          if (!scenario.needs_session && !callers.contains(key)) callers.emplace(key, NewCaller(role, kind, own_tenant));
+          const Caller caller = scenario.needs_session ? NewCaller(role, kind, own_tenant) : callers.at(key);
           const Prepared prepared = scenario.prepare(world, caller);
           const bool scoped_to_teams =
               DocumentedGrant(P::kCasesRead, role, kind) && !DocumentedGrant(P::kCasesReadAll, role, kind);
