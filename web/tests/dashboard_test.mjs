@@ -139,9 +139,10 @@ try {
     if (body.compare) {
       const change = answer.body.change;
       const shownChange = await text(page.getByTestId('headline-change'));
-      const expectedChange = new Intl.NumberFormat(locale, { minimumFractionDigits: digits[metric], maximumFractionDigits: digits[metric],
-        signDisplay: 'exceptZero' }).format(change.difference);
-      check(shownChange === expectedChange, `${what}: the change against the previous period is the API's`, `${shownChange} vs ${change.difference}`);
+      const expectedChange = change ? new Intl.NumberFormat(locale, { minimumFractionDigits: digits[metric],
+        maximumFractionDigits: digits[metric], signDisplay: 'exceptZero' }).format(change.difference) : '—';
+      check(shownChange === expectedChange, `${what}: the change against the previous period is the API's`,
+        `${shownChange} vs ${JSON.stringify(change)}`);
     }
     return answer.body;
   };
