@@ -11,7 +11,7 @@ import type { DashboardView } from './view';
 
 const width = 760;
 const height = 260;
-const margin = { left: 56, right: 16, top: 14, bottom: 40 };
+const margin = { left: 56, right: 36, top: 14, bottom: 40 };  // room for the last date, centred under its point
 const plotWidth = width - margin.left - margin.right;
 const plotHeight = height - margin.top - margin.bottom;
 
