@@ -40,10 +40,13 @@ export function formatPValue(p: number | null | undefined): string {
   return p === null || p === undefined ? dash : decimal(p, 3);
 }
 
+// A calendar day (YYYY-MM-DD) in the given format; days are UTC dates, so no zone shifts them.
+function date(options: Intl.DateTimeFormatOptions, day: string): string {
+  return new Intl.DateTimeFormat(locale(), { ...options, timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
+}
+
 // A bucket as the engine names it (2026-01-05, 2026-01, 2026-Q1), as people read it.
 export function formatBucket(label: string, bucket: Bucket): string {
-  const date = (options: Intl.DateTimeFormatOptions, day: string) =>
-    new Intl.DateTimeFormat(locale(), { ...options, timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`));
   switch (bucket) {
     case 'day':
       return date({ dateStyle: 'medium' }, label);
@@ -54,6 +57,12 @@ export function formatBucket(label: string, bucket: Bucket): string {
     case 'quarter':
       return t('dashboard.quarter_of', { quarter: label.slice(6), year: label.slice(0, 4) });
   }
+}
+
+// A bucket's name under the chart's axis, where there is little room: day and month, or month and year.
+export function formatBucketShort(label: string, bucket: Bucket): string {
+  if (bucket === 'day' || bucket === 'week') return date({ day: 'numeric', month: 'short' }, label);
+  return bucket === 'month' ? date({ year: 'numeric', month: 'short' }, `${label}-01`) : formatBucket(label, bucket);
 }
 
 // A calendar day (YYYY-MM-DD) or an instant, as a date.

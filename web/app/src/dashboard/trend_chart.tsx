@@ -5,7 +5,7 @@
 import type { AnalyticsGroup, AnalyticsResult } from '../api/client';
 import { formatNumber, t } from '../i18n/i18n';
 import { bucketsBetween, type Bucket } from './calendar';
-import { formatBucket, formatInterval, formatValue } from './format';
+import { formatBucket, formatBucketShort, formatInterval, formatValue } from './format';
 import { DrillNumber, type Drill } from './parts';
 import type { DashboardView } from './view';
 
@@ -63,7 +63,7 @@ export function TrendChart(props: { answer: AnalyticsResult; view: DashboardView
     run.map((point, index) => `${index ? 'L' : 'M'}${point.x.toFixed(1)},${y(value(point.group!)).toFixed(1)}`).join(' ');
   const hasValue = (group: AnalyticsGroup) => typeof group.value === 'number';
   const hasInterval = (group: AnalyticsGroup) => !!group.interval;
-  const everyLabel = Math.max(1, Math.ceil(labels.length / 8));  // at most about 8 dates under the axis
+  const everyLabel = Math.max(1, Math.ceil(labels.length / 7));  // at most about 7 dates under the axis
   const what = (point: Point) => formatBucket(point.label, bucket);
 
   return (
@@ -88,7 +88,7 @@ export function TrendChart(props: { answer: AnalyticsResult; view: DashboardView
         {points.map((point, index) => (
           index % everyLabel === 0 && (
             <text key={point.label} class="x-label" x={point.x} y={height - margin.bottom + 18} text-anchor="middle" data-user>
-              {formatBucket(point.label, bucket)}
+              {formatBucketShort(point.label, bucket)}
             </text>
           )
         ))}

@@ -5,7 +5,7 @@
 // the responses behind them where GET /api/v1/feedback can filter that way (feedback:read).
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, hasPermission, type AnalyticsResult, type Session } from '../api/client';
-import { t } from '../i18n/i18n';
+import { t, type MessageKey } from '../i18n/i18n';
 import { navigate } from '../router';
 import { addDays, dayIn } from '../dashboard/calendar';
 import { formatDay } from '../dashboard/format';
@@ -17,7 +17,6 @@ import {
   breakdownQuery, buckets, dimensions, heatmapQuery, metrics, parseView, trendQuery, valuesQuery, viewSearch, windowDays,
   type DashboardView, type Dimension, type DrillTarget,
 } from '../dashboard/view';
-import type { MessageKey } from '../i18n/i18n';
 
 const bucketKeys: Record<DashboardView['bucket'], MessageKey> = {
   day: 'dashboard.bucket_day', week: 'dashboard.bucket_week', month: 'dashboard.bucket_month', quarter: 'dashboard.bucket_quarter',
@@ -182,6 +181,7 @@ export function Dashboard(props: { search: string; session: Session }) {
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [now, setNow] = useState('');
   const [error, setError] = useState('');
+  const [engineLoading, setEngineLoading] = useState(false);
   const [drill, setDrill] = useState<{ target: DrillTarget; what: string } | null>(null);
   const [teamNames, setTeamNames] = useState(new Map<string, string>());
   const names = valueNamer(teamNames);
@@ -207,14 +207,17 @@ export function Dashboard(props: { search: string; session: Session }) {
     setDrill(null);
     const load = () => {
       Promise.all([breakdownQuery, trendQuery, heatmapQuery].map((query) => api.queryAnalytics(query(view, end)))).then(
-        ([breakdown, trend, heatmap]) => { if (live) { setError(''); setLoaded({ key, breakdown: breakdown!, trend: trend!, heatmap: heatmap! }); } },
+        ([breakdown, trend, heatmap]) => { if (live) { setEngineLoading(false); setLoaded({ key, breakdown: breakdown!, trend: trend!, heatmap: heatmap! }); } },
         (caught) => {
           if (!live) return;
           // 503: the engine is still loading after a restart; it is ready in seconds.
           if (caught instanceof ApiError && caught.status === 503) {
-            setError(t('dashboard.engine_loading'));
+            setEngineLoading(true);
             retry = setTimeout(load, engineRetryMs);
-          } else setError(errorText(caught));
+          } else {
+            setEngineLoading(false);
+            setError(errorText(caught));
+          }
         },
       );
     };
@@ -266,8 +269,9 @@ export function Dashboard(props: { search: string; session: Session }) {
         <FilterChips view={view} names={names} change={change} />
         {now && <FilterEditor view={view} names={names} now={now} change={change} />}
       </div>
-      {error && <p class={error === t('dashboard.engine_loading') ? 'notice' : 'error'} role="alert" data-testid="dashboard-error">{error}</p>}
-      {!shown && !error && <p class="loading">{t('app.loading')}</p>}
+      {engineLoading && <p class="notice" role="status">{t('dashboard.engine_loading')}</p>}
+      {error && <p class="error" role="alert" data-testid="dashboard-error">{error}</p>}
+      {!shown && !error && !engineLoading && <p class="loading">{t('app.loading')}</p>}
       {shown && (
         <>
           <Headline answer={shown.breakdown} view={view} drill={openDrill} />
