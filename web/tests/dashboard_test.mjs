@@ -4,7 +4,7 @@
 //   (asked here through the same session), in en-GB and then in Czech number formats; the URL holds
 //   the view and a reload restores it; a filter added through the screen goes into the URL and the
 //   numbers follow; a drill-down lists exactly the n responses behind a number the response list can
-//   filter, and says so for one it cannot; the CSV download is the API's answer; metric and bucket
+//   filter (the window's, and a heatmap month's in Europe/Prague), and says so for one it cannot; the CSV download is the API's answer; metric and bucket
 //   pickers; the language switch leaves no English catalogue text; the agent has no dashboard link
 //   and is told so at the URL. No CSP violation, no dialog, no console error, nothing from elsewhere.
 // Run by tests/e2e/dashboard_browser.py:
@@ -213,6 +213,21 @@ try {
   check(touchpoints.every((name) => name === fewest), 'every listed response is of that touchpoint', touchpoints.join(', '));
   await shoot(page, 'dashboard-drill-down');
   await page.getByTestId('drill-close').click();
+
+  // A heatmap cell in Prague time: the month's bounds are computed in that zone, and its drill-down
+  // lists exactly the n the engine counted for that month there.
+  await page.goto(page.url().replace('tz=UTC', 'tz=Europe%2FPrague'));
+  await loaded();
+  const pragueCells = (await query({ metric: 'nps', group_by: ['touchpoint'], bucket: 'month', time: { last_days: 365 },
+    time_zone: 'Europe/Prague', filters: [{ field: 'touchpoint', equals: fewest }] })).body.groups;
+  const biggest = [...pragueCells].sort((a, b) => b.n - a.n)[0];
+  await page.locator(`[data-testid=heatmap-table] tr[data-key="${fewest}"] td[data-month="${biggest.keys.month}"] button`).click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=drill-count]')?.getAttribute('data-complete') === 'true');
+  const inMonth = Number(await count.getAttribute('data-count'));
+  check(inMonth === biggest.n, `a heatmap cell (${biggest.keys.month}, Europe/Prague) lists exactly its n responses`,
+    `${inMonth} vs ${biggest.n}`);
+  await page.goto(page.url().replace('tz=Europe%2FPrague', 'tz=UTC'));  // the API queries below are in UTC
+  await loaded();
   await page.locator('[data-testid=group] button[data-value=segment]').click();
   await page.waitForURL((url) => url.searchParams.get('group') === 'segment');
   await loaded();
