@@ -1,11 +1,12 @@
 // The shell: who is signed in, which screen the URL names, the language, the header with sign-out.
 import { useEffect, useState } from 'preact/hooks';
-import { api, onSessionExpired, type Session } from './api/client';
+import { api, hasPermission, onSessionExpired, type Session } from './api/client';
 import { language, languages, setLanguage, t, type Language } from './i18n/i18n';
 import { currentRoute, here, navigate, onNavigate, safeNext, type Route } from './router';
 import { SignIn } from './screens/sign_in';
 import { Inbox } from './screens/inbox';
 import { CaseScreen } from './screens/case_view';
+import { Dashboard } from './screens/dashboard';
 
 export function App() {
   const [route, setRoute] = useState<Route>(currentRoute());
@@ -88,9 +89,16 @@ export function App() {
           touchpoint
         </a>
         <nav aria-label={t('app.navigation')}>
-          <a href="/app/inbox" onClick={(event) => { event.preventDefault(); navigate('/inbox'); }}>
+          <a href="/app/inbox" aria-current={route.screen === 'inbox' ? 'page' : undefined}
+            onClick={(event) => { event.preventDefault(); navigate('/inbox'); }}>
             {t('nav.inbox')}
           </a>
+          {hasPermission(session, 'analytics:read') && (
+            <a href="/app/dashboard" data-testid="nav-dashboard" aria-current={route.screen === 'dashboard' ? 'page' : undefined}
+              onClick={(event) => { event.preventDefault(); navigate('/dashboard'); }}>
+              {t('nav.dashboard')}
+            </a>
+          )}
         </nav>
         <span class="spacer" />
         <span class="who" data-testid="who" data-user>{session.user?.name}</span>
@@ -102,6 +110,8 @@ export function App() {
       <main>
         {route.screen === 'case' ? (
           <CaseScreen key={route.caseId} caseId={route.caseId} me={session.user?.id ?? ''} />
+        ) : route.screen === 'dashboard' ? (
+          <Dashboard search={route.search} session={session} />
         ) : route.screen === 'inbox' ? (
           <Inbox view={route.view} q={route.q} />
         ) : null}

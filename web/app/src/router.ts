@@ -1,11 +1,12 @@
 // The app's URLs, all under /app (the server answers index.html for each): /app/signin?next=…,
-// /app/inbox?view=…&q=…, /app/cases/{id}. Navigation is the History API; App listens to popstate.
+// /app/inbox?view=…&q=…, /app/cases/{id}, /app/dashboard?metric=…&… (dashboard/view.ts reads its query). Navigation is the History API; App listens to popstate.
 export const base = '/app';
 
 export type Route =
   | { screen: 'signin'; next: string }
   | { screen: 'inbox'; view: string; q: string }
-  | { screen: 'case'; caseId: string };
+  | { screen: 'case'; caseId: string }
+  | { screen: 'dashboard'; search: string };
 
 export function currentRoute(): Route {
   const path = location.pathname.startsWith(base) ? location.pathname.slice(base.length) : location.pathname;
@@ -13,6 +14,7 @@ export function currentRoute(): Route {
   const caseMatch = /^\/cases\/([^/]+)$/.exec(path);
   if (caseMatch?.[1]) return { screen: 'case', caseId: decodeURIComponent(caseMatch[1]) };
   if (path === '/signin') return { screen: 'signin', next: params.get('next') ?? '' };
+  if (path === '/dashboard') return { screen: 'dashboard', search: location.search };
   return { screen: 'inbox', view: params.get('view') ?? 'mine', q: params.get('q') ?? '' };
 }
 

@@ -15,6 +15,13 @@ export type Macro = Schemas['Macro'];
 export type Customer = Schemas['Customer'];
 export type User = Schemas['User'];
 export type Attachment = Schemas['Attachment'];
+export type Feedback = Schemas['Feedback'];
+export type AnalyticsQuery = Schemas['AnalyticsQuery'];
+export type AnalyticsResult = Schemas['AnalyticsResult'];
+export type AnalyticsValue = Schemas['AnalyticsValue'];
+export type AnalyticsGroup = NonNullable<AnalyticsResult['groups']>[number];
+export type MetricChange = Schemas['MetricChange'];
+export type Interval = Schemas['Interval'];
 
 type Ok<Op extends keyof operations> = operations[Op]['responses'] extends infer R
   ? R extends { 200: { content: { 'application/json': infer Body } } }
@@ -37,6 +44,7 @@ export type CasePatch = RequestBody<'updateCase'>;
 export type NewMessage = RequestBody<'addCaseMessage'>;
 export type MacroPreview = Ok<'previewMacro'>;
 export type Session = Ok<'getSession'>;
+export type FeedbackQuery = Query<'listFeedback'>;
 
 export class ApiError extends Error {
   constructor(
@@ -111,7 +119,14 @@ export const api = {
     call<MacroPreview>('POST', `/api/v1/cases/${id(caseId)}/macros/${id(macroId)}/preview`),
   applyMacro: (caseId: string, macroId: string) =>
     call<Ok<'applyMacro'>>('POST', `/api/v1/cases/${id(caseId)}/macros/${id(macroId)}/apply`),
+  queryAnalytics: (query: AnalyticsQuery) => call<AnalyticsResult>('POST', '/api/v1/analytics/query', query),
+  listFeedback: (query: FeedbackQuery) => call<Ok<'listFeedback'>>('GET', withQuery('/api/v1/feedback', query)),
+  teams: () => call<Ok<'listTeams'>>('GET', withQuery('/api/v1/teams', { limit: 200 })),
 };
+
+export function hasPermission(session: Session, permission: string): boolean {
+  return session.permissions.includes(permission);
+}
 
 // Customer names by id, asked once per page load: the case list shows names, the API gives ids.
 const customerNames = new Map<string, Promise<string>>();

@@ -61,7 +61,7 @@ export function t(key: MessageKey, values: Record<string, string | number> = {})
 
 // For Intl: the browser's own tag when it is of the chosen language (en-GB writes dates as the British
 // do), else the language alone.
-function locale(): string {
+export function locale(): string {
   return (navigator.languages ?? []).find((tag) => tag.toLowerCase().split('-')[0] === current) ?? current;
 }
 
