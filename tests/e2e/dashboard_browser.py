@@ -13,41 +13,20 @@
      no numbers; no CSP violation; screenshots in the output directory printed below.
 """
 import os
-import re
 import shutil
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TestRun, log, run_node_checks, wait_for  # noqa: E402
-
-WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "web")
-DEMO_USER_RE = re.compile(r"^\s+(\w+)\s+(\S+@\S+)\s+password: (\S+)\s*$", re.M)
-DEMO_TENANT_RE = re.compile(r"sign in with tenant '([^']+)'")
-
-
-def output_dir():
-    # Beside the test in the build tree when CTest runs it (its working directory), kept after the run.
-    return os.path.abspath(os.environ.get("TP_E2E_OUTPUT_DIR") or os.path.join(os.getcwd(), "dashboard_browser-output"))
+from harness import (WEB_DIR, TestRun, browser_output_dir, demo_tenant_and_users, log,  # noqa: E402
+                     require_browser_test_tools, run_browser_test, wait_for)
 
 
 def main(t):
-    if not os.path.exists("/usr/bin/chromium"):
-        t.require(False, "Debian's chromium is installed (scripts/install-deps.sh installs it)")
-    t.require(os.path.isfile(os.path.join(WEB_DIR, "dist", "app", "index.html")),
-              "the web app is built (web/dist/app: `make web`)")
-    node = shutil.which("node")
-    t.require(node is not None, "node is installed (scripts/install-deps.sh installs nodejs)")
-    t.require(os.path.isfile(os.path.join(WEB_DIR, "node_modules", "playwright-core", "package.json")),
-              "web/node_modules holds playwright-core (`make web` runs `npm ci` there)")
+    node = require_browser_test_tools(t)
     db = t.sqlite_db("dashboard")
-    demo = t.cli("demo-data", "--db", db, "--customers", "60", "--cases", "4", "--feedback", "400", timeout=240)
-    t.require(demo.returncode == 0, "`touchpoint demo-data` exits 0", demo.stdout + demo.stderr)
-    users = {role: (email, password) for role, email, password in DEMO_USER_RE.findall(demo.stdout)}
-    tenant = DEMO_TENANT_RE.search(demo.stdout)
-    t.require("manager" in users and "agent" in users and tenant, "demo-data prints the manager's and the agent's password",
-              demo.stdout)
-    tenant = tenant.group(1)
+    tenant, users = demo_tenant_and_users(t, db, ["manager", "agent"], "--customers", "60", "--cases", "4",
+                                          "--feedback", "400")
     server = t.serve(db, "--web-root", WEB_DIR, timeout=120)  # this checkout's app, whichever binary runs it
 
     manager = server.client(timeout=60)
@@ -63,14 +42,12 @@ def main(t):
     t.check(agent.post("/api/v1/analytics/query", {"metric": "nps"}).status == 403,
             "the agent may not query analytics (no analytics:read)")
 
-    out = output_dir()
+    out = browser_output_dir("dashboard_browser")
     shutil.rmtree(out, ignore_errors=True)
     options = {"url": server.url, "tenant": tenant, "email": users["manager"][0], "password": users["manager"][1],
                "agent-email": users["agent"][0], "agent-password": users["agent"][1], "out": out}
-    # "--name=value": a generated password may start with "-".
-    cmd = [node, os.path.join(WEB_DIR, "tests", "dashboard_test.mjs")] + ["--%s=%s" % item for item in options.items()]
-    log("   $ node web/tests/dashboard_test.mjs --url=%s ..." % server.url)
-    summary = run_node_checks(t, cmd, "dashboard_test.mjs", 300 if os.environ.get("TP_E2E_SANITIZED") == "1" else 200)
+    summary = run_browser_test(t, node, "dashboard_test.mjs", options,
+                               300 if os.environ.get("TP_E2E_SANITIZED") == "1" else 200)
     log("   screenshots: %s (%d files)" % (out, len(summary.get("screenshots") or [])))
 
     rc, took = server.stop()

@@ -294,6 +294,50 @@ def run_node_checks(t, cmd, what, timeout, env=None):
     return summary
 
 
+# ---- the web application's browser tests (web/tests/*.mjs, playwright-core driving Debian's chromium)
+
+WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "web")
+DEMO_USER_RE = re.compile(r"^\s+(\w+)\s+(\S+@\S+)\s+password: (\S+)\s*$", re.M)
+DEMO_TENANT_RE = re.compile(r"sign in with tenant '([^']+)'")
+
+
+def require_browser_test_tools(t):
+    """Chromium, the built app, node and playwright-core, all of which `make web` and the deps provide;
+    returns node's path."""
+    t.require(os.path.exists("/usr/bin/chromium"), "Debian's chromium is installed (scripts/install-deps.sh installs it)")
+    t.require(os.path.isfile(os.path.join(WEB_DIR, "dist", "app", "index.html")), "the web app is built (web/dist/app: `make web`)")
+    node = shutil.which("node")
+    t.require(node is not None, "node is installed (scripts/install-deps.sh installs nodejs)")
+    t.require(os.path.isfile(os.path.join(WEB_DIR, "node_modules", "playwright-core", "package.json")),
+              "web/node_modules holds playwright-core (`make web` runs `npm ci` there)")
+    return node
+
+
+def demo_tenant_and_users(t, db, roles, *size_args):
+    """`touchpoint demo-data` into db; returns the tenant's slug and {role: (email, password)}, requiring
+    the given roles' passwords among what it prints."""
+    demo = t.cli("demo-data", "--db", db, *size_args, timeout=240)
+    t.require(demo.returncode == 0, "`touchpoint demo-data` exits 0", demo.stdout + demo.stderr)
+    users = {role: (email, password) for role, email, password in DEMO_USER_RE.findall(demo.stdout)}
+    tenant = DEMO_TENANT_RE.search(demo.stdout)
+    t.require(tenant and all(role in users for role in roles),
+              "demo-data prints the tenant and the passwords of: %s" % ", ".join(roles), demo.stdout)
+    return tenant.group(1), users
+
+
+def browser_output_dir(name):
+    """Beside the test in the build tree when CTest runs it (its working directory), kept after the run."""
+    return os.path.abspath(os.environ.get("TP_E2E_OUTPUT_DIR") or os.path.join(os.getcwd(), name + "-output"))
+
+
+def run_browser_test(t, node, script, options, timeout):
+    """Runs web/tests/SCRIPT with OPTIONS (a dict) as "--name=value" (a generated password may start with
+    "-", which would otherwise read as an option of its own); returns its summary."""
+    cmd = [node, os.path.join(WEB_DIR, "tests", script)] + ["--%s=%s" % item for item in options.items()]
+    log("   $ node web/tests/%s --url=%s ..." % (script, options.get("url")))
+    return run_node_checks(t, cmd, script, timeout)
+
+
 def raw_exchange(host, port, data, timeout=15.0, chunks=None):
     """Sends `data` (then each of `chunks`, ignoring a peer that stops reading) on a new connection and
     reads until the peer closes or a whole response has arrived. Returns (status, headers dict with

@@ -29,11 +29,8 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TestRun, log, raw_exchange, run_node_checks  # noqa: E402
-
-WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "web")
-DEMO_USER_RE = re.compile(r"^\s+(\w+)\s+(\S+@\S+)\s+password: (\S+)\s*$", re.M)
-DEMO_TENANT_RE = re.compile(r"sign in with tenant '([^']+)'")
+from harness import (WEB_DIR, TestRun, browser_output_dir, demo_tenant_and_users, log, raw_exchange,  # noqa: E402
+                     require_browser_test_tools, run_browser_test)
 
 CUSTOMER = "<img src=x onerror=alert('name')> Jana <script>alert('name')</script> Nováková"
 SUBJECT = "Poškozený balík <script>alert('subject')</script> <img src=x onerror=alert('subject')>"
@@ -49,24 +46,6 @@ def totp_code(secret, at):
     digest = hmac.new(key, struct.pack(">Q", int(at // 30)), hashlib.sha1).digest()
     offset = digest[-1] & 0x0F
     return "%06d" % ((struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000)
-
-
-def output_dir():
-    # Beside the test in the build tree when CTest runs it (its working directory), kept after the run.
-    return os.path.abspath(os.environ.get("TP_E2E_OUTPUT_DIR") or os.path.join(os.getcwd(), "web_app_browser-output"))
-
-
-def run_node(t, args, timeout):
-    node = shutil.which("node")
-    t.require(node is not None, "node is installed (scripts/install-deps.sh installs nodejs)")
-    t.require(os.path.isfile(os.path.join(WEB_DIR, "node_modules", "playwright-core", "package.json")),
-              "web/node_modules holds playwright-core (`make web` runs `npm ci` there)")
-    # Every option takes a value, passed as "--name=value": generated passwords may start with "-", which
-    # would otherwise read as an option of their own.
-    options = ["%s=%s" % (name, value) for name, value in zip(args[0::2], args[1::2])]
-    cmd = [node, os.path.join(WEB_DIR, "tests", "web_app_test.mjs")] + options
-    log("   $ node web/tests/web_app_test.mjs --url=%s ..." % args[1])
-    return run_node_checks(t, cmd, "web_app_test.mjs", timeout)
 
 
 def check_serving(t, server):
@@ -101,18 +80,10 @@ def check_serving(t, server):
 
 
 def main(t):
-    if not os.path.exists("/usr/bin/chromium"):
-        t.require(False, "Debian's chromium is installed (scripts/install-deps.sh installs it)")
-    t.require(os.path.isfile(os.path.join(WEB_DIR, "dist", "app", "index.html")),
-              "the web app is built (web/dist/app: `make web`)")
+    node = require_browser_test_tools(t)
     db = t.sqlite_db("webapp")
-    demo = t.cli("demo-data", "--db", db, "--customers", "30", "--cases", "12", "--feedback", "10", timeout=240)
-    t.require(demo.returncode == 0, "`touchpoint demo-data` exits 0", demo.stdout + demo.stderr)
-    users = {role: (email, password) for role, email, password in DEMO_USER_RE.findall(demo.stdout)}
-    tenant = DEMO_TENANT_RE.search(demo.stdout)
-    t.require("admin" in users and "agent" in users and tenant, "demo-data prints the admin's and the agent's password",
-              demo.stdout)
-    tenant = tenant.group(1)
+    tenant, users = demo_tenant_and_users(t, db, ["admin", "agent", "manager"], "--customers", "30", "--cases", "12",
+                                          "--feedback", "10")
     server = t.serve(db, "--web-root", WEB_DIR, timeout=120)  # this checkout's app, whichever binary runs it
     admin = server.client(timeout=60)
     t.require(admin.login(tenant, *users["admin"]).status == 200, "the demo admin signs in over the API")
@@ -151,15 +122,14 @@ def main(t):
 
     wrong = server.client().login(tenant, users["agent"][0], users["agent"][1] + "-wrong")
     t.require(wrong.status == 401, "a wrong password is 401 over the API", wrong)
-    out = output_dir()
+    out = browser_output_dir("web_app_browser")
     shutil.rmtree(out, ignore_errors=True)
-    summary = run_node(t, ["--url", server.url, "--tenant", tenant, "--email", users["agent"][0],
-                           "--password", users["agent"][1], "--wrong-message", wrong.json()["error"]["message"],
-                           "--case-id", case_id, "--subject", SUBJECT, "--customer", CUSTOMER, "--search", "Poškozený",
-                           "--macro", MACRO, "--macro-text", macro_text, "--draft", DRAFT, "--out", out,
-                           "--totp-email", users["manager"][0], "--totp-password", users["manager"][1],
-                           "--totp-secret", totp_secret],
-                       timeout=t_budget())
+    summary = run_browser_test(t, node, "web_app_test.mjs", {
+        "url": server.url, "tenant": tenant, "email": users["agent"][0], "password": users["agent"][1],
+        "wrong-message": wrong.json()["error"]["message"], "case-id": case_id, "subject": SUBJECT,
+        "customer": CUSTOMER, "search": "Poškozený", "macro": MACRO, "macro-text": macro_text, "draft": DRAFT,
+        "out": out, "totp-email": users["manager"][0], "totp-password": users["manager"][1],
+        "totp-secret": totp_secret}, timeout=t_budget())
     log("   screenshots: %s (%d files)" % (out, len(summary.get("screenshots") or [])))
 
     r = admin.get("/api/v1/cases/%s/conversation" % case_id)

@@ -10,31 +10,14 @@
 // Run by tests/e2e/dashboard_browser.py:
 //   node dashboard_test.mjs --url URL --tenant T --email E --password P --agent-email E --agent-password P --out DIR
 // Prints one JSON summary line: {"ok": true, ...}.
-import { chromium } from 'playwright-core';
-import { parseArgs } from 'node:util';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { catalogue, checkTheCspWatchWorks, chromeTexts, launchChromium, makeChecks, openWatchedPage, testArgs }
+  from './browser_session.mjs';
 
-const names = ['url', 'tenant', 'email', 'password', 'agent-email', 'agent-password', 'out'];
-const { values: args } = parseArgs({ options: Object.fromEntries(names.map((name) => [name, { type: 'string' }])) });
-const catalogueDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'app', 'src', 'i18n');
-const catalogue = (language) => JSON.parse(readFileSync(join(catalogueDir, `${language}.json`), 'utf8'));
+const args = testArgs(['url', 'tenant', 'email', 'password', 'agent-email', 'agent-password', 'out']);
 const en = catalogue('en');
 const cs = catalogue('cs');
-
-const checks = [];
-const check = (condition, what, detail) => {
-  checks.push({ ok: Boolean(condition), what, detail: condition ? undefined : String(detail) });
-  console.error(`${condition ? 'ok  ' : 'FAIL'} ${what}${condition ? '' : ` -- ${detail}`}`);
-};
-mkdirSync(args.out, { recursive: true });
-const screenshots = [];
-const shoot = async (page, name) => {
-  const path = join(args.out, `${String(screenshots.length + 1).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  screenshots.push(path);
-};
+const { check, shoot, finish } = makeChecks(args.out);
 
 // The dashboard's formats (web/app/src/dashboard/format.ts), for the expected texts.
 const digits = { nps: 1, csat: 1, ces: 2, response_count: 0 };
@@ -48,18 +31,6 @@ const formatValue = (value, metric, locale) => {
 const formatInterval = (interval, metric, locale) =>
   interval ? `${formatValue(interval.low, metric, locale)} – ${formatValue(interval.high, metric, locale)}` : '—';
 
-// The texts the app itself shows (not data): text nodes outside [data-user].
-const chromeTexts = (page) => page.evaluate(() => {
-  const texts = new Set();
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const text = node.nodeValue.trim();
-    if (!text || node.parentElement.closest('[data-user], script, style')) continue;
-    const element = node.parentElement;
-    if (element.closest('option, .visually-hidden') || element.getClientRects().length > 0) texts.add(text);
-  }
-  return [...texts];
-});
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 // A catalogue text with {placeholders} filled in matches its pattern.
 const fromCatalogue = (texts) => {
@@ -67,30 +38,11 @@ const fromCatalogue = (texts) => {
   return (shown) => patterns.some((pattern) => pattern.test(shown));
 };
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const browser = await launchChromium();
 const origin = new URL(args.url).origin;
-const problems = [];
-const dialogs = [];
 try {
-  const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Prague', viewport: { width: 1280, height: 900 },
-    acceptDownloads: true });
-  context.setDefaultTimeout(60000);
-  const seenViolations = [];
-  await context.exposeFunction('__reportViolation', (text) => seenViolations.push(text));
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) =>
-      window.__reportViolation(`${event.violatedDirective} ${event.blockedURI} ${event.sample}`));
-  });
-  const page = await context.newPage();
-  page.on('dialog', async (dialog) => { dialogs.push(`${dialog.type()}: ${dialog.message()}`); await dialog.dismiss(); });
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !/status of 401/.test(message.text())) problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('request', (request) => {
-    const url = request.url();
-    if (!url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:')) problems.push(`request to ${url}`);
-  });
+  const { page, violations: seenViolations, dialogs, problems } = await openWatchedPage(browser, origin,
+    { locale: 'en-GB', timezoneId: 'Europe/Prague', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
 
   // The API, asked by this test through the browser's session (the CSRF cookie echoed, as the app does).
   const query = (body) => page.evaluate(async (body) => {
@@ -318,15 +270,10 @@ try {
   check(problems.filter((problem) => !/status of 403/.test(problem)).length === 0,
     'no console errors (but the agent\'s refused query), page errors or requests to other servers', problems.join('\n'));
 
-  // The watch works: markup inserted as HTML is blocked and reported.
-  await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<img src="/app/x.png" onerror="window.__ran = true">'));
-  for (let wait = 0; wait < 50 && seenViolations.length === 0; wait += 1) await page.waitForTimeout(100);
-  check(seenViolations.length > 0 && !(await page.evaluate(() => window.__ran)), 'an inline handler is blocked and reported (the watch works)');
+  await checkTheCspWatchWorks(page, seenViolations, check);
 } catch (error) {
   check(false, 'the browser session ran to its end', error.stack);
 } finally {
   await browser.close();
 }
-const ok = checks.every((entry) => entry.ok);
-console.log(JSON.stringify({ ok, checks: checks.length, screenshots, failed: checks.filter((entry) => !entry.ok) }));
-process.exit(ok ? 0 : 1);
+finish();

@@ -11,18 +11,12 @@
 //        --subject S --customer NAME --search WORD --macro NAME --macro-text TEXT --draft TEXT --out DIR
 //        --totp-email E --totp-password P --totp-secret BASE32
 // Prints one JSON summary line: {"ok": true, ...}.
-import { chromium } from 'playwright-core';
-import { parseArgs } from 'node:util';
-import { mkdirSync, readFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { catalogue, checkTheCspWatchWorks, chromeTexts, launchChromium, makeChecks, openWatchedPage, testArgs }
+  from './browser_session.mjs';
 
-const names = ['url', 'tenant', 'email', 'password', 'wrong-message', 'case-id', 'subject', 'customer', 'search',
-  'macro', 'macro-text', 'draft', 'out', 'totp-email', 'totp-password', 'totp-secret'];
-const { values: args } = parseArgs({ options: Object.fromEntries(names.map((name) => [name, { type: 'string' }])) });
-const catalogueDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'app', 'src', 'i18n');
-const catalogue = (language) => JSON.parse(readFileSync(join(catalogueDir, `${language}.json`), 'utf8'));
+const args = testArgs(['url', 'tenant', 'email', 'password', 'wrong-message', 'case-id', 'subject', 'customer', 'search',
+  'macro', 'macro-text', 'draft', 'out', 'totp-email', 'totp-password', 'totp-secret']);
 const en = catalogue('en');
 const cs = catalogue('cs');
 
@@ -40,57 +34,13 @@ function nextTotpCode(secretBase32) {
   return String((digest.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
-const checks = [];
-const check = (condition, what, detail) => {
-  checks.push({ ok: Boolean(condition), what, detail: condition ? undefined : String(detail) });
-  console.error(`${condition ? 'ok  ' : 'FAIL'} ${what}${condition ? '' : ` -- ${detail}`}`);
-};
-mkdirSync(args.out, { recursive: true });
-const screenshots = [];
-const shoot = async (page, name) => {
-  const path = join(args.out, `${String(screenshots.length + 1).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  screenshots.push(path);
-};
+const { check, shoot, finish } = makeChecks(args.out);
 
-// The texts the app itself shows (catalogue texts), not the data in it: text nodes outside [data-user].
-const chromeTexts = (page) => page.evaluate(() => {
-  const texts = new Set();
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const text = node.nodeValue.trim();
-    if (!text || node.parentElement.closest('[data-user], script, style')) continue;
-    const element = node.parentElement;
-    const shown = element.closest('option, .visually-hidden') || element.getClientRects().length > 0;
-    if (shown) texts.add(text);
-  }
-  for (const element of document.querySelectorAll('[placeholder]')) texts.add(element.getAttribute('placeholder'));
-  return [...texts];
-});
-
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+const browser = await launchChromium();
 const origin = new URL(args.url).origin;
-const problems = [];
-const dialogs = [];
 try {
-  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 860 } });
-  context.setDefaultTimeout(60000);  // the ASan build answers several times slower
-  // Init scripts run outside the page's CSP; this one only reports, to here, across page loads.
-  const seenViolations = [];
-  await context.exposeFunction('__reportViolation', (text) => seenViolations.push(text));
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) =>
-      window.__reportViolation(`${event.violatedDirective} ${event.blockedURI} ${event.sample}`));
-  });
-  const page = await context.newPage();
-  page.on('dialog', async (dialog) => { dialogs.push(`${dialog.type()}: ${dialog.message()}`); await dialog.dismiss(); });
-  page.on('console', (message) => {
-    if (message.type() === 'error' && !/status of 401/.test(message.text())) problems.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('request', (request) => {
-    if (!request.url().startsWith(origin) && !request.url().startsWith('data:')) problems.push(`request to ${request.url()}`);
-  });
+  const { context, page, violations: seenViolations, dialogs, problems } =
+    await openWatchedPage(browser, origin, { locale: 'en-GB', viewport: { width: 1280, height: 860 } });
 
   // Sign-in, with a wrong password first.
   const caseUrl = `${args.url}/app/cases/${encodeURIComponent(args['case-id'])}`;
@@ -278,20 +228,10 @@ try {
   check(seenViolations.length === 0, 'the Content-Security-Policy reported no violation', seenViolations.join('\n'));
   check(problems.length === 0, 'no console errors, page errors or requests to other servers', problems.join('\n'));
 
-  // The watch itself works: markup inserted as HTML here (as an innerHTML bug would) is stopped by the
-  // CSP and reported, and its handler does not run.
-  await page.evaluate(() => {
-    document.body.insertAdjacentHTML('beforeend', '<img src="/app/x.png" onerror="window.__ran = true">');
-  });
-  await page.waitForFunction(() => document.readyState === 'complete');
-  for (let wait = 0; wait < 50 && seenViolations.length === 0; wait += 1) await page.waitForTimeout(100);
-  check(seenViolations.length > 0 && !(await page.evaluate(() => window.__ran)),
-    'an inline handler put in as HTML is blocked and reported (the watch works)', seenViolations.join('\n'));
+  await checkTheCspWatchWorks(page, seenViolations, check);
 } catch (error) {
   check(false, 'the browser session ran to its end', error.stack);
 } finally {
   await browser.close();
 }
-const ok = checks.every((entry) => entry.ok);
-console.log(JSON.stringify({ ok, checks: checks.length, screenshots, failed: checks.filter((entry) => !entry.ok) }));
-process.exit(ok ? 0 : 1);
+finish();
