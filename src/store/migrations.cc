@@ -851,6 +851,34 @@ ALTER TABLE trait_history_new RENAME TO trait_history;
 CREATE INDEX trait_history_by_customer ON trait_history (tenant_id, customer_id, name, set_at);
 )sql";
 
+// SQLite only. Without statistics (a fresh database, or one never analysed), SQLite's planner guesses
+// that an equality on the leading tenant_id already narrows a table to about ten rows. For these two
+// key-stored tables it then preferred walking the whole tenant in the primary key over the customer
+// index, whose rows it would have had to look up: every "the rows of customer X" read and update
+// scanned every identifier or trait change of the tenant. An index that holds every column (or a
+// primary key led by the customer) is both cheaper and the plan the planner picks; store_test's plan
+// check keeps every customer-owned table that way.
+constexpr std::string_view kCustomerRowsFoundByCustomerSqlite = R"sql(
+DROP INDEX customer_identifiers_by_customer;
+CREATE INDEX customer_identifiers_by_customer
+  ON customer_identifiers (tenant_id, customer_id, kind, value, origin_customer_id, created_at);
+CREATE TABLE trait_history_new (
+  tenant_id TEXT NOT NULL,
+  id TEXT NOT NULL,
+  customer_id TEXT NOT NULL,
+  origin_customer_id TEXT,
+  name TEXT NOT NULL,
+  value TEXT NOT NULL,
+  set_at BIGINT NOT NULL,
+  source TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, customer_id, name, set_at, id)
+) WITHOUT ROWID;
+INSERT INTO trait_history_new
+  SELECT tenant_id, id, customer_id, origin_customer_id, name, value, set_at, source FROM trait_history;
+DROP TABLE trait_history;
+ALTER TABLE trait_history_new RENAME TO trait_history;
+)sql";
+
 constexpr std::array kMigrations = {
     Migration{1, "identity and access", kIdentity},
     Migration{2, "customers, cases, feedback", kCxData},
@@ -875,6 +903,8 @@ constexpr std::array kMigrations = {
     Migration{24, "customer search terms, identifiers and trait history in their keys (SQLite)", {},
               kCustomerRowsInKeysSqlite},
     Migration{26, "a survey response's scores by response", kFeedbackBySurveyResponse},
+    Migration{27, "customer identifiers and trait history found by customer without a tenant scan (SQLite)", {},
+              kCustomerRowsFoundByCustomerSqlite},
 };
 
 }  // namespace
