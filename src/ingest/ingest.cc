@@ -128,8 +128,10 @@ class Resolver {
     // the pending identifiers can itself join profiles (a concurrent attachment), so look again.
     TP_RETURN_IF_ERROR(FlushNewProfiles());
     TP_RETURN_IF_ERROR(FlushIdentifiers());
-    target = Live(target);
-    other = Live(other);
+    // Another transaction (a concurrent batch on PostgreSQL) may have merged either profile since this
+    // batch looked them up: follow the store's merges too.
+    TP_ASSIGN_OR_RETURN(target, LiveInStore(Live(target)));
+    TP_ASSIGN_OR_RETURN(other, LiveInStore(Live(other)));
     if (other == target) return target;
     TP_ASSIGN_OR_RETURN(const std::optional<std::string> held_by_target, UserIdOf(target));
     const std::optional<std::string> target_user = held_by_target ? held_by_target : incoming_user;
@@ -209,6 +211,13 @@ class Resolver {
   }
 
  private:
+  // The profile `customer_id` is now after the merges committed so far, remembered for the batch.
+  Result<std::string> LiveInStore(const std::string& customer_id) {
+    TP_ASSIGN_OR_RETURN(std::string live, LiveCustomerId(tx_, customer_id));
+    if (live != customer_id) redirect_[customer_id] = live;
+    return live;
+  }
+
   // An alias's previousId is a user id or an anonymous id the sender had before; both are tried.
   static std::vector<Identifier> PreviousIdentifiers(const Message& message) {
     if (!message.previous_id) return {};
