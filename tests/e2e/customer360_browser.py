@@ -16,17 +16,13 @@ in Debian's Chromium driven by playwright-core (web/node_modules), against a rea
   3. here, through the API: the note is A's, the merge is undone (B has its anonymous id again), C is gone.
 """
 import os
-import re
 import shutil
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TestRun, log, run_node_checks  # noqa: E402
-
-WEB_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "web")
-DEMO_USER_RE = re.compile(r"^\s+(\w+)\s+(\S+@\S+)\s+password: (\S+)\s*$", re.M)
-DEMO_TENANT_RE = re.compile(r"sign in with tenant '([^']+)'")
+from harness import (WEB_DIR, TestRun, browser_output_dir, demo_tenant_and_users, log,  # noqa: E402
+                     require_browser_test_tools, run_browser_test)
 
 SEARCH = "Zákaznice360"
 NAME_A = "<img src=x onerror=alert('c360')> Jana <script>alert('c360')</script> Zákaznice360"
@@ -34,10 +30,6 @@ NAME_B = "Jana Zákaznice360 duplicitní"
 NAME_C = "Ema Zákaznice360 smazat"
 NOTE = "Volala kvůli <b>reklamaci</b>; preferuje e-mail."
 VIEWED_EVENTS = 24  # with the note and the rest, more than the screen's page of 20
-
-
-def output_dir():
-    return os.path.abspath(os.environ.get("TP_E2E_OUTPUT_DIR") or os.path.join(os.getcwd(), "customer360_browser-output"))
 
 
 def created(t, response, what):
@@ -82,23 +74,11 @@ def set_up(t, admin):
 
 
 def main(t):
-    if not os.path.exists("/usr/bin/chromium"):
-        t.require(False, "Debian's chromium is installed (scripts/install-deps.sh installs it)")
-    t.require(os.path.isfile(os.path.join(WEB_DIR, "dist", "app", "index.html")),
-              "the web app is built (web/dist/app: `make web`)")
-    t.require(os.path.isfile(os.path.join(WEB_DIR, "node_modules", "playwright-core", "package.json")),
-              "web/node_modules holds playwright-core (`make web` runs `npm ci` there)")
-    node = shutil.which("node")
-    t.require(node is not None, "node is installed")
+    node = require_browser_test_tools(t)
     db = t.sqlite_db("customer360")
-    demo = t.cli("demo-data", "--db", db, "--customers", "10", "--cases", "4", "--feedback", "4", timeout=240)
-    t.require(demo.returncode == 0, "`touchpoint demo-data` exits 0", demo.stdout + demo.stderr)
-    users = {role: (email, password) for role, email, password in DEMO_USER_RE.findall(demo.stdout)}
-    tenant = DEMO_TENANT_RE.search(demo.stdout)
-    t.require("admin" in users and "analyst" in users and tenant, "demo-data prints the admin's and the analyst's password",
-              demo.stdout)
-    tenant = tenant.group(1)
-    server = t.serve(db, "--web-root", WEB_DIR, timeout=120)
+    tenant, users = demo_tenant_and_users(t, db, ["admin", "analyst"], "--customers", "10", "--cases", "4",
+                                          "--feedback", "4")
+    server = t.serve(db, "--web-root", WEB_DIR, timeout=120)  # this checkout's app, whichever binary runs it
     admin = server.client(timeout=60)
     t.require(admin.login(tenant, *users["admin"]).status == 200, "the demo admin signs in over the API")
     a_id, b_id, c_id, case_id = set_up(t, admin)
@@ -109,17 +89,14 @@ def main(t):
     t.require(seen.get("contact_data_redacted") is True and seen.get("email") is None,
               "the API withholds A's contact data from the analyst", seen)
 
-    out = output_dir()
+    out = browser_output_dir("customer360_browser")
     shutil.rmtree(out, ignore_errors=True)
-    args = {"url": server.url, "tenant": tenant, "admin-email": users["admin"][0], "admin-password": users["admin"][1],
-            "analyst-email": users["analyst"][0], "analyst-password": users["analyst"][1], "customer-a": a_id,
-            "customer-b": b_id, "customer-c": c_id, "case-id": case_id, "search": SEARCH, "name-b-word": "duplicitní",
-            "note": NOTE, "out": out}
-    # Every option as "--name=value": a generated password may start with "-".
-    cmd = [node, os.path.join(WEB_DIR, "tests", "customer360_test.mjs")] + ["--%s=%s" % kv for kv in args.items()]
-    log("   $ node web/tests/customer360_test.mjs --url=%s ..." % server.url)
-    summary = run_node_checks(t, cmd, "customer360_test.mjs",
-                              300 if os.environ.get("TP_E2E_SANITIZED") == "1" else 200)
+    options = {"url": server.url, "tenant": tenant, "admin-email": users["admin"][0], "admin-password": users["admin"][1],
+               "analyst-email": users["analyst"][0], "analyst-password": users["analyst"][1], "customer-a": a_id,
+               "customer-b": b_id, "customer-c": c_id, "case-id": case_id, "search": SEARCH, "name-b-word": "duplicitní",
+               "note": NOTE, "out": out}
+    summary = run_browser_test(t, node, "customer360_test.mjs", options,
+                               300 if os.environ.get("TP_E2E_SANITIZED") == "1" else 200)
     log("   screenshots: %s (%d files)" % (out, len(summary.get("screenshots") or [])))
 
     notes = admin.get("/api/v1/customers/%s/timeline?kind=note" % a_id).json()["items"]
