@@ -5,9 +5,10 @@
 //   timeline is the API's first page, then its second through the cursor, and filtered by kind; a note
 //   typed on the screen is A's; B merged into A on the screen makes the API answer A for B, and the undo
 //   on the screen makes B its own profile again; the export is the API's; the case view's customer link
-//   opens the 360; Czech replaces every text; C is erased only after its id is typed, and the API then
-//   has no C; the analyst sees A's e-mail and phone as withheld and none of the admin's buttons. No CSP
-//   violation, no dialog, no console error, nothing from elsewhere.
+//   opens the 360; Czech replaces every text; at phone width it fits; Escape cancels the erasure, C is
+//   erased only after its id is typed, and the API then has no C; the analyst sees A's e-mail and phone
+//   as withheld and none of the admin's buttons. No CSP violation, no dialog, no console error, nothing
+//   from elsewhere.
 // Run by tests/e2e/customer360_browser.py:
 //   node customer360_test.mjs --url URL --tenant T --admin-email E --admin-password P --analyst-email E
 //     --analyst-password P --customer-a ID --customer-b ID --customer-c ID --case-id ID --search WORD
@@ -246,8 +247,21 @@ try {
   await page.getByTestId('language').selectOption('en');
   await page.getByRole('button', { name: en['auth.sign_out'] }).waitFor();
 
+  // At phone width the 360 is one column that fits the screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, 'at 390 px the 360 needs no sideways scrolling', `${overflow} px too wide`);
+  await shoot(page, 'customer-360-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+
   // Erasing C: only once C's id is typed; then the API has no C.
   await openCustomer(idC);
+  await page.getByTestId('erase').click();
+  await page.getByTestId('confirm-text').waitFor();
+  check(await page.evaluate(() => document.activeElement?.closest('dialog') !== null), 'the open dialog holds the focus');
+  await page.keyboard.press('Escape');
+  await page.getByTestId('confirm-dialog').waitFor({ state: 'detached' });
+  check((await apiCall(page, 'GET', `/api/v1/customers/${idC}`)).status === 200, 'Escape cancels the erasure: C is still there');
   await page.getByTestId('erase').click();
   const confirm = page.getByTestId('confirm');
   check(await confirm.isDisabled(), 'erasing waits for the typed confirmation');
