@@ -13,6 +13,13 @@ export const testArgs = (names) =>
 const catalogueDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'app', 'src', 'i18n');
 export const catalogue = (language) => JSON.parse(readFileSync(join(catalogueDir, `${language}.json`), 'utf8'));
 
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+// Whether a shown text is one of the catalogue's texts, its {placeholders} filled in with anything.
+export const fromCatalogue = (texts) => {
+  const patterns = Object.values(texts).map((text) => new RegExp(`^${escape(text).replace(/\\\{\w+\\\}/g, '.+')}$`));
+  return (shown) => patterns.some((pattern) => pattern.test(shown));
+};
+
 // check() records and prints one outcome; shoot() saves a numbered full-page screenshot into outDir;
 // finish() prints the summary line and exits 0 only when every check held.
 export function makeChecks(outDir) {
@@ -65,6 +72,18 @@ export async function openWatchedPage(browser, origin, contextOptions) {
   });
   return { context, page, violations, dialogs, problems };
 }
+
+// The API asked by the test itself through the page's session (the CSRF cookie echoed, as the app does):
+// {status, body}, body null when there is none.
+export const apiCall = (page, method, path, body) => page.evaluate(async ({ method, path, body }) => {
+  const csrf = document.cookie.split('; ').find((part) => part.startsWith('tp_csrf='))?.slice('tp_csrf='.length) ?? '';
+  const response = await fetch(path, {
+    method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': decodeURIComponent(csrf) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}, { method, path, body });
 
 // The watch itself works: markup inserted as HTML here (as an innerHTML bug would) is stopped by the
 // CSP and reported, and its handler does not run.

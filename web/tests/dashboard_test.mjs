@@ -11,7 +11,7 @@
 //   node dashboard_test.mjs --url URL --tenant T --email E --password P --agent-email E --agent-password P --out DIR
 // Prints one JSON summary line: {"ok": true, ...}.
 import { readFileSync } from 'node:fs';
-import { catalogue, checkTheCspWatchWorks, chromeTexts, launchChromium, makeChecks, openWatchedPage, testArgs }
+import { apiCall, catalogue, checkTheCspWatchWorks, chromeTexts, fromCatalogue, launchChromium, makeChecks, openWatchedPage, testArgs }
   from './browser_session.mjs';
 
 const args = testArgs(['url', 'tenant', 'email', 'password', 'agent-email', 'agent-password', 'out']);
@@ -31,13 +31,6 @@ const formatValue = (value, metric, locale) => {
 const formatInterval = (interval, metric, locale) =>
   interval ? `${formatValue(interval.low, metric, locale)} – ${formatValue(interval.high, metric, locale)}` : '—';
 
-const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-// A catalogue text with {placeholders} filled in matches its pattern.
-const fromCatalogue = (texts) => {
-  const patterns = Object.values(texts).map((text) => new RegExp(`^${escape(text).replace(/\\\{\w+\\\}/g, '.+')}$`));
-  return (shown) => patterns.some((pattern) => pattern.test(shown));
-};
-
 const browser = await launchChromium();
 const origin = new URL(args.url).origin;
 try {
@@ -45,14 +38,7 @@ try {
     { locale: 'en-GB', timezoneId: 'Europe/Prague', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
 
   // The API, asked by this test through the browser's session (the CSRF cookie echoed, as the app does).
-  const query = (body) => page.evaluate(async (body) => {
-    const csrf = document.cookie.split('; ').find((part) => part.startsWith('tp_csrf='))?.slice('tp_csrf='.length) ?? '';
-    const response = await fetch('/api/v1/analytics/query', {
-      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': decodeURIComponent(csrf) },
-      body: JSON.stringify(body),
-    });
-    return { status: response.status, body: await response.json() };
-  }, body);
+  const query = (body) => apiCall(page, 'POST', '/api/v1/analytics/query', body);
   const loaded = () => page.waitForFunction(() =>
     document.querySelector('[data-testid=dashboard]')?.getAttribute('data-loaded') === location.search);
   const text = async (locator) => (await locator.textContent())?.trim();

@@ -2,11 +2,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, hasPermission, onSessionExpired, type Session } from './api/client';
 import { language, languages, setLanguage, t, type Language } from './i18n/i18n';
-import { currentRoute, here, navigate, onNavigate, safeNext, type Route } from './router';
+import { currentRoute, here, linkTo, navigate, onNavigate, safeNext, type Route } from './router';
 import { SignIn } from './screens/sign_in';
 import { Inbox } from './screens/inbox';
 import { CaseScreen } from './screens/case_view';
 import { Dashboard } from './screens/dashboard';
+import { CustomerList } from './screens/customers';
+import { Customer360 } from './screens/customer_360';
 
 export function App() {
   const [route, setRoute] = useState<Route>(currentRoute());
@@ -85,17 +87,19 @@ export function App() {
   return (
     <div class="shell">
       <header class="topbar">
-        <a class="brand" data-user href="/app/inbox" onClick={(event) => { event.preventDefault(); navigate('/inbox'); }}>
-          touchpoint
-        </a>
+        <a class="brand" data-user {...linkTo('/inbox')}>touchpoint</a>
         <nav aria-label={t('app.navigation')}>
-          <a href="/app/inbox" aria-current={route.screen === 'inbox' ? 'page' : undefined}
-            onClick={(event) => { event.preventDefault(); navigate('/inbox'); }}>
+          <a {...linkTo('/inbox')} aria-current={route.screen === 'inbox' || route.screen === 'case' ? 'page' : undefined}>
             {t('nav.inbox')}
           </a>
+          {hasPermission(session, 'customers:read') && (
+            <a {...linkTo('/customers')} data-testid="nav-customers"
+              aria-current={route.screen === 'customers' || route.screen === 'customer' ? 'page' : undefined}>
+              {t('nav.customers')}
+            </a>
+          )}
           {hasPermission(session, 'analytics:read') && (
-            <a href="/app/dashboard" data-testid="nav-dashboard" aria-current={route.screen === 'dashboard' ? 'page' : undefined}
-              onClick={(event) => { event.preventDefault(); navigate('/dashboard'); }}>
+            <a {...linkTo('/dashboard')} data-testid="nav-dashboard" aria-current={route.screen === 'dashboard' ? 'page' : undefined}>
               {t('nav.dashboard')}
             </a>
           )}
@@ -112,6 +116,10 @@ export function App() {
           <CaseScreen key={route.caseId} caseId={route.caseId} me={session.user?.id ?? ''} />
         ) : route.screen === 'dashboard' ? (
           <Dashboard search={route.search} session={session} />
+        ) : route.screen === 'customer' ? (
+          <Customer360 key={route.customerId} customerId={route.customerId} session={session} />
+        ) : route.screen === 'customers' ? (
+          <CustomerList q={route.q} />
         ) : route.screen === 'inbox' ? (
           <Inbox view={route.view} q={route.q} />
         ) : null}

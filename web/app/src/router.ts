@@ -1,18 +1,25 @@
 // The app's URLs, all under /app (the server answers index.html for each): /app/signin?next=…,
-// /app/inbox?view=…&q=…, /app/cases/{id}, /app/dashboard?metric=…&… (dashboard/view.ts reads its query). Navigation is the History API; App listens to popstate.
+// /app/inbox?view=…&q=…, /app/cases/{id}, /app/customers?q=…, /app/customers/{id},
+// /app/dashboard?metric=…&… (dashboard/view.ts reads its query). Navigation is the History API; App
+// listens to popstate.
 export const base = '/app';
 
 export type Route =
   | { screen: 'signin'; next: string }
   | { screen: 'inbox'; view: string; q: string }
   | { screen: 'case'; caseId: string }
-  | { screen: 'dashboard'; search: string };
+  | { screen: 'dashboard'; search: string }
+  | { screen: 'customers'; q: string }
+  | { screen: 'customer'; customerId: string };
 
 export function currentRoute(): Route {
   const path = location.pathname.startsWith(base) ? location.pathname.slice(base.length) : location.pathname;
   const params = new URLSearchParams(location.search);
   const caseMatch = /^\/cases\/([^/]+)$/.exec(path);
   if (caseMatch?.[1]) return { screen: 'case', caseId: decodeURIComponent(caseMatch[1]) };
+  const customerMatch = /^\/customers\/([^/]+)$/.exec(path);
+  if (customerMatch?.[1]) return { screen: 'customer', customerId: decodeURIComponent(customerMatch[1]) };
+  if (path === '/customers') return { screen: 'customers', q: params.get('q') ?? '' };
   if (path === '/signin') return { screen: 'signin', next: params.get('next') ?? '' };
   if (path === '/dashboard') return { screen: 'dashboard', search: location.search };
   return { screen: 'inbox', view: params.get('view') ?? 'mine', q: params.get('q') ?? '' };
@@ -40,4 +47,16 @@ export function safeNext(next: string): string {
 
 export function here(): string {
   return location.pathname + location.search;
+}
+
+// An in-app link: a real href (open in a new tab, copy the address) that navigates without a reload.
+export function linkTo(path: string): { href: string; onClick: (event: MouseEvent) => void } {
+  return {
+    href: base + path,
+    onClick: (event: MouseEvent) => {
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      navigate(path);
+    },
+  };
 }

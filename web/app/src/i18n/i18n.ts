@@ -74,6 +74,16 @@ export function formatNumber(value: number): string {
   return new Intl.NumberFormat(locale()).format(value);
 }
 
+// A decimal amount as the API gives it ("61.02"), formatted from the text itself (no binary float on
+// the way), in its currency; a code Intl does not know is shown as it is.
+export function formatMoney(amount: string, currency: string): string {
+  try {
+    return new Intl.NumberFormat(locale(), { style: 'currency', currency }).format(amount as Intl.StringNumericLiteral);
+  } catch {
+    return `${amount} ${currency}`;
+  }
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return new Intl.NumberFormat(locale(), { style: 'unit', unit: 'byte' }).format(bytes);
   if (bytes < 1024 * 1024) {

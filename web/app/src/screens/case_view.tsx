@@ -4,21 +4,18 @@
 // plain text; nothing else is ever inserted as HTML.
 import { useEffect, useState } from 'preact/hooks';
 import {
-  ApiError, api, customerName,
+  api, customerName, errorText,
   type Attachment, type Case, type CaseChange, type CaseMessage, type CasePatch, type ConversationEntry,
   type Macro, type MacroPreview, type User,
 } from '../api/client';
 import { formatBytes, formatDateTime, t } from '../i18n/i18n';
 import { authorKeys, deliveryKeys, fieldKeys, messageKindKeys, priorityKeys, statusKeys } from '../labels';
 import { loadDraft, saveDraft } from '../drafts';
+import { linkTo } from '../router';
 
 type Kind = 'reply' | 'note';
 const statuses = ['new', 'open', 'pending', 'solved', 'closed'] as const;
 const priorities = ['low', 'normal', 'high', 'urgent'] as const;
-
-function errorText(caught: unknown): string {
-  return caught instanceof ApiError ? caught.message : t('error.network');
-}
 
 function Attachments(props: { items: Attachment[] }) {
   if (props.items.length === 0) return null;
@@ -263,7 +260,11 @@ export function CaseScreen(props: { caseId: string; me: string }) {
       <section class="conversation" aria-label={t('case.conversation')}>
         <h1 data-testid="case-subject" data-user>{theCase.subject}</h1>
         <p class="muted">
-          <span data-testid="case-customer" data-user>{customer}</span>{' · '}
+          {theCase.customer_id ? (
+            <a data-testid="case-customer" data-user {...linkTo(`/customers/${encodeURIComponent(theCase.customer_id)}`)}>
+              {customer}
+            </a>
+          ) : null}{' · '}
           <time data-user dateTime={theCase.created_at ?? ''}>{formatDateTime(theCase.created_at)}</time>
         </p>
         {error && <p class="error" role="alert">{error}</p>}
