@@ -48,6 +48,14 @@ class Resolver {
       for (const Identifier& identifier : message.identifiers) wanted.insert(identifier);
       for (const Identifier& previous : PreviousIdentifiers(message)) wanted.insert(previous);
     }
+    // Batches naming the same people (on PostgreSQL, concurrent) take turns from here on, instead of
+    // inserting the same new identifiers in different orders and deadlocking.
+    std::vector<std::string> lock_keys;
+    lock_keys.reserve(wanted.size());
+    for (const Identifier& identifier : wanted) {
+      lock_keys.push_back(std::string(profiles::IdentifierKindName(identifier.kind)) + ":" + identifier.value);
+    }
+    TP_RETURN_IF_ERROR(tx_.LockKeys(std::move(lock_keys)));
     TP_ASSIGN_OR_RETURN(std::vector<profiles::IdentifierLink> links,
                         profiles::FindIdentifierLinks(tx_, std::vector<Identifier>(wanted.begin(), wanted.end())));
     for (profiles::IdentifierLink& link : links) {
@@ -290,10 +298,10 @@ struct ProfileUpdate {
   std::vector<profiles::TraitChange> trait_changes;
   std::set<std::string> channels;
   bool search_fields_changed = false;
-  bool created_at_changed = false;
   // Created by this batch and not stored yet: inserted whole, its search terms added without a delete.
   bool is_new = false;
 };
+using ProfileUpdates = std::map<std::string, ProfileUpdate>;  // by customer id
 
 std::optional<std::string> TraitText(const json& traits, const char* name) {
   const auto it = traits.find(name);
@@ -393,7 +401,6 @@ void ApplyComputed(ProfileUpdate& update, const Message& message, const std::opt
   computed.first_seen_at = std::min(computed.first_seen_at.value_or(first_seen), first_seen);
   if (message.customer_since && *message.customer_since < update.customer.created_at) {
     update.customer.created_at = *message.customer_since;
-    update.created_at_changed = true;
   }
   computed.last_seen_at = std::max(computed.last_seen_at.value_or(message.occurred_at), message.occurred_at);
   if (!message.channel.empty()) update.channels.insert(message.channel);
@@ -407,11 +414,30 @@ void ApplyComputed(ProfileUpdate& update, const Message& message, const std::opt
   }
 }
 
-Result<ProfileUpdate> LoadUpdate(store::TenantTx& tx, const std::string& customer_id) {
-  TP_ASSIGN_OR_RETURN(profiles::Customer customer, profiles::GetCustomer(tx, customer_id));
-  ProfileUpdate update{.customer = std::move(customer)};
-  update.channels.insert(update.customer.computed.channels.begin(), update.customer.computed.channels.end());
-  return update;
+// The profiles the stored events land on, each loaded once: the batch's new ones as they were created,
+// the others from the store in a few statements.
+Result<ProfileUpdates> LoadUpdates(store::TenantTx& tx, const std::vector<std::string>& targets,
+                                                         std::unordered_map<std::string, profiles::Customer>& created) {
+  ProfileUpdates updates;
+  std::unordered_set<std::string> wanted;
+  std::vector<std::string> stored;
+  for (const std::string& customer_id : targets) {
+    if (!wanted.insert(customer_id).second) continue;
+    if (auto found = created.find(customer_id); found != created.end()) {
+      updates.emplace(customer_id, ProfileUpdate{.customer = std::move(found->second), .is_new = true});
+      created.erase(found);
+    } else {
+      stored.push_back(customer_id);
+    }
+  }
+  TP_ASSIGN_OR_RETURN(std::vector<profiles::Customer> loaded, profiles::GetCustomers(tx, stored));
+  if (loaded.size() != stored.size()) return Internal("a profile an event lands on is not stored");
+  for (profiles::Customer& customer : loaded) {
+    ProfileUpdate update{.customer = std::move(customer)};
+    update.channels.insert(update.customer.computed.channels.begin(), update.customer.computed.channels.end());
+    updates.emplace(update.customer.id, std::move(update));
+  }
+  return updates;
 }
 
 void LoadTraits(ProfileUpdate& update) {
@@ -420,10 +446,11 @@ void LoadTraits(ProfileUpdate& update) {
   update.times = profiles::StoredObject(update.customer.trait_times_json);
 }
 
-// Writes back every profile the batch changed: the new ones in multi-row INSERTs, the others one
-// UPDATE each.
-Status SaveUpdates(store::TenantTx& tx, std::map<std::string, ProfileUpdate>& updates, Micros now) {
+// Writes back every profile the batch changed, in multi-row statements: INSERTs for the new ones,
+// UPDATEs for the others.
+Status SaveUpdates(store::TenantTx& tx, ProfileUpdates& updates, Micros now) {
   std::vector<const profiles::Customer*> created;
+  std::vector<const profiles::Customer*> changed;
   for (auto& [customer_id, update] : updates) {
     profiles::Customer& customer = update.customer;
     if (!update.trait_changes.empty()) {
@@ -432,13 +459,9 @@ Status SaveUpdates(store::TenantTx& tx, std::map<std::string, ProfileUpdate>& up
     }
     customer.computed.channels.assign(update.channels.begin(), update.channels.end());
     customer.updated_at = now;
-    if (update.is_new) {
-      created.push_back(&customer);
-      continue;
-    }
-    TP_RETURN_IF_ERROR(profiles::SaveProfile(tx, customer));
-    if (update.created_at_changed) TP_RETURN_IF_ERROR(profiles::SaveCreatedAt(tx, customer));
+    (update.is_new ? created : changed).push_back(&customer);
   }
+  TP_RETURN_IF_ERROR(profiles::SaveProfiles(tx, changed));
   return profiles::InsertProfiles(tx, created);
 }
 
@@ -446,7 +469,7 @@ Status SaveUpdates(store::TenantTx& tx, std::map<std::string, ProfileUpdate>& up
 // than a few per profile: a statement's fixed cost (and, on SQLite, journaling every page it changes)
 // is most of what a new profile's rows cost, so an import chunk of 1000 new customers pays it per
 // hundreds of rows instead.
-Status SaveTraitsAndSearchTerms(store::TenantTx& tx, const std::map<std::string, ProfileUpdate>& updates) {
+Status SaveTraitsAndSearchTerms(store::TenantTx& tx, const ProfileUpdates& updates) {
   std::vector<profiles::CustomerTraitChanges> trait_changes;
   std::vector<const profiles::Customer*> searched;
   std::vector<const profiles::Customer*> searched_new;
@@ -529,23 +552,16 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
   summary.duplicates = static_cast<int>(messages.size()) - summary.stored;
   summary.customer_ids = std::move(resolved);
 
-  std::map<std::string, ProfileUpdate> updates;
+  std::vector<std::string> targets;
+  for (const std::size_t i : event_message) {
+    if (stored.contains(messages[i].message_id)) targets.push_back(summary.customer_ids[i]);
+  }
+  TP_ASSIGN_OR_RETURN(ProfileUpdates updates, LoadUpdates(tx, targets, new_profiles));
   for (std::size_t event_index = 0; event_index < event_message.size(); ++event_index) {
     const std::size_t i = event_message[event_index];
     const Message& message = messages[i];
     if (!stored.contains(message.message_id)) continue;
-    const std::string& customer_id = summary.customer_ids[i];
-    auto it = updates.find(customer_id);
-    if (it == updates.end()) {
-      if (auto created = new_profiles.find(customer_id); created != new_profiles.end()) {
-        it = updates.emplace(customer_id, ProfileUpdate{.customer = std::move(created->second), .is_new = true}).first;
-        new_profiles.erase(created);
-      } else {
-        TP_ASSIGN_OR_RETURN(ProfileUpdate loaded, LoadUpdate(tx, customer_id));
-        it = updates.emplace(customer_id, std::move(loaded)).first;
-      }
-    }
-    ProfileUpdate& update = it->second;
+    ProfileUpdate& update = updates.at(summary.customer_ids[i]);
     if (message.type == EventType::kIdentify && !message.traits.empty()) {
       LoadTraits(update);
       std::vector<profiles::TraitChange> changes =

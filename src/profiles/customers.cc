@@ -46,11 +46,22 @@ constexpr std::string_view kInsertProfilesHead =
     "first_seen_at, last_seen_at, channels, orders_count, refunds_count, money) VALUES ";
 // Rows per multi-row INSERT of profiles: powers of two up to this (14 parameters a row).
 constexpr std::size_t kLargestProfilesInsert = 64;
-constexpr std::string_view kSaveProfile =
-    "UPDATE customers SET name = $3, email = $4, phone = $5, traits = $6, trait_times = $7, updated_at = $8, "
-    "first_seen_at = $9, last_seen_at = $10, channels = $11, orders_count = $12, refunds_count = $13, "
-    "money = $14 WHERE tenant_id = $1 AND id = $2";
-constexpr std::string_view kSaveCreatedAt = "UPDATE customers SET created_at = $3 WHERE tenant_id = $1 AND id = $2";
+// Profiles ingestion loads and saves, many per statement (GetCustomers, SaveProfiles). The saved rows
+// are a VALUES list joined to customers: parameters arrive untyped, so PostgreSQL reads the list as
+// text and the numbers are cast back.
+constexpr std::string_view kSelectCustomersByIdHead =
+    "SELECT " TP_CUSTOMER_COLUMNS " FROM customers WHERE tenant_id = $1 AND id IN (";
+constexpr std::size_t kLargestCustomersSelect = 128;
+constexpr std::string_view kSaveProfilesHead =
+    "WITH saved (id, name, email, phone, traits, trait_times, created_at, updated_at, first_seen_at, last_seen_at, "
+    "channels, orders_count, refunds_count, money) AS (VALUES ";
+constexpr std::string_view kSaveProfilesTail =
+    ") UPDATE customers SET name = saved.name, email = saved.email, phone = saved.phone, traits = saved.traits, "
+    "trait_times = saved.trait_times, created_at = CAST(saved.created_at AS BIGINT), "
+    "updated_at = CAST(saved.updated_at AS BIGINT), first_seen_at = CAST(saved.first_seen_at AS BIGINT), "
+    "last_seen_at = CAST(saved.last_seen_at AS BIGINT), channels = saved.channels, "
+    "orders_count = CAST(saved.orders_count AS BIGINT), refunds_count = CAST(saved.refunds_count AS BIGINT), "
+    "money = saved.money FROM saved WHERE customers.tenant_id = $1 AND customers.id = saved.id";
 constexpr std::string_view kCustomerExists = "SELECT 1 FROM customers WHERE tenant_id = $1 AND id = $2";
 constexpr std::string_view kUpdateCustomer =
     "UPDATE customers SET name = $3, email = $4, phone = $5, traits = $6, trait_times = $7, updated_at = $8 "
@@ -679,17 +690,24 @@ Customer NewProfileFromEvent(Micros first_seen_at) {
                   .computed = {.first_seen_at = first_seen_at}};
 }
 
-Status InsertProfiles(store::TenantTx& tx, const std::vector<const Customer*>& customers) {
+namespace {
+
+// Runs `head` + one row of every stored column per customer (in the order of kInsertProfilesHead after
+// the tenant) + `tail`, for chunks of customers whose sizes are powers of two up to
+// kLargestProfilesInsert (a few statement texts cover every count). `tenant_placeholder` starts each
+// row with the tenant ("$1, ") where the statement's rows name it.
+Status ExecuteProfileRows(store::TenantTx& tx, const std::vector<const Customer*>& customers, std::string_view head,
+                          std::string_view tenant_placeholder, std::string_view tail) {
   for (std::size_t begin = 0; begin < customers.size();) {
     std::size_t chunk = kLargestProfilesInsert;
     while (chunk > customers.size() - begin) chunk /= 2;
     SqlParams params;
-    std::string sql(kInsertProfilesHead);
+    std::string sql(head);
     for (std::size_t i = begin; i < begin + chunk; ++i) {
       const Customer& customer = *customers[i];
       const ComputedAttributes& computed = customer.computed;
       if (i > begin) sql += ", ";
-      sql += Sql({"($1, ", params.Bind(customer.id),
+      sql += Sql({"(",     tenant_placeholder, params.Bind(customer.id),
                   ", ",    params.Bind(customer.name),
                   ", ",    params.Bind(store::Nullable(customer.email)),
                   ", ",    params.Bind(store::Nullable(customer.phone)),
@@ -705,10 +723,36 @@ Status InsertProfiles(store::TenantTx& tx, const std::vector<const Customer*>& c
                   ", ",    params.Bind(MoneyColumn(computed)),
                   ")"});
     }
+    sql += tail;
     TP_RETURN_IF_ERROR(tx.Execute(sql, params.values()).status());
     begin += chunk;
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status InsertProfiles(store::TenantTx& tx, const std::vector<const Customer*>& customers) {
+  return ExecuteProfileRows(tx, customers, kInsertProfilesHead, "$1, ", "");
+}
+
+Status SaveProfiles(store::TenantTx& tx, const std::vector<const Customer*>& customers) {
+  return ExecuteProfileRows(tx, customers, kSaveProfilesHead, "", kSaveProfilesTail);
+}
+
+Result<std::vector<Customer>> GetCustomers(store::TenantTx& tx, const std::vector<std::string>& customer_ids) {
+  std::vector<Customer> customers;
+  customers.reserve(customer_ids.size());
+  for (std::size_t begin = 0; begin < customer_ids.size(); begin += kLargestCustomersSelect) {
+    const std::vector<std::string> chunk(
+        customer_ids.begin() + static_cast<std::ptrdiff_t>(begin),
+        customer_ids.begin() + static_cast<std::ptrdiff_t>(std::min(customer_ids.size(), begin + kLargestCustomersSelect)));
+    SqlParams params;
+    TP_ASSIGN_OR_RETURN(store::Rows rows,
+                        tx.Query(Sql({kSelectCustomersByIdHead, params.BindList(chunk), kCloseParen}), params.values()));
+    for (const store::Row& row : rows) customers.push_back(CustomerFromRow(row));
+  }
+  return customers;
 }
 
 Status AddSearchTerms(store::TenantTx& tx, const std::vector<const Customer*>& customers) {
@@ -763,19 +807,6 @@ Result<MoneyTotals> MoneyTotalsFromJson(const nlohmann::json& document) {
   return totals;
 }
 
-Status SaveProfile(store::TenantTx& tx, const Customer& customer) {
-  const ComputedAttributes& computed = customer.computed;
-  return tx
-      .Execute(kSaveProfile,
-               {customer.id, customer.name, store::Nullable(customer.email), store::Nullable(customer.phone),
-                customer.traits_json, customer.trait_times_json, customer.updated_at,
-                store::Nullable(computed.first_seen_at), store::Nullable(computed.last_seen_at),
-                JoinChannels(computed.channels), computed.orders_count, computed.refunds_count, MoneyColumn(computed)})
-      .status();
-}
-
-Status SaveCreatedAt(store::TenantTx& tx, const Customer& customer) {
-  return tx.Execute(kSaveCreatedAt, {customer.id, customer.created_at}).status();
-}
+Status SaveProfile(store::TenantTx& tx, const Customer& customer) { return SaveProfiles(tx, {&customer}); }
 
 }  // namespace tp::profiles

@@ -181,10 +181,13 @@ Customer NewProfileFromEvent(Micros first_seen_at);
 Status InsertProfiles(store::TenantTx& tx, const std::vector<const Customer*>& customers);
 // Adds the search terms of customers that have none yet (created in this transaction): no delete first.
 Status AddSearchTerms(store::TenantTx& tx, const std::vector<const Customer*>& customers);
-// Writes back what ingestion changed: name, contact data, traits with their times and the computed
-// attributes. Does not touch the search index (RewriteSearchTerms does, when a searched field changed).
+// The stored customers among `customer_ids` (merged ones included), in a few statements, in no order.
+Result<std::vector<Customer>> GetCustomers(store::TenantTx& tx, const std::vector<std::string>& customer_ids);
+// Writes back stored profiles as ingestion and merges change them: name, contact data, traits with their
+// times, the created time (an import may state an earlier one) and the computed attributes, in a few
+// multi-row statements. Does not touch the search index (RewriteSearchTerms does, when a searched field
+// changed).
+Status SaveProfiles(store::TenantTx& tx, const std::vector<const Customer*>& customers);
 Status SaveProfile(store::TenantTx& tx, const Customer& customer);
-// Writes back the customer's created time (ingestion moves it back to an earlier one an import states).
-Status SaveCreatedAt(store::TenantTx& tx, const Customer& customer);
 
 }  // namespace tp::profiles

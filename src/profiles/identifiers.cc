@@ -1,5 +1,6 @@
 #include "profiles/identifiers.h"
 
+#include <algorithm>
 #include <array>
 #include <map>
 
@@ -148,7 +149,13 @@ Status AttachIdentifier(store::TenantTx& tx, const std::string& customer_id, con
   return Conflict("the " + kind + " is already held by another customer", kind);
 }
 
-Result<std::int64_t> AttachIdentifiers(store::TenantTx& tx, const std::vector<IdentifierLink>& links) {
+Result<std::int64_t> AttachIdentifiers(store::TenantTx& tx, const std::vector<IdentifierLink>& unordered_links) {
+  // In key order: on PostgreSQL an insert waits for a concurrent transaction inserting the same key,
+  // and two batches inserting shared identifiers in different orders deadlocked (each found after a
+  // second's deadlock_timeout, then retried). In one order, one simply waits for the other.
+  std::vector<IdentifierLink> links = unordered_links;
+  std::sort(links.begin(), links.end(),
+            [](const IdentifierLink& a, const IdentifierLink& b) { return a.identifier < b.identifier; });
   std::int64_t attached = 0;
   for (std::size_t begin = 0; begin < links.size();) {
     std::size_t chunk = kLargestIdentifiersInsert;

@@ -289,6 +289,44 @@ TEST_F(PostgresStoreTest, DeadlockIsRetried) {
   EXPECT_GE(attempts.load(), 3) << "the transaction the server chose as the deadlock victim ran again";
 }
 
+// Writers naming overlapping keys (ingestion: the identifiers of a batch) queue, in whatever order
+// they list them, instead of deadlocking: the second gets its locks once the first has committed.
+TEST_F(PostgresStoreTest, LockedKeysMakeOverlappingWritersQueue) {
+  TestDatabase db("postgres");
+  ASSERT_TRUE(InsertTenant(db.store(), "a").ok());
+  std::latch first_locked(2);
+  std::atomic<bool> first_done = false;
+  std::atomic<int> attempts = 0;
+  bool second_saw_commit = false;
+  Status first;
+  Status second;
+  std::thread holder([&] {
+    first = db.store().Write("a", [&](TenantTx& tx) -> Status {
+      ++attempts;
+      TP_RETURN_IF_ERROR(tx.LockKeys({"email:a@example.cz", "user_id:u1"}));
+      first_locked.arrive_and_wait();
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      first_done = true;  // the locks are held until the commit that follows
+      return Status::Ok();
+    });
+  });
+  std::thread waiter([&] {
+    first_locked.arrive_and_wait();
+    second = db.store().Write("a", [&](TenantTx& tx) -> Status {
+      ++attempts;
+      TP_RETURN_IF_ERROR(tx.LockKeys({"user_id:u1", "anonymous_id:x", "email:a@example.cz"}));
+      second_saw_commit = first_done.load();
+      return Status::Ok();
+    });
+  });
+  holder.join();
+  waiter.join();
+  EXPECT_TRUE(first.ok()) << first.ToString();
+  EXPECT_TRUE(second.ok()) << second.ToString();
+  EXPECT_TRUE(second_saw_commit) << "the second writer got a key the first still held";
+  EXPECT_EQ(attempts.load(), 2) << "no deadlock, no retry";
+}
+
 TEST_F(PostgresStoreTest, UniqueViolationIsConflict) {
   TestDatabase db("postgres");
   ASSERT_TRUE(InsertTenant(db.store(), "acme").ok());

@@ -5,6 +5,7 @@
 
 #include "common/clock.h"
 #include "store/migrations.h"
+#include "store/sql_params.h"
 #include "store/sql_text.h"
 
 namespace tp::store {
@@ -117,6 +118,25 @@ Result<std::int64_t> SystemTx::Execute(std::string_view sql, std::initializer_li
 
 Result<std::int64_t> SystemTx::Execute(std::string_view sql, const std::vector<Value>& params) {
   return connection_.Execute(sql, params);
+}
+
+Status TenantTx::LockKeys(std::vector<std::string> keys) {
+  if (backend() != Backend::kPostgres || keys.empty()) return Status::Ok();
+  // The locks are taken in hash order, the one order every writer shares. The list is padded to a
+  // power-of-two length with repeats (DISTINCT drops them) so that a few statement texts cover every
+  // count, as SqlParams::BindList does.
+  std::size_t padded = 1;
+  while (padded < keys.size()) padded *= 2;
+  SqlParams params;
+  std::string values;
+  for (std::size_t i = 0; i < padded; ++i) {
+    if (!values.empty()) values += ", ";
+    values += Sql({"(", params.Bind(keys[std::min(i, keys.size() - 1)]), ")"});
+  }
+  return Query(Sql({"SELECT pg_advisory_xact_lock(hash) FROM (SELECT DISTINCT hashtextextended($1 || ':' || key, 0) "
+                    "AS hash FROM (VALUES ", values, ") AS keys (key) ORDER BY hash) AS sorted"}),
+               params.values())
+      .status();
 }
 
 Status TenantTx::Publish(std::string_view kind, std::string subject_id, std::string data) {

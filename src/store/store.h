@@ -119,6 +119,11 @@ class TenantTx {
   Result<std::int64_t> Execute(std::string_view sql, std::initializer_list<Value> params = {});
   Result<std::int64_t> Execute(std::string_view sql, const std::vector<Value>& params);
   Result<std::int64_t> Execute(std::string_view sql, std::vector<Value>&& params);
+  // Holds, until the transaction ends, a lock on each of `keys` (names of whatever the caller is about to
+  // write, e.g. identifiers), taken in one global order so that writers of overlapping sets queue
+  // instead of deadlocking. On PostgreSQL: transaction-level advisory locks on hashes of the tenant and
+  // key (a collision only makes two writers queue). SQLite has one writer at a time: nothing to do.
+  Status LockKeys(std::vector<std::string> keys);
   // Publishes a change of this tenant when, and only if, the transaction commits. `data` is a JSON
   // object. Fails with kInternal in a read transaction.
   Status Publish(std::string_view kind, std::string subject_id, std::string data);
