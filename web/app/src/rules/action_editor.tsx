@@ -5,7 +5,8 @@ import { useState } from 'preact/hooks';
 import type { RuleAction } from '../api/client';
 import { t } from '../i18n/i18n';
 import { labelOf, priorityKeys } from '../labels';
-import { actionFields, actionTypeKeys, actionTypesFor, fieldHintKeys, fieldKeys, type ActionField, type ActionType } from './spec';
+import { actionFields, actionTypeKeys, actionTypesFor, fieldHintKeys, fieldKeys, newAction, type ActionField,
+  type ActionType } from './spec';
 
 const priorities = ['low', 'normal', 'high', 'urgent'];
 
@@ -116,7 +117,7 @@ export function ActionEditor(props: {
           <span>{t('rules.action_type')}</span>
           {/* A new type starts from its own fields: those of the old one would be refused. */}
           <select id={`action-${index}-type`} data-testid="action-type" value={action.type}
-            onChange={(event) => props.onChange({ type: (event.currentTarget as HTMLSelectElement).value as ActionType })}>
+            onChange={(event) => props.onChange(newAction((event.currentTarget as HTMLSelectElement).value as ActionType))}>
             {(types.includes(action.type) ? types : [action.type, ...types]).map((type) => (
               <option key={type} value={type}>{t(actionTypeKeys[type])}</option>
             ))}

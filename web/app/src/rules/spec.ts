@@ -25,6 +25,9 @@ export const actionTypesFor = (trigger: string): ActionType[] =>
   (Object.keys(actionTypeKeys) as ActionType[]).filter((type) =>
     caseTriggers.has(trigger) || !['set_priority', 'assign', 'tag'].includes(type));
 
+// A new action of a type: set_priority needs a priority, which its choice otherwise only seems to have.
+export const newAction = (type: ActionType): RuleAction => (type === 'set_priority' ? { type, priority: 'normal' } : { type });
+
 // How a field is edited: text (one line), template (one line with {{path}}), long_template (several
 // lines), priority (a choice), list (comma-separated), map (lines "key = value"), number, flag (a
 // checkbox with the server's default), value (text, a number, true, false or null).

@@ -10,7 +10,7 @@ import { labelOf } from '../labels';
 import { linkTo, navigate } from '../router';
 import { ActionEditor } from '../rules/action_editor';
 import { Executions } from '../rules/executions';
-import { actionTypeKeys, actionTypesFor, errorPlace, fieldKeys, positionIn, samplePayload, triggerKeys, triggers } from '../rules/spec';
+import { actionTypeKeys, actionTypesFor, errorPlace, fieldKeys, newAction, positionIn, samplePayload, triggerKeys, triggers } from '../rules/spec';
 import { RulesForbidden, rulesPermission } from './rules';
 
 type Draft = Pick<Required<Rule>, 'name' | 'trigger' | 'condition' | 'actions' | 'enabled'> & { position: string };
@@ -72,7 +72,7 @@ export function RuleEditor(props: { ruleId: string; session: Session }) {
     change({ actions: draft.actions.filter((_, at) => at !== index) });
     setGeneration((value) => value + 1);
   };
-  const addAction = () => change({ actions: [...draft.actions, { type: actionTypesFor(draft.trigger)[0] ?? 'create_case' }] });
+  const addAction = () => change({ actions: [...draft.actions, newAction(actionTypesFor(draft.trigger)[0] ?? 'create_case')] });
 
   const showError = (caught: unknown) => {
     if (!(caught instanceof ApiError)) {

@@ -67,7 +67,7 @@ export function RuleList(props: { session: Session }) {
     <section class="rules">
       <div class="inbox-bar">
         <h1>{t('rules.title')}</h1>
-        <a class="button" data-testid="new-rule" {...linkTo('/rules/new')}>{t('rules.new')}</a>
+        <a class="button-link" data-testid="new-rule" {...linkTo('/rules/new')}>{t('rules.new')}</a>
       </div>
       <p class="hint">{t('rules.intro')}</p>
       {error && <p class="error" role="alert">{error}</p>}
