@@ -182,9 +182,12 @@ try {
   // The executions of the rule that ran: the API's, in its order, with outcome and error.
   await page.locator(`[data-testid=rule-list] tr[data-rule-id="${args['executed-rule']}"] a.rule-name`).click();
   await page.getByTestId('executions').waitFor();
+  const firstPage = await page.locator('[data-testid=executions] > li').count();
+  const pagesFollowed = [];
   while (await page.getByTestId('executions-more').count() > 0) {
     const shownCount = await page.locator('[data-testid=executions] > li').count();
     await page.getByTestId('executions-more').click();
+    pagesFollowed.push(shownCount);
     await page.waitForFunction((count) => document.querySelectorAll('[data-testid=executions] > li').length > count, shownCount);
   }
   const shownExecutions = await page.locator('[data-testid=executions] > li').evaluateAll((items) => items.map((item) => ({
@@ -195,7 +198,8 @@ try {
     ({ id: execution.id, outcome: execution.outcome, error: execution.error ?? null }));
   check(apiExecutions.length >= 1 && same(shownExecutions, apiExecutions), 'the executions are the API\'s: ids, outcomes and errors',
     `${JSON.stringify(shownExecutions)} vs ${JSON.stringify(apiExecutions)}`);
-  check(apiExecutions.length <= executionsPage || shownExecutions.length === apiExecutions.length, 'every page was followed');
+  check(apiExecutions.length > executionsPage && firstPage === executionsPage && pagesFollowed.length >= 1,
+    'the executions come a page at a time through the API\'s cursor ("Show more")', `${firstPage} then ${pagesFollowed}`);
   await shoot(page, 'rule-executions');
 
   // Czech: on the rule that ran, no English catalogue text is left and every text is a Czech one.

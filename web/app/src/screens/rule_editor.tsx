@@ -11,6 +11,7 @@ import { linkTo, navigate } from '../router';
 import { ActionEditor } from '../rules/action_editor';
 import { Executions } from '../rules/executions';
 import { actionTypeKeys, actionTypesFor, errorPlace, fieldKeys, newAction, positionIn, samplePayload, triggerKeys, triggers } from '../rules/spec';
+import { valueText } from './customers';
 import { RulesForbidden, rulesPermission } from './rules';
 
 type Draft = Pick<Required<Rule>, 'name' | 'trigger' | 'condition' | 'actions' | 'enabled'> & { position: string };
@@ -287,7 +288,7 @@ function DryRun(props: { draft: Draft; rule: Rule | null }) {
                     {Object.entries(action).filter(([name]) => name !== 'type').map(([name, value]) => (
                       <div class="pair" key={name}>
                         <dt>{labelOf(fieldKeys, name)}</dt>
-                        <dd data-user>{typeof value === 'string' ? value : JSON.stringify(value)}</dd>
+                        <dd data-user>{valueText(value)}</dd>
                       </div>
                     ))}
                   </dl>
