@@ -193,10 +193,12 @@ try {
   const shownExecutions = await page.locator('[data-testid=executions] > li').evaluateAll((items) => items.map((item) => ({
     id: item.getAttribute('data-execution-id'), outcome: item.getAttribute('data-outcome'),
     error: item.querySelector('[data-testid=execution-error]')?.textContent ?? null,
+    cases: [...item.querySelectorAll('[data-testid=execution-case]')].map((link) => `${link.textContent} ${link.getAttribute('href')}`),
   })));
   const apiExecutions = (await allExecutions(args['executed-rule'])).map((execution) =>
-    ({ id: execution.id, outcome: execution.outcome, error: execution.error ?? null }));
-  check(apiExecutions.length >= 1 && same(shownExecutions, apiExecutions), 'the executions are the API\'s: ids, outcomes and errors',
+    ({ id: execution.id, outcome: execution.outcome, error: execution.error ?? null,
+      cases: execution.actions.filter((entry) => entry.result?.case_id).map((entry) => `${entry.result.case_id} /app/cases/${entry.result.case_id}`) }));
+  check(apiExecutions.some((execution) => execution.cases.length > 0) && same(shownExecutions, apiExecutions), 'the executions are the API\'s: ids, outcomes, errors, and the cases opened, linked',
     `${JSON.stringify(shownExecutions)} vs ${JSON.stringify(apiExecutions)}`);
   check(apiExecutions.length > executionsPage && firstPage === executionsPage && pagesFollowed.length >= 1,
     'the executions come a page at a time through the API\'s cursor ("Show more")', `${firstPage} then ${pagesFollowed}`);

@@ -4,10 +4,24 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, errorText, type RuleExecution } from '../api/client';
 import { formatDateTime, t } from '../i18n/i18n';
 import { labelOf } from '../labels';
+import { linkTo } from '../router';
 import { OutcomeBadge } from '../screens/rules';
 import { actionStateKeys, actionTypeKeys, triggerKeys } from './spec';
 
 const pageSize = 20;
+
+// What an action did: the case it opened is a link to it; anything else (a delivery, a trait) as the API gave it.
+function ActionResult(props: { result: Record<string, unknown> }) {
+  const { case_id: caseId, ...rest } = props.result;
+  return (
+    <>
+      {typeof caseId === 'string' && (
+        <> <a data-testid="execution-case" data-user {...linkTo(`/cases/${encodeURIComponent(caseId)}`)}>{caseId}</a></>
+      )}
+      {Object.keys(rest).length > 0 && <code class="muted" data-user> {JSON.stringify(rest)}</code>}
+    </>
+  );
+}
 
 export function Executions(props: { ruleId: string }) {
   const [items, setItems] = useState<RuleExecution[] | null>(null);
@@ -53,9 +67,7 @@ export function Executions(props: { ruleId: string }) {
                   <li key={index} data-state={entry.state}>
                     {labelOf(actionTypeKeys, entry.action?.type ?? '')}: {labelOf(actionStateKeys, entry.state ?? '')}
                     {entry.error && <span class="error" data-user> {entry.error}</span>}
-                    {entry.result && Object.keys(entry.result).length > 0 && (
-                      <code class="muted" data-user> {JSON.stringify(entry.result)}</code>
-                    )}
+                    {entry.result && <ActionResult result={entry.result} />}
                   </li>
                 ))}
               </ul>

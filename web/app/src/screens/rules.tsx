@@ -101,6 +101,7 @@ export function RuleList(props: { session: Session }) {
                     <td>
                       <label class="check">
                         <input type="checkbox" role="switch" data-testid="rule-enabled" checked={rule.enabled}
+                          aria-label={t('rules.enabled_for', { name: rule.name ?? '' })}
                           disabled={switching === rule.id}
                           onChange={(event) => toggle(rule, (event.currentTarget as HTMLInputElement).checked)} />
                         <span>{rule.enabled ? t('rules.on') : t('rules.off')}</span>
