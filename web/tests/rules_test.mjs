@@ -228,8 +228,16 @@ try {
   await page.getByTestId('language').selectOption('en');
   await page.getByRole('button', { name: en['auth.sign_out'] }).waitFor();
 
-  // Deleting the new rule behind the confirmation: Escape cancels, the confirm button deletes.
+  // At phone width the rule's screen is one column that fits (the list's table scrolls inside its box).
   await page.goto(`${args.url}/app/rules/${ruleId}`);
+  await page.getByTestId('rule-form').waitFor();
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 0, 'at 390 px the rule\'s screen needs no sideways scrolling', `${overflow} px too wide`);
+  await shoot(page, 'rule-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // Deleting the new rule behind the confirmation: Escape cancels, the confirm button deletes.
   await page.getByTestId('rule-delete').click();
   await page.getByTestId('confirm-dialog').waitFor();
   check(await page.evaluate(() => document.activeElement?.closest('dialog') !== null), 'the open dialog holds the focus');
