@@ -123,6 +123,7 @@ try {
   await page.waitForURL((url) => /^\/app\/rules\/rul_/.test(url.pathname));
   const ruleId = decodeURIComponent(new URL(page.url()).pathname.split('/').at(-1));
   await page.getByTestId('rule-title').waitFor();
+  check(await page.getByTestId('rule-saved').textContent() === en['rules.saved'], 'the new rule\'s screen says it was saved');
   const created = await get(`/api/v1/rules/${ruleId}`);
   check(created.name === args['rule-name'] && created.trigger === 'case.created' && created.condition === condition
     && same(created.actions, actions) && created.enabled === false,

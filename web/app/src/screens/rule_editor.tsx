@@ -27,6 +27,9 @@ const draftOf = (rule: Rule): Draft => ({
   actions: rule.actions ?? [], enabled: rule.enabled ?? true, position: String(rule.position ?? ''),
 });
 const sameDraft = (a: Draft, b: Draft) => JSON.stringify(a) === JSON.stringify(b);
+// The rule just created here: its URL replaces /rules/new, which mounts this screen afresh, and the new
+// screen says that it was saved.
+let justCreated = '';
 
 export function RuleEditor(props: { ruleId: string; session: Session }) {
   const isNew = props.ruleId === 'new';
@@ -36,7 +39,11 @@ export function RuleEditor(props: { ruleId: string; session: Session }) {
   const [loadError, setLoadError] = useState('');
   const [errors, setErrors] = useState<FieldErrors>(noErrors);
   const [busy, setBusy] = useState(false);
-  const [notice, setNotice] = useState('');
+  const [notice, setNotice] = useState(() => {
+    if (!justCreated || props.ruleId !== justCreated) return '';
+    justCreated = '';
+    return t('rules.saved');
+  });
   const [confirming, setConfirming] = useState(false);
   const [deleteError, setDeleteError] = useState('');
   // A counter that keys the action editors: loading or saving a rule gives them fresh typed text.
@@ -108,7 +115,10 @@ export function RuleEditor(props: { ruleId: string; session: Session }) {
       setDraft(draftOf(rule));
       setGeneration((value) => value + 1);
       setNotice(t('rules.saved'));
-      if (!saved) navigate(`/rules/${encodeURIComponent(rule.id ?? '')}`, { replace: true });
+      if (!saved) {
+        justCreated = rule.id ?? '';
+        navigate(`/rules/${encodeURIComponent(justCreated)}`, { replace: true });
+      }
     } catch (caught) {
       showError(caught);
     } finally {
