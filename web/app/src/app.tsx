@@ -9,6 +9,8 @@ import { CaseScreen } from './screens/case_view';
 import { Dashboard } from './screens/dashboard';
 import { CustomerList } from './screens/customers';
 import { Customer360 } from './screens/customer_360';
+import { RuleList, rulesPermission } from './screens/rules';
+import { RuleEditor } from './screens/rule_editor';
 
 export function App() {
   const [route, setRoute] = useState<Route>(currentRoute());
@@ -103,6 +105,12 @@ export function App() {
               {t('nav.dashboard')}
             </a>
           )}
+          {hasPermission(session, rulesPermission) && (
+            <a {...linkTo('/rules')} data-testid="nav-rules"
+              aria-current={route.screen === 'rules' || route.screen === 'rule' ? 'page' : undefined}>
+              {t('nav.rules')}
+            </a>
+          )}
         </nav>
         <span class="spacer" />
         <span class="who" data-testid="who" data-user>{session.user?.name}</span>
@@ -118,6 +126,10 @@ export function App() {
           <Dashboard search={route.search} session={session} />
         ) : route.screen === 'customer' ? (
           <Customer360 key={route.customerId} customerId={route.customerId} session={session} />
+        ) : route.screen === 'rule' ? (
+          <RuleEditor key={route.ruleId} ruleId={route.ruleId} session={session} />
+        ) : route.screen === 'rules' ? (
+          <RuleList session={session} />
         ) : route.screen === 'customers' ? (
           <CustomerList q={route.q} />
         ) : route.screen === 'inbox' ? (

@@ -1,5 +1,6 @@
 // The app's URLs, all under /app (the server answers index.html for each): /app/signin?next=…,
 // /app/inbox?view=…&q=…, /app/cases/{id}, /app/customers?q=…, /app/customers/{id},
+// /app/rules, /app/rules/{id} (/app/rules/new for a new one),
 // /app/dashboard?metric=…&… (dashboard/view.ts reads its query). Navigation is the History API; App
 // listens to popstate.
 export const base = '/app';
@@ -10,7 +11,9 @@ export type Route =
   | { screen: 'case'; caseId: string }
   | { screen: 'dashboard'; search: string }
   | { screen: 'customers'; q: string }
-  | { screen: 'customer'; customerId: string };
+  | { screen: 'customer'; customerId: string }
+  | { screen: 'rules' }
+  | { screen: 'rule'; ruleId: string };  // ruleId 'new': the form for a new rule
 
 export function currentRoute(): Route {
   const path = location.pathname.startsWith(base) ? location.pathname.slice(base.length) : location.pathname;
@@ -19,6 +22,9 @@ export function currentRoute(): Route {
   if (caseMatch?.[1]) return { screen: 'case', caseId: decodeURIComponent(caseMatch[1]) };
   const customerMatch = /^\/customers\/([^/]+)$/.exec(path);
   if (customerMatch?.[1]) return { screen: 'customer', customerId: decodeURIComponent(customerMatch[1]) };
+  const ruleMatch = /^\/rules\/([^/]+)$/.exec(path);
+  if (ruleMatch?.[1]) return { screen: 'rule', ruleId: decodeURIComponent(ruleMatch[1]) };
+  if (path === '/rules') return { screen: 'rules' };
   if (path === '/customers') return { screen: 'customers', q: params.get('q') ?? '' };
   if (path === '/signin') return { screen: 'signin', next: params.get('next') ?? '' };
   if (path === '/dashboard') return { screen: 'dashboard', search: location.search };

@@ -25,6 +25,10 @@ export type MetricChange = Schemas['MetricChange'];
 export type Interval = Schemas['Interval'];
 export type SurveyResponse = Schemas['SurveyResponse'];
 export type MoneyTotals = Schemas['MoneyTotals'];
+export type Rule = Schemas['Rule'];
+export type RuleAction = Schemas['RuleAction'];
+export type RuleExecution = Schemas['RuleExecution'];
+export type RuleDryRun = Schemas['RuleDryRun'];
 
 type Ok<Op extends keyof operations> = operations[Op]['responses'] extends infer R
   ? R extends { 200: { content: { 'application/json': infer Body } } }
@@ -50,6 +54,12 @@ export type Session = Ok<'getSession'>;
 export type FeedbackQuery = Query<'listFeedback'>;
 export type CustomerDataExport = Ok<'exportCustomerData'>;
 export type CustomerPage = Ok<'listCustomers'>;
+export type RuleTrigger = NonNullable<Rule['trigger']>;
+export type NewRule = RequestBody<'createRule'>;
+export type RulePatch = RequestBody<'updateRule'>;
+// openapi.json types the payload as a bare object (a context, docs/rules.md), which comes out as {}.
+export type NewRuleDryRun = Omit<RequestBody<'dryRunNewRule'>, 'payload'> & { payload: Record<string, unknown> };
+export type ExecutionPage = Ok<'listRuleExecutions'>;
 
 // What GET /customers/{id}, the timeline and the merges answer beyond their schemas in openapi.json,
 // which leaves these members out (it types timeline and merge items as bare objects). Written from
@@ -182,6 +192,18 @@ export const api = {
   queryAnalytics: (query: AnalyticsQuery) => call<AnalyticsResult>('POST', '/api/v1/analytics/query', query),
   listFeedback: (query: FeedbackQuery) => call<Ok<'listFeedback'>>('GET', withQuery('/api/v1/feedback', query)),
   teams: () => call<Ok<'listTeams'>>('GET', withQuery('/api/v1/teams', { limit: 200 })),
+  rules: () => call<Ok<'listRules'>>('GET', '/api/v1/rules'),
+  rule: (ruleId: string) => call<Rule>('GET', `/api/v1/rules/${id(ruleId)}`),
+  createRule: (rule: NewRule) => call<Rule>('POST', '/api/v1/rules', rule),
+  updateRule: (ruleId: string, patch: RulePatch) => call<Rule>('PATCH', `/api/v1/rules/${id(ruleId)}`, patch),
+  deleteRule: (ruleId: string) => call<void>('DELETE', `/api/v1/rules/${id(ruleId)}`),
+  dryRunRule: (ruleId: string, payload: Record<string, unknown>) =>
+    call<RuleDryRun>('POST', `/api/v1/rules/${id(ruleId)}/dry-run`, { payload }),
+  dryRunNewRule: (draft: NewRuleDryRun) => call<RuleDryRun>('POST', '/api/v1/rules/dry-run', draft),
+  ruleExecutions: (ruleId: string, query: Query<'listRuleExecutions'>) =>
+    call<ExecutionPage>('GET', withQuery(`/api/v1/rules/${id(ruleId)}/executions`, query)),
+  allRuleExecutions: (query: Query<'listAllRuleExecutions'>) =>
+    call<Ok<'listAllRuleExecutions'>>('GET', withQuery('/api/v1/rule-executions', query)),
 };
 
 export function hasPermission(session: Session, permission: string): boolean {
