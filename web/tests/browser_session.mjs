@@ -111,3 +111,34 @@ export const chromeTexts = (page) => page.evaluate(() => {
   for (const element of document.querySelectorAll('[placeholder]')) texts.add(element.getAttribute('placeholder'));
   return [...texts];
 });
+
+// Signs in through the form (in English) and waits for the signed-in app.
+export async function signIn(page, tenant, email, password) {
+  await page.getByTestId('signin-form').waitFor();
+  await page.locator('input[name=tenant]').fill(tenant);
+  await page.locator('input[name=email]').fill(email);
+  await page.locator('input[name=password]').fill(password);
+  await page.getByRole('button', { name: catalogue('en')['auth.sign_in'] }).click();
+  await page.getByTestId('sign-out').waitFor();
+}
+
+// Switches the app to Czech and checks that the screen showed at least `atLeast` catalogue texts,
+// that none of them is left in English and that every text it shows is a Czech catalogue text.
+// `settled` waits for whatever the screen reloads after the switch.
+export async function checkSwitchToCzech(page, check, { screen, atLeast, settled = async () => {} }) {
+  const en = catalogue('en');
+  const cs = catalogue('cs');
+  const translatable = Object.keys(en).filter((key) => en[key] !== cs[key] && !/\{\w+\}/.test(en[key]));
+  const before = new Set(await chromeTexts(page));
+  const shownKeys = translatable.filter((key) => before.has(en[key]));
+  await page.getByTestId('language').selectOption('cs');
+  await page.getByRole('button', { name: cs['auth.sign_out'] }).waitFor();
+  await settled();
+  const after = await chromeTexts(page);
+  const stillEnglish = translatable.filter((key) => after.includes(en[key]));
+  const isCzech = fromCatalogue(cs);
+  const untranslated = after.filter((shown) => !isCzech(shown) && /[a-z]{4}/i.test(shown));
+  check(shownKeys.length >= atLeast, `the ${screen} shows many catalogue texts`, shownKeys.length);
+  check(stillEnglish.length === 0, 'no English text is left after switching to Czech', stillEnglish.map((key) => en[key]).join(' | '));
+  check(untranslated.length === 0, `every text of the ${screen} comes from the Czech catalogue`, untranslated.join(' | '));
+}

@@ -15,7 +15,7 @@
 //     --name-b-word WORD --note TEXT --out DIR
 // Prints one JSON summary line: {"ok": true, ...}.
 import { readFileSync } from 'node:fs';
-import { apiCall, catalogue, checkTheCspWatchWorks, chromeTexts, fromCatalogue, launchChromium, makeChecks, openWatchedPage,
+import { apiCall, catalogue, checkSwitchToCzech, checkTheCspWatchWorks, launchChromium, makeChecks, openWatchedPage, signIn,
   testArgs } from './browser_session.mjs';
 
 const args = testArgs(['url', 'tenant', 'admin-email', 'admin-password', 'analyst-email', 'analyst-password', 'customer-a',
@@ -46,14 +46,6 @@ try {
     { locale, timezoneId: 'Europe/Prague', viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const get = async (path) => (await apiCall(page, 'GET', path)).body;
   const text = async (locator) => (await locator.textContent())?.trim();
-  const signIn = async (email, password) => {
-    await page.getByTestId('signin-form').waitFor();
-    await page.locator('input[name=tenant]').fill(args.tenant);
-    await page.locator('input[name=email]').fill(email);
-    await page.locator('input[name=password]').fill(password);
-    await page.getByRole('button', { name: en['auth.sign_in'] }).click();
-    await page.getByTestId('sign-out').waitFor();
-  };
   const listed = (testId) => page.locator(`[data-testid=${testId}] > li`).evaluateAll((items) =>
     items.map((item) => item.getAttribute('data-customer-id')));
   const timelineShown = () => page.locator('[data-testid=customer-timeline] > li').evaluateAll((items) =>
@@ -71,7 +63,7 @@ try {
 
   // The list: straight to a search URL through sign-in, then a search typed on the screen.
   await page.goto(`${args.url}/app/customers?q=${encodeURIComponent(args.search)}`);
-  await signIn(args['admin-email'], args['admin-password']);
+  await signIn(page, args.tenant, args['admin-email'], args['admin-password']);
   await page.waitForURL((url) => url.pathname === '/app/customers');
   const listLoaded = (q) => page.waitForFunction((q) =>
     document.querySelector('[data-testid=customer-list]')?.getAttribute('data-loaded') === q, q);
@@ -229,19 +221,7 @@ try {
 
   // Czech: no English catalogue text left on the 360.
   await timelineLoaded('');
-  const translatable = Object.keys(en).filter((key) => en[key] !== cs[key] && !/\{\w+\}/.test(en[key]));
-  const before = new Set(await chromeTexts(page));
-  const shownKeys = translatable.filter((key) => before.has(en[key]));
-  await page.getByTestId('language').selectOption('cs');
-  await page.getByRole('button', { name: cs['auth.sign_out'] }).waitFor();
-  await timelineLoaded('');
-  const after = await chromeTexts(page);
-  const stillEnglish = translatable.filter((key) => after.includes(en[key]));
-  const isCzech = fromCatalogue(cs);
-  const untranslated = after.filter((shown) => !isCzech(shown) && /[a-z]{4}/i.test(shown));
-  check(shownKeys.length >= 20, 'the 360 shows many catalogue texts', shownKeys.length);
-  check(stillEnglish.length === 0, 'no English text is left after switching to Czech', stillEnglish.map((key) => en[key]).join(' | '));
-  check(untranslated.length === 0, 'every text of the 360 comes from the Czech catalogue', untranslated.join(' | '));
+  await checkSwitchToCzech(page, check, { screen: '360', atLeast: 20, settled: () => timelineLoaded('') });
   check(await text(page.locator('#computed-title')) === cs['computed.title'], 'the computed attributes are titled in Czech');
   await shoot(page, 'customer-360-cs');
   await page.getByTestId('language').selectOption('en');
@@ -283,7 +263,7 @@ try {
   await page.getByTestId('sign-out').click();
   await page.getByTestId('signin-form').waitFor();
   await page.goto(`${args.url}/app/customers/${encodeURIComponent(idA)}`);
-  await signIn(args['analyst-email'], args['analyst-password']);
+  await signIn(page, args.tenant, args['analyst-email'], args['analyst-password']);
   await page.waitForURL((url) => url.pathname === `/app/customers/${idA}`);
   await page.getByTestId('customer-name').waitFor();
   await timelineLoaded('');

@@ -11,8 +11,8 @@
 //   node rules_test.mjs --url URL --tenant T --manager-email E --manager-password P --agent-email E
 //     --agent-password P --executed-rule ID --rule-name NAME --out DIR
 // Prints one JSON summary line: {"ok": true, ...}.
-import { apiCall, catalogue, checkTheCspWatchWorks, chromeTexts, fromCatalogue, launchChromium, makeChecks, openWatchedPage,
-  testArgs } from './browser_session.mjs';
+import { apiCall, catalogue, checkSwitchToCzech, checkTheCspWatchWorks, chromeTexts, fromCatalogue, launchChromium, makeChecks, openWatchedPage,
+  signIn, testArgs } from './browser_session.mjs';
 
 const args = testArgs(['url', 'tenant', 'manager-email', 'manager-password', 'agent-email', 'agent-password',
   'executed-rule', 'rule-name', 'out']);
@@ -37,14 +37,6 @@ try {
   const { page, violations, dialogs, problems } = await openWatchedPage(browser, origin,
     { locale: 'en-GB', timezoneId: 'Europe/Prague', viewport: { width: 1280, height: 900 } });
   const get = async (path) => (await apiCall(page, 'GET', path)).body;
-  const signIn = async (email, password) => {
-    await page.getByTestId('signin-form').waitFor();
-    await page.locator('input[name=tenant]').fill(args.tenant);
-    await page.locator('input[name=email]').fill(email);
-    await page.locator('input[name=password]').fill(password);
-    await page.getByRole('button', { name: en['auth.sign_in'] }).click();
-    await page.getByTestId('sign-out').waitFor();
-  };
   const listLoaded = () => page.waitForFunction(() =>
     document.querySelector('[data-testid=rule-list]')?.getAttribute('data-loaded') === 'true');
   const rows = () => page.locator('[data-testid=rule-list] tbody tr').evaluateAll((trs) => trs.map((tr) => ({
@@ -69,7 +61,7 @@ try {
 
   // The list, through sign-in at its URL: the API's rules in the API's order.
   await page.goto(`${args.url}/app/rules`);
-  await signIn(args['manager-email'], args['manager-password']);
+  await signIn(page, args.tenant, args['manager-email'], args['manager-password']);
   await page.waitForURL((url) => url.pathname === '/app/rules');
   await listLoaded();
   const apiRules = (await get('/api/v1/rules')).items;
@@ -206,23 +198,13 @@ try {
   await shoot(page, 'rule-executions');
 
   // Czech: on the rule that ran, no English catalogue text is left and every text is a Czech one.
-  const translatable = Object.keys(en).filter((key) => en[key] !== cs[key] && !/\{\w+\}/.test(en[key]));
-  const before = new Set(await chromeTexts(page));
-  const shownBefore = translatable.filter((key) => before.has(en[key]));
-  await page.getByTestId('language').selectOption('cs');
-  await page.getByRole('button', { name: cs['auth.sign_out'] }).waitFor();
-  const after = await chromeTexts(page);
-  const stillEnglish = translatable.filter((key) => after.includes(en[key]));
-  const isCzech = fromCatalogue(cs);
-  const untranslated = after.filter((shown) => !isCzech(shown) && /[a-z]{4}/i.test(shown));
-  check(shownBefore.length >= 30, 'the rule\'s screen shows many catalogue texts', shownBefore.length);
-  check(stillEnglish.length === 0, 'no English text is left after switching to Czech', stillEnglish.map((key) => en[key]).join(' | '));
-  check(untranslated.length === 0, 'every text of the rule\'s screen comes from the Czech catalogue', untranslated.join(' | '));
+  await checkSwitchToCzech(page, check, { screen: 'rule\'s screen', atLeast: 30 });
   check(await page.locator('#executions-title').textContent() === cs['rules.executions'], 'the executions are titled in Czech');
   await shoot(page, 'rule-cs');
   await page.getByTestId('nav-rules').click();
   await listLoaded();
   const listTexts = await chromeTexts(page);
+  const isCzech = fromCatalogue(cs);
   check(listTexts.filter((shown) => !isCzech(shown) && /[a-z]{4}/i.test(shown)).length === 0
     && listTexts.includes(cs['rules.title']), 'the list is in Czech too', listTexts.join(' | '));
   await shoot(page, 'rule-list-cs');
@@ -258,7 +240,7 @@ try {
   await page.getByTestId('sign-out').click();
   await page.getByTestId('signin-form').waitFor();
   await page.goto(`${args.url}/app/rules`);
-  await signIn(args['agent-email'], args['agent-password']);
+  await signIn(page, args.tenant, args['agent-email'], args['agent-password']);
   await page.waitForURL((url) => url.pathname === '/app/rules');
   await page.getByTestId('rules-forbidden').waitFor();
   check(await page.getByTestId('nav-rules').count() === 0, 'the agent has no rules link');

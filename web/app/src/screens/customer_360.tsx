@@ -7,10 +7,11 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import {
   api, errorText, hasPermission,
-  type Case, type Customer, type CustomerProfile, type ErasureReport, type Feedback, type Merge, type MoneyTotals,
+  type Customer, type CustomerProfile, type ErasureReport, type Merge, type MoneyTotals,
   type Session,
 } from '../api/client';
 import { ConfirmDialog } from '../confirm_dialog';
+import { useLoaded } from '../use_loaded';
 import { formatDateTime, formatMoney, formatNumber, t, type MessageKey } from '../i18n/i18n';
 import { channelKeys, identifierKindKeys, labelOf, mergeReasonKeys, metricKeys, priorityKeys, statusKeys } from '../labels';
 import { linkTo } from '../router';
@@ -141,23 +142,14 @@ function MergeSearchResults(props: { q: string; customer: CustomerProfile; onPic
 
 function Merges(props: { customer: CustomerProfile; session: Session; reload: number; onChanged: () => void }) {
   const { customer, session } = props;
-  const [merges, setMerges] = useState<Merge[] | null>(null);
-  const [error, setError] = useState('');
+  const { value: merges, error } = useLoaded(async () => (await api.merges(customer.id ?? '')).items,
+    [customer.id, props.reload]);
   const [picking, setPicking] = useState(false);
   const [query, setQuery] = useState('');
   const [searched, setSearched] = useState('');
   const [confirming, setConfirming] = useState<{ merge: Customer } | { undo: Merge } | null>(null);
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState('');
-
-  useEffect(() => {
-    let live = true;
-    api.merges(customer.id ?? '').then(
-      (page) => live && setMerges(page.items),
-      (caught) => live && setError(errorText(caught)),
-    );
-    return () => { live = false; };
-  }, [customer.id, props.reload]);
 
   const close = () => { setConfirming(null); setActionError(''); };
   const act = async () => {
@@ -245,16 +237,8 @@ function Merges(props: { customer: CustomerProfile; session: Session; reload: nu
 }
 
 function CustomerCases(props: { customerId: string; reload: number }) {
-  const [cases, setCases] = useState<Case[] | null>(null);
-  const [error, setError] = useState('');
-  useEffect(() => {
-    let live = true;
-    api.listCases({ customer_id: props.customerId, limit: 50 }).then(
-      (page) => live && setCases(page.items),
-      (caught) => live && setError(errorText(caught)),
-    );
-    return () => { live = false; };
-  }, [props.customerId, props.reload]);
+  const { value: cases, error } = useLoaded(
+    async () => (await api.listCases({ customer_id: props.customerId, limit: 50 })).items, [props.customerId, props.reload]);
   return (
     <section class="panel" aria-labelledby="cases-title">
       <h2 id="cases-title">{t('customer.cases')}</h2>
@@ -277,16 +261,9 @@ function CustomerCases(props: { customerId: string; reload: number }) {
 }
 
 function CustomerFeedback(props: { customerId: string; reload: number }) {
-  const [responses, setResponses] = useState<Feedback[] | null>(null);
-  const [error, setError] = useState('');
-  useEffect(() => {
-    let live = true;
-    api.listFeedback({ customer_id: props.customerId, limit: 50 }).then(
-      (page) => live && setResponses(page.items),
-      (caught) => live && setError(errorText(caught)),
-    );
-    return () => { live = false; };
-  }, [props.customerId, props.reload]);
+  const { value: responses, error } = useLoaded(
+    async () => (await api.listFeedback({ customer_id: props.customerId, limit: 50 })).items,
+    [props.customerId, props.reload]);
   return (
     <section class="panel" aria-labelledby="feedback-title">
       <h2 id="feedback-title">{t('customer.feedback')}</h2>
