@@ -241,8 +241,8 @@ class Resolver {
     if (std::any_of(previous.begin(), previous.end(), [&](const Identifier& id) { return Owner(id).has_value(); })) {
       return Status::Ok();
     }
-    TP_ASSIGN_OR_RETURN(const Identifier anonymous,
-                        profiles::NormaliseIdentifier(IdentifierKind::kAnonymousId, *message.previous_id, "previousId"));
+    TP_ASSIGN_OR_RETURN(const Identifier anonymous, profiles::NormaliseIdentifier(IdentifierKind::kAnonymousId,
+                                                                                  *message.previous_id, "previousId"));
     pending_identifiers_.push_back(
         {.link = {.identifier = anonymous, .customer_id = target, .created_at = message.occurred_at},
          .reason = "alias",
@@ -331,9 +331,8 @@ void ApplyProfileFields(ProfileUpdate& update, const std::vector<profiles::Trait
       update.search_fields_changed = true;
     }
   }
-  for (const auto& [trait, kind, field] :
-       {std::tuple{"email", IdentifierKind::kEmail, &profiles::Customer::email},
-        std::tuple{"phone", IdentifierKind::kPhone, &profiles::Customer::phone}}) {
+  for (const auto& [trait, kind, field] : {std::tuple{"email", IdentifierKind::kEmail, &profiles::Customer::email},
+                                           std::tuple{"phone", IdentifierKind::kPhone, &profiles::Customer::phone}}) {
     const std::optional<std::string> value = TraitText(traits, trait);
     if (!value || !applied_now(trait)) continue;
     const Result<Identifier> identifier = profiles::NormaliseIdentifier(kind, *value);
@@ -417,7 +416,7 @@ void ApplyComputed(ProfileUpdate& update, const Message& message, const std::opt
 // The profiles the stored events land on, each loaded once: the batch's new ones as they were created,
 // the others from the store in a few statements.
 Result<ProfileUpdates> LoadUpdates(store::TenantTx& tx, const std::vector<std::string>& targets,
-                                                         std::unordered_map<std::string, profiles::Customer>& created) {
+                                   std::unordered_map<std::string, profiles::Customer>& created) {
   ProfileUpdates updates;
   std::unordered_set<std::string> wanted;
   std::vector<std::string> stored;
@@ -497,10 +496,11 @@ Status PublishIngested(store::TenantTx& tx, const std::vector<Message>& messages
                       {"event", message.name}});
   }
   const std::string subject = events.front()["id"].get<std::string>();
-  return tx.Publish(changes::kinds::kEventsIngested, subject,
-                    nlohmann::json{{"events", std::move(events)}, {"profiles_created", summary.profiles_created},
-                                   {"merges", summary.merges}}
-                        .dump());
+  return tx.Publish(
+      changes::kinds::kEventsIngested, subject,
+      nlohmann::json{
+          {"events", std::move(events)}, {"profiles_created", summary.profiles_created}, {"merges", summary.merges}}
+          .dump());
 }
 
 }  // namespace
@@ -525,7 +525,7 @@ Result<IngestSummary> IngestMessages(store::TenantTx& tx, const std::vector<Mess
 
   // One stored event per message id, attributed to the profile it ends at after the batch's merges.
   std::vector<events::Event> batch_events;
-  std::vector<std::size_t> event_message;  // index into messages
+  std::vector<std::size_t> event_message;           // index into messages
   std::vector<std::optional<PricedAmount>> prices;  // per event
   std::unordered_set<std::string> seen_ids;
   Pricing pricing(tx);

@@ -122,19 +122,13 @@ Result<std::int64_t> SystemTx::Execute(std::string_view sql, const std::vector<V
 
 Status TenantTx::LockKeys(std::vector<std::string> keys) {
   if (backend() != Backend::kPostgres || keys.empty()) return Status::Ok();
-  // The locks are taken in hash order, the one order every writer shares. The list is padded to a
-  // power-of-two length with repeats (DISTINCT drops them) so that a few statement texts cover every
-  // count, as SqlParams::BindList does.
-  std::size_t padded = 1;
-  while (padded < keys.size()) padded *= 2;
+  // The locks are taken in hash order, the one order every writer shares. BindList's padding repeats
+  // a key, which DISTINCT drops.
   SqlParams params;
-  std::string values;
-  for (std::size_t i = 0; i < padded; ++i) {
-    if (!values.empty()) values += ", ";
-    values += Sql({"(", params.Bind(keys[std::min(i, keys.size() - 1)]), ")"});
-  }
+  const std::string list = params.BindList(keys);
   return Query(Sql({"SELECT pg_advisory_xact_lock(hash) FROM (SELECT DISTINCT hashtextextended($1 || ':' || key, 0) "
-                    "AS hash FROM (VALUES ", values, ") AS keys (key) ORDER BY hash) AS sorted"}),
+                    "AS hash FROM unnest(ARRAY[",
+                    list, "]::text[]) AS keys (key) ORDER BY hash) AS sorted"}),
                params.values())
       .status();
 }
@@ -142,7 +136,8 @@ Status TenantTx::LockKeys(std::vector<std::string> keys) {
 Status TenantTx::Publish(std::string_view kind, std::string subject_id, std::string data) {
   if (published_ == nullptr) return Internal("a change was published in a read transaction: " + std::string(kind));
   if (!cause_json_.empty()) {
-    if (data.size() < 2 || data.front() != '{') return Internal("change data is not a JSON object: " + std::string(kind));
+    if (data.size() < 2 || data.front() != '{')
+      return Internal("change data is not a JSON object: " + std::string(kind));
     const bool empty_object = data.find_first_not_of(" \t\n\r", 1) == data.size() - 1;
     data = "{\"caused_by\":" + cause_json_ + (empty_object ? "}" : "," + data.substr(1));
   }
@@ -201,7 +196,8 @@ constexpr size_t kFeedRowsPerInsert = 64;
 
 Status Store::AppendToFeed(Connection& connection, std::vector<Change>& changes) {
   if (changes.empty()) return Status::Ok();
-  TP_ASSIGN_OR_RETURN(Rows head, connection.Query(kAdvanceFeedHead, {Value(static_cast<std::int64_t>(changes.size()))}));
+  TP_ASSIGN_OR_RETURN(Rows head,
+                      connection.Query(kAdvanceFeedHead, {Value(static_cast<std::int64_t>(changes.size()))}));
   if (head.empty()) return Internal("change_feed_head has no row; is the schema migrated?");
   std::int64_t sequence = head.front().Int(0) - static_cast<std::int64_t>(changes.size());
   const Micros now = NowMicros();
