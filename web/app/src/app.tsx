@@ -121,7 +121,7 @@ export function App() {
       </header>
       <main>
         {route.screen === 'case' ? (
-          <CaseScreen key={route.caseId} caseId={route.caseId} me={session.user?.id ?? ''} />
+          <CaseScreen key={route.caseId} caseId={route.caseId} session={session} />
         ) : route.screen === 'dashboard' ? (
           <Dashboard search={route.search} session={session} />
         ) : route.screen === 'customer' ? (

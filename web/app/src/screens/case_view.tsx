@@ -1,17 +1,19 @@
 // One case: the whole conversation in order (messages, internal notes, the history of changes), the
 // reply and note composer (drafts kept per case in sessionStorage), macros (preview, apply), and the
-// status, priority and assignee. A message is shown as the server's sanitised `html` rendering or as
-// plain text; nothing else is ever inserted as HTML.
+// status, priority and assignee, with the customer sidebar (customer_sidebar.tsx) beside them. A message
+// is shown as the server's sanitised `html` rendering or as plain text; nothing else is ever inserted as
+// HTML.
 import { useEffect, useState } from 'preact/hooks';
 import {
   api, customerName, errorText,
   type Attachment, type Case, type CaseChange, type CaseMessage, type CasePatch, type ConversationEntry,
-  type Macro, type MacroPreview, type User,
+  type Macro, type MacroPreview, type Session, type User,
 } from '../api/client';
 import { formatBytes, formatDateTime, t } from '../i18n/i18n';
 import { authorKeys, deliveryKeys, fieldKeys, messageKindKeys, priorityKeys, statusKeys } from '../labels';
 import { loadDraft, saveDraft } from '../drafts';
 import { linkTo } from '../router';
+import { CustomerSidebar } from './customer_sidebar';
 
 type Kind = 'reply' | 'note';
 const statuses = ['new', 'open', 'pending', 'solved', 'closed'] as const;
@@ -216,19 +218,22 @@ function Macros(props: { caseId: string; macros: Macro[]; onApplied: () => void 
   );
 }
 
-export function CaseScreen(props: { caseId: string; me: string }) {
+export function CaseScreen(props: { caseId: string; session: Session }) {
+  const me = props.session.user?.id ?? '';
   const [theCase, setCase] = useState<Case | null>(null);
   const [entries, setEntries] = useState<ConversationEntry[]>([]);
   const [customer, setCustomer] = useState('');
   const [macros, setMacros] = useState<Macro[]>([]);
   const [users, setUsers] = useState<User[]>([]);
   const [error, setError] = useState('');
+  const [loads, setLoads] = useState(0);  // the customer sidebar reads again after each load
 
   const load = async () => {
     try {
       const conversation = await api.conversation(props.caseId);
       setCase(conversation.case ?? null);
       setEntries(conversation.entries ?? []);
+      setLoads((count) => count + 1);  // with the case, in one render: the sidebar's first read is its only one
       if (conversation.case?.customer_id) setCustomer(await customerName(conversation.case.customer_id));
     } catch (caught) {
       setError(errorText(caught));
@@ -278,44 +283,50 @@ export function CaseScreen(props: { caseId: string; me: string }) {
         </ol>
         <Composer caseId={props.caseId} onSent={load} />
       </section>
-      <aside class="case-side" aria-label={t('case.details')}>
-        <label>
-          {t('field.status')}
-          <select data-testid="status" value={theCase.status}
-            onChange={(event) => update({ status: (event.currentTarget as HTMLSelectElement).value })}>
-            {statuses.map((status) => <option key={status} value={status}>{t(statusKeys[status]!)}</option>)}
-          </select>
-        </label>
-        <label>
-          {t('field.priority')}
-          <select data-testid="priority" value={theCase.priority}
-            onChange={(event) => update({ priority: (event.currentTarget as HTMLSelectElement).value })}>
-            {priorities.map((priority) => <option key={priority} value={priority}>{t(priorityKeys[priority]!)}</option>)}
-          </select>
-        </label>
-        <label>
-          {t('field.assignee')}
-          <select data-testid="assignee" value={theCase.assignee_id ?? ''}
-            onChange={(event) => update({ assignee_id: (event.currentTarget as HTMLSelectElement).value || null })}>
-            <option value="">{t('case.unassigned')}</option>
-            {theCase.assignee_id && !userNames.has(theCase.assignee_id) && (
-              <option value={theCase.assignee_id} data-user>{theCase.assignee_id}</option>
-            )}
-            {users.filter((user) => !user.disabled).map((user) => (
-              <option key={user.id} value={user.id} data-user>{user.name || user.email}</option>
-            ))}
-          </select>
-        </label>
-        {props.me && theCase.assignee_id !== props.me && (
-          <button type="button" class="secondary" onClick={() => update({ assignee_id: props.me })}>
-            {t('case.assign_to_me')}
-          </button>
+      <div class="case-columns-side">
+        <aside class="case-side" aria-label={t('case.details')}>
+          <label>
+            {t('field.status')}
+            <select data-testid="status" value={theCase.status}
+              onChange={(event) => update({ status: (event.currentTarget as HTMLSelectElement).value })}>
+              {statuses.map((status) => <option key={status} value={status}>{t(statusKeys[status]!)}</option>)}
+            </select>
+          </label>
+          <label>
+            {t('field.priority')}
+            <select data-testid="priority" value={theCase.priority}
+              onChange={(event) => update({ priority: (event.currentTarget as HTMLSelectElement).value })}>
+              {priorities.map((priority) => <option key={priority} value={priority}>{t(priorityKeys[priority]!)}</option>)}
+            </select>
+          </label>
+          <label>
+            {t('field.assignee')}
+            <select data-testid="assignee" value={theCase.assignee_id ?? ''}
+              onChange={(event) => update({ assignee_id: (event.currentTarget as HTMLSelectElement).value || null })}>
+              <option value="">{t('case.unassigned')}</option>
+              {theCase.assignee_id && !userNames.has(theCase.assignee_id) && (
+                <option value={theCase.assignee_id} data-user>{theCase.assignee_id}</option>
+              )}
+              {users.filter((user) => !user.disabled).map((user) => (
+                <option key={user.id} value={user.id} data-user>{user.name || user.email}</option>
+              ))}
+            </select>
+          </label>
+          {me && theCase.assignee_id !== me && (
+            <button type="button" class="secondary" onClick={() => update({ assignee_id: me })}>
+              {t('case.assign_to_me')}
+            </button>
+          )}
+          <h2>{t('macro.title')}</h2>
+          <Macros caseId={props.caseId} macros={macros} onApplied={load} />
+          <h2>{t('case.attachments')}</h2>
+          {attachments.length ? <Attachments items={attachments} /> : <p class="muted">{t('case.no_attachments')}</p>}
+        </aside>
+        {theCase.customer_id && (
+          <CustomerSidebar customerId={theCase.customer_id} caseId={props.caseId} session={props.session} users={userNames}
+            reload={loads} />
         )}
-        <h2>{t('macro.title')}</h2>
-        <Macros caseId={props.caseId} macros={macros} onApplied={load} />
-        <h2>{t('case.attachments')}</h2>
-        {attachments.length ? <Attachments items={attachments} /> : <p class="muted">{t('case.no_attachments')}</p>}
-      </aside>
+      </div>
     </div>
   );
 }

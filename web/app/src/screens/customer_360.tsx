@@ -3,71 +3,31 @@
 // attributes, merges (merge with another customer found by search, undo), the customer's cases and
 // feedback, the timeline with a note composer, and the GDPR export and erasure. Buttons the role may not
 // use are not shown; a refusal by the server is shown where the action was.
-import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import {
   api, errorText, hasPermission,
-  type Customer, type CustomerProfile, type ErasureReport, type Merge, type MoneyTotals,
-  type Session,
+  type Customer, type CustomerProfile, type ErasureReport, type Merge, type Session,
 } from '../api/client';
 import { ConfirmDialog } from '../confirm_dialog';
 import { useLoaded } from '../use_loaded';
-import { formatDateTime, formatMoney, formatNumber, t, type MessageKey } from '../i18n/i18n';
-import { channelKeys, identifierKindKeys, labelOf, mergeReasonKeys, metricKeys, priorityKeys, statusKeys } from '../labels';
+import { formatDateTime, formatNumber, t, type MessageKey } from '../i18n/i18n';
+import { channelKeys, labelOf, mergeReasonKeys, metricKeys } from '../labels';
 import { linkTo } from '../router';
-import { ContactValue, CustomerNameText, CustomerRows, Pairs, useCustomerSearch, valueText } from './customers';
+import { ContactValue, CustomerNameText, CustomerRows, useCustomerSearch, valueText } from './customers';
 import { CustomerTimeline, NoteComposer } from './customer_timeline';
+import { CaseList, Fact, IdentityList, Money, ScoreWhen, TraitList, When } from './customer_parts';
 
 // The display name of a profile in a sentence ("merge … into …"): its name, else its id.
 const nameOf = (customer: Customer) => customer.name || customer.id || '';
 
-function Money(props: { totals: MoneyTotals | undefined }) {
-  const byCurrency = Object.entries(props.totals?.by_currency ?? {});
-  if (byCurrency.length === 0) return <span data-user>{formatNumber(0)}</span>;
-  const reporting = Object.entries(props.totals?.reporting ?? {});
-  const unconverted = Object.entries(props.totals?.unconverted ?? {});
-  const list = (entries: [string, string][]) => entries.map(([currency, amount]) => formatMoney(amount, currency)).join(' · ');
-  return (
-    <span>
-      <span data-user>{list(byCurrency)}</span>
-      {byCurrency.length > 1 && reporting.length > 0 && (
-        <span class="muted"> ({t('computed.reporting_total')} <span data-user>{list(reporting)}</span>)</span>
-      )}
-      {unconverted.length > 0 && byCurrency.length > 1 && (
-        <span class="muted"> ({t('computed.unconverted')} <span data-user>{list(unconverted)}</span>)</span>
-      )}
-    </span>
-  );
-}
-
-function Fact(props: { label: string; testId: string; children: ComponentChildren }) {
-  return (
-    <div class="pair">
-      <dt>{props.label}</dt>
-      <dd data-testid={props.testId}>{props.children}</dd>
-    </div>
-  );
-}
-
 function Computed(props: { customer: CustomerProfile }) {
   const computed = props.customer.computed ?? {};
-  const score = (last: typeof computed.last_nps) =>
-    last ? (
-      <span>
-        <span data-user>{formatNumber(last.score)}</span>{' '}
-        <time class="muted" data-user dateTime={last.at ?? ''}>{formatDateTime(last.at)}</time>
-      </span>
-    ) : (
-      <span class="muted">{t('customer.none')}</span>
-    );
-  const when = (iso: string | null | undefined) =>
-    iso ? <time data-user dateTime={iso}>{formatDateTime(iso)}</time> : <span class="muted">{t('customer.none')}</span>;
   return (
     <section class="panel" aria-labelledby="computed-title">
       <h2 id="computed-title">{t('computed.title')}</h2>
       <dl class="pairs" data-testid="computed">
-        <Fact label={t('computed.first_seen')} testId="first-seen">{when(computed.first_seen_at)}</Fact>
-        <Fact label={t('computed.last_seen')} testId="last-seen">{when(computed.last_seen_at)}</Fact>
+        <Fact label={t('computed.first_seen')} testId="first-seen"><When iso={computed.first_seen_at} /></Fact>
+        <Fact label={t('computed.last_seen')} testId="last-seen"><When iso={computed.last_seen_at} /></Fact>
         <Fact label={t('computed.orders')} testId="orders"><span data-user>{formatNumber(computed.orders_count ?? 0)}</span></Fact>
         <Fact label={t('computed.revenue')} testId="revenue"><Money totals={computed.revenue} /></Fact>
         <Fact label={t('computed.refunds')} testId="refunds"><span data-user>{formatNumber(computed.refunds_count ?? 0)}</span></Fact>
@@ -77,8 +37,8 @@ function Computed(props: { customer: CustomerProfile }) {
             ? (computed.channels ?? []).map((channel) => labelOf(channelKeys, channel)).join(', ')
             : <span class="muted">{t('customer.none')}</span>}
         </Fact>
-        <Fact label={t('computed.last_nps')} testId="last-nps">{score(computed.last_nps)}</Fact>
-        <Fact label={t('computed.last_csat')} testId="last-csat">{score(computed.last_csat)}</Fact>
+        <Fact label={t('computed.last_nps')} testId="last-nps"><ScoreWhen last={computed.last_nps} /></Fact>
+        <Fact label={t('computed.last_csat')} testId="last-csat"><ScoreWhen last={computed.last_csat} /></Fact>
         <Fact label={t('computed.open_cases')} testId="open-cases"><span data-user>{formatNumber(computed.open_cases ?? 0)}</span></Fact>
       </dl>
     </section>
@@ -86,35 +46,19 @@ function Computed(props: { customer: CustomerProfile }) {
 }
 
 function Identities(props: { customer: CustomerProfile }) {
-  const identifiers = props.customer.identifiers ?? [];
   return (
     <section class="panel" aria-labelledby="identities-title">
       <h2 id="identities-title">{t('identities.title')}</h2>
-      {identifiers.length === 0 && <p class="muted">{t('identities.empty')}</p>}
-      {identifiers.length > 0 && (
-        <ul class="identities" data-testid="identities">
-          {identifiers.map((identifier) => (
-            <li key={`${identifier.kind}:${identifier.value}`} data-kind={identifier.kind}>
-              <span class="badge">{labelOf({ ...identifierKindKeys, ...channelKeys }, identifier.kind)}</span>{' '}
-              <span class="value" data-user>{identifier.value}</span>{' '}
-              <time class="muted" data-user dateTime={identifier.added_at ?? ''}>{formatDateTime(identifier.added_at)}</time>
-            </li>
-          ))}
-        </ul>
-      )}
-      {props.customer.contact_data_redacted && <p class="hint">{t('identities.redacted')}</p>}
+      <IdentityList customer={props.customer} />
     </section>
   );
 }
 
 function Traits(props: { customer: CustomerProfile }) {
-  const traits = (props.customer.traits ?? {}) as Record<string, unknown>;
   return (
     <section class="panel" aria-labelledby="traits-title">
       <h2 id="traits-title">{t('traits.title')}</h2>
-      {Object.keys(traits).length === 0 && <p class="muted">{t('traits.empty')}</p>}
-      <Pairs values={traits} testId="traits" />
-      {props.customer.contact_data_redacted && <p class="hint">{t('traits.redacted')}</p>}
+      <TraitList customer={props.customer} testId="traits" />
     </section>
   );
 }
@@ -244,18 +188,7 @@ function CustomerCases(props: { customerId: string; reload: number }) {
       <h2 id="cases-title">{t('customer.cases')}</h2>
       {error && <p class="error" role="alert">{error}</p>}
       {cases && cases.length === 0 && <p class="muted">{t('inbox.empty')}</p>}
-      {cases && cases.length > 0 && (
-        <ul class="item-list" data-testid="customer-cases">
-          {cases.map((item) => (
-            <li key={item.id} data-case-id={item.id}>
-              <a data-user {...linkTo(`/cases/${encodeURIComponent(item.id ?? '')}`)}>{item.subject}</a>
-              <span class={`badge status-${item.status}`}>{labelOf(statusKeys, item.status ?? '')}</span>
-              <span class={`badge priority-${item.priority}`}>{labelOf(priorityKeys, item.priority ?? '')}</span>
-              <time class="muted" data-user dateTime={item.updated_at ?? ''}>{formatDateTime(item.updated_at)}</time>
-            </li>
-          ))}
-        </ul>
-      )}
+      {cases && cases.length > 0 && <CaseList cases={cases} testId="customer-cases" />}
     </section>
   );
 }

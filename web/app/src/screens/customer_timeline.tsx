@@ -134,21 +134,30 @@ export function NoteComposer(props: { customerId: string; onAdded: () => void })
 }
 
 // `reload` changes after a write elsewhere on the screen (a note, a merge): the first page is read again.
-export function CustomerTimeline(props: { customerId: string; reload: number; canReadCases: boolean; users: Map<string, string> }) {
+// With `recent` (the case view's customer sidebar) only that many newest entries, with no filter and no
+// further pages: the Customer 360 has the rest.
+export function CustomerTimeline(props: {
+  customerId: string;
+  reload: number;
+  canReadCases: boolean;
+  users: Map<string, string>;
+  recent?: number;
+}) {
   const [kinds, setKinds] = useState<TimelineKind[]>([]);
   const [loaded, setLoaded] = useState<{ key: string; items: TimelineEntry[]; next: string | null } | null>(null);
   const [error, setError] = useState('');
   const key = kinds.join(',');
+  const limit = String(props.recent ?? pageSize);
 
   useEffect(() => {
     let live = true;
     setError('');
-    api.timeline(props.customerId, { kind: key || undefined, limit: String(pageSize) }).then(
+    api.timeline(props.customerId, { kind: key || undefined, limit }).then(
       (page) => live && setLoaded({ key, items: page.items, next: page.next_cursor }),
       (caught) => live && setError(errorText(caught)),
     );
     return () => { live = false; };
-  }, [props.customerId, key, props.reload]);
+  }, [props.customerId, key, props.reload, limit]);
 
   const toggle = (kind: TimelineKind) =>
     setKinds((chosen) => timelineKinds.filter((each) => (each === kind ? !chosen.includes(each) : chosen.includes(each))));
@@ -166,7 +175,7 @@ export function CustomerTimeline(props: { customerId: string; reload: number; ca
   return (
     <section class="customer-timeline" aria-labelledby="timeline-title">
       <h2 id="timeline-title">{t('timeline.title')}</h2>
-      <div class="views timeline-filters" role="group" aria-label={t('timeline.filter')}>
+      {props.recent === undefined && <div class="views timeline-filters" role="group" aria-label={t('timeline.filter')}>
         <button type="button" aria-pressed={kinds.length === 0} data-testid="filter-all" onClick={() => setKinds([])}>
           {t('timeline.all')}
         </button>
@@ -176,7 +185,7 @@ export function CustomerTimeline(props: { customerId: string; reload: number; ca
             {t(timelineKindKeys[kind]!)}
           </button>
         ))}
-      </div>
+      </div>}
       {error && <p class="error" role="alert">{error}</p>}
       {entries === null && !error && <p class="loading">{t('app.loading')}</p>}
       {entries && entries.length === 0 && <p class="empty">{t('timeline.empty')}</p>}
@@ -193,7 +202,7 @@ export function CustomerTimeline(props: { customerId: string; reload: number; ca
           ))}
         </ol>
       )}
-      {loaded?.key === key && loaded.next && (
+      {props.recent === undefined && loaded?.key === key && loaded.next && (
         <button type="button" class="secondary more" data-testid="timeline-more" onClick={loadMore}>
           {t('app.load_more')}
         </button>
